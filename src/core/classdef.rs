@@ -1,0 +1,342 @@
+//! Class definitions: the interface description a host sends to dynamic replicas
+//! (InitDynamicPacket) and embeds in QRO_ for child classes and gadgets.
+
+use serde::{Deserialize, Serialize};
+
+use super::dialect::Dialect;
+use super::error::{DecodeResult, EncodeResult};
+use super::limits::Limits;
+use super::stream::{Reader, Writer};
+use super::types::TypeRegistry;
+
+/// An enum (or flag alias) of a class or gadget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumDef {
+    pub name: String,
+    pub is_flag: bool,
+    pub is_scoped: bool,
+    /// Byte size of the enum type (1, 2 or 4).
+    pub size: u32,
+    pub keys: Vec<(String, i32)>,
+}
+
+/// A Q_GADGET type used by the interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GadgetDef {
+    pub name: String,
+    /// (property name, type name) in declaration order; empty for an "enum holder" record.
+    pub properties: Vec<(String, String)>,
+    pub enums: Vec<EnumDef>,
+}
+
+/// Qt-namespace enums and gadgets used by an interface. Qt writes both lists in hash order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GadgetSection {
+    /// `Scope::Name` of Qt enums, registered by receivers as 4-byte enums.
+    pub qt_enums: Vec<String>,
+    pub gadgets: Vec<GadgetDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalDef {
+    /// Normalized signature, e.g. `valueChanged(int)`.
+    pub signature: String,
+    pub parameter_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodDef {
+    pub signature: String,
+    /// `void`, `int`, … ; empty for some internal adapters.
+    pub return_type: String,
+    pub parameter_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyDef {
+    pub name: String,
+    pub type_name: String,
+    /// Signature of the notify signal; `None` when the property has none (CONSTANT).
+    pub notify_signal: Option<String>,
+}
+
+/// The full definition block of a class, in API order (wire indexes are positions here).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClassDefinition {
+    /// `None` for a plain QObject without a "RemoteObject Type" class-info.
+    pub type_name: Option<String>,
+    pub enums: Vec<EnumDef>,
+    pub gadgets: GadgetSection,
+    pub signals: Vec<SignalDef>,
+    pub methods: Vec<MethodDef>,
+    pub properties: Vec<PropertyDef>,
+}
+
+/// A definition carried inside a QRO_: a child class's block, or (for gadget descriptors) a
+/// gadget section alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EmbeddedDefinition {
+    Class(ClassDefinition),
+    Gadgets(GadgetSection),
+}
+
+fn text(r: &mut Reader, what: &'static str) -> DecodeResult<String> {
+    Ok(r.qbytearray_text(what)?.unwrap_or_default())
+}
+
+fn name_list(r: &mut Reader, limits: &Limits) -> DecodeResult<Vec<String>> {
+    let n = r.count("parameter names", 4, limits.max_collection_len)?;
+    (0..n).map(|_| text(r, "parameter name")).collect()
+}
+
+fn write_name_list(w: &mut Writer, names: &[String]) -> EncodeResult<()> {
+    w.count("parameter names", names.len())?;
+    names.iter().try_for_each(|n| w.qbytearray(Some(n.as_bytes())))
+}
+
+impl EnumDef {
+    fn decode(r: &mut Reader, limits: &Limits) -> DecodeResult<Self> {
+        let name = text(r, "enum name")?;
+        let is_flag = r.bool()?;
+        let is_scoped = r.bool()?;
+        let size = r.u32()?;
+        let n = r.count("enum keys", 8, limits.max_collection_len)?;
+        let keys = (0..n).map(|_| Ok((text(r, "enum key")?, r.i32()?))).collect::<DecodeResult<_>>()?;
+        Ok(EnumDef { name, is_flag, is_scoped, size, keys })
+    }
+
+    fn encode(&self, w: &mut Writer) -> EncodeResult<()> {
+        w.qbytearray(Some(self.name.as_bytes()))?;
+        w.bool(self.is_flag);
+        w.bool(self.is_scoped);
+        w.u32(self.size);
+        w.count("enum keys", self.keys.len())?;
+        for (k, v) in &self.keys {
+            w.qbytearray(Some(k.as_bytes()))?;
+            w.i32(*v);
+        }
+        Ok(())
+    }
+}
+
+fn decode_enums(r: &mut Reader, limits: &Limits) -> DecodeResult<Vec<EnumDef>> {
+    let n = r.count("enums", 14, limits.max_collection_len)?;
+    (0..n).map(|_| EnumDef::decode(r, limits)).collect()
+}
+
+fn encode_enums(w: &mut Writer, enums: &[EnumDef]) -> EncodeResult<()> {
+    w.count("enums", enums.len())?;
+    enums.iter().try_for_each(|e| e.encode(w))
+}
+
+impl GadgetDef {
+    /// `with_enums` is false only for Qt 5 gadget descriptors, which omit the enum list.
+    fn decode(r: &mut Reader, limits: &Limits, with_enums: bool) -> DecodeResult<Self> {
+        let name = text(r, "gadget name")?;
+        let n = r.count("gadget properties", 8, limits.max_collection_len)?;
+        let properties = (0..n)
+            .map(|_| Ok((text(r, "gadget property name")?, text(r, "gadget property type")?)))
+            .collect::<DecodeResult<_>>()?;
+        let enums = if with_enums { decode_enums(r, limits)? } else { Vec::new() };
+        Ok(GadgetDef { name, properties, enums })
+    }
+
+    fn encode(&self, w: &mut Writer, with_enums: bool) -> EncodeResult<()> {
+        w.qbytearray(Some(self.name.as_bytes()))?;
+        w.count("gadget properties", self.properties.len())?;
+        for (n, t) in &self.properties {
+            w.qbytearray(Some(n.as_bytes()))?;
+            w.qbytearray(Some(t.as_bytes()))?;
+        }
+        if with_enums {
+            encode_enums(w, &self.enums)?;
+        }
+        Ok(())
+    }
+}
+
+impl GadgetSection {
+    pub fn decode(r: &mut Reader, limits: &Limits, with_gadget_enums: bool) -> DecodeResult<Self> {
+        let n = r.count("Qt enums", 4, limits.max_collection_len)?;
+        let qt_enums = (0..n).map(|_| text(r, "Qt enum name")).collect::<DecodeResult<_>>()?;
+        let n = r.count("gadgets", 8, limits.max_collection_len)?;
+        let gadgets = (0..n).map(|_| GadgetDef::decode(r, limits, with_gadget_enums)).collect::<DecodeResult<_>>()?;
+        Ok(GadgetSection { qt_enums, gadgets })
+    }
+
+    pub fn encode(&self, w: &mut Writer, with_gadget_enums: bool) -> EncodeResult<()> {
+        w.count("Qt enums", self.qt_enums.len())?;
+        self.qt_enums.iter().try_for_each(|e| w.qbytearray(Some(e.as_bytes())))?;
+        w.count("gadgets", self.gadgets.len())?;
+        self.gadgets.iter().try_for_each(|g| g.encode(w, with_gadget_enums))
+    }
+
+    /// Registers the gadgets as POD types, their enums as `<Gadget>::<Enum>` and the Qt enums as
+    /// 4-byte enums, so values using them can be decoded.
+    pub fn register_types(&self, types: &mut TypeRegistry) {
+        for e in &self.qt_enums {
+            types.register_enum(e, 4);
+        }
+        for g in &self.gadgets {
+            if !g.properties.is_empty() {
+                types.register_gadget(&g.name, g.properties.clone());
+            }
+            for e in &g.enums {
+                types.register_enum(&format!("{}::{}", g.name, e.name), enum_size(e.size));
+            }
+        }
+    }
+}
+
+fn enum_size(size: u32) -> u8 {
+    match size {
+        1 | 2 | 4 | 8 => size as u8,
+        _ => 4,
+    }
+}
+
+impl ClassDefinition {
+    pub fn decode(r: &mut Reader, limits: &Limits) -> DecodeResult<Self> {
+        let type_name = r.qstring()?;
+        let enums = decode_enums(r, limits)?;
+        let gadgets = GadgetSection::decode(r, limits, true)?;
+        let n = r.count("signals", 8, limits.max_collection_len)?;
+        let signals = (0..n)
+            .map(|_| Ok(SignalDef { signature: text(r, "signal signature")?, parameter_names: name_list(r, limits)? }))
+            .collect::<DecodeResult<_>>()?;
+        let n = r.count("methods", 12, limits.max_collection_len)?;
+        let methods = (0..n)
+            .map(|_| {
+                Ok(MethodDef {
+                    signature: text(r, "method signature")?,
+                    return_type: text(r, "method return type")?,
+                    parameter_names: name_list(r, limits)?,
+                })
+            })
+            .collect::<DecodeResult<_>>()?;
+        let n = r.count("properties", 12, limits.max_collection_len)?;
+        let properties = (0..n)
+            .map(|_| {
+                Ok(PropertyDef {
+                    name: r.cstr("property name")?.unwrap_or_default(),
+                    type_name: r.cstr("property type")?.unwrap_or_default(),
+                    notify_signal: r.qbytearray_text("notify signal")?,
+                })
+            })
+            .collect::<DecodeResult<_>>()?;
+        Ok(ClassDefinition { type_name, enums, gadgets, signals, methods, properties })
+    }
+
+    pub fn encode(&self, w: &mut Writer) -> EncodeResult<()> {
+        w.qstring(self.type_name.as_deref())?;
+        encode_enums(w, &self.enums)?;
+        self.gadgets.encode(w, true)?;
+        w.count("signals", self.signals.len())?;
+        for s in &self.signals {
+            w.qbytearray(Some(s.signature.as_bytes()))?;
+            write_name_list(w, &s.parameter_names)?;
+        }
+        w.count("methods", self.methods.len())?;
+        for m in &self.methods {
+            w.qbytearray(Some(m.signature.as_bytes()))?;
+            w.qbytearray(Some(m.return_type.as_bytes()))?;
+            write_name_list(w, &m.parameter_names)?;
+        }
+        w.count("properties", self.properties.len())?;
+        for p in &self.properties {
+            w.cstr(Some(&p.name))?;
+            w.cstr(Some(&p.type_name))?;
+            w.qbytearray(p.notify_signal.as_deref().map(str::as_bytes))?;
+        }
+        Ok(())
+    }
+
+    /// Registers everything values of this class may carry: its gadgets and Qt enums, and its own
+    /// enums as `<TypeName>::<Enum>`.
+    pub fn register_types(&self, types: &mut TypeRegistry) {
+        self.gadgets.register_types(types);
+        if let Some(t) = &self.type_name {
+            for e in &self.enums {
+                types.register_enum(&format!("{t}::{}", e.name), enum_size(e.size));
+            }
+        }
+    }
+
+    /// Index of the signal with this signature.
+    pub fn signal_index(&self, signature: &str) -> Option<usize> {
+        self.signals.iter().position(|s| s.signature == signature)
+    }
+
+    /// Index of the method whose name (before the parenthesis) is `name`.
+    pub fn method_index(&self, name: &str) -> Option<usize> {
+        self.methods.iter().position(|m| m.signature.split('(').next() == Some(name))
+    }
+
+    pub fn property_index(&self, name: &str) -> Option<usize> {
+        self.properties.iter().position(|p| p.name == name)
+    }
+}
+
+impl EmbeddedDefinition {
+    /// Gadget descriptors on Qt 5 omit each gadget's enum list.
+    pub(crate) fn gadget_enums(dialect: Dialect) -> bool {
+        dialect == Dialect::Qt6
+    }
+
+    pub fn register_types(&self, types: &mut TypeRegistry) {
+        match self {
+            EmbeddedDefinition::Class(c) => c.register_types(types),
+            EmbeddedDefinition::Gadgets(g) => g.register_types(types),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ByteOrder;
+    use bytes::{Bytes, BytesMut};
+
+    fn simple() -> ClassDefinition {
+        ClassDefinition {
+            type_name: Some("Simple".into()),
+            signals: vec![
+                SignalDef { signature: "valueChanged(int)".into(), parameter_names: vec!["value".into()] },
+                SignalDef { signature: "fired(int)".into(), parameter_names: vec!["code".into()] },
+            ],
+            methods: vec![MethodDef {
+                signature: "add(int,int)".into(),
+                return_type: "int".into(),
+                parameter_names: vec!["a".into(), "b".into()],
+            }],
+            properties: vec![PropertyDef {
+                name: "value".into(),
+                type_name: "int".into(),
+                notify_signal: Some("valueChanged(int)".into()),
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn definition_round_trips_in_both_orders() {
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let mut buf = BytesMut::new();
+            simple().encode(&mut Writer::new(&mut buf, order)).unwrap();
+            let mut r = Reader::new(buf.freeze(), order);
+            assert_eq!(ClassDefinition::decode(&mut r, &Limits::DEFAULT).unwrap(), simple());
+            r.finish("definition").unwrap();
+        }
+    }
+
+    #[test]
+    fn truncated_definitions_fail_cleanly() {
+        let mut buf = BytesMut::new();
+        simple().encode(&mut Writer::new(&mut buf, ByteOrder::Little)).unwrap();
+        let full: Bytes = buf.freeze();
+        for cut in 0..full.len() {
+            let mut r = Reader::new(full.slice(..cut), ByteOrder::Little);
+            assert!(ClassDefinition::decode(&mut r, &Limits::DEFAULT).is_err(), "cut at {cut}");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The two wire dialects: Qt 6 ("QtRO 2.0") and Qt 5.15 ("QtRO 1.3").
+
+use serde::{Deserialize, Serialize};
+
+/// Byte order of a QDataStream, chosen at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ByteOrder {
+    Big,
+    Little,
+}
+
+/// Which stock Qt a connection speaks with. The two are mutually unintelligible on the wire, so a
+/// host is configured per endpoint and a client may detect it from the first four bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Dialect {
+    /// Qt 6.0 – 6.8: little-endian outer stream, handshake "QtRO 2.0".
+    #[default]
+    Qt6,
+    /// Qt 5.15: big-endian throughout, handshake "QtRO 1.3".
+    Qt5,
+}
+
+impl Dialect {
+    /// Byte order of packet headers and top-level fields.
+    pub const fn outer_order(self) -> ByteOrder {
+        match self {
+            Dialect::Qt6 => ByteOrder::Little,
+            Dialect::Qt5 => ByteOrder::Big,
+        }
+    }
+
+    /// Byte order of the private streams QtRO nests in byte arrays (QRO_, QSQ_, QAS_): always
+    /// big-endian, because Qt creates them with a default-constructed QDataStream.
+    pub const fn nested_order(self) -> ByteOrder {
+        ByteOrder::Big
+    }
+
+    /// The handshake string the host sends first.
+    pub const fn protocol_version(self) -> &'static str {
+        match self {
+            Dialect::Qt6 => "QtRO 2.0",
+            Dialect::Qt5 => "QtRO 1.3",
+        }
+    }
+
+    /// QDataStream version of the outer stream (informational; encodings follow it).
+    pub const fn stream_version(self) -> u32 {
+        match self {
+            Dialect::Qt6 => 20,
+            Dialect::Qt5 => 18,
+        }
+    }
+
+    /// The QMetaType id marking a user type in a QVariant header.
+    pub const fn user_type_id(self) -> u32 {
+        match self {
+            Dialect::Qt6 => 65536,
+            Dialect::Qt5 => 1024,
+        }
+    }
+
+    /// Detect the dialect from the first bytes a host sent (a Handshake frame).
+    /// Returns `None` when fewer than six bytes are known or neither reading is plausible.
+    pub fn detect(first_bytes: &[u8]) -> Option<Dialect> {
+        if first_bytes.len() < 6 {
+            return None;
+        }
+        let le_len = u32::from_le_bytes(first_bytes[0..4].try_into().ok()?);
+        let be_len = u32::from_be_bytes(first_bytes[0..4].try_into().ok()?);
+        let le_type = u16::from_le_bytes([first_bytes[4], first_bytes[5]]);
+        let be_type = u16::from_be_bytes([first_bytes[4], first_bytes[5]]);
+        let plausible = |len: u32, ty: u16| ty == 1 && (6..4096).contains(&len);
+        if plausible(le_len, le_type) {
+            Some(Dialect::Qt6)
+        } else if plausible(be_len, be_type) {
+            Some(Dialect::Qt5)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_dialect_from_handshake_header() {
+        assert_eq!(Dialect::detect(&[0x16, 0, 0, 0, 1, 0]), Some(Dialect::Qt6));
+        assert_eq!(Dialect::detect(&[0, 0, 0, 0x16, 0, 1]), Some(Dialect::Qt5));
+        assert_eq!(Dialect::detect(&[0, 0, 0, 0x16, 0]), None);
+        assert_eq!(Dialect::detect(&[9, 9, 9, 9, 9, 9]), None);
+    }
+}

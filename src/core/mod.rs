@@ -1,0 +1,25 @@
+//! The sans-IO protocol core: bytes in, typed packets out, and back. Nothing here opens a socket
+//! or reads a clock, so every rule is unit-testable and fuzzable in isolation.
+
+pub mod dialect;
+pub mod error;
+pub mod stream;
+pub mod value;
+
+pub use dialect::{ByteOrder, Dialect};
+pub use error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
+pub use value::*;
+pub mod classdef;
+pub mod limits;
+pub mod types;
+pub mod variant;
+
+pub use classdef::*;
+pub use limits::Limits;
+pub use types::{Builtin, TypeDesc, TypeLookup, TypeRegistry};
+pub use variant::{Decoder, EnumEncoding, Encoder};
+pub mod frame;
+pub mod packet;
+
+pub use frame::{Frame, FrameDecoder};
+pub use packet::{Invoke, ObjectInfo, Packet, PacketType};

@@ -1,0 +1,284 @@
+//! Every QtRO packet, encoded and decoded.
+//!
+//! A frame is `u32 bodyLength` + `u16 type` + (except ObjectList) `QString name` + fields. Decoding
+//! works on one complete frame body from [`super::frame::FrameDecoder`], so a malformed packet can
+//! never consume bytes of the next one, and every body must be consumed exactly.
+
+use bytes::{Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+
+use super::classdef::ClassDefinition;
+use super::dialect::Dialect;
+use super::error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
+use super::frame::Frame;
+use super::limits::Limits;
+use super::stream::{Reader, Writer};
+use super::types::{Overlay, TypeLookup, TypeRegistry};
+use super::value::Value;
+use super::variant::{Decoder, EnumEncoding, Encoder};
+
+/// Packet type numbers (identical in Qt 5.15 and Qt 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u16)]
+pub enum PacketType {
+    Handshake = 1,
+    InitPacket = 2,
+    InitDynamicPacket = 3,
+    AddObject = 4,
+    RemoveObject = 5,
+    InvokePacket = 6,
+    InvokeReplyPacket = 7,
+    PropertyChangePacket = 8,
+    ObjectList = 9,
+    Ping = 10,
+    Pong = 11,
+}
+
+impl PacketType {
+    pub fn from_u16(v: u16) -> Option<PacketType> {
+        use PacketType::*;
+        Some(match v {
+            1 => Handshake,
+            2 => InitPacket,
+            3 => InitDynamicPacket,
+            4 => AddObject,
+            5 => RemoveObject,
+            6 => InvokePacket,
+            7 => InvokeReplyPacket,
+            8 => PropertyChangePacket,
+            9 => ObjectList,
+            10 => Ping,
+            11 => Pong,
+            _ => return None,
+        })
+    }
+}
+
+/// `QMetaObject::Call` values QtRO uses in InvokePacket.
+pub mod call {
+    /// Client → host: call a method; host → client: emit a signal.
+    pub const INVOKE_META_METHOD: i32 = 0;
+    /// Never sent by Qt.
+    pub const READ_PROPERTY: i32 = 1;
+    /// Client → host: write a property (Qt hosts treat every non-zero value like this).
+    pub const WRITE_PROPERTY: i32 = 2;
+}
+
+/// One entry of an ObjectList.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectInfo {
+    pub name: String,
+    /// Class type name; `None` for a plain QObject without a type class-info.
+    pub type_name: Option<String>,
+    /// 40 hex characters for repc classes; `None` (no check) for registry, models, plain QObjects.
+    pub signature: Option<String>,
+}
+
+/// A decoded QtRO packet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Packet {
+    /// Host → client, first packet: the protocol version string.
+    Handshake { version: String },
+    /// Host → client: values of every API property, for a static replica.
+    Init { name: String, values: Vec<Value> },
+    /// Host → client: class definition and values, for a dynamic replica.
+    InitDynamic { name: String, definition: ClassDefinition, values: Vec<Value> },
+    /// Client → host: acquire a source.
+    AddObject { name: String, is_dynamic: bool },
+    /// Both directions: release a source / the source is gone.
+    RemoveObject { name: String },
+    /// Method call or property write (client → host), signal emission (host → client).
+    Invoke(Invoke),
+    /// Host → client: the return value of a call that asked for one.
+    InvokeReply { name: String, serial_id: i32, value: Value },
+    /// Host → client: new value of API property `index`.
+    PropertyChange { name: String, index: i32, value: Value },
+    /// Host → client: sources on this host (all at connect, then each one newly enabled).
+    ObjectList(Vec<ObjectInfo>),
+    /// Client → host heartbeat, named after the replica.
+    Ping { name: String },
+    /// Host → client answer, echoing the Ping's name.
+    Pong { name: String },
+}
+
+/// InvokePacket fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invoke {
+    pub name: String,
+    /// See [`call`].
+    pub call: i32,
+    /// API method index (call 0, client → host), property index (write), signal index
+    /// (host → client).
+    pub index: i32,
+    pub args: Vec<Value>,
+    /// Client → host: -1 for no reply, ≥ 1 for a reply; host → client: -1.
+    pub serial_id: i32,
+    /// Host → client: the property whose notify signal this is, else -1. Client → host: -1.
+    pub property_index: i32,
+}
+
+impl Packet {
+    pub fn packet_type(&self) -> PacketType {
+        match self {
+            Packet::Handshake { .. } => PacketType::Handshake,
+            Packet::Init { .. } => PacketType::InitPacket,
+            Packet::InitDynamic { .. } => PacketType::InitDynamicPacket,
+            Packet::AddObject { .. } => PacketType::AddObject,
+            Packet::RemoveObject { .. } => PacketType::RemoveObject,
+            Packet::Invoke(_) => PacketType::InvokePacket,
+            Packet::InvokeReply { .. } => PacketType::InvokeReplyPacket,
+            Packet::PropertyChange { .. } => PacketType::PropertyChangePacket,
+            Packet::ObjectList(_) => PacketType::ObjectList,
+            Packet::Ping { .. } => PacketType::Ping,
+            Packet::Pong { .. } => PacketType::Pong,
+        }
+    }
+
+    /// The object (or, for Handshake, version) name field; `None` for ObjectList.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Packet::Handshake { version } => Some(version),
+            Packet::Init { name, .. }
+            | Packet::InitDynamic { name, .. }
+            | Packet::AddObject { name, .. }
+            | Packet::RemoveObject { name }
+            | Packet::InvokeReply { name, .. }
+            | Packet::PropertyChange { name, .. }
+            | Packet::Ping { name }
+            | Packet::Pong { name } => Some(name),
+            Packet::Invoke(i) => Some(&i.name),
+            Packet::ObjectList(_) => None,
+        }
+    }
+
+    /// Appends the complete frame (length header included) to `out`. On error `out` is unchanged.
+    pub fn encode(&self, dialect: Dialect, out: &mut BytesMut) -> EncodeResult<()> {
+        let start = out.len();
+        let result = self.encode_frame(dialect, out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    /// Encodes into a fresh buffer.
+    pub fn to_bytes(&self, dialect: Dialect) -> EncodeResult<Bytes> {
+        let mut out = BytesMut::new();
+        self.encode(dialect, &mut out)?;
+        Ok(out.freeze())
+    }
+
+    fn encode_frame(&self, dialect: Dialect, out: &mut BytesMut) -> EncodeResult<()> {
+        let mut w = Writer::new(out, dialect.outer_order());
+        let at = w.len();
+        w.u32(0);
+        w.u16(self.packet_type() as u16);
+        if let Some(name) = self.name() {
+            w.qstring(Some(name))?;
+        }
+        let enc = Encoder::new(dialect);
+        let values = |w: &mut Writer, values: &[Value]| -> EncodeResult<()> {
+            w.count("values", values.len())?;
+            values.iter().try_for_each(|v| enc.variant(w, v, EnumEncoding::Transfer))
+        };
+        match self {
+            Packet::Handshake { .. } | Packet::RemoveObject { .. } | Packet::Ping { .. } | Packet::Pong { .. } => {}
+            Packet::Init { values: v, .. } => values(&mut w, v)?,
+            Packet::InitDynamic { definition, values: v, .. } => {
+                definition.encode(&mut w)?;
+                values(&mut w, v)?;
+            }
+            Packet::AddObject { is_dynamic, .. } => w.bool(*is_dynamic),
+            Packet::Invoke(i) => {
+                w.i32(i.call);
+                w.i32(i.index);
+                values(&mut w, &i.args)?;
+                w.i32(i.serial_id);
+                w.i32(i.property_index);
+            }
+            Packet::InvokeReply { serial_id, value, .. } => {
+                w.i32(*serial_id);
+                enc.variant(&mut w, value, EnumEncoding::Transfer)?;
+            }
+            Packet::PropertyChange { index, value, .. } => {
+                w.i32(*index);
+                enc.variant(&mut w, value, EnumEncoding::Transfer)?;
+            }
+            Packet::ObjectList(list) => {
+                w.count("object list", list.len())?;
+                for o in list {
+                    w.qstring(Some(&o.name))?;
+                    w.qstring(o.type_name.as_deref())?;
+                    w.qbytearray(o.signature.as_deref().map(str::as_bytes))?;
+                }
+            }
+        }
+        let body = w.len() - at - 4;
+        let body = u32::try_from(body).map_err(|_| EncodeError::TooLong { what: "packet", len: body })?;
+        w.patch_u32(at, body);
+        Ok(())
+    }
+
+    /// Decodes one frame. `types` resolves user type names in values.
+    pub fn decode(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits) -> DecodeResult<Packet> {
+        let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
+        let ty = PacketType::from_u16(frame.packet_type).ok_or(DecodeError::UnknownPacketType(frame.packet_type))?;
+        let name = if ty == PacketType::ObjectList { String::new() } else { r.qstring_or_empty()? };
+        let mut dec = Decoder::new(dialect, types, limits);
+        let values = |r: &mut Reader, dec: &mut Decoder| -> DecodeResult<Vec<Value>> {
+            let n = r.count("values", 5, limits.max_collection_len)?;
+            let mut out = Vec::with_capacity(n);
+            for _ in 0..n {
+                out.push(dec.variant(r)?);
+            }
+            Ok(out)
+        };
+        let packet = match ty {
+            PacketType::Handshake => Packet::Handshake { version: name },
+            PacketType::InitPacket => Packet::Init { name, values: values(&mut r, &mut dec)? },
+            PacketType::InitDynamicPacket => {
+                let definition = ClassDefinition::decode(&mut r, limits)?;
+                // Values may use the gadgets and enums the definition itself introduces.
+                let mut extra = TypeRegistry::new(dialect);
+                definition.register_types(&mut extra);
+                let overlay = Overlay { base: types, extra: &extra };
+                let mut dec = Decoder::new(dialect, &overlay, limits);
+                let values = values(&mut r, &mut dec)?;
+                Packet::InitDynamic { name, definition, values }
+            }
+            PacketType::AddObject => Packet::AddObject { name, is_dynamic: r.bool()? },
+            PacketType::RemoveObject => Packet::RemoveObject { name },
+            PacketType::InvokePacket => {
+                let call = r.i32()?;
+                let index = r.i32()?;
+                let args = values(&mut r, &mut dec)?;
+                Packet::Invoke(Invoke { name, call, index, args, serial_id: r.i32()?, property_index: r.i32()? })
+            }
+            PacketType::InvokeReplyPacket => {
+                let serial_id = r.i32()?;
+                Packet::InvokeReply { name, serial_id, value: dec.variant(&mut r)? }
+            }
+            PacketType::PropertyChangePacket => {
+                let index = r.i32()?;
+                Packet::PropertyChange { name, index, value: dec.variant(&mut r)? }
+            }
+            PacketType::ObjectList => {
+                let n = r.count("object list", 12, limits.max_collection_len)?;
+                let list = (0..n)
+                    .map(|_| {
+                        Ok(ObjectInfo {
+                            name: r.qstring_or_empty()?,
+                            type_name: r.qstring()?,
+                            signature: r.qbytearray_text("signature")?,
+                        })
+                    })
+                    .collect::<DecodeResult<_>>()?;
+                Packet::ObjectList(list)
+            }
+            PacketType::Ping => Packet::Ping { name },
+            PacketType::Pong => Packet::Pong { name },
+        };
+        r.finish("packet")?;
+        Ok(packet)
+    }
+}

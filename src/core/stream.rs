@@ -1,0 +1,416 @@
+//! QDataStream primitives with the byte order chosen at run time.
+//!
+//! [`Reader`] decodes from a [`Bytes`] buffer so byte arrays come out as zero-copy slices;
+//! every length is checked against what remains before anything is allocated.
+//! [`Writer`] appends to a [`BytesMut`].
+
+use byteorder::{BigEndian, ByteOrder as _, LittleEndian};
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::dialect::ByteOrder;
+use super::error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
+
+/// QDataStream marks a null QString / QByteArray with this length.
+pub const NULL_LENGTH: u32 = 0xFFFF_FFFF;
+/// Stream versions >= 22 (Qt 6.7+) escape 64-bit lengths with this marker. Qt 6.4 never writes it;
+/// we accept it when reading and never write it.
+const EXTENDED_LENGTH: u32 = 0xFFFF_FFFE;
+
+/// A cursor over one buffer of QDataStream data.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    data: Bytes,
+    pos: usize,
+    order: ByteOrder,
+}
+
+macro_rules! read_int {
+    ($name:ident, $ty:ty, $n:expr, $be:expr, $le:expr) => {
+        #[inline]
+        pub fn $name(&mut self) -> DecodeResult<$ty> {
+            let order = self.order;
+            let b = self.take_slice($n, stringify!($ty))?;
+            Ok(match order {
+                ByteOrder::Big => $be(b),
+                ByteOrder::Little => $le(b),
+            })
+        }
+    };
+}
+
+impl Reader {
+    pub fn new(data: Bytes, order: ByteOrder) -> Self {
+        Reader { data, pos: 0, order }
+    }
+
+    pub fn order(&self) -> ByteOrder {
+        self.order
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// Fails unless every byte was consumed.
+    pub fn finish(&self, what: &'static str) -> DecodeResult<()> {
+        match self.remaining() {
+            0 => Ok(()),
+            trailing => Err(DecodeError::TrailingBytes { what, trailing }),
+        }
+    }
+
+    #[inline]
+    fn take_slice(&mut self, n: usize, what: &'static str) -> DecodeResult<&[u8]> {
+        if self.remaining() < n {
+            return Err(DecodeError::Truncated { what, needed: n - self.remaining() });
+        }
+        let start = self.pos;
+        self.pos += n;
+        Ok(&self.data[start..start + n])
+    }
+
+    /// Takes `n` bytes as a zero-copy slice of the underlying buffer.
+    pub fn take_bytes(&mut self, n: usize, what: &'static str) -> DecodeResult<Bytes> {
+        if self.remaining() < n {
+            return Err(DecodeError::Truncated { what, needed: n - self.remaining() });
+        }
+        let out = self.data.slice(self.pos..self.pos + n);
+        self.pos += n;
+        Ok(out)
+    }
+
+    pub fn u8(&mut self) -> DecodeResult<u8> {
+        Ok(self.take_slice(1, "u8")?[0])
+    }
+
+    pub fn i8(&mut self) -> DecodeResult<i8> {
+        Ok(self.u8()? as i8)
+    }
+
+    /// QDataStream writes bool as one byte; any non-zero byte reads as true (as in Qt).
+    pub fn bool(&mut self) -> DecodeResult<bool> {
+        Ok(self.u8()? != 0)
+    }
+
+    read_int!(u16, u16, 2, BigEndian::read_u16, LittleEndian::read_u16);
+    read_int!(i16, i16, 2, BigEndian::read_i16, LittleEndian::read_i16);
+    read_int!(u32, u32, 4, BigEndian::read_u32, LittleEndian::read_u32);
+    read_int!(i32, i32, 4, BigEndian::read_i32, LittleEndian::read_i32);
+    read_int!(u64, u64, 8, BigEndian::read_u64, LittleEndian::read_u64);
+    read_int!(i64, i64, 8, BigEndian::read_i64, LittleEndian::read_i64);
+    read_int!(f64, f64, 8, BigEndian::read_f64, LittleEndian::read_f64);
+
+    /// Reads a QDataStream length prefix. `Ok(None)` is the null marker.
+    fn length(&mut self) -> DecodeResult<Option<u64>> {
+        match self.u32()? {
+            NULL_LENGTH => Ok(None),
+            EXTENDED_LENGTH => Ok(Some(self.u64()?)),
+            n => Ok(Some(n as u64)),
+        }
+    }
+
+    /// Checks that `claimed` units of at least `unit` bytes each can still be present.
+    pub fn check_len(&self, what: &'static str, claimed: u64, unit: usize) -> DecodeResult<usize> {
+        let available = self.remaining();
+        match claimed.checked_mul(unit.max(1) as u64) {
+            Some(bytes) if bytes <= available as u64 => Ok(claimed as usize),
+            _ => Err(DecodeError::LengthExceedsData { what, claimed, available }),
+        }
+    }
+
+    /// Reads an element count for a container whose elements take at least `min_elem` bytes
+    /// each; the count is bounded by the remaining data and by `limit`.
+    pub fn count(&mut self, what: &'static str, min_elem: usize, limit: u32) -> DecodeResult<usize> {
+        let n = self.u32()? as u64;
+        if n > limit as u64 {
+            return Err(DecodeError::LimitExceeded { what, count: n, limit: limit as u64 });
+        }
+        self.check_len(what, n, min_elem)
+    }
+
+    /// QString: byte length (or null marker) then UTF-16 in stream order. Unpaired surrogates
+    /// become U+FFFD instead of failing the packet, as Qt peers can produce them.
+    pub fn qstring(&mut self) -> DecodeResult<Option<String>> {
+        let Some(len) = self.length()? else { return Ok(None) };
+        if len % 2 != 0 {
+            return Err(DecodeError::Invalid { what: "QString", detail: format!("odd byte length {len}") });
+        }
+        let len = self.check_len("QString", len, 1)?;
+        let order = self.order;
+        let raw = self.take_slice(len, "QString")?;
+        let units = raw.chunks_exact(2).map(|c| match order {
+            ByteOrder::Big => u16::from_be_bytes([c[0], c[1]]),
+            ByteOrder::Little => u16::from_le_bytes([c[0], c[1]]),
+        });
+        Ok(Some(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()))
+    }
+
+    /// QString where null and empty are not distinguished by the caller.
+    pub fn qstring_or_empty(&mut self) -> DecodeResult<String> {
+        Ok(self.qstring()?.unwrap_or_default())
+    }
+
+    /// QByteArray: length (or null marker) then raw bytes.
+    pub fn qbytearray(&mut self) -> DecodeResult<Option<Bytes>> {
+        let Some(len) = self.length()? else { return Ok(None) };
+        let len = self.check_len("QByteArray", len, 1)?;
+        Ok(Some(self.take_bytes(len, "QByteArray")?))
+    }
+
+    /// A QByteArray that holds UTF-8 text (identifiers, type names, signatures).
+    pub fn qbytearray_text(&mut self, what: &'static str) -> DecodeResult<Option<String>> {
+        match self.qbytearray()? {
+            None => Ok(None),
+            Some(b) => String::from_utf8(b.to_vec()).map(Some).map_err(|_| DecodeError::InvalidUtf8(what)),
+        }
+    }
+
+    /// `const char*` as written by QDataStream: u32 length including the NUL, then the bytes.
+    /// Length 0 is a null pointer.
+    pub fn cstr(&mut self, what: &'static str) -> DecodeResult<Option<String>> {
+        let len = self.u32()? as u64;
+        if len == 0 {
+            return Ok(None);
+        }
+        let len = self.check_len(what, len, 1)?;
+        let raw = self.take_slice(len, what)?;
+        let text = match raw.split_last() {
+            Some((0, text)) => text,
+            _ => return Err(DecodeError::Invalid { what, detail: "C string without terminating NUL".into() }),
+        };
+        std::str::from_utf8(text).map(|s| Some(s.to_owned())).map_err(|_| DecodeError::InvalidUtf8(what))
+    }
+}
+
+/// Appends QDataStream data in a fixed byte order.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    buf: &'a mut BytesMut,
+    order: ByteOrder,
+}
+
+macro_rules! write_int {
+    ($name:ident, $ty:ty, $be:ident, $le:ident) => {
+        #[inline]
+        pub fn $name(&mut self, v: $ty) {
+            match self.order {
+                ByteOrder::Big => self.buf.$be(v),
+                ByteOrder::Little => self.buf.$le(v),
+            }
+        }
+    };
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(buf: &'a mut BytesMut, order: ByteOrder) -> Self {
+        Writer { buf, order }
+    }
+
+    pub fn order(&self) -> ByteOrder {
+        self.order
+    }
+
+    /// Number of bytes in the underlying buffer.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Drops everything written after `len`; used to undo a partially written value on error.
+    pub fn truncate(&mut self, len: usize) {
+        self.buf.truncate(len)
+    }
+
+    /// Overwrites a u32 previously written at `at` (used for length prefixes).
+    pub fn patch_u32(&mut self, at: usize, v: u32) {
+        let bytes = match self.order {
+            ByteOrder::Big => v.to_be_bytes(),
+            ByteOrder::Little => v.to_le_bytes(),
+        };
+        self.buf[at..at + 4].copy_from_slice(&bytes);
+    }
+
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub fn u8(&mut self, v: u8) {
+        self.buf.put_u8(v)
+    }
+
+    pub fn i8(&mut self, v: i8) {
+        self.buf.put_i8(v)
+    }
+
+    pub fn bool(&mut self, v: bool) {
+        self.buf.put_u8(v as u8)
+    }
+
+    write_int!(u16, u16, put_u16, put_u16_le);
+    write_int!(i16, i16, put_i16, put_i16_le);
+    write_int!(u32, u32, put_u32, put_u32_le);
+    write_int!(i32, i32, put_i32, put_i32_le);
+    write_int!(u64, u64, put_u64, put_u64_le);
+    write_int!(i64, i64, put_i64, put_i64_le);
+    write_int!(f64, f64, put_f64, put_f64_le);
+
+    fn length(&mut self, what: &'static str, len: usize) -> EncodeResult<()> {
+        if len >= EXTENDED_LENGTH as usize {
+            return Err(EncodeError::TooLong { what, len });
+        }
+        self.u32(len as u32);
+        Ok(())
+    }
+
+    /// Element count of a container.
+    pub fn count(&mut self, what: &'static str, n: usize) -> EncodeResult<()> {
+        self.length(what, n)
+    }
+
+    pub fn qstring(&mut self, s: Option<&str>) -> EncodeResult<()> {
+        let Some(s) = s else {
+            self.u32(NULL_LENGTH);
+            return Ok(());
+        };
+        let at = self.buf.len();
+        self.u32(0);
+        let start = self.buf.len();
+        self.buf.reserve(s.len() * 2);
+        match self.order {
+            ByteOrder::Big => s.encode_utf16().for_each(|u| self.buf.put_u16(u)),
+            ByteOrder::Little => s.encode_utf16().for_each(|u| self.buf.put_u16_le(u)),
+        }
+        let bytes = self.buf.len() - start;
+        if bytes >= EXTENDED_LENGTH as usize {
+            self.buf.truncate(at);
+            return Err(EncodeError::TooLong { what: "QString", len: bytes });
+        }
+        self.patch_u32(at, bytes as u32);
+        Ok(())
+    }
+
+    pub fn qbytearray(&mut self, b: Option<&[u8]>) -> EncodeResult<()> {
+        match b {
+            None => self.u32(NULL_LENGTH),
+            Some(b) => {
+                self.length("QByteArray", b.len())?;
+                self.raw(b);
+            }
+        }
+        Ok(())
+    }
+
+    /// `const char*`: length including the NUL, the bytes, a NUL. `None` is a null pointer.
+    pub fn cstr(&mut self, s: Option<&str>) -> EncodeResult<()> {
+        match s {
+            None => self.u32(0),
+            Some(s) => {
+                if s.as_bytes().contains(&0) {
+                    return Err(EncodeError::InvalidValue(format!("C string {s:?} contains NUL")));
+                }
+                self.length("C string", s.len() + 1)?;
+                self.raw(s.as_bytes());
+                self.u8(0);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a QByteArray whose content is produced by a nested stream of `order` (QtRO's
+    /// private big-endian streams). The length prefix uses this writer's order.
+    pub fn nested(
+        &mut self,
+        order: ByteOrder,
+        f: impl FnOnce(&mut Writer<'_>) -> EncodeResult<()>,
+    ) -> EncodeResult<()> {
+        let at = self.buf.len();
+        self.u32(0);
+        let start = self.buf.len();
+        let result = {
+            let mut inner = Writer { buf: &mut *self.buf, order };
+            f(&mut inner)
+        };
+        if let Err(e) = result {
+            self.buf.truncate(at);
+            return Err(e);
+        }
+        let len = self.buf.len() - start;
+        if len >= EXTENDED_LENGTH as usize {
+            self.buf.truncate(at);
+            return Err(EncodeError::TooLong { what: "nested byte array", len });
+        }
+        self.patch_u32(at, len as u32);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(order: ByteOrder, f: impl FnOnce(&mut Writer<'_>)) -> Vec<u8> {
+        let mut buf = BytesMut::new();
+        f(&mut Writer::new(&mut buf, order));
+        buf.to_vec()
+    }
+
+    #[test]
+    fn strings_follow_stream_order() {
+        assert_eq!(
+            written(ByteOrder::Little, |w| w.qstring(Some("hé")).unwrap()),
+            [4, 0, 0, 0, 0x68, 0, 0xe9, 0]
+        );
+        assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("hé")).unwrap()), [0, 0, 0, 4, 0, 0x68, 0, 0xe9]);
+        assert_eq!(written(ByteOrder::Big, |w| w.qstring(None).unwrap()), [0xff; 4]);
+        assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("")).unwrap()), [0; 4]);
+    }
+
+    #[test]
+    fn null_and_empty_are_kept_apart() {
+        let mut r = Reader::new(Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), ByteOrder::Little);
+        assert_eq!(r.qstring().unwrap(), None);
+        assert_eq!(r.qstring().unwrap(), Some(String::new()));
+        r.finish("test").unwrap();
+    }
+
+    #[test]
+    fn lengths_are_checked_before_allocating() {
+        let mut r = Reader::new(Bytes::from_static(&[0xf0, 0xff, 0xff, 0x7f, 1, 2]), ByteOrder::Little);
+        assert!(matches!(r.qbytearray(), Err(DecodeError::LengthExceedsData { .. })));
+        let mut r = Reader::new(Bytes::from_static(&[0xfe, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x80]), ByteOrder::Little);
+        assert!(matches!(r.qbytearray(), Err(DecodeError::LengthExceedsData { .. })));
+        let mut r = Reader::new(Bytes::from_static(&[3, 0, 0, 0, 0x61, 0x62]), ByteOrder::Little);
+        assert!(matches!(r.cstr("name"), Err(DecodeError::LengthExceedsData { .. })));
+        let mut r = Reader::new(Bytes::from_static(&[2, 0, 0, 0, 0x61, 0x62]), ByteOrder::Little);
+        assert!(matches!(r.cstr("name"), Err(DecodeError::Invalid { .. })));
+    }
+
+    #[test]
+    fn extended_length_escape_is_accepted_when_reading() {
+        let mut r = Reader::new(
+            Bytes::from_static(&[0xfe, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0x61, 0x62]),
+            ByteOrder::Little,
+        );
+        assert_eq!(r.qbytearray().unwrap().unwrap(), &b"ab"[..]);
+    }
+
+    #[test]
+    fn nested_stream_uses_its_own_order() {
+        let out = written(ByteOrder::Little, |w| w.nested(ByteOrder::Big, |n| {
+            n.u32(1);
+            Ok(())
+        }).unwrap());
+        assert_eq!(out, [4, 0, 0, 0, 0, 0, 0, 1]);
+    }
+}

@@ -1,0 +1,442 @@
+//! User types by name: what a QVariant with the USER type id contains, so it can be decoded.
+//!
+//! Qt resolves a user type name with its process-wide metatype registry; we do the same with a
+//! [`TypeRegistry`] that knows QtRO's own types, parses container names such as
+//! `QMap<QString,Point3>` on demand, and learns gadgets and enums from .rep files and from class
+//! definitions received on the wire. An unknown name is a clear error: its encoding is unknowable
+//! and guessing would desynchronise the stream.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::dialect::Dialect;
+
+pub const QRO_NAME: &str = "QRemoteObjectPackets::QRO_";
+pub const QSQ_NAME: &str = "QRemoteObjectPackets::QSQ_";
+pub const QAS_NAME: &str = "QRemoteObjectPackets::QAS_";
+
+/// Built-in QMetaType types with a fixed id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Bool,
+    Int,
+    UInt,
+    LongLong,
+    ULongLong,
+    Double,
+    QChar,
+    VariantMap,
+    VariantList,
+    QString,
+    StringList,
+    ByteArray,
+    BitArray,
+    Date,
+    Time,
+    DateTime,
+    Url,
+    Rect,
+    RectF,
+    Size,
+    SizeF,
+    Line,
+    LineF,
+    Point,
+    PointF,
+    VariantHash,
+    Uuid,
+    Long,
+    Short,
+    Char,
+    ULong,
+    UShort,
+    UChar,
+    Float,
+    SChar,
+    Variant,
+    ByteArrayList,
+    Char16,
+    Char32,
+    VariantPair,
+}
+
+impl Builtin {
+    const TABLE: &'static [(Builtin, u32)] = &[
+        (Builtin::Bool, 1),
+        (Builtin::Int, 2),
+        (Builtin::UInt, 3),
+        (Builtin::LongLong, 4),
+        (Builtin::ULongLong, 5),
+        (Builtin::Double, 6),
+        (Builtin::QChar, 7),
+        (Builtin::VariantMap, 8),
+        (Builtin::VariantList, 9),
+        (Builtin::QString, 10),
+        (Builtin::StringList, 11),
+        (Builtin::ByteArray, 12),
+        (Builtin::BitArray, 13),
+        (Builtin::Date, 14),
+        (Builtin::Time, 15),
+        (Builtin::DateTime, 16),
+        (Builtin::Url, 17),
+        (Builtin::Rect, 19),
+        (Builtin::RectF, 20),
+        (Builtin::Size, 21),
+        (Builtin::SizeF, 22),
+        (Builtin::Line, 23),
+        (Builtin::LineF, 24),
+        (Builtin::Point, 25),
+        (Builtin::PointF, 26),
+        (Builtin::VariantHash, 28),
+        (Builtin::Uuid, 30),
+        (Builtin::Long, 32),
+        (Builtin::Short, 33),
+        (Builtin::Char, 34),
+        (Builtin::ULong, 35),
+        (Builtin::UShort, 36),
+        (Builtin::UChar, 37),
+        (Builtin::Float, 38),
+        (Builtin::SChar, 40),
+        (Builtin::Variant, 41),
+        (Builtin::ByteArrayList, 49),
+        (Builtin::Char16, 56),
+        (Builtin::Char32, 57),
+        (Builtin::VariantPair, 58),
+    ];
+
+    /// The QMetaType id.
+    pub fn id(self) -> u32 {
+        Self::TABLE.iter().find(|(b, _)| *b == self).map(|(_, id)| *id).unwrap_or(0)
+    }
+
+    /// The built-in type with this id in `dialect`; Qt 5 lacks the ids above 49.
+    pub fn from_id(id: u32, dialect: Dialect) -> Option<Builtin> {
+        if dialect == Dialect::Qt5 && id > 49 {
+            return None;
+        }
+        Self::TABLE.iter().find(|(_, i)| *i == id).map(|(b, _)| *b)
+    }
+
+    /// The built-in type for a normalized C++ type name, including common typedefs.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        use Builtin::*;
+        Some(match name {
+            "bool" => Bool,
+            "int" | "qint32" | "signed int" => Int,
+            "uint" | "quint32" | "unsigned int" | "unsigned" => UInt,
+            "qlonglong" | "qint64" | "long long" => LongLong,
+            "qulonglong" | "quint64" | "unsigned long long" => ULongLong,
+            "double" | "qreal" => Double,
+            "QChar" => QChar,
+            "QVariantMap" | "QMap<QString,QVariant>" => VariantMap,
+            "QVariantList" | "QList<QVariant>" => VariantList,
+            "QString" => QString,
+            "QStringList" | "QList<QString>" => StringList,
+            "QByteArray" => ByteArray,
+            "QBitArray" => BitArray,
+            "QDate" => Date,
+            "QTime" => Time,
+            "QDateTime" => DateTime,
+            "QUrl" => Url,
+            "QRect" => Rect,
+            "QRectF" => RectF,
+            "QSize" => Size,
+            "QSizeF" => SizeF,
+            "QLine" => Line,
+            "QLineF" => LineF,
+            "QPoint" => Point,
+            "QPointF" => PointF,
+            "QVariantHash" | "QHash<QString,QVariant>" => VariantHash,
+            "QUuid" => Uuid,
+            "long" | "signed long" => Long,
+            "short" | "qint16" | "signed short" => Short,
+            "char" => Char,
+            "ulong" | "unsigned long" => ULong,
+            "ushort" | "quint16" | "unsigned short" => UShort,
+            "uchar" | "quint8" | "unsigned char" => UChar,
+            "float" => Float,
+            "signed char" | "qint8" => SChar,
+            "QVariant" => Variant,
+            "QByteArrayList" | "QList<QByteArray>" => ByteArrayList,
+            "char16_t" => Char16,
+            "char32_t" => Char32,
+            "QVariantPair" | "QPair<QVariant,QVariant>" | "std::pair<QVariant,QVariant>" => VariantPair,
+            _ => return None,
+        })
+    }
+
+    /// Fewest bytes one raw value of this type occupies (bounds element counts).
+    pub fn min_raw_size(self) -> usize {
+        use Builtin::*;
+        match self {
+            Bool | Char | SChar | UChar => 1,
+            Short | UShort | QChar | Char16 => 2,
+            Int | UInt | Char32 | Time | QString | ByteArray | StringList | VariantList | VariantMap
+            | VariantHash | ByteArrayList | Url => 4,
+            LongLong | ULongLong | Double | Float | Long | ULong | Date | Point | Size => 8,
+            BitArray => 4,
+            DateTime => 13,
+            Rect | Line | PointF | SizeF | Uuid => 16,
+            RectF | LineF => 32,
+            Variant => 5,
+            VariantPair => 10,
+        }
+    }
+}
+
+/// How a named type is encoded by its QDataStream operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeDesc {
+    /// A built-in type (used as a raw element or alias).
+    Builtin(Builtin),
+    /// An enum or flag: an integer of `size` bytes.
+    Enum { size: u8 },
+    /// A Q_GADGET / POD: every field as a complete QVariant. Field names and type names are kept
+    /// for conversions and definitions.
+    Gadget { fields: Vec<(String, String)> },
+    /// A struct whose fields are written raw, one after another (by type name).
+    Struct { fields: Vec<String> },
+    /// `u32 count` then raw elements of the named type.
+    Sequence { elem: String },
+    /// `u32 count` then raw (key, value) pairs.
+    Assoc { key: String, value: String },
+    /// The QtRO wrappers, which have bespoke layouts.
+    Remote,
+    GadgetSequence,
+    GadgetAssoc,
+}
+
+impl TypeDesc {
+    /// Fewest bytes one raw value occupies; 0 when it can be empty (then only the configured
+    /// collection limit bounds counts).
+    pub fn min_raw_size(&self) -> usize {
+        match self {
+            TypeDesc::Builtin(b) => b.min_raw_size(),
+            TypeDesc::Enum { size } => *size as usize,
+            TypeDesc::Gadget { fields } => fields.len() * 5,
+            TypeDesc::Struct { .. } => 0,
+            TypeDesc::Sequence { .. } | TypeDesc::Assoc { .. } => 4,
+            TypeDesc::Remote => 13,
+            TypeDesc::GadgetSequence => 12,
+            TypeDesc::GadgetAssoc => 16,
+        }
+    }
+}
+
+/// Resolves user type names.
+pub trait TypeLookup {
+    fn lookup(&self, name: &str) -> Option<Arc<TypeDesc>>;
+}
+
+/// The user types a node knows, per dialect (type names differ between Qt 5 and Qt 6).
+#[derive(Debug, Clone)]
+pub struct TypeRegistry {
+    dialect: Dialect,
+    types: HashMap<String, Arc<TypeDesc>>,
+}
+
+impl TypeRegistry {
+    /// A registry knowing QtRO's own types (wrappers, registry locations, model types) and the
+    /// Qt enums QtRO uses.
+    pub fn new(dialect: Dialect) -> Self {
+        let mut r = TypeRegistry { dialect, types: HashMap::new() };
+        let reg = |r: &mut Self, name: &str, d: TypeDesc| r.register(name, d);
+        // Registry locations: QRemoteObjectSourceLocationInfo is (QString typeName, QUrl hostUrl).
+        reg(&mut r, "QRemoteObjectSourceLocationInfo", TypeDesc::Struct { fields: vec!["QString".into(), "QUrl".into()] });
+        // Model adapter types.
+        reg(&mut r, "ModelIndex", TypeDesc::Struct { fields: vec!["int".into(), "int".into()] });
+        reg(&mut r, "IndexList", TypeDesc::Sequence { elem: "ModelIndex".into() });
+        reg(
+            &mut r,
+            "IndexValuePair",
+            TypeDesc::Struct {
+                fields: vec![
+                    "IndexList".into(),
+                    "QVariantList".into(),
+                    "bool".into(),
+                    "int".into(),
+                    "QList<IndexValuePair>".into(),
+                    "QSize".into(),
+                ],
+            },
+        );
+        reg(&mut r, "DataEntries", TypeDesc::Sequence { elem: "IndexValuePair".into() });
+        reg(
+            &mut r,
+            "MetaAndDataEntries",
+            TypeDesc::Struct { fields: vec!["DataEntries".into(), "QList<int>".into(), "QSize".into()] },
+        );
+        for e in ["Qt::Orientation", "Qt::ItemFlags", "QItemSelectionModel::SelectionFlags", "QAbstractItemModel::LayoutChangeHint"] {
+            reg(&mut r, e, TypeDesc::Enum { size: 4 });
+        }
+        match dialect {
+            Dialect::Qt6 => {
+                reg(&mut r, QRO_NAME, TypeDesc::Remote);
+                reg(&mut r, QSQ_NAME, TypeDesc::GadgetSequence);
+                reg(&mut r, QAS_NAME, TypeDesc::GadgetAssoc);
+            }
+            Dialect::Qt5 => {
+                reg(&mut r, QRO_NAME, TypeDesc::Remote);
+                reg(&mut r, "QRemoteObjectSourceLocation", TypeDesc::Struct {
+                    fields: vec!["QString".into(), "QRemoteObjectSourceLocationInfo".into()],
+                });
+                reg(&mut r, "QRemoteObjectSourceLocations", TypeDesc::Assoc {
+                    key: "QString".into(),
+                    value: "QRemoteObjectSourceLocationInfo".into(),
+                });
+                reg(&mut r, "QIntHash", TypeDesc::Assoc { key: "int".into(), value: "QByteArray".into() });
+            }
+        }
+        r
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Registers (or replaces) a type under `name`.
+    pub fn register(&mut self, name: &str, desc: TypeDesc) {
+        self.types.insert(name.to_owned(), Arc::new(desc));
+    }
+
+    /// Registers a gadget (POD) with its fields as (name, type name).
+    pub fn register_gadget(&mut self, name: &str, fields: Vec<(String, String)>) {
+        self.register(name, TypeDesc::Gadget { fields });
+    }
+
+    /// Registers an enum or flag type of `size` bytes.
+    pub fn register_enum(&mut self, name: &str, size: u8) {
+        self.register(name, TypeDesc::Enum { size });
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
+    }
+
+    /// Names registered explicitly (not derived from templates).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.types.keys().map(String::as_str)
+    }
+}
+
+impl TypeLookup for TypeRegistry {
+    fn lookup(&self, name: &str) -> Option<Arc<TypeDesc>> {
+        if let Some(d) = self.types.get(name) {
+            return Some(d.clone());
+        }
+        if let Some(b) = Builtin::from_name(name) {
+            return Some(Arc::new(TypeDesc::Builtin(b)));
+        }
+        template_desc(name).filter(|d| template_args_known(self, d)).map(Arc::new)
+    }
+}
+
+/// A registry with extra types layered on top, for decoding a packet that carries definitions of
+/// its own (InitDynamicPacket, QRO_) without touching the node's registry.
+pub struct Overlay<'a> {
+    pub base: &'a dyn TypeLookup,
+    pub extra: &'a TypeRegistry,
+}
+
+impl TypeLookup for Overlay<'_> {
+    fn lookup(&self, name: &str) -> Option<Arc<TypeDesc>> {
+        self.extra.types.get(name).cloned().or_else(|| self.base.lookup(name))
+    }
+}
+
+fn template_args_known(types: &dyn TypeLookup, d: &TypeDesc) -> bool {
+    match d {
+        TypeDesc::Sequence { elem } => types.lookup(elem).is_some(),
+        TypeDesc::Assoc { key, value } => types.lookup(key).is_some() && types.lookup(value).is_some(),
+        TypeDesc::Struct { fields } => fields.iter().all(|f| types.lookup(f).is_some()),
+        _ => true,
+    }
+}
+
+/// Derives the encoding of a container type from its normalized name.
+fn template_desc(name: &str) -> Option<TypeDesc> {
+    let open = name.find('<')?;
+    if !name.ends_with('>') {
+        return None;
+    }
+    let base = &name[..open];
+    let args = split_template_args(&name[open + 1..name.len() - 1])?;
+    match (base, args.as_slice()) {
+        ("QList" | "QVector" | "QSet" | "QQueue" | "QStack" | "std::vector" | "std::list", [elem]) => {
+            Some(TypeDesc::Sequence { elem: (*elem).to_owned() })
+        }
+        ("QMap" | "QHash" | "QMultiMap" | "QMultiHash" | "std::map", [k, v]) => {
+            Some(TypeDesc::Assoc { key: (*k).to_owned(), value: (*v).to_owned() })
+        }
+        ("std::pair" | "QPair", [a, b]) => Some(TypeDesc::Struct { fields: vec![(*a).to_owned(), (*b).to_owned()] }),
+        _ => None,
+    }
+}
+
+/// Splits `A,B<C,D>,E` at top-level commas.
+fn split_template_args(s: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            ',' if depth == 0 => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return None;
+    }
+    out.push(s[start..].trim());
+    if out.iter().any(|a| a.is_empty()) {
+        return None;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_ids_round_trip() {
+        for (b, id) in Builtin::TABLE {
+            assert_eq!(Builtin::from_id(*id, Dialect::Qt6), Some(*b));
+            assert_eq!(b.id(), *id);
+        }
+        assert_eq!(Builtin::from_id(58, Dialect::Qt5), None);
+        assert_eq!(Builtin::from_id(18, Dialect::Qt6), None);
+    }
+
+    #[test]
+    fn containers_resolve_by_name() {
+        let mut r = TypeRegistry::new(Dialect::Qt6);
+        assert!(r.contains("QList<int>"));
+        assert!(r.contains("QHash<int,QByteArray>"));
+        assert!(r.contains("std::pair<QString,QRemoteObjectSourceLocationInfo>"));
+        assert!(r.contains("QHash<QString,QRemoteObjectSourceLocationInfo>"));
+        assert!(r.contains("QList<ModelIndex>"));
+        assert!(!r.contains("QList<Point3>"));
+        r.register_gadget("Point3", vec![("x".into(), "int".into())]);
+        assert!(r.contains("QMap<QString,QList<Point3>>"));
+        assert!(!r.contains("QMap<QString>"));
+        assert!(!r.contains("QList<int"));
+    }
+
+    #[test]
+    fn dialects_name_registry_types_differently() {
+        assert!(TypeRegistry::new(Dialect::Qt5).contains("QRemoteObjectSourceLocation"));
+        assert!(!TypeRegistry::new(Dialect::Qt6).contains("QRemoteObjectSourceLocation"));
+        assert!(!TypeRegistry::new(Dialect::Qt5).contains(QSQ_NAME));
+    }
+}

@@ -1,0 +1,748 @@
+//! The QVariant codec: QVariant headers, raw payloads of every built-in type, user types by name,
+//! and QtRO's wrapper types (QRO_, QSQ_, QAS_) with their big-endian nested streams.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+
+use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetSection};
+use super::dialect::{ByteOrder, Dialect};
+use super::error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
+use super::limits::Limits;
+use super::stream::{Reader, Writer};
+use super::types::{Builtin, Overlay, TypeDesc, TypeLookup, TypeRegistry};
+use super::value::*;
+
+/// How enum values are written inside a QVariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumEncoding {
+    /// As a plain integer of the enum's size: what QtRO does for top-level values (properties,
+    /// arguments, return values) and for gadget fields.
+    Transfer,
+    /// As a user type by name: what QDataStream does for enums nested in QVariant containers.
+    ByName,
+}
+
+/// Decoding state for one packet: configuration plus the depth and value budget used so far.
+pub struct Decoder<'a> {
+    pub dialect: Dialect,
+    pub types: &'a dyn TypeLookup,
+    pub limits: &'a Limits,
+    depth: u32,
+    values_left: usize,
+}
+
+impl<'a> Decoder<'a> {
+    pub fn new(dialect: Dialect, types: &'a dyn TypeLookup, limits: &'a Limits) -> Self {
+        Decoder { dialect, types, limits, depth: 0, values_left: limits.max_values }
+    }
+
+    fn enter(&mut self) -> DecodeResult<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(DecodeError::TooDeep { limit: self.limits.max_depth });
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn spend(&mut self) -> DecodeResult<()> {
+        if self.values_left == 0 {
+            return Err(DecodeError::TooManyValues { limit: self.limits.max_values });
+        }
+        self.values_left -= 1;
+        Ok(())
+    }
+
+    fn count(&self, r: &mut Reader, what: &'static str, min_elem: usize) -> DecodeResult<usize> {
+        r.count(what, min_elem, self.limits.max_collection_len)
+    }
+
+    fn resolve(&self, name: &str) -> DecodeResult<Arc<TypeDesc>> {
+        self.types.lookup(name).ok_or_else(|| DecodeError::UnknownUserType(name.to_owned()))
+    }
+
+    /// Runs `f` with extra types (from a definition in the same packet) layered over ours.
+    fn with_types<T>(&mut self, extra: &TypeRegistry, f: impl FnOnce(&mut Decoder<'_>) -> DecodeResult<T>) -> DecodeResult<T> {
+        let overlay = Overlay { base: self.types, extra };
+        let mut sub = Decoder {
+            dialect: self.dialect,
+            types: &overlay,
+            limits: self.limits,
+            depth: self.depth,
+            values_left: self.values_left,
+        };
+        let out = f(&mut sub);
+        self.values_left = sub.values_left;
+        out
+    }
+
+    /// Reads one complete QVariant.
+    pub fn variant(&mut self, r: &mut Reader) -> DecodeResult<Value> {
+        self.spend()?;
+        let id = r.u32()?;
+        let _is_null = r.i8()?; // Qt's "constructed without value" flag; the value follows anyway.
+        if id == 0 {
+            return Ok(Value::Invalid);
+        }
+        self.enter()?;
+        let out = if id == self.dialect.user_type_id() {
+            let name = r.cstr("user type name")?.ok_or_else(|| DecodeError::Invalid {
+                what: "QVariant",
+                detail: "user type without a name".into(),
+            })?;
+            let desc = self.resolve(&name)?;
+            self.raw_user(r, &name, &desc)
+        } else {
+            match Builtin::from_id(id, self.dialect) {
+                Some(b) => self.raw_builtin(r, b),
+                None => Err(DecodeError::UnsupportedTypeId(id)),
+            }
+        };
+        self.leave();
+        out
+    }
+
+    /// Reads a raw (headerless) value of the named type, as a container element.
+    pub fn raw_named(&mut self, r: &mut Reader, name: &str) -> DecodeResult<Value> {
+        let desc = self.resolve(name)?;
+        self.spend()?;
+        self.enter()?;
+        let out = match &*desc {
+            TypeDesc::Builtin(b) => self.raw_builtin(r, *b),
+            _ => self.raw_user(r, name, &desc),
+        };
+        self.leave();
+        out
+    }
+
+    fn variants(&mut self, r: &mut Reader, what: &'static str) -> DecodeResult<Vec<Value>> {
+        let n = self.count(r, what, 5)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.variant(r)?);
+        }
+        Ok(out)
+    }
+
+    fn string_map(&mut self, r: &mut Reader, what: &'static str) -> DecodeResult<Vec<(String, Value)>> {
+        let n = self.count(r, what, 9)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let k = r.qstring_or_empty()?;
+            out.push((k, self.variant(r)?));
+        }
+        Ok(out)
+    }
+
+    fn raw_builtin(&mut self, r: &mut Reader, b: Builtin) -> DecodeResult<Value> {
+        use Builtin as B;
+        Ok(match b {
+            B::Bool => Value::Bool(r.bool()?),
+            B::Int => Value::Int(r.i32()?),
+            B::UInt => Value::UInt(r.u32()?),
+            B::LongLong => Value::LongLong(r.i64()?),
+            B::ULongLong => Value::ULongLong(r.u64()?),
+            B::Double => Value::Double(r.f64()?),
+            B::QChar => Value::QChar(r.u16()?),
+            B::VariantMap => Value::Map(self.string_map(r, "QVariantMap")?),
+            B::VariantList => Value::List(self.variants(r, "QVariantList")?),
+            B::QString => Value::String(r.qstring()?),
+            B::StringList => {
+                let n = self.count(r, "QStringList", 4)?;
+                Value::StringList((0..n).map(|_| r.qstring()).collect::<DecodeResult<_>>()?)
+            }
+            B::ByteArray => Value::ByteArray(r.qbytearray()?),
+            B::BitArray => {
+                let len = match self.dialect {
+                    Dialect::Qt6 => r.i64()?,
+                    Dialect::Qt5 => r.u32()? as i64,
+                };
+                if len < 0 {
+                    return Err(DecodeError::Invalid { what: "QBitArray", detail: format!("negative length {len}") });
+                }
+                let nbytes = r.check_len("QBitArray", (len as u64).div_ceil(8), 1)?;
+                Value::BitArray(BitArray::from_bytes(len as usize, r.take_bytes(nbytes, "QBitArray")?.to_vec()))
+            }
+            B::Date => Value::Date(QDate { julian_day: r.i64()? }),
+            B::Time => Value::Time(QTime { msecs: r.u32()? }),
+            B::DateTime => {
+                let date = QDate { julian_day: r.i64()? };
+                let time = QTime { msecs: r.u32()? };
+                let spec = match r.u8()? {
+                    0 => TimeSpec::LocalTime,
+                    1 => TimeSpec::Utc,
+                    2 => TimeSpec::OffsetFromUtc(r.i32()?),
+                    3 => TimeSpec::TimeZone(r.qstring_or_empty()?),
+                    other => {
+                        return Err(DecodeError::Invalid { what: "QDateTime", detail: format!("time spec {other}") })
+                    }
+                };
+                Value::DateTime(QDateTime { date, time, spec })
+            }
+            B::Url => Value::Url(match r.qbytearray()? {
+                None => String::new(),
+                Some(b) => String::from_utf8(b.to_vec()).map_err(|_| DecodeError::InvalidUtf8("QUrl"))?,
+            }),
+            B::Rect => Value::Rect(Rect { left: r.i32()?, top: r.i32()?, right: r.i32()?, bottom: r.i32()? }),
+            B::RectF => Value::RectF(RectF { x: r.f64()?, y: r.f64()?, width: r.f64()?, height: r.f64()? }),
+            B::Size => Value::Size(Size { width: r.i32()?, height: r.i32()? }),
+            B::SizeF => Value::SizeF(SizeF { width: r.f64()?, height: r.f64()? }),
+            B::Line => Value::Line(Line { x1: r.i32()?, y1: r.i32()?, x2: r.i32()?, y2: r.i32()? }),
+            B::LineF => Value::LineF(LineF { x1: r.f64()?, y1: r.f64()?, x2: r.f64()?, y2: r.f64()? }),
+            B::Point => Value::Point(Point { x: r.i32()?, y: r.i32()? }),
+            B::PointF => Value::PointF(PointF { x: r.f64()?, y: r.f64()? }),
+            B::VariantHash => Value::Hash(self.string_map(r, "QVariantHash")?),
+            B::Uuid => {
+                // data1..data3 follow the stream order; data4 is raw. Stored in RFC 4122 order.
+                let mut u = [0u8; 16];
+                u[0..4].copy_from_slice(&r.u32()?.to_be_bytes());
+                u[4..6].copy_from_slice(&r.u16()?.to_be_bytes());
+                u[6..8].copy_from_slice(&r.u16()?.to_be_bytes());
+                u[8..16].copy_from_slice(&r.take_bytes(8, "QUuid")?);
+                Value::Uuid(u)
+            }
+            B::Long => Value::Long(r.i64()?),
+            B::Short => Value::Short(r.i16()?),
+            B::Char => Value::Char(r.i8()?),
+            B::ULong => Value::ULong(r.u64()?),
+            B::UShort => Value::UShort(r.u16()?),
+            B::UChar => Value::UChar(r.u8()?),
+            B::Float => Value::Float(r.f64()? as f32),
+            B::SChar => Value::SChar(r.i8()?),
+            B::Variant => Value::Variant(Box::new(self.variant(r)?)),
+            B::ByteArrayList => {
+                let n = self.count(r, "QByteArrayList", 4)?;
+                Value::ByteArrayList((0..n).map(|_| r.qbytearray()).collect::<DecodeResult<_>>()?)
+            }
+            B::Char16 => Value::Char16(r.u16()?),
+            B::Char32 => Value::Char32(r.u32()?),
+            B::VariantPair => {
+                let a = self.variant(r)?;
+                Value::Pair(Box::new(a), Box::new(self.variant(r)?))
+            }
+        })
+    }
+
+    fn raw_user(&mut self, r: &mut Reader, name: &str, desc: &TypeDesc) -> DecodeResult<Value> {
+        Ok(match desc {
+            TypeDesc::Builtin(b) => self.raw_builtin(r, *b)?,
+            TypeDesc::Enum { size } => Value::Enum(EnumValue {
+                type_name: name.to_owned(),
+                value: read_sized_int(r, *size)?,
+                size: *size,
+            }),
+            TypeDesc::Gadget { fields } => {
+                let mut out = Vec::with_capacity(fields.len());
+                for _ in fields {
+                    out.push(self.variant(r)?);
+                }
+                Value::Gadget(Gadget { type_name: name.to_owned(), fields: out })
+            }
+            TypeDesc::Struct { fields } => {
+                let mut out = Vec::with_capacity(fields.len());
+                for f in fields {
+                    out.push(self.raw_named(r, f)?);
+                }
+                Value::Struct(Struct { type_name: name.to_owned(), fields: out })
+            }
+            TypeDesc::Sequence { elem } => {
+                let min = self.resolve(elem)?.min_raw_size();
+                let n = self.count(r, "sequence", min)?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.raw_named(r, elem)?);
+                }
+                Value::Sequence(Sequence { type_name: name.to_owned(), items })
+            }
+            TypeDesc::Assoc { key, value } => {
+                let min = self.resolve(key)?.min_raw_size() + self.resolve(value)?.min_raw_size();
+                let n = self.count(r, "associative container", min)?;
+                let mut entries = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let k = self.raw_named(r, key)?;
+                    entries.push((k, self.raw_named(r, value)?));
+                }
+                Value::Assoc(Assoc { type_name: name.to_owned(), entries })
+            }
+            TypeDesc::Remote => Value::Remote(Box::new(self.remote_object(r)?)),
+            TypeDesc::GadgetSequence => Value::GadgetSequence(self.gadget_sequence(r)?),
+            TypeDesc::GadgetAssoc => Value::GadgetAssoc(self.gadget_assoc(r)?),
+        })
+    }
+
+    fn nested_reader(r: &mut Reader) -> DecodeResult<Option<Reader>> {
+        Ok(r.qbytearray()?.map(|b| Reader::new(b, ByteOrder::Big)))
+    }
+
+    fn remote_object(&mut self, r: &mut Reader) -> DecodeResult<RemoteObject> {
+        let name = r.qstring()?;
+        let type_name = r.qstring()?;
+        let kind = match r.u8()? {
+            0 => ObjectKind::Class,
+            1 => ObjectKind::Model,
+            2 => ObjectKind::Gadget,
+            k => return Err(DecodeError::Invalid { what: "QRO_", detail: format!("object type {k}") }),
+        };
+        let definition = match Self::nested_reader(r)? {
+            None => None,
+            Some(mut n) => {
+                let def = if kind == ObjectKind::Gadget {
+                    let with_enums = EmbeddedDefinition::gadget_enums(self.dialect);
+                    EmbeddedDefinition::Gadgets(GadgetSection::decode(&mut n, self.limits, with_enums)?)
+                } else {
+                    EmbeddedDefinition::Class(ClassDefinition::decode(&mut n, self.limits)?)
+                };
+                n.finish("QRO_ class definition")?;
+                Some(def)
+            }
+        };
+        let is_null = r.bool()?;
+        let mut parameters = Vec::new();
+        if !is_null {
+            let mut n = Self::nested_reader(r)?.ok_or_else(|| DecodeError::Invalid {
+                what: "QRO_",
+                detail: "null parameters for a non-null object".into(),
+            })?;
+            let mut extra = TypeRegistry::new(self.dialect);
+            if let Some(def) = &definition {
+                def.register_types(&mut extra);
+            }
+            parameters = self.with_types(&extra, |d| {
+                if kind == ObjectKind::Gadget {
+                    Ok(vec![d.variant(&mut n)?])
+                } else {
+                    let count = n.i32()?;
+                    let count = n.check_len("QRO_ parameters", count.max(0) as u64, 5)?;
+                    let mut out = Vec::with_capacity(count);
+                    for _ in 0..count {
+                        out.push(d.variant(&mut n)?);
+                    }
+                    Ok(out)
+                }
+            })?;
+            n.finish("QRO_ parameters")?;
+        }
+        Ok(RemoteObject { name, type_name, kind, definition, is_null, parameters })
+    }
+
+    fn gadget_sequence(&mut self, r: &mut Reader) -> DecodeResult<GadgetSequence> {
+        let type_name = r.qbytearray_text("QSQ_ type name")?.unwrap_or_default();
+        let value_type_name = r.qbytearray_text("QSQ_ value type name")?.unwrap_or_default();
+        let mut n = Self::nested_reader(r)?
+            .ok_or_else(|| DecodeError::Invalid { what: "QSQ_", detail: "null values".into() })?;
+        let _repeated = n.qbytearray()?; // the value type name again
+        let min = self.resolve(&value_type_name)?.min_raw_size();
+        let count = self.count(&mut n, "QSQ_ values", min)?;
+        let mut items = Vec::with_capacity(count);
+        for _ in 0..count {
+            items.push(self.raw_named(&mut n, &value_type_name)?);
+        }
+        n.finish("QSQ_ values")?;
+        Ok(GadgetSequence { type_name, value_type_name, items })
+    }
+
+    fn gadget_assoc(&mut self, r: &mut Reader) -> DecodeResult<GadgetAssoc> {
+        let type_name = r.qbytearray_text("QAS_ type name")?.unwrap_or_default();
+        let key_type_name = r.qbytearray_text("QAS_ key type name")?.unwrap_or_default();
+        let value_type_name = r.qbytearray_text("QAS_ value type name")?.unwrap_or_default();
+        let mut n = Self::nested_reader(r)?
+            .ok_or_else(|| DecodeError::Invalid { what: "QAS_", detail: "null values".into() })?;
+        let _key_again = n.qbytearray()?;
+        let _value_again = n.qbytearray()?;
+        let min = self.resolve(&key_type_name)?.min_raw_size() + self.resolve(&value_type_name)?.min_raw_size();
+        let count = self.count(&mut n, "QAS_ values", min)?;
+        let mut entries = Vec::with_capacity(count);
+        for _ in 0..count {
+            let k = self.raw_named(&mut n, &key_type_name)?;
+            entries.push((k, self.raw_named(&mut n, &value_type_name)?));
+        }
+        n.finish("QAS_ values")?;
+        Ok(GadgetAssoc { type_name, key_type_name, value_type_name, entries })
+    }
+}
+
+fn read_sized_int(r: &mut Reader, size: u8) -> DecodeResult<i64> {
+    Ok(match size {
+        1 => r.i8()? as i64,
+        2 => r.i16()? as i64,
+        8 => r.i64()?,
+        _ => r.i32()? as i64,
+    })
+}
+
+/// Writes values. Stateless apart from the dialect and a depth bound.
+#[derive(Debug, Clone, Copy)]
+pub struct Encoder {
+    pub dialect: Dialect,
+    pub max_depth: u32,
+}
+
+impl Encoder {
+    pub fn new(dialect: Dialect) -> Self {
+        Encoder { dialect, max_depth: Limits::DEFAULT.max_depth }
+    }
+
+    /// Writes a complete QVariant. On error nothing is left in `w`.
+    pub fn variant(&self, w: &mut Writer, v: &Value, enums: EnumEncoding) -> EncodeResult<()> {
+        let start = w.len();
+        let out = self.variant_at(w, v, enums, 0);
+        if out.is_err() {
+            w.truncate(start);
+        }
+        out
+    }
+
+    /// Writes a raw (headerless) value, as a container element. On error nothing is left in `w`.
+    pub fn raw(&self, w: &mut Writer, v: &Value) -> EncodeResult<()> {
+        let start = w.len();
+        let out = self.raw_at(w, v, 0);
+        if out.is_err() {
+            w.truncate(start);
+        }
+        out
+    }
+
+    fn check_depth(&self, depth: u32) -> EncodeResult<u32> {
+        if depth >= self.max_depth {
+            return Err(EncodeError::TooDeep { limit: self.max_depth });
+        }
+        Ok(depth + 1)
+    }
+
+    fn variant_at(&self, w: &mut Writer, v: &Value, enums: EnumEncoding, depth: u32) -> EncodeResult<()> {
+        let depth = self.check_depth(depth)?;
+        match v {
+            Value::Invalid => {
+                w.u32(0);
+                w.i8(1);
+                Ok(())
+            }
+            // A QVariant holding a QVariant is the inner QVariant, as in Qt.
+            Value::Variant(inner) => self.variant_at(w, inner, enums, depth),
+            Value::Enum(e) if enums == EnumEncoding::Transfer => {
+                self.variant_at(w, &enum_transfer_value(self.dialect, e), enums, depth)
+            }
+            _ => {
+                match builtin_of(v) {
+                    Some(b) => {
+                        if self.dialect == Dialect::Qt5 && b.id() > 49 {
+                            return Err(EncodeError::UnsupportedInDialect(v.type_name_static()));
+                        }
+                        w.u32(b.id());
+                        w.i8(0);
+                    }
+                    None => {
+                        w.u32(self.dialect.user_type_id());
+                        w.i8(0);
+                        w.cstr(Some(v.type_name()))?;
+                    }
+                }
+                self.raw_at(w, v, depth)
+            }
+        }
+    }
+
+    fn raw_at(&self, w: &mut Writer, v: &Value, depth: u32) -> EncodeResult<()> {
+        let depth = self.check_depth(depth)?;
+        match v {
+            Value::Invalid => return Err(EncodeError::InvalidValue("an invalid QVariant has no raw encoding".into())),
+            Value::Bool(b) => w.bool(*b),
+            Value::Int(x) => w.i32(*x),
+            Value::UInt(x) => w.u32(*x),
+            Value::LongLong(x) | Value::Long(x) => w.i64(*x),
+            Value::ULongLong(x) | Value::ULong(x) => w.u64(*x),
+            Value::Double(x) => w.f64(*x),
+            Value::Float(x) => w.f64(*x as f64),
+            Value::Short(x) => w.i16(*x),
+            Value::UShort(x) | Value::QChar(x) | Value::Char16(x) => w.u16(*x),
+            Value::Char(x) | Value::SChar(x) => w.i8(*x),
+            Value::UChar(x) => w.u8(*x),
+            Value::Char32(x) => w.u32(*x),
+            Value::String(s) => w.qstring(s.as_deref())?,
+            Value::ByteArray(b) => w.qbytearray(b.as_deref())?,
+            Value::StringList(l) => {
+                w.count("QStringList", l.len())?;
+                for s in l {
+                    w.qstring(s.as_deref())?;
+                }
+            }
+            Value::ByteArrayList(l) => {
+                w.count("QByteArrayList", l.len())?;
+                for b in l {
+                    w.qbytearray(b.as_deref())?;
+                }
+            }
+            Value::List(l) => {
+                w.count("QVariantList", l.len())?;
+                for x in l {
+                    self.variant_at(w, x, EnumEncoding::ByName, depth)?;
+                }
+            }
+            Value::Map(m) | Value::Hash(m) => {
+                w.count("QVariantMap", m.len())?;
+                for (k, x) in m {
+                    w.qstring(Some(k))?;
+                    self.variant_at(w, x, EnumEncoding::ByName, depth)?;
+                }
+            }
+            Value::Pair(a, b) => {
+                self.variant_at(w, a, EnumEncoding::ByName, depth)?;
+                self.variant_at(w, b, EnumEncoding::ByName, depth)?;
+            }
+            Value::BitArray(b) => {
+                match self.dialect {
+                    Dialect::Qt6 => w.i64(b.len() as i64),
+                    Dialect::Qt5 => {
+                        let len = u32::try_from(b.len()).map_err(|_| EncodeError::TooLong { what: "QBitArray", len: b.len() })?;
+                        w.u32(len)
+                    }
+                }
+                w.raw(b.as_bytes());
+            }
+            Value::Date(d) => w.i64(d.julian_day),
+            Value::Time(t) => w.u32(t.msecs),
+            Value::DateTime(dt) => {
+                w.i64(dt.date.julian_day);
+                w.u32(dt.time.msecs);
+                match &dt.spec {
+                    TimeSpec::LocalTime => w.u8(0),
+                    TimeSpec::Utc => w.u8(1),
+                    TimeSpec::OffsetFromUtc(o) => {
+                        w.u8(2);
+                        w.i32(*o);
+                    }
+                    TimeSpec::TimeZone(z) => {
+                        w.u8(3);
+                        w.qstring(Some(z))?;
+                    }
+                }
+            }
+            Value::Url(u) => w.qbytearray(if u.is_empty() { None } else { Some(u.as_bytes()) })?,
+            Value::Uuid(u) => {
+                w.u32(u32::from_be_bytes(u[0..4].try_into().unwrap_or_default()));
+                w.u16(u16::from_be_bytes([u[4], u[5]]));
+                w.u16(u16::from_be_bytes([u[6], u[7]]));
+                w.raw(&u[8..16]);
+            }
+            Value::Point(p) => {
+                w.i32(p.x);
+                w.i32(p.y);
+            }
+            Value::PointF(p) => {
+                w.f64(p.x);
+                w.f64(p.y);
+            }
+            Value::Size(s) => {
+                w.i32(s.width);
+                w.i32(s.height);
+            }
+            Value::SizeF(s) => {
+                w.f64(s.width);
+                w.f64(s.height);
+            }
+            Value::Rect(r) => [r.left, r.top, r.right, r.bottom].into_iter().for_each(|x| w.i32(x)),
+            Value::RectF(r) => [r.x, r.y, r.width, r.height].into_iter().for_each(|x| w.f64(x)),
+            Value::Line(l) => [l.x1, l.y1, l.x2, l.y2].into_iter().for_each(|x| w.i32(x)),
+            Value::LineF(l) => [l.x1, l.y1, l.x2, l.y2].into_iter().for_each(|x| w.f64(x)),
+            Value::Enum(e) => match e.size {
+                1 => w.i8(e.value as i8),
+                2 => w.i16(e.value as i16),
+                8 => w.i64(e.value),
+                _ => w.i32(e.value as i32),
+            },
+            Value::Gadget(g) => {
+                for f in &g.fields {
+                    self.variant_at(w, f, EnumEncoding::Transfer, depth)?;
+                }
+            }
+            Value::Struct(s) => {
+                for f in &s.fields {
+                    self.raw_at(w, f, depth)?;
+                }
+            }
+            Value::Sequence(s) => {
+                w.count("sequence", s.items.len())?;
+                for x in &s.items {
+                    self.raw_at(w, x, depth)?;
+                }
+            }
+            Value::Assoc(a) => {
+                w.count("associative container", a.entries.len())?;
+                for (k, x) in &a.entries {
+                    self.raw_at(w, k, depth)?;
+                    self.raw_at(w, x, depth)?;
+                }
+            }
+            Value::Variant(inner) => self.variant_at(w, inner, EnumEncoding::ByName, depth)?,
+            Value::Remote(ro) => self.remote_object(w, ro, depth)?,
+            Value::GadgetSequence(s) => {
+                if self.dialect == Dialect::Qt5 {
+                    return Err(EncodeError::UnsupportedInDialect("QSQ_ (Qt 5 sends gadget lists as plain user types)"));
+                }
+                w.qbytearray(Some(s.type_name.as_bytes()))?;
+                w.qbytearray(Some(s.value_type_name.as_bytes()))?;
+                w.nested(ByteOrder::Big, |n| {
+                    n.qbytearray(Some(s.value_type_name.as_bytes()))?;
+                    n.count("QSQ_ values", s.items.len())?;
+                    s.items.iter().try_for_each(|x| self.raw_at(n, x, depth))
+                })?;
+            }
+            Value::GadgetAssoc(a) => {
+                if self.dialect == Dialect::Qt5 {
+                    return Err(EncodeError::UnsupportedInDialect("QAS_ (Qt 5 sends gadget maps as plain user types)"));
+                }
+                w.qbytearray(Some(a.type_name.as_bytes()))?;
+                w.qbytearray(Some(a.key_type_name.as_bytes()))?;
+                w.qbytearray(Some(a.value_type_name.as_bytes()))?;
+                w.nested(ByteOrder::Big, |n| {
+                    n.qbytearray(Some(a.key_type_name.as_bytes()))?;
+                    n.qbytearray(Some(a.value_type_name.as_bytes()))?;
+                    n.count("QAS_ values", a.entries.len())?;
+                    a.entries.iter().try_for_each(|(k, x)| {
+                        self.raw_at(n, k, depth)?;
+                        self.raw_at(n, x, depth)
+                    })
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn remote_object(&self, w: &mut Writer, ro: &RemoteObject, depth: u32) -> EncodeResult<()> {
+        w.qstring(ro.name.as_deref())?;
+        w.qstring(ro.type_name.as_deref())?;
+        w.u8(ro.kind as u8);
+        match &ro.definition {
+            None => w.qbytearray(None)?,
+            Some(EmbeddedDefinition::Class(def)) => w.nested(ByteOrder::Big, |n| def.encode(n))?,
+            Some(EmbeddedDefinition::Gadgets(g)) => {
+                let with_enums = EmbeddedDefinition::gadget_enums(self.dialect);
+                w.nested(ByteOrder::Big, |n| g.encode(n, with_enums))?
+            }
+        }
+        w.bool(ro.is_null);
+        if !ro.is_null {
+            w.nested(ByteOrder::Big, |n| {
+                if ro.kind == ObjectKind::Gadget {
+                    let [value] = ro.parameters.as_slice() else {
+                        return Err(EncodeError::InvalidValue("a gadget QRO_ carries exactly one value".into()));
+                    };
+                    self.variant_at(n, value, EnumEncoding::Transfer, depth)
+                } else {
+                    let count = i32::try_from(ro.parameters.len())
+                        .map_err(|_| EncodeError::TooLong { what: "QRO_ parameters", len: ro.parameters.len() })?;
+                    n.i32(count);
+                    ro.parameters.iter().try_for_each(|p| self.variant_at(n, p, EnumEncoding::Transfer, depth))
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The integer QtRO sends instead of an enum value: the enum's size decides the type, the
+/// signedness is dropped.
+pub fn enum_transfer_value(dialect: Dialect, e: &EnumValue) -> Value {
+    match e.size {
+        1 => match dialect {
+            Dialect::Qt6 => Value::SChar(e.value as i8),
+            Dialect::Qt5 => Value::Char(e.value as i8),
+        },
+        2 => Value::Short(e.value as i16),
+        // Qt sends any other size as int (with a warning), truncating.
+        _ => Value::Int(e.value as i32),
+    }
+}
+
+fn builtin_of(v: &Value) -> Option<Builtin> {
+    use Builtin as B;
+    Some(match v {
+        Value::Bool(_) => B::Bool,
+        Value::Int(_) => B::Int,
+        Value::UInt(_) => B::UInt,
+        Value::LongLong(_) => B::LongLong,
+        Value::ULongLong(_) => B::ULongLong,
+        Value::Double(_) => B::Double,
+        Value::Float(_) => B::Float,
+        Value::Long(_) => B::Long,
+        Value::ULong(_) => B::ULong,
+        Value::Short(_) => B::Short,
+        Value::UShort(_) => B::UShort,
+        Value::Char(_) => B::Char,
+        Value::SChar(_) => B::SChar,
+        Value::UChar(_) => B::UChar,
+        Value::QChar(_) => B::QChar,
+        Value::Char16(_) => B::Char16,
+        Value::Char32(_) => B::Char32,
+        Value::String(_) => B::QString,
+        Value::ByteArray(_) => B::ByteArray,
+        Value::StringList(_) => B::StringList,
+        Value::ByteArrayList(_) => B::ByteArrayList,
+        Value::List(_) => B::VariantList,
+        Value::Map(_) => B::VariantMap,
+        Value::Hash(_) => B::VariantHash,
+        Value::Pair(..) => B::VariantPair,
+        Value::BitArray(_) => B::BitArray,
+        Value::Date(_) => B::Date,
+        Value::Time(_) => B::Time,
+        Value::DateTime(_) => B::DateTime,
+        Value::Url(_) => B::Url,
+        Value::Uuid(_) => B::Uuid,
+        Value::Point(_) => B::Point,
+        Value::PointF(_) => B::PointF,
+        Value::Size(_) => B::Size,
+        Value::SizeF(_) => B::SizeF,
+        Value::Rect(_) => B::Rect,
+        Value::RectF(_) => B::RectF,
+        Value::Line(_) => B::Line,
+        Value::LineF(_) => B::LineF,
+        _ => return None,
+    })
+}
+
+impl Value {
+    fn type_name_static(&self) -> &'static str {
+        match self {
+            Value::Char16(_) => "char16_t",
+            Value::Char32(_) => "char32_t",
+            Value::Pair(..) => "QVariantPair",
+            _ => "this type",
+        }
+    }
+}
+
+/// Encodes one QVariant into a fresh buffer (top-level QtRO rules: enums as integers).
+pub fn to_bytes(v: &Value, dialect: Dialect, order: ByteOrder) -> EncodeResult<Bytes> {
+    let mut buf = BytesMut::new();
+    Encoder::new(dialect).variant(&mut Writer::new(&mut buf, order), v, EnumEncoding::Transfer)?;
+    Ok(buf.freeze())
+}
+
+/// Encodes one QVariant the way a plain `QDataStream << QVariant` does (enums by name).
+pub fn to_bytes_plain(v: &Value, dialect: Dialect, order: ByteOrder) -> EncodeResult<Bytes> {
+    let mut buf = BytesMut::new();
+    Encoder::new(dialect).variant(&mut Writer::new(&mut buf, order), v, EnumEncoding::ByName)?;
+    Ok(buf.freeze())
+}
+
+/// Decodes exactly one QVariant from `bytes`; trailing bytes are an error.
+pub fn from_bytes(bytes: impl Into<Bytes>, dialect: Dialect, order: ByteOrder, types: &dyn TypeLookup) -> DecodeResult<Value> {
+    from_bytes_with_limits(bytes, dialect, order, types, &Limits::DEFAULT)
+}
+
+pub fn from_bytes_with_limits(
+    bytes: impl Into<Bytes>,
+    dialect: Dialect,
+    order: ByteOrder,
+    types: &dyn TypeLookup,
+    limits: &Limits,
+) -> DecodeResult<Value> {
+    let mut r = Reader::new(bytes.into(), order);
+    let v = Decoder::new(dialect, types, limits).variant(&mut r)?;
+    r.finish("QVariant")?;
+    Ok(v)
+}
