@@ -98,6 +98,8 @@ impl<'a> Decoder<'a> {
             self.raw_user(r, &name, &desc)
         } else {
             match Builtin::from_id(id, self.dialect) {
+                // A QVariant holding a QVariant is the inner one, as the encoder writes it.
+                Some(Builtin::Variant) => self.variant(r),
                 Some(b) => self.raw_builtin(r, b),
                 None => Err(DecodeError::UnsupportedTypeId(id)),
             }
