@@ -307,3 +307,22 @@ fn flags_and_small_enums_travel_as_sized_integers() {
     assert_eq!(name, "Flagged");
     assert_eq!(values, [Value::Int(3), Value::SChar(-56), Value::Int(2)]);
 }
+
+#[test]
+fn a_built_class_matches_the_definition_qt_sent() {
+    // The dynamic-source builder must produce exactly the definition block a Qt 6.4 host wrote
+    // for the reference class, so stock dynamic replicas see the same interface.
+    let class = ClassBuilder::new("Simple")
+        .property("value", "int", PropertyMode::ReadPush, Value::Int(0))
+        .property("name", "QString", PropertyMode::ReadWrite, Value::String(None))
+        .signal("fired", &[("code", "int")])
+        .slot("add", &[("a", "int"), ("b", "int")], "int")
+        .slot("reset", &[], "void")
+        .build();
+    let (b, d) = frame_under("#3 ", "### 2. Qt 6.4 dynamic acquisition");
+    let Packet::InitDynamic { definition, values, .. } = decode_frame(&b, d) else { panic!() };
+    assert_eq!(class.definition, definition);
+    assert_eq!(class.defaults, values);
+    let rebuilt = Packet::InitDynamic { name: "Simple".into(), definition: class.definition, values: class.defaults };
+    assert_eq!(hex::encode(rebuilt.to_bytes(Dialect::Qt6).unwrap()), hex::encode(&b));
+}

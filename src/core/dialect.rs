@@ -80,6 +80,24 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// The dialect of a buffer holding exactly one or more complete frames, judged by which byte
+    /// order makes the first length header fit the data.
+    pub fn detect_frame(bytes: &[u8]) -> Option<Dialect> {
+        let header: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+        let rest = bytes.len() as u64 - 4;
+        let fits = |len: u32| len >= 2 && (len as u64) <= rest;
+        match (fits(u32::from_le_bytes(header)), fits(u32::from_be_bytes(header))) {
+            (true, false) => Some(Dialect::Qt6),
+            (false, true) => Some(Dialect::Qt5),
+            // Both fit only for tiny symmetric headers; prefer the exact fit.
+            (true, true) if u32::from_le_bytes(header) as u64 == rest => Some(Dialect::Qt6),
+            (true, true) => Some(Dialect::Qt5),
+            (false, false) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,3 +23,7 @@ pub mod packet;
 
 pub use frame::{Frame, FrameDecoder};
 pub use packet::{Invoke, ObjectInfo, Packet, PacketType};
+pub mod source;
+pub use source::{ClassBuilder, MethodKind, Param, PropertyMode, SourceClass};
+pub mod host;
+pub use host::{ConnectionId, HostCore, HostError, HostEvent};

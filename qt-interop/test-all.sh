@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the whole qtro_rs test suite, installing what it needs first:
+#   - system packages: stock Qt 6 and Qt 5.15 Remote Objects, CMake, Ninja (qt-interop/install-qt-deps.sh)
+#   - the Rust tests: unit tests, golden vectors from real Qt captures, property tests, and the
+#     interop tests that build and run stock-Qt programs (QDataStream vectors, repc signatures)
+#   - the fuzz targets: built with cargo-fuzz and run briefly on their seed corpora
+# Usage: bash qt-interop/test-all.sh        (FUZZ_SECONDS=N to change the fuzz smoke time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+bash qt-interop/install-qt-deps.sh
+
+step "cargo test (unit, golden vectors, property tests, stock-Qt interop)"
+mkdir -p target
+set +e
+cargo test --all-targets --no-fail-fast 2>&1 | tee target/test-all.log
+cargo_status=${PIPESTATUS[0]}
+set -e
+# Sum the results of every test binary into one closing line.
+read -r passed failed < <(awk '/^test result:/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' target/test-all.log)
+if [ "$cargo_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # a build error or crash: no result line, but not a pass
+fi
+
+step "doc tests"
+cargo test --doc
+
+step "fuzz targets (build + ${FUZZ_SECONDS:-20}s smoke run each)"
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked --quiet
+fi
+for target in $(RUSTC_BOOTSTRAP=1 cargo fuzz list --fuzz-dir fuzz); do
+  corpus="fuzz/corpus/$target"
+  mkdir -p "$corpus"
+  RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz -O "$target" "$corpus" "fuzz/seeds/$target" -- \
+    -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -3
+done
+
+echo
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

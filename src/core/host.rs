@@ -1,0 +1,407 @@
+//! Sans-IO host: the sources a node shares and every connection accepted for them.
+//!
+//! The driver feeds received bytes with [`HostCore::receive`], writes out what
+//! [`HostCore::take_output`] returns, and handles [`HostEvent`]s (slot calls to answer with
+//! [`HostCore::reply`]). Source changes ([`HostCore::set_property`], [`HostCore::emit_signal`])
+//! queue packets for every listening connection.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+
+use super::dialect::Dialect;
+use super::error::{DecodeError, EncodeError};
+use super::frame::FrameDecoder;
+use super::limits::Limits;
+use super::packet::{call, Invoke, ObjectInfo, Packet};
+use super::source::{MethodKind, PropertyMode, SourceClass};
+use super::types::TypeRegistry;
+use super::value::Value;
+
+/// Identifies one connection of a node; chosen by the driver.
+pub type ConnectionId = u64;
+
+/// What the application must know or do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostEvent {
+    /// A replica called a declared slot. If `serial_id` is `Some`, answer with
+    /// [`HostCore::reply`] (with [`Value::Invalid`] for `void`).
+    Invoked { conn: ConnectionId, source: String, slot: usize, method: usize, args: Vec<Value>, serial_id: Option<i32> },
+    /// A replica changed a property (WriteProperty or `push<Prop>`); already applied and broadcast.
+    PropertyWritten { conn: ConnectionId, source: String, property: usize, value: Value },
+    /// A replica acquired a source on this connection.
+    Acquired { conn: ConnectionId, source: String, dynamic: bool },
+    /// A replica released it.
+    Released { conn: ConnectionId, source: String },
+    /// A packet asked for something that does not exist or cannot be done; it was ignored.
+    Rejected { conn: ConnectionId, reason: String },
+    /// The connection sent bytes that cannot be decoded: close it.
+    ProtocolError { conn: ConnectionId, error: DecodeError },
+}
+
+/// Why a host operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HostError {
+    #[error("no source named {0:?} is enabled")]
+    UnknownSource(String),
+    #[error("a source named {0:?} is already enabled")]
+    DuplicateSource(String),
+    #[error("source {object:?} has no {what} with index {index}")]
+    BadIndex { object: String, what: &'static str, index: usize },
+    #[error("{what} of {object:?} takes {expected} argument(s), {given} given")]
+    ArgumentCount { object: String, what: String, expected: usize, given: usize },
+    #[error("source {object:?} needs {expected} initial values, {given} given")]
+    ValueCount { object: String, expected: usize, given: usize },
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+}
+
+struct HostedSource {
+    class: Arc<SourceClass>,
+    values: Vec<Value>,
+    listeners: Vec<ConnectionId>,
+}
+
+struct HostConnection {
+    frames: FrameDecoder,
+    out: BytesMut,
+    failed: bool,
+}
+
+pub struct HostCore {
+    dialect: Dialect,
+    limits: Limits,
+    types: TypeRegistry,
+    sources: BTreeMap<String, HostedSource>,
+    conns: HashMap<ConnectionId, HostConnection>,
+    events: VecDeque<HostEvent>,
+}
+
+impl HostCore {
+    pub fn new(dialect: Dialect, limits: Limits) -> Self {
+        HostCore {
+            dialect,
+            limits,
+            types: TypeRegistry::new(dialect),
+            sources: BTreeMap::new(),
+            conns: HashMap::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// User types (PODs, enums) values of the hosted sources may contain.
+    pub fn types_mut(&mut self) -> &mut TypeRegistry {
+        &mut self.types
+    }
+
+    /// Starts serving a new connection: Handshake, then the list of sources.
+    pub fn accept(&mut self, conn: ConnectionId) {
+        let mut c = HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: BytesMut::new(), failed: false };
+        let list = Packet::ObjectList(self.sources.iter().map(|(n, s)| object_info(n, &s.class)).collect());
+        for p in [Packet::Handshake { version: self.dialect.protocol_version().into() }, list] {
+            // Names and signatures are plain strings: encoding cannot fail short of 4 GiB lengths.
+            if let Err(e) = p.encode(self.dialect, &mut c.out) {
+                tracing::error!("cannot encode {:?}: {e}", p.packet_type());
+            }
+        }
+        self.conns.insert(conn, c);
+    }
+
+    /// Forgets a closed connection.
+    pub fn disconnect(&mut self, conn: ConnectionId) {
+        self.conns.remove(&conn);
+        for s in self.sources.values_mut() {
+            s.listeners.retain(|&c| c != conn);
+        }
+    }
+
+    pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
+        self.conns.keys().copied()
+    }
+
+    /// Bytes waiting to be written to `conn`.
+    pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
+        let c = self.conns.get_mut(&conn)?;
+        (!c.out.is_empty()).then(|| c.out.split().freeze())
+    }
+
+    /// How many bytes are queued for `conn` (for backpressure decisions).
+    pub fn queued(&self, conn: ConnectionId) -> usize {
+        self.conns.get(&conn).map_or(0, |c| c.out.len())
+    }
+
+    pub fn poll_event(&mut self) -> Option<HostEvent> {
+        self.events.pop_front()
+    }
+
+    pub fn source_names(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
+    pub fn class(&self, source: &str) -> Option<&Arc<SourceClass>> {
+        self.sources.get(source).map(|s| &s.class)
+    }
+
+    pub fn values(&self, source: &str) -> Option<&[Value]> {
+        self.sources.get(source).map(|s| s.values.as_slice())
+    }
+
+    /// Connections that acquired `source`.
+    pub fn listeners(&self, source: &str) -> &[ConnectionId] {
+        self.sources.get(source).map_or(&[], |s| &s.listeners)
+    }
+
+    /// Shares a source under `name` and announces it on every connection.
+    pub fn enable(&mut self, name: &str, class: Arc<SourceClass>, values: Vec<Value>) -> Result<(), HostError> {
+        if self.sources.contains_key(name) {
+            return Err(HostError::DuplicateSource(name.into()));
+        }
+        if values.len() != class.property_count() {
+            return Err(HostError::ValueCount { object: name.into(), expected: class.property_count(), given: values.len() });
+        }
+        let info = Packet::ObjectList(vec![object_info(name, &class)]);
+        let bytes = info.to_bytes(self.dialect)?;
+        for c in self.conns.values_mut() {
+            c.out.extend_from_slice(&bytes);
+        }
+        self.sources.insert(name.into(), HostedSource { class, values, listeners: Vec::new() });
+        Ok(())
+    }
+
+    /// Stops sharing `name`; its listeners get RemoveObject.
+    pub fn disable(&mut self, name: &str) -> Result<(), HostError> {
+        let s = self.sources.remove(name).ok_or_else(|| HostError::UnknownSource(name.into()))?;
+        let bytes = Packet::RemoveObject { name: name.into() }.to_bytes(self.dialect)?;
+        for l in s.listeners {
+            if let Some(c) = self.conns.get_mut(&l) {
+                c.out.extend_from_slice(&bytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a property; if the value changed, every listener gets PropertyChange + notify signal.
+    /// Returns whether it changed.
+    pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
+        let s = self.sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
+        let slot = s.values.get_mut(index).ok_or(HostError::BadIndex { object: source.into(), what: "property", index })?;
+        if *slot == value {
+            return Ok(false);
+        }
+        *slot = value;
+        if s.class.notify_index[index].is_some() {
+            self.broadcast_property(source, index)?;
+        }
+        Ok(true)
+    }
+
+    fn broadcast_property(&mut self, source: &str, index: usize) -> Result<(), HostError> {
+        let s = &self.sources[source];
+        let value = s.values[index].clone();
+        let Some(signal) = s.class.notify_index[index] else { return Ok(()) };
+        // The pair goes out in one buffer: PropertyChange stores, the notify Invoke emits.
+        let mut bytes = BytesMut::new();
+        Packet::PropertyChange { name: source.into(), index: index as i32, value: value.clone() }.encode(self.dialect, &mut bytes)?;
+        Packet::Invoke(Invoke {
+            name: source.into(),
+            call: call::INVOKE_META_METHOD,
+            index: signal as i32,
+            args: vec![value],
+            serial_id: -1,
+            property_index: index as i32,
+        })
+        .encode(self.dialect, &mut bytes)?;
+        self.send_to_listeners(source, &bytes);
+        Ok(())
+    }
+
+    fn send_to_listeners(&mut self, source: &str, bytes: &[u8]) {
+        let Some(s) = self.sources.get(source) else { return };
+        for l in &s.listeners {
+            if let Some(c) = self.conns.get_mut(l) {
+                c.out.extend_from_slice(bytes);
+            }
+        }
+    }
+
+    /// Emits signal `index` (an API signal index) with `args` to every listener.
+    pub fn emit_signal(&mut self, source: &str, index: usize, args: Vec<Value>) -> Result<(), HostError> {
+        let s = self.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
+        let sig = s.class.definition.signals.get(index).ok_or(HostError::BadIndex { object: source.into(), what: "signal", index })?;
+        if sig.parameter_names.len() != args.len() {
+            return Err(HostError::ArgumentCount {
+                object: source.into(),
+                what: sig.signature.clone(),
+                expected: sig.parameter_names.len(),
+                given: args.len(),
+            });
+        }
+        let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
+        let bytes = Packet::Invoke(Invoke {
+            name: source.into(),
+            call: call::INVOKE_META_METHOD,
+            index: index as i32,
+            args,
+            serial_id: -1,
+            property_index,
+        })
+        .to_bytes(self.dialect)?;
+        self.send_to_listeners(source, &bytes);
+        Ok(())
+    }
+
+    /// Answers a call that asked for a reply. A closed connection is not an error: the reply is
+    /// simply not sent, as in Qt.
+    pub fn reply(&mut self, conn: ConnectionId, source: &str, serial_id: i32, value: Value) -> Result<(), HostError> {
+        let packet = Packet::InvokeReply { name: source.into(), serial_id, value };
+        if let Some(c) = self.conns.get_mut(&conn) {
+            packet.encode(self.dialect, &mut c.out)?;
+        }
+        Ok(())
+    }
+
+    /// Handles bytes received on `conn`. After a protocol error the connection is marked failed
+    /// (a [`HostEvent::ProtocolError`] is queued) and must be closed by the driver.
+    pub fn receive(&mut self, conn: ConnectionId, bytes: &[u8]) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        if c.failed {
+            return;
+        }
+        c.frames.extend(bytes);
+        loop {
+            let Some(c) = self.conns.get_mut(&conn) else { return };
+            let frame = match c.frames.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => return,
+                Err(error) => return self.fail(conn, error),
+            };
+            match Packet::decode(&frame, self.dialect, &self.types, &self.limits) {
+                Ok(p) => self.handle(conn, p),
+                Err(error) => return self.fail(conn, error),
+            }
+        }
+    }
+
+    fn fail(&mut self, conn: ConnectionId, error: DecodeError) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.failed = true;
+        }
+        tracing::warn!(conn, %error, "closing connection after a protocol error");
+        self.events.push_back(HostEvent::ProtocolError { conn, error });
+    }
+
+    fn reject(&mut self, conn: ConnectionId, reason: String) {
+        tracing::warn!(conn, "{reason}");
+        self.events.push_back(HostEvent::Rejected { conn, reason });
+    }
+
+    fn handle(&mut self, conn: ConnectionId, packet: Packet) {
+        match packet {
+            Packet::AddObject { name, is_dynamic } => self.add_listener(conn, name, is_dynamic),
+            Packet::RemoveObject { name } => {
+                if let Some(s) = self.sources.get_mut(&name) {
+                    s.listeners.retain(|&c| c != conn);
+                    self.events.push_back(HostEvent::Released { conn, source: name });
+                } else {
+                    self.reject(conn, format!("RemoveObject for unknown source {name:?}"));
+                }
+            }
+            Packet::Ping { name } => {
+                let pong = Packet::Pong { name };
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    let _ = pong.encode(self.dialect, &mut c.out);
+                }
+            }
+            Packet::Invoke(inv) => self.invoke(conn, inv),
+            other => tracing::debug!(conn, "ignoring {:?} from a client", other.packet_type()),
+        }
+    }
+
+    fn add_listener(&mut self, conn: ConnectionId, name: String, dynamic: bool) {
+        let Some(s) = self.sources.get_mut(&name) else {
+            return self.reject(conn, format!("AddObject for unknown source {name:?}"));
+        };
+        if !s.listeners.contains(&conn) {
+            s.listeners.push(conn);
+        }
+        let packet = if dynamic {
+            Packet::InitDynamic { name: name.clone(), definition: s.class.definition.clone(), values: s.values.clone() }
+        } else {
+            Packet::Init { name: name.clone(), values: s.values.clone() }
+        };
+        let encoded = match self.conns.get_mut(&conn) {
+            Some(c) => packet.encode(self.dialect, &mut c.out),
+            None => Ok(()),
+        };
+        if let Err(e) = encoded {
+            return self.reject(conn, format!("cannot send the values of {name:?}: {e}"));
+        }
+        self.events.push_back(HostEvent::Acquired { conn, source: name, dynamic });
+    }
+
+    fn invoke(&mut self, conn: ConnectionId, inv: Invoke) {
+        let Some(s) = self.sources.get(&inv.name) else {
+            return self.reject(conn, format!("invoke on unknown source {:?}", inv.name));
+        };
+        let class = s.class.clone();
+        let index = match usize::try_from(inv.index) {
+            Ok(i) => i,
+            Err(_) => return self.reject(conn, format!("negative index {} in invoke on {:?}", inv.index, inv.name)),
+        };
+        if inv.call != call::INVOKE_META_METHOD {
+            // Any other call value is a property write, as on a Qt host.
+            let Some(&mode) = class.modes.get(index) else {
+                return self.reject(conn, format!("write to property {index} of {:?}: no such property", inv.name));
+            };
+            if matches!(mode, PropertyMode::Constant | PropertyMode::ReadOnly) {
+                return self.reject(conn, format!("property {index} of {:?} is not writable", inv.name));
+            }
+            let Some(value) = inv.args.into_iter().next() else {
+                return self.reject(conn, format!("write to property {index} of {:?} without a value", inv.name));
+            };
+            return self.apply_write(conn, inv.name, index, value);
+        }
+        let Some(&kind) = class.method_kinds.get(index) else {
+            return self.reject(conn, format!("call of method {index} of {:?}: no such method", inv.name));
+        };
+        let expected = class.method_params(index).map_or(0, |p| p.len());
+        if inv.args.len() != expected {
+            let sig = &class.definition.methods[index].signature;
+            return self.reject(conn, format!("{sig} on {:?} called with {} argument(s)", inv.name, inv.args.len()));
+        }
+        let serial_id = (inv.serial_id >= 0).then_some(inv.serial_id);
+        match kind {
+            MethodKind::Push(property) => {
+                let value = inv.args.into_iter().next().unwrap_or(Value::Invalid);
+                self.apply_write(conn, inv.name.clone(), property, value);
+                if let Some(serial) = serial_id {
+                    let _ = self.reply(conn, &inv.name, serial, Value::Invalid);
+                }
+            }
+            MethodKind::Slot(slot) => self.events.push_back(HostEvent::Invoked {
+                conn,
+                source: inv.name,
+                slot,
+                method: index,
+                args: inv.args,
+                serial_id,
+            }),
+        }
+    }
+
+    fn apply_write(&mut self, conn: ConnectionId, source: String, property: usize, value: Value) {
+        match self.set_property(&source, property, value.clone()) {
+            Ok(_) => self.events.push_back(HostEvent::PropertyWritten { conn, source, property, value }),
+            Err(e) => self.reject(conn, e.to_string()),
+        }
+    }
+}
+
+fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
+    ObjectInfo { name: name.into(), type_name: class.definition.type_name.clone(), signature: class.signature.clone() }
+}

@@ -1,0 +1,141 @@
+//! The sans-IO host replays the captured Qt 6.4 static and dynamic sessions: fed the client's
+//! captured frames, it must answer with exactly the bytes the stock Qt host sent.
+
+use std::sync::Arc;
+
+use qtro_rs::core::*;
+
+fn frames(section: &str) -> Vec<(String, Vec<u8>)> {
+    let doc = include_str!("vectors/captures.md");
+    let start = doc.find(section).expect("section");
+    let end = doc[start + 4..].find("\n### ").map_or(doc.len(), |e| start + 4 + e);
+    let mut out = Vec::new();
+    let mut heading = String::new();
+    let mut in_code = false;
+    let mut hex = String::new();
+    for line in doc[start..end].lines() {
+        if line.starts_with("```") {
+            if in_code && !hex.trim().is_empty() {
+                out.push((heading.clone(), hex::decode(hex.split_whitespace().collect::<String>()).unwrap()));
+            }
+            hex.clear();
+            in_code = !in_code;
+        } else if in_code {
+            hex.push_str(line);
+        } else if line.starts_with('#') {
+            heading = line.to_owned();
+        }
+    }
+    out
+}
+
+fn simple_class() -> Arc<SourceClass> {
+    Arc::new(
+        ClassBuilder::new("Simple")
+            .property("value", "int", PropertyMode::ReadPush, Value::Int(0))
+            .property("name", "QString", PropertyMode::ReadWrite, Value::String(None))
+            .signal("fired", &[("code", "int")])
+            .slot("add", &[("a", "int"), ("b", "int")], "int")
+            .slot("reset", &[], "void")
+            .signature(Some("d73490aa59d4e788b36b725dafcbbcdddb485d09".into()))
+            .build(),
+    )
+}
+
+fn host() -> HostCore {
+    let mut h = HostCore::new(Dialect::Qt6, Limits::DEFAULT);
+    let class = simple_class();
+    h.enable("Simple", class.clone(), class.defaults.clone()).unwrap();
+    h
+}
+
+fn out(h: &mut HostCore, conn: ConnectionId) -> String {
+    hex::encode(h.take_output(conn).unwrap_or_default())
+}
+
+fn joined(frames: &[(String, Vec<u8>)], idx: &[usize]) -> String {
+    idx.iter().map(|&i| hex::encode(&frames[i].1)).collect()
+}
+
+#[test]
+fn host_answers_a_static_qt_replica_exactly_like_qt() {
+    let f = frames("### 1. Qt 6.4 static session");
+    assert_eq!(f.len(), 17);
+    let mut h = host();
+    h.accept(1);
+    assert_eq!(out(&mut h, 1), joined(&f, &[0, 1]), "Handshake + ObjectList");
+
+    h.receive(1, &f[2].1);
+    assert_eq!(out(&mut h, 1), joined(&f, &[3]), "InitPacket");
+    assert_eq!(h.poll_event(), Some(HostEvent::Acquired { conn: 1, source: "Simple".into(), dynamic: false }));
+
+    h.receive(1, &f[4].1); // add(2, 3)
+    let Some(HostEvent::Invoked { slot: 0, args, serial_id: Some(serial), .. }) = h.poll_event() else { panic!() };
+    let sum = args[0].as_i64().unwrap() + args[1].as_i64().unwrap();
+    h.reply(1, "Simple", serial, Value::Int(sum as i32)).unwrap();
+    assert_eq!(out(&mut h, 1), joined(&f, &[5]), "InvokeReply");
+
+    h.receive(1, &f[6].1); // setName("hi")
+    assert_eq!(out(&mut h, 1), joined(&f, &[7, 8]), "PropertyChange + notify");
+    assert!(matches!(h.poll_event(), Some(HostEvent::PropertyWritten { property: 1, .. })));
+
+    h.receive(1, &f[9].1); // pushValue(7)
+    assert_eq!(out(&mut h, 1), joined(&f, &[10, 11]));
+    assert!(matches!(h.poll_event(), Some(HostEvent::PropertyWritten { property: 0, .. })));
+
+    h.receive(1, &f[12].1); // reset(): the application resets and fires
+    let Some(HostEvent::Invoked { slot: 1, serial_id: None, .. }) = h.poll_event() else { panic!() };
+    h.set_property("Simple", 0, Value::Int(0)).unwrap();
+    let fired = simple_class().signal_index("fired").unwrap();
+    h.emit_signal("Simple", fired, vec![Value::Int(42)]).unwrap();
+    assert_eq!(out(&mut h, 1), joined(&f, &[13, 14, 15]));
+
+    h.receive(1, &f[16].1);
+    assert_eq!(h.poll_event(), Some(HostEvent::Released { conn: 1, source: "Simple".into() }));
+    assert!(h.listeners("Simple").is_empty());
+}
+
+#[test]
+fn host_answers_a_dynamic_qt_replica_exactly_like_qt() {
+    let f = frames("### 2. Qt 6.4 dynamic acquisition");
+    let mut h = host();
+    h.accept(7);
+    assert_eq!(out(&mut h, 7), joined(&f, &[0, 1]));
+    h.receive(7, &f[2].1);
+    assert_eq!(out(&mut h, 7), joined(&f, &[3]), "InitDynamicPacket");
+}
+
+#[test]
+fn host_answers_pings() {
+    let f = frames("### 3. Qt 6.4 heartbeat");
+    let mut h = host();
+    h.accept(1);
+    h.take_output(1);
+    h.receive(1, &f[0].1);
+    assert_eq!(out(&mut h, 1), joined(&f, &[1]));
+}
+
+#[test]
+fn bad_requests_are_rejected_without_output_and_garbage_fails_the_connection() {
+    let mut h = host();
+    h.accept(1);
+    h.take_output(1);
+    let send = |h: &mut HostCore, p: Packet| h.receive(1, &p.to_bytes(Dialect::Qt6).unwrap());
+    send(&mut h, Packet::AddObject { name: "Nope".into(), is_dynamic: false });
+    assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { .. })));
+    let call = |index, args| Packet::Invoke(Invoke { name: "Simple".into(), call: 0, index, args, serial_id: 1, property_index: -1 });
+    send(&mut h, call(9, vec![]));
+    assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { .. })));
+    send(&mut h, call(1, vec![Value::Int(1)])); // add(int,int) with one argument
+    assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { .. })));
+    send(&mut h, call(-3, vec![]));
+    assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { .. })));
+    assert_eq!(h.take_output(1), None, "nothing is answered to bad requests");
+    // Another client is unaffected by a failing one.
+    h.accept(2);
+    h.receive(1, &[0xff, 0xff, 0xff, 0x7f, 0x01]);
+    assert!(matches!(h.poll_event(), Some(HostEvent::ProtocolError { conn: 1, .. })));
+    h.take_output(2);
+    h.receive(2, &Packet::AddObject { name: "Simple".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap());
+    assert!(h.take_output(2).is_some());
+}
