@@ -59,6 +59,11 @@ fn leaf(dialect: Dialect) -> BoxedStrategy<Value> {
             Just(TimeSpec::Utc),
             any::<i32>().prop_map(TimeSpec::OffsetFromUtc),
             "[A-Za-z/_]{1,20}".prop_map(TimeSpec::TimeZone),
+            (opt_string(), any::<i32>(), opt_string(), opt_string(), any::<i32>(), opt_string()).prop_map(
+                |(id, offset_seconds, name, abbreviation, territory, comment)| {
+                    TimeSpec::UtcOffsetZone(UtcOffsetZone { id, offset_seconds, name, abbreviation, territory, comment })
+                }
+            ),
         ])
             .prop_map(|(d, t, spec)| Value::DateTime(QDateTime { date: QDate { julian_day: d }, time: QTime { msecs: t }, spec })),
         "[a-z]{1,5}://[a-z0-9.]{1,10}(:[0-9]{1,5})?(/[a-z%0-9]{0,8})?".prop_map(Value::Url),
@@ -110,6 +115,9 @@ fn value(dialect: Dialect) -> BoxedStrategy<Value> {
     leaf.prop_recursive(4, 48, 6, move |inner| {
         let element = prop_oneof![4 => inner.clone(), 1 => enum_value()];
         let mut choices = vec![
+            // Valid types with the is-null flag set (an invalid inner value has no such flag).
+            inner.clone().prop_filter("a null flag needs a valid type", |v| !matches!(v, Value::Invalid | Value::Null(_)))
+                .prop_map(|v| Value::Null(Box::new(v))).boxed(),
             prop::collection::vec(element.clone(), 0..5).prop_map(Value::List).boxed(),
             prop::collection::vec((any::<String>(), element.clone()), 0..4).prop_map(Value::Map).boxed(),
             prop::collection::vec((any::<String>(), element.clone()), 0..4).prop_map(Value::Hash).boxed(),

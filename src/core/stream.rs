@@ -241,6 +241,11 @@ impl<'a> Writer<'a> {
         self.buf[at..at + 4].copy_from_slice(&bytes);
     }
 
+    /// Overwrites one byte previously written at `at`.
+    pub fn patch_u8(&mut self, at: usize, v: u8) {
+        self.buf[at] = v;
+    }
+
     pub fn raw(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
     }

@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 pub enum Value {
     /// `QVariant()`.
     Invalid,
+    /// A QVariant of a valid type whose is-null flag is set (Qt 6
+    /// `QVariant(QMetaType::fromType<int>())`, Qt 5 `QVariant(QVariant::Int)`): the payload — the
+    /// type's default value — still follows on the wire. Kept apart so such variants re-encode
+    /// byte-exact; [`Value::without_null_flag`] gives the payload.
+    Null(Box<Value>),
     Bool(bool),
     /// `int` (id 2).
     Int(i32),
@@ -117,11 +122,20 @@ impl Value {
         Value::Map(v)
     }
 
+    /// The value itself, looking through [`Value::Null`].
+    pub fn without_null_flag(&self) -> &Value {
+        match self {
+            Value::Null(inner) => inner.without_null_flag(),
+            v => v,
+        }
+    }
+
     /// The QMetaType name of this value's type.
     pub fn type_name(&self) -> &str {
         use Value::*;
         match self {
             Invalid => "",
+            Null(inner) => inner.type_name(),
             Bool(_) => "bool",
             Int(_) => "int",
             UInt(_) => "uint",
@@ -177,6 +191,7 @@ impl Value {
     pub fn as_i64(&self) -> Option<i64> {
         use Value::*;
         Some(match *self {
+            Null(ref inner) => return inner.as_i64(),
             Bool(b) => b as i64,
             Int(v) => v as i64,
             UInt(v) => v as i64,
@@ -202,7 +217,7 @@ impl Value {
     }
 
     pub fn as_str(&self) -> Option<&str> {
-        match self {
+        match self.without_null_flag() {
             Value::String(s) => Some(s.as_deref().unwrap_or("")),
             _ => None,
         }
@@ -395,7 +410,25 @@ pub enum TimeSpec {
     OffsetFromUtc(i32),
     /// IANA zone id, e.g. `Europe/Berlin`.
     TimeZone(String),
+    /// A zone of Qt's UTC-offset backend (`QTimeZone::utc()`, `QTimeZone(seconds)`, ids such as
+    /// `UTC+01:00`, custom zones). Qt streams it as the id `OffsetFromUtc` followed by these fields.
+    UtcOffsetZone(UtcOffsetZone),
 }
+
+/// The fields Qt streams for a UTC-offset-backend `QTimeZone`, in wire order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UtcOffsetZone {
+    pub id: Option<String>,
+    pub offset_seconds: i32,
+    pub name: Option<String>,
+    pub abbreviation: Option<String>,
+    /// `QLocale::Territory` (Qt 6) / `QLocale::Country` (Qt 5) value; the numbering differs.
+    pub territory: i32,
+    pub comment: Option<String>,
+}
+
+/// The zone id Qt writes before the fields of a [`UtcOffsetZone`].
+pub const UTC_OFFSET_ZONE_MARKER: &str = "OffsetFromUtc";
 
 /// `QDateTime`: date and time as wall-clock values in `spec`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -84,7 +84,8 @@ impl<'a> Decoder<'a> {
     pub fn variant(&mut self, r: &mut Reader) -> DecodeResult<Value> {
         self.spend()?;
         let id = r.u32()?;
-        let _is_null = r.i8()?; // Qt's "constructed without value" flag; the value follows anyway.
+        // Qt's "constructed without a value" flag; for a valid type the value follows anyway.
+        let is_null = r.i8()? != 0;
         if id == 0 {
             return Ok(Value::Invalid);
         }
@@ -105,6 +106,9 @@ impl<'a> Decoder<'a> {
             }
         };
         self.leave();
+        if is_null {
+            return out.map(|v| Value::Null(Box::new(v)));
+        }
         out
     }
 
@@ -178,7 +182,17 @@ impl<'a> Decoder<'a> {
                     0 => TimeSpec::LocalTime,
                     1 => TimeSpec::Utc,
                     2 => TimeSpec::OffsetFromUtc(r.i32()?),
-                    3 => TimeSpec::TimeZone(r.qstring_or_empty()?),
+                    3 => match r.qstring_or_empty()? {
+                        id if id == UTC_OFFSET_ZONE_MARKER => TimeSpec::UtcOffsetZone(UtcOffsetZone {
+                            id: r.qstring()?,
+                            offset_seconds: r.i32()?,
+                            name: r.qstring()?,
+                            abbreviation: r.qstring()?,
+                            territory: r.i32()?,
+                            comment: r.qstring()?,
+                        }),
+                        id => TimeSpec::TimeZone(id),
+                    },
                     other => {
                         return Err(DecodeError::Invalid { what: "QDateTime", detail: format!("time spec {other}") })
                     }
@@ -425,6 +439,15 @@ impl Encoder {
             }
             // A QVariant holding a QVariant is the inner QVariant, as in Qt.
             Value::Variant(inner) => self.variant_at(w, inner, enums, depth),
+            Value::Null(inner) => {
+                let start = w.len();
+                self.variant_at(w, inner, enums, depth)?;
+                // The flag byte follows the 4-byte type id; an invalid inner value keeps its own.
+                if !matches!(inner.without_null_flag(), Value::Invalid) {
+                    w.patch_u8(start + 4, 1);
+                }
+                Ok(())
+            }
             Value::Enum(e) if enums == EnumEncoding::Transfer => {
                 self.variant_at(w, &enum_transfer_value(self.dialect, e), enums, depth)
             }
@@ -452,6 +475,7 @@ impl Encoder {
         let depth = self.check_depth(depth)?;
         match v {
             Value::Invalid => return Err(EncodeError::InvalidValue("an invalid QVariant has no raw encoding".into())),
+            Value::Null(inner) => self.raw_at(w, inner, depth)?,
             Value::Bool(b) => w.bool(*b),
             Value::Int(x) => w.i32(*x),
             Value::UInt(x) => w.u32(*x),
@@ -520,6 +544,16 @@ impl Encoder {
                     TimeSpec::TimeZone(z) => {
                         w.u8(3);
                         w.qstring(Some(z))?;
+                    }
+                    TimeSpec::UtcOffsetZone(z) => {
+                        w.u8(3);
+                        w.qstring(Some(UTC_OFFSET_ZONE_MARKER))?;
+                        w.qstring(z.id.as_deref())?;
+                        w.i32(z.offset_seconds);
+                        w.qstring(z.name.as_deref())?;
+                        w.qstring(z.abbreviation.as_deref())?;
+                        w.i32(z.territory);
+                        w.qstring(z.comment.as_deref())?;
                     }
                 }
             }
