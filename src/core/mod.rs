@@ -27,3 +27,7 @@ pub mod source;
 pub use source::{ClassBuilder, MethodKind, Param, PropertyMode, SourceClass};
 pub mod host;
 pub use host::{ConnectionId, HostCore, HostError, HostEvent};
+pub mod client;
+pub mod registry;
+
+pub use client::{CallError, ClientCore, ClientEvent, ReplicaKind, ReplicaState};

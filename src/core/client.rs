@@ -1,0 +1,649 @@
+//! Sans-IO client: the replicas a node holds and the connections it opened to hosts.
+//!
+//! Time is an input: the driver passes `now` and sleeps until [`ClientCore::poll_timeout`]; the
+//! core never reads a clock. Connections are opened by the driver (for URLs the application asked
+//! for or that the registry announced) and announced with [`ClientCore::connected`].
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+
+use super::classdef::ClassDefinition;
+use super::dialect::Dialect;
+use super::error::{DecodeError, EncodeError};
+use super::frame::FrameDecoder;
+use super::host::ConnectionId;
+use super::limits::Limits;
+use super::packet::{call, Invoke, ObjectInfo, Packet};
+use super::registry::{self, Location};
+use super::source::SourceClass;
+use super::types::TypeRegistry;
+use super::value::Value;
+
+/// Replica states, with Qt's numbering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ReplicaState {
+    Uninitialized = 0,
+    Default = 1,
+    Valid = 2,
+    Suspect = 3,
+    SignatureMismatch = 4,
+}
+
+impl ReplicaState {
+    /// Qt's rule: a state only moves forward, except out of Suspect.
+    fn may_become(self, next: ReplicaState) -> bool {
+        self == ReplicaState::Suspect || next > self
+    }
+}
+
+/// What the application asked for when acquiring.
+#[derive(Debug, Clone)]
+pub enum ReplicaKind {
+    /// Learns the interface from the host (InitDynamicPacket).
+    Dynamic,
+    /// Knows the interface (typed replica generated from a .rep): values arrive by index, the
+    /// signature is checked.
+    Static(Arc<SourceClass>),
+}
+
+/// Why a call could not be made or completed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("no replica named {0:?} was acquired")]
+    UnknownReplica(String),
+    #[error("replica {0:?} is not connected to its source")]
+    NotConnected(String),
+    #[error("the connection to the source of {0:?} was lost before the reply arrived")]
+    ConnectionLost(String),
+    #[error("replica {name:?} has no {what} {index}")]
+    BadIndex { name: String, what: &'static str, index: usize },
+    #[error("cannot encode the call: {0}")]
+    Encode(#[from] EncodeError),
+}
+
+/// Events for the application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientEvent {
+    StateChanged { replica: String, old: ReplicaState, new: ReplicaState },
+    /// Init(Dynamic) processed: values (and, for dynamic replicas, the definition) are current.
+    Initialized { replica: String },
+    /// A property value arrived (PropertyChange).
+    PropertyChanged { replica: String, index: usize, value: Value },
+    /// A signal was emitted by the source (notify signals included, with `property_index`).
+    Signal { replica: String, index: usize, args: Vec<Value>, property_index: Option<usize> },
+    /// The reply to a call.
+    Reply { replica: String, serial_id: i32, value: Value },
+    /// A call will never be answered.
+    CallFailed { replica: String, serial_id: i32, error: CallError },
+    /// The driver should open a connection to this URL (learned from the registry).
+    ConnectTo { url: String },
+    /// The registry announced or withdrew a source.
+    RegistryChanged { location: Location, added: bool },
+    /// The heartbeat found the peer dead: close this connection (and reconnect).
+    HeartbeatFailed { conn: ConnectionId },
+    /// The host speaks another protocol version: close, do not reconnect.
+    ProtocolMismatch { conn: ConnectionId, version: String },
+    /// Undecodable bytes: close the connection.
+    ProtocolError { conn: ConnectionId, error: DecodeError },
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ConnState {
+    AwaitHandshake,
+    Ready,
+    Failed,
+}
+
+struct ClientConnection {
+    state: ConnState,
+    frames: FrameDecoder,
+    out: BytesMut,
+    objects: BTreeMap<String, ObjectInfo>,
+}
+
+/// One acquired replica.
+pub struct ReplicaCore {
+    pub name: String,
+    pub kind: ReplicaKind,
+    pub state: ReplicaState,
+    pub conn: Option<ConnectionId>,
+    /// The interface: from the static class, or learned from InitDynamicPacket.
+    pub definition: Option<ClassDefinition>,
+    pub values: Vec<Value>,
+    next_serial: i32,
+    pending: Vec<i32>,
+    heartbeat_due: Option<Instant>,
+    ping_outstanding: bool,
+}
+
+impl ReplicaCore {
+    fn expected_signature(&self) -> Option<&str> {
+        match &self.kind {
+            ReplicaKind::Static(c) => c.signature.as_deref(),
+            ReplicaKind::Dynamic => None,
+        }
+    }
+}
+
+pub struct ClientCore {
+    dialect: Dialect,
+    limits: Limits,
+    types: TypeRegistry,
+    heartbeat: Option<Duration>,
+    conns: HashMap<ConnectionId, ClientConnection>,
+    replicas: BTreeMap<String, ReplicaCore>,
+    /// Name → location, from the registry replica.
+    locations: BTreeMap<String, Location>,
+    /// Sources this node wants the registry to list, pushed once the registry replica is Valid.
+    registrations: Vec<Location>,
+    registered: Vec<Location>,
+    events: VecDeque<ClientEvent>,
+}
+
+impl ClientCore {
+    pub fn new(dialect: Dialect, limits: Limits) -> Self {
+        ClientCore {
+            dialect,
+            limits,
+            types: TypeRegistry::new(dialect),
+            heartbeat: None,
+            conns: HashMap::new(),
+            replicas: BTreeMap::new(),
+            locations: BTreeMap::new(),
+            registrations: Vec::new(),
+            registered: Vec::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn types_mut(&mut self) -> &mut TypeRegistry {
+        &mut self.types
+    }
+
+    /// Heartbeat interval for every replica (`None` disables it, Qt's default).
+    pub fn set_heartbeat(&mut self, interval: Option<Duration>, now: Instant) {
+        self.heartbeat = interval.filter(|d| !d.is_zero());
+        for r in self.replicas.values_mut() {
+            r.ping_outstanding = false;
+            r.heartbeat_due = match (self.heartbeat, r.conn) {
+                (Some(d), Some(_)) => Some(now + d),
+                _ => None,
+            };
+        }
+    }
+
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+
+    pub fn replica(&self, name: &str) -> Option<&ReplicaCore> {
+        self.replicas.get(name)
+    }
+
+    pub fn replicas(&self) -> impl Iterator<Item = &ReplicaCore> {
+        self.replicas.values()
+    }
+
+    /// Sources known from the ObjectLists of all connections.
+    pub fn known_objects(&self) -> Vec<(ConnectionId, ObjectInfo)> {
+        self.conns.iter().flat_map(|(c, conn)| conn.objects.values().map(move |o| (*c, o.clone()))).collect()
+    }
+
+    pub fn registry_locations(&self) -> &BTreeMap<String, Location> {
+        &self.locations
+    }
+
+    /// A new connection is open; the host will speak first.
+    pub fn connected(&mut self, conn: ConnectionId) {
+        self.conns.insert(
+            conn,
+            ClientConnection {
+                state: ConnState::AwaitHandshake,
+                frames: FrameDecoder::new(self.dialect, &self.limits),
+                out: BytesMut::new(),
+                objects: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// The connection is gone: its replicas become Suspect and their pending calls fail.
+    pub fn disconnected(&mut self, conn: ConnectionId) {
+        self.conns.remove(&conn);
+        let names: Vec<String> = self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.name.clone()).collect();
+        for name in names {
+            self.unbind(&name);
+        }
+    }
+
+    fn unbind(&mut self, name: &str) {
+        let Some(r) = self.replicas.get_mut(name) else { return };
+        r.conn = None;
+        r.heartbeat_due = None;
+        r.ping_outstanding = false;
+        let pending = std::mem::take(&mut r.pending);
+        for serial_id in pending {
+            self.events.push_back(ClientEvent::CallFailed {
+                replica: name.into(),
+                serial_id,
+                error: CallError::ConnectionLost(name.into()),
+            });
+        }
+        self.set_state(name, ReplicaState::Suspect);
+    }
+
+    fn set_state(&mut self, name: &str, new: ReplicaState) {
+        let Some(r) = self.replicas.get_mut(name) else { return };
+        let old = r.state;
+        // Qt re-emits Suspect → Suspect; other same-state moves are no-ops.
+        if !old.may_become(new) || (old == new && new != ReplicaState::Suspect) {
+            return;
+        }
+        r.state = new;
+        self.events.push_back(ClientEvent::StateChanged { replica: name.into(), old, new });
+    }
+
+    /// Acquires a replica. It binds as soon as a connection lists the name.
+    pub fn acquire(&mut self, name: &str, kind: ReplicaKind, now: Instant) {
+        if self.replicas.contains_key(name) {
+            return;
+        }
+        let (state, definition, values) = match &kind {
+            ReplicaKind::Dynamic => (ReplicaState::Uninitialized, None, Vec::new()),
+            ReplicaKind::Static(c) => (ReplicaState::Default, Some(c.definition.clone()), c.defaults.clone()),
+        };
+        self.replicas.insert(
+            name.into(),
+            ReplicaCore {
+                name: name.into(),
+                kind,
+                state,
+                conn: None,
+                definition,
+                values,
+                next_serial: 1,
+                pending: Vec::new(),
+                heartbeat_due: None,
+                ping_outstanding: false,
+            },
+        );
+        self.try_bind(name, now);
+        if self.replicas[name].conn.is_none() {
+            if let Some(loc) = self.locations.get(name) {
+                self.events.push_back(ClientEvent::ConnectTo { url: loc.url.clone() });
+            }
+        }
+    }
+
+    /// Releases a replica; the host is told if it was bound.
+    pub fn release(&mut self, name: &str) {
+        if let Some(r) = self.replicas.remove(name) {
+            if let Some(conn) = r.conn {
+                self.send(conn, &Packet::RemoveObject { name: name.into() });
+            }
+        }
+    }
+
+    fn try_bind(&mut self, name: &str, now: Instant) {
+        let Some(r) = self.replicas.get(name) else { return };
+        if r.conn.is_some() || r.state == ReplicaState::SignatureMismatch {
+            return;
+        }
+        let found = self.conns.iter().find_map(|(c, conn)| {
+            (conn.state == ConnState::Ready).then(|| conn.objects.get(name).map(|o| (*c, o.clone()))).flatten()
+        });
+        let Some((conn, info)) = found else { return };
+        // Either side without a signature disables the check, as in Qt.
+        if let (Some(mine), Some(theirs)) = (r.expected_signature(), info.signature.as_deref()) {
+            if !mine.is_empty() && !theirs.is_empty() && mine != theirs {
+                tracing::warn!(replica = name, mine, theirs, "signature mismatch");
+                self.set_state(name, ReplicaState::SignatureMismatch);
+                return;
+            }
+        }
+        // A replica that already has an interface asks for values only (as Qt after reconnects).
+        let is_dynamic = matches!(r.kind, ReplicaKind::Dynamic) && r.definition.is_none();
+        let r = self.replicas.get_mut(name).expect("checked");
+        r.conn = Some(conn);
+        self.send(conn, &Packet::AddObject { name: name.into(), is_dynamic });
+        self.touch(name, now);
+    }
+
+    /// Restarts the replica's heartbeat timer (any outgoing traffic postpones the next Ping).
+    fn touch(&mut self, name: &str, now: Instant) {
+        if let (Some(r), Some(interval)) = (self.replicas.get_mut(name), self.heartbeat) {
+            if r.conn.is_some() {
+                r.heartbeat_due = Some(now + interval);
+            }
+        }
+    }
+
+    fn send(&mut self, conn: ConnectionId, packet: &Packet) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            if let Err(e) = packet.encode(self.dialect, &mut c.out) {
+                tracing::error!("cannot encode {:?}: {e}", packet.packet_type());
+            }
+        }
+    }
+
+    pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
+        let c = self.conns.get_mut(&conn)?;
+        (!c.out.is_empty()).then(|| c.out.split().freeze())
+    }
+
+    pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
+        self.conns.keys().copied()
+    }
+
+    /// Calls method `index` of the replica's API. With `want_reply` the returned serial
+    /// identifies the [`ClientEvent::Reply`] (or [`ClientEvent::CallFailed`]).
+    pub fn call(&mut self, name: &str, index: usize, args: Vec<Value>, want_reply: bool, now: Instant) -> Result<Option<i32>, CallError> {
+        let r = self.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
+        let conn = r.conn.ok_or_else(|| CallError::NotConnected(name.into()))?;
+        if let Some(def) = &r.definition {
+            if index >= def.methods.len() {
+                return Err(CallError::BadIndex { name: name.into(), what: "method", index });
+            }
+        }
+        let serial_id = if want_reply {
+            let s = r.next_serial;
+            // Serial 0 is the heartbeat's; wrap to 1 (Qt would get stuck on 1 at INT_MAX).
+            r.next_serial = if s == i32::MAX { 1 } else { s + 1 };
+            r.pending.push(s);
+            s
+        } else {
+            -1
+        };
+        let packet = Packet::Invoke(Invoke {
+            name: name.into(),
+            call: call::INVOKE_META_METHOD,
+            index: index as i32,
+            args,
+            serial_id,
+            property_index: -1,
+        });
+        let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
+        if let Err(e) = packet.encode(self.dialect, &mut c.out) {
+            if let Some(r) = self.replicas.get_mut(name) {
+                r.pending.retain(|&s| s != serial_id);
+            }
+            return Err(e.into());
+        }
+        self.touch(name, now);
+        Ok(want_reply.then_some(serial_id))
+    }
+
+    /// Writes property `index` on the source (WriteProperty). The new value comes back as a
+    /// property change if the source accepts it.
+    pub fn write_property(&mut self, name: &str, index: usize, value: Value, now: Instant) -> Result<(), CallError> {
+        let r = self.replicas.get(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
+        let conn = r.conn.ok_or_else(|| CallError::NotConnected(name.into()))?;
+        if let Some(def) = &r.definition {
+            if index >= def.properties.len() {
+                return Err(CallError::BadIndex { name: name.into(), what: "property", index });
+            }
+        }
+        let packet = Packet::Invoke(Invoke {
+            name: name.into(),
+            call: call::WRITE_PROPERTY,
+            index: index as i32,
+            args: vec![value],
+            serial_id: -1,
+            property_index: -1,
+        });
+        let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
+        packet.encode(self.dialect, &mut c.out)?;
+        self.touch(name, now);
+        Ok(())
+    }
+
+    /// Asks the registry (once its replica is Valid) to list a source of this node.
+    pub fn register_source(&mut self, location: Location, now: Instant) {
+        if self.registered.iter().chain(&self.registrations).any(|l| l.name == location.name) {
+            return;
+        }
+        self.registrations.push(location);
+        self.flush_registrations(now);
+    }
+
+    /// Withdraws a registration.
+    pub fn unregister_source(&mut self, name: &str, now: Instant) {
+        self.registrations.retain(|l| l.name != name);
+        if let Some(pos) = self.registered.iter().position(|l| l.name == name) {
+            let loc = self.registered.remove(pos);
+            let arg = registry::location_value(self.dialect, &loc);
+            let _ = self.call(registry::NAME, registry::METHOD_REMOVE_SOURCE, vec![arg], false, now);
+        }
+    }
+
+    fn flush_registrations(&mut self, now: Instant) {
+        let valid = self.replicas.get(registry::NAME).is_some_and(|r| r.state == ReplicaState::Valid && r.conn.is_some());
+        if !valid {
+            return;
+        }
+        for loc in std::mem::take(&mut self.registrations) {
+            if self.locations.contains_key(&loc.name) {
+                tracing::warn!(name = loc.name, "the registry already lists this name; not registering it");
+                continue;
+            }
+            let arg = registry::location_value(self.dialect, &loc);
+            if self.call(registry::NAME, registry::METHOD_ADD_SOURCE, vec![arg], false, now).is_ok() {
+                self.registered.push(loc);
+            }
+        }
+    }
+
+    /// The earliest time [`ClientCore::handle_timeout`] has work to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.replicas.values().filter_map(|r| r.heartbeat_due).min()
+    }
+
+    /// Runs heartbeats that are due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<String> =
+            self.replicas.values().filter(|r| r.heartbeat_due.is_some_and(|t| t <= now)).map(|r| r.name.clone()).collect();
+        for name in due {
+            let r = self.replicas.get_mut(&name).expect("listed");
+            let Some(conn) = r.conn else {
+                r.heartbeat_due = None;
+                continue;
+            };
+            if r.ping_outstanding {
+                // The previous Ping was never answered: the peer is dead.
+                r.heartbeat_due = None;
+                r.ping_outstanding = false;
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.state = ConnState::Failed;
+                }
+                self.events.push_back(ClientEvent::HeartbeatFailed { conn });
+            } else {
+                r.ping_outstanding = true;
+                self.send(conn, &Packet::Ping { name: name.clone() });
+                self.touch(&name, now);
+            }
+        }
+    }
+
+    /// Handles bytes received on `conn`.
+    pub fn receive(&mut self, conn: ConnectionId, bytes: &[u8], now: Instant) {
+        match self.conns.get_mut(&conn) {
+            Some(c) if c.state != ConnState::Failed => c.frames.extend(bytes),
+            _ => return,
+        }
+        loop {
+            let Some(c) = self.conns.get_mut(&conn) else { return };
+            if c.state == ConnState::Failed {
+                return;
+            }
+            let frame = match c.frames.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => return,
+                Err(error) => return self.fail(conn, error),
+            };
+            match Packet::decode(&frame, self.dialect, &self.types, &self.limits) {
+                Ok(p) => self.handle(conn, p, now),
+                Err(error) => return self.fail(conn, error),
+            }
+        }
+    }
+
+    fn fail(&mut self, conn: ConnectionId, error: DecodeError) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.state = ConnState::Failed;
+        }
+        tracing::warn!(conn, %error, "closing connection after a protocol error");
+        self.events.push_back(ClientEvent::ProtocolError { conn, error });
+    }
+
+    fn handle(&mut self, conn: ConnectionId, packet: Packet, now: Instant) {
+        let c = self.conns.get_mut(&conn).expect("present");
+        if c.state == ConnState::AwaitHandshake {
+            match packet {
+                Packet::Handshake { version } if version == self.dialect.protocol_version() => c.state = ConnState::Ready,
+                Packet::Handshake { version } => {
+                    c.state = ConnState::Failed;
+                    self.events.push_back(ClientEvent::ProtocolMismatch { conn, version });
+                }
+                other => {
+                    c.state = ConnState::Failed;
+                    let version = format!("(expected Handshake, got {:?})", other.packet_type());
+                    self.events.push_back(ClientEvent::ProtocolMismatch { conn, version });
+                }
+            }
+            return;
+        }
+        match packet {
+            Packet::ObjectList(list) => {
+                let names: Vec<String> = list.iter().map(|o| o.name.clone()).collect();
+                c.objects.extend(list.into_iter().map(|o| (o.name.clone(), o)));
+                // The registry binds first, as in Qt.
+                let mut names = names;
+                names.sort_by_key(|n| n != registry::NAME);
+                for n in names {
+                    self.try_bind(&n, now);
+                }
+            }
+            Packet::Init { name, values } => self.initialize(conn, &name, None, values, now),
+            Packet::InitDynamic { name, definition, values } => self.initialize(conn, &name, Some(definition), values, now),
+            Packet::PropertyChange { name, index, value } => {
+                let Some(r) = self.bound(conn, &name) else { return };
+                let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
+                    return tracing::warn!(replica = name, index, "property change for a property the replica lacks");
+                };
+                *slot = value.clone();
+                self.events.push_back(ClientEvent::PropertyChanged { replica: name, index: index as usize, value });
+            }
+            Packet::Invoke(inv) => self.signal(conn, inv, now),
+            Packet::InvokeReply { name, serial_id, value } => {
+                let Some(r) = self.bound(conn, &name) else { return };
+                if let Some(pos) = r.pending.iter().position(|&s| s == serial_id) {
+                    r.pending.swap_remove(pos);
+                    self.events.push_back(ClientEvent::Reply { replica: name, serial_id, value });
+                }
+            }
+            Packet::Pong { name } => {
+                if let Some(r) = self.bound(conn, &name) {
+                    r.ping_outstanding = false;
+                }
+                self.touch(&name, now);
+            }
+            Packet::RemoveObject { name } => {
+                c.objects.remove(&name);
+                if self.bound(conn, &name).is_some() {
+                    self.unbind(&name);
+                }
+            }
+            Packet::Handshake { .. } | Packet::AddObject { .. } | Packet::Ping { .. } => {
+                tracing::debug!(conn, "unexpected {:?} from a host; ignored", packet.packet_type())
+            }
+        }
+    }
+
+    fn bound(&mut self, conn: ConnectionId, name: &str) -> Option<&mut ReplicaCore> {
+        self.replicas.get_mut(name).filter(|r| r.conn == Some(conn))
+    }
+
+    fn initialize(&mut self, conn: ConnectionId, name: &str, definition: Option<ClassDefinition>, values: Vec<Value>, now: Instant) {
+        let Some(r) = self.bound(conn, name) else {
+            return tracing::debug!(name, "init for a replica that is not bound here; ignored");
+        };
+        if let Some(def) = definition {
+            def.register_types(&mut self.types);
+            let r = self.replicas.get_mut(name).expect("bound");
+            r.definition = Some(def);
+        } else if let Some(def) = &r.definition {
+            if def.properties.len() != values.len() {
+                tracing::warn!(name, expected = def.properties.len(), got = values.len(), "init value count differs from the interface");
+            }
+        }
+        let r = self.replicas.get_mut(name).expect("bound");
+        r.values = values;
+        r.ping_outstanding = false;
+        self.touch(name, now);
+        self.events.push_back(ClientEvent::Initialized { replica: name.into() });
+        self.set_state(name, ReplicaState::Valid);
+        if name == registry::NAME {
+            self.registry_initialized(now);
+        }
+    }
+
+    fn signal(&mut self, conn: ConnectionId, inv: Invoke, now: Instant) {
+        let name = inv.name.clone();
+        let Some(r) = self.bound(conn, &name) else { return };
+        let Ok(index) = usize::try_from(inv.index) else { return };
+        let property_index = usize::try_from(inv.property_index).ok();
+        let mut args = inv.args;
+        // Notify signals sent without arguments carry the stored property value.
+        if args.is_empty() {
+            if let Some(v) = property_index.and_then(|p| r.values.get(p)) {
+                args.push(v.clone());
+            }
+        }
+        if name == registry::NAME {
+            self.registry_signal(index, &args, now);
+        }
+        self.events.push_back(ClientEvent::Signal { replica: name, index, args, property_index });
+    }
+
+    fn registry_initialized(&mut self, now: Instant) {
+        let table = self.replicas.get(registry::NAME).and_then(|r| r.values.first().cloned());
+        self.locations = table.map(|t| registry::parse_table(&t)).unwrap_or_default().into_iter().map(|l| (l.name.clone(), l)).collect();
+        let mut urls: Vec<String> = self
+            .locations
+            .values()
+            .filter(|l| self.replicas.get(&l.name).is_some_and(|r| r.conn.is_none()))
+            .map(|l| l.url.clone())
+            .collect();
+        urls.dedup();
+        for url in urls {
+            self.events.push_back(ClientEvent::ConnectTo { url });
+        }
+        self.flush_registrations(now);
+    }
+
+    fn registry_signal(&mut self, index: usize, args: &[Value], now: Instant) {
+        let Some(location) = args.first().and_then(registry::parse_location) else { return };
+        match index {
+            registry::SIGNAL_ADDED => {
+                self.locations.insert(location.name.clone(), location.clone());
+                if self.replicas.get(&location.name).is_some_and(|r| r.conn.is_none()) {
+                    self.events.push_back(ClientEvent::ConnectTo { url: location.url.clone() });
+                }
+                self.events.push_back(ClientEvent::RegistryChanged { location, added: true });
+            }
+            registry::SIGNAL_REMOVED => {
+                self.locations.remove(&location.name);
+                self.events.push_back(ClientEvent::RegistryChanged { location, added: false });
+            }
+            _ => {}
+        }
+        self.flush_registrations(now);
+    }
+}

@@ -1,0 +1,3 @@
+#![allow(dead_code)]
+pub mod captures;
+pub mod qt_build;
