@@ -10,4 +10,6 @@
 //!   signatures.
 
 pub mod core;
+pub mod net;
+pub mod node;
 pub mod rep;

@@ -338,6 +338,11 @@ impl ClientCore {
         (!c.out.is_empty()).then(|| c.out.split().freeze())
     }
 
+    /// How many bytes are queued for `conn`.
+    pub fn queued(&self, conn: ConnectionId) -> usize {
+        self.conns.get(&conn).map_or(0, |c| c.out.len())
+    }
+
     pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
         self.conns.keys().copied()
     }

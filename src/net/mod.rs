@@ -1,0 +1,7 @@
+//! Transports: node URLs and the sockets behind them.
+
+pub mod transport;
+pub mod url;
+
+pub use transport::{BoxStream, Listener, Stream};
+pub use url::{NodeUrl, UrlError};

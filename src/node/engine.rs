@@ -1,0 +1,544 @@
+//! The engine behind every [`super::Node`]: the sans-IO cores under one lock, connection tasks
+//! that feed them bytes and write out what they produce, a timer task, and event dispatch.
+//!
+//! Locking discipline: the state mutex is held only for core calls and event routing, never
+//! across an `.await`; slot handlers run outside it in their own tasks.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+
+use crate::core::registry::{self, Location, RegistryChange, RegistryTable};
+use crate::core::{
+    CallError, ClientCore, ClientEvent, ConnectionId, Dialect, HostCore, HostEvent, ReplicaState, Value,
+};
+use crate::net::{BoxStream, NodeUrl};
+
+use super::{NodeConfig, ReplicaEvent, SlotCall, SlotHandler, SourceEvent};
+
+/// Which core a connection belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Opened by us; carries replicas.
+    Client,
+    /// Accepted by us; carries sources.
+    Host,
+}
+
+pub(crate) struct ConnHandle {
+    role: Role,
+    wake_writer: Arc<Notify>,
+    close: watch::Sender<bool>,
+}
+
+/// Per-replica routing: subscribers and pending calls.
+#[derive(Default)]
+pub(crate) struct ReplicaRoute {
+    pub(crate) subscribers: Vec<mpsc::UnboundedSender<ReplicaEvent>>,
+    pub(crate) pending: HashMap<i32, oneshot::Sender<Result<Value, CallError>>>,
+    pub(crate) state: Option<watch::Sender<ReplicaState>>,
+    pub(crate) handles: usize,
+}
+
+pub(crate) struct SourceRoute {
+    pub(crate) handler: Option<Arc<dyn SlotHandler>>,
+    pub(crate) subscribers: Vec<mpsc::UnboundedSender<SourceEvent>>,
+}
+
+pub(crate) struct State {
+    pub(crate) client: ClientCore,
+    pub(crate) host: HostCore,
+    pub(crate) registry: Option<RegistryTable>,
+    pub(crate) conns: HashMap<ConnectionId, ConnHandle>,
+    next_conn: ConnectionId,
+    pub(crate) replicas: HashMap<String, ReplicaRoute>,
+    pub(crate) sources: HashMap<String, SourceRoute>,
+    /// URLs we keep connected (with reconnects), and which connection serves each now.
+    pub(crate) wanted_urls: HashSet<String>,
+    url_conns: HashMap<String, ConnectionId>,
+    pub(crate) host_url: Option<String>,
+    pub(crate) registry_url: Option<String>,
+    /// Client connections whose host spoke another protocol version (never reconnected).
+    protocol_mismatch: HashSet<ConnectionId>,
+}
+
+/// Work to do after the lock is released.
+enum Action {
+    Wake(ConnectionId),
+    Close(ConnectionId),
+    Connect(String),
+    Slot(Arc<dyn SlotHandler>, SlotCall, ConnectionId, Option<i32>),
+}
+
+pub(crate) struct Shared {
+    pub(crate) config: NodeConfig,
+    state: Mutex<State>,
+    timer: Notify,
+    pub(crate) shutdown: watch::Sender<bool>,
+}
+
+/// A registry host's own connection id for registrations of its local sources.
+const LOCAL: ConnectionId = 0;
+
+impl Shared {
+    pub(crate) fn new(config: NodeConfig) -> Arc<Shared> {
+        let mut client = ClientCore::new(config.dialect, config.limits);
+        client.set_heartbeat(config.heartbeat, Instant::now());
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                client,
+                host: HostCore::new(config.dialect, config.limits),
+                registry: None,
+                conns: HashMap::new(),
+                next_conn: 1,
+                replicas: HashMap::new(),
+                sources: HashMap::new(),
+                wanted_urls: HashSet::new(),
+                url_conns: HashMap::new(),
+                host_url: None,
+                registry_url: None,
+                protocol_mismatch: HashSet::new(),
+            }),
+            config,
+            timer: Notify::new(),
+            shutdown: watch::channel(false).0,
+        });
+        tokio::spawn(timer_task(Arc::downgrade(&shared), shared.shutdown.subscribe()));
+        shared
+    }
+
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.config.dialect
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock would be a bug in the cores; the state is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the state, then routes the events it produced and performs the resulting I/O.
+    pub(crate) fn with<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R) -> R {
+        let (out, actions) = {
+            let mut st = self.lock();
+            let out = f(&mut st);
+            let actions = st.route(self.config.max_queued_bytes);
+            (out, actions)
+        };
+        self.perform(actions);
+        // Heartbeat deadlines may have moved.
+        self.timer.notify_one();
+        out
+    }
+
+    fn perform(self: &Arc<Self>, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Wake(conn) => {
+                    if let Some(n) = self.lock().conns.get(&conn).map(|c| c.wake_writer.clone()) {
+                        n.notify_one();
+                    }
+                }
+                Action::Close(conn) => {
+                    if let Some(c) = self.lock().conns.get(&conn) {
+                        let _ = c.close.send(true);
+                    }
+                }
+                Action::Connect(url) => self.connect_url(url),
+                Action::Slot(handler, call, conn, serial) => {
+                    let me = self.clone();
+                    let source = call.source.clone();
+                    tokio::spawn(async move {
+                        let value = handler.call(call).await;
+                        if let Some(serial) = serial {
+                            me.with(|st| {
+                                if let Err(e) = st.host.reply(conn, &source, serial, value) {
+                                    tracing::warn!(source, "cannot send the reply: {e}");
+                                }
+                            });
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// Keeps a connection to `url` open (reconnecting every `retry_interval`) while it is wanted.
+    pub(crate) fn connect_url(self: &Arc<Self>, url: String) {
+        {
+            let mut st = self.lock();
+            if st.url_conns.contains_key(&url) || !st.wanted_urls.insert(url.clone()) {
+                return;
+            }
+        }
+        let weak = Arc::downgrade(self);
+        let mut shutdown = self.shutdown.subscribe();
+        tokio::spawn(async move {
+            let parsed = match NodeUrl::parse(&url) {
+                Ok(u) => u,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    return;
+                }
+            };
+            loop {
+                let Some(me) = weak.upgrade() else { return };
+                let retry = me.config.retry_interval;
+                match crate::net::transport::connect(&parsed).await {
+                    Ok(stream) => {
+                        let (conn, closed) = me.attach(stream, Role::Client, Some(url.clone()));
+                        drop(me);
+                        let reason = tokio::select! {
+                            r = closed => r.unwrap_or(CloseReason::Closed),
+                            _ = shutdown.changed() => return,
+                        };
+                        let Some(me) = weak.upgrade() else { return };
+                        let keep = me.lock().wanted_urls.contains(&url);
+                        tracing::debug!(conn, url, ?reason, "connection ended");
+                        if reason == CloseReason::ProtocolMismatch || !keep {
+                            me.lock().wanted_urls.remove(&url);
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::debug!(url, "connect failed: {e}"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(retry) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        });
+    }
+
+    /// Runs a connection over `stream`: registers it with the right core and spawns its reader
+    /// and writer. The receiver resolves when the connection is gone.
+    pub(crate) fn attach(self: &Arc<Self>, stream: BoxStream, role: Role, url: Option<String>) -> (ConnectionId, oneshot::Receiver<CloseReason>) {
+        let wake = Arc::new(Notify::new());
+        let (close_tx, close_rx) = watch::channel(false);
+        let conn = self.with(|st| {
+            let conn = st.next_conn;
+            st.next_conn += 1;
+            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), close: close_tx });
+            match role {
+                Role::Client => st.client.connected(conn),
+                Role::Host => st.host.accept(conn),
+            }
+            if let Some(u) = &url {
+                st.url_conns.insert(u.clone(), conn);
+            }
+            conn
+        });
+        let (done_tx, done_rx) = oneshot::channel();
+        let me = self.clone();
+        let mut shutdown = self.shutdown.subscribe();
+        tokio::spawn(async move {
+            let (reader, writer) = tokio::io::split(stream);
+            let reason = tokio::select! {
+                r = read_loop(&me, conn, role, reader) => r,
+                r = write_loop(&me, conn, role, writer, wake) => r,
+                r = wait_close(close_rx) => r,
+                _ = shutdown.changed() => CloseReason::Closed,
+            };
+            me.detach(conn, role, url.as_deref());
+            let _ = done_tx.send(reason);
+        });
+        (conn, done_rx)
+    }
+
+    fn detach(self: &Arc<Self>, conn: ConnectionId, role: Role, url: Option<&str>) {
+        self.with(|st| {
+            st.conns.remove(&conn);
+            if let Some(u) = url {
+                st.url_conns.remove(u);
+            }
+            match role {
+                Role::Client => st.client.disconnected(conn),
+                Role::Host => {
+                    st.host.disconnect(conn);
+                    if let Some(change) = st.registry.as_mut().and_then(|t| t.disconnected(conn)) {
+                        st.apply_registry_change(change);
+                    }
+                }
+            }
+        });
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CloseReason {
+    Closed,
+    ProtocolMismatch,
+}
+
+async fn wait_close(mut rx: watch::Receiver<bool>) -> CloseReason {
+    while !*rx.borrow() {
+        if rx.changed().await.is_err() {
+            return CloseReason::Closed;
+        }
+    }
+    CloseReason::Closed
+}
+
+async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: tokio::io::ReadHalf<BoxStream>) -> CloseReason {
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    loop {
+        buf.clear();
+        buf.reserve(64 * 1024);
+        match reader.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => return CloseReason::Closed,
+            Ok(_) => {}
+        }
+        let now = Instant::now();
+        let mismatch = me.with(|st| {
+            match role {
+                Role::Client => st.client.receive(conn, &buf, now),
+                Role::Host => st.host.receive(conn, &buf),
+            }
+            st.protocol_mismatch.remove(&conn)
+        });
+        if mismatch {
+            return CloseReason::ProtocolMismatch;
+        }
+    }
+}
+
+async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut writer: tokio::io::WriteHalf<BoxStream>, wake: Arc<Notify>) -> CloseReason {
+    loop {
+        wake.notified().await;
+        loop {
+            let bytes = {
+                let mut st = me.lock();
+                match role {
+                    Role::Client => st.client.take_output(conn),
+                    Role::Host => st.host.take_output(conn),
+                }
+            };
+            let Some(bytes) = bytes else { break };
+            if writer.write_all(&bytes).await.is_err() {
+                return CloseReason::Closed;
+            }
+        }
+        if writer.flush().await.is_err() {
+            return CloseReason::Closed;
+        }
+    }
+}
+
+async fn timer_task(weak: Weak<Shared>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let (deadline, notified) = {
+            let Some(me) = weak.upgrade() else { return };
+            let deadline = me.lock().client.poll_timeout();
+            // Register interest before releasing `me` so a change right now is not missed.
+            let me2 = me.clone();
+            (deadline, async move { me2.timer.notified().await })
+        };
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = sleep => {
+                let Some(me) = weak.upgrade() else { return };
+                me.with(|st| st.client.handle_timeout(Instant::now()));
+            }
+            _ = notified => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+impl State {
+    /// Routes core events to subscribers and decides the I/O to perform.
+    fn route(&mut self, max_queued: usize) -> Vec<Action> {
+        let mut actions = Vec::new();
+        while let Some(ev) = self.client.poll_event() {
+            self.route_client(ev, &mut actions);
+        }
+        while let Some(ev) = self.host.poll_event() {
+            self.route_host(ev, &mut actions);
+        }
+        for (&conn, handle) in &self.conns {
+            let queued = match handle.role {
+                Role::Client => self.client.queued(conn),
+                Role::Host => self.host.queued(conn),
+            };
+            if queued > max_queued {
+                // A peer that does not read cannot be allowed to grow our memory without bound;
+                // it will reconnect and get fresh values.
+                tracing::warn!(conn, queued, "peer is not reading; closing the connection");
+                actions.push(Action::Close(conn));
+            } else if queued > 0 {
+                actions.push(Action::Wake(conn));
+            }
+        }
+        actions
+    }
+
+    fn route_client(&mut self, ev: ClientEvent, actions: &mut Vec<Action>) {
+        let send = |route: &mut ReplicaRoute, e: ReplicaEvent| route.subscribers.retain(|s| s.send(e.clone()).is_ok());
+        match ev {
+            ClientEvent::StateChanged { replica, old, new } => {
+                if let Some(r) = self.replicas.get_mut(&replica) {
+                    if let Some(s) = &r.state {
+                        s.send_replace(new);
+                    }
+                    send(r, ReplicaEvent::StateChanged { old, new });
+                }
+            }
+            ClientEvent::Initialized { replica } => {
+                if let Some(r) = self.replicas.get_mut(&replica) {
+                    send(r, ReplicaEvent::Initialized);
+                }
+            }
+            ClientEvent::PropertyChanged { replica, index, value } => {
+                let name = self.property_name(&replica, index);
+                if let Some(r) = self.replicas.get_mut(&replica) {
+                    send(r, ReplicaEvent::PropertyChanged { index, name, value });
+                }
+            }
+            ClientEvent::Signal { replica, index, args, property_index } => {
+                let name = self
+                    .client
+                    .replica(&replica)
+                    .and_then(|r| r.definition.as_ref())
+                    .and_then(|d| d.signals.get(index))
+                    .map(|s| s.signature.split('(').next().unwrap_or_default().to_owned())
+                    .unwrap_or_default();
+                if replica == registry::NAME {
+                    self.registry_signal_hook(index, &args);
+                }
+                if let Some(r) = self.replicas.get_mut(&replica) {
+                    send(r, ReplicaEvent::Signal { index, name, args, property_index });
+                }
+            }
+            ClientEvent::Reply { replica, serial_id, value } => {
+                if let Some(tx) = self.replicas.get_mut(&replica).and_then(|r| r.pending.remove(&serial_id)) {
+                    let _ = tx.send(Ok(value));
+                }
+            }
+            ClientEvent::CallFailed { replica, serial_id, error } => {
+                if let Some(tx) = self.replicas.get_mut(&replica).and_then(|r| r.pending.remove(&serial_id)) {
+                    let _ = tx.send(Err(error));
+                }
+            }
+            ClientEvent::ConnectTo { url } => actions.push(Action::Connect(url)),
+            ClientEvent::RegistryChanged { .. } => {}
+            ClientEvent::HeartbeatFailed { conn } | ClientEvent::ProtocolError { conn, .. } => actions.push(Action::Close(conn)),
+            ClientEvent::ProtocolMismatch { conn, version } => {
+                tracing::error!(conn, version, "host speaks another protocol version; not reconnecting");
+                self.protocol_mismatch.insert(conn);
+                actions.push(Action::Close(conn));
+            }
+        }
+    }
+
+    fn registry_signal_hook(&mut self, _index: usize, _args: &[Value]) {}
+
+    fn property_name(&self, replica: &str, index: usize) -> String {
+        self.client
+            .replica(replica)
+            .and_then(|r| r.definition.as_ref())
+            .and_then(|d| d.properties.get(index))
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn route_host(&mut self, ev: HostEvent, actions: &mut Vec<Action>) {
+        match ev {
+            HostEvent::Invoked { conn, source, slot, method, args, serial_id } => {
+                if source == registry::NAME && self.registry.is_some() {
+                    let change = self.registry.as_mut().and_then(|t| t.invoked(conn, method, &args));
+                    if let Some(change) = change {
+                        self.apply_registry_change(change);
+                    }
+                    if let Some(serial) = serial_id {
+                        let _ = self.host.reply(conn, &source, serial, Value::Invalid);
+                    }
+                    return;
+                }
+                let Some(route) = self.sources.get(&source) else { return };
+                let name = self
+                    .host
+                    .class(&source)
+                    .and_then(|c| c.definition.methods.get(method))
+                    .map(|m| m.signature.split('(').next().unwrap_or_default().to_owned())
+                    .unwrap_or_default();
+                match route.handler.clone() {
+                    Some(h) => actions.push(Action::Slot(h, SlotCall { source, slot, name, args }, conn, serial_id)),
+                    None => {
+                        if let Some(serial) = serial_id {
+                            let _ = self.host.reply(conn, &source, serial, Value::Invalid);
+                        }
+                    }
+                }
+            }
+            HostEvent::PropertyWritten { source, property, value, .. } => {
+                let name = self.host.class(&source).and_then(|c| c.definition.properties.get(property)).map(|p| p.name.clone()).unwrap_or_default();
+                if let Some(r) = self.sources.get_mut(&source) {
+                    r.subscribers.retain(|s| s.send(SourceEvent::PropertyWritten { index: property, name: name.clone(), value: value.clone() }).is_ok());
+                }
+            }
+            HostEvent::Acquired { conn, source, dynamic } => {
+                if let Some(r) = self.sources.get_mut(&source) {
+                    r.subscribers.retain(|s| s.send(SourceEvent::Acquired { conn, dynamic }).is_ok());
+                }
+            }
+            HostEvent::Released { conn, source } => {
+                if let Some(r) = self.sources.get_mut(&source) {
+                    r.subscribers.retain(|s| s.send(SourceEvent::Released { conn }).is_ok());
+                }
+            }
+            HostEvent::Rejected { .. } => {}
+            HostEvent::ProtocolError { conn, .. } => actions.push(Action::Close(conn)),
+        }
+    }
+
+    /// Broadcasts a registry table change and refreshes the `sourceLocations` property.
+    pub(crate) fn apply_registry_change(&mut self, change: RegistryChange) {
+        let dialect = self.host.dialect();
+        let signal = match &change {
+            RegistryChange::Added(loc) => Some((registry::SIGNAL_ADDED, loc.clone())),
+            RegistryChange::Removed(loc) => Some((registry::SIGNAL_REMOVED, loc.clone())),
+            RegistryChange::Dropped(_) => None,
+        };
+        if let Some(table) = &self.registry {
+            let value = registry::table_value(dialect, table.locations());
+            let _ = self.host.set_property(registry::NAME, 0, value);
+        }
+        if let Some((index, loc)) = signal {
+            let _ = self.host.emit_signal(registry::NAME, index, vec![registry::location_value(dialect, &loc)]);
+        }
+    }
+
+    /// Registers a local source with the registry (our own table if we are the registry host).
+    pub(crate) fn register(&mut self, loc: Location) {
+        if self.registry.is_some() {
+            let arg = registry::location_value(self.host.dialect(), &loc);
+            if let Some(change) = self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_ADD_SOURCE, &[arg])) {
+                self.apply_registry_change(change);
+            }
+        } else if self.registry_url.is_some() {
+            self.client.register_source(loc, Instant::now());
+        }
+    }
+
+    pub(crate) fn unregister(&mut self, loc: Location) {
+        if self.registry.is_some() {
+            let arg = registry::location_value(self.host.dialect(), &loc);
+            if let Some(change) = self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_REMOVE_SOURCE, &[arg])) {
+                self.apply_registry_change(change);
+            }
+        } else if self.registry_url.is_some() {
+            self.client.unregister_source(&loc.name, Instant::now());
+        }
+    }
+}
+
+/// How long to wait between reconnect attempts (Qt uses a fixed 250 ms).
+pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_millis(250);

@@ -1,0 +1,538 @@
+//! The public async API: nodes that host sources, acquire replicas, and find each other through a
+//! registry — interoperating with stock Qt nodes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use qtro_rs::core::{ClassBuilder, PropertyMode, Value};
+//! use qtro_rs::node::{Node, SlotCall};
+//!
+//! // Host a dynamic source.
+//! let host = Node::new();
+//! host.listen("tcp://127.0.0.1:65213").await?;
+//! let class = ClassBuilder::new("Simple")
+//!     .property("value", "int", PropertyMode::ReadPush, Value::Int(0))
+//!     .slot("add", &[("a", "int"), ("b", "int")], "int")
+//!     .build();
+//! let source = host.enable_source("Simple", class, |call: SlotCall| async move {
+//!     Value::Int(call.args.iter().filter_map(Value::as_i64).sum::<i64>() as i32)
+//! })?;
+//! source.set_property("value", Value::Int(5))?;
+//!
+//! // Acquire it from another node and call a slot.
+//! let client = Node::new();
+//! client.connect_to("tcp://127.0.0.1:65213")?;
+//! let replica = client.acquire_dynamic("Simple");
+//! replica.wait_for_source(std::time::Duration::from_secs(5)).await?;
+//! assert_eq!(replica.call("add", vec![Value::Int(2), Value::Int(3)]).await?, Value::Int(5));
+//! # Ok(()) }
+//! ```
+
+mod coerce;
+mod engine;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::core::registry::{self, Location, RegistryTable};
+use crate::core::{
+    CallError, ClassDefinition, ConnectionId, Dialect, HostError, Limits, ReplicaKind, ReplicaState, SourceClass, Value,
+};
+use crate::net::{BoxStream, Listener, NodeUrl, UrlError};
+
+pub use coerce::{coerce, parameter_types};
+use engine::{Role, Shared};
+
+/// Settings of a node.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Qt 6 (default) or Qt 5.15 peers.
+    pub dialect: Dialect,
+    pub limits: Limits,
+    /// Heartbeat of replicas; `None` (Qt's default) disables it.
+    pub heartbeat: Option<Duration>,
+    /// Delay between reconnect attempts.
+    pub retry_interval: Duration,
+    /// Bytes queued for one peer beyond which it is considered stuck and disconnected.
+    pub max_queued_bytes: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            dialect: Dialect::Qt6,
+            limits: Limits::DEFAULT,
+            heartbeat: None,
+            retry_interval: engine::DEFAULT_RETRY_INTERVAL,
+            max_queued_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Errors of node operations.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error("cannot listen on {url}: {source}")]
+    Listen { url: String, source: std::io::Error },
+    #[error("this node already listens on {0}")]
+    AlreadyListening(String),
+    #[error(transparent)]
+    Host(#[from] HostError),
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error("{object:?} has no {what} named {name:?}")]
+    UnknownMember { object: String, what: &'static str, name: String },
+    #[error("replica {name:?} did not become valid within {timeout:?} (state {state:?})")]
+    Timeout { name: String, timeout: Duration, state: ReplicaState },
+    #[error("the node was shut down")]
+    Shutdown,
+}
+
+/// A call of a declared slot on a hosted source.
+#[derive(Debug, Clone)]
+pub struct SlotCall {
+    /// The source's name.
+    pub source: String,
+    /// Position among the declared slots.
+    pub slot: usize,
+    /// The slot's name.
+    pub name: String,
+    pub args: Vec<Value>,
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = Value> + Send>>;
+
+/// Answers slot calls; its result is the reply (use [`Value::Invalid`] for `void`).
+pub trait SlotHandler: Send + Sync + 'static {
+    fn call(&self, call: SlotCall) -> BoxFuture;
+}
+
+impl<F, Fut> SlotHandler for F
+where
+    F: Fn(SlotCall) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Value> + Send + 'static,
+{
+    fn call(&self, call: SlotCall) -> BoxFuture {
+        Box::pin(self(call))
+    }
+}
+
+/// What a replica observes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplicaEvent {
+    StateChanged { old: ReplicaState, new: ReplicaState },
+    /// Values (and for dynamic replicas, the interface) arrived.
+    Initialized,
+    PropertyChanged { index: usize, name: String, value: Value },
+    /// A signal of the source; notify signals carry `property_index`.
+    Signal { index: usize, name: String, args: Vec<Value>, property_index: Option<usize> },
+}
+
+/// What a hosted source observes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceEvent {
+    /// A replica changed a property (already applied and broadcast).
+    PropertyWritten { index: usize, name: String, value: Value },
+    Acquired { conn: ConnectionId, dynamic: bool },
+    Released { conn: ConnectionId },
+}
+
+/// A QtRO node: acquires replicas (client side) and, once [`Node::listen`]ing, hosts sources.
+/// Cheap to clone; the engine stops when the last clone is dropped or [`Node::shutdown`] is called.
+#[derive(Clone)]
+pub struct Node {
+    shared: Arc<Shared>,
+    _life: Arc<Lifetime>,
+}
+
+struct Lifetime(Arc<Shared>);
+
+impl Drop for Lifetime {
+    fn drop(&mut self) {
+        let _ = self.0.shutdown.send(true);
+    }
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node::new()
+    }
+}
+
+impl Node {
+    /// A Qt 6 node with default settings. Must be called inside a tokio runtime.
+    pub fn new() -> Node {
+        Node::with_config(NodeConfig::default())
+    }
+
+    pub fn with_config(config: NodeConfig) -> Node {
+        let shared = Shared::new(config);
+        Node { _life: Arc::new(Lifetime(shared.clone())), shared }
+    }
+
+    pub fn config(&self) -> &NodeConfig {
+        &self.shared.config
+    }
+
+    /// Stops every connection and task of this node.
+    pub fn shutdown(&self) {
+        let _ = self.shared.shutdown.send(true);
+    }
+
+    /// Keeps a client connection to a host node open, reconnecting when it drops.
+    pub fn connect_to(&self, url: &str) -> Result<(), NodeError> {
+        NodeUrl::parse(url)?;
+        self.shared.connect_url(url.to_owned());
+        Ok(())
+    }
+
+    /// Stops keeping `url` connected (the current connection stays until it drops).
+    pub fn disconnect_from(&self, url: &str) {
+        self.shared.lock().wanted_urls.remove(url);
+    }
+
+    /// Runs a client connection over a stream you opened (TLS, WebSocket adapters, pipes…).
+    /// It is not reconnected. Returns when the connection has been set up.
+    pub fn add_client_connection(&self, stream: BoxStream) -> ConnectionId {
+        self.shared.attach(stream, Role::Client, None).0
+    }
+
+    /// Serves a host connection over a stream you accepted yourself.
+    pub fn add_host_connection(&self, stream: BoxStream) -> ConnectionId {
+        self.shared.attach(stream, Role::Host, None).0
+    }
+
+    /// Uses the registry at `url` to find sources by name and to publish this node's sources.
+    pub fn set_registry_url(&self, url: &str) -> Result<(), NodeError> {
+        NodeUrl::parse(url)?;
+        let class = Arc::new(registry::registry_class(self.shared.dialect()));
+        self.shared.with(|st| {
+            st.registry_url = Some(url.to_owned());
+            st.client.acquire(registry::NAME, ReplicaKind::Static(class), Instant::now());
+        });
+        self.shared.connect_url(url.to_owned());
+        Ok(())
+    }
+
+    /// Listens on `url` and serves the sources of this node there. Returns the URL peers should
+    /// use (with the real port when `:0` was given).
+    pub async fn listen(&self, url: &str) -> Result<String, NodeError> {
+        let parsed = NodeUrl::parse(url)?;
+        if let Some(u) = &self.shared.lock().host_url {
+            return Err(NodeError::AlreadyListening(u.clone()));
+        }
+        let (listener, bound) = Listener::bind(&parsed).await.map_err(|source| NodeError::Listen { url: url.into(), source })?;
+        let bound = bound.to_string();
+        let locations: Vec<Location> = self.shared.with(|st| {
+            st.host_url = Some(bound.clone());
+            st.host
+                .source_names()
+                .filter(|n| *n != registry::NAME)
+                .map(|n| Location { name: n.into(), type_name: st.host.class(n).map(|c| c.type_name().to_owned()).unwrap_or_default(), url: bound.clone() })
+                .collect()
+        });
+        self.shared.with(|st| locations.into_iter().for_each(|l| st.register(l)));
+        let weak = Arc::downgrade(&self.shared);
+        let mut shutdown = self.shared.shutdown.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    a = listener.accept() => a,
+                    _ = shutdown.changed() => return,
+                };
+                let Some(me) = weak.upgrade() else { return };
+                match accepted {
+                    Ok(stream) => {
+                        me.attach(stream, Role::Host, None);
+                    }
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+        });
+        Ok(bound)
+    }
+
+    /// Makes this node a registry: it hosts the `Registry` source on `url` and lists its own
+    /// sources there too.
+    pub async fn listen_registry(&self, url: &str) -> Result<String, NodeError> {
+        let dialect = self.shared.dialect();
+        let class = Arc::new(registry::registry_class(dialect));
+        self.shared.with(|st| {
+            st.registry = Some(RegistryTable::default());
+            st.host.enable(registry::NAME, class.clone(), class.defaults.clone())
+        })?;
+        self.listen(url).await
+    }
+
+    /// The URL this node listens on.
+    pub fn host_url(&self) -> Option<String> {
+        self.shared.lock().host_url.clone()
+    }
+
+    /// Shares a source under `name`; `handler` answers calls of its declared slots.
+    pub fn enable_source(&self, name: &str, class: SourceClass, handler: impl SlotHandler) -> Result<Source, NodeError> {
+        self.enable_source_inner(name, class, Some(Arc::new(handler)))
+    }
+
+    /// Shares a source whose slots need no handling (calls are answered with no value).
+    pub fn enable_source_without_slots(&self, name: &str, class: SourceClass) -> Result<Source, NodeError> {
+        self.enable_source_inner(name, class, None)
+    }
+
+    fn enable_source_inner(&self, name: &str, class: SourceClass, handler: Option<Arc<dyn SlotHandler>>) -> Result<Source, NodeError> {
+        let class = Arc::new(class);
+        self.shared.with(|st| {
+            st.host.enable(name, class.clone(), class.defaults.clone())?;
+            st.sources.insert(name.into(), engine::SourceRoute { handler, subscribers: Vec::new() });
+            if let Some(url) = st.host_url.clone() {
+                st.register(Location { name: name.into(), type_name: class.type_name().into(), url });
+            }
+            Ok::<_, NodeError>(())
+        })?;
+        Ok(Source { shared: self.shared.clone(), name: name.into(), class })
+    }
+
+    /// Stops sharing a source; its replicas go Suspect.
+    pub fn disable_source(&self, name: &str) -> Result<(), NodeError> {
+        self.shared.with(|st| {
+            let type_name = st.host.class(name).map(|c| c.type_name().to_owned()).unwrap_or_default();
+            st.host.disable(name)?;
+            st.sources.remove(name);
+            if let Some(url) = st.host_url.clone() {
+                st.unregister(Location { name: name.into(), type_name, url });
+            }
+            Ok(())
+        })
+    }
+
+    /// Acquires a replica that learns its interface from the source.
+    pub fn acquire_dynamic(&self, name: &str) -> Replica {
+        self.acquire_inner(name, ReplicaKind::Dynamic)
+    }
+
+    /// Acquires a replica of a known interface (values by index, signature checked).
+    pub fn acquire(&self, name: &str, class: SourceClass) -> Replica {
+        self.acquire_inner(name, ReplicaKind::Static(Arc::new(class)))
+    }
+
+    fn acquire_inner(&self, name: &str, kind: ReplicaKind) -> Replica {
+        let state = self.shared.with(|st| {
+            st.client.acquire(name, kind, Instant::now());
+            let current = st.client.replica(name).map_or(ReplicaState::Uninitialized, |r| r.state);
+            let route = st.replicas.entry(name.into()).or_default();
+            route.handles += 1;
+            route.state.get_or_insert_with(|| watch::channel(current).0).subscribe()
+        });
+        Replica { inner: Arc::new(ReplicaInner { shared: self.shared.clone(), name: name.into(), state }), _node: self._life.clone() }
+    }
+
+    /// Sources listed by the registry.
+    pub fn registry_locations(&self) -> Vec<Location> {
+        self.shared.lock().client.registry_locations().values().cloned().collect()
+    }
+}
+
+/// A source hosted by this node.
+#[derive(Clone)]
+pub struct Source {
+    shared: Arc<Shared>,
+    name: String,
+    class: Arc<SourceClass>,
+}
+
+impl Source {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn class(&self) -> &SourceClass {
+        &self.class
+    }
+
+    fn property_index(&self, name: &str) -> Result<usize, NodeError> {
+        self.class.property_index(name).ok_or_else(|| NodeError::UnknownMember { object: self.name.clone(), what: "property", name: name.into() })
+    }
+
+    /// Sets a property; replicas are notified if the value changed.
+    pub fn set_property(&self, name: &str, value: Value) -> Result<bool, NodeError> {
+        let index = self.property_index(name)?;
+        let value = coerce(value, &self.class.definition.properties[index].type_name);
+        Ok(self.shared.with(|st| st.host.set_property(&self.name, index, value))?)
+    }
+
+    pub fn property(&self, name: &str) -> Result<Value, NodeError> {
+        let index = self.property_index(name)?;
+        Ok(self.shared.lock().host.values(&self.name).and_then(|v| v.get(index).cloned()).unwrap_or(Value::Invalid))
+    }
+
+    /// Emits a declared signal to every replica.
+    pub fn emit(&self, signal: &str, args: Vec<Value>) -> Result<(), NodeError> {
+        let index = self.class.signal_index(signal).ok_or_else(|| NodeError::UnknownMember { object: self.name.clone(), what: "signal", name: signal.into() })?;
+        let types = coerce::parameter_types(&self.class.definition.signals[index].signature);
+        let args = args.into_iter().enumerate().map(|(i, a)| match types.get(i) {
+            Some(t) => coerce(a, t),
+            None => a,
+        }).collect();
+        Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
+    }
+
+    /// Property writes and acquisitions by replicas.
+    pub fn events(&self) -> mpsc::UnboundedReceiver<SourceEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        if let Some(r) = self.shared.lock().sources.get_mut(&self.name) {
+            r.subscribers.push(tx);
+        }
+        rx
+    }
+
+    /// Connections that currently acquired this source.
+    pub fn listener_count(&self) -> usize {
+        self.shared.lock().host.listeners(&self.name).len()
+    }
+}
+
+struct ReplicaInner {
+    shared: Arc<Shared>,
+    name: String,
+    state: watch::Receiver<ReplicaState>,
+}
+
+impl Drop for ReplicaInner {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        self.shared.with(|st| {
+            let last = st.replicas.get_mut(&name).map(|r| {
+                r.handles -= 1;
+                r.handles == 0
+            });
+            if last == Some(true) {
+                st.replicas.remove(&name);
+                st.client.release(&name);
+            }
+        });
+    }
+}
+
+/// A replica of a remote source. Clones share the replica; it is released when the last one goes.
+#[derive(Clone)]
+pub struct Replica {
+    inner: Arc<ReplicaInner>,
+    _node: Arc<Lifetime>,
+}
+
+impl Replica {
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    pub fn state(&self) -> ReplicaState {
+        *self.inner.state.borrow()
+    }
+
+    /// Waits until the replica is Valid.
+    pub async fn wait_for_source(&self, timeout: Duration) -> Result<(), NodeError> {
+        let mut rx = self.inner.state.clone();
+        let outcome = tokio::time::timeout(timeout, async { rx.wait_for(|s| *s == ReplicaState::Valid).await.map(|_| ()) }).await;
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(NodeError::Shutdown),
+            Err(_) => Err(NodeError::Timeout { name: self.inner.name.clone(), timeout, state: self.state() }),
+        }
+    }
+
+    /// Waits for the next state change.
+    pub async fn state_changed(&self) -> ReplicaState {
+        let mut rx = self.inner.state.clone();
+        let _ = rx.changed().await;
+        let s = *rx.borrow();
+        s
+    }
+
+    /// The interface (for dynamic replicas once initialized).
+    pub fn definition(&self) -> Option<ClassDefinition> {
+        self.inner.shared.lock().client.replica(&self.inner.name).and_then(|r| r.definition.clone())
+    }
+
+    /// Current value of a property.
+    pub fn property(&self, name: &str) -> Option<Value> {
+        let st = self.inner.shared.lock();
+        let r = st.client.replica(&self.inner.name)?;
+        let i = r.definition.as_ref()?.property_index(name)?;
+        r.values.get(i).cloned()
+    }
+
+    /// All properties with their current values.
+    pub fn properties(&self) -> Vec<(String, Value)> {
+        let st = self.inner.shared.lock();
+        let Some(r) = st.client.replica(&self.inner.name) else { return Vec::new() };
+        let Some(def) = &r.definition else { return Vec::new() };
+        def.properties.iter().map(|p| p.name.clone()).zip(r.values.iter().cloned()).collect()
+    }
+
+    /// Asks the source to set a property (WriteProperty). The change comes back as an event.
+    pub fn set_property(&self, name: &str, value: Value) -> Result<(), NodeError> {
+        let name_owned = self.inner.name.clone();
+        self.inner.shared.with(|st| {
+            let (index, ty) = {
+                let r = st.client.replica(&name_owned).ok_or_else(|| CallError::UnknownReplica(name_owned.clone()))?;
+                let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name_owned.clone()))?;
+                let i = def.property_index(name).ok_or_else(|| NodeError::UnknownMember { object: name_owned.clone(), what: "property", name: name.into() })?;
+                (i, def.properties[i].type_name.clone())
+            };
+            st.client.write_property(&name_owned, index, coerce(value, &ty), Instant::now())?;
+            Ok(())
+        })
+    }
+
+    /// Calls a slot by name, converting arguments to its declared types. Slots returning `void`
+    /// are sent without asking for a reply and resolve to [`Value::Invalid`] at once.
+    pub async fn call(&self, slot: &str, args: Vec<Value>) -> Result<Value, NodeError> {
+        let name = self.inner.name.clone();
+        let rx = self.inner.shared.with(|st| -> Result<Option<oneshot::Receiver<_>>, NodeError> {
+            let (index, types, wants_reply) = {
+                let r = st.client.replica(&name).ok_or_else(|| CallError::UnknownReplica(name.clone()))?;
+                let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name.clone()))?;
+                let index = def
+                    .methods
+                    .iter()
+                    .position(|m| m.signature.split('(').next() == Some(slot) && coerce::parameter_types(&m.signature).len() == args.len())
+                    .or_else(|| def.method_index(slot))
+                    .ok_or_else(|| NodeError::UnknownMember { object: name.clone(), what: "slot", name: slot.into() })?;
+                let m = &def.methods[index];
+                (index, coerce::parameter_types(&m.signature), !m.return_type.is_empty() && m.return_type != "void")
+            };
+            let args = args.into_iter().enumerate().map(|(i, a)| match types.get(i) {
+                Some(t) => coerce(a, t),
+                None => a,
+            }).collect();
+            let serial = st.client.call(&name, index, args, wants_reply, Instant::now())?;
+            Ok(serial.map(|s| {
+                let (tx, rx) = oneshot::channel();
+                st.replicas.entry(name.clone()).or_default().pending.insert(s, tx);
+                rx
+            }))
+        })?;
+        match rx {
+            None => Ok(Value::Invalid),
+            Some(rx) => match rx.await {
+                Ok(r) => Ok(r?),
+                Err(_) => Err(NodeError::Shutdown),
+            },
+        }
+    }
+
+    /// A stream of this replica's events, from now on.
+    pub fn events(&self) -> mpsc::UnboundedReceiver<ReplicaEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.shared.lock().replicas.entry(self.inner.name.clone()).or_default().subscribers.push(tx);
+        rx
+    }
+}
