@@ -28,6 +28,7 @@ pub mod normalize;
 mod parser;
 mod repc;
 mod signature;
+mod source;
 
 pub use api::{ApiEnum, ApiLists, ApiMethod, ApiProperty};
 pub use ast::{
@@ -37,6 +38,7 @@ pub use ast::{
 pub use error::{ParseError, ParseErrorKind};
 pub use parser::parse;
 pub use signature::{signature_qt5, signature_qt6, signatures_qt5, signatures_qt6};
+pub use source::{default_value, source_class};
 
 #[cfg(test)]
 mod tests;
