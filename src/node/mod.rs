@@ -179,6 +179,14 @@ impl Node {
         &self.shared.config
     }
 
+    /// Teaches this node user types (PODs, enums, containers by name) so values using them can be
+    /// decoded; `f` runs once for the client side and once for the host side.
+    pub fn register_types(&self, f: impl Fn(&mut crate::core::TypeRegistry)) {
+        let mut st = self.shared.lock();
+        f(st.client.types_mut());
+        f(st.host.types_mut());
+    }
+
     /// Stops every connection and task of this node.
     pub fn shutdown(&self) {
         let _ = self.shared.shutdown.send(true);
@@ -332,6 +340,28 @@ impl Node {
             route.state.get_or_insert_with(|| watch::channel(current).0).subscribe()
         });
         Replica { inner: Arc::new(ReplicaInner { shared: self.shared.clone(), name: name.into(), state }), _node: self._life.clone() }
+    }
+
+    /// Sources announced by the hosts this node is connected to (their ObjectLists).
+    pub fn known_objects(&self) -> Vec<crate::core::ObjectInfo> {
+        let mut v: Vec<_> = self.shared.lock().client.known_objects().into_iter().map(|(_, o)| o).collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v.dedup_by(|a, b| a.name == b.name);
+        v
+    }
+
+    /// Waits until some connected host has announced `name` (or the timeout passes).
+    pub async fn wait_for_object(&self, name: &str, timeout: Duration) -> Option<crate::core::ObjectInfo> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(o) = self.known_objects().into_iter().find(|o| o.name == name) {
+                return Some(o);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Sources listed by the registry.
