@@ -1,3 +1,4 @@
 #![allow(dead_code)]
 pub mod captures;
 pub mod qt_build;
+pub mod qt_peer;

@@ -70,6 +70,11 @@ pub fn build_cmake_program(source: &str, build_name: &str, defines: &[&str], exe
     install_qt_deps();
     let source_dir = manifest_dir().join(source);
     let build_dir = interop_build_dir(build_name);
+    // Test binaries run in parallel processes (and developers run several at once): serialize
+    // builds of the same directory with a lock file beside it.
+    std::fs::create_dir_all(build_dir.parent().expect("has a parent")).expect("create build root");
+    let lock = std::fs::File::create(build_dir.with_extension("lock")).expect("create lock file");
+    lock.lock().expect("lock the build directory");
     let mut configure = Command::new("cmake");
     configure.arg("-G").arg("Ninja").arg("-S").arg(&source_dir).arg("-B").arg(&build_dir);
     for d in defines {

@@ -1,0 +1,320 @@
+//! Interoperability with stock Qt 6 processes (qt-interop/peers), both directions, over TCP and
+//! local sockets: Qt sources with Rust replicas, Rust sources with Qt static and dynamic replicas,
+//! registries on either side, and recovery when a Qt source is killed and restarted.
+
+use std::time::Duration;
+
+use qtro_rs::core::{Dialect, ReplicaState, SourceClass, Value};
+use qtro_rs::node::{Node, NodeConfig, Replica, ReplicaEvent, SlotCall, Source, SourceEvent};
+use serde_json::json;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+mod common;
+use common::qt_peer::{free_port, is, QtPeer};
+
+const T: Duration = Duration::from_secs(10);
+const INTEROP_REP: &str = include_str!("../qt-interop/peers/interop.rep");
+
+fn interop_class(name: &str) -> SourceClass {
+    let file = qtro_rs::rep::parse(INTEROP_REP).unwrap();
+    qtro_rs::rep::source_class(&file, name, Dialect::Qt6).unwrap()
+}
+
+async fn next_event<T: std::fmt::Debug>(rx: &mut UnboundedReceiver<T>, what: &str, f: impl Fn(&T) -> bool) -> T {
+    tokio::time::timeout(T, async {
+        loop {
+            let e = rx.recv().await.expect("event stream ended");
+            if f(&e) {
+                return e;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+async fn until_state(replica: &Replica, state: ReplicaState) {
+    tokio::time::timeout(T, async {
+        while replica.state() != state {
+            replica.state_changed().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("replica never reached {state:?} (is {:?})", replica.state()));
+}
+
+fn changed(name: &'static str) -> impl Fn(&ReplicaEvent) -> bool {
+    move |e| matches!(e, ReplicaEvent::PropertyChanged { name: n, .. } if n == name)
+}
+
+// ---- Qt source -> Rust dynamic replica ------------------------------------------------------
+
+async fn qt_source_rust_replica(url: &str) {
+    let (mut qt, ready) = QtPeer::start(&["source-static", "Interop", "--url", url]).await;
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let node = Node::new();
+    node.connect_to(&url).unwrap();
+    let replica = node.acquire_dynamic("Interop");
+    let mut events = replica.events();
+    replica.wait_for_source(T).await.unwrap();
+
+    // Initial values with their exact Qt types.
+    assert_eq!(replica.property("count"), Some(Value::Int(0)));
+    assert_eq!(replica.property("text"), Some(Value::string("hello")));
+    assert_eq!(replica.property("ratio"), Some(Value::Double(1.5)));
+    assert_eq!(replica.property("flag"), Some(Value::Bool(true)));
+    assert_eq!(replica.property("color"), Some(Value::Int(3)), "enums travel as integers");
+    assert_eq!(replica.property("revision"), Some(Value::Int(7)));
+    let def = replica.definition().unwrap();
+    assert_eq!(def.type_name.as_deref(), Some("Interop"));
+    assert!(def.methods.iter().any(|m| m.signature == "scale(double,double)"));
+
+    // Slots with replies; arguments converted to the declared types (Qt would misread an int
+    // passed for a double).
+    assert_eq!(replica.call("add", vec![Value::Int(2), Value::Int(3)]).await.unwrap(), Value::Int(5));
+    assert_eq!(replica.call("echo", vec![Value::string("héllo ✓")]).await.unwrap(), Value::string("héllo ✓"));
+    assert_eq!(replica.call("scale", vec![Value::Int(2), Value::Double(1.25)]).await.unwrap(), Value::Double(2.5));
+    qt.expect("invoked scale", is("invoked", "slot", "scale")).await;
+
+    // A signal with arguments.
+    replica.call("emitFired", vec![Value::Int(7), Value::string("boom")]).await.unwrap();
+    let e = next_event(&mut events, "fired", |e| matches!(e, ReplicaEvent::Signal { name, .. } if name == "fired")).await;
+    assert!(matches!(e, ReplicaEvent::Signal { args, .. } if args == vec![Value::Int(7), Value::string("boom")]));
+
+    // Property write from the replica (READWRITE) and push (READPUSH).
+    replica.set_property("text", Value::string("from rust")).unwrap();
+    qt.expect("written text", is("written", "name", "text")).await;
+    let e = next_event(&mut events, "text change", changed("text")).await;
+    assert!(matches!(e, ReplicaEvent::PropertyChanged { value, .. } if value == Value::string("from rust")));
+    replica.call("pushCount", vec![Value::Int(11)]).await.unwrap();
+    next_event(&mut events, "count change", changed("count")).await;
+    assert_eq!(replica.property("count"), Some(Value::Int(11)));
+
+    // Rich values written by the replica come back from Qt intact.
+    let blob = Value::bytes(vec![0u8, 1, 2, 255]);
+    replica.set_property("blob", blob.clone()).unwrap();
+    next_event(&mut events, "blob change", changed("blob")).await;
+    assert_eq!(replica.property("blob"), Some(blob));
+    let tags = Value::StringList(vec![Some("a".into()), Some("b c".into())]);
+    replica.set_property("tags", tags.clone()).unwrap();
+    next_event(&mut events, "tags change", changed("tags")).await;
+    assert_eq!(replica.property("tags"), Some(tags));
+    let settings = Value::map([("k".into(), Value::Int(1)), ("s".into(), Value::string("v"))]);
+    replica.set_property("settings", settings.clone()).unwrap();
+    next_event(&mut events, "settings change", changed("settings")).await;
+    assert_eq!(replica.property("settings"), Some(settings));
+
+    // A change made by the Qt source itself.
+    qt.command(r#"set ratio 0.25"#).await;
+    next_event(&mut events, "ratio change", changed("ratio")).await;
+    assert_eq!(replica.property("ratio"), Some(Value::Double(0.25)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_source_to_rust_replica_over_tcp() {
+    qt_source_rust_replica("tcp://127.0.0.1:0").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_source_to_rust_replica_over_local_socket() {
+    qt_source_rust_replica(&format!("local:qtro_interop_{}", std::process::id())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_source_to_rust_replica_over_abstract_socket() {
+    qt_source_rust_replica(&format!("localabstract:qtro_interop_{}", std::process::id())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_static_replica_checks_the_signature_of_a_qt_source() {
+    let (_qt, ready) = QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0"]).await;
+    let url = ready["url"].as_str().unwrap();
+    let node = Node::new();
+    node.connect_to(url).unwrap();
+    let ok = node.acquire("Simple", interop_class("Simple"));
+    ok.wait_for_source(T).await.unwrap();
+    assert_eq!(ok.call("add", vec![Value::Int(20), Value::Int(22)]).await.unwrap(), Value::Int(42));
+
+    let mut wrong = interop_class("Simple");
+    wrong.signature = Some("0123456789abcdef0123456789abcdef01234567".into());
+    let other = Node::new();
+    other.connect_to(url).unwrap();
+    let bad = other.acquire("Simple", wrong);
+    until_state(&bad, ReplicaState::SignatureMismatch).await;
+}
+
+// ---- Rust source -> Qt replicas ---------------------------------------------------------------
+
+async fn host_interop(url: &str) -> (Node, Source, String) {
+    let node = Node::new();
+    let bound = node.listen(url).await.unwrap();
+    let source = node
+        .enable_source("Interop", interop_class("Interop"), |call: SlotCall| async move {
+            let a = &call.args;
+            match call.name.as_str() {
+                "add" => Value::Int((a[0].as_i64().unwrap() + a[1].as_i64().unwrap()) as i32),
+                "echo" => a[0].clone(),
+                "scale" => Value::Double(a[0].as_f64().unwrap() * a[1].as_f64().unwrap()),
+                _ => Value::Invalid,
+            }
+        })
+        .unwrap();
+    (node, source, bound)
+}
+
+async fn rust_source_qt_replica(url: &str, mode: &str) {
+    let (_node, source, bound) = host_interop(url).await;
+    let mut source_events = source.events();
+    let mut args = vec![mode];
+    if mode == "replica-static" {
+        args.push("Interop");
+    }
+    args.extend(["--url", &bound, "--name", "Interop"]);
+    let (mut qt, _) = QtPeer::start(&args).await;
+    qt.expect("Valid", is("state", "state", "Valid")).await;
+
+    let got = qt.command("get text").await;
+    assert_eq!(got["value"], "hello");
+    let got = qt.command("get ratio").await;
+    assert_eq!((got["value"].clone(), got["type"].clone()), (json!(1.5), json!("double")));
+
+    qt.command("call 1 add [2,3]").await;
+    let reply = qt.expect("reply 1", |e| e["event"] == "reply" && e["id"] == 1).await;
+    assert_eq!(reply["value"], 5);
+    qt.command(r#"call 2 echo ["ünïcode"]"#).await;
+    assert_eq!(qt.expect("reply 2", |e| e["event"] == "reply" && e["id"] == 2).await["value"], "ünïcode");
+    qt.command("call 3 scale [3,0.5]").await;
+    assert_eq!(qt.expect("reply 3", |e| e["event"] == "reply" && e["id"] == 3).await["value"], 1.5);
+
+    // Qt writes a property; the Rust source applies it and every replica sees it.
+    qt.command(r#"write text "from qt""#).await;
+    let e = next_event(&mut source_events, "write", |e| matches!(e, SourceEvent::PropertyWritten { .. })).await;
+    assert_eq!(e, SourceEvent::PropertyWritten { index: 1, name: "text".into(), value: Value::string("from qt") });
+    qt.expect("text change", |e| e["event"] == "property" && e["name"] == "text" && e["value"] == "from qt").await;
+    assert_eq!(source.property("text").unwrap(), Value::string("from qt"));
+
+    // Source-side changes and signals reach Qt with the right types.
+    source.set_property("count", Value::Int(41)).unwrap();
+    let e = qt.expect("count", |e| e["event"] == "property" && e["name"] == "count" && e["value"] == 41).await;
+    assert_eq!(e["type"], "int");
+    source.set_property("tags", Value::StringList(vec![Some("x".into())])).unwrap();
+    qt.expect("tags", |e| e["event"] == "property" && e["name"] == "tags" && e["value"] == json!(["x"])).await;
+    source.emit("fired", vec![Value::Int(9), Value::string("bang")]).unwrap();
+    let sig = qt.expect("fired", is("signal", "name", "fired")).await;
+    assert_eq!(sig["args"], json!([9, "bang"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_source_to_qt_static_replica_over_tcp() {
+    rust_source_qt_replica("tcp://127.0.0.1:0", "replica-static").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_source_to_qt_dynamic_replica_over_tcp() {
+    rust_source_qt_replica("tcp://127.0.0.1:0", "replica-dynamic").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_source_to_qt_static_replica_over_local_socket() {
+    rust_source_qt_replica(&format!("local:qtro_rs_src_{}", std::process::id()), "replica-static").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_source_to_qt_dynamic_replica_over_abstract_socket() {
+    rust_source_qt_replica(&format!("localabstract:qtro_rs_src_{}", std::process::id()), "replica-dynamic").await;
+}
+
+// ---- registries ------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_registry_with_rust_host_and_rust_client() {
+    let (mut registry, ready) = QtPeer::start(&["registry", "--url", "tcp://127.0.0.1:0"]).await;
+    let reg_url = ready["url"].as_str().unwrap().to_owned();
+
+    let host = Node::new();
+    host.set_registry_url(&reg_url).unwrap();
+    let src_url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let source = host.enable_source_without_slots("Simple", interop_class("Simple")).unwrap();
+    let added = registry.expect("registry-added", is("registry-added", "name", "Simple")).await;
+    assert_eq!(added["hostUrl"], src_url.as_str());
+
+    let client = Node::new();
+    client.set_registry_url(&reg_url).unwrap();
+    let replica = client.acquire_dynamic("Simple");
+    replica.wait_for_source(T).await.unwrap();
+    source.set_property("value", Value::Int(5)).unwrap();
+    let mut ev = replica.events();
+    if replica.property("value") != Some(Value::Int(5)) {
+        next_event(&mut ev, "value", changed("value")).await;
+    }
+
+    host.disable_source("Simple").unwrap();
+    registry.expect("registry-removed", is("registry-removed", "name", "Simple")).await;
+    until_state(&replica, ReplicaState::Suspect).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_registry_with_qt_host_and_qt_client() {
+    let registry = Node::new();
+    let reg_url = registry.listen_registry("tcp://127.0.0.1:0").await.unwrap();
+    let (mut source, _) = QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg_url]).await;
+    let (mut replica, _) = QtPeer::start(&["replica-static", "Simple", "--registry", &reg_url]).await;
+    replica.expect("Valid through the Rust registry", is("state", "state", "Valid")).await;
+    replica.command("call 1 add [1,2]").await;
+    assert_eq!(replica.expect("reply", |e| e["event"] == "reply").await["value"], 3);
+
+    // A Rust client finds it through the same registry.
+    let client = Node::new();
+    client.set_registry_url(&reg_url).unwrap();
+    let r = client.acquire_dynamic("Simple");
+    r.wait_for_source(T).await.unwrap();
+
+    source.command("disable").await;
+    replica.expect("removal seen by Qt", is("registry-removed", "name", "Simple")).await;
+    until_state(&r, ReplicaState::Suspect).await;
+}
+
+// ---- faults ----------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replica_recovers_when_a_killed_qt_source_restarts() {
+    let url = format!("tcp://127.0.0.1:{}", free_port());
+    let (mut qt, _) = QtPeer::start(&["source-static", "Simple", "--url", &url]).await;
+    qt.command("set value 5").await;
+    let node = Node::with_config(NodeConfig { retry_interval: Duration::from_millis(100), ..NodeConfig::default() });
+    node.connect_to(&url).unwrap();
+    let replica = node.acquire("Simple", interop_class("Simple"));
+    replica.wait_for_source(T).await.unwrap();
+    assert_eq!(replica.property("value"), Some(Value::Int(5)));
+
+    qt.kill();
+    until_state(&replica, ReplicaState::Suspect).await;
+    let err = replica.call("add", vec![Value::Int(1), Value::Int(1)]).await;
+    assert!(err.is_err(), "calls fail while the source is gone");
+
+    let (mut qt2, _) = QtPeer::start(&["source-static", "Simple", "--url", &url]).await;
+    qt2.command("set value 77").await;
+    until_state(&replica, ReplicaState::Valid).await;
+    let mut ev = replica.events();
+    if replica.property("value") != Some(Value::Int(77)) {
+        next_event(&mut ev, "fresh value", changed("value")).await;
+    }
+    assert_eq!(replica.call("add", vec![Value::Int(1), Value::Int(1)]).await.unwrap(), Value::Int(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_replica_with_heartbeat_recovers_from_a_restarted_rust_source() {
+    let url = format!("tcp://127.0.0.1:{}", free_port());
+    let (node, source, _) = host_interop(&url).await;
+    source.set_property("count", Value::Int(1)).unwrap();
+    let (mut qt, _) = QtPeer::start(&["replica-static", "Interop", "--url", &url, "--heartbeat", "200"]).await;
+    qt.expect("Valid", is("state", "state", "Valid")).await;
+    node.shutdown();
+    drop((node, source));
+    qt.expect("Suspect", is("state", "state", "Suspect")).await;
+    let (_node2, source2, _) = host_interop(&url).await;
+    source2.set_property("count", Value::Int(2)).unwrap();
+    qt.expect("Valid again", is("state", "state", "Valid")).await;
+    let got = qt.command("get count").await;
+    assert_eq!(got["value"], 2);
+}
