@@ -1,0 +1,43 @@
+// Conversions between QVariant and JSON for the peer's line protocol.
+//
+// Output ("toJson"): JSON-native types map to JSON (bool, numbers, QString, QStringList,
+// QVariantList, QVariantMap); enums become their integer value; every other type becomes a tagged
+// object {"$type": "<QVariant type name>", ...}:
+//   QByteArray                       {"$type":"QByteArray","base64":"AAEC"}
+//   non-finite double/float          {"$type":"double","value":"nan" | "inf" | "-inf"}
+//   anything QVariant can make text  {"$type":"QUrl","value":"tcp://127.0.0.1:1"}
+//   a QVariant holding a QVariant    the inner value ({"$type":"QVariant","value":...} when nested)
+//   anything else                    {"$type":"QPolygon","unsupported":true}
+// Inside containers (list elements, map values) a value is also tagged as
+// {"$type": T, "value": <plain>} whenever reading its plain JSON back would not give type T
+// (e.g. a double 5.0, a qlonglong, an enum, a QStringList inside a QVariantMap), so nested values
+// keep their exact types. The top level of an event carries the type name in a separate "type"
+// field and is therefore never tagged for that reason.
+//
+// Input ("fromJson"): the inverse. With a target type the JSON must fit it (a JSON string is not
+// accepted for an int, a fractional number is not accepted for an int, ...). Without a target
+// type (QVariant-typed properties/arguments, container elements) JSON values take their natural
+// type: bool, int (integral and fits 32 bits), qlonglong (integral, wider), double, QString,
+// QVariantList, QVariantMap; null is an invalid QVariant; tagged objects give exactly the named
+// type ({"$type":"qlonglong","value":5}, {"$type":"QByteArray","base64":"..."};
+// {"$type":"QVariant","value":X} is a QVariant holding the QVariant X).
+#pragma once
+
+#include <QtCore/QByteArray>
+#include <QtCore/QJsonValue>
+#include <QtCore/QString>
+#include <QtCore/QVariant>
+
+namespace jsonvariant {
+
+// JSON for a value at the top level of an event (its type is reported separately).
+QJsonValue toJson(const QVariant &value);
+
+// Parses any JSON value (object, array, string, number, true/false/null) from text.
+bool parse(const QByteArray &text, QJsonValue *out, QString *error);
+
+// Builds a QVariant of meta-type `typeId` from JSON; typeId 0 or QMetaType::QVariant means
+// "natural type" (see above).
+bool fromJson(const QJsonValue &json, int typeId, QVariant *out, QString *error);
+
+} // namespace jsonvariant

@@ -1,0 +1,150 @@
+// qtro_qt_peer: a stock-Qt Remote Objects peer driven over stdin/stdout, used by the qtro_rs
+// interop tests. See ../README.md for the command line and the line protocol.
+
+#include "commandreader.h"
+#include "hostedobject.h"
+#include "options.h"
+#include "output.h"
+#include "peer.h"
+#include "registrypeer.h"
+#include "replicapeer.h"
+#include "sourcepeer.h"
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QJsonObject>
+
+#include <csignal>
+#include <memory>
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitStartFailed = 3;
+
+const QStringList kModes = {
+    QStringLiteral("source-static"), QStringLiteral("source-plain"), QStringLiteral("replica-static"),
+    QStringLiteral("replica-dynamic"), QStringLiteral("registry"),
+};
+
+bool usageError(const QString &message)
+{
+    out::event("fatal", QJsonObject{{QStringLiteral("message"), message}});
+    return false;
+}
+
+bool parseOptions(const QStringList &arguments, Options *options)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Stock-Qt QtRO peer for the qtro_rs interop tests"));
+    parser.addPositionalArgument(QStringLiteral("mode"), kModes.join(QStringLiteral(" | ")));
+    parser.addPositionalArgument(QStringLiteral("class"), QStringLiteral("Simple | Interop (static modes)"));
+    const QCommandLineOption url(QStringLiteral("url"),
+                                 QStringLiteral("tcp://HOST:PORT, local:NAME or localabstract:NAME"),
+                                 QStringLiteral("url"));
+    const QCommandLineOption registry(QStringLiteral("registry"), QStringLiteral("Registry URL"),
+                                      QStringLiteral("url"));
+    const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Object name"),
+                                  QStringLiteral("name"));
+    const QCommandLineOption heartbeat(QStringLiteral("heartbeat"),
+                                       QStringLiteral("Heartbeat interval in ms (0 = off)"),
+                                       QStringLiteral("ms"), QStringLiteral("0"));
+    const QCommandLineOption sourceApi(QStringLiteral("source-api"),
+                                       QStringLiteral("object (enableRemoting(obj, name), default) or "
+                                                      "template (enableRemoting<ClassSourceAPI>(obj))"),
+                                       QStringLiteral("kind"), QStringLiteral("object"));
+    parser.addOptions({url, registry, name, heartbeat, sourceApi});
+    if (!parser.parse(arguments))
+        return usageError(parser.errorText());
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty() || !kModes.contains(positional.first()))
+        return usageError(QStringLiteral("first argument must be one of: %1").arg(kModes.join(QStringLiteral(", "))));
+    options->mode = positional.first();
+    const bool isStatic = options->mode.endsWith(QLatin1String("-static"));
+    if (isStatic) {
+        if (positional.size() != 2)
+            return usageError(QStringLiteral("%1 needs a CLASS argument (Simple or Interop)").arg(options->mode));
+        options->className = positional.at(1);
+        if (options->className != QLatin1String("Simple") && options->className != QLatin1String("Interop"))
+            return usageError(QStringLiteral("unknown class %1 (expected Simple or Interop)").arg(options->className));
+    } else if (positional.size() != 1) {
+        return usageError(QStringLiteral("%1 takes no positional argument").arg(options->mode));
+    }
+
+    if (parser.isSet(url))
+        options->url = QUrl(parser.value(url));
+    if (parser.isSet(registry))
+        options->registry = QUrl(parser.value(registry));
+    bool heartbeatOk = false;
+    options->heartbeatMs = parser.value(heartbeat).toInt(&heartbeatOk);
+    if (!heartbeatOk || options->heartbeatMs < 0)
+        return usageError(QStringLiteral("--heartbeat must be a non-negative integer"));
+
+    const QString api = parser.value(sourceApi);
+    if (api != QLatin1String("object") && api != QLatin1String("template"))
+        return usageError(QStringLiteral("--source-api must be object or template"));
+    options->templateApi = api == QLatin1String("template");
+    if (options->templateApi && options->mode != QLatin1String("source-static"))
+        return usageError(QStringLiteral("--source-api template needs source-static"));
+
+    options->name = parser.value(name);
+    if (options->name.isEmpty()) {
+        if (isStatic)
+            options->name = options->className;
+        else if (options->mode == QLatin1String("source-plain"))
+            options->name = QStringLiteral("Plain");
+        else if (options->mode == QLatin1String("replica-dynamic"))
+            return usageError(QStringLiteral("replica-dynamic needs --name"));
+    }
+    if (options->templateApi && options->name != options->className)
+        return usageError(QStringLiteral("--source-api template always uses the class name as object name"));
+    return true;
+}
+
+std::unique_ptr<Peer> createPeer(const Options &options)
+{
+    if (options.mode == QLatin1String("source-static"))
+        return std::make_unique<SourcePeer>(options, createStaticSource(options.className));
+    if (options.mode == QLatin1String("source-plain"))
+        return std::make_unique<SourcePeer>(options, createPlainSource());
+    if (options.mode == QLatin1String("registry"))
+        return std::make_unique<RegistryPeer>(options);
+    return std::make_unique<ReplicaPeer>(options);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    // A test harness that stops reading our stdout must not kill us with SIGPIPE mid-command.
+    std::signal(SIGPIPE, SIG_IGN);
+    QCoreApplication app(argc, argv);
+    out::installQtMessageHandler();
+
+    Options options;
+    if (!parseOptions(app.arguments(), &options))
+        return kExitUsage;
+
+    std::unique_ptr<Peer> peer = createPeer(options);
+    if (!peer->start())
+        return kExitStartFailed;
+
+    CommandReader reader;
+    QString exitReason;
+    QObject::connect(&reader, &CommandReader::line, peer.get(), &Peer::execute);
+    QObject::connect(&reader, &CommandReader::endOfInput, &app, [&exitReason]() {
+        exitReason = QStringLiteral("eof");
+        QCoreApplication::quit();
+    });
+    QObject::connect(peer.get(), &Peer::quitRequested, &app, [&reader, &exitReason]() {
+        reader.stop();
+        exitReason = QStringLiteral("quit");
+        QCoreApplication::quit();
+    });
+
+    const int status = app.exec();
+    peer.reset(); // close every connection before saying goodbye
+    out::event("exit", QJsonObject{{QStringLiteral("reason"), exitReason}});
+    return status;
+}
