@@ -318,3 +318,80 @@ async fn qt_replica_with_heartbeat_recovers_from_a_restarted_rust_source() {
     let got = qt.command("get count").await;
     assert_eq!(got["value"], 2);
 }
+
+// ---- Qt 5.15 ("QtRO 1.3", big-endian) ----------------------------------------------------------
+
+fn qt5_node() -> Node {
+    Node::with_config(NodeConfig { dialect: Dialect::Qt5, ..NodeConfig::default() })
+}
+
+fn qt5_class(name: &str) -> SourceClass {
+    let file = qtro_rs::rep::parse(INTEROP_REP).unwrap();
+    qtro_rs::rep::source_class(&file, name, Dialect::Qt5).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_source_to_rust_replicas() {
+    let (mut qt, ready) = QtPeer::start_with(5, &["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let node = qt5_node();
+    node.connect_to(&url).unwrap();
+    let stat = node.acquire("Interop", qt5_class("Interop"));
+    stat.wait_for_source(T).await.unwrap();
+    assert_eq!(stat.property("text"), Some(Value::string("hello")));
+    assert_eq!(stat.call("scale", vec![Value::Int(3), Value::Double(0.5)]).await.unwrap(), Value::Double(1.5));
+    let mut events = stat.events();
+    stat.set_property("settings", Value::map([("b".into(), Value::Bool(true)), ("a".into(), Value::Int(1))])).unwrap();
+    next_event(&mut events, "settings", changed("settings")).await;
+    let Some(Value::Map(m)) = stat.property("settings") else { panic!() };
+    let mut keys: Vec<_> = m.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, ["a", "b"]);
+    qt.command("emit fired [1,\"qt5\"]").await;
+    let e = next_event(&mut events, "fired", |e| matches!(e, ReplicaEvent::Signal { name, .. } if name == "fired")).await;
+    assert!(matches!(e, ReplicaEvent::Signal { args, .. } if args == vec![Value::Int(1), Value::string("qt5")]));
+
+    let dynamic = qt5_node();
+    dynamic.connect_to(&url).unwrap();
+    let dynr = dynamic.acquire_dynamic("Interop");
+    dynr.wait_for_source(T).await.unwrap();
+    assert_eq!(dynr.call("add", vec![Value::Int(2), Value::Int(2)]).await.unwrap(), Value::Int(4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_source_to_qt5_replicas() {
+    let node = qt5_node();
+    let bound = node.listen("tcp://127.0.0.1:0").await.unwrap();
+    let source = node
+        .enable_source("Simple", qt5_class("Simple"), |call: SlotCall| async move {
+            Value::Int(call.args.iter().filter_map(Value::as_i64).sum::<i64>() as i32)
+        })
+        .unwrap();
+    for mode in ["replica-static", "replica-dynamic"] {
+        let mut args = vec![mode];
+        if mode == "replica-static" {
+            args.push("Simple");
+        }
+        args.extend(["--url", &bound, "--name", "Simple"]);
+        let (mut qt, _) = QtPeer::start_with(5, &args).await;
+        qt.expect("Valid", is("state", "state", "Valid")).await;
+        qt.command("call 1 add [20,22]").await;
+        assert_eq!(qt.expect("reply", |e| e["event"] == "reply").await["value"], 42);
+        let text = format!("{mode} was here");
+        qt.command(&format!("write name {}", json!(text))).await;
+        qt.expect("name", |e| e["event"] == "property" && e["name"] == "name" && e["value"] == text.as_str()).await;
+        assert_eq!(source.property("name").unwrap(), Value::string(&text));
+        source.set_property("value", Value::Int(if mode == "replica-static" { 5 } else { 6 })).unwrap();
+        qt.expect("value", |e| e["event"] == "property" && e["name"] == "value").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_and_qt6_dialects_do_not_talk() {
+    // A Qt 6 replica against a Qt 5 host never becomes valid (Qt stalls the same way).
+    let (_qt, ready) = QtPeer::start_with(5, &["source-static", "Simple", "--url", "tcp://127.0.0.1:0"]).await;
+    let node = Node::new();
+    node.connect_to(ready["url"].as_str().unwrap()).unwrap();
+    let r = node.acquire_dynamic("Simple");
+    assert!(r.wait_for_source(Duration::from_millis(700)).await.is_err());
+}
