@@ -14,7 +14,7 @@ mkdir -p "$build"
   >"$build/smoke-build.log" 2>&1 || { cat "$build/smoke-build.log"; exit 1; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/simpleswitch-smoke.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "${TMPDIR:-/tmp}/simpleswitch_smoke_$$"' EXIT
 url="local:simpleswitch_smoke_$$"
 
 timeout 30 "$build/simpleswitch_source" --url "$url" --period-ms 200 --acks 3 >"$work/source.log" 2>&1 &
