@@ -188,3 +188,131 @@ async fn heartbeat_detects_a_frozen_host() {
     .expect("heartbeat failure makes the replica Suspect");
     assert!(started.elapsed() < Duration::from_secs(2), "detected within a few intervals");
 }
+
+#[tokio::test]
+async fn many_replicas_of_many_sources_on_one_host() {
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let sources: Vec<_> = (0..5).map(|i| host.enable_source_without_slots(&format!("S{i}"), simple()).unwrap()).collect();
+    let clients: Vec<Node> = (0..4).map(|_| Node::new()).collect();
+    let mut replicas = Vec::new();
+    for c in &clients {
+        c.connect_to(&url).unwrap();
+        for i in 0..5 {
+            replicas.push((i, c.acquire_dynamic(&format!("S{i}"))));
+        }
+    }
+    for (_, r) in &replicas {
+        r.wait_for_source(T).await.unwrap();
+    }
+    for (i, s) in sources.iter().enumerate() {
+        s.set_property("value", Value::Int(100 + i as i32)).unwrap();
+    }
+    for (i, r) in &replicas {
+        let mut ev = r.events();
+        let want = Some(Value::Int(100 + *i as i32));
+        tokio::time::timeout(T, async {
+            while r.property("value") != want {
+                ev.recv().await;
+            }
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(sources[0].listener_count(), 4);
+}
+
+#[tokio::test]
+async fn user_supplied_streams_carry_the_protocol() {
+    let host = Node::new();
+    let _source = host.enable_source_without_slots("Simple", simple()).unwrap();
+    let client = Node::new();
+    let (a, b) = tokio::io::duplex(4096);
+    host.add_host_connection(Box::pin(a));
+    client.add_client_connection(Box::pin(b));
+    let r = client.acquire_dynamic("Simple");
+    r.wait_for_source(T).await.unwrap();
+    assert_eq!(r.property("value"), Some(Value::Int(0)));
+}
+
+#[tokio::test]
+async fn bad_urls_are_refused_with_a_clear_error() {
+    let node = Node::new();
+    let err = node.connect_to("http://example:1").unwrap_err().to_string();
+    assert!(err.contains("unsupported URL scheme"), "{err}");
+    let err = node.listen("tcp://127.0.0.1:notaport").await.unwrap_err().to_string();
+    assert!(err.contains("port"), "{err}");
+    // A port we cannot bind: the error names the URL.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("tcp://{}", busy.local_addr().unwrap());
+    let err = node.listen(&url).await.unwrap_err().to_string();
+    assert!(err.contains(&url), "{err}");
+}
+
+#[tokio::test]
+async fn a_stuck_replica_does_not_stall_the_others_and_memory_stays_bounded() {
+    use qtro_rs::core::{Dialect, Packet};
+    use tokio::io::AsyncWriteExt;
+
+    // Small budgets so the test is quick: producers wait above 1 MiB queued; a peer that makes no
+    // progress for 300 ms while they wait is cut off.
+    let host = Node::with_config(NodeConfig {
+        queue_high_water: 1024 * 1024,
+        stall_timeout: Duration::from_millis(300),
+        ..NodeConfig::default()
+    });
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let class = ClassBuilder::new("Bulk")
+        .property("blob", "QByteArray", PropertyMode::ReadOnly, Value::ByteArray(None))
+        .property("seq", "int", PropertyMode::ReadOnly, Value::Int(0))
+        .signal("tick", &[("n", "int")])
+        .build();
+    let source = host.enable_source_without_slots("Bulk", class).unwrap();
+
+    // The stuck peer: acquires, then never reads again.
+    let addr = url.trim_start_matches("tcp://").to_owned();
+    let mut stuck = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stuck.write_all(&Packet::AddObject { name: "Bulk".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
+
+    let client = Node::new();
+    client.connect_to(&url).unwrap();
+    let good = client.acquire_dynamic("Bulk");
+    good.wait_for_source(T).await.unwrap();
+    let mut events = good.events();
+    tokio::time::timeout(T, async { while source.listener_count() < 2 { tokio::time::sleep(Duration::from_millis(5)).await } }).await.unwrap();
+
+    // 64 MiB of traffic in 256 KiB properties, plus a signal per update.
+    let chunk = vec![7u8; 256 * 1024];
+    let mut peak_queued = 0;
+    for n in 1..=256 {
+        source.ready().await;
+        let mut b = chunk.clone();
+        b[0] = n as u8;
+        source.set_property("blob", Value::bytes(b)).unwrap();
+        source.set_property("seq", Value::Int(n)).unwrap();
+        source.emit("tick", vec![Value::Int(n)]).unwrap();
+        peak_queued = peak_queued.max(source.queued_bytes());
+    }
+    // Memory stays bounded: never more than the high-water mark plus one update per replica.
+    assert!(peak_queued < 2 * (1024 * 1024 + 300 * 1024), "peak queued {peak_queued} bytes");
+    // The good replica sees every signal, in order, and ends with the final values.
+    let mut next = 1;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while next <= 256 {
+            if let Some(ReplicaEvent::Signal { name, args, .. }) = events.recv().await {
+                if name == "tick" {
+                    assert_eq!(args, vec![Value::Int(next)], "signals arrive in order, none lost");
+                    next += 1;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the healthy replica keeps up");
+    assert_eq!(good.property("seq"), Some(Value::Int(256)));
+    // The stuck one was disconnected instead of buffering 64 MiB.
+    tokio::time::timeout(T, async { while source.listener_count() != 1 { tokio::time::sleep(Duration::from_millis(10)).await } })
+        .await
+        .expect("the stuck peer is dropped once its queue passes the budget");
+    drop(stuck);
+}

@@ -78,6 +78,8 @@ pub(crate) struct Shared {
     pub(crate) config: NodeConfig,
     state: Mutex<State>,
     timer: Notify,
+    /// Signalled whenever a writer drained some output (wakes producers waiting for room).
+    progress: Notify,
     pub(crate) shutdown: watch::Sender<bool>,
 }
 
@@ -105,6 +107,7 @@ impl Shared {
             }),
             config,
             timer: Notify::new(),
+            progress: Notify::new(),
             shutdown: watch::channel(false).0,
         });
         tokio::spawn(timer_task(Arc::downgrade(&shared), shared.shutdown.subscribe()));
@@ -163,6 +166,41 @@ impl Shared {
                     });
                 }
             }
+        }
+    }
+
+    /// Waits until every listener of `source` is below the high-water mark, disconnecting those
+    /// that stay above it for longer than the stall timeout.
+    pub(crate) async fn wait_writable(self: &Arc<Self>, source: &str) {
+        let high = self.config.queue_high_water;
+        let mut stalled: HashMap<ConnectionId, Instant> = HashMap::new();
+        loop {
+            // Register for progress before looking, so a drain in between is not missed.
+            let progress = self.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            let over: Vec<ConnectionId> = {
+                let st = self.lock();
+                st.host.listeners(source).iter().copied().filter(|&c| st.host.queued(c) > high).collect()
+            };
+            if over.is_empty() {
+                return;
+            }
+            let now = Instant::now();
+            stalled.retain(|c, _| over.contains(c));
+            for c in over {
+                let since = *stalled.entry(c).or_insert(now);
+                if now.duration_since(since) >= self.config.stall_timeout {
+                    tracing::warn!(conn = c, source, "replica stopped reading; disconnecting it");
+                    if let Some(h) = self.lock().conns.get(&c) {
+                        let _ = h.close.send(true);
+                    }
+                    // Forget its queue now; the connection task finishes the cleanup.
+                    self.lock().host.disconnect(c);
+                    stalled.remove(&c);
+                }
+            }
+            let _ = tokio::time::timeout(self.config.stall_timeout / 4, progress).await;
         }
     }
 
@@ -320,6 +358,7 @@ async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut writer
             if writer.write_all(&bytes).await.is_err() {
                 return CloseReason::Closed;
             }
+            me.progress.notify_waiters();
         }
         if writer.flush().await.is_err() {
             return CloseReason::Closed;

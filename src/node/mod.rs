@@ -56,7 +56,13 @@ pub struct NodeConfig {
     pub heartbeat: Option<Duration>,
     /// Delay between reconnect attempts.
     pub retry_interval: Duration,
-    /// Bytes queued for one peer beyond which it is considered stuck and disconnected.
+    /// Bytes queued for one peer above which [`Source::ready`] makes producers wait.
+    pub queue_high_water: usize,
+    /// How long a peer may stay above the high-water mark while a producer waits before it is
+    /// considered stuck and disconnected (it reconnects and re-initializes with current values).
+    pub stall_timeout: Duration,
+    /// Hard cap on bytes queued for one peer, for producers that do not await
+    /// [`Source::ready`]: past it the peer is disconnected at once.
     pub max_queued_bytes: usize,
 }
 
@@ -67,6 +73,8 @@ impl Default for NodeConfig {
             limits: Limits::DEFAULT,
             heartbeat: None,
             retry_interval: engine::DEFAULT_RETRY_INTERVAL,
+            queue_high_water: 4 * 1024 * 1024,
+            stall_timeout: Duration::from_secs(5),
             max_queued_bytes: 256 * 1024 * 1024,
         }
     }
@@ -412,6 +420,20 @@ impl Source {
             None => a,
         }).collect();
         Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
+    }
+
+    /// Backpressure: waits until every replica of this source has less than the configured
+    /// high-water mark of data queued. A replica that stays above it for longer than the stall
+    /// timeout is disconnected, so one stuck peer cannot stall the others. Producers of bulk data
+    /// await this before each change to keep memory bounded.
+    pub async fn ready(&self) {
+        self.shared.wait_writable(&self.name).await
+    }
+
+    /// Bytes queued for this source's replicas, in total.
+    pub fn queued_bytes(&self) -> usize {
+        let st = self.shared.lock();
+        st.host.listeners(&self.name).iter().map(|&c| st.host.queued(c)).sum()
     }
 
     /// Property writes and acquisitions by replicas.
