@@ -395,3 +395,30 @@ async fn qt5_and_qt6_dialects_do_not_talk() {
     let r = node.acquire_dynamic("Simple");
     assert!(r.wait_for_source(Duration::from_millis(700)).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_plain_qobject_source_to_rust_replica() {
+    // A QObject without repc: Qt builds the API lists from its meta-object, with no type name and
+    // no signature, and Q_INVOKABLE methods after the slots.
+    let (mut qt, ready) = QtPeer::start(&["source-plain", "--url", "tcp://127.0.0.1:0"]).await;
+    let node = Node::new();
+    node.connect_to(ready["url"].as_str().unwrap()).unwrap();
+    let info = node.wait_for_object("Plain", T).await.expect("listed");
+    assert_eq!((info.type_name, info.signature), (None, None));
+    let replica = node.acquire_dynamic("Plain");
+    let mut events = replica.events();
+    replica.wait_for_source(T).await.unwrap();
+    assert_eq!(replica.definition().unwrap().type_name, None);
+    assert_eq!(replica.property("ratio"), Some(Value::Double(1.5)));
+    assert_eq!(replica.property("label"), Some(Value::string("plain")));
+    assert_eq!(replica.call("multiply", vec![Value::Int(6), Value::Int(7)]).await.unwrap(), Value::Int(42));
+    // A QVariant parameter takes any value; Qt hands it back unchanged.
+    let v = Value::List(vec![Value::Int(1), Value::string("two")]);
+    assert_eq!(replica.call("identity", vec![v.clone()]).await.unwrap().without_null_flag(), &v);
+    replica.set_property("anything", Value::Double(2.5)).unwrap();
+    next_event(&mut events, "anything", changed("anything")).await;
+    assert_eq!(replica.property("anything"), Some(Value::Double(2.5)));
+    qt.command("set ticks 3").await;
+    next_event(&mut events, "ticks", changed("ticks")).await;
+    assert_eq!(replica.property("ticks"), Some(Value::Int(3)));
+}
