@@ -25,7 +25,7 @@ fn main() {
     let mut shown = 0;
     for block in text.split("```").skip(1).step_by(2) {
         let hex: String = block.split_whitespace().collect();
-        if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) || hex.len() % 2 != 0 {
+        if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) || !hex.len().is_multiple_of(2) {
             continue;
         }
         let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();

@@ -210,7 +210,7 @@ async fn many_replicas_of_many_sources_on_one_host() {
     }
     for (i, r) in &replicas {
         let mut ev = r.events();
-        let want = Some(Value::Int(100 + *i as i32));
+        let want = Some(Value::Int(100 + *i));
         tokio::time::timeout(T, async {
             while r.property("value") != want {
                 ev.recv().await;

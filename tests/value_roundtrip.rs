@@ -183,7 +183,7 @@ fn packet(dialect: Dialect) -> impl Strategy<Value = Packet> {
         prop::collection::vec((name, prop::option::of(name), prop::option::of("[0-9a-f]{40}")), 0..4).prop_map(|v| {
             Packet::ObjectList(
                 v.into_iter()
-                    .map(|(n, t, s)| ObjectInfo { name: n.to_string(), type_name: t.map(String::from), signature: s })
+                    .map(|(n, t, s)| ObjectInfo { name: n, type_name: t, signature: s })
                     .collect(),
             )
         }),
@@ -284,7 +284,7 @@ fn value_budget_bounds_memory_from_tiny_elements() {
     bytes.extend_from_slice(&12u32.to_le_bytes());
     bytes.extend_from_slice(b"QList<bool>\0");
     bytes.extend_from_slice(&100_000u32.to_le_bytes());
-    bytes.extend(std::iter::repeat(1u8).take(100_000));
+    bytes.extend(std::iter::repeat_n(1u8, 100_000));
     let reg = registry(Dialect::Qt6);
     let limits = Limits { max_values: 50_000, ..Limits::DEFAULT };
     let err = from_bytes_with_limits(bytes.clone(), Dialect::Qt6, ByteOrder::Little, &reg, &limits).unwrap_err();

@@ -304,7 +304,7 @@ impl BitArray {
     /// From wire bytes; bits beyond `len` are cleared, as Qt does.
     pub fn from_bytes(len: usize, mut bits: Vec<u8>) -> Self {
         bits.resize(len.div_ceil(8), 0);
-        if len % 8 != 0 {
+        if !len.is_multiple_of(8) {
             if let Some(last) = bits.last_mut() {
                 *last &= (1u8 << (len % 8)) - 1;
             }
