@@ -330,3 +330,15 @@ fn encode_errors_leave_the_buffer_untouched() {
     assert!(bad.encode(Dialect::Qt5, &mut buf).is_err());
     assert_eq!(&buf[..], b"keep");
 }
+
+#[test]
+fn null_flags_on_nested_qvariants_normalize_stably() {
+    // Found by the fuzzer: a null-flagged QVariant holding an invalid QVariant (Qt 5, BE).
+    // Decoding must give a value that re-encodes and decodes to itself.
+    let bytes = [0u8, 0, 0, 0x29, 1, 0, 0, 0, 0, 1];
+    let reg = registry(Dialect::Qt5);
+    let v = from_bytes(bytes.to_vec(), Dialect::Qt5, ByteOrder::Big, &reg).unwrap();
+    assert_eq!(v, Value::Invalid);
+    let again = to_bytes_plain(&v, Dialect::Qt5, ByteOrder::Big).unwrap();
+    assert_eq!(from_bytes(again, Dialect::Qt5, ByteOrder::Big, &reg).unwrap(), v);
+}

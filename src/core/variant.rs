@@ -106,10 +106,12 @@ impl<'a> Decoder<'a> {
             }
         };
         self.leave();
-        if is_null {
-            return out.map(|v| Value::Null(Box::new(v)));
+        match out {
+            // The flag only means something on a valid, not yet flagged value (a QVariant holding
+            // an invalid or null QVariant collapses to the inner one, as the encoder writes it).
+            Ok(v) if is_null && !matches!(v, Value::Invalid | Value::Null(_)) => Ok(Value::Null(Box::new(v))),
+            other => other,
         }
-        out
     }
 
     /// Reads a raw (headerless) value of the named type, as a container element.
