@@ -316,3 +316,33 @@ async fn a_stuck_replica_does_not_stall_the_others_and_memory_stays_bounded() {
         .expect("the stuck peer is dropped once its queue passes the budget");
     drop(stuck);
 }
+
+#[tokio::test]
+async fn sync_and_slow_async_slot_handlers_both_reply() {
+    use qtro_rs::node::sync_handler;
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let _fast = host.enable_source("Fast", simple(), sync_handler(|c| Value::Int(c.args.len() as i32))).unwrap();
+    let _slow = host
+        .enable_source("Slow", simple(), |c: SlotCall| async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Value::Int(c.args.iter().filter_map(Value::as_i64).product::<i64>() as i32)
+        })
+        .unwrap();
+    let client = Node::new();
+    client.connect_to(&url).unwrap();
+    let fast = client.acquire_dynamic("Fast");
+    let slow = client.acquire_dynamic("Slow");
+    fast.wait_for_source(T).await.unwrap();
+    slow.wait_for_source(T).await.unwrap();
+    // The slow reply does not hold up the fast one.
+    let (s, f) = tokio::join!(slow.call("add", vec![Value::Int(6), Value::Int(7)]), async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let started = std::time::Instant::now();
+        let r = fast.call("add", vec![Value::Int(1), Value::Int(1)]).await;
+        (r, started.elapsed())
+    });
+    assert_eq!(s.unwrap(), Value::Int(42));
+    assert_eq!(f.0.unwrap(), Value::Int(2));
+    assert!(f.1 < Duration::from_millis(150), "fast call waited {:?}", f.1);
+}

@@ -130,6 +130,15 @@ where
     }
 }
 
+/// A slot handler from a plain (synchronous) function; it runs on a runtime worker, so it must not
+/// block for long. Use an async closure for slots that wait on something.
+pub fn sync_handler<F>(f: F) -> impl SlotHandler
+where
+    F: Fn(SlotCall) -> Value + Send + Sync + 'static,
+{
+    move |call: SlotCall| std::future::ready(f(call))
+}
+
 /// What a replica observes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReplicaEvent {
