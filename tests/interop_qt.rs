@@ -422,3 +422,58 @@ async fn qt_plain_qobject_source_to_rust_replica() {
     next_event(&mut events, "ticks", changed("ticks")).await;
     assert_eq!(replica.property("ticks"), Some(Value::Int(3)));
 }
+
+// ---- child objects (CLASS) -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_source_with_a_child_object_to_rust_replicas() {
+    for (major, dialect, child_name) in [(6, Dialect::Qt6, "Class::Parent::child"), (5, Dialect::Qt5, "Class::child")] {
+        let (_qt, ready) = QtPeer::start_with(major, &["source-static", "Parent", "--url", "tcp://127.0.0.1:0"]).await;
+        let url = ready["url"].as_str().unwrap().to_owned();
+        let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
+        node.connect_to(&url).unwrap();
+        let parent = node.acquire_dynamic("Parent");
+        parent.wait_for_source(T).await.unwrap();
+        let kid = parent.child("child").expect("child object in the parent's values");
+        assert_eq!(kid.name(), child_name);
+        kid.wait_for_source(T).await.unwrap();
+        assert_eq!(kid.definition().unwrap().type_name.as_deref(), Some("Child"), "Qt sent the child's definition");
+        assert_eq!(kid.property("title"), Some(Value::string("kid")));
+        let mut events = kid.events();
+        kid.call("poke", vec![Value::Int(3)]).await.unwrap();
+        next_event(&mut events, "title", changed("title")).await;
+        assert_eq!(kid.property("title"), Some(Value::string("poked3")));
+
+        // A static parent: the child is pre-acquired under its name with its .rep class, as repc
+        // replicas do, and bound when the parent's values arrive.
+        let file = qtro_rs::rep::parse(INTEROP_REP).unwrap();
+        let static_node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
+        static_node.connect_to(&url).unwrap();
+        let kid2 = static_node.acquire(child_name, qtro_rs::rep::source_class(&file, "Child", dialect).unwrap());
+        let parent2 = static_node.acquire("Parent", qtro_rs::rep::source_class(&file, "Parent", dialect).unwrap());
+        parent2.wait_for_source(T).await.unwrap();
+        kid2.wait_for_source(T).await.unwrap();
+        assert_eq!(kid2.property("title"), Some(Value::string("poked3")), "current value, not the default");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_source_with_a_child_object_to_qt_static_replica() {
+    let file = qtro_rs::rep::parse(INTEROP_REP).unwrap();
+    let node = Node::new();
+    let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
+    let parent = node.enable_source_without_slots("Parent", qtro_rs::rep::source_class(&file, "Parent", Dialect::Qt6).unwrap()).unwrap();
+    let child = parent
+        .enable_child("child", qtro_rs::rep::source_class(&file, "Child", Dialect::Qt6).unwrap(), |_c: SlotCall| async {
+            Value::Invalid
+        })
+        .unwrap();
+    let (mut qt, _) = QtPeer::start(&["replica-static", "Parent", "--url", &url]).await;
+    // Qt initializes the child from the parent's values before the parent turns Valid.
+    qt.expect("child initialized", |e| e["event"] == "child" && e["title"] == "kid" && e["state"] == 2).await;
+    qt.expect("Valid", is("state", "state", "Valid")).await;
+    child.set_property("title", Value::string("from rust")).unwrap();
+    qt.expect("child title", |e| e["event"] == "child" && e["title"] == "from rust").await;
+    parent.set_property("level", Value::Int(4)).unwrap();
+    qt.expect("level", |e| e["event"] == "property" && e["name"] == "level" && e["value"] == 4).await;
+}

@@ -346,3 +346,67 @@ async fn sync_and_slow_async_slot_handlers_both_reply() {
     assert_eq!(f.0.unwrap(), Value::Int(2));
     assert!(f.1 < Duration::from_millis(150), "fast call waited {:?}", f.1);
 }
+
+#[tokio::test]
+async fn child_objects_travel_inside_their_parent() {
+    use std::sync::{Arc, OnceLock};
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let parent_class = ClassBuilder::new("Rich")
+        .property("level", "int", PropertyMode::ReadWrite, Value::Int(1))
+        .property("child", "QObject*", PropertyMode::SourceOnlySetter, Value::Invalid)
+        .build();
+    let child_class = ClassBuilder::new("Child")
+        .property("title", "QString", PropertyMode::ReadOnly, Value::string("kid"))
+        .slot("poke", &[("n", "int")], "void")
+        .build();
+    let parent = host.enable_source_without_slots("Rich", parent_class).unwrap();
+    let child_cell: Arc<OnceLock<qtro_rs::node::Source>> = Arc::new(OnceLock::new());
+    let cell = child_cell.clone();
+    let child = parent
+        .enable_child("child", child_class, move |call: SlotCall| {
+            let cell = cell.clone();
+            async move {
+                let n = call.args[0].as_i64().unwrap();
+                cell.get().unwrap().set_property("title", Value::string(format!("poked{n}"))).unwrap();
+                Value::Invalid
+            }
+        })
+        .unwrap();
+    assert_eq!(child.name(), "Class::Rich::child", "Qt 6 names children after the parent");
+    child_cell.set(child.clone()).ok();
+
+    let client = Node::new();
+    client.connect_to(&url).unwrap();
+    let replica = client.acquire_dynamic("Rich");
+    replica.wait_for_source(T).await.unwrap();
+    let kid = replica.child("child").expect("the child arrived with the parent's values");
+    kid.wait_for_source(T).await.unwrap();
+    assert_eq!(kid.property("title"), Some(Value::string("kid")));
+    let def = kid.definition().expect("a dynamic replica gets the child's definition");
+    assert_eq!(def.type_name.as_deref(), Some("Child"));
+
+    let mut events = kid.events();
+    kid.call("poke", vec![Value::Int(5)]).await.unwrap();
+    let e = tokio::time::timeout(T, async {
+        loop {
+            if let Some(ReplicaEvent::PropertyChanged { value, .. }) = events.recv().await {
+                return value;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(e, Value::string("poked5"));
+    drop(kid);
+    // The child lives on with the parent even when its handle is gone.
+    child.set_property("title", Value::string("again")).unwrap();
+    let kid = replica.child("child").unwrap();
+    tokio::time::timeout(T, async {
+        while kid.property("title") != Some(Value::string("again")) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
-use super::classdef::ClassDefinition;
+use super::classdef::{ClassDefinition, EmbeddedDefinition};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::FrameDecoder;
@@ -21,7 +21,7 @@ use super::packet::{call, Invoke, ObjectInfo, Packet};
 use super::registry::{self, Location};
 use super::source::SourceClass;
 use super::types::TypeRegistry;
-use super::value::Value;
+use super::value::{ObjectKind, RemoteObject, Value};
 
 /// Replica states, with Qt's numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -109,6 +109,8 @@ struct ClientConnection {
 pub struct ReplicaCore {
     pub name: String,
     pub kind: ReplicaKind,
+    /// For a child object (a CLASS property of another replica): that replica's name.
+    pub parent: Option<String>,
     pub state: ReplicaState,
     pub conn: Option<ConnectionId>,
     /// The interface: from the static class, or learned from InitDynamicPacket.
@@ -264,6 +266,7 @@ impl ClientCore {
             ReplicaCore {
                 name: name.into(),
                 kind,
+                parent: None,
                 state,
                 conn: None,
                 definition,
@@ -285,8 +288,14 @@ impl ClientCore {
     /// Releases a replica; the host is told if it was bound.
     pub fn release(&mut self, name: &str) {
         if let Some(r) = self.replicas.remove(name) {
-            if let Some(conn) = r.conn {
+            // Children never sent AddObject, so they are forgotten silently.
+            if let (Some(conn), None) = (r.conn, &r.parent) {
                 self.send(conn, &Packet::RemoveObject { name: name.into() });
+            }
+            let children: Vec<String> =
+                self.replicas.values().filter(|c| c.parent.as_deref() == Some(name)).map(|c| c.name.clone()).collect();
+            for c in children {
+                self.release(&c);
             }
         }
     }
@@ -543,6 +552,9 @@ impl ClientCore {
                     return tracing::warn!(replica = name, index, "property change for a property the replica lacks");
                 };
                 *slot = value.clone();
+                if let Value::Remote(ro) = &value {
+                    self.adopt(conn, &name, (**ro).clone(), now);
+                }
                 self.events.push_back(ClientEvent::PropertyChanged { replica: name, index: index as usize, value });
             }
             Packet::Invoke(inv) => self.signal(conn, inv, now),
@@ -588,15 +600,90 @@ impl ClientCore {
                 tracing::warn!(name, expected = def.properties.len(), got = values.len(), "init value count differs from the interface");
             }
         }
+        let children: Vec<RemoteObject> = values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Remote(ro) => Some((**ro).clone()),
+                _ => None,
+            })
+            .collect();
         let r = self.replicas.get_mut(name).expect("bound");
         r.values = values;
         r.ping_outstanding = false;
         self.touch(name, now);
         self.events.push_back(ClientEvent::Initialized { replica: name.into() });
         self.set_state(name, ReplicaState::Valid);
+        for child in children {
+            self.adopt(conn, name, child, now);
+        }
         if name == registry::NAME {
             self.registry_initialized(now);
         }
+    }
+
+    /// A child object arrived inside a parent's value: create (or refresh) its replica, bound to the
+    /// parent's connection. A replica acquired beforehand under the child's name (as repc replicas
+    /// pre-acquire children) is reused, keeping its static interface.
+    fn adopt(&mut self, conn: ConnectionId, parent: &str, ro: RemoteObject, now: Instant) {
+        if ro.kind != ObjectKind::Class || ro.is_null {
+            return;
+        }
+        let Some(name) = ro.name else { return };
+        if name == parent || self.depth_of(parent) >= self.limits.max_depth {
+            return tracing::warn!(name, "child object nested too deep or cyclic; ignored");
+        }
+        let definition = match ro.definition {
+            Some(EmbeddedDefinition::Class(d)) => {
+                d.register_types(&mut self.types);
+                Some(d)
+            }
+            _ => None,
+        };
+        let r = self.replicas.entry(name.clone()).or_insert_with(|| ReplicaCore {
+            name: name.clone(),
+            kind: ReplicaKind::Dynamic,
+            parent: Some(parent.into()),
+            state: ReplicaState::Uninitialized,
+            conn: None,
+            definition: None,
+            values: Vec::new(),
+            next_serial: 1,
+            pending: Vec::new(),
+            heartbeat_due: None,
+            ping_outstanding: false,
+        });
+        r.parent = Some(parent.into());
+        if definition.is_some() {
+            r.definition = definition;
+        }
+        r.conn = Some(conn);
+        r.values = ro.parameters;
+        let grandchildren: Vec<RemoteObject> = r
+            .values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Remote(g) => Some((**g).clone()),
+                _ => None,
+            })
+            .collect();
+        self.events.push_back(ClientEvent::Initialized { replica: name.clone() });
+        self.set_state(&name, ReplicaState::Valid);
+        for g in grandchildren {
+            self.adopt(conn, &name, g, now);
+        }
+    }
+
+    fn depth_of(&self, name: &str) -> u32 {
+        let mut depth = 0;
+        let mut cur = self.replicas.get(name);
+        while let Some(p) = cur.and_then(|r| r.parent.as_deref()) {
+            depth += 1;
+            if depth > self.limits.max_depth {
+                break;
+            }
+            cur = self.replicas.get(p);
+        }
+        depth
     }
 
     fn signal(&mut self, conn: ConnectionId, inv: Invoke, now: Instant) {

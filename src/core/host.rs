@@ -17,7 +17,8 @@ use super::limits::Limits;
 use super::packet::{call, Invoke, ObjectInfo, Packet};
 use super::source::{MethodKind, PropertyMode, SourceClass};
 use super::types::TypeRegistry;
-use super::value::Value;
+use super::classdef::EmbeddedDefinition;
+use super::value::{ObjectKind, RemoteObject, Value};
 
 /// Identifies one connection of a node; chosen by the driver.
 pub type ConnectionId = u64;
@@ -60,7 +61,24 @@ pub enum HostError {
 struct HostedSource {
     class: Arc<SourceClass>,
     values: Vec<Value>,
+    /// Connections that acquired this (root) source; children use their root's.
     listeners: Vec<ConnectionId>,
+    /// The subset of listeners that acquired dynamically (they get child definitions).
+    dynamic_listeners: Vec<ConnectionId>,
+    /// For a child object: the source whose property it is.
+    parent: Option<String>,
+    /// Per property: the child source it points to (CLASS properties).
+    children: Vec<Option<String>>,
+    /// The name grandchildren are named after: the lookup name of a root, the property name of a
+    /// child (Qt's rule).
+    api_name: String,
+}
+
+impl HostedSource {
+    fn new(class: Arc<SourceClass>, values: Vec<Value>, parent: Option<String>, api_name: String) -> Self {
+        let n = values.len();
+        HostedSource { class, values, listeners: Vec::new(), dynamic_listeners: Vec::new(), parent, children: vec![None; n], api_name }
+    }
 }
 
 struct HostConnection {
@@ -102,7 +120,9 @@ impl HostCore {
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
         let mut c = HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: BytesMut::new(), failed: false };
-        let list = Packet::ObjectList(self.sources.iter().map(|(n, s)| object_info(n, &s.class)).collect());
+        let list = Packet::ObjectList(
+            self.sources.iter().filter(|(_, s)| s.parent.is_none()).map(|(n, s)| object_info(n, &s.class)).collect(),
+        );
         for p in [Packet::Handshake { version: self.dialect.protocol_version().into() }, list] {
             // Names and signatures are plain strings: encoding cannot fail short of 4 GiB lengths.
             if let Err(e) = p.encode(self.dialect, &mut c.out) {
@@ -117,6 +137,7 @@ impl HostCore {
         self.conns.remove(&conn);
         for s in self.sources.values_mut() {
             s.listeners.retain(|&c| c != conn);
+            s.dynamic_listeners.retain(|&c| c != conn);
         }
     }
 
@@ -151,9 +172,78 @@ impl HostCore {
         self.sources.get(source).map(|s| s.values.as_slice())
     }
 
-    /// Connections that acquired `source`.
+    /// Connections that acquired `source` (for a child object: its root's).
     pub fn listeners(&self, source: &str) -> &[ConnectionId] {
-        self.sources.get(source).map_or(&[], |s| &s.listeners)
+        self.root(source).map_or(&[], |s| &s.listeners)
+    }
+
+    fn root(&self, source: &str) -> Option<&HostedSource> {
+        let mut s = self.sources.get(source)?;
+        // Parent chains are acyclic by construction; the bound is a guard against bugs.
+        for _ in 0..64 {
+            match &s.parent {
+                Some(p) => s = self.sources.get(p)?,
+                None => return Some(s),
+            }
+        }
+        None
+    }
+
+    /// Makes property `property` of `parent` a child object (a .rep `CLASS`) with its own class
+    /// and values, and announces it to the parent's replicas. Returns the child's source name,
+    /// under which it is addressed (`Class::<Parent>::<prop>` in Qt 6, `Class::<prop>` in Qt 5).
+    pub fn enable_child(&mut self, parent: &str, property: usize, class: Arc<SourceClass>, values: Vec<Value>) -> Result<String, HostError> {
+        let p = self.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
+        let prop = p.class.definition.properties.get(property).ok_or(HostError::BadIndex { object: parent.into(), what: "property", index: property })?;
+        if values.len() != class.property_count() {
+            return Err(HostError::ValueCount { object: prop.name.clone(), expected: class.property_count(), given: values.len() });
+        }
+        let name = match self.dialect {
+            Dialect::Qt6 => format!("Class::{}::{}", p.api_name, prop.name),
+            Dialect::Qt5 => format!("Class::{}", prop.name),
+        };
+        let api_name = prop.name.clone();
+        if let Some(old) = p.children[property].clone() {
+            self.remove_tree(&old);
+        }
+        self.sources.insert(name.clone(), HostedSource::new(class, values, Some(parent.into()), api_name));
+        let p = self.sources.get_mut(parent).expect("checked");
+        p.children[property] = Some(name.clone());
+        self.broadcast_property(parent, property)?;
+        Ok(name)
+    }
+
+    fn remove_tree(&mut self, name: &str) {
+        if let Some(s) = self.sources.remove(name) {
+            for c in s.children.into_iter().flatten() {
+                self.remove_tree(&c);
+            }
+        }
+    }
+
+    /// The value of a property as it goes on the wire: a child object becomes a QRO_ carrying its
+    /// values (and, for dynamic replicas, its definition).
+    fn wire_value(&self, source: &str, index: usize, dynamic: bool, depth: u32) -> Value {
+        let Some(s) = self.sources.get(source) else { return Value::Invalid };
+        match s.children.get(index) {
+            Some(Some(child)) if depth < self.limits.max_depth => match self.sources.get(child) {
+                Some(c) => Value::Remote(Box::new(RemoteObject {
+                    name: Some(child.clone()),
+                    type_name: c.class.definition.type_name.clone(),
+                    kind: ObjectKind::Class,
+                    definition: dynamic.then(|| EmbeddedDefinition::Class(c.class.definition.clone())),
+                    is_null: false,
+                    parameters: (0..c.values.len()).map(|i| self.wire_value(child, i, dynamic, depth + 1)).collect(),
+                })),
+                None => Value::Invalid,
+            },
+            _ => s.values.get(index).cloned().unwrap_or(Value::Invalid),
+        }
+    }
+
+    fn wire_values(&self, source: &str, dynamic: bool) -> Vec<Value> {
+        let n = self.sources.get(source).map_or(0, |s| s.values.len());
+        (0..n).map(|i| self.wire_value(source, i, dynamic, 0)).collect()
     }
 
     /// Shares a source under `name` and announces it on every connection.
@@ -169,13 +259,20 @@ impl HostCore {
         for c in self.conns.values_mut() {
             c.out.extend_from_slice(&bytes);
         }
-        self.sources.insert(name.into(), HostedSource { class, values, listeners: Vec::new() });
+        self.sources.insert(name.into(), HostedSource::new(class, values, None, name.into()));
         Ok(())
     }
 
     /// Stops sharing `name`; its listeners get RemoveObject.
     pub fn disable(&mut self, name: &str) -> Result<(), HostError> {
-        let s = self.sources.remove(name).ok_or_else(|| HostError::UnknownSource(name.into()))?;
+        match self.sources.get(name) {
+            Some(s) if s.parent.is_none() => {}
+            _ => return Err(HostError::UnknownSource(name.into())),
+        }
+        let s = self.sources.remove(name).expect("checked");
+        for c in s.children.iter().flatten() {
+            self.remove_tree(c);
+        }
         let bytes = Packet::RemoveObject { name: name.into() }.to_bytes(self.dialect)?;
         for l in s.listeners {
             if let Some(c) = self.conns.get_mut(&l) {
@@ -202,27 +299,43 @@ impl HostCore {
 
     fn broadcast_property(&mut self, source: &str, index: usize) -> Result<(), HostError> {
         let s = &self.sources[source];
-        let value = s.values[index].clone();
         let Some(signal) = s.class.notify_index[index] else { return Ok(()) };
-        // The pair goes out in one buffer: PropertyChange stores, the notify Invoke emits.
-        let mut bytes = BytesMut::new();
-        Packet::PropertyChange { name: source.into(), index: index as i32, value: value.clone() }.encode(self.dialect, &mut bytes)?;
-        Packet::Invoke(Invoke {
-            name: source.into(),
-            call: call::INVOKE_META_METHOD,
-            index: signal as i32,
-            args: vec![value],
-            serial_id: -1,
-            property_index: index as i32,
-        })
-        .encode(self.dialect, &mut bytes)?;
-        self.send_to_listeners(source, &bytes);
+        let is_child = matches!(s.children.get(index), Some(Some(_)));
+        let listeners = self.listeners(source).to_vec();
+        let dynamic_listeners = self.root(source).map_or(Vec::new(), |r| r.dynamic_listeners.clone());
+        // Child objects render differently for dynamic listeners (they get the definition).
+        let variants: &[bool] = if is_child { &[false, true] } else { &[false] };
+        for &dynamic in variants {
+            let value = self.wire_value(source, index, dynamic, 0);
+            // The pair goes out in one buffer: PropertyChange stores, the notify Invoke emits.
+            // A child's notify signal carries no argument (the replica uses the stored object).
+            let mut bytes = BytesMut::new();
+            let args = if is_child { Vec::new() } else { vec![value.clone()] };
+            Packet::PropertyChange { name: source.into(), index: index as i32, value }.encode(self.dialect, &mut bytes)?;
+            Packet::Invoke(Invoke {
+                name: source.into(),
+                call: call::INVOKE_META_METHOD,
+                index: signal as i32,
+                args,
+                serial_id: -1,
+                property_index: index as i32,
+            })
+            .encode(self.dialect, &mut bytes)?;
+            for l in &listeners {
+                if is_child && dynamic_listeners.contains(l) != dynamic {
+                    continue;
+                }
+                if let Some(c) = self.conns.get_mut(l) {
+                    c.out.extend_from_slice(&bytes);
+                }
+            }
+        }
         Ok(())
     }
 
     fn send_to_listeners(&mut self, source: &str, bytes: &[u8]) {
-        let Some(s) = self.sources.get(source) else { return };
-        for l in &s.listeners {
+        let listeners = self.listeners(source).to_vec();
+        for l in &listeners {
             if let Some(c) = self.conns.get_mut(l) {
                 c.out.extend_from_slice(bytes);
             }
@@ -304,8 +417,9 @@ impl HostCore {
         match packet {
             Packet::AddObject { name, is_dynamic } => self.add_listener(conn, name, is_dynamic),
             Packet::RemoveObject { name } => {
-                if let Some(s) = self.sources.get_mut(&name) {
+                if let Some(s) = self.sources.get_mut(&name).filter(|s| s.parent.is_none()) {
                     s.listeners.retain(|&c| c != conn);
+                    s.dynamic_listeners.retain(|&c| c != conn);
                     self.events.push_back(HostEvent::Released { conn, source: name });
                 } else {
                     self.reject(conn, format!("RemoveObject for unknown source {name:?}"));
@@ -323,16 +437,21 @@ impl HostCore {
     }
 
     fn add_listener(&mut self, conn: ConnectionId, name: String, dynamic: bool) {
-        let Some(s) = self.sources.get_mut(&name) else {
+        let Some(s) = self.sources.get_mut(&name).filter(|s| s.parent.is_none()) else {
             return self.reject(conn, format!("AddObject for unknown source {name:?}"));
         };
         if !s.listeners.contains(&conn) {
             s.listeners.push(conn);
         }
-        let packet = if dynamic {
-            Packet::InitDynamic { name: name.clone(), definition: s.class.definition.clone(), values: s.values.clone() }
-        } else {
-            Packet::Init { name: name.clone(), values: s.values.clone() }
+        s.dynamic_listeners.retain(|&c| c != conn);
+        if dynamic {
+            s.dynamic_listeners.push(conn);
+        }
+        let definition = dynamic.then(|| s.class.definition.clone());
+        let values = self.wire_values(&name, dynamic);
+        let packet = match definition {
+            Some(definition) => Packet::InitDynamic { name: name.clone(), definition, values },
+            None => Packet::Init { name: name.clone(), values },
         };
         let encoded = match self.conns.get_mut(&conn) {
             Some(c) => packet.encode(self.dialect, &mut c.out),

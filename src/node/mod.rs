@@ -431,6 +431,20 @@ impl Source {
         Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
     }
 
+    /// Makes the CLASS property `property` a child object with its own class, values and slot
+    /// handler, and returns it. Replicas see it as a child replica named after Qt's scheme
+    /// (`Class::<Parent>::<prop>` in Qt 6, `Class::<prop>` in Qt 5).
+    pub fn enable_child(&self, property: &str, class: SourceClass, handler: impl SlotHandler) -> Result<Source, NodeError> {
+        let index = self.property_index(property)?;
+        let class = Arc::new(class);
+        let name = self.shared.with(|st| {
+            let name = st.host.enable_child(&self.name, index, class.clone(), class.defaults.clone())?;
+            st.sources.insert(name.clone(), engine::SourceRoute { handler: Some(Arc::new(handler)), subscribers: Vec::new() });
+            Ok::<_, NodeError>(name)
+        })?;
+        Ok(Source { shared: self.shared.clone(), name, class })
+    }
+
     /// Backpressure: waits until every replica of this source has less than the configured
     /// high-water mark of data queued. A replica that stays above it for longer than the stall
     /// timeout is disconnected, so one stuck peer cannot stall the others. Producers of bulk data
@@ -474,7 +488,9 @@ impl Drop for ReplicaInner {
                 r.handles -= 1;
                 r.handles == 0
             });
-            if last == Some(true) {
+            // A child object lives as long as its parent's replica, whatever its handles do.
+            let is_child = st.client.replica(&name).is_some_and(|r| r.parent.is_some());
+            if last == Some(true) && !is_child {
                 st.replicas.remove(&name);
                 st.client.release(&name);
             }
@@ -588,6 +604,26 @@ impl Replica {
                 Err(_) => Err(NodeError::Shutdown),
             },
         }
+    }
+
+    /// The child object held by CLASS property `property`, once the source sent it.
+    pub fn child(&self, property: &str) -> Option<Replica> {
+        let child = {
+            let st = self.inner.shared.lock();
+            let r = st.client.replica(&self.inner.name)?;
+            let i = r.definition.as_ref()?.property_index(property)?;
+            match r.values.get(i)? {
+                Value::Remote(ro) => ro.name.clone()?,
+                _ => return None,
+            }
+        };
+        let state = self.inner.shared.with(|st| {
+            let current = st.client.replica(&child).map_or(ReplicaState::Uninitialized, |r| r.state);
+            let route = st.replicas.entry(child.clone()).or_default();
+            route.handles += 1;
+            route.state.get_or_insert_with(|| watch::channel(current).0).subscribe()
+        });
+        Some(Replica { inner: Arc::new(ReplicaInner { shared: self.inner.shared.clone(), name: child, state }), _node: self._node.clone() })
     }
 
     /// A stream of this replica's events, from now on.

@@ -64,10 +64,11 @@ bool parseOptions(const QStringList &arguments, Options *options)
     const bool isStatic = options->mode.endsWith(QLatin1String("-static"));
     if (isStatic) {
         if (positional.size() != 2)
-            return usageError(QStringLiteral("%1 needs a CLASS argument (Simple or Interop)").arg(options->mode));
+            return usageError(QStringLiteral("%1 needs a CLASS argument (Simple, Interop or Parent)").arg(options->mode));
         options->className = positional.at(1);
-        if (options->className != QLatin1String("Simple") && options->className != QLatin1String("Interop"))
-            return usageError(QStringLiteral("unknown class %1 (expected Simple or Interop)").arg(options->className));
+        static const QStringList classes = {QStringLiteral("Simple"), QStringLiteral("Interop"), QStringLiteral("Parent")};
+        if (!classes.contains(options->className))
+            return usageError(QStringLiteral("unknown class %1 (expected Simple, Interop or Parent)").arg(options->className));
     } else if (positional.size() != 1) {
         return usageError(QStringLiteral("%1 takes no positional argument").arg(options->mode));
     }

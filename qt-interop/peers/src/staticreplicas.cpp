@@ -4,6 +4,7 @@
 #include "replicapeer.h"
 
 #include "rep_interop_replica.h"
+#include "output.h"
 
 QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QString &className,
                                            const QString &name)
@@ -12,5 +13,28 @@ QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QStrin
         return node.acquire<SimpleReplica>(name);
     if (className == QLatin1String("Interop"))
         return node.acquire<InteropReplica>(name);
+    if (className == QLatin1String("Parent")) {
+        // Report the child replica too: {"event":"child","state":...,"title":...}.
+        auto *parent = node.acquire<ParentReplica>(name);
+        auto report = [parent] {
+            ChildReplica *child = parent->child();
+            if (!child)
+                return;
+            out::event("child", {{"state", int(child->state())}, {"title", child->title()}});
+        };
+        // repc replicas pre-acquire their children, so the child usually exists already.
+        auto watch = [parent, report] {
+            if (ChildReplica *child = parent->child()) {
+                QObject::connect(child, &ChildReplica::titleChanged, parent, report);
+                QObject::connect(child, &QRemoteObjectReplica::initialized, parent, report);
+            }
+        };
+        watch();
+        QObject::connect(parent, &ParentReplica::childChanged, parent, [watch, report] {
+            watch();
+            report();
+        });
+        return parent;
+    }
     return nullptr;
 }

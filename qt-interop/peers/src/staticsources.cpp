@@ -175,10 +175,41 @@ public:
     }
 };
 
+// The child object of Parent: poke(n) retitles it "poked<n>".
+class ChildImpl final : public ChildSimpleSource
+{
+public:
+    void poke(int n) override { setTitle(QStringLiteral("poked%1").arg(n)); }
+};
+
+class ParentImpl final : public ParentSimpleSource, public HostedObject
+{
+public:
+    ParentImpl() { setChild(&m_child); }
+
+    QObject *object() override { return this; }
+
+    bool enableRemotingWithTemplateApi(QRemoteObjectHostBase &host, QString *) override
+    {
+        return host.enableRemoting<ParentSourceAPI>(this);
+    }
+
+    void setLevel(int level) override
+    {
+        reportWritten("level", level);
+        ParentSimpleSource::setLevel(level);
+    }
+
+private:
+    ChildImpl m_child;
+};
+
 } // namespace
 
 std::unique_ptr<HostedObject> createStaticSource(const QString &className)
 {
+    if (className == QLatin1String("Parent"))
+        return std::make_unique<ParentImpl>();
     if (className == QLatin1String("Simple"))
         return std::make_unique<SimpleImpl>();
     if (className == QLatin1String("Interop"))
