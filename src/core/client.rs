@@ -103,6 +103,15 @@ struct ClientConnection {
     frames: FrameDecoder,
     out: BytesMut,
     objects: BTreeMap<String, ObjectInfo>,
+    /// Already listed in `ClientCore::dirty`.
+    flagged: bool,
+}
+
+fn note(dirty: &mut Vec<ConnectionId>, conn: ConnectionId, c: &mut ClientConnection) {
+    if !c.flagged && !c.out.is_empty() {
+        c.flagged = true;
+        dirty.push(conn);
+    }
 }
 
 /// One acquired replica.
@@ -144,6 +153,8 @@ pub struct ClientCore {
     registrations: Vec<Location>,
     registered: Vec<Location>,
     events: VecDeque<ClientEvent>,
+    /// Connections that got output since the last [`ClientCore::take_dirty`].
+    dirty: Vec<ConnectionId>,
 }
 
 impl ClientCore {
@@ -159,6 +170,7 @@ impl ClientCore {
             registrations: Vec::new(),
             registered: Vec::new(),
             events: VecDeque::new(),
+            dirty: Vec::new(),
         }
     }
 
@@ -180,6 +192,17 @@ impl ClientCore {
                 _ => None,
             };
         }
+    }
+
+    /// Connections that got output since the last call (each listed once).
+    pub fn take_dirty(&mut self) -> Vec<ConnectionId> {
+        let dirty = std::mem::take(&mut self.dirty);
+        for c in &dirty {
+            if let Some(c) = self.conns.get_mut(c) {
+                c.flagged = false;
+            }
+        }
+        dirty
     }
 
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
@@ -212,6 +235,7 @@ impl ClientCore {
                 frames: FrameDecoder::new(self.dialect, &self.limits),
                 out: BytesMut::new(),
                 objects: BTreeMap::new(),
+                flagged: false,
             },
         );
     }
@@ -339,6 +363,7 @@ impl ClientCore {
             if let Err(e) = packet.encode(self.dialect, &mut c.out) {
                 tracing::error!("cannot encode {:?}: {e}", packet.packet_type());
             }
+            note(&mut self.dirty, conn, c);
         }
     }
 
@@ -390,6 +415,7 @@ impl ClientCore {
             }
             return Err(e.into());
         }
+        note(&mut self.dirty, conn, c);
         self.touch(name, now);
         Ok(want_reply.then_some(serial_id))
     }
@@ -414,6 +440,7 @@ impl ClientCore {
         });
         let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
         packet.encode(self.dialect, &mut c.out)?;
+        note(&mut self.dirty, conn, c);
         self.touch(name, now);
         Ok(())
     }

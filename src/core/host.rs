@@ -85,6 +85,16 @@ struct HostConnection {
     frames: FrameDecoder,
     out: BytesMut,
     failed: bool,
+    /// Already listed in `HostCore::dirty`.
+    flagged: bool,
+}
+
+/// Records that `c` has output waiting, once per [`HostCore::take_dirty`] round.
+fn note(dirty: &mut Vec<ConnectionId>, conn: ConnectionId, c: &mut HostConnection) {
+    if !c.flagged && !c.out.is_empty() {
+        c.flagged = true;
+        dirty.push(conn);
+    }
 }
 
 pub struct HostCore {
@@ -94,6 +104,8 @@ pub struct HostCore {
     sources: BTreeMap<String, HostedSource>,
     conns: HashMap<ConnectionId, HostConnection>,
     events: VecDeque<HostEvent>,
+    /// Connections that got output since the last [`HostCore::take_dirty`].
+    dirty: Vec<ConnectionId>,
 }
 
 impl HostCore {
@@ -105,6 +117,7 @@ impl HostCore {
             sources: BTreeMap::new(),
             conns: HashMap::new(),
             events: VecDeque::new(),
+            dirty: Vec::new(),
         }
     }
 
@@ -119,7 +132,8 @@ impl HostCore {
 
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
-        let mut c = HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: BytesMut::new(), failed: false };
+        let mut c =
+            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: BytesMut::new(), failed: false, flagged: false };
         let list = Packet::ObjectList(
             self.sources.iter().filter(|(_, s)| s.parent.is_none()).map(|(n, s)| object_info(n, &s.class)).collect(),
         );
@@ -129,6 +143,7 @@ impl HostCore {
                 tracing::error!("cannot encode {:?}: {e}", p.packet_type());
             }
         }
+        note(&mut self.dirty, conn, &mut c);
         self.conns.insert(conn, c);
     }
 
@@ -154,6 +169,18 @@ impl HostCore {
     /// How many bytes are queued for `conn` (for backpressure decisions).
     pub fn queued(&self, conn: ConnectionId) -> usize {
         self.conns.get(&conn).map_or(0, |c| c.out.len())
+    }
+
+    /// Connections that got output since the last call (each listed once), so a driver wakes only
+    /// their writers instead of scanning every connection.
+    pub fn take_dirty(&mut self) -> Vec<ConnectionId> {
+        let dirty = std::mem::take(&mut self.dirty);
+        for c in &dirty {
+            if let Some(c) = self.conns.get_mut(c) {
+                c.flagged = false;
+            }
+        }
+        dirty
     }
 
     pub fn poll_event(&mut self) -> Option<HostEvent> {
@@ -256,8 +283,9 @@ impl HostCore {
         }
         let info = Packet::ObjectList(vec![object_info(name, &class)]);
         let bytes = info.to_bytes(self.dialect)?;
-        for c in self.conns.values_mut() {
+        for (&id, c) in self.conns.iter_mut() {
             c.out.extend_from_slice(&bytes);
+            note(&mut self.dirty, id, c);
         }
         self.sources.insert(name.into(), HostedSource::new(class, values, None, name.into()));
         Ok(())
@@ -277,6 +305,7 @@ impl HostCore {
         for l in s.listeners {
             if let Some(c) = self.conns.get_mut(&l) {
                 c.out.extend_from_slice(&bytes);
+                note(&mut self.dirty, l, c);
             }
         }
         Ok(())
@@ -327,6 +356,7 @@ impl HostCore {
                 }
                 if let Some(c) = self.conns.get_mut(l) {
                     c.out.extend_from_slice(&bytes);
+                    note(&mut self.dirty, *l, c);
                 }
             }
         }
@@ -338,6 +368,7 @@ impl HostCore {
         for l in &listeners {
             if let Some(c) = self.conns.get_mut(l) {
                 c.out.extend_from_slice(bytes);
+                note(&mut self.dirty, *l, c);
             }
         }
     }
@@ -374,6 +405,7 @@ impl HostCore {
         let packet = Packet::InvokeReply { name: source.into(), serial_id, value };
         if let Some(c) = self.conns.get_mut(&conn) {
             packet.encode(self.dialect, &mut c.out)?;
+            note(&mut self.dirty, conn, c);
         }
         Ok(())
     }
@@ -429,6 +461,7 @@ impl HostCore {
                 let pong = Packet::Pong { name };
                 if let Some(c) = self.conns.get_mut(&conn) {
                     let _ = pong.encode(self.dialect, &mut c.out);
+                    note(&mut self.dirty, conn, c);
                 }
             }
             Packet::Invoke(inv) => self.invoke(conn, inv),
@@ -454,7 +487,11 @@ impl HostCore {
             None => Packet::Init { name: name.clone(), values },
         };
         let encoded = match self.conns.get_mut(&conn) {
-            Some(c) => packet.encode(self.dialect, &mut c.out),
+            Some(c) => {
+                let r = packet.encode(self.dialect, &mut c.out);
+                note(&mut self.dirty, conn, c);
+                r
+            }
             None => Ok(()),
         };
         if let Err(e) = encoded {

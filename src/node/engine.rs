@@ -68,7 +68,7 @@ pub(crate) struct State {
 
 /// Work to do after the lock is released.
 enum Action {
-    Wake(ConnectionId),
+    Wake(Arc<Notify>),
     Close(ConnectionId),
     Connect(String),
     Slot(Arc<dyn SlotHandler>, SlotCall, ConnectionId, Option<i32>),
@@ -125,26 +125,24 @@ impl Shared {
 
     /// Runs `f` on the state, then routes the events it produced and performs the resulting I/O.
     pub(crate) fn with<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R) -> R {
-        let (out, actions) = {
+        let (out, actions, deadline_moved) = {
             let mut st = self.lock();
+            let before = st.client.poll_timeout();
             let out = f(&mut st);
             let actions = st.route(self.config.max_queued_bytes);
-            (out, actions)
+            (out, actions, st.client.poll_timeout() != before)
         };
         self.perform(actions);
-        // Heartbeat deadlines may have moved.
-        self.timer.notify_one();
+        if deadline_moved {
+            self.timer.notify_one();
+        }
         out
     }
 
     fn perform(self: &Arc<Self>, actions: Vec<Action>) {
         for a in actions {
             match a {
-                Action::Wake(conn) => {
-                    if let Some(n) = self.lock().conns.get(&conn).map(|c| c.wake_writer.clone()) {
-                        n.notify_one();
-                    }
-                }
+                Action::Wake(writer) => writer.notify_one(),
                 Action::Close(conn) => {
                     if let Some(c) = self.lock().conns.get(&conn) {
                         let _ = c.close.send(true);
@@ -402,7 +400,11 @@ impl State {
         while let Some(ev) = self.host.poll_event() {
             self.route_host(ev, &mut actions);
         }
-        for (&conn, handle) in &self.conns {
+        // Only connections that got output need their writer woken (and a size check).
+        let mut dirty = self.client.take_dirty();
+        dirty.extend(self.host.take_dirty());
+        for conn in dirty {
+            let Some(handle) = self.conns.get(&conn) else { continue };
             let queued = match handle.role {
                 Role::Client => self.client.queued(conn),
                 Role::Host => self.host.queued(conn),
@@ -413,7 +415,7 @@ impl State {
                 tracing::warn!(conn, queued, "peer is not reading; closing the connection");
                 actions.push(Action::Close(conn));
             } else if queued > 0 {
-                actions.push(Action::Wake(conn));
+                actions.push(Action::Wake(handle.wake_writer.clone()));
             }
         }
         actions
