@@ -186,6 +186,10 @@ impl Reader {
             Some((0, text)) => text,
             _ => return Err(DecodeError::Invalid { what, detail: "C string without terminating NUL".into() }),
         };
+        // A NUL inside would cut the name short for a Qt reader: refuse rather than guess.
+        if text.contains(&0) {
+            return Err(DecodeError::Invalid { what, detail: "NUL inside a C string".into() });
+        }
         std::str::from_utf8(text).map(|s| Some(s.to_owned())).map_err(|_| DecodeError::InvalidUtf8(what))
     }
 }
@@ -399,6 +403,8 @@ mod tests {
         assert!(matches!(r.cstr("name"), Err(DecodeError::LengthExceedsData { .. })));
         let mut r = Reader::new(Bytes::from_static(&[2, 0, 0, 0, 0x61, 0x62]), ByteOrder::Little);
         assert!(matches!(r.cstr("name"), Err(DecodeError::Invalid { .. })));
+        let mut r = Reader::new(Bytes::from_static(&[3, 0, 0, 0, 0x61, 0, 0]), ByteOrder::Little);
+        assert!(matches!(r.cstr("name"), Err(DecodeError::Invalid { .. })), "interior NUL");
     }
 
     #[test]
