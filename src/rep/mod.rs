@@ -4,7 +4,8 @@
 //! * [`Class::api`] gives the ordered property / signal / method lists that all wire indexes
 //!   refer to ([`ApiLists`]);
 //! * [`signature_qt6`] / [`signature_qt5`] compute the class signature exactly as the stock
-//!   repc tools of Qt 6.x and Qt 5.15 do (the value a static replica checks).
+//!   repc tools of Qt 6.x and Qt 5.15 do (the value a static replica checks);
+//! * [`codegen`] generates typed Rust sources and replicas from a `.rep` file (a Rust repc).
 //!
 //! ```
 //! let file = qtro_rs::rep::parse(
@@ -23,6 +24,7 @@
 
 mod api;
 mod ast;
+pub mod codegen;
 mod error;
 pub mod normalize;
 mod parser;
