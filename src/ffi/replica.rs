@@ -1,0 +1,678 @@
+//! Replicas (dynamic or of a known class) and interface introspection.
+
+use std::ffi::{c_char, c_void, CString};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use super::node::{node_ref, qtro_node, Event, NodeCore, UserData};
+use super::qtro_result::{self, *};
+use super::source::qtro_class;
+use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
+use super::{arg, cstr, err, guard, guard_value, millis, out_ptr, to_cstring, Error, Result};
+use crate::core::{ClassDefinition, ReplicaState, Value};
+use crate::node::{parameter_types, NodeError, Replica, ReplicaEvent};
+
+/// State of a replica, as Qt's `QRemoteObjectReplica::State`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum qtro_replica_state {
+    QTRO_STATE_UNINITIALIZED = 0,
+    /// Initial values of a replica of a known class are its defaults.
+    QTRO_STATE_DEFAULT = 1,
+    /// Connected and initialized: values are current.
+    QTRO_STATE_VALID = 2,
+    /// The connection was lost; values are the last known ones. Reconnects go back to Valid.
+    QTRO_STATE_SUSPECT = 3,
+    /// The source's signature differs from the class the replica was acquired with (terminal).
+    QTRO_STATE_SIGNATURE_MISMATCH = 4,
+}
+
+fn state_of(s: ReplicaState) -> qtro_replica_state {
+    use qtro_replica_state::*;
+    match s {
+        ReplicaState::Uninitialized => QTRO_STATE_UNINITIALIZED,
+        ReplicaState::Default => QTRO_STATE_DEFAULT,
+        ReplicaState::Valid => QTRO_STATE_VALID,
+        ReplicaState::Suspect => QTRO_STATE_SUSPECT,
+        ReplicaState::SignatureMismatch => QTRO_STATE_SIGNATURE_MISMATCH,
+    }
+}
+
+/// Callbacks of a replica (`qtro_node_acquire`). Every member may be `NULL`. They run on the
+/// node's dispatch thread (`QTRO_DISPATCH_THREAD`) or inside `qtro_node_dispatch`
+/// (`QTRO_DISPATCH_POLL`), one at a time; pointer arguments are borrowed for the duration of the
+/// call. Callbacks may call any `qtro_*` function, including freeing this replica.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct qtro_replica_callbacks {
+    /// The replica's state changed.
+    pub state_changed: Option<unsafe extern "C" fn(user_data: *mut c_void, old_state: qtro_replica_state, new_state: qtro_replica_state)>,
+    /// Values (and for dynamic replicas, the interface) arrived: on the first connection and on
+    /// every reconnection.
+    pub initialized: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
+    /// A property has a new value (`index` is its position in the interface).
+    pub property_changed: Option<unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, index: usize, value: *const qtro_value)>,
+    /// The source emitted a declared signal (notify signals are reported by `property_changed`);
+    /// `index` is the signal's position in the interface.
+    pub signal: Option<unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, index: usize, args: *const *const qtro_value, nargs: usize)>,
+}
+
+pub(crate) struct ReplicaShared {
+    closed: AtomicBool,
+    callbacks: Option<qtro_replica_callbacks>,
+    user_data: UserData,
+}
+
+// SAFETY: function pointers and an opaque user pointer; see `UserData`.
+unsafe impl Send for ReplicaShared {}
+unsafe impl Sync for ReplicaShared {}
+
+impl ReplicaShared {
+    pub(crate) fn deliver(&self, ev: ReplicaEvent) {
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(cb) = self.callbacks else { return };
+        let ud = self.user_data.0;
+        unsafe {
+            match ev {
+                ReplicaEvent::StateChanged { old, new } => {
+                    if let Some(f) = cb.state_changed {
+                        f(ud, state_of(old), state_of(new));
+                    }
+                }
+                ReplicaEvent::Initialized => {
+                    if let Some(f) = cb.initialized {
+                        f(ud);
+                    }
+                }
+                ReplicaEvent::PropertyChanged { index, name, value } => {
+                    if let Some(f) = cb.property_changed {
+                        let name = to_cstring(&name);
+                        f(ud, name.as_ptr(), index, as_raw(&value));
+                    }
+                }
+                ReplicaEvent::Signal { index, name, args, property_index } => {
+                    if property_index.is_some() {
+                        return;
+                    }
+                    if let Some(f) = cb.signal {
+                        let name = to_cstring(&name);
+                        let ptrs: Vec<*const qtro_value> = args.iter().map(as_raw).collect();
+                        f(ud, name.as_ptr(), index, if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() }, ptrs.len());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A replica of a remote source.
+pub struct qtro_replica {
+    core: Arc<NodeCore>,
+    replica: Option<Replica>,
+    shared: Arc<ReplicaShared>,
+    name: CString,
+}
+
+impl qtro_replica {
+    fn get(&self) -> Result<&Replica> {
+        self.core.check_open()?;
+        self.replica.as_ref().ok_or_else(|| Error::new(QTRO_ERR_SHUTDOWN, "the replica was released"))
+    }
+}
+
+unsafe fn replica_ref<'a>(r: *const qtro_replica) -> Result<&'a qtro_replica> {
+    arg(r, "replica")
+}
+
+unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*const qtro_class>, callbacks: *const qtro_replica_callbacks, user_data: *mut c_void, out: *mut *mut qtro_replica) -> qtro_result {
+    guard(|| {
+        let out = out_ptr(out, "out")?;
+        *out = std::ptr::null_mut();
+        let core = node_ref(node)?.clone();
+        let name_s = cstr(name, "name")?;
+        let class = match class {
+            Some(c) => Some(arg(c, "cls")?.build()),
+            None => None,
+        };
+        let is_static = class.is_some();
+        core.check_open()?;
+        let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
+        let shared = Arc::new(ReplicaShared { closed: AtomicBool::new(false), callbacks: cbs, user_data: UserData(user_data) });
+        let replica = {
+            let _g = core.rt().enter();
+            let r = match class {
+                Some(c) => core.node.acquire(name_s, c),
+                None => core.node.acquire_dynamic(name_s),
+            };
+            // A replica starts Uninitialized (dynamic) or Default (static); anything else means the
+            // host already answered.
+            let first_state = match r.state() {
+                s @ (ReplicaState::Uninitialized | ReplicaState::Default) => s,
+                _ if is_static => ReplicaState::Default,
+                _ => ReplicaState::Uninitialized,
+            };
+            let mut rx = r.events();
+            let missed = missed_events(&r, first_state, &mut rx);
+            let q = core.events.clone();
+            let sh = shared.clone();
+            for ev in missed {
+                q.push(Event::Replica(sh.clone(), ev));
+            }
+            core.rt().spawn(async move {
+                while let Some(ev) = rx.recv().await {
+                    if sh.closed.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    q.push(Event::Replica(sh.clone(), ev));
+                }
+            });
+            r
+        };
+        *out = Box::into_raw(Box::new(qtro_replica { core, replica: Some(replica), shared, name: to_cstring(name_s) }));
+        Ok(())
+    })
+}
+
+
+/// Events routed between `acquire` and `events()` (the engine subscribes only after acquiring, so
+/// a fast host can initialize the replica in between) are reconstructed from the replica's current
+/// state: the state change, `Initialized` and every property, as a first initialization reports
+/// them. Returns the events to deliver first, followed by what `rx` already holds.
+fn missed_events(r: &Replica, first_state: ReplicaState, rx: &mut tokio::sync::mpsc::UnboundedReceiver<ReplicaEvent>) -> Vec<ReplicaEvent> {
+    let now = r.state();
+    // Taking the engine lock once more makes every routing section that changed `now` complete,
+    // so its events are in `rx`.
+    let _ = r.definition();
+    let mut buffered = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        buffered.push(ev);
+    }
+    let first_old = buffered.iter().find_map(|e| match e {
+        ReplicaEvent::StateChanged { old, .. } => Some(*old),
+        _ => None,
+    });
+    let lost_to = match first_old {
+        // The first transition we saw does not start where the replica started.
+        Some(old) if old != first_state => Some(old),
+        Some(_) => None,
+        // No transition seen, yet the state moved.
+        None if now != first_state => Some(now),
+        None => None,
+    };
+    let mut out = Vec::new();
+    if let Some(state) = lost_to {
+        out.push(ReplicaEvent::StateChanged { old: first_state, new: state });
+        if r.definition().is_some() {
+            out.push(ReplicaEvent::Initialized);
+            for (index, (name, value)) in r.properties().into_iter().enumerate() {
+                out.push(ReplicaEvent::PropertyChanged { index, name, value });
+            }
+        }
+    }
+    out.extend(buffered);
+    out
+}
+
+/// Acquires a dynamic replica of the source `name`: it learns the interface from the source (Qt
+/// or libqtro_rs). `callbacks` (copied; may be `NULL`) and `user_data` receive its events from
+/// now on. On success `*out` owns the replica: free it with `qtro_replica_free` before or after
+/// the node.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_acquire(node: *mut qtro_node, name: *const c_char, callbacks: *const qtro_replica_callbacks, user_data: *mut c_void, out: *mut *mut qtro_replica) -> qtro_result {
+    acquire(node, name, None, callbacks, user_data, out)
+}
+
+/// Acquires a replica of a known class (e.g. from `qtro_class_from_rep`): values arrive by index
+/// and the source's signature is checked as a repc-generated Qt replica does (a mismatch gives
+/// `QTRO_STATE_SIGNATURE_MISMATCH`). `class` is copied.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_acquire_class(
+    node: *mut qtro_node,
+    name: *const c_char,
+    cls: *const qtro_class,
+    callbacks: *const qtro_replica_callbacks,
+    user_data: *mut c_void,
+    out: *mut *mut qtro_replica,
+) -> qtro_result {
+    if cls.is_null() {
+        return guard(|| err(QTRO_ERR_NULL_ARGUMENT, "argument `cls` is NULL"));
+    }
+    acquire(node, name, Some(cls), callbacks, user_data, out)
+}
+
+/// Releases the replica (the source is told when it was the node's last replica of that name)
+/// and frees the handle. No callback of this replica starts after it returns; when called from
+/// another thread while one runs, it waits for that callback to finish. `NULL` is a no-op.
+/// Pending `qtro_replica_call` replies are still delivered.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_free(replica: *mut qtro_replica) {
+    if replica.is_null() {
+        return;
+    }
+    guard_value((), || {
+        let mut r = Box::from_raw(replica);
+        r.shared.closed.store(true, Ordering::SeqCst);
+        r.core.quiesce();
+        let core = r.core.clone();
+        let _g = core.rt().enter();
+        drop(r.replica.take());
+        drop(r);
+    })
+}
+
+/// The name the replica was acquired with (borrowed from the handle, never `NULL` for a valid
+/// handle; `NULL` if `replica` is `NULL`).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_name(replica: *const qtro_replica) -> *const c_char {
+    guard_value(std::ptr::null(), || if replica.is_null() { std::ptr::null() } else { (*replica).name.as_ptr() })
+}
+
+/// The current state.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_get_state(replica: *const qtro_replica, state: *mut qtro_replica_state) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let out = out_ptr(state, "state")?;
+        *out = state_of(r.get()?.state());
+        Ok(())
+    })
+}
+
+/// Waits at most `timeout_ms` until the replica is Valid: `QTRO_OK`, or `QTRO_ERR_TIMEOUT`.
+/// Not from a log callback (`QTRO_ERR_WRONG_THREAD`). Callbacks keep running meanwhile on the
+/// dispatch thread; in `QTRO_DISPATCH_POLL` mode they wait for the next `qtro_node_dispatch`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica, timeout_ms: u32) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let rep = r.get()?.clone();
+        let d = millis(timeout_ms);
+        r.core.block_on(d + std::time::Duration::from_millis(50), "qtro_replica_wait_for_source", async move { rep.wait_for_source(d).await.map_err(Error::from) })
+    })
+}
+
+/// A copy of the current value of property `name` in `*value` (free it with `qtro_value_free`).
+/// `QTRO_ERR_NOT_CONNECTED` before a dynamic replica learnt its interface, `QTRO_ERR_NOT_FOUND`
+/// for an unknown property.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_property(replica: *const qtro_replica, name: *const c_char, value: *mut *mut qtro_value) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let name = cstr(name, "name")?;
+        let out = out_ptr(value, "value")?;
+        *out = std::ptr::null_mut();
+        let rep = r.get()?;
+        match rep.property(name) {
+            Some(v) => {
+                *out = into_raw(v);
+                Ok(())
+            }
+            None if rep.definition().is_none() => err(QTRO_ERR_NOT_CONNECTED, format!("replica {:?} has not received its interface yet", rep.name())),
+            None => err(QTRO_ERR_NOT_FOUND, format!("replica {:?} has no property {name:?}", rep.name())),
+        }
+    })
+}
+
+/// Asks the source to set property `name` (a WriteProperty, as a Qt replica's `setProperty`);
+/// the value is converted to the property's declared type and copied. The new value comes back
+/// as a `property_changed` callback. Does not block.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_set_property(replica: *mut qtro_replica, name: *const c_char, value: *const qtro_value) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let name = cstr(name, "name")?;
+        let v = value_ref(value, "value")?.clone();
+        let rep = r.get()?;
+        let _g = r.core.rt().enter();
+        rep.set_property(name, v)?;
+        Ok(())
+    })
+}
+
+/// A slot call to be completed on the runtime.
+type CallFuture = Pin<Box<dyn Future<Output = std::result::Result<Value, NodeError>> + Send>>;
+
+/// Starts a call and polls it once: errors detected synchronously (unknown slot, not connected)
+/// and `void` slots come back at once.
+fn start_call(r: &qtro_replica, slot: &str, args: Vec<Value>) -> Result<std::result::Result<Value, CallFuture>> {
+    let rep = r.get()?.clone();
+    let slot = slot.to_owned();
+    let mut fut: CallFuture = Box::pin(async move { rep.call(&slot, args).await });
+    let _g = r.core.rt().enter();
+    let mut cx = Context::from_waker(Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        Poll::Ready(Ok(v)) => Ok(Ok(v)),
+        Poll::Ready(Err(e)) => Err(e.into()),
+        Poll::Pending => Ok(Err(fut)),
+    }
+}
+
+/// Calls slot `slot` (by name; the overload with `nargs` parameters is preferred) with copies of
+/// `args` converted to its declared parameter types. Returns at once.
+///
+/// When it returns `QTRO_OK`, `reply` (may be `NULL`: the result is ignored) is called exactly
+/// once later with the result: on the node's dispatch thread or in `qtro_node_dispatch`; with
+/// `QTRO_ERR_TIMEOUT` if `timeout_ms` (0: no limit) passed first, `QTRO_ERR_CONNECTION_LOST` if
+/// the connection dropped, `QTRO_ERR_SHUTDOWN` from `qtro_node_free`. `void` slots are not
+/// answered by sources: their reply is an invalid value as soon as the call was sent. When it
+/// returns an error (unknown slot, not connected, bad arguments) `reply` is never called.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_call(
+    replica: *mut qtro_replica,
+    slot: *const c_char,
+    args: *const *const qtro_value,
+    nargs: usize,
+    timeout_ms: u32,
+    reply: super::node::qtro_reply_cb,
+    user_data: *mut c_void,
+) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let slot = cstr(slot, "slot")?;
+        let args = values_arg(args, nargs, "args")?;
+        let started = start_call(r, slot, args)?;
+        let id = r.core.add_pending(reply, user_data);
+        let q = r.core.events.clone();
+        match started {
+            Ok(v) => {
+                if let Some(id) = id {
+                    q.push(Event::Reply(id, Ok(v)));
+                }
+            }
+            Err(fut) => {
+                let d = millis(timeout_ms);
+                r.core.rt().spawn(async move {
+                    let res = if timeout_ms == 0 {
+                        fut.await.map_err(Error::from)
+                    } else {
+                        match tokio::time::timeout(d, fut).await {
+                            Ok(r) => r.map_err(Error::from),
+                            Err(_) => Err(Error::new(QTRO_ERR_TIMEOUT, format!("no reply within {timeout_ms} ms"))),
+                        }
+                    };
+                    if let Some(id) = id {
+                        q.push(Event::Reply(id, res));
+                    }
+                });
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Calls a slot and waits at most `timeout_ms` for the reply, which is stored in `*result` (may be
+/// `NULL` to discard it; otherwise free it with `qtro_value_free`). Callbacks are not needed for
+/// the reply to arrive, so this also works in `QTRO_DISPATCH_POLL` mode without dispatching.
+/// Not from a log callback.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_call_sync(
+    replica: *mut qtro_replica,
+    slot: *const c_char,
+    args: *const *const qtro_value,
+    nargs: usize,
+    timeout_ms: u32,
+    result: *mut *mut qtro_value,
+) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let slot = cstr(slot, "slot")?;
+        let args = values_arg(args, nargs, "args")?;
+        if !result.is_null() {
+            *result = std::ptr::null_mut();
+        }
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return err(QTRO_ERR_WRONG_THREAD, "qtro_replica_call_sync: blocking calls are not allowed on a libqtro_rs runtime thread");
+        }
+        let v = match start_call(r, slot, args)? {
+            Ok(v) => v,
+            Err(fut) => r.core.block_on(millis(timeout_ms), "qtro_replica_call_sync", async move { fut.await.map_err(Error::from) })?,
+        };
+        if !result.is_null() {
+            *result = into_raw(v);
+        }
+        Ok(())
+    })
+}
+
+// ---- interface introspection --------------------------------------------------------------------
+
+struct Member {
+    name: CString,
+    signature: CString,
+    return_type: CString,
+    params: Vec<(CString, CString)>,
+}
+
+struct PropertyInfo {
+    name: CString,
+    type_name: CString,
+    notify: Option<CString>,
+}
+
+struct EnumInfo {
+    name: CString,
+    is_flag: bool,
+    size: u32,
+    keys: Vec<(CString, i32)>,
+}
+
+/// A snapshot of an interface (a replica's, or a class's): properties, signals, slots and enums
+/// in wire order. Strings returned by its accessors are NUL-terminated and borrowed from it.
+/// Free with `qtro_interface_free`.
+pub struct qtro_interface {
+    type_name: CString,
+    properties: Vec<PropertyInfo>,
+    signals: Vec<Member>,
+    methods: Vec<Member>,
+    enums: Vec<EnumInfo>,
+}
+
+fn member(signature: &str, return_type: &str, names: &[String]) -> Member {
+    let types = parameter_types(signature);
+    Member {
+        name: to_cstring(signature.split('(').next().unwrap_or_default()),
+        signature: to_cstring(signature),
+        return_type: to_cstring(return_type),
+        params: types.iter().enumerate().map(|(i, t)| (to_cstring(names.get(i).map(String::as_str).unwrap_or("")), to_cstring(t))).collect(),
+    }
+}
+
+pub(crate) fn interface_of(def: &ClassDefinition) -> qtro_interface {
+    qtro_interface {
+        type_name: to_cstring(def.type_name.as_deref().unwrap_or("")),
+        properties: def
+            .properties
+            .iter()
+            .map(|p| PropertyInfo { name: to_cstring(&p.name), type_name: to_cstring(&p.type_name), notify: p.notify_signal.as_deref().map(to_cstring) })
+            .collect(),
+        signals: def.signals.iter().map(|s| member(&s.signature, "void", &s.parameter_names)).collect(),
+        methods: def.methods.iter().map(|m| member(&m.signature, &m.return_type, &m.parameter_names)).collect(),
+        enums: def
+            .enums
+            .iter()
+            .map(|e| EnumInfo { name: to_cstring(&e.name), is_flag: e.is_flag, size: e.size, keys: e.keys.iter().map(|(k, v)| (to_cstring(k), *v)).collect() })
+            .collect(),
+    }
+}
+
+/// The replica's interface, in `*interface` (free with `qtro_interface_free`).
+/// `QTRO_ERR_NOT_CONNECTED` until a dynamic replica has been initialized.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_replica_interface(replica: *const qtro_replica, interface: *mut *mut qtro_interface) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let out = out_ptr(interface, "interface")?;
+        *out = std::ptr::null_mut();
+        match r.get()?.definition() {
+            Some(def) => {
+                *out = Box::into_raw(Box::new(interface_of(&def)));
+                Ok(())
+            }
+            None => err(QTRO_ERR_NOT_CONNECTED, "the replica has not received its interface yet"),
+        }
+    })
+}
+
+/// Frees an interface snapshot. `NULL` is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_free(interface: *mut qtro_interface) {
+    if !interface.is_null() {
+        guard_value((), || drop(Box::from_raw(interface)));
+    }
+}
+
+unsafe fn iface<'a>(i: *const qtro_interface) -> Result<&'a qtro_interface> {
+    arg(i, "interface")
+}
+
+fn index_err<T>(what: &str, index: usize, count: usize) -> Result<T> {
+    err(QTRO_ERR_NOT_FOUND, format!("{what} index {index} is out of range (count {count})"))
+}
+
+unsafe fn put(out: *mut *const c_char, s: &CString) {
+    if !out.is_null() {
+        *out = s.as_ptr();
+    }
+}
+
+/// The class's type name (`""` for a plain QObject source). Borrowed; `NULL` if `interface` is
+/// `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_type_name(interface: *const qtro_interface) -> *const c_char {
+    guard_value(std::ptr::null(), || if interface.is_null() { std::ptr::null() } else { (*interface).type_name.as_ptr() })
+}
+
+/// Number of properties (0 if `interface` is `NULL`).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_property_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || if interface.is_null() { 0 } else { (*interface).properties.len() })
+}
+
+/// Property `index`: name, type name, and notify signal signature (`NULL` for a CONSTANT
+/// property). Outputs may be `NULL`; strings are borrowed from the interface.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_property(interface: *const qtro_interface, index: usize, name: *mut *const c_char, type_name: *mut *const c_char, notify_signature: *mut *const c_char) -> qtro_result {
+    guard(|| {
+        let i = iface(interface)?;
+        let Some(p) = i.properties.get(index) else { return index_err("property", index, i.properties.len()) };
+        put(name, &p.name);
+        put(type_name, &p.type_name);
+        if !notify_signature.is_null() {
+            *notify_signature = p.notify.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
+        }
+        Ok(())
+    })
+}
+
+/// Number of signals, notify signals included (0 if `interface` is `NULL`).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_signal_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || if interface.is_null() { 0 } else { (*interface).signals.len() })
+}
+
+/// Signal `index`: name, normalized signature (`"fired(int,QString)"`) and parameter count.
+/// Outputs may be `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_signal(interface: *const qtro_interface, index: usize, name: *mut *const c_char, signature: *mut *const c_char, param_count: *mut usize) -> qtro_result {
+    guard(|| {
+        let i = iface(interface)?;
+        let Some(m) = i.signals.get(index) else { return index_err("signal", index, i.signals.len()) };
+        put(name, &m.name);
+        put(signature, &m.signature);
+        if !param_count.is_null() {
+            *param_count = m.params.len();
+        }
+        Ok(())
+    })
+}
+
+/// Number of slots (methods), push slots included (0 if `interface` is `NULL`).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_method_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || if interface.is_null() { 0 } else { (*interface).methods.len() })
+}
+
+/// Slot `index`: name, signature, return type (`"void"`, `"int"`, …) and parameter count.
+/// Outputs may be `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_method(
+    interface: *const qtro_interface,
+    index: usize,
+    name: *mut *const c_char,
+    signature: *mut *const c_char,
+    return_type: *mut *const c_char,
+    param_count: *mut usize,
+) -> qtro_result {
+    guard(|| {
+        let i = iface(interface)?;
+        let Some(m) = i.methods.get(index) else { return index_err("method", index, i.methods.len()) };
+        put(name, &m.name);
+        put(signature, &m.signature);
+        put(return_type, &m.return_type);
+        if !param_count.is_null() {
+            *param_count = m.params.len();
+        }
+        Ok(())
+    })
+}
+
+/// Parameter `param` of signal (`is_signal` true) or slot `index`: name (may be `""`) and type.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_param(interface: *const qtro_interface, is_signal: bool, index: usize, param: usize, name: *mut *const c_char, type_name: *mut *const c_char) -> qtro_result {
+    guard(|| {
+        let i = iface(interface)?;
+        let list = if is_signal { &i.signals } else { &i.methods };
+        let Some(m) = list.get(index) else { return index_err(if is_signal { "signal" } else { "method" }, index, list.len()) };
+        let Some(p) = m.params.get(param) else { return index_err("parameter", param, m.params.len()) };
+        put(name, &p.0);
+        put(type_name, &p.1);
+        Ok(())
+    })
+}
+
+/// Number of enums of the class (0 if `interface` is `NULL`).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_enum_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || if interface.is_null() { 0 } else { (*interface).enums.len() })
+}
+
+/// Enum `index`: name, whether it is a flag, byte size and number of keys. Outputs may be `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_enum(interface: *const qtro_interface, index: usize, name: *mut *const c_char, is_flag: *mut bool, size: *mut u32, key_count: *mut usize) -> qtro_result {
+    guard(|| {
+        let i = iface(interface)?;
+        let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
+        put(name, &e.name);
+        if !is_flag.is_null() {
+            *is_flag = e.is_flag;
+        }
+        if !size.is_null() {
+            *size = e.size;
+        }
+        if !key_count.is_null() {
+            *key_count = e.keys.len();
+        }
+        Ok(())
+    })
+}
+
+/// Key `key` of enum `index`: its name and value. Outputs may be `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_interface_enum_key(interface: *const qtro_interface, index: usize, key: usize, name: *mut *const c_char, value: *mut i32) -> qtro_result {
+    guard(|| {
+        let i = iface(interface)?;
+        let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
+        let Some(k) = e.keys.get(key) else { return index_err("enum key", key, e.keys.len()) };
+        put(name, &k.0);
+        if !value.is_null() {
+            *value = k.1;
+        }
+        Ok(())
+    })
+}
+

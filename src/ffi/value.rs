@@ -1,0 +1,1599 @@
+//! `qtro_value`: a QVariant (or raw container element) for C.
+//!
+//! Ownership: constructors return a new value owned by the caller (free it with
+//! `qtro_value_free`). Container builders (`qtro_value_append`, `qtro_value_insert`,
+//! `qtro_value_insert_keyed`, `qtro_value_new_pair`, `qtro_value_new_variant`,
+//! `qtro_value_new_null_flagged`) **take ownership** of the element values passed to them, also
+//! when they fail. Every other function borrows the values it is given (`const qtro_value *`) and
+//! copies what it keeps. Pointers returned by accessors (`const qtro_value **`, `const char **`)
+//! borrow from the value and stay valid until it is modified or freed.
+
+use std::ffi::c_char;
+
+use bytes::Bytes;
+
+use super::qtro_result::{self, *};
+use super::{arg, arg_mut, bytes_arg, c_string_out, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, utf8_arg, Error, Result};
+use crate::core::value::{
+    sort_qt_keys, Assoc, BitArray, EnumValue, Gadget, GadgetAssoc, GadgetSequence, Line, LineF, ObjectKind, Point, PointF, QDate, QDateTime, QTime, Rect, RectF,
+    RemoteObject, Sequence, Size, SizeF, Struct, TimeSpec, UtcOffsetZone,
+};
+use crate::core::Value;
+
+/// An opaque value: a QVariant of any type QtRO can carry.
+pub struct qtro_value {
+    _private: [u8; 0],
+}
+
+/// The type of a `qtro_value` (a value with the QVariant is-null flag reports its payload's
+/// type; see `qtro_value_has_null_flag`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum qtro_type {
+    /// An invalid QVariant (`QVariant()`), also used for `void` results.
+    QTRO_TYPE_INVALID = 0,
+    QTRO_TYPE_BOOL = 1,
+    /// `int`
+    QTRO_TYPE_INT = 2,
+    /// `uint`
+    QTRO_TYPE_UINT = 3,
+    /// `qlonglong`
+    QTRO_TYPE_LONGLONG = 4,
+    /// `qulonglong`
+    QTRO_TYPE_ULONGLONG = 5,
+    QTRO_TYPE_DOUBLE = 6,
+    /// `float` (sent as a double on the wire)
+    QTRO_TYPE_FLOAT = 7,
+    /// `long` (8 bytes on the wire)
+    QTRO_TYPE_LONG = 8,
+    /// `ulong` (8 bytes on the wire)
+    QTRO_TYPE_ULONG = 9,
+    QTRO_TYPE_SHORT = 10,
+    QTRO_TYPE_USHORT = 11,
+    /// `char`
+    QTRO_TYPE_CHAR = 12,
+    /// `signed char` / `qint8`
+    QTRO_TYPE_SCHAR = 13,
+    /// `uchar` / `quint8`
+    QTRO_TYPE_UCHAR = 14,
+    /// `QChar`: one UTF-16 code unit
+    QTRO_TYPE_QCHAR = 15,
+    /// `char16_t` (Qt 6 only)
+    QTRO_TYPE_CHAR16 = 16,
+    /// `char32_t` (Qt 6 only)
+    QTRO_TYPE_CHAR32 = 17,
+    /// `QString` (may be null, distinct from empty)
+    QTRO_TYPE_STRING = 18,
+    /// `QByteArray` (may be null, distinct from empty)
+    QTRO_TYPE_BYTEARRAY = 19,
+    QTRO_TYPE_STRINGLIST = 20,
+    QTRO_TYPE_BYTEARRAYLIST = 21,
+    /// `QVariantList`
+    QTRO_TYPE_LIST = 22,
+    /// `QVariantMap` (keys kept in Qt's sorted order)
+    QTRO_TYPE_MAP = 23,
+    /// `QVariantHash`
+    QTRO_TYPE_HASH = 24,
+    /// `QVariantPair` (Qt 6 only)
+    QTRO_TYPE_PAIR = 25,
+    QTRO_TYPE_BITARRAY = 26,
+    QTRO_TYPE_DATE = 27,
+    QTRO_TYPE_TIME = 28,
+    QTRO_TYPE_DATETIME = 29,
+    QTRO_TYPE_URL = 30,
+    QTRO_TYPE_UUID = 31,
+    QTRO_TYPE_POINT = 32,
+    QTRO_TYPE_POINTF = 33,
+    QTRO_TYPE_SIZE = 34,
+    QTRO_TYPE_SIZEF = 35,
+    QTRO_TYPE_RECT = 36,
+    QTRO_TYPE_RECTF = 37,
+    QTRO_TYPE_LINE = 38,
+    QTRO_TYPE_LINEF = 39,
+    /// A value of a registered enum or flag type (type name + integer + byte size)
+    QTRO_TYPE_ENUM = 40,
+    /// A Q_GADGET / .rep POD (type name + fields)
+    QTRO_TYPE_GADGET = 41,
+    /// A struct streamed with raw fields (type name + fields)
+    QTRO_TYPE_STRUCT = 42,
+    /// A typed sequence such as `QList<int>` (type name + items)
+    QTRO_TYPE_SEQUENCE = 43,
+    /// A typed associative container such as `QHash<int,QByteArray>` (type name + entries)
+    QTRO_TYPE_ASSOC = 44,
+    /// A `QVariant` stored inside a `QVariant`
+    QTRO_TYPE_VARIANT = 45,
+    /// QtRO's `QRO_`: a child object or gadget descriptor
+    QTRO_TYPE_REMOTE = 46,
+    /// QtRO's `QSQ_`: a sequence of gadgets (Qt 6)
+    QTRO_TYPE_GADGET_SEQUENCE = 47,
+    /// QtRO's `QAS_`: an associative container of gadgets (Qt 6)
+    QTRO_TYPE_GADGET_ASSOC = 48,
+}
+
+/// How a `QDateTime`'s wall-clock fields are to be read (input and output of the date-time
+/// functions).
+pub type qtro_timespec = i32;
+/// Local time of the machine that reads it.
+pub const QTRO_TIMESPEC_LOCAL: qtro_timespec = 0;
+/// UTC.
+pub const QTRO_TIMESPEC_UTC: qtro_timespec = 1;
+/// A fixed offset from UTC in seconds.
+pub const QTRO_TIMESPEC_OFFSET: qtro_timespec = 2;
+/// An IANA time zone (zone id, e.g. `"Europe/Berlin"`).
+pub const QTRO_TIMESPEC_TIME_ZONE: qtro_timespec = 3;
+/// A zone of Qt's UTC-offset backend (`QTimeZone(seconds)`, ids such as `"UTC+01:00"`).
+pub const QTRO_TIMESPEC_UTC_OFFSET_ZONE: qtro_timespec = 4;
+
+/// What a `QTRO_TYPE_REMOTE` value describes.
+pub type qtro_object_kind = i32;
+pub const QTRO_OBJECT_CLASS: qtro_object_kind = 0;
+pub const QTRO_OBJECT_MODEL: qtro_object_kind = 1;
+pub const QTRO_OBJECT_GADGET: qtro_object_kind = 2;
+
+/// `QPoint`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_point {
+    pub x: i32,
+    pub y: i32,
+}
+
+/// `QPointF`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_pointf {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// `QSize`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_size {
+    pub width: i32,
+    pub height: i32,
+}
+
+/// `QSizeF`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_sizef {
+    pub width: f64,
+    pub height: f64,
+}
+
+/// `QRect` as `QRect(x, y, width, height)` constructs it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_rect {
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// `QRectF`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_rectf {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// `QLine`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_line {
+    pub x1: i32,
+    pub y1: i32,
+    pub x2: i32,
+    pub y2: i32,
+}
+
+/// `QLineF`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct qtro_linef {
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+}
+
+// ---- conversions between handles and values ------------------------------------------------
+
+pub(crate) fn into_raw(v: Value) -> *mut qtro_value {
+    Box::into_raw(Box::new(v)) as *mut qtro_value
+}
+
+pub(crate) fn as_raw(v: &Value) -> *const qtro_value {
+    v as *const Value as *const qtro_value
+}
+
+pub(crate) unsafe fn value_ref<'a>(p: *const qtro_value, name: &str) -> Result<&'a Value> {
+    arg(p as *const Value, name)
+}
+
+unsafe fn value_mut<'a>(p: *mut qtro_value, name: &str) -> Result<&'a mut Value> {
+    arg_mut(p as *mut Value, name)
+}
+
+/// Takes ownership of a value handle (`None` for `NULL`).
+pub(crate) unsafe fn take(p: *mut qtro_value) -> Option<Value> {
+    if p.is_null() {
+        None
+    } else {
+        Some(*Box::from_raw(p as *mut Value))
+    }
+}
+
+unsafe fn take_required(p: *mut qtro_value, name: &str) -> Result<Value> {
+    take(p).ok_or_else(|| Error::new(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL")))
+}
+
+/// Copies an array of borrowed values (`args` may be `NULL` when `count` is 0).
+pub(crate) unsafe fn values_arg(args: *const *const qtro_value, count: usize, name: &str) -> Result<Vec<Value>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if args.is_null() {
+        return err(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL but its count is {count}"));
+    }
+    std::slice::from_raw_parts(args, count)
+        .iter()
+        .enumerate()
+        .map(|(i, p)| value_ref(*p, &format!("{name}[{i}]")).cloned())
+        .collect()
+}
+
+fn type_of(v: &Value) -> qtro_type {
+    use qtro_type::*;
+    match v {
+        Value::Invalid => QTRO_TYPE_INVALID,
+        Value::Null(inner) => type_of(inner),
+        Value::Bool(_) => QTRO_TYPE_BOOL,
+        Value::Int(_) => QTRO_TYPE_INT,
+        Value::UInt(_) => QTRO_TYPE_UINT,
+        Value::LongLong(_) => QTRO_TYPE_LONGLONG,
+        Value::ULongLong(_) => QTRO_TYPE_ULONGLONG,
+        Value::Double(_) => QTRO_TYPE_DOUBLE,
+        Value::Float(_) => QTRO_TYPE_FLOAT,
+        Value::Long(_) => QTRO_TYPE_LONG,
+        Value::ULong(_) => QTRO_TYPE_ULONG,
+        Value::Short(_) => QTRO_TYPE_SHORT,
+        Value::UShort(_) => QTRO_TYPE_USHORT,
+        Value::Char(_) => QTRO_TYPE_CHAR,
+        Value::SChar(_) => QTRO_TYPE_SCHAR,
+        Value::UChar(_) => QTRO_TYPE_UCHAR,
+        Value::QChar(_) => QTRO_TYPE_QCHAR,
+        Value::Char16(_) => QTRO_TYPE_CHAR16,
+        Value::Char32(_) => QTRO_TYPE_CHAR32,
+        Value::String(_) => QTRO_TYPE_STRING,
+        Value::ByteArray(_) => QTRO_TYPE_BYTEARRAY,
+        Value::StringList(_) => QTRO_TYPE_STRINGLIST,
+        Value::ByteArrayList(_) => QTRO_TYPE_BYTEARRAYLIST,
+        Value::List(_) => QTRO_TYPE_LIST,
+        Value::Map(_) => QTRO_TYPE_MAP,
+        Value::Hash(_) => QTRO_TYPE_HASH,
+        Value::Pair(..) => QTRO_TYPE_PAIR,
+        Value::BitArray(_) => QTRO_TYPE_BITARRAY,
+        Value::Date(_) => QTRO_TYPE_DATE,
+        Value::Time(_) => QTRO_TYPE_TIME,
+        Value::DateTime(_) => QTRO_TYPE_DATETIME,
+        Value::Url(_) => QTRO_TYPE_URL,
+        Value::Uuid(_) => QTRO_TYPE_UUID,
+        Value::Point(_) => QTRO_TYPE_POINT,
+        Value::PointF(_) => QTRO_TYPE_POINTF,
+        Value::Size(_) => QTRO_TYPE_SIZE,
+        Value::SizeF(_) => QTRO_TYPE_SIZEF,
+        Value::Rect(_) => QTRO_TYPE_RECT,
+        Value::RectF(_) => QTRO_TYPE_RECTF,
+        Value::Line(_) => QTRO_TYPE_LINE,
+        Value::LineF(_) => QTRO_TYPE_LINEF,
+        Value::Enum(_) => QTRO_TYPE_ENUM,
+        Value::Gadget(_) => QTRO_TYPE_GADGET,
+        Value::Struct(_) => QTRO_TYPE_STRUCT,
+        Value::Sequence(_) => QTRO_TYPE_SEQUENCE,
+        Value::Assoc(_) => QTRO_TYPE_ASSOC,
+        Value::Variant(_) => QTRO_TYPE_VARIANT,
+        Value::Remote(_) => QTRO_TYPE_REMOTE,
+        Value::GadgetSequence(_) => QTRO_TYPE_GADGET_SEQUENCE,
+        Value::GadgetAssoc(_) => QTRO_TYPE_GADGET_ASSOC,
+    }
+}
+
+fn mismatch<T>(v: &Value, wanted: &str) -> Result<T> {
+    let t = v.type_name();
+    err(QTRO_ERR_TYPE_MISMATCH, format!("the value is {} , not {wanted}", if t.is_empty() { "invalid" } else { t }).replace(" ,", ","))
+}
+
+/// Writes a borrowed byte view into two output pointers.
+unsafe fn out_bytes(data: *mut *const u8, len: *mut usize, bytes: &[u8]) -> Result<()> {
+    let d = out_ptr(data, "data")?;
+    let l = out_ptr(len, "len")?;
+    // A non-NULL pointer even for empty data, so callers may use it directly.
+    *d = if bytes.is_empty() { c"".as_ptr() as *const u8 } else { bytes.as_ptr() };
+    *l = bytes.len();
+    Ok(())
+}
+
+unsafe fn out_str(data: *mut *const c_char, len: *mut usize, s: &str) -> Result<()> {
+    out_bytes(data as *mut *const u8, len, s.as_bytes())
+}
+
+fn new_value(f: impl FnOnce() -> Result<Value>) -> *mut qtro_value {
+    guard_ptr(|| f().map(into_raw))
+}
+
+// ---- lifetime --------------------------------------------------------------------------------
+
+/// Frees a value. `NULL` is a no-op. Never free a borrowed `const qtro_value *` (callback
+/// arguments, `qtro_value_at` results).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_free(value: *mut qtro_value) {
+    guard_value((), || drop(take(value)))
+}
+
+/// A deep copy, owned by the caller. `NULL` if `value` is `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_clone(value: *const qtro_value) -> *mut qtro_value {
+    new_value(|| value_ref(value, "value").cloned())
+}
+
+/// True when both values are equal (same type and content). Two `NULL`s are equal.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_equal(a: *const qtro_value, b: *const qtro_value) -> bool {
+    guard_value(false, || match (a.is_null(), b.is_null()) {
+        (true, true) => true,
+        (false, false) => *(a as *const Value) == *(b as *const Value),
+        _ => false,
+    })
+}
+
+/// A readable description of the value for logs and tests (Rust debug syntax), owned by the
+/// caller: free it with `qtro_string_free`. `NULL` if `value` is `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_to_debug_string(value: *const qtro_value) -> *mut c_char {
+    guard_ptr(|| Ok(c_string_out(&format!("{:?}", value_ref(value, "value")?))))
+}
+
+// ---- introspection ----------------------------------------------------------------------------
+
+/// The value's type. `QTRO_TYPE_INVALID` for `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_type(value: *const qtro_value) -> qtro_type {
+    guard_value(qtro_type::QTRO_TYPE_INVALID, || if value.is_null() { qtro_type::QTRO_TYPE_INVALID } else { type_of(&*(value as *const Value)) })
+}
+
+/// The value's Qt type name (`"int"`, `"QString"`, `"QList<int>"`, an enum's `"Class::Color"`,
+/// `""` for invalid), borrowed: `*data` is UTF-8 of `*len` bytes, not NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_type_name(value: *const qtro_value, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+    guard(|| out_str(data, len, value_ref(value, "value")?.type_name()))
+}
+
+/// True for an invalid value, a value with the QVariant is-null flag, a null `QString` or
+/// `QByteArray`, and null dates/times — what `QVariant::isNull()` reports. False for `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_is_null(value: *const qtro_value) -> bool {
+    guard_value(false, || {
+        if value.is_null() {
+            return false;
+        }
+        match &*(value as *const Value) {
+            Value::Invalid | Value::Null(_) => true,
+            Value::String(None) | Value::ByteArray(None) => true,
+            Value::Date(d) => d.is_null(),
+            Value::Time(t) => t.is_null(),
+            Value::DateTime(dt) => dt.date.is_null() && dt.time.is_null(),
+            _ => false,
+        }
+    })
+}
+
+/// True when the value carries the QVariant is-null flag (a typed null QVariant such as Qt 6's
+/// `QVariant(QMetaType::fromType<int>())`). Accessors read its payload.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_has_null_flag(value: *const qtro_value) -> bool {
+    guard_value(false, || !value.is_null() && matches!(&*(value as *const Value), Value::Null(_)))
+}
+
+// ---- scalar constructors ------------------------------------------------------------------------
+
+/// An invalid QVariant (`QVariant()`).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_invalid() -> *mut qtro_value {
+    new_value(|| Ok(Value::Invalid))
+}
+
+/// A `bool`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_bool(v: bool) -> *mut qtro_value {
+    new_value(|| Ok(Value::Bool(v)))
+}
+
+/// An `int`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_int(v: i32) -> *mut qtro_value {
+    new_value(|| Ok(Value::Int(v)))
+}
+
+/// A `uint`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_uint(v: u32) -> *mut qtro_value {
+    new_value(|| Ok(Value::UInt(v)))
+}
+
+/// A `qlonglong`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_longlong(v: i64) -> *mut qtro_value {
+    new_value(|| Ok(Value::LongLong(v)))
+}
+
+/// A `qulonglong`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_ulonglong(v: u64) -> *mut qtro_value {
+    new_value(|| Ok(Value::ULongLong(v)))
+}
+
+/// A `double`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_double(v: f64) -> *mut qtro_value {
+    new_value(|| Ok(Value::Double(v)))
+}
+
+/// A `float`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_float(v: f32) -> *mut qtro_value {
+    new_value(|| Ok(Value::Float(v)))
+}
+
+/// A `long` (8 bytes on the wire).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_long(v: i64) -> *mut qtro_value {
+    new_value(|| Ok(Value::Long(v)))
+}
+
+/// A `ulong` (8 bytes on the wire).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_ulong(v: u64) -> *mut qtro_value {
+    new_value(|| Ok(Value::ULong(v)))
+}
+
+/// A `short`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_short(v: i16) -> *mut qtro_value {
+    new_value(|| Ok(Value::Short(v)))
+}
+
+/// A `ushort`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_ushort(v: u16) -> *mut qtro_value {
+    new_value(|| Ok(Value::UShort(v)))
+}
+
+/// A `char`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_char(v: i8) -> *mut qtro_value {
+    new_value(|| Ok(Value::Char(v)))
+}
+
+/// A `signed char` (`qint8`).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_schar(v: i8) -> *mut qtro_value {
+    new_value(|| Ok(Value::SChar(v)))
+}
+
+/// A `uchar` (`quint8`).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_uchar(v: u8) -> *mut qtro_value {
+    new_value(|| Ok(Value::UChar(v)))
+}
+
+/// A `QChar` (one UTF-16 code unit).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_qchar(v: u16) -> *mut qtro_value {
+    new_value(|| Ok(Value::QChar(v)))
+}
+
+/// A `char16_t` (Qt 6 peers only).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_char16(v: u16) -> *mut qtro_value {
+    new_value(|| Ok(Value::Char16(v)))
+}
+
+/// A `char32_t` (Qt 6 peers only).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_char32(v: u32) -> *mut qtro_value {
+    new_value(|| Ok(Value::Char32(v)))
+}
+
+/// A `QString` from a NUL-terminated UTF-8 string. `NULL` (with an error) if `utf8` is `NULL` or
+/// not UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_string(utf8: *const c_char) -> *mut qtro_value {
+    new_value(|| Ok(Value::string(cstr(utf8, "utf8")?)))
+}
+
+/// A `QString` from `len` bytes of UTF-8 (may contain NULs; `data` may be `NULL` if `len` is 0).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_string_n(data: *const c_char, len: usize) -> *mut qtro_value {
+    new_value(|| Ok(Value::string(utf8_arg(data, len, "data")?)))
+}
+
+/// A null `QString` (distinct from the empty string).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_null_string() -> *mut qtro_value {
+    new_value(|| Ok(Value::String(None)))
+}
+
+/// A `QByteArray` copied from `len` bytes (`data` may be `NULL` if `len` is 0).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_bytearray(data: *const u8, len: usize) -> *mut qtro_value {
+    new_value(|| Ok(Value::ByteArray(Some(Bytes::copy_from_slice(bytes_arg(data, len, "data")?)))))
+}
+
+/// A null `QByteArray`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_null_bytearray() -> *mut qtro_value {
+    new_value(|| Ok(Value::ByteArray(None)))
+}
+
+/// A `QUrl` from its encoded text (NUL-terminated UTF-8).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_url(utf8: *const c_char) -> *mut qtro_value {
+    new_value(|| Ok(Value::Url(cstr(utf8, "utf8")?.to_owned())))
+}
+
+/// A `QUuid` from 16 bytes in RFC 4122 order.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_uuid(bytes16: *const u8) -> *mut qtro_value {
+    new_value(|| {
+        let b = bytes_arg(bytes16, 16, "bytes16")?;
+        let mut u = [0u8; 16];
+        u.copy_from_slice(b);
+        Ok(Value::Uuid(u))
+    })
+}
+
+/// A `QBitArray` of `nbits` bits; bit *i* is bit *i % 8* of `bits[i / 8]`. `bits` may be `NULL`
+/// if `nbits` is 0.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_bitarray(bits: *const u8, nbits: usize) -> *mut qtro_value {
+    new_value(|| {
+        let b = bytes_arg(bits, nbits.div_ceil(8), "bits")?;
+        Ok(Value::BitArray(BitArray::from_bytes(nbits, b.to_vec())))
+    })
+}
+
+/// A `QDate` from a proleptic Gregorian date (year != 0; negative years are BC, as in Qt).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_date(year: i32, month: i32, day: i32) -> *mut qtro_value {
+    new_value(|| {
+        if year == 0 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("invalid date {year}-{month}-{day}"));
+        }
+        let d = QDate::from_ymd(year, month as u32, day as u32);
+        if d.ymd() != Some((year, month as u32, day as u32)) {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("invalid date {year}-{month}-{day}"));
+        }
+        Ok(Value::Date(d))
+    })
+}
+
+/// A `QDate` from its Julian day number (`INT64_MIN` gives the null date).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_date_julian(julian_day: i64) -> *mut qtro_value {
+    new_value(|| Ok(Value::Date(QDate { julian_day })))
+}
+
+/// A `QTime` (hours 0-23, minutes and seconds 0-59, milliseconds 0-999).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_time(hour: i32, minute: i32, second: i32, msec: i32) -> *mut qtro_value {
+    new_value(|| {
+        if !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..60).contains(&second) || !(0..1000).contains(&msec) {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("invalid time {hour}:{minute}:{second}.{msec}"));
+        }
+        Ok(Value::Time(QTime::from_hms_ms(hour as u32, minute as u32, second as u32, msec as u32)))
+    })
+}
+
+/// A `QTime` from milliseconds since midnight (`UINT32_MAX` gives the null time).
+#[no_mangle]
+pub extern "C" fn qtro_value_new_time_msecs(msecs_since_midnight: u32) -> *mut qtro_value {
+    new_value(|| {
+        if msecs_since_midnight != u32::MAX && msecs_since_midnight >= 86_400_000 {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("{msecs_since_midnight} ms is past midnight"));
+        }
+        Ok(Value::Time(QTime { msecs: msecs_since_midnight }))
+    })
+}
+
+/// A `QDateTime`: wall-clock date (Julian day) and time (ms since midnight) read in `spec`.
+/// `offset_seconds` is used by `QTRO_TIMESPEC_OFFSET` and `QTRO_TIMESPEC_UTC_OFFSET_ZONE`;
+/// `zone_id` (NUL-terminated, may be `NULL` otherwise) by `QTRO_TIMESPEC_TIME_ZONE` (required)
+/// and `QTRO_TIMESPEC_UTC_OFFSET_ZONE` (optional, e.g. `"UTC+01:00"`).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_datetime(julian_day: i64, msecs_since_midnight: u32, spec: qtro_timespec, offset_seconds: i32, zone_id: *const c_char) -> *mut qtro_value {
+    new_value(|| {
+        let spec = match spec {
+            QTRO_TIMESPEC_LOCAL => TimeSpec::LocalTime,
+            QTRO_TIMESPEC_UTC => TimeSpec::Utc,
+            QTRO_TIMESPEC_OFFSET => TimeSpec::OffsetFromUtc(offset_seconds),
+            QTRO_TIMESPEC_TIME_ZONE => TimeSpec::TimeZone(cstr(zone_id, "zone_id")?.to_owned()),
+            QTRO_TIMESPEC_UTC_OFFSET_ZONE => TimeSpec::UtcOffsetZone(UtcOffsetZone {
+                id: opt_cstr(zone_id, "zone_id")?.map(str::to_owned),
+                offset_seconds,
+                name: None,
+                abbreviation: None,
+                territory: 0,
+                comment: None,
+            }),
+            other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_timespec {other}")),
+        };
+        Ok(Value::DateTime(QDateTime { date: QDate { julian_day }, time: QTime { msecs: msecs_since_midnight }, spec }))
+    })
+}
+
+/// The null `QDateTime`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_null_datetime() -> *mut qtro_value {
+    new_value(|| Ok(Value::DateTime(QDateTime::null())))
+}
+
+/// A `QPoint`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_point(p: qtro_point) -> *mut qtro_value {
+    new_value(|| Ok(Value::Point(Point { x: p.x, y: p.y })))
+}
+
+/// A `QPointF`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_pointf(p: qtro_pointf) -> *mut qtro_value {
+    new_value(|| Ok(Value::PointF(PointF { x: p.x, y: p.y })))
+}
+
+/// A `QSize`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_size(s: qtro_size) -> *mut qtro_value {
+    new_value(|| Ok(Value::Size(Size { width: s.width, height: s.height })))
+}
+
+/// A `QSizeF`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_sizef(s: qtro_sizef) -> *mut qtro_value {
+    new_value(|| Ok(Value::SizeF(SizeF { width: s.width, height: s.height })))
+}
+
+/// A `QRect(x, y, width, height)`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_rect(r: qtro_rect) -> *mut qtro_value {
+    new_value(|| Ok(Value::Rect(Rect::new(r.x, r.y, r.width, r.height))))
+}
+
+/// A `QRectF`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_rectf(r: qtro_rectf) -> *mut qtro_value {
+    new_value(|| Ok(Value::RectF(RectF { x: r.x, y: r.y, width: r.width, height: r.height })))
+}
+
+/// A `QLine`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_line(l: qtro_line) -> *mut qtro_value {
+    new_value(|| Ok(Value::Line(Line { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 })))
+}
+
+/// A `QLineF`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_linef(l: qtro_linef) -> *mut qtro_value {
+    new_value(|| Ok(Value::LineF(LineF { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 })))
+}
+
+/// A value of an enum or flag type `type_name` (e.g. `"Interop::Color"`) whose C++ type is
+/// `size` bytes (1, 2, 4 or 8). Properties and arguments of enum type may also be given as plain
+/// integers: they are converted to the declared type.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_enum(type_name: *const c_char, value: i64, size: u8) -> *mut qtro_value {
+    new_value(|| {
+        let type_name = cstr(type_name, "type_name")?.to_owned();
+        if ![1, 2, 4, 8].contains(&size) {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("enum size must be 1, 2, 4 or 8, not {size}"));
+        }
+        Ok(Value::Enum(EnumValue { type_name, value, size }))
+    })
+}
+
+// ---- container constructors ---------------------------------------------------------------
+
+/// An empty `QStringList`; add `QString` values with `qtro_value_append`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_stringlist() -> *mut qtro_value {
+    new_value(|| Ok(Value::StringList(Vec::new())))
+}
+
+/// An empty `QByteArrayList`; add `QByteArray` values with `qtro_value_append`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_bytearraylist() -> *mut qtro_value {
+    new_value(|| Ok(Value::ByteArrayList(Vec::new())))
+}
+
+/// An empty `QVariantList`; add values with `qtro_value_append`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_list() -> *mut qtro_value {
+    new_value(|| Ok(Value::List(Vec::new())))
+}
+
+/// An empty `QVariantMap`; add entries with `qtro_value_insert`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_map() -> *mut qtro_value {
+    new_value(|| Ok(Value::Map(Vec::new())))
+}
+
+/// An empty `QVariantHash`; add entries with `qtro_value_insert`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_hash() -> *mut qtro_value {
+    new_value(|| Ok(Value::Hash(Vec::new())))
+}
+
+/// A `QVariantPair`. **Takes ownership** of `first` and `second` (also on failure).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_pair(first: *mut qtro_value, second: *mut qtro_value) -> *mut qtro_value {
+    new_value(|| {
+        let (a, b) = (take(first), take(second));
+        match (a, b) {
+            (Some(a), Some(b)) => Ok(Value::Pair(Box::new(a), Box::new(b))),
+            (None, _) => err(QTRO_ERR_NULL_ARGUMENT, "argument `first` is NULL"),
+            (_, None) => err(QTRO_ERR_NULL_ARGUMENT, "argument `second` is NULL"),
+        }
+    })
+}
+
+/// A `QVariant` holding `inner` as a QVariant (for raw slots of declared type `QVariant`).
+/// **Takes ownership** of `inner`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_variant(inner: *mut qtro_value) -> *mut qtro_value {
+    new_value(|| Ok(Value::Variant(Box::new(take_required(inner, "inner")?))))
+}
+
+/// `inner` with the QVariant is-null flag set (a typed null QVariant). **Takes ownership** of
+/// `inner`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_null_flagged(inner: *mut qtro_value) -> *mut qtro_value {
+    new_value(|| {
+        let v = take_required(inner, "inner")?;
+        Ok(match v {
+            Value::Null(_) => v,
+            v => Value::Null(Box::new(v)),
+        })
+    })
+}
+
+/// An empty Q_GADGET value of type `type_name`; add its fields in declaration order with
+/// `qtro_value_append`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_gadget(type_name: *const c_char) -> *mut qtro_value {
+    new_value(|| Ok(Value::Gadget(Gadget { type_name: cstr(type_name, "type_name")?.into(), fields: Vec::new() })))
+}
+
+/// An empty raw-field struct of type `type_name`; add fields with `qtro_value_append`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_struct(type_name: *const c_char) -> *mut qtro_value {
+    new_value(|| Ok(Value::Struct(Struct { type_name: cstr(type_name, "type_name")?.into(), fields: Vec::new() })))
+}
+
+/// An empty typed sequence (`"QList<int>"`, …); add items with `qtro_value_append`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_sequence(type_name: *const c_char) -> *mut qtro_value {
+    new_value(|| Ok(Value::Sequence(Sequence { type_name: cstr(type_name, "type_name")?.into(), items: Vec::new() })))
+}
+
+/// An empty typed associative container (`"QHash<int,QByteArray>"`, …); add entries with
+/// `qtro_value_insert_keyed`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_assoc(type_name: *const c_char) -> *mut qtro_value {
+    new_value(|| Ok(Value::Assoc(Assoc { type_name: cstr(type_name, "type_name")?.into(), entries: Vec::new() })))
+}
+
+/// An empty QtRO gadget sequence (`QSQ_`, Qt 6): `type_name` such as `"QList<Point3>"`,
+/// `value_type_name` such as `"Point3"`; add gadgets with `qtro_value_append`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_gadget_sequence(type_name: *const c_char, value_type_name: *const c_char) -> *mut qtro_value {
+    new_value(|| {
+        Ok(Value::GadgetSequence(GadgetSequence {
+            type_name: cstr(type_name, "type_name")?.into(),
+            value_type_name: cstr(value_type_name, "value_type_name")?.into(),
+            items: Vec::new(),
+        }))
+    })
+}
+
+/// An empty QtRO gadget associative container (`QAS_`, Qt 6); add entries with
+/// `qtro_value_insert_keyed`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_gadget_assoc(type_name: *const c_char, key_type_name: *const c_char, value_type_name: *const c_char) -> *mut qtro_value {
+    new_value(|| {
+        Ok(Value::GadgetAssoc(GadgetAssoc {
+            type_name: cstr(type_name, "type_name")?.into(),
+            key_type_name: cstr(key_type_name, "key_type_name")?.into(),
+            value_type_name: cstr(value_type_name, "value_type_name")?.into(),
+            entries: Vec::new(),
+        }))
+    })
+}
+
+/// A QtRO `QRO_` descriptor of a child object or gadget, without an embedded definition. `name`
+/// and `type_name` may be `NULL` (gadgets have neither); add parameters (property values) with
+/// `qtro_value_append`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_remote(name: *const c_char, type_name: *const c_char, kind: qtro_object_kind, is_null: bool) -> *mut qtro_value {
+    new_value(|| {
+        let kind = match kind {
+            QTRO_OBJECT_CLASS => ObjectKind::Class,
+            QTRO_OBJECT_MODEL => ObjectKind::Model,
+            QTRO_OBJECT_GADGET => ObjectKind::Gadget,
+            other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_object_kind {other}")),
+        };
+        Ok(Value::Remote(Box::new(RemoteObject {
+            name: opt_cstr(name, "name")?.map(str::to_owned),
+            type_name: opt_cstr(type_name, "type_name")?.map(str::to_owned),
+            kind,
+            definition: None,
+            is_null,
+            parameters: Vec::new(),
+        })))
+    })
+}
+
+// ---- container mutation ---------------------------------------------------------------------
+
+/// Appends `item` to a list-like value: `QVariantList`, `QStringList` (item must be a `QString`),
+/// `QByteArrayList` (a `QByteArray`), gadget and struct fields, typed sequences, gadget sequences
+/// and `QRO_` parameters. **Takes ownership** of `item`, also on failure.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_append(container: *mut qtro_value, item: *mut qtro_value) -> qtro_result {
+    guard(|| {
+        let item = take_required(item, "item")?;
+        let c = value_mut(container, "container")?;
+        match c {
+            Value::List(v) => v.push(item),
+            Value::StringList(v) => match item.without_null_flag() {
+                Value::String(s) => v.push(s.clone()),
+                other => return mismatch(other, "a QString (QStringList element)"),
+            },
+            Value::ByteArrayList(v) => match item.without_null_flag() {
+                Value::ByteArray(b) => v.push(b.clone()),
+                other => return mismatch(other, "a QByteArray (QByteArrayList element)"),
+            },
+            Value::Gadget(g) => g.fields.push(item),
+            Value::Struct(s) => s.fields.push(item),
+            Value::Sequence(s) => s.items.push(item),
+            Value::GadgetSequence(s) => s.items.push(item),
+            Value::Remote(r) => r.parameters.push(item),
+            other => return mismatch(other, "a list-like container"),
+        }
+        Ok(())
+    })
+}
+
+/// Inserts `item` under the string `key` (NUL-terminated UTF-8) into a `QVariantMap` (kept in
+/// Qt's key order) or `QVariantHash`; an existing entry with that key is replaced. **Takes
+/// ownership** of `item`, also on failure.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_insert(container: *mut qtro_value, key: *const c_char, item: *mut qtro_value) -> qtro_result {
+    guard(|| {
+        let item = take_required(item, "item")?;
+        let key = cstr(key, "key")?.to_owned();
+        let c = value_mut(container, "container")?;
+        match c {
+            Value::Map(entries) | Value::Hash(entries) => {
+                if let Some(e) = entries.iter_mut().find(|e| e.0 == key) {
+                    e.1 = item;
+                } else {
+                    entries.push((key, item));
+                }
+            }
+            other => return mismatch(other, "a QVariantMap or QVariantHash"),
+        }
+        if let Value::Map(entries) = c {
+            sort_qt_keys(entries);
+        }
+        Ok(())
+    })
+}
+
+/// Inserts `key` → `item` into a typed associative container or gadget associative container;
+/// an entry with an equal key is replaced. **Takes ownership** of `key` and `item`, also on
+/// failure.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_insert_keyed(container: *mut qtro_value, key: *mut qtro_value, item: *mut qtro_value) -> qtro_result {
+    guard(|| {
+        let (key, item) = (take(key), take(item));
+        let key = key.ok_or_else(|| Error::new(QTRO_ERR_NULL_ARGUMENT, "argument `key` is NULL"))?;
+        let item = item.ok_or_else(|| Error::new(QTRO_ERR_NULL_ARGUMENT, "argument `item` is NULL"))?;
+        let entries = match value_mut(container, "container")? {
+            Value::Assoc(a) => &mut a.entries,
+            Value::GadgetAssoc(a) => &mut a.entries,
+            other => return mismatch(other, "a typed associative container"),
+        };
+        if let Some(e) = entries.iter_mut().find(|e| e.0 == key) {
+            e.1 = item;
+        } else {
+            entries.push((key, item));
+        }
+        Ok(())
+    })
+}
+
+// ---- container access -----------------------------------------------------------------------
+
+fn element_count(v: &Value) -> Option<usize> {
+    Some(match v.without_null_flag() {
+        Value::List(x) => x.len(),
+        Value::StringList(x) => x.len(),
+        Value::ByteArrayList(x) => x.len(),
+        Value::Map(x) | Value::Hash(x) => x.len(),
+        Value::Pair(..) => 2,
+        Value::Gadget(g) => g.fields.len(),
+        Value::Struct(s) => s.fields.len(),
+        Value::Sequence(s) => s.items.len(),
+        Value::Assoc(a) => a.entries.len(),
+        Value::GadgetSequence(s) => s.items.len(),
+        Value::GadgetAssoc(a) => a.entries.len(),
+        Value::Remote(r) => r.parameters.len(),
+        Value::Variant(_) => 1,
+        _ => return None,
+    })
+}
+
+/// Number of elements of a container: list items, map/hash/assoc entries, gadget/struct fields,
+/// `QRO_` parameters, 2 for a pair, 1 for a `QVariant` in a `QVariant`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_count(value: *const qtro_value, count: *mut usize) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        let n = element_count(v).map_or_else(|| mismatch(v, "a container"), Ok)?;
+        *out_ptr(count, "count")? = n;
+        Ok(())
+    })
+}
+
+fn out_of_range<T>(index: usize, count: usize) -> Result<T> {
+    err(QTRO_ERR_INVALID_ARGUMENT, format!("index {index} is out of range (count {count})"))
+}
+
+/// Borrows element `index`: a list/sequence item, a gadget/struct field, a `QRO_` parameter, the
+/// value of a map/hash/assoc entry, pair member 0 or 1, the inner value of a `QVariant` in a
+/// `QVariant`. Not for `QStringList`/`QByteArrayList` (use `qtro_value_get_string_at`/
+/// `qtro_value_get_bytes_at`). The element stays owned by `value`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_at(value: *const qtro_value, index: usize, element: *mut *const qtro_value) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        let out = out_ptr(element, "element")?;
+        let items: Option<&Value> = match v.without_null_flag() {
+            Value::List(x) => x.get(index),
+            Value::Map(x) | Value::Hash(x) => x.get(index).map(|e| &e.1),
+            Value::Pair(a, b) => [&**a, &**b].get(index).copied(),
+            Value::Gadget(g) => g.fields.get(index),
+            Value::Struct(s) => s.fields.get(index),
+            Value::Sequence(s) => s.items.get(index),
+            Value::Assoc(a) => a.entries.get(index).map(|e| &e.1),
+            Value::GadgetSequence(s) => s.items.get(index),
+            Value::GadgetAssoc(a) => a.entries.get(index).map(|e| &e.1),
+            Value::Remote(r) => r.parameters.get(index),
+            Value::Variant(inner) => (index == 0).then_some(&**inner),
+            other => return mismatch(other, "a container with value elements"),
+        };
+        match items {
+            Some(e) => {
+                *out = as_raw(e);
+                Ok(())
+            }
+            None => out_of_range(index, element_count(v).unwrap_or(0)),
+        }
+    })
+}
+
+/// Borrows the key of entry `index` of a `QVariantMap` or `QVariantHash` (UTF-8, `*len` bytes,
+/// not NUL-terminated).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_key_at(value: *const qtro_value, index: usize, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Map(x) | Value::Hash(x) => match x.get(index) {
+                Some(e) => out_str(data, len, &e.0),
+                None => out_of_range(index, x.len()),
+            },
+            other => mismatch(other, "a QVariantMap or QVariantHash"),
+        }
+    })
+}
+
+/// Borrows the key of entry `index` of a typed or gadget associative container.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_keyed_at(value: *const qtro_value, index: usize, key: *mut *const qtro_value) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        let entries = match v.without_null_flag() {
+            Value::Assoc(a) => &a.entries,
+            Value::GadgetAssoc(a) => &a.entries,
+            other => return mismatch(other, "a typed associative container"),
+        };
+        match entries.get(index) {
+            Some(e) => {
+                *out_ptr(key, "key")? = as_raw(&e.0);
+                Ok(())
+            }
+            None => out_of_range(index, entries.len()),
+        }
+    })
+}
+
+/// Borrows the value stored under `key` in a `QVariantMap` or `QVariantHash`;
+/// `QTRO_ERR_NOT_FOUND` when absent.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_find(value: *const qtro_value, key: *const c_char, element: *mut *const qtro_value) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        let key = cstr(key, "key")?;
+        match v.without_null_flag() {
+            Value::Map(x) | Value::Hash(x) => match x.iter().find(|e| e.0 == key) {
+                Some(e) => {
+                    *out_ptr(element, "element")? = as_raw(&e.1);
+                    Ok(())
+                }
+                None => err(QTRO_ERR_NOT_FOUND, format!("no entry {key:?}")),
+            },
+            other => mismatch(other, "a QVariantMap or QVariantHash"),
+        }
+    })
+}
+
+/// Borrows element `index` of a `QStringList` (UTF-8, not NUL-terminated). `is_null` (may be
+/// `NULL`) tells a null QString apart from an empty one.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_string_at(value: *const qtro_value, index: usize, data: *mut *const c_char, len: *mut usize, is_null: *mut bool) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::StringList(x) => match x.get(index) {
+                Some(s) => {
+                    out_str(data, len, s.as_deref().unwrap_or(""))?;
+                    if !is_null.is_null() {
+                        *is_null = s.is_none();
+                    }
+                    Ok(())
+                }
+                None => out_of_range(index, x.len()),
+            },
+            other => mismatch(other, "a QStringList"),
+        }
+    })
+}
+
+/// Borrows element `index` of a `QByteArrayList`. `is_null` may be `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_bytes_at(value: *const qtro_value, index: usize, data: *mut *const u8, len: *mut usize, is_null: *mut bool) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::ByteArrayList(x) => match x.get(index) {
+                Some(b) => {
+                    out_bytes(data, len, b.as_deref().unwrap_or(&[]))?;
+                    if !is_null.is_null() {
+                        *is_null = b.is_none();
+                    }
+                    Ok(())
+                }
+                None => out_of_range(index, x.len()),
+            },
+            other => mismatch(other, "a QByteArrayList"),
+        }
+    })
+}
+
+// ---- scalar accessors -----------------------------------------------------------------------
+
+/// Reads a `bool`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_bool(value: *const qtro_value, out: *mut bool) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Bool(b) => {
+                *out_ptr(out, "out")? = *b;
+                Ok(())
+            }
+            other => mismatch(other, "a bool"),
+        }
+    })
+}
+
+/// Reads any integral value (every integer width, character types, bool, enums) as a signed
+/// 64-bit integer. `QTRO_ERR_TYPE_MISMATCH` for other types and for `qulonglong`/`ulong` values
+/// above `INT64_MAX`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_int64(value: *const qtro_value, out: *mut i64) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.as_i64() {
+            Some(i) => {
+                *out_ptr(out, "out")? = i;
+                Ok(())
+            }
+            None => mismatch(v, "an integer (or does not fit in int64_t)"),
+        }
+    })
+}
+
+/// Reads any non-negative integral value as an unsigned 64-bit integer.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_uint64(value: *const qtro_value, out: *mut u64) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        let r = match v.without_null_flag() {
+            Value::ULongLong(u) | Value::ULong(u) => Some(*u),
+            other => other.as_i64().and_then(|i| u64::try_from(i).ok()),
+        };
+        match r {
+            Some(u) => {
+                *out_ptr(out, "out")? = u;
+                Ok(())
+            }
+            None => mismatch(v, "a non-negative integer"),
+        }
+    })
+}
+
+/// Reads an integral value that fits in 32 bits as `int32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_int32(value: *const qtro_value, out: *mut i32) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.as_i64().and_then(|i| i32::try_from(i).ok()) {
+            Some(i) => {
+                *out_ptr(out, "out")? = i;
+                Ok(())
+            }
+            None => mismatch(v, "an integer that fits in int32_t"),
+        }
+    })
+}
+
+/// Reads any numeric value (floating point or integral) as a `double`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_double(value: *const qtro_value, out: *mut f64) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag().as_f64() {
+            Some(f) => {
+                *out_ptr(out, "out")? = f;
+                Ok(())
+            }
+            None => mismatch(v, "a number"),
+        }
+    })
+}
+
+/// Borrows a `QString` as UTF-8 (`*len` bytes, not NUL-terminated; may contain NULs). `is_null`
+/// (may be `NULL`) is set for a null QString, which reads as empty.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_string(value: *const qtro_value, data: *mut *const c_char, len: *mut usize, is_null: *mut bool) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::String(s) => {
+                out_str(data, len, s.as_deref().unwrap_or(""))?;
+                if !is_null.is_null() {
+                    *is_null = s.is_none();
+                }
+                Ok(())
+            }
+            other => mismatch(other, "a QString"),
+        }
+    })
+}
+
+/// Copies a `QString` into `buffer` as NUL-terminated UTF-8, truncated to `capacity - 1` bytes.
+/// `needed` (may be `NULL`) receives the full length without the terminator, so a caller can
+/// size its buffer (call with `capacity` 0 and `buffer` `NULL` to ask).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_copy_string(value: *const qtro_value, buffer: *mut c_char, capacity: usize, needed: *mut usize) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        let s = match v.without_null_flag() {
+            Value::String(s) => s.as_deref().unwrap_or(""),
+            other => return mismatch(other, "a QString"),
+        };
+        if !needed.is_null() {
+            *needed = s.len();
+        }
+        if capacity > 0 {
+            if buffer.is_null() {
+                return err(QTRO_ERR_NULL_ARGUMENT, "argument `buffer` is NULL but capacity is not 0");
+            }
+            let n = s.len().min(capacity - 1);
+            std::ptr::copy_nonoverlapping(s.as_ptr(), buffer as *mut u8, n);
+            *buffer.add(n) = 0;
+        }
+        Ok(())
+    })
+}
+
+/// Borrows a `QByteArray`'s bytes. `is_null` (may be `NULL`) is set for a null QByteArray.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_bytes(value: *const qtro_value, data: *mut *const u8, len: *mut usize, is_null: *mut bool) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::ByteArray(b) => {
+                out_bytes(data, len, b.as_deref().unwrap_or(&[]))?;
+                if !is_null.is_null() {
+                    *is_null = b.is_none();
+                }
+                Ok(())
+            }
+            other => mismatch(other, "a QByteArray"),
+        }
+    })
+}
+
+/// Borrows a `QUrl`'s encoded text (UTF-8, not NUL-terminated).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_url(value: *const qtro_value, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Url(u) => out_str(data, len, u),
+            other => mismatch(other, "a QUrl"),
+        }
+    })
+}
+
+/// Copies a `QUuid`'s 16 bytes (RFC 4122 order) into `bytes16`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_uuid(value: *const qtro_value, bytes16: *mut u8) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Uuid(u) => {
+                arg_mut(bytes16, "bytes16")?;
+                std::ptr::copy_nonoverlapping(u.as_ptr(), bytes16, 16);
+                Ok(())
+            }
+            other => mismatch(other, "a QUuid"),
+        }
+    })
+}
+
+/// Borrows a `QBitArray`: `*nbits` bits in `(*nbits + 7) / 8` bytes (bit *i* is bit *i % 8* of
+/// byte *i / 8*).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_bitarray(value: *const qtro_value, bits: *mut *const u8, nbits: *mut usize) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::BitArray(b) => {
+                let mut ignored = 0usize;
+                out_bytes(bits, &mut ignored, b.as_bytes())?;
+                *out_ptr(nbits, "nbits")? = b.len();
+                Ok(())
+            }
+            other => mismatch(other, "a QBitArray"),
+        }
+    })
+}
+
+/// Reads a `QDate` as its Julian day number (`INT64_MIN` for the null date).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_date_julian(value: *const qtro_value, julian_day: *mut i64) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Date(d) => {
+                *out_ptr(julian_day, "julian_day")? = d.julian_day;
+                Ok(())
+            }
+            other => mismatch(other, "a QDate"),
+        }
+    })
+}
+
+/// Reads a `QDate` as year, month (1-12) and day (1-31). `QTRO_ERR_INVALID_ARGUMENT` for the
+/// null date.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_date(value: *const qtro_value, year: *mut i32, month: *mut i32, day: *mut i32) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Date(d) => match d.ymd() {
+                Some((y, m, dd)) => {
+                    *out_ptr(year, "year")? = y;
+                    *out_ptr(month, "month")? = m as i32;
+                    *out_ptr(day, "day")? = dd as i32;
+                    Ok(())
+                }
+                None => err(QTRO_ERR_INVALID_ARGUMENT, "the date is null"),
+            },
+            other => mismatch(other, "a QDate"),
+        }
+    })
+}
+
+/// Reads a `QTime` as milliseconds since midnight (`UINT32_MAX` for the null time).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_time(value: *const qtro_value, msecs_since_midnight: *mut u32) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Time(t) => {
+                *out_ptr(msecs_since_midnight, "msecs_since_midnight")? = t.msecs;
+                Ok(())
+            }
+            other => mismatch(other, "a QTime"),
+        }
+    })
+}
+
+/// Reads a `QDateTime`: wall-clock Julian day and ms since midnight, the time spec, and the
+/// offset in seconds (`QTRO_TIMESPEC_OFFSET`, `QTRO_TIMESPEC_UTC_OFFSET_ZONE`; 0 otherwise). Any
+/// output pointer may be `NULL`. The zone id is read with `qtro_value_get_datetime_zone`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_datetime(value: *const qtro_value, julian_day: *mut i64, msecs_since_midnight: *mut u32, spec: *mut qtro_timespec, offset_seconds: *mut i32) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::DateTime(dt) => {
+                let (s, off) = match &dt.spec {
+                    TimeSpec::LocalTime => (QTRO_TIMESPEC_LOCAL, 0),
+                    TimeSpec::Utc => (QTRO_TIMESPEC_UTC, 0),
+                    TimeSpec::OffsetFromUtc(o) => (QTRO_TIMESPEC_OFFSET, *o),
+                    TimeSpec::TimeZone(_) => (QTRO_TIMESPEC_TIME_ZONE, 0),
+                    TimeSpec::UtcOffsetZone(z) => (QTRO_TIMESPEC_UTC_OFFSET_ZONE, z.offset_seconds),
+                };
+                if !julian_day.is_null() {
+                    *julian_day = dt.date.julian_day;
+                }
+                if !msecs_since_midnight.is_null() {
+                    *msecs_since_midnight = dt.time.msecs;
+                }
+                if !spec.is_null() {
+                    *spec = s;
+                }
+                if !offset_seconds.is_null() {
+                    *offset_seconds = off;
+                }
+                Ok(())
+            }
+            other => mismatch(other, "a QDateTime"),
+        }
+    })
+}
+
+/// Borrows the zone id of a `QDateTime` in `QTRO_TIMESPEC_TIME_ZONE` or
+/// `QTRO_TIMESPEC_UTC_OFFSET_ZONE` (empty when it has none).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_datetime_zone(value: *const qtro_value, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::DateTime(dt) => match &dt.spec {
+                TimeSpec::TimeZone(id) => out_str(data, len, id),
+                TimeSpec::UtcOffsetZone(z) => out_str(data, len, z.id.as_deref().unwrap_or("")),
+                _ => out_str(data, len, ""),
+            },
+            other => mismatch(other, "a QDateTime"),
+        }
+    })
+}
+
+/// Reads a `QPoint`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_point(value: *const qtro_value, out: *mut qtro_point) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Point(p) => {
+                *out_ptr(out, "out")? = qtro_point { x: p.x, y: p.y };
+                Ok(())
+            }
+            other => mismatch(other, "a QPoint"),
+        }
+    })
+}
+
+/// Reads a `QPointF`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_pointf(value: *const qtro_value, out: *mut qtro_pointf) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::PointF(p) => {
+                *out_ptr(out, "out")? = qtro_pointf { x: p.x, y: p.y };
+                Ok(())
+            }
+            other => mismatch(other, "a QPointF"),
+        }
+    })
+}
+
+/// Reads a `QSize`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_size(value: *const qtro_value, out: *mut qtro_size) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Size(s) => {
+                *out_ptr(out, "out")? = qtro_size { width: s.width, height: s.height };
+                Ok(())
+            }
+            other => mismatch(other, "a QSize"),
+        }
+    })
+}
+
+/// Reads a `QSizeF`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_sizef(value: *const qtro_value, out: *mut qtro_sizef) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::SizeF(s) => {
+                *out_ptr(out, "out")? = qtro_sizef { width: s.width, height: s.height };
+                Ok(())
+            }
+            other => mismatch(other, "a QSizeF"),
+        }
+    })
+}
+
+/// Reads a `QRect` as x, y, width, height.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_rect(value: *const qtro_value, out: *mut qtro_rect) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Rect(r) => {
+                *out_ptr(out, "out")? = qtro_rect { x: r.left, y: r.top, width: r.width(), height: r.height() };
+                Ok(())
+            }
+            other => mismatch(other, "a QRect"),
+        }
+    })
+}
+
+/// Reads a `QRectF`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_rectf(value: *const qtro_value, out: *mut qtro_rectf) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::RectF(r) => {
+                *out_ptr(out, "out")? = qtro_rectf { x: r.x, y: r.y, width: r.width, height: r.height };
+                Ok(())
+            }
+            other => mismatch(other, "a QRectF"),
+        }
+    })
+}
+
+/// Reads a `QLine`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_line(value: *const qtro_value, out: *mut qtro_line) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Line(l) => {
+                *out_ptr(out, "out")? = qtro_line { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 };
+                Ok(())
+            }
+            other => mismatch(other, "a QLine"),
+        }
+    })
+}
+
+/// Reads a `QLineF`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_linef(value: *const qtro_value, out: *mut qtro_linef) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::LineF(l) => {
+                *out_ptr(out, "out")? = qtro_linef { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 };
+                Ok(())
+            }
+            other => mismatch(other, "a QLineF"),
+        }
+    })
+}
+
+/// Reads an enum value: its integer and the byte size of its type (the type name comes from
+/// `qtro_value_type_name`). Either output may be `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_enum(value: *const qtro_value, out: *mut i64, size: *mut u8) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Enum(e) => {
+                if !out.is_null() {
+                    *out = e.value;
+                }
+                if !size.is_null() {
+                    *size = e.size;
+                }
+                Ok(())
+            }
+            other => mismatch(other, "an enum value"),
+        }
+    })
+}
+
+/// Reads a `QRO_` descriptor: child name and type name (borrowed, `NULL` data when absent), kind
+/// and null flag. Any output may be `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_remote(
+    value: *const qtro_value,
+    name: *mut *const c_char,
+    name_len: *mut usize,
+    type_name: *mut *const c_char,
+    type_name_len: *mut usize,
+    kind: *mut qtro_object_kind,
+    is_null: *mut bool,
+) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::Remote(r) => {
+                let put = |d: *mut *const c_char, l: *mut usize, s: &Option<String>| {
+                    if !d.is_null() {
+                        *d = s.as_ref().map_or(std::ptr::null(), |s| if s.is_empty() { c"".as_ptr() } else { s.as_ptr() as *const c_char });
+                    }
+                    if !l.is_null() {
+                        *l = s.as_ref().map_or(0, |s| s.len());
+                    }
+                };
+                put(name, name_len, &r.name);
+                put(type_name, type_name_len, &r.type_name);
+                if !kind.is_null() {
+                    *kind = r.kind as i32;
+                }
+                if !is_null.is_null() {
+                    *is_null = r.is_null;
+                }
+                Ok(())
+            }
+            other => mismatch(other, "a QRO_ descriptor"),
+        }
+    })
+}
+
+/// Borrows the element type names of a gadget sequence (`value_type`) or gadget associative
+/// container (`key_type` and `value_type`); `key_type` is empty for sequences. Outputs may be
+/// `NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_element_types(
+    value: *const qtro_value,
+    key_type: *mut *const c_char,
+    key_type_len: *mut usize,
+    value_type: *mut *const c_char,
+    value_type_len: *mut usize,
+) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        let (k, t) = match v.without_null_flag() {
+            Value::GadgetSequence(s) => ("", s.value_type_name.as_str()),
+            Value::GadgetAssoc(a) => (a.key_type_name.as_str(), a.value_type_name.as_str()),
+            other => return mismatch(other, "a gadget sequence or gadget associative container"),
+        };
+        if !key_type.is_null() && !key_type_len.is_null() {
+            out_str(key_type, key_type_len, k)?;
+        }
+        if !value_type.is_null() && !value_type_len.is_null() {
+            out_str(value_type, value_type_len, t)?;
+        }
+        Ok(())
+    })
+}
