@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   qt6-remoteobjects-dev qt6-base-dev libqt6remoteobjects6-bin
   libqt5remoteobjects5-dev qtbase5-dev libqt5remoteobjects5-bin
-  cmake ninja-build g++ tzdata python3-pyqt6.qtremoteobjects
+  cmake ninja-build g++ tzdata valgrind python3-pyqt6.qtremoteobjects
 )
 
 missing=()

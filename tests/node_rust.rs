@@ -410,3 +410,40 @@ async fn child_objects_travel_inside_their_parent() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn slot_calls_of_one_source_run_in_arrival_order() {
+    use std::sync::{Arc, Mutex};
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let class = ClassBuilder::new("Ordered").slot("note", &[("n", "int")], "void").build();
+    let (_source, mut source_events) = host
+        .enable_source_with_events("Ordered", class, move |c: SlotCall| {
+            let log = log.clone();
+            async move {
+                let n = c.args[0].as_i64().unwrap();
+                // Later calls finish faster: only sequential execution keeps the order.
+                tokio::time::sleep(Duration::from_millis(((20 - n) * 2) as u64)).await;
+                log.lock().unwrap().push(n);
+                Value::Invalid
+            }
+        })
+        .unwrap();
+    let client = Node::new();
+    client.connect_to(&url).unwrap();
+    let (r, mut events) = client.acquire_dynamic_with_events("Ordered");
+    // The stream subscribed at acquisition sees the whole way to Valid.
+    let first = tokio::time::timeout(T, events.recv()).await.unwrap().unwrap();
+    assert!(matches!(first, ReplicaEvent::Initialized | ReplicaEvent::StateChanged { .. }), "{first:?}");
+    r.wait_for_source(T).await.unwrap();
+    assert!(matches!(source_events.recv().await, Some(qtro_rs::node::SourceEvent::Acquired { .. })));
+    for n in 0..20 {
+        r.call("note", vec![Value::Int(n)]).await.unwrap();
+    }
+    tokio::time::timeout(T, async { while seen.lock().unwrap().len() < 20 { tokio::time::sleep(Duration::from_millis(5)).await } })
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), (0..20).collect::<Vec<i64>>());
+}

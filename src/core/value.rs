@@ -344,6 +344,13 @@ pub struct QDate {
     pub julian_day: i64,
 }
 
+impl Default for QDate {
+    /// The null date, as a default-constructed QDate.
+    fn default() -> Self {
+        QDate::NULL
+    }
+}
+
 impl QDate {
     pub const NULL: QDate = QDate { julian_day: i64::MIN };
 
@@ -387,6 +394,13 @@ impl QDate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QTime {
     pub msecs: u32,
+}
+
+impl Default for QTime {
+    /// The null time, as a default-constructed QTime.
+    fn default() -> Self {
+        QTime::NULL
+    }
 }
 
 impl QTime {
@@ -436,6 +450,12 @@ pub struct QDateTime {
     pub date: QDate,
     pub time: QTime,
     pub spec: TimeSpec,
+}
+
+impl Default for QDateTime {
+    fn default() -> Self {
+        QDateTime::null()
+    }
 }
 
 impl QDateTime {

@@ -47,6 +47,23 @@ pub(crate) struct ReplicaRoute {
 pub(crate) struct SourceRoute {
     pub(crate) handler: Option<Arc<dyn SlotHandler>>,
     pub(crate) subscribers: Vec<mpsc::UnboundedSender<SourceEvent>>,
+    /// Slot calls waiting for this source's handler, run one at a time in arrival order.
+    pub(crate) slot_queue: Option<mpsc::UnboundedSender<SlotJob>>,
+}
+
+impl SourceRoute {
+    pub(crate) fn new(handler: Option<Arc<dyn SlotHandler>>, subscribers: Vec<mpsc::UnboundedSender<SourceEvent>>) -> Self {
+        SourceRoute { handler, subscribers, slot_queue: None }
+    }
+}
+
+/// One slot call to run: the handler, the call, where to reply, and the declared return type.
+pub(crate) struct SlotJob {
+    handler: Arc<dyn SlotHandler>,
+    call: SlotCall,
+    conn: ConnectionId,
+    serial: Option<i32>,
+    return_type: Option<String>,
 }
 
 pub(crate) struct State {
@@ -150,20 +167,77 @@ impl Shared {
                 }
                 Action::Connect(url) => self.connect_url(url),
                 Action::Slot(handler, call, conn, serial) => {
-                    let me = self.clone();
                     let source = call.source.clone();
-                    tokio::spawn(async move {
-                        let value = handler.call(call).await;
-                        if let Some(serial) = serial {
-                            me.with(|st| {
-                                if let Err(e) = st.host.reply(conn, &source, serial, value) {
-                                    tracing::warn!(source, "cannot send the reply: {e}");
-                                }
-                            });
-                        }
+                    let return_type = self.lock().host.class(&source).and_then(|c| {
+                        let index = c.method_kinds.iter().position(|k| *k == crate::core::MethodKind::Slot(call.slot))?;
+                        Some(c.definition.methods[index].return_type.clone())
                     });
+                    let job = SlotJob { handler, call, conn, serial, return_type };
+                    if self.config.concurrent_slots {
+                        let me = self.clone();
+                        tokio::spawn(async move { me.run_slot(job).await });
+                    } else {
+                        self.queue_slot(&source, job);
+                    }
                 }
             }
+        }
+    }
+
+    /// Runs one slot call and sends its reply, converted to the declared return type (Qt replicas
+    /// read the reply as that type).
+    async fn run_slot(self: &Arc<Self>, job: SlotJob) {
+        let source = job.call.source.clone();
+        let value = job.handler.call(job.call).await;
+        let value = match job.return_type.as_deref() {
+            Some("void") | Some("") | None => value,
+            Some(t) => super::coerce(value, t),
+        };
+        if let Some(serial) = job.serial {
+            self.with(|st| {
+                if let Err(e) = st.host.reply(job.conn, &source, serial, value) {
+                    tracing::warn!(source, "cannot send the reply: {e}");
+                }
+            });
+        }
+    }
+
+    /// Queues a call behind the earlier calls of the same source, as Qt's single-threaded host
+    /// would run them.
+    fn queue_slot(self: &Arc<Self>, source: &str, job: SlotJob) {
+        let mut st = self.lock();
+        let Some(route) = st.sources.get_mut(source) else { return };
+        let tx = route.slot_queue.get_or_insert_with(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<SlotJob>();
+            let weak = Arc::downgrade(self);
+            tokio::spawn(async move {
+                while let Some(job) = rx.recv().await {
+                    let Some(me) = weak.upgrade() else { return };
+                    me.run_slot(job).await;
+                }
+            });
+            tx
+        });
+        let _ = tx.send(job);
+    }
+
+    /// Resolves when no connection has output queued.
+    pub(crate) async fn wait_all_drained(&self) {
+        loop {
+            let progress = self.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            let busy = {
+                let st = self.lock();
+                st.conns.iter().any(|(&c, h)| match h.role {
+                    Role::Client => st.client.queued(c) > 0,
+                    Role::Host => st.host.queued(c) > 0,
+                })
+            };
+            if !busy {
+                return;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(10), progress).await;
         }
     }
 

@@ -64,6 +64,10 @@ pub struct NodeConfig {
     /// Hard cap on bytes queued for one peer, for producers that do not await
     /// [`Source::ready`]: past it the peer is disconnected at once.
     pub max_queued_bytes: usize,
+    /// Run slot handlers of one source concurrently. Off by default: calls run one at a time in
+    /// arrival order, as on a Qt host (a slow async slot then delays later calls to the same
+    /// source, not to other sources).
+    pub concurrent_slots: bool,
 }
 
 impl Default for NodeConfig {
@@ -76,6 +80,7 @@ impl Default for NodeConfig {
             queue_high_water: 4 * 1024 * 1024,
             stall_timeout: Duration::from_secs(5),
             max_queued_bytes: 256 * 1024 * 1024,
+            concurrent_slots: false,
         }
     }
 }
@@ -141,6 +146,7 @@ where
 
 /// What a replica observes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ReplicaEvent {
     StateChanged { old: ReplicaState, new: ReplicaState },
     /// Values (and for dynamic replicas, the interface) arrived.
@@ -152,6 +158,7 @@ pub enum ReplicaEvent {
 
 /// What a hosted source observes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SourceEvent {
     /// A replica changed a property (already applied and broadcast).
     PropertyWritten { index: usize, name: String, value: Value },
@@ -312,11 +319,34 @@ impl Node {
         self.enable_source_inner(name, class, None)
     }
 
+    /// Like [`Node::enable_source`], with an event stream that misses nothing (replicas may
+    /// acquire the source the moment it is announced).
+    pub fn enable_source_with_events(
+        &self,
+        name: &str,
+        class: SourceClass,
+        handler: impl SlotHandler,
+    ) -> Result<(Source, mpsc::UnboundedReceiver<SourceEvent>), NodeError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let source = self.enable_source_routed(name, class, Some(Arc::new(handler)), vec![tx])?;
+        Ok((source, rx))
+    }
+
     fn enable_source_inner(&self, name: &str, class: SourceClass, handler: Option<Arc<dyn SlotHandler>>) -> Result<Source, NodeError> {
+        self.enable_source_routed(name, class, handler, Vec::new())
+    }
+
+    fn enable_source_routed(
+        &self,
+        name: &str,
+        class: SourceClass,
+        handler: Option<Arc<dyn SlotHandler>>,
+        subscribers: Vec<mpsc::UnboundedSender<SourceEvent>>,
+    ) -> Result<Source, NodeError> {
         let class = Arc::new(class);
         self.shared.with(|st| {
             st.host.enable(name, class.clone(), class.defaults.clone())?;
-            st.sources.insert(name.into(), engine::SourceRoute { handler, subscribers: Vec::new() });
+            st.sources.insert(name.into(), engine::SourceRoute::new(handler, subscribers));
             if let Some(url) = st.host_url.clone() {
                 st.register(Location { name: name.into(), type_name: class.type_name().into(), url });
             }
@@ -348,15 +378,46 @@ impl Node {
         self.acquire_inner(name, ReplicaKind::Static(Arc::new(class)))
     }
 
+    /// Like [`Node::acquire_dynamic`], with an event stream that misses nothing: it is subscribed
+    /// before the replica can initialize.
+    pub fn acquire_dynamic_with_events(&self, name: &str) -> (Replica, mpsc::UnboundedReceiver<ReplicaEvent>) {
+        let (r, rx) = self.acquire_inner_events(name, ReplicaKind::Dynamic, true);
+        (r, rx.expect("requested"))
+    }
+
+    /// Like [`Node::acquire`], with an event stream that misses nothing.
+    pub fn acquire_with_events(&self, name: &str, class: SourceClass) -> (Replica, mpsc::UnboundedReceiver<ReplicaEvent>) {
+        let (r, rx) = self.acquire_inner_events(name, ReplicaKind::Static(Arc::new(class)), true);
+        (r, rx.expect("requested"))
+    }
+
     fn acquire_inner(&self, name: &str, kind: ReplicaKind) -> Replica {
-        let state = self.shared.with(|st| {
-            st.client.acquire(name, kind, Instant::now());
-            let current = st.client.replica(name).map_or(ReplicaState::Uninitialized, |r| r.state);
+        self.acquire_inner_events(name, kind, false).0
+    }
+
+    fn acquire_inner_events(
+        &self,
+        name: &str,
+        kind: ReplicaKind,
+        with_events: bool,
+    ) -> (Replica, Option<mpsc::UnboundedReceiver<ReplicaEvent>>) {
+        let (state, rx) = self.shared.with(|st| {
+            // Route first, so events caused by this very acquisition reach the subscriber.
             let route = st.replicas.entry(name.into()).or_default();
             route.handles += 1;
-            route.state.get_or_insert_with(|| watch::channel(current).0).subscribe()
+            let rx = with_events.then(|| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                route.subscribers.push(tx);
+                rx
+            });
+            st.client.acquire(name, kind, Instant::now());
+            let current = st.client.replica(name).map_or(ReplicaState::Uninitialized, |r| r.state);
+            let route = st.replicas.get_mut(name).expect("inserted above");
+            let state = route.state.get_or_insert_with(|| watch::channel(current).0);
+            state.send_if_modified(|s| std::mem::replace(s, current) != current);
+            (state.subscribe(), rx)
         });
-        Replica { inner: Arc::new(ReplicaInner { shared: self.shared.clone(), name: name.into(), state }), _node: self._life.clone() }
+        (Replica { inner: Arc::new(ReplicaInner { shared: self.shared.clone(), name: name.into(), state }), _node: self._life.clone() }, rx)
     }
 
     /// Sources announced by the hosts this node is connected to (their ObjectLists).
@@ -367,18 +428,28 @@ impl Node {
         v
     }
 
-    /// Waits until some connected host has announced `name` (or the timeout passes).
+    /// Waits until some connected host has announced `name`, or the registry lists it (or the
+    /// timeout passes). A registry entry is reported with its type name and no signature.
     pub async fn wait_for_object(&self, name: &str, timeout: Duration) -> Option<crate::core::ObjectInfo> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(o) = self.known_objects().into_iter().find(|o| o.name == name) {
                 return Some(o);
             }
+            if let Some(l) = self.registry_locations().into_iter().find(|l| l.name == name) {
+                return Some(crate::core::ObjectInfo { name: l.name, type_name: Some(l.type_name), signature: None });
+            }
             if tokio::time::Instant::now() >= deadline {
                 return None;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Waits until everything queued for every connection has been handed to the OS (or the
+    /// timeout passes): call before exiting so a last call or write is not lost.
+    pub async fn flush(&self, timeout: Duration) -> bool {
+        tokio::time::timeout(timeout, self.shared.wait_all_drained()).await.is_ok()
     }
 
     /// Sources listed by the registry.
@@ -439,7 +510,7 @@ impl Source {
         let class = Arc::new(class);
         let name = self.shared.with(|st| {
             let name = st.host.enable_child(&self.name, index, class.clone(), class.defaults.clone())?;
-            st.sources.insert(name.clone(), engine::SourceRoute { handler: Some(Arc::new(handler)), subscribers: Vec::new() });
+            st.sources.insert(name.clone(), engine::SourceRoute::new(Some(Arc::new(handler)), Vec::new()));
             Ok::<_, NodeError>(name)
         })?;
         Ok(Source { shared: self.shared.clone(), name, class })
@@ -459,7 +530,24 @@ impl Source {
         st.host.listeners(&self.name).iter().map(|&c| st.host.queued(c)).sum()
     }
 
-    /// Property writes and acquisitions by replicas.
+    /// Emits the API signal at `index` (for overloads that share a name). Arguments are
+    /// converted to the declared types.
+    pub fn emit_at(&self, index: usize, args: Vec<Value>) -> Result<(), NodeError> {
+        let sig = self.class.definition.signals.get(index).ok_or_else(|| NodeError::UnknownMember {
+            object: self.name.clone(),
+            what: "signal",
+            name: index.to_string(),
+        })?;
+        let types = coerce::parameter_types(&sig.signature);
+        let args = args.into_iter().enumerate().map(|(i, a)| match types.get(i) {
+            Some(t) => coerce(a, t),
+            None => a,
+        }).collect();
+        Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
+    }
+
+    /// Property writes and acquisitions by replicas, from now on (see
+    /// [`Node::enable_source_with_events`] to miss nothing).
     pub fn events(&self) -> mpsc::UnboundedReceiver<SourceEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
         if let Some(r) = self.shared.lock().sources.get_mut(&self.name) {
@@ -569,22 +657,39 @@ impl Replica {
         })
     }
 
-    /// Calls a slot by name, converting arguments to its declared types. Slots returning `void`
-    /// are sent without asking for a reply and resolve to [`Value::Invalid`] at once.
+    /// Calls a slot by name (or by full signature such as `add(int,int)`), converting arguments
+    /// to its declared types. Slots returning `void` are sent without asking for a reply and
+    /// resolve to [`Value::Invalid`] at once.
     pub async fn call(&self, slot: &str, args: Vec<Value>) -> Result<Value, NodeError> {
         let name = self.inner.name.clone();
+        let index = {
+            let st = self.inner.shared.lock();
+            let r = st.client.replica(&name).ok_or_else(|| CallError::UnknownReplica(name.clone()))?;
+            let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name.clone()))?;
+            def.methods
+                .iter()
+                .position(|m| m.signature == slot)
+                .or_else(|| {
+                    def.methods.iter().position(|m| {
+                        m.signature.split('(').next() == Some(slot) && coerce::parameter_types(&m.signature).len() == args.len()
+                    })
+                })
+                .or_else(|| def.method_index(slot))
+                .ok_or_else(|| NodeError::UnknownMember { object: name.clone(), what: "slot", name: slot.into() })?
+        };
+        self.call_at(index, args).await
+    }
+
+    /// Calls the API method at `index` (push slots first, then declared slots), for overloads
+    /// that share a name and argument count.
+    pub async fn call_at(&self, index: usize, args: Vec<Value>) -> Result<Value, NodeError> {
+        let name = self.inner.name.clone();
         let rx = self.inner.shared.with(|st| -> Result<Option<oneshot::Receiver<_>>, NodeError> {
-            let (index, types, wants_reply) = {
+            let (types, wants_reply) = {
                 let r = st.client.replica(&name).ok_or_else(|| CallError::UnknownReplica(name.clone()))?;
                 let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name.clone()))?;
-                let index = def
-                    .methods
-                    .iter()
-                    .position(|m| m.signature.split('(').next() == Some(slot) && coerce::parameter_types(&m.signature).len() == args.len())
-                    .or_else(|| def.method_index(slot))
-                    .ok_or_else(|| NodeError::UnknownMember { object: name.clone(), what: "slot", name: slot.into() })?;
-                let m = &def.methods[index];
-                (index, coerce::parameter_types(&m.signature), !m.return_type.is_empty() && m.return_type != "void")
+                let m = def.methods.get(index).ok_or(CallError::BadIndex { name: name.clone(), what: "method", index })?;
+                (coerce::parameter_types(&m.signature), !m.return_type.is_empty() && m.return_type != "void")
             };
             let args = args.into_iter().enumerate().map(|(i, a)| match types.get(i) {
                 Some(t) => coerce(a, t),
@@ -626,7 +731,8 @@ impl Replica {
         Some(Replica { inner: Arc::new(ReplicaInner { shared: self.inner.shared.clone(), name: child, state }), _node: self._node.clone() })
     }
 
-    /// A stream of this replica's events, from now on.
+    /// A stream of this replica's events, from now on (use [`Node::acquire_with_events`] or
+    /// [`Node::acquire_dynamic_with_events`] to also get those of the acquisition itself).
     pub fn events(&self) -> mpsc::UnboundedReceiver<ReplicaEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
         self.inner.shared.lock().replicas.entry(self.inner.name.clone()).or_default().subscribers.push(tx);
