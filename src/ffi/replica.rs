@@ -139,30 +139,18 @@ unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*cons
             Some(c) => Some(arg(c, "cls")?.build()),
             None => None,
         };
-        let is_static = class.is_some();
         core.check_open()?;
         let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
         let shared = Arc::new(ReplicaShared { closed: AtomicBool::new(false), callbacks: cbs, user_data: UserData(user_data) });
         let replica = {
             let _g = core.rt().enter();
-            let r = match class {
-                Some(c) => core.node.acquire(name_s, c),
-                None => core.node.acquire_dynamic(name_s),
+            // Subscribed atomically with the acquisition: no event can be missed.
+            let (r, mut rx) = match class {
+                Some(c) => core.node.acquire_with_events(name_s, c),
+                None => core.node.acquire_dynamic_with_events(name_s),
             };
-            // A replica starts Uninitialized (dynamic) or Default (static); anything else means the
-            // host already answered.
-            let first_state = match r.state() {
-                s @ (ReplicaState::Uninitialized | ReplicaState::Default) => s,
-                _ if is_static => ReplicaState::Default,
-                _ => ReplicaState::Uninitialized,
-            };
-            let mut rx = r.events();
-            let missed = missed_events(&r, first_state, &mut rx);
             let q = core.events.clone();
             let sh = shared.clone();
-            for ev in missed {
-                q.push(Event::Replica(sh.clone(), ev));
-            }
             core.rt().spawn(async move {
                 while let Some(ev) = rx.recv().await {
                     if sh.closed.load(Ordering::SeqCst) {
@@ -178,45 +166,6 @@ unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*cons
     })
 }
 
-
-/// Events routed between `acquire` and `events()` (the engine subscribes only after acquiring, so
-/// a fast host can initialize the replica in between) are reconstructed from the replica's current
-/// state: the state change, `Initialized` and every property, as a first initialization reports
-/// them. Returns the events to deliver first, followed by what `rx` already holds.
-fn missed_events(r: &Replica, first_state: ReplicaState, rx: &mut tokio::sync::mpsc::UnboundedReceiver<ReplicaEvent>) -> Vec<ReplicaEvent> {
-    let now = r.state();
-    // Taking the engine lock once more makes every routing section that changed `now` complete,
-    // so its events are in `rx`.
-    let _ = r.definition();
-    let mut buffered = Vec::new();
-    while let Ok(ev) = rx.try_recv() {
-        buffered.push(ev);
-    }
-    let first_old = buffered.iter().find_map(|e| match e {
-        ReplicaEvent::StateChanged { old, .. } => Some(*old),
-        _ => None,
-    });
-    let lost_to = match first_old {
-        // The first transition we saw does not start where the replica started.
-        Some(old) if old != first_state => Some(old),
-        Some(_) => None,
-        // No transition seen, yet the state moved.
-        None if now != first_state => Some(now),
-        None => None,
-    };
-    let mut out = Vec::new();
-    if let Some(state) = lost_to {
-        out.push(ReplicaEvent::StateChanged { old: first_state, new: state });
-        if r.definition().is_some() {
-            out.push(ReplicaEvent::Initialized);
-            for (index, (name, value)) in r.properties().into_iter().enumerate() {
-                out.push(ReplicaEvent::PropertyChanged { index, name, value });
-            }
-        }
-    }
-    out.extend(buffered);
-    out
-}
 
 /// Acquires a dynamic replica of the source `name`: it learns the interface from the source (Qt
 /// or libqtro_rs). `callbacks` (copied; may be `NULL`) and `user_data` receive its events from

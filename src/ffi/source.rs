@@ -389,7 +389,8 @@ pub unsafe extern "C" fn qtro_node_enable_source(
         let _g = core.rt().enter();
         let q = core.events.clone();
         let sh = shared.clone();
-        let source = core.node.enable_source(name_s, class, move |call: SlotCall| {
+        // Subscribed atomically with enabling: an early "acquired" cannot be missed.
+        let (source, mut rx) = core.node.enable_source_with_events(name_s, class, move |call: SlotCall| {
             let q = q.clone();
             let sh = sh.clone();
             async move {
@@ -398,7 +399,6 @@ pub unsafe extern "C" fn qtro_node_enable_source(
                 rx.await.unwrap_or(Value::Invalid)
             }
         })?;
-        let mut rx = source.events();
         let q = core.events.clone();
         let sh = shared.clone();
         core.rt().spawn(async move {
