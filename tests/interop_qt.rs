@@ -477,3 +477,34 @@ async fn rust_source_with_a_child_object_to_qt_static_replica() {
     parent.set_property("level", Value::Int(4)).unwrap();
     qt.expect("level", |e| e["event"] == "property" && e["name"] == "level" && e["value"] == 4).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt_dynamic_replica_decodes_gadgets_and_gadget_lists_of_a_rust_source() {
+    use qtro_rs::core::{ClassBuilder, Gadget, GadgetSequence, PropertyMode};
+    let point = |x: i32, y: i32| Value::Gadget(Gadget { type_name: "Point2".into(), fields: vec![Value::Int(x), Value::Int(y)] });
+    let node = Node::new();
+    node.register_types(|t| t.register_gadget("Point2", vec![("x".into(), "int".into()), ("y".into(), "int".into())]));
+    let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
+    let class = ClassBuilder::new("Shapes")
+        .property("origin", "Point2", PropertyMode::ReadOnly, point(1, 2))
+        .property(
+            "path",
+            "QList<Point2>",
+            PropertyMode::ReadOnly,
+            Value::GadgetSequence(GadgetSequence {
+                type_name: "QList<Point2>".into(),
+                value_type_name: "Point2".into(),
+                items: vec![point(3, 4), point(5, 6)],
+            }),
+        )
+        .build();
+    let _source = node.enable_source_without_slots("Shapes", class).unwrap();
+    let (mut qt, _) = QtPeer::start(&["replica-dynamic", "--url", &url, "--name", "Shapes"]).await;
+    let iface = qt.expect("interface", |e| e["event"] == "interface").await;
+    let types: Vec<_> = iface["properties"].as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(types, ["Point2", "QtROSequentialContainer"], "{iface}");
+    let origin = qt.command("get origin").await;
+    assert_eq!(origin["type"], "Point2", "Qt registered the gadget from our definition: {origin}");
+    let path = qt.command("get path").await;
+    assert_ne!(path["type"], "invalid", "the gadget list decodes: {path}");
+}

@@ -16,8 +16,8 @@ use super::frame::FrameDecoder;
 use super::limits::Limits;
 use super::packet::{call, Invoke, ObjectInfo, Packet};
 use super::source::{MethodKind, PropertyMode, SourceClass};
-use super::types::TypeRegistry;
-use super::classdef::EmbeddedDefinition;
+use super::types::{TypeDesc, TypeLookup, TypeRegistry};
+use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
 use super::value::{ObjectKind, RemoteObject, Value};
 
 /// Identifies one connection of a node; chosen by the driver.
@@ -268,6 +268,79 @@ impl HostCore {
         }
     }
 
+    /// The definition as a Qt 6 host sends it to dynamic replicas: containers of gadgets are
+    /// named `QtROSequentialContainer` / `QtROAssociativeContainer` in property types and in
+    /// signal and method signatures (but, as in Qt, not in the properties' notify signatures).
+    pub fn dynamic_definition(&self, def: &ClassDefinition) -> ClassDefinition {
+        if self.dialect != Dialect::Qt6 {
+            return def.clone();
+        }
+        let rename = |ty: &str| -> Option<&'static str> {
+            match self.types.lookup(ty).as_deref()? {
+                TypeDesc::Sequence { elem } if self.is_gadget(elem) => Some("QtROSequentialContainer"),
+                TypeDesc::Assoc { value, .. } if self.is_gadget(value) => Some("QtROAssociativeContainer"),
+                _ => None,
+            }
+        };
+        let rewrite_sig = |sig: &str| -> String {
+            let Some(open) = sig.find('(') else { return sig.to_owned() };
+            let params = super::source::parameter_types(sig);
+            if !params.iter().any(|p| rename(p).is_some()) {
+                return sig.to_owned();
+            }
+            let params: Vec<String> = params.iter().map(|p| rename(p).map_or_else(|| p.clone(), str::to_owned)).collect();
+            format!("{}({})", &sig[..open], params.join(","))
+        };
+        let mut out = def.clone();
+        if out.gadgets.gadgets.is_empty() && out.gadgets.qt_enums.is_empty() {
+            out.gadgets = self.gadget_section(def);
+        }
+        for p in &mut out.properties {
+            if let Some(r) = rename(&p.type_name) {
+                p.type_name = r.to_owned();
+            }
+        }
+        for sgn in &mut out.signals {
+            sgn.signature = rewrite_sig(&sgn.signature);
+        }
+        for m in &mut out.methods {
+            m.signature = rewrite_sig(&m.signature);
+        }
+        out
+    }
+
+    /// The gadgets (and Qt enums) the interface uses, from the registered types, so a Qt dynamic
+    /// replica can decode them: what a Qt host derives from its meta-types.
+    fn gadget_section(&self, def: &ClassDefinition) -> GadgetSection {
+        let mut todo: Vec<String> = def.properties.iter().map(|p| p.type_name.clone()).collect();
+        for sig in def.signals.iter().map(|s| &s.signature).chain(def.methods.iter().map(|m| &m.signature)) {
+            todo.extend(super::source::parameter_types(sig));
+        }
+        let mut section = GadgetSection::default();
+        let mut seen = std::collections::HashSet::new();
+        while let Some(ty) = todo.pop() {
+            if !seen.insert(ty.clone()) || seen.len() > 1024 {
+                continue;
+            }
+            match self.types.lookup(&ty).as_deref() {
+                Some(TypeDesc::Gadget { fields }) => {
+                    todo.extend(fields.iter().map(|(_, t)| t.clone()));
+                    section.gadgets.push(GadgetDef { name: ty.clone(), properties: fields.clone(), enums: Vec::new() });
+                }
+                Some(TypeDesc::Sequence { elem }) => todo.push(elem.clone()),
+                Some(TypeDesc::Assoc { key, value }) => todo.extend([key.clone(), value.clone()]),
+                Some(TypeDesc::Struct { fields }) => todo.extend(fields.iter().cloned()),
+                Some(TypeDesc::Enum { .. }) if ty.starts_with("Qt::") => section.qt_enums.push(ty.clone()),
+                _ => {}
+            }
+        }
+        section
+    }
+
+    fn is_gadget(&self, name: &str) -> bool {
+        matches!(self.types.lookup(name).as_deref(), Some(TypeDesc::Gadget { .. }))
+    }
+
     fn wire_values(&self, source: &str, dynamic: bool) -> Vec<Value> {
         let n = self.sources.get(source).map_or(0, |s| s.values.len());
         (0..n).map(|i| self.wire_value(source, i, dynamic, 0)).collect()
@@ -480,7 +553,8 @@ impl HostCore {
         if dynamic {
             s.dynamic_listeners.push(conn);
         }
-        let definition = dynamic.then(|| s.class.definition.clone());
+        let class = s.class.clone();
+        let definition = dynamic.then(|| self.dynamic_definition(&class.definition));
         let values = self.wire_values(&name, dynamic);
         let packet = match definition {
             Some(definition) => Packet::InitDynamic { name: name.clone(), definition, values },

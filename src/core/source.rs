@@ -226,6 +226,29 @@ impl ClassBuilder {
     }
 }
 
+/// The parameter types of a normalized signature `name(T1,T2)`.
+pub fn parameter_types(signature: &str) -> Vec<String> {
+    let Some(open) = signature.find('(') else { return Vec::new() };
+    let inner = signature[open + 1..].trim_end_matches(')');
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(inner[start..i].trim().to_owned());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !inner.trim().is_empty() {
+        out.push(inner[start..].trim().to_owned());
+    }
+    out
+}
+
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
