@@ -447,3 +447,25 @@ async fn slot_calls_of_one_source_run_in_arrival_order() {
         .unwrap();
     assert_eq!(*seen.lock().unwrap(), (0..20).collect::<Vec<i64>>());
 }
+
+#[tokio::test]
+async fn hard_cap_evicts_a_stuck_peer_even_without_ready() {
+    use qtro_rs::core::{Dialect, Packet};
+    use tokio::io::AsyncWriteExt;
+    let host = Node::with_config(NodeConfig { max_queued_bytes: 4 * 1024 * 1024, ..NodeConfig::default() });
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let class = ClassBuilder::new("Bulk").property("blob", "QByteArray", PropertyMode::ReadOnly, Value::ByteArray(None)).build();
+    let source = host.enable_source_without_slots("Bulk", class).unwrap();
+    let mut stuck = tokio::net::TcpStream::connect(url.trim_start_matches("tcp://")).await.unwrap();
+    stuck.write_all(&Packet::AddObject { name: "Bulk".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
+    tokio::time::timeout(T, async { while source.listener_count() < 1 { tokio::time::sleep(Duration::from_millis(5)).await } }).await.unwrap();
+    for n in 0..64u8 {
+        source.set_property("blob", Value::bytes(vec![n; 256 * 1024])).unwrap();
+        tokio::task::yield_now().await;
+    }
+    tokio::time::timeout(T, async { while source.listener_count() != 0 { tokio::time::sleep(Duration::from_millis(10)).await } })
+        .await
+        .expect("past the hard cap the stuck peer is disconnected");
+    assert!(source.queued_bytes() < 8 * 1024 * 1024);
+    drop(stuck);
+}

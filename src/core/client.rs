@@ -4,7 +4,7 @@
 //! core never reads a clock. Connections are opened by the driver (for URLs the application asked
 //! for or that the registry announced) and announced with [`ClientCore::connected`].
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ use super::classdef::{ClassDefinition, EmbeddedDefinition};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::FrameDecoder;
-use super::host::ConnectionId;
+use super::host::{ConnMap, ConnectionId, OUTPUT_CAP_REPORT};
 use super::limits::Limits;
 use super::packet::{call, Invoke, ObjectInfo, Packet};
 use super::registry::{self, Location};
@@ -105,11 +105,18 @@ struct ClientConnection {
     objects: BTreeMap<String, ObjectInfo>,
     /// Already listed in `ClientCore::dirty`.
     flagged: bool,
+    /// Queued size at which the driver is told again (doubles each time).
+    next_report: usize,
 }
 
 fn note(dirty: &mut Vec<ConnectionId>, conn: ConnectionId, c: &mut ClientConnection) {
     if !c.flagged && !c.out.is_empty() {
         c.flagged = true;
+        dirty.push(conn);
+    } else if c.out.len() > c.next_report {
+        // Reported again at each doubling, so the driver can apply its hard cap even while the
+        // writer makes no progress.
+        c.next_report = c.out.len().saturating_mul(2);
         dirty.push(conn);
     }
 }
@@ -145,7 +152,7 @@ pub struct ClientCore {
     limits: Limits,
     types: TypeRegistry,
     heartbeat: Option<Duration>,
-    conns: HashMap<ConnectionId, ClientConnection>,
+    conns: ConnMap<ClientConnection>,
     replicas: BTreeMap<String, ReplicaCore>,
     /// Name → location, from the registry replica.
     locations: BTreeMap<String, Location>,
@@ -164,7 +171,7 @@ impl ClientCore {
             limits,
             types: TypeRegistry::new(dialect),
             heartbeat: None,
-            conns: HashMap::new(),
+            conns: ConnMap::default(),
             replicas: BTreeMap::new(),
             locations: BTreeMap::new(),
             registrations: Vec::new(),
@@ -194,15 +201,12 @@ impl ClientCore {
         }
     }
 
-    /// Connections that got output since the last call (each listed once).
+    /// Connections whose output became non-empty since their writer last took it (each listed
+    /// once), so a driver wakes only those writers, once per burst.
     pub fn take_dirty(&mut self) -> Vec<ConnectionId> {
-        let dirty = std::mem::take(&mut self.dirty);
-        for c in &dirty {
-            if let Some(c) = self.conns.get_mut(c) {
-                c.flagged = false;
-            }
-        }
-        dirty
+        // Flags stay set until the writer takes the output: while it has not, more output needs
+        // no new wake-up.
+        std::mem::take(&mut self.dirty)
     }
 
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
@@ -236,6 +240,7 @@ impl ClientCore {
                 out: BytesMut::new(),
                 objects: BTreeMap::new(),
                 flagged: false,
+                next_report: OUTPUT_CAP_REPORT,
             },
         );
     }
@@ -369,6 +374,8 @@ impl ClientCore {
 
     pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
         let c = self.conns.get_mut(&conn)?;
+        c.flagged = false;
+        c.next_report = OUTPUT_CAP_REPORT;
         (!c.out.is_empty()).then(|| c.out.split().freeze())
     }
 
@@ -514,8 +521,14 @@ impl ClientCore {
 
     /// Handles bytes received on `conn`.
     pub fn receive(&mut self, conn: ConnectionId, bytes: &[u8], now: Instant) {
+        self.receive_owned(conn, BytesMut::from(bytes), now)
+    }
+
+    /// Like [`ClientCore::receive`], taking ownership of the buffer (no copy when the decoder
+    /// holds no partial frame).
+    pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant) {
         match self.conns.get_mut(&conn) {
-            Some(c) if c.state != ConnState::Failed => c.frames.extend(bytes),
+            Some(c) if c.state != ConnState::Failed => c.frames.extend_owned(bytes),
             _ => return,
         }
         loop {

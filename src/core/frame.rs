@@ -40,6 +40,15 @@ impl FrameDecoder {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Appends received bytes, taking the buffer itself when nothing is pending (zero copy).
+    pub fn extend_owned(&mut self, bytes: BytesMut) {
+        if self.buf.is_empty() {
+            self.buf = bytes;
+        } else {
+            self.buf.extend_from_slice(&bytes);
+        }
+    }
+
     /// Bytes buffered but not yet returned as frames.
     pub fn buffered(&self) -> usize {
         self.buf.len()
@@ -49,7 +58,10 @@ impl FrameDecoder {
     pub fn next_frame(&mut self) -> DecodeResult<Option<Frame>> {
         let mut buf = std::mem::take(&mut self.buf);
         let out = self.decode(&mut buf);
-        self.buf = buf;
+        // Idle connections should not keep a large read buffer alive.
+        if !buf.is_empty() {
+            self.buf = buf;
+        }
         out
     }
 

@@ -23,6 +23,32 @@ use super::value::{ObjectKind, RemoteObject, Value};
 /// Identifies one connection of a node; chosen by the driver.
 pub type ConnectionId = u64;
 
+/// Hashing for maps keyed by [`ConnectionId`]: ids are small distinct integers, so a
+/// multiplicative mix is enough and much cheaper than SipHash on hot paths.
+#[derive(Default, Clone, Copy)]
+pub struct ConnHasher(u64);
+
+impl std::hash::Hasher for ConnHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ *b as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// Output queued for one connection beyond which the driver is told again (so it can apply its
+/// own hard cap while the connection's writer makes no progress).
+pub const OUTPUT_CAP_REPORT: usize = 1024 * 1024;
+
+/// A map keyed by connection id.
+pub type ConnMap<V> = HashMap<ConnectionId, V, std::hash::BuildHasherDefault<ConnHasher>>;
+
 /// What the application must know or do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostEvent {
@@ -87,12 +113,19 @@ struct HostConnection {
     failed: bool,
     /// Already listed in `HostCore::dirty`.
     flagged: bool,
+    /// Queued size at which the driver is told again (doubles each time).
+    next_report: usize,
 }
 
 /// Records that `c` has output waiting, once per [`HostCore::take_dirty`] round.
 fn note(dirty: &mut Vec<ConnectionId>, conn: ConnectionId, c: &mut HostConnection) {
     if !c.flagged && !c.out.is_empty() {
         c.flagged = true;
+        dirty.push(conn);
+    } else if c.out.len() > c.next_report {
+        // Reported again at each doubling, so the driver can apply its hard cap even while the
+        // writer makes no progress.
+        c.next_report = c.out.len().saturating_mul(2);
         dirty.push(conn);
     }
 }
@@ -102,10 +135,12 @@ pub struct HostCore {
     limits: Limits,
     types: TypeRegistry,
     sources: BTreeMap<String, HostedSource>,
-    conns: HashMap<ConnectionId, HostConnection>,
+    conns: ConnMap<HostConnection>,
     events: VecDeque<HostEvent>,
     /// Connections that got output since the last [`HostCore::take_dirty`].
     dirty: Vec<ConnectionId>,
+    /// Reused buffer for packets encoded once and copied to every listener.
+    scratch: BytesMut,
 }
 
 impl HostCore {
@@ -115,9 +150,10 @@ impl HostCore {
             limits,
             types: TypeRegistry::new(dialect),
             sources: BTreeMap::new(),
-            conns: HashMap::new(),
+            conns: ConnMap::default(),
             events: VecDeque::new(),
             dirty: Vec::new(),
+            scratch: BytesMut::new(),
         }
     }
 
@@ -133,7 +169,7 @@ impl HostCore {
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
         let mut c =
-            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: BytesMut::new(), failed: false, flagged: false };
+            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: BytesMut::new(), failed: false, flagged: false, next_report: OUTPUT_CAP_REPORT };
         let list = Packet::ObjectList(
             self.sources.iter().filter(|(_, s)| s.parent.is_none()).map(|(n, s)| object_info(n, &s.class)).collect(),
         );
@@ -163,6 +199,8 @@ impl HostCore {
     /// Bytes waiting to be written to `conn`.
     pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
         let c = self.conns.get_mut(&conn)?;
+        c.flagged = false;
+        c.next_report = OUTPUT_CAP_REPORT;
         (!c.out.is_empty()).then(|| c.out.split().freeze())
     }
 
@@ -171,16 +209,12 @@ impl HostCore {
         self.conns.get(&conn).map_or(0, |c| c.out.len())
     }
 
-    /// Connections that got output since the last call (each listed once), so a driver wakes only
-    /// their writers instead of scanning every connection.
+    /// Connections whose output became non-empty since their writer last took it (each listed
+    /// once), so a driver wakes only those writers, once per burst.
     pub fn take_dirty(&mut self) -> Vec<ConnectionId> {
-        let dirty = std::mem::take(&mut self.dirty);
-        for c in &dirty {
-            if let Some(c) = self.conns.get_mut(c) {
-                c.flagged = false;
-            }
-        }
-        dirty
+        // Flags stay set until the writer takes the output: while it has not, more output needs
+        // no new wake-up.
+        std::mem::take(&mut self.dirty)
     }
 
     pub fn poll_event(&mut self) -> Option<HostEvent> {
@@ -411,18 +445,11 @@ impl HostCore {
             let value = self.wire_value(source, index, dynamic, 0);
             // The pair goes out in one buffer: PropertyChange stores, the notify Invoke emits.
             // A child's notify signal carries no argument (the replica uses the stored object).
-            let mut bytes = BytesMut::new();
-            let args = if is_child { Vec::new() } else { vec![value.clone()] };
-            Packet::PropertyChange { name: source.into(), index: index as i32, value }.encode(self.dialect, &mut bytes)?;
-            Packet::Invoke(Invoke {
-                name: source.into(),
-                call: call::INVOKE_META_METHOD,
-                index: signal as i32,
-                args,
-                serial_id: -1,
-                property_index: index as i32,
-            })
-            .encode(self.dialect, &mut bytes)?;
+            let mut bytes = std::mem::take(&mut self.scratch);
+            bytes.clear();
+            Packet::write_property_change(self.dialect, &mut bytes, source, index as i32, &value)?;
+            let args: &[Value] = if is_child { &[] } else { std::slice::from_ref(&value) };
+            Packet::write_invoke(self.dialect, &mut bytes, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
             for l in &listeners {
                 if is_child && dynamic_listeners.contains(l) != dynamic {
                     continue;
@@ -432,6 +459,7 @@ impl HostCore {
                     note(&mut self.dirty, *l, c);
                 }
             }
+            self.scratch = bytes;
         }
         Ok(())
     }
@@ -459,16 +487,14 @@ impl HostCore {
             });
         }
         let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
-        let bytes = Packet::Invoke(Invoke {
-            name: source.into(),
-            call: call::INVOKE_META_METHOD,
-            index: index as i32,
-            args,
-            serial_id: -1,
-            property_index,
-        })
-        .to_bytes(self.dialect)?;
-        self.send_to_listeners(source, &bytes);
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        let written = Packet::write_invoke(self.dialect, &mut bytes, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index);
+        if written.is_ok() {
+            self.send_to_listeners(source, &bytes);
+        }
+        self.scratch = bytes;
+        written?;
         Ok(())
     }
 
@@ -486,11 +512,17 @@ impl HostCore {
     /// Handles bytes received on `conn`. After a protocol error the connection is marked failed
     /// (a [`HostEvent::ProtocolError`] is queued) and must be closed by the driver.
     pub fn receive(&mut self, conn: ConnectionId, bytes: &[u8]) {
+        self.receive_owned(conn, BytesMut::from(bytes))
+    }
+
+    /// Like [`HostCore::receive`], taking ownership of the buffer (no copy when the decoder holds
+    /// no partial frame).
+    pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut) {
         let Some(c) = self.conns.get_mut(&conn) else { return };
         if c.failed {
             return;
         }
-        c.frames.extend(bytes);
+        c.frames.extend_owned(bytes);
         loop {
             let Some(c) = self.conns.get_mut(&conn) else { return };
             let frame = match c.frames.next_frame() {

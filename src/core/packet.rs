@@ -219,6 +219,38 @@ impl Packet {
         Ok(())
     }
 
+    /// Writes a PropertyChangePacket without building a [`Packet`] (no copies of name or value).
+    pub fn write_property_change(dialect: Dialect, out: &mut BytesMut, name: &str, index: i32, value: &Value) -> EncodeResult<()> {
+        framed(dialect, out, PacketType::PropertyChangePacket, name, |w| {
+            w.i32(index);
+            Encoder::new(dialect).variant(w, value, EnumEncoding::Transfer)
+        })
+    }
+
+    /// Writes an InvokePacket without building a [`Packet`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_invoke(
+        dialect: Dialect,
+        out: &mut BytesMut,
+        name: &str,
+        call: i32,
+        index: i32,
+        args: &[Value],
+        serial_id: i32,
+        property_index: i32,
+    ) -> EncodeResult<()> {
+        framed(dialect, out, PacketType::InvokePacket, name, |w| {
+            w.i32(call);
+            w.i32(index);
+            w.count("values", args.len())?;
+            let enc = Encoder::new(dialect);
+            args.iter().try_for_each(|v| enc.variant(w, v, EnumEncoding::Transfer))?;
+            w.i32(serial_id);
+            w.i32(property_index);
+            Ok(())
+        })
+    }
+
     /// Decodes one frame. `types` resolves user type names in values.
     pub fn decode(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits) -> DecodeResult<Packet> {
         let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
@@ -281,4 +313,27 @@ impl Packet {
         r.finish("packet")?;
         Ok(packet)
     }
+}
+
+/// Writes one frame: header, type, name, then `body`; on error `out` is left as it was.
+fn framed(
+    dialect: Dialect,
+    out: &mut BytesMut,
+    ty: PacketType,
+    name: &str,
+    body: impl FnOnce(&mut Writer<'_>) -> EncodeResult<()>,
+) -> EncodeResult<()> {
+    let start = out.len();
+    let mut w = Writer::new(out, dialect.outer_order());
+    w.u32(0);
+    w.u16(ty as u16);
+    let result = w.qstring(Some(name)).and_then(|_| body(&mut w));
+    if let Err(e) = result {
+        out.truncate(start);
+        return Err(e);
+    }
+    let len = out.len() - start - 4;
+    let len = u32::try_from(len).map_err(|_| EncodeError::TooLong { what: "packet", len })?;
+    Writer::new(out, dialect.outer_order()).patch_u32(start, len);
+    Ok(())
 }

@@ -146,11 +146,22 @@ impl Reader {
         let len = self.check_len("QString", len, 1)?;
         let order = self.order;
         let raw = self.take_slice(len, "QString")?;
+        // Fast path: names and most texts are ASCII; take the low bytes directly.
+        let (lo, hi) = match order {
+            ByteOrder::Little => (0, 1),
+            ByteOrder::Big => (1, 0),
+        };
+        if raw.chunks_exact(2).all(|c| c[hi] == 0 && c[lo] < 0x80) {
+            let ascii: Vec<u8> = raw.chunks_exact(2).map(|c| c[lo]).collect();
+            return Ok(Some(String::from_utf8(ascii).expect("ASCII is UTF-8")));
+        }
         let units = raw.chunks_exact(2).map(|c| match order {
             ByteOrder::Big => u16::from_be_bytes([c[0], c[1]]),
             ByteOrder::Little => u16::from_le_bytes([c[0], c[1]]),
         });
-        Ok(Some(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()))
+        let mut out = String::with_capacity(len / 2);
+        out.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
+        Ok(Some(out))
     }
 
     /// QString where null and empty are not distinguished by the caller.
@@ -296,9 +307,17 @@ impl<'a> Writer<'a> {
         self.u32(0);
         let start = self.buf.len();
         self.buf.reserve(s.len() * 2);
-        match self.order {
-            ByteOrder::Big => s.encode_utf16().for_each(|u| self.buf.put_u16(u)),
-            ByteOrder::Little => s.encode_utf16().for_each(|u| self.buf.put_u16_le(u)),
+        if s.is_ascii() {
+            // One code unit per byte: write the pairs directly.
+            match self.order {
+                ByteOrder::Big => s.bytes().for_each(|b| self.buf.put_slice(&[0, b])),
+                ByteOrder::Little => s.bytes().for_each(|b| self.buf.put_slice(&[b, 0])),
+            }
+        } else {
+            match self.order {
+                ByteOrder::Big => s.encode_utf16().for_each(|u| self.buf.put_u16(u)),
+                ByteOrder::Little => s.encode_utf16().for_each(|u| self.buf.put_u16_le(u)),
+            }
         }
         let bytes = self.buf.len() - start;
         if bytes >= EXTENDED_LENGTH as usize {

@@ -70,7 +70,7 @@ pub(crate) struct State {
     pub(crate) client: ClientCore,
     pub(crate) host: HostCore,
     pub(crate) registry: Option<RegistryTable>,
-    pub(crate) conns: HashMap<ConnectionId, ConnHandle>,
+    pub(crate) conns: crate::core::host::ConnMap<ConnHandle>,
     next_conn: ConnectionId,
     pub(crate) replicas: HashMap<String, ReplicaRoute>,
     pub(crate) sources: HashMap<String, SourceRoute>,
@@ -112,7 +112,7 @@ impl Shared {
                 client,
                 host: HostCore::new(config.dialect, config.limits),
                 registry: None,
-                conns: HashMap::new(),
+                conns: Default::default(),
                 next_conn: 1,
                 replicas: HashMap::new(),
                 sources: HashMap::new(),
@@ -393,10 +393,9 @@ async fn wait_close(mut rx: watch::Receiver<bool>) -> CloseReason {
 }
 
 async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: tokio::io::ReadHalf<BoxStream>) -> CloseReason {
-    let mut buf = BytesMut::with_capacity(64 * 1024);
     loop {
-        buf.clear();
-        buf.reserve(64 * 1024);
+        // A fresh buffer per read is handed to the decoder without copying.
+        let mut buf = BytesMut::with_capacity(64 * 1024);
         match reader.read_buf(&mut buf).await {
             Ok(0) | Err(_) => return CloseReason::Closed,
             Ok(_) => {}
@@ -404,8 +403,8 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
         let now = Instant::now();
         let mismatch = me.with(|st| {
             match role {
-                Role::Client => st.client.receive(conn, &buf, now),
-                Role::Host => st.host.receive(conn, &buf),
+                Role::Client => st.client.receive_owned(conn, buf, now),
+                Role::Host => st.host.receive_owned(conn, buf),
             }
             st.protocol_mismatch.remove(&conn)
         });
