@@ -593,7 +593,7 @@ impl ClientCore {
                 };
                 *slot = value.clone();
                 if let Value::Remote(ro) = &value {
-                    self.adopt(conn, &name, (**ro).clone(), now);
+                    self.adopt(conn, &name, (**ro).clone());
                 }
                 self.events.push_back(ClientEvent::PropertyChanged { replica: name, index: index as usize, value });
             }
@@ -654,7 +654,7 @@ impl ClientCore {
         self.events.push_back(ClientEvent::Initialized { replica: name.into() });
         self.set_state(name, ReplicaState::Valid);
         for child in children {
-            self.adopt(conn, name, child, now);
+            self.adopt(conn, name, child);
         }
         if name == registry::NAME {
             self.registry_initialized(now);
@@ -664,7 +664,7 @@ impl ClientCore {
     /// A child object arrived inside a parent's value: create (or refresh) its replica, bound to the
     /// parent's connection. A replica acquired beforehand under the child's name (as repc replicas
     /// pre-acquire children) is reused, keeping its static interface.
-    fn adopt(&mut self, conn: ConnectionId, parent: &str, ro: RemoteObject, now: Instant) {
+    fn adopt(&mut self, conn: ConnectionId, parent: &str, ro: RemoteObject) {
         if ro.kind != ObjectKind::Class || ro.is_null {
             return;
         }
@@ -709,7 +709,7 @@ impl ClientCore {
         self.events.push_back(ClientEvent::Initialized { replica: name.clone() });
         self.set_state(&name, ReplicaState::Valid);
         for g in grandchildren {
-            self.adopt(conn, &name, g, now);
+            self.adopt(conn, &name, g);
         }
     }
 
