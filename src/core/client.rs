@@ -15,7 +15,8 @@ use super::classdef::{ClassDefinition, EmbeddedDefinition};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::FrameDecoder;
-use super::host::{ConnMap, ConnectionId, OUTPUT_CAP_REPORT};
+use super::host::{ConnMap, ConnectionId};
+use super::outbox::Outbox;
 use super::limits::Limits;
 use super::packet::{call, Invoke, ObjectInfo, Packet};
 use super::registry::{self, Location};
@@ -101,25 +102,10 @@ enum ConnState {
 struct ClientConnection {
     state: ConnState,
     frames: FrameDecoder,
-    out: BytesMut,
+    out: Outbox,
     objects: BTreeMap<String, ObjectInfo>,
-    /// Already listed in `ClientCore::dirty`.
-    flagged: bool,
-    /// Queued size at which the driver is told again (doubles each time).
-    next_report: usize,
 }
 
-fn note(dirty: &mut Vec<ConnectionId>, conn: ConnectionId, c: &mut ClientConnection) {
-    if !c.flagged && !c.out.is_empty() {
-        c.flagged = true;
-        dirty.push(conn);
-    } else if c.out.len() > c.next_report {
-        // Reported again at each doubling, so the driver can apply its hard cap even while the
-        // writer makes no progress.
-        c.next_report = c.out.len().saturating_mul(2);
-        dirty.push(conn);
-    }
-}
 
 /// One acquired replica.
 pub struct ReplicaCore {
@@ -237,10 +223,8 @@ impl ClientCore {
             ClientConnection {
                 state: ConnState::AwaitHandshake,
                 frames: FrameDecoder::new(self.dialect, &self.limits),
-                out: BytesMut::new(),
+                out: Outbox::default(),
                 objects: BTreeMap::new(),
-                flagged: false,
-                next_report: OUTPUT_CAP_REPORT,
             },
         );
     }
@@ -365,18 +349,16 @@ impl ClientCore {
 
     fn send(&mut self, conn: ConnectionId, packet: &Packet) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            if let Err(e) = packet.encode(self.dialect, &mut c.out) {
+            if let Err(e) = packet.encode(self.dialect, &mut c.out.buf) {
                 tracing::error!("cannot encode {:?}: {e}", packet.packet_type());
             }
-            note(&mut self.dirty, conn, c);
+            c.out.note(conn, &mut self.dirty);
         }
     }
 
     pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
         let c = self.conns.get_mut(&conn)?;
-        c.flagged = false;
-        c.next_report = OUTPUT_CAP_REPORT;
-        (!c.out.is_empty()).then(|| c.out.split().freeze())
+        c.out.take()
     }
 
     /// How many bytes are queued for `conn`.
@@ -416,13 +398,13 @@ impl ClientCore {
             property_index: -1,
         });
         let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
-        if let Err(e) = packet.encode(self.dialect, &mut c.out) {
+        if let Err(e) = packet.encode(self.dialect, &mut c.out.buf) {
             if let Some(r) = self.replicas.get_mut(name) {
                 r.pending.retain(|&s| s != serial_id);
             }
             return Err(e.into());
         }
-        note(&mut self.dirty, conn, c);
+        c.out.note(conn, &mut self.dirty);
         self.touch(name, now);
         Ok(want_reply.then_some(serial_id))
     }
@@ -446,8 +428,8 @@ impl ClientCore {
             property_index: -1,
         });
         let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
-        packet.encode(self.dialect, &mut c.out)?;
-        note(&mut self.dirty, conn, c);
+        packet.encode(self.dialect, &mut c.out.buf)?;
+        c.out.note(conn, &mut self.dirty);
         self.touch(name, now);
         Ok(())
     }

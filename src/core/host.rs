@@ -14,6 +14,7 @@ use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::FrameDecoder;
 use super::limits::Limits;
+use super::outbox::Outbox;
 use super::packet::{call, Invoke, ObjectInfo, Packet};
 use super::source::{MethodKind, PropertyMode, SourceClass};
 use super::types::{TypeDesc, TypeLookup, TypeRegistry};
@@ -42,9 +43,7 @@ impl std::hash::Hasher for ConnHasher {
     }
 }
 
-/// Output queued for one connection beyond which the driver is told again (so it can apply its
-/// own hard cap while the connection's writer makes no progress).
-pub const OUTPUT_CAP_REPORT: usize = 1024 * 1024;
+pub use super::outbox::OUTPUT_CAP_REPORT;
 
 /// A map keyed by connection id.
 pub type ConnMap<V> = HashMap<ConnectionId, V, std::hash::BuildHasherDefault<ConnHasher>>;
@@ -109,26 +108,10 @@ impl HostedSource {
 
 struct HostConnection {
     frames: FrameDecoder,
-    out: BytesMut,
+    out: Outbox,
     failed: bool,
-    /// Already listed in `HostCore::dirty`.
-    flagged: bool,
-    /// Queued size at which the driver is told again (doubles each time).
-    next_report: usize,
 }
 
-/// Records that `c` has output waiting, once per [`HostCore::take_dirty`] round.
-fn note(dirty: &mut Vec<ConnectionId>, conn: ConnectionId, c: &mut HostConnection) {
-    if !c.flagged && !c.out.is_empty() {
-        c.flagged = true;
-        dirty.push(conn);
-    } else if c.out.len() > c.next_report {
-        // Reported again at each doubling, so the driver can apply its hard cap even while the
-        // writer makes no progress.
-        c.next_report = c.out.len().saturating_mul(2);
-        dirty.push(conn);
-    }
-}
 
 pub struct HostCore {
     dialect: Dialect,
@@ -169,17 +152,17 @@ impl HostCore {
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
         let mut c =
-            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: BytesMut::new(), failed: false, flagged: false, next_report: OUTPUT_CAP_REPORT };
+            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: Outbox::default(), failed: false };
         let list = Packet::ObjectList(
             self.sources.iter().filter(|(_, s)| s.parent.is_none()).map(|(n, s)| object_info(n, &s.class)).collect(),
         );
         for p in [Packet::Handshake { version: self.dialect.protocol_version().into() }, list] {
             // Names and signatures are plain strings: encoding cannot fail short of 4 GiB lengths.
-            if let Err(e) = p.encode(self.dialect, &mut c.out) {
+            if let Err(e) = p.encode(self.dialect, &mut c.out.buf) {
                 tracing::error!("cannot encode {:?}: {e}", p.packet_type());
             }
         }
-        note(&mut self.dirty, conn, &mut c);
+        c.out.note(conn, &mut self.dirty);
         self.conns.insert(conn, c);
     }
 
@@ -199,9 +182,7 @@ impl HostCore {
     /// Bytes waiting to be written to `conn`.
     pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
         let c = self.conns.get_mut(&conn)?;
-        c.flagged = false;
-        c.next_report = OUTPUT_CAP_REPORT;
-        (!c.out.is_empty()).then(|| c.out.split().freeze())
+        c.out.take()
     }
 
     /// How many bytes are queued for `conn` (for backpressure decisions).
@@ -391,8 +372,8 @@ impl HostCore {
         let info = Packet::ObjectList(vec![object_info(name, &class)]);
         let bytes = info.to_bytes(self.dialect)?;
         for (&id, c) in self.conns.iter_mut() {
-            c.out.extend_from_slice(&bytes);
-            note(&mut self.dirty, id, c);
+            c.out.buf.extend_from_slice(&bytes);
+            c.out.note(id, &mut self.dirty);
         }
         self.sources.insert(name.into(), HostedSource::new(class, values, None, name.into()));
         Ok(())
@@ -411,8 +392,8 @@ impl HostCore {
         let bytes = Packet::RemoveObject { name: name.into() }.to_bytes(self.dialect)?;
         for l in s.listeners {
             if let Some(c) = self.conns.get_mut(&l) {
-                c.out.extend_from_slice(&bytes);
-                note(&mut self.dirty, l, c);
+                c.out.buf.extend_from_slice(&bytes);
+                c.out.note(l, &mut self.dirty);
             }
         }
         Ok(())
@@ -455,8 +436,8 @@ impl HostCore {
                     continue;
                 }
                 if let Some(c) = self.conns.get_mut(l) {
-                    c.out.extend_from_slice(&bytes);
-                    note(&mut self.dirty, *l, c);
+                    c.out.buf.extend_from_slice(&bytes);
+                    c.out.note(*l, &mut self.dirty);
                 }
             }
             self.scratch = bytes;
@@ -468,8 +449,8 @@ impl HostCore {
         let listeners = self.listeners(source).to_vec();
         for l in &listeners {
             if let Some(c) = self.conns.get_mut(l) {
-                c.out.extend_from_slice(bytes);
-                note(&mut self.dirty, *l, c);
+                c.out.buf.extend_from_slice(bytes);
+                c.out.note(*l, &mut self.dirty);
             }
         }
     }
@@ -503,8 +484,8 @@ impl HostCore {
     pub fn reply(&mut self, conn: ConnectionId, source: &str, serial_id: i32, value: Value) -> Result<(), HostError> {
         let packet = Packet::InvokeReply { name: source.into(), serial_id, value };
         if let Some(c) = self.conns.get_mut(&conn) {
-            packet.encode(self.dialect, &mut c.out)?;
-            note(&mut self.dirty, conn, c);
+            packet.encode(self.dialect, &mut c.out.buf)?;
+            c.out.note(conn, &mut self.dirty);
         }
         Ok(())
     }
@@ -565,8 +546,8 @@ impl HostCore {
             Packet::Ping { name } => {
                 let pong = Packet::Pong { name };
                 if let Some(c) = self.conns.get_mut(&conn) {
-                    let _ = pong.encode(self.dialect, &mut c.out);
-                    note(&mut self.dirty, conn, c);
+                    let _ = pong.encode(self.dialect, &mut c.out.buf);
+                    c.out.note(conn, &mut self.dirty);
                 }
             }
             Packet::Invoke(inv) => self.invoke(conn, inv),
@@ -594,8 +575,8 @@ impl HostCore {
         };
         let encoded = match self.conns.get_mut(&conn) {
             Some(c) => {
-                let r = packet.encode(self.dialect, &mut c.out);
-                note(&mut self.dirty, conn, c);
+                let r = packet.encode(self.dialect, &mut c.out.buf);
+                c.out.note(conn, &mut self.dirty);
                 r
             }
             None => Ok(()),

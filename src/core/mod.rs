@@ -11,6 +11,7 @@ pub use error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
 pub use value::*;
 pub mod classdef;
 pub mod limits;
+mod outbox;
 pub mod types;
 pub mod variant;
 

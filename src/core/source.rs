@@ -258,7 +258,7 @@ fn capitalize(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The reference class of the captures: its definition must equal what a Qt 6.4 host sent.

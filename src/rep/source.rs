@@ -139,15 +139,7 @@ mod tests {
         )
         .unwrap();
         let c = source_class(&file, "Simple", Dialect::Qt6).unwrap();
-        let built = crate::core::ClassBuilder::new("Simple")
-            .property("value", "int", PropertyMode::ReadPush, Value::Int(0))
-            .property("name", "QString", PropertyMode::ReadWrite, Value::String(None))
-            .signal("fired", &[("code", "int")])
-            .slot("add", &[("a", "int"), ("b", "int")], "int")
-            .slot("reset", &[], "void")
-            .signature(Some("d73490aa59d4e788b36b725dafcbbcdddb485d09".into()))
-            .build();
-        assert_eq!(c, built);
+        assert_eq!(c, crate::core::source::tests::simple());
     }
 
     #[test]

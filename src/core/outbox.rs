@@ -1,0 +1,50 @@
+//! A connection's queue of encoded output, shared by the host and client cores.
+
+use bytes::{Bytes, BytesMut};
+
+use super::host::ConnectionId;
+
+/// Output queued beyond this is reported to the driver again (so it can apply its own hard cap
+/// while the connection's writer makes no progress).
+pub const OUTPUT_CAP_REPORT: usize = 1024 * 1024;
+
+/// Encoded packets waiting to be written to one connection, and whether the driver was told.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    pub(crate) buf: BytesMut,
+    /// Already reported since the writer last took the output: more output needs no new wake-up.
+    flagged: bool,
+    /// Queued size at which the driver is told again (doubles each time).
+    next_report: usize,
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Outbox { buf: BytesMut::new(), flagged: false, next_report: OUTPUT_CAP_REPORT }
+    }
+}
+
+impl Outbox {
+    /// Records in `dirty` that `conn` has output its writer has not taken yet (once per burst),
+    /// or that the queue doubled past the report size.
+    pub(crate) fn note(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>) {
+        if !self.flagged && !self.buf.is_empty() {
+            self.flagged = true;
+            dirty.push(conn);
+        } else if self.buf.len() > self.next_report {
+            self.next_report = self.buf.len().saturating_mul(2);
+            dirty.push(conn);
+        }
+    }
+
+    /// Everything queued, for the writer.
+    pub(crate) fn take(&mut self) -> Option<Bytes> {
+        self.flagged = false;
+        self.next_report = OUTPUT_CAP_REPORT;
+        (!self.buf.is_empty()).then(|| self.buf.split().freeze())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+}
