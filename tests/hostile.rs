@@ -1,0 +1,159 @@
+//! A live host under hostile input: every abusive connection gets refused or closed, and a healthy
+//! replica keeps receiving every update in order meanwhile.
+
+use std::time::Duration;
+
+use qtro_rs::core::{ClassBuilder, Dialect, Invoke, Packet, PropertyMode, Value};
+use qtro_rs::node::{Node, NodeConfig, ReplicaEvent, Source};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const T: Duration = Duration::from_secs(10);
+
+async fn host() -> (Node, Source, String) {
+    let node = Node::with_config(NodeConfig {
+        limits: qtro_rs::core::Limits { max_packet_size: 1024 * 1024, ..Default::default() },
+        ..NodeConfig::default()
+    });
+    let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
+    let class = ClassBuilder::new("Target")
+        .property("seq", "int", PropertyMode::ReadWrite, Value::Int(0))
+        .signal("tick", &[("n", "int")])
+        .slot("add", &[("a", "int"), ("b", "int")], "int")
+        .build();
+    let source = node.enable_source("Target", class, |c: qtro_rs::node::SlotCall| async move {
+        Value::Int(c.args.iter().filter_map(Value::as_i64).sum::<i64>() as i32)
+    });
+    (node, source.unwrap(), url)
+}
+
+fn frame(p: Packet) -> Vec<u8> {
+    p.to_bytes(Dialect::Qt6).unwrap().to_vec()
+}
+
+/// Connects, sends `bytes` after the host's greeting, and reports whether the host closed the
+/// connection within a short time.
+async fn send_and_see_if_closed(addr: &str, bytes: &[u8]) -> bool {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut greeting = vec![0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_millis(500), s.read(&mut greeting)).await;
+    let _ = s.write_all(bytes).await;
+    let mut buf = vec![0u8; 65536];
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(700);
+    loop {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abusive_connections_fail_alone_and_nothing_is_lost_for_the_others() {
+    let (_node, source, url) = host().await;
+    let addr = url.trim_start_matches("tcp://").to_owned();
+    let client = Node::new();
+    client.connect_to(&url).unwrap();
+    let (good, mut events) = client.acquire_dynamic_with_events("Target");
+    good.wait_for_source(T).await.unwrap();
+
+    // Keep the source busy the whole time.
+    let producer = {
+        let source = source.clone();
+        tokio::spawn(async move {
+            for n in 1..=2000 {
+                source.set_property("seq", Value::Int(n)).unwrap();
+                source.emit("tick", vec![Value::Int(n)]).unwrap();
+                if n % 50 == 0 {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            }
+        })
+    };
+
+    let invoke = |name: &str, call, index, args: Vec<Value>| {
+        frame(Packet::Invoke(Invoke { name: name.into(), call, index, args, serial_id: 1, property_index: -1 }))
+    };
+    let mut deep = Vec::new();
+    deep.extend_from_slice(&[0u8; 4]); // length, patched below
+    deep.extend_from_slice(&6u16.to_le_bytes());
+    deep.extend_from_slice(&[12, 0, 0, 0]);
+    deep.extend("Target".encode_utf16().flat_map(|u| u.to_le_bytes()));
+    deep.extend_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    for _ in 0..5000 {
+        deep.extend_from_slice(&[9, 0, 0, 0, 0, 1, 0, 0, 0]);
+    }
+    let len = (deep.len() - 4) as u32;
+    deep[..4].copy_from_slice(&len.to_le_bytes());
+
+    // (abuse, expect the host to close the connection)
+    let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("length claiming 4 GiB", vec![0xff, 0xff, 0xff, 0xff, 6, 0], true),
+        ("length past the packet limit", (2u32 * 1024 * 1024).to_le_bytes().to_vec(), true),
+        ("frame too short for a type", vec![1, 0, 0, 0, 6], true),
+        ("unknown packet type", vec![2, 0, 0, 0, 99, 0], true),
+        ("truncated QString inside a frame", vec![8, 0, 0, 0, 4, 0, 0xff, 0xff, 0xff, 0x7f, 0, 0], true),
+        ("nesting 5000 lists deep", deep, true),
+        ("unknown user type", {
+            let mut b = Vec::new();
+            let mut body = Vec::new();
+            body.extend_from_slice(&8u16.to_le_bytes());
+            body.extend_from_slice(&[12, 0, 0, 0]);
+            body.extend("Target".encode_utf16().flat_map(|u| u.to_le_bytes()));
+            body.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 0, 0, 8, 0, 0, 0]);
+            body.extend_from_slice(b"Mystery\0");
+            b.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            b.extend(body);
+            b
+        }, true),
+        // Well-formed but wrong requests are refused with a log line, the connection stays.
+        ("AddObject of an unknown name", frame(Packet::AddObject { name: "Nope".into(), is_dynamic: true }), false),
+        ("invoke of an unknown method", invoke("Target", 0, 77, vec![]), false),
+        ("invoke with a wrong argument count", invoke("Target", 0, 0, vec![Value::Int(1)]), false),
+        ("invoke on an unknown object", invoke("Ghost", 0, 0, vec![]), false),
+        ("negative index", invoke("Target", 0, -5, vec![]), false),
+        ("write to a missing property", invoke("Target", 2, 9, vec![Value::Int(1)]), false),
+        ("a client sending Handshake", frame(Packet::Handshake { version: "QtRO 9.9".into() }), false),
+    ];
+    for (what, bytes, closes) in cases {
+        let closed = send_and_see_if_closed(&addr, &bytes).await;
+        assert_eq!(closed, closes, "{what}: closed={closed}");
+    }
+
+    // Slow drip: a valid request one byte at a time is still served.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    let mut greeting = vec![0u8; 4096];
+    let _ = s.read(&mut greeting).await.unwrap();
+    for b in frame(Packet::AddObject { name: "Target".into(), is_dynamic: false }) {
+        s.write_all(&[b]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let n = tokio::time::timeout(T, s.read(&mut greeting)).await.unwrap().unwrap();
+    assert!(n > 0, "the slow client got its InitPacket");
+
+    // A flood of connections that say nothing.
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        idle.push(TcpStream::connect(&addr).await.unwrap());
+    }
+
+    producer.await.unwrap();
+    // The healthy replica saw every tick, in order, and ends with the final value.
+    let mut next = 1;
+    tokio::time::timeout(T, async {
+        while next <= 2000 {
+            if let Some(ReplicaEvent::Signal { name, args, .. }) = events.recv().await {
+                if name == "tick" {
+                    assert_eq!(args, vec![Value::Int(next)]);
+                    next += 1;
+                }
+            }
+        }
+    })
+    .await
+    .expect("every tick arrived");
+    assert_eq!(good.property("seq"), Some(Value::Int(2000)));
+    assert_eq!(good.call("add", vec![Value::Int(2), Value::Int(2)]).await.unwrap(), Value::Int(4));
+    drop(idle);
+}
