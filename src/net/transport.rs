@@ -54,20 +54,20 @@ impl Listener {
     pub async fn bind(url: &NodeUrl) -> io::Result<(Listener, NodeUrl)> {
         match url {
             NodeUrl::Tcp { host, port } => {
-                let l = TcpListener::bind((host.as_str(), *port)).await?;
+                let l = bind_tcp(host, *port).await?;
                 let bound = url.with_bound_addr(Some(l.local_addr()?));
                 Ok((Listener::Tcp(l), bound))
             }
             NodeUrl::Local(name) => {
                 let path = NodeUrl::local_path(name);
-                let l = match UnixListener::bind(&path) {
+                let l = match bind_unix_path(&path) {
                     Ok(l) => l,
                     Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
                         if UnixStream::connect(&path).await.is_ok() {
                             return Err(e);
                         }
                         std::fs::remove_file(&path)?;
-                        UnixListener::bind(&path)?
+                        bind_unix_path(&path)?
                     }
                     Err(e) => return Err(e),
                 };
@@ -97,11 +97,46 @@ impl Drop for Listener {
     }
 }
 
+/// Pending connections the kernel may hold before we accept them (capped by somaxconn). A storm
+/// of replicas connecting at once must not overflow it: Linux then drops handshakes and the
+/// clients wait for slow SYN-ACK retransmits.
+const LISTEN_BACKLOG: u32 = 4096;
+
+async fn bind_tcp(host: &str, port: u16) -> io::Result<TcpListener> {
+    let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, format!("{host} resolves to no address"));
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|_| socket.listen(LISTEN_BACKLOG)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// A Unix listener with the same large backlog as TCP.
+fn bind_unix_path(path: &std::path::Path) -> io::Result<UnixListener> {
+    let l = std::os::unix::net::UnixListener::bind(path)?;
+    set_backlog(&l)?;
+    l.set_nonblocking(true)?;
+    UnixListener::from_std(l)
+}
+
+fn set_backlog(l: &impl std::os::fd::AsRawFd) -> io::Result<()> {
+    // SAFETY: listen(2) on a socket we own; re-calling it only changes the backlog.
+    if unsafe { libc::listen(l.as_raw_fd(), LISTEN_BACKLOG as i32) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 #[cfg(target_os = "linux")]
 fn bind_abstract(name: &str) -> io::Result<UnixListener> {
     use std::os::linux::net::SocketAddrExt;
     let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
     let l = std::os::unix::net::UnixListener::bind_addr(&addr)?;
+    set_backlog(&l)?;
     l.set_nonblocking(true)?;
     UnixListener::from_std(l)
 }
