@@ -173,6 +173,39 @@ stop rep
 stop src
 
 # ---------------------------------------------------------------------------------------------
+scenario "Shapes: PODs, a list and a map of PODs, an enum (static source, static replica)"
+start src source-static Shapes --url tcp://127.0.0.1:0
+url="$(url_of src)"
+send src 'set origin {"x":1,"y":2,"z":3}'
+check "source: a POD property prints as an object of its properties" src '"event":"property","name":"origin","type":"Point3","value":{"x":1,"y":2,"z":3}'
+start rep replica-static Shapes --url "$url"
+check "static replica Valid" rep '"event":"state","old":"Default","state":"Valid"'
+send rep 'get origin'
+check "static replica: POD received with the init" rep '"cmd":"get","name":"origin"' '"type":"Point3","value":{"x":1,"y":2,"z":3}'
+send src 'set path [{"x":1,"y":0,"z":0},{"x":0,"y":2}]'
+check "static replica: list of PODs (missing members default to 0)" rep '"event":"property","name":"path","type":"QList<Point3>","value":[{"x":1,"y":0,"z":0},{"x":0,"y":2,"z":0}]'
+send src 'set named {"a":{"x":5,"y":6,"z":7}}'
+check "static replica: map of PODs" rep '"event":"property","name":"named","type":"QMap<QString,Point3>","value":{"a":{"x":5,"y":6,"z":7}}'
+send rep 'call 1 scale [{"x":1,"y":2,"z":3},10]'
+check "static replica: POD-returning slot" rep '"event":"reply","id":1,"type":"Point3","value":{"x":10,"y":20,"z":30}'
+send rep 'call 2 next ["Green"]'
+check "static replica: enum-returning slot" rep '"event":"reply","id":2' '"value":4'
+check "source: next invoked with the enum" src '"event":"invoked","args":[3],"result":4' '"slot":"next"'
+send rep 'call 3 move [{"x":9,"y":9,"z":9},"Blue"]'
+check "static replica: signal with a POD and an enum" rep '"event":"signal","args":[{"x":9,"y":9,"z":9},4],"name":"moved"'
+send rep 'set origin {"x":-1,"y":-2,"z":-3}'
+check "source: POD written by the replica" src '"event":"written","name":"origin","type":"Point3","value":{"x":-1,"y":-2,"z":-3}'
+send rep 'set named {"k":{"x":1,"y":1,"z":1}}'
+check "source: pushNamed with a map of PODs" src '"event":"invoked","args":[{"k":{"x":1,"y":1,"z":1}}]' '"slot":"pushNamed"'
+check "static replica: pushed map comes back" rep '"event":"property","name":"named","type":"QMap<QString,Point3>","value":{"k":{"x":1,"y":1,"z":1}}'
+send rep 'set color "Red"'
+check "source: enum written by the replica" src '"event":"written","name":"color"' '"value":0'
+send src 'set origin {"x":1,"w":2}'
+check "source: unknown POD member is an error" src '"event":"error","cmd":"set","message":"Point3 has no property \"w\""'
+stop rep
+stop src
+
+# ---------------------------------------------------------------------------------------------
 scenario "Simple over local: static + dynamic replica, disable/enable, template API"
 start src source-static Simple --url "local:${tag}_simple" --source-api template
 check "source hosts on local:" src '"event":"ready"' "\"url\":\"local:${tag}_simple\""

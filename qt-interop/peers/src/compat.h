@@ -4,9 +4,12 @@
 // Qt major version turns an id into a name, a QVariant or a conversion.
 #pragma once
 
+#include <QtCore/QAssociativeIterable>
 #include <QtCore/QByteArray>
+#include <QtCore/QDataStream>
 #include <QtCore/QMetaObject>
 #include <QtCore/QMetaType>
+#include <QtCore/QSequentialIterable>
 #include <QtCore/QVariant>
 #include <QtCore/QtGlobal>
 
@@ -101,13 +104,61 @@ inline void destroyObject(int typeId, void *object)
 #endif
 }
 
-// The meta-object that declares an enum type (e.g. InteropReplica for InteropReplica::Color).
+// The meta-object that declares an enum type (e.g. InteropReplica for InteropReplica::Color), or
+// the meta-object of a Q_GADGET type (e.g. Point3).
 inline const QMetaObject *metaObjectForType(int typeId)
 {
 #if QT_VERSION >= QT_VERSION_CHECK(6, 0, 0)
     return QMetaType(typeId).metaObject();
 #else
     return QMetaType::metaObjectForType(typeId);
+#endif
+}
+
+inline bool isGadget(int typeId)
+{
+    return typeFlags(typeId).testFlag(QMetaType::IsGadget);
+}
+
+// Writes the object of type `typeId` at `data` with its QDataStream operator (false if the type
+// has none).
+inline bool save(QDataStream &stream, int typeId, const void *data)
+{
+#if QT_VERSION >= QT_VERSION_CHECK(6, 0, 0)
+    return QMetaType(typeId).save(stream, data);
+#else
+    return QMetaType::save(stream, typeId, data);
+#endif
+}
+
+// Reads the object of type `typeId` at `data` with its QDataStream operator (false if the type
+// has none).
+inline bool load(QDataStream &stream, int typeId, void *data)
+{
+#if QT_VERSION >= QT_VERSION_CHECK(6, 0, 0)
+    return QMetaType(typeId).load(stream, data);
+#else
+    return QMetaType::load(stream, typeId, data);
+#endif
+}
+
+// Whether value.value<QSequentialIterable>() / value<QAssociativeIterable>() work (Qt 5 only
+// tells through the conversion to QVariantList / QVariantHash that the iterable relies on).
+inline bool canIterateSequentially(const QVariant &value)
+{
+#if QT_VERSION >= QT_VERSION_CHECK(6, 0, 0)
+    return value.canConvert<QSequentialIterable>();
+#else
+    return value.canConvert<QVariantList>();
+#endif
+}
+
+inline bool canIterateAssociatively(const QVariant &value)
+{
+#if QT_VERSION >= QT_VERSION_CHECK(6, 0, 0)
+    return value.canConvert<QAssociativeIterable>();
+#else
+    return value.canConvert<QVariantHash>() || value.canConvert<QVariantMap>();
 #endif
 }
 

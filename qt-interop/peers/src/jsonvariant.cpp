@@ -2,11 +2,16 @@
 
 #include "compat.h"
 
+#include <QtCore/QAssociativeIterable>
+#include <QtCore/QDataStream>
+#include <QtCore/QIODevice>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonParseError>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QMetaProperty>
+#include <QtCore/QSequentialIterable>
 #include <QtCore/QStringList>
 #include <QtCore/QVariantHash>
 #include <QtCore/QVariantList>
@@ -71,6 +76,78 @@ int naturalType(const QJsonValue &json)
     }
 }
 
+// Typed containers (QList<T>, QVector<T>, QMap<K,V>, QHash<K,V>) known by their type name, with
+// the meta-type ids of their key and element types. QVariantList, QStringList, QVariantMap and
+// QVariantHash are named without template arguments and handled on their own.
+struct Container
+{
+    enum Kind { None, Sequential, Associative } kind = None;
+    int keyType = QMetaType::UnknownType;
+    int valueType = QMetaType::UnknownType;
+};
+
+// "QMap<QString,QList<Point3> >" -> "QMap", {"QString", "QList<Point3>"}.
+bool splitTemplateName(const QByteArray &name, QByteArray *base, QList<QByteArray> *args)
+{
+    const int open = name.indexOf('<');
+    if (open <= 0 || !name.trimmed().endsWith('>'))
+        return false;
+    *base = name.left(open).trimmed();
+    const QByteArray inner = name.mid(open + 1, name.trimmed().size() - open - 2);
+    int depth = 0;
+    int start = 0;
+    for (int i = 0; i < inner.size(); ++i) {
+        const char c = inner.at(i);
+        if (c == '<') {
+            ++depth;
+        } else if (c == '>') {
+            if (--depth < 0)
+                return false;
+        } else if (c == ',' && depth == 0) {
+            args->append(inner.mid(start, i - start).trimmed());
+            start = i + 1;
+        }
+    }
+    if (depth != 0)
+        return false;
+    args->append(inner.mid(start).trimmed());
+    return true;
+}
+
+Container containerOf(int typeId)
+{
+    Container container;
+    QByteArray base;
+    QList<QByteArray> args;
+    if (!splitTemplateName(compat::typeName(typeId), &base, &args))
+        return container;
+    if ((base == "QList" || base == "QVector") && args.size() == 1) {
+        container.valueType = compat::typeIdFromName(args.at(0));
+        if (container.valueType != QMetaType::UnknownType)
+            container.kind = Container::Sequential;
+    } else if ((base == "QMap" || base == "QHash") && args.size() == 2) {
+        container.keyType = compat::typeIdFromName(args.at(0));
+        container.valueType = compat::typeIdFromName(args.at(1));
+        if (container.keyType != QMetaType::UnknownType && container.valueType != QMetaType::UnknownType)
+            container.kind = Container::Associative;
+    }
+    return container;
+}
+
+// A map key as a JSON object key.
+bool keyToString(const QVariant &key, QString *out)
+{
+    if (key.userType() == QMetaType::QString) {
+        *out = key.toString();
+        return true;
+    }
+    QVariant text = key;
+    if (!text.canConvert<QString>() || !compat::convert(text, QMetaType::QString))
+        return false;
+    *out = text.toString();
+    return true;
+}
+
 QJsonValue toJsonImpl(const QVariant &value, bool nested);
 
 QJsonValue plainOrTagged(const QVariant &value, const QJsonValue &plain, bool nested)
@@ -78,6 +155,64 @@ QJsonValue plainOrTagged(const QVariant &value, const QJsonValue &plain, bool ne
     if (nested && naturalType(plain) != value.userType())
         return tagged(value.userType(), plain);
     return plain;
+}
+
+// A value whose type is declared by its context (a gadget property, an element of a typed
+// container): it reads back with that type, so it needs no tag unless the declared type is
+// QVariant.
+QJsonValue typedToJson(const QVariant &value, int declaredType)
+{
+    return toJsonImpl(value, declaredType == QMetaType::QVariant || declaredType == QMetaType::UnknownType);
+}
+
+QJsonObject unsupported(int typeId)
+{
+    QJsonObject object;
+    object.insert(QLatin1String(kTypeKey), typeNameString(typeId));
+    object.insert(QStringLiteral("unsupported"), true);
+    return object;
+}
+
+// A Q_GADGET (a repc POD): an object of its properties.
+QJsonValue gadgetToJson(const QVariant &value, bool nested)
+{
+    const int type = value.userType();
+    const QMetaObject *mo = compat::metaObjectForType(type);
+    if (!mo)
+        return unsupported(type);
+    QJsonObject object;
+    for (int i = 0; i < mo->propertyCount(); ++i) {
+        const QMetaProperty property = mo->property(i);
+        object.insert(QString::fromLatin1(property.name()),
+                      typedToJson(property.readOnGadget(value.constData()), property.userType()));
+    }
+    return plainOrTagged(value, object, nested);
+}
+
+// QList<T>/QVector<T>: an array; QMap<K,V>/QHash<K,V>: an object (keys as text).
+QJsonValue containerToJson(const QVariant &value, const Container &container, bool nested)
+{
+    const int type = value.userType();
+    if (container.kind == Container::Sequential) {
+        if (!compat::canIterateSequentially(value))
+            return unsupported(type);
+        QJsonArray array;
+        const QSequentialIterable iterable = value.value<QSequentialIterable>();
+        for (const QVariant &element : iterable)
+            array.append(typedToJson(element, container.valueType));
+        return plainOrTagged(value, array, nested);
+    }
+    if (!compat::canIterateAssociatively(value))
+        return unsupported(type);
+    QJsonObject object;
+    const QAssociativeIterable iterable = value.value<QAssociativeIterable>();
+    for (auto it = iterable.begin(); it != iterable.end(); ++it) {
+        QString key;
+        if (!keyToString(it.key(), &key))
+            return unsupported(type);
+        object.insert(key, typedToJson(it.value(), container.valueType));
+    }
+    return plainOrTagged(value, object, nested);
 }
 
 QJsonValue toJsonImpl(const QVariant &value, bool nested)
@@ -151,13 +286,15 @@ QJsonValue toJsonImpl(const QVariant &value, bool nested)
     }
     if (compat::isEnum(type))
         return plainOrTagged(value, QJsonValue(enumValue(value)), nested);
+    if (compat::isGadget(type))
+        return gadgetToJson(value, nested);
+    const Container container = containerOf(type);
+    if (container.kind != Container::None)
+        return containerToJson(value, container, nested);
     QVariant text = value;
     if (text.canConvert<QString>() && compat::convert(text, QMetaType::QString))
         return tagged(type, text.toString());
-    QJsonObject object;
-    object.insert(QLatin1String(kTypeKey), typeNameString(type));
-    object.insert(QStringLiteral("unsupported"), true);
-    return object;
+    return unsupported(type);
 }
 
 bool fail(QString *error, const QString &message)
@@ -339,6 +476,99 @@ bool naturalFromJson(const QJsonValue &json, QVariant *out, QString *error)
     }
 }
 
+// {"x":1,"y":2}: a gadget of type `typeId` with those properties set (the others keep their
+// default values; unknown names are an error).
+bool gadgetFromJson(const QJsonValue &json, int typeId, QVariant *out, QString *error)
+{
+    const QString typeName = typeNameString(typeId);
+    const QMetaObject *mo = compat::metaObjectForType(typeId);
+    if (!mo)
+        return fail(error, QStringLiteral("no meta-object known for gadget %1").arg(typeName));
+    if (!json.isObject())
+        return fail(error, QStringLiteral("%1 is not an object of the properties of %2").arg(describe(json), typeName));
+    QVariant gadget = compat::makeVariant(typeId, nullptr);
+    const QJsonObject object = json.toObject();
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        const int index = mo->indexOfProperty(it.key().toLatin1().constData());
+        if (index < 0)
+            return fail(error, QStringLiteral("%1 has no property \"%2\"").arg(typeName, it.key()));
+        const QMetaProperty property = mo->property(index);
+        QVariant value;
+        QString valueError;
+        if (!fromJson(it.value(), property.userType(), &value, &valueError))
+            return fail(error, QStringLiteral("%1.%2: %3").arg(typeName, it.key(), valueError));
+        if (!property.writeOnGadget(gadget.data(), value))
+            return fail(error, QStringLiteral("cannot write %1.%2").arg(typeName, it.key()));
+    }
+    *out = gadget;
+    return true;
+}
+
+// Streams `value` (of type `typeId`, or converted to it) as that type.
+bool saveAs(QDataStream &stream, int typeId, QVariant value, QString *error)
+{
+    if (typeId == QMetaType::QVariant) {
+        stream << value;
+        return true;
+    }
+    if (value.userType() != typeId && !compat::convert(value, typeId))
+        return fail(error, QStringLiteral("cannot convert a %1 to %2")
+                               .arg(QString::fromLatin1(compat::variantTypeName(value)), typeNameString(typeId)));
+    if (!compat::save(stream, typeId, value.constData()))
+        return fail(error, QStringLiteral("type %1 has no QDataStream operators").arg(typeNameString(typeId)));
+    return true;
+}
+
+// A typed container from a JSON array (sequential) or object (associative). Qt 5 has no generic
+// way to fill a container of an arbitrary type, so the elements are written in the container's
+// QDataStream form (a quint32 count, then the elements or key/value pairs, as Qt documents for
+// QList, QVector, QMap and QHash) and the container is read back with its own stream operator.
+bool containerFromJson(const QJsonValue &json, int typeId, const Container &container, QVariant *out,
+                       QString *error)
+{
+    const QString typeName = typeNameString(typeId);
+    QByteArray bytes;
+    QDataStream stream(&bytes, QIODevice::WriteOnly);
+    if (container.kind == Container::Sequential) {
+        if (!json.isArray())
+            return fail(error, QStringLiteral("%1 is not an array for %2").arg(describe(json), typeName));
+        const QJsonArray array = json.toArray();
+        stream << quint32(array.size());
+        for (int i = 0; i < array.size(); ++i) {
+            QVariant element;
+            QString elementError;
+            if (!fromJson(array.at(i), container.valueType, &element, &elementError)
+                || !saveAs(stream, container.valueType, element, &elementError)) {
+                return fail(error, QStringLiteral("%1 element %2: %3").arg(typeName).arg(i).arg(elementError));
+            }
+        }
+    } else {
+        if (!json.isObject())
+            return fail(error, QStringLiteral("%1 is not an object for %2").arg(describe(json), typeName));
+        const QJsonObject object = json.toObject();
+        stream << quint32(object.size());
+        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+            QVariant key(it.key());
+            QVariant mapped;
+            QString elementError;
+            if (container.keyType != QMetaType::QString && !compat::convert(key, container.keyType))
+                return fail(error, QStringLiteral("%1: key \"%2\" is not a valid %3")
+                                       .arg(typeName, it.key(), typeNameString(container.keyType)));
+            if (!saveAs(stream, container.keyType, key, &elementError)
+                || !fromJson(it.value(), container.valueType, &mapped, &elementError)
+                || !saveAs(stream, container.valueType, mapped, &elementError)) {
+                return fail(error, QStringLiteral("%1 key \"%2\": %3").arg(typeName, it.key(), elementError));
+            }
+        }
+    }
+    QVariant result = compat::makeVariant(typeId, nullptr);
+    QDataStream reader(bytes);
+    if (!compat::load(reader, typeId, result.data()) || reader.status() != QDataStream::Ok)
+        return fail(error, QStringLiteral("cannot build a %1 (no QDataStream operators?)").arg(typeName));
+    *out = result;
+    return true;
+}
+
 } // namespace
 
 QJsonValue toJson(const QVariant &value)
@@ -383,6 +613,11 @@ bool fromJson(const QJsonValue &json, int typeId, QVariant *out, QString *error)
     }
     if (compat::isEnum(typeId))
         return enumFromJson(json, typeId, out, error);
+    if (compat::isGadget(typeId))
+        return gadgetFromJson(json, typeId, out, error);
+    const Container container = containerOf(typeId);
+    if (container.kind != Container::None)
+        return containerFromJson(json, typeId, container, out, error);
 
     if (typeId == QMetaType::Bool) {
         if (!json.isBool())

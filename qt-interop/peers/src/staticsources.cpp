@@ -3,7 +3,7 @@
 
 #include "hostedobject.h"
 
-#include "rep_interop_source.h"
+#include "rep_interop_merged.h"
 
 #include <QtRemoteObjects/QRemoteObjectHostBase>
 
@@ -204,6 +204,71 @@ private:
     ChildImpl m_child;
 };
 
+// PODs, containers of PODs and an enum: scale(p, f) multiplies every coordinate, next(c) is the
+// following enumerator (Red -> Green -> Blue -> Red), move(to, c) sets origin and color and then
+// emits moved(to, c).
+class ShapesImpl final : public ShapesSimpleSource, public HostedObject
+{
+public:
+    QObject *object() override { return this; }
+
+    bool enableRemotingWithTemplateApi(QRemoteObjectHostBase &host, QString *) override
+    {
+        return host.enableRemoting<ShapesSourceAPI>(this);
+    }
+
+    void setOrigin(Point3 origin) override
+    {
+        reportWritten("origin", QVariant::fromValue(origin));
+        ShapesSimpleSource::setOrigin(origin);
+    }
+    void setPath(QList<Point3> path) override
+    {
+        reportWritten("path", QVariant::fromValue(path));
+        ShapesSimpleSource::setPath(path);
+    }
+    void setNamed(QMap<QString, Point3> named) override
+    {
+        reportWritten("named", QVariant::fromValue(named));
+        ShapesSimpleSource::setNamed(named);
+    }
+    void setColor(Color color) override
+    {
+        reportWritten("color", QVariant::fromValue(color));
+        ShapesSimpleSource::setColor(color);
+    }
+
+    void pushNamed(QMap<QString, Point3> named) override
+    {
+        LocalScope scope(*this);
+        reportInvoked("pushNamed", {QVariant::fromValue(named)});
+        ShapesSimpleSource::pushNamed(named);
+    }
+
+    Point3 scale(Point3 p, int f) override
+    {
+        const Point3 scaled(p.x() * f, p.y() * f, p.z() * f);
+        reportInvoked("scale", {QVariant::fromValue(p), f}, QVariant::fromValue(scaled));
+        return scaled;
+    }
+
+    Color next(Color c) override
+    {
+        const Color following = c == Red ? Green : c == Green ? Blue : Red;
+        reportInvoked("next", {QVariant::fromValue(c)}, QVariant::fromValue(following));
+        return following;
+    }
+
+    void move(Point3 to, Color c) override
+    {
+        LocalScope scope(*this);
+        reportInvoked("move", {QVariant::fromValue(to), QVariant::fromValue(c)});
+        setOrigin(to);
+        setColor(c);
+        Q_EMIT moved(to, c);
+    }
+};
+
 } // namespace
 
 std::unique_ptr<HostedObject> createStaticSource(const QString &className)
@@ -214,5 +279,7 @@ std::unique_ptr<HostedObject> createStaticSource(const QString &className)
         return std::make_unique<SimpleImpl>();
     if (className == QLatin1String("Interop"))
         return std::make_unique<InteropImpl>();
+    if (className == QLatin1String("Shapes"))
+        return std::make_unique<ShapesImpl>();
     return nullptr;
 }

@@ -6,6 +6,64 @@
 use ::qtro_rs as qtro;
 use qtro::typed::ToValue as _;
 
+/// `POD Point3(int x, int y, int z)`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Point3 {
+    /// `int x`
+    pub x: i32,
+    /// `int y`
+    pub y: i32,
+    /// `int z`
+    pub z: i32,
+}
+
+/// Static description of POD `Point3`.
+pub static POINT3_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
+    name: "Point3",
+    fields: &[
+        qtro::typed::FieldSpec {
+            name: "x",
+            ty: qtro::typed::Ty::both("int"),
+        },
+        qtro::typed::FieldSpec {
+            name: "y",
+            ty: qtro::typed::Ty::both("int"),
+        },
+        qtro::typed::FieldSpec {
+            name: "z",
+            ty: qtro::typed::Ty::both("int"),
+        },
+    ],
+    enums: &[],
+};
+
+impl qtro::typed::ToValue for Point3 {
+    const IS_GADGET: bool = true;
+
+    fn to_element(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
+        let t = |i| POINT3_POD.field_type(i, dialect);
+        let fields = vec![
+            self.x.to_variant(t(0), dialect),
+            self.y.to_variant(t(1), dialect),
+            self.z.to_variant(t(2), dialect),
+        ];
+        POINT3_POD.gadget(fields)
+    }
+}
+
+impl qtro::typed::FromValue for Point3 {
+    fn from_value(
+        value: &qtro::core::Value,
+    ) -> qtro::typed::Result<Self, qtro::typed::ConvertError> {
+        let f = POINT3_POD.fields_of(value)?;
+        Ok(Self {
+            x: POINT3_POD.field(f, 0)?,
+            y: POINT3_POD.field(f, 1)?,
+            z: POINT3_POD.field(f, 2)?,
+        })
+    }
+}
+
 // class Simple
 
 /// Static description of class `Simple`: member lists, wire types, signatures.
@@ -1898,8 +1956,610 @@ fn parent_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ParentEv
     Some(converted.unwrap_or_else(ParentEvent::ConversionFailed))
 }
 
+// class Shapes
+
+/// Enums and flags of class `Shapes`.
+pub mod shapes {
+    use super::qtro;
+
+    /// `ENUM Color { Red = 0, Green = 3, Blue = 4 }`
+    ///
+    /// Qt type `Shapes::Color`, 4 byte(s) on the wire.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+    #[repr(i32)]
+    pub enum Color {
+        /// `Red`
+        #[default]
+        Red = 0,
+        /// `Green`
+        Green = 3,
+        /// `Blue`
+        Blue = 4,
+    }
+
+    impl qtro::typed::QtEnum for Color {
+        const QT_NAME: &'static str = "Shapes::Color";
+        const SIZE: u8 = 4;
+
+        fn to_i64(self) -> i64 {
+            self as i64
+        }
+
+        fn from_i64(value: i64) -> std::option::Option<Self> {
+            match value as i32 {
+                0 => Some(Self::Red),
+                3 => Some(Self::Green),
+                4 => Some(Self::Blue),
+                _ => None,
+            }
+        }
+    }
+
+    impl qtro::typed::ToValue for Color {
+        fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
+            qtro::typed::enum_to_variant(*self, dialect)
+        }
+
+        fn to_element(&self, ty: &str, _dialect: qtro::core::Dialect) -> qtro::core::Value {
+            qtro::typed::enum_to_element(*self, ty)
+        }
+    }
+
+    impl qtro::typed::FromValue for Color {
+        fn from_value(
+            value: &qtro::core::Value,
+        ) -> qtro::typed::Result<Self, qtro::typed::ConvertError> {
+            qtro::typed::enum_from_value(value)
+        }
+    }
+}
+
+/// Static description of class `Shapes`: member lists, wire types, signatures.
+pub static SHAPES_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
+    name: "Shapes",
+    signature: qtro::typed::Ty::new(
+        "77bfeae4ffb1dfbb1d0b7e2991d3e9a0008d07dd",
+        "feddca1fff9d80427385e816690e5b53c325d05a",
+    ),
+    enums: &[qtro::typed::EnumSpec {
+        name: "Color",
+        is_flag: false,
+        is_scoped: false,
+        size: 4,
+        keys: &[("Red", 0), ("Green", 3), ("Blue", 4)],
+    }],
+    properties: &[
+        qtro::typed::PropertySpec {
+            name: "origin",
+            ty: qtro::typed::Ty::both("Point3"),
+            mode: qtro::core::PropertyMode::ReadWrite,
+            persisted: false,
+            kind: qtro::typed::MemberKind::Prop,
+            child: None,
+        },
+        qtro::typed::PropertySpec {
+            name: "path",
+            ty: qtro::typed::Ty::both("QList<Point3>"),
+            mode: qtro::core::PropertyMode::ReadWrite,
+            persisted: false,
+            kind: qtro::typed::MemberKind::Prop,
+            child: None,
+        },
+        qtro::typed::PropertySpec {
+            name: "named",
+            ty: qtro::typed::Ty::both("QMap<QString,Point3>"),
+            mode: qtro::core::PropertyMode::ReadPush,
+            persisted: false,
+            kind: qtro::typed::MemberKind::Prop,
+            child: None,
+        },
+        qtro::typed::PropertySpec {
+            name: "color",
+            ty: qtro::typed::Ty::both("Shapes::Color"),
+            mode: qtro::core::PropertyMode::ReadWrite,
+            persisted: false,
+            kind: qtro::typed::MemberKind::Prop,
+            child: None,
+        },
+    ],
+    signals: &[qtro::typed::FunctionSpec {
+        name: "moved",
+        params: &[
+            qtro::typed::ParamSpec {
+                name: "to",
+                ty: qtro::typed::Ty::both("Point3"),
+            },
+            qtro::typed::ParamSpec {
+                name: "c",
+                ty: qtro::typed::Ty::both("Shapes::Color"),
+            },
+        ],
+        ret: qtro::typed::Ty::both("void"),
+    }],
+    slots: &[
+        qtro::typed::FunctionSpec {
+            name: "scale",
+            params: &[
+                qtro::typed::ParamSpec {
+                    name: "p",
+                    ty: qtro::typed::Ty::both("Point3"),
+                },
+                qtro::typed::ParamSpec {
+                    name: "f",
+                    ty: qtro::typed::Ty::both("int"),
+                },
+            ],
+            ret: qtro::typed::Ty::both("Point3"),
+        },
+        qtro::typed::FunctionSpec {
+            name: "next",
+            params: &[qtro::typed::ParamSpec {
+                name: "c",
+                ty: qtro::typed::Ty::both("Shapes::Color"),
+            }],
+            ret: qtro::typed::Ty::both("Shapes::Color"),
+        },
+        qtro::typed::FunctionSpec {
+            name: "move",
+            params: &[
+                qtro::typed::ParamSpec {
+                    name: "to",
+                    ty: qtro::typed::Ty::both("Point3"),
+                },
+                qtro::typed::ParamSpec {
+                    name: "c",
+                    ty: qtro::typed::Ty::both("Shapes::Color"),
+                },
+            ],
+            ret: qtro::typed::Ty::both("void"),
+        },
+    ],
+    defaults: shapes_defaults,
+    gadgets: &[&POINT3_POD],
+    qt_enums: &[],
+};
+
+/// The properties of class `Shapes`: initial values of a source, and what a replica shows until the
+/// source's values arrive. `Default` gives the .rep defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapesProperties {
+    /// `Point3 origin`, READWRITE
+    pub origin: Point3,
+    /// `QList<Point3> path`, READWRITE
+    pub path: Vec<Point3>,
+    /// `QMap<QString,Point3> named`, READPUSH
+    pub named: std::collections::BTreeMap<String, Point3>,
+    /// `Color color` = `Color::Green`, READWRITE
+    pub color: shapes::Color,
+}
+
+#[allow(clippy::derivable_impls)]
+impl Default for ShapesProperties {
+    fn default() -> Self {
+        Self {
+            origin: Point3::default(),
+            path: Vec::new(),
+            named: std::collections::BTreeMap::new(),
+            color: shapes::Color::Green,
+        }
+    }
+}
+
+/// The .rep defaults of class `Shapes` as sent for `dialect`.
+fn shapes_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
+    ShapesProperties::default().to_values(dialect)
+}
+
+impl ShapesProperties {
+    /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
+    /// they are set apart).
+    pub fn to_values(&self, dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
+        let t = |i: usize| SHAPES_CLASS.properties[i].ty.get(dialect);
+        vec![
+            self.origin.to_variant(t(0), dialect),
+            self.path.to_variant(t(1), dialect),
+            self.named.to_variant(t(2), dialect),
+            self.color.to_variant(t(3), dialect),
+        ]
+    }
+}
+
+/// The slots of class `Shapes`: implement them to host a [`ShapesSource`]. Each is called with the
+/// source, so it can change properties or emit signals.
+pub trait ShapesSlots: Send + Sync + 'static {
+    /// `SLOT(Point3 scale(Point3 p, int f))`
+    fn scale(
+        &self,
+        source: &ShapesSource,
+        p: Point3,
+        f: i32,
+    ) -> impl std::future::Future<Output = Point3> + Send;
+
+    /// `SLOT(Color next(Color c))`
+    fn next(
+        &self,
+        source: &ShapesSource,
+        c: shapes::Color,
+    ) -> impl std::future::Future<Output = shapes::Color> + Send;
+
+    /// `SLOT(void move(Point3 to, Color c))`
+    fn r#move(
+        &self,
+        source: &ShapesSource,
+        to: Point3,
+        c: shapes::Color,
+    ) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// A source of class `Shapes` hosted by a node, with typed accessors. Cheap to clone; stays enabled
+/// while the node runs.
+#[derive(Clone)]
+pub struct ShapesSource {
+    core: std::sync::Arc<qtro::typed::SourceCore>,
+}
+
+impl ShapesSource {
+    /// The class signature as repc 6 computes it (Qt replicas and sources check it).
+    pub const SIGNATURE: &'static str = "77bfeae4ffb1dfbb1d0b7e2991d3e9a0008d07dd";
+
+    /// The class signature as repc 5.15 computes it.
+    pub const SIGNATURE_QT5: &'static str = "feddca1fff9d80427385e816690e5b53c325d05a";
+
+    /// Hosts the source on `node` under the class name, with the .rep defaults.
+    pub fn enable(node: &qtro::node::Node, slots: impl ShapesSlots) -> qtro::typed::Result<Self> {
+        Self::enable_with(node, "Shapes", ShapesProperties::default(), slots)
+    }
+
+    /// Hosts the source on `node` under `name`, starting from `initial`.
+    pub fn enable_with(
+        node: &qtro::node::Node,
+        name: &str,
+        initial: ShapesProperties,
+        slots: impl ShapesSlots,
+    ) -> qtro::typed::Result<Self> {
+        qtro::typed::register_types(node, register_types);
+        Self::enable_in(qtro::typed::SourceHost::Node(node), name, initial, slots)
+    }
+
+    fn enable_in<H: ShapesSlots>(
+        host: qtro::typed::SourceHost<'_>,
+        name: &str,
+        initial: ShapesProperties,
+        slots: H,
+    ) -> qtro::typed::Result<Self> {
+        let cell = qtro::typed::SourceCell::new();
+        let handler = qtro::typed::slot_handler(cell.clone(), slots, Self::dispatch::<H>);
+        let values = initial.to_values(host.dialect());
+        let spec = &SHAPES_CLASS;
+        let core = qtro::typed::SourceCore::enable(host, name, spec, values, handler)?;
+        let source = Self {
+            core: std::sync::Arc::new(core),
+        };
+        cell.set(source.clone());
+        Ok(source)
+    }
+
+    async fn dispatch<H: ShapesSlots>(
+        self,
+        slots: std::sync::Arc<H>,
+        call: qtro::node::SlotCall,
+    ) -> qtro::core::Value {
+        match self.invoke(&*slots, &call).await {
+            Ok(reply) => reply,
+            Err(error) => self.core.slot_failed(&call, error),
+        }
+    }
+
+    async fn invoke<H: ShapesSlots>(
+        &self,
+        slots: &H,
+        call: &qtro::node::SlotCall,
+    ) -> qtro::typed::Result<qtro::core::Value, qtro::typed::ConvertError> {
+        let reply = match call.slot {
+            0 => {
+                let (a0, a1) = qtro::typed::from_args(&call.args, "Shapes.scale")?;
+                let result = slots.scale(self, a0, a1).await;
+                self.core.slot_result(0, &result)
+            }
+            1 => {
+                let (a0,) = qtro::typed::from_args(&call.args, "Shapes.next")?;
+                let result = slots.next(self, a0).await;
+                self.core.slot_result(1, &result)
+            }
+            2 => {
+                let (a0, a1) = qtro::typed::from_args(&call.args, "Shapes.move")?;
+                slots.r#move(self, a0, a1).await;
+                qtro::core::Value::Invalid
+            }
+            _ => qtro::core::Value::Invalid,
+        };
+        Ok(reply)
+    }
+
+    /// The hosted source.
+    pub fn source(&self) -> &qtro::node::Source {
+        self.core.source()
+    }
+
+    /// What replicas do to the source, from now on.
+    pub fn events(&self) -> qtro::typed::EventStream<ShapesSourceEvent, qtro::node::SourceEvent> {
+        self.core.events(shapes_source_event)
+    }
+
+    /// `Point3 origin`, READWRITE: the current value.
+    pub fn origin(&self) -> qtro::typed::Result<Point3> {
+        self.core.get(0)
+    }
+
+    /// Sets `origin`; replicas are notified when it changes. Returns whether it changed.
+    pub fn set_origin(&self, value: Point3) -> qtro::typed::Result<bool> {
+        self.core.set(0, &value)
+    }
+
+    /// `QList<Point3> path`, READWRITE: the current value.
+    pub fn path(&self) -> qtro::typed::Result<Vec<Point3>> {
+        self.core.get(1)
+    }
+
+    /// Sets `path`; replicas are notified when it changes. Returns whether it changed.
+    pub fn set_path(&self, value: Vec<Point3>) -> qtro::typed::Result<bool> {
+        self.core.set(1, &value)
+    }
+
+    /// `QMap<QString,Point3> named`, READPUSH: the current value.
+    pub fn named(&self) -> qtro::typed::Result<std::collections::BTreeMap<String, Point3>> {
+        self.core.get(2)
+    }
+
+    /// Sets `named`; replicas are notified when it changes. Returns whether it changed.
+    pub fn set_named(
+        &self,
+        value: std::collections::BTreeMap<String, Point3>,
+    ) -> qtro::typed::Result<bool> {
+        self.core.set(2, &value)
+    }
+
+    /// `Color color` = `Color::Green`, READWRITE: the current value.
+    pub fn color(&self) -> qtro::typed::Result<shapes::Color> {
+        self.core.get(3)
+    }
+
+    /// Sets `color`; replicas are notified when it changes. Returns whether it changed.
+    pub fn set_color(&self, value: shapes::Color) -> qtro::typed::Result<bool> {
+        self.core.set(3, &value)
+    }
+
+    /// Emits `SIGNAL(moved(Point3 to, Color c))` to every replica.
+    pub fn emit_moved(&self, to: Point3, c: shapes::Color) -> qtro::typed::Result<()> {
+        self.core.emit(0, (to, c))
+    }
+}
+
+/// What replicas do to a [`ShapesSource`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShapesSourceEvent {
+    /// A replica acquired the source.
+    Acquired {
+        /// The replica's connection.
+        conn: qtro::core::ConnectionId,
+        /// The replica is dynamic (it asked for the class definition).
+        dynamic: bool,
+    },
+    /// A replica released the source.
+    Released {
+        /// The replica's connection.
+        conn: qtro::core::ConnectionId,
+    },
+    /// A replica set `origin` (already applied and sent to every replica).
+    OriginWritten(Point3),
+    /// A replica set `path` (already applied and sent to every replica).
+    PathWritten(Vec<Point3>),
+    /// A replica set `named` (already applied and sent to every replica).
+    NamedWritten(std::collections::BTreeMap<String, Point3>),
+    /// A replica set `color` (already applied and sent to every replica).
+    ColorWritten(shapes::Color),
+    /// A replica wrote a value that does not have the declared type.
+    ConversionFailed(qtro::typed::ConvertError),
+}
+
+#[allow(clippy::collapsible_match)]
+fn shapes_source_event(event: qtro::node::SourceEvent) -> std::option::Option<ShapesSourceEvent> {
+    let converted = match event {
+        qtro::node::SourceEvent::Acquired { conn, dynamic } => {
+            Ok(ShapesSourceEvent::Acquired { conn, dynamic })
+        }
+        qtro::node::SourceEvent::Released { conn } => Ok(ShapesSourceEvent::Released { conn }),
+        qtro::node::SourceEvent::PropertyWritten { index, value, .. } => match index {
+            0 => qtro::typed::map_value(&value, "Shapes.origin", ShapesSourceEvent::OriginWritten),
+            1 => qtro::typed::map_value(&value, "Shapes.path", ShapesSourceEvent::PathWritten),
+            2 => qtro::typed::map_value(&value, "Shapes.named", ShapesSourceEvent::NamedWritten),
+            3 => qtro::typed::map_value(&value, "Shapes.color", ShapesSourceEvent::ColorWritten),
+            _ => return None,
+        },
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    };
+    Some(converted.unwrap_or_else(ShapesSourceEvent::ConversionFailed))
+}
+
+/// A replica of class `Shapes`, with typed accessors. Cheap to clone; released when the last clone
+/// is dropped.
+#[derive(Clone)]
+pub struct ShapesReplica {
+    core: std::sync::Arc<qtro::typed::ReplicaCore>,
+}
+
+impl ShapesReplica {
+    /// The class signature as repc 6 computes it (Qt replicas and sources check it).
+    pub const SIGNATURE: &'static str = "77bfeae4ffb1dfbb1d0b7e2991d3e9a0008d07dd";
+
+    /// The class signature as repc 5.15 computes it.
+    pub const SIGNATURE_QT5: &'static str = "feddca1fff9d80427385e816690e5b53c325d05a";
+
+    /// Acquires the source named `Shapes` from the hosts `node` is connected to.
+    pub fn acquire(node: &qtro::node::Node) -> Self {
+        Self::acquire_with(node, "Shapes", None)
+    }
+
+    /// Acquires the source called `name`.
+    pub fn acquire_named(node: &qtro::node::Node, name: &str) -> Self {
+        Self::acquire_with(node, name, None)
+    }
+
+    /// Acquires the source called `name`; its PERSISTED properties are restored from and saved to
+    /// `store`.
+    pub fn acquire_with(
+        node: &qtro::node::Node,
+        name: &str,
+        store: std::option::Option<std::sync::Arc<dyn qtro::typed::PersistedStore>>,
+    ) -> Self {
+        qtro::typed::register_types(node, register_types);
+        let spec = &SHAPES_CLASS;
+        let core = qtro::typed::ReplicaCore::acquire(node, name, spec, store);
+        Self { core }
+    }
+
+    /// The node's replica.
+    pub fn replica(&self) -> &qtro::node::Replica {
+        self.core.replica()
+    }
+
+    /// The replica's state (Valid once the source's values arrived).
+    pub fn replica_state(&self) -> qtro::core::ReplicaState {
+        self.core.state()
+    }
+
+    /// Waits until the replica is Valid.
+    pub async fn wait_for_source(&self, timeout: std::time::Duration) -> qtro::typed::Result<()> {
+        self.core.wait_for_source(timeout).await
+    }
+
+    /// The replica's typed events, from now on.
+    pub fn events(&self) -> qtro::typed::EventStream<ShapesEvent> {
+        self.core.events(shapes_event)
+    }
+
+    /// `Point3 origin`, READWRITE: the current value.
+    pub fn origin(&self) -> qtro::typed::Result<Point3> {
+        self.core.get(0)
+    }
+
+    /// Asks the source to set `origin` (WriteProperty); the change comes back as an event.
+    pub fn set_origin(&self, value: Point3) -> qtro::typed::Result<()> {
+        self.core.write(0, &value)
+    }
+
+    /// `QList<Point3> path`, READWRITE: the current value.
+    pub fn path(&self) -> qtro::typed::Result<Vec<Point3>> {
+        self.core.get(1)
+    }
+
+    /// Asks the source to set `path` (WriteProperty); the change comes back as an event.
+    pub fn set_path(&self, value: Vec<Point3>) -> qtro::typed::Result<()> {
+        self.core.write(1, &value)
+    }
+
+    /// `QMap<QString,Point3> named`, READPUSH: the current value.
+    pub fn named(&self) -> qtro::typed::Result<std::collections::BTreeMap<String, Point3>> {
+        self.core.get(2)
+    }
+
+    /// Asks the source to set `named` (its `push` slot).
+    pub async fn push_named(
+        &self,
+        value: std::collections::BTreeMap<String, Point3>,
+    ) -> qtro::typed::Result<()> {
+        self.core.push(2, &value).await
+    }
+
+    /// `Color color` = `Color::Green`, READWRITE: the current value.
+    pub fn color(&self) -> qtro::typed::Result<shapes::Color> {
+        self.core.get(3)
+    }
+
+    /// Asks the source to set `color` (WriteProperty); the change comes back as an event.
+    pub fn set_color(&self, value: shapes::Color) -> qtro::typed::Result<()> {
+        self.core.write(3, &value)
+    }
+
+    /// Calls `SLOT(Point3 scale(Point3 p, int f))` on the source.
+    pub async fn scale(&self, p: Point3, f: i32) -> qtro::typed::Result<Point3> {
+        self.core.call(0, (p, f)).await
+    }
+
+    /// Calls `SLOT(Color next(Color c))` on the source.
+    pub async fn next(&self, c: shapes::Color) -> qtro::typed::Result<shapes::Color> {
+        self.core.call(1, (c,)).await
+    }
+
+    /// Calls `SLOT(void move(Point3 to, Color c))` on the source.
+    pub async fn r#move(&self, to: Point3, c: shapes::Color) -> qtro::typed::Result<()> {
+        self.core.call(2, (to, c)).await
+    }
+}
+
+/// What a [`ShapesReplica`] observes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShapesEvent {
+    /// The replica's state changed.
+    ReplicaStateChanged {
+        /// The previous state.
+        old: qtro::core::ReplicaState,
+        /// The new state.
+        new: qtro::core::ReplicaState,
+    },
+    /// The source's values arrived.
+    Initialized,
+    /// `origin` changed.
+    OriginChanged(Point3),
+    /// `path` changed.
+    PathChanged(Vec<Point3>),
+    /// `named` changed.
+    NamedChanged(std::collections::BTreeMap<String, Point3>),
+    /// `color` changed.
+    ColorChanged(shapes::Color),
+    /// `SIGNAL(moved(Point3 to, Color c))`
+    Moved {
+        /// `Point3 to`
+        to: Point3,
+        /// `Color c`
+        c: shapes::Color,
+    },
+    /// A value arrived that does not have the declared type.
+    ConversionFailed(qtro::typed::ConvertError),
+}
+
+#[allow(clippy::collapsible_match)]
+fn shapes_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ShapesEvent> {
+    let converted = match event {
+        qtro::node::ReplicaEvent::StateChanged { old, new } => {
+            Ok(ShapesEvent::ReplicaStateChanged { old, new })
+        }
+        qtro::node::ReplicaEvent::Initialized => Ok(ShapesEvent::Initialized),
+        qtro::node::ReplicaEvent::PropertyChanged { index, value, .. } => match index {
+            0 => qtro::typed::map_value(&value, "Shapes.origin", ShapesEvent::OriginChanged),
+            1 => qtro::typed::map_value(&value, "Shapes.path", ShapesEvent::PathChanged),
+            2 => qtro::typed::map_value(&value, "Shapes.named", ShapesEvent::NamedChanged),
+            3 => qtro::typed::map_value(&value, "Shapes.color", ShapesEvent::ColorChanged),
+            _ => return None,
+        },
+        qtro::node::ReplicaEvent::Signal { index, args, .. } => match index {
+            4 => match qtro::typed::from_args(&args, "Shapes.moved") {
+                Ok((to, c)) => Ok(ShapesEvent::Moved { to, c }),
+                Err(error) => Err(error),
+            },
+            _ => return None,
+        },
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    };
+    Some(converted.unwrap_or_else(ShapesEvent::ConversionFailed))
+}
+
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
+    POINT3_POD.register(types);
     types.register_enum("Interop::Color", 4);
+    types.register_enum("Shapes::Color", 4);
 }
