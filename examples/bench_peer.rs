@@ -1,0 +1,427 @@
+//! The Rust peer of the benchmarks: one process plays one side of one scenario, paired by
+//! `bash bench/run.sh` with another `bench_peer` or with the stock-Qt peer
+//! (`qt-interop/bench/main.cpp`), whose command line and output lines it shares.
+//!
+//! ```text
+//! bench_peer source  --url URL --scenario S [--count N] [--batch B]
+//! bench_peer replica --url URL --scenario S [--count N] [--lanes L] [--replicas R] [--warmup W]
+//! common: [--dialect qt6|qt5] [--rt multi|current] [--workers N] [--timeout-ms T]
+//! ```
+//!
+//! Scenarios: `prop`, `sig`, `rtt`, `pipe`, `bulk`, `init1`, `init200`, `fanout` (bench/README.md).
+//! Classes come from `qt-interop/bench/bench.rep` via `qtro_rs::rep::source_class`, so the
+//! static replicas on either side accept a source of the other.
+//!
+//! Output (stdout, one line each): `ready url=URL impl=rust`, `result elapsed_ns=.. count=..
+//! expected=.. errors=.. bytes=.. [p50_ns=.. p99_ns=.. max_ns=..]`, `usage user_us=.. sys_us=..
+//! hwm_kb=..`, `error MESSAGE`.
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use qtro_rs::core::{Dialect, SourceClass, Value};
+use qtro_rs::node::{sync_handler, Node, NodeConfig, Replica, ReplicaEvent, Source, SlotCall};
+use tokio::sync::mpsc;
+
+const REP: &str = include_str!("../qt-interop/bench/bench.rep");
+const TEXT: &str = "0123456789abcdef";
+const BLOB_SIZE: usize = 1 << 20;
+
+#[derive(Clone, Debug)]
+struct Opts {
+    role: String,
+    url: String,
+    scenario: String,
+    count: u64,
+    batch: u64,
+    lanes: u64,
+    replicas: usize,
+    warmup: u64,
+    timeout: Duration,
+    dialect: Dialect,
+    rt: String,
+    workers: Option<usize>,
+}
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    println!("error {msg}");
+    std::process::exit(3)
+}
+
+fn parse() -> Opts {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(role) = args.first().cloned() else { fail("usage: bench_peer source|replica --url URL --scenario S [options]") };
+    let mut o = Opts {
+        role,
+        url: String::new(),
+        scenario: String::new(),
+        count: 0,
+        batch: 0,
+        lanes: 256,
+        replicas: 50,
+        warmup: u64::MAX,
+        timeout: Duration::from_secs(120),
+        dialect: Dialect::Qt6,
+        rt: "multi".into(),
+        workers: None,
+    };
+    let num = |v: &str| v.parse::<u64>().unwrap_or_else(|_| fail(format!("not a number: {v}")));
+    for kv in args[1..].chunks(2) {
+        let [k, v] = kv else { fail(format!("option {} needs a value", kv[0])) };
+        match k.as_str() {
+            "--url" => o.url = v.clone(),
+            "--scenario" => o.scenario = v.clone(),
+            "--count" => o.count = num(v),
+            "--batch" => o.batch = num(v),
+            "--lanes" => o.lanes = num(v).max(1),
+            "--replicas" => o.replicas = num(v).max(1) as usize,
+            "--warmup" => o.warmup = num(v),
+            "--timeout-ms" => o.timeout = Duration::from_millis(num(v)),
+            "--dialect" => o.dialect = if v == "qt5" { Dialect::Qt5 } else { Dialect::Qt6 },
+            "--rt" => o.rt = v.clone(),
+            "--workers" => o.workers = Some(num(v).max(1) as usize),
+            _ => fail(format!("unknown option {k}")),
+        }
+    }
+    let default_count = match o.scenario.as_str() {
+        "prop" | "sig" | "pipe" => 100_000,
+        "rtt" | "fanout" => 10_000,
+        "bulk" | "init200" => 200,
+        "init1" => 2000,
+        s => fail(format!("unknown scenario {s:?}")),
+    };
+    if o.count == 0 {
+        o.count = default_count;
+    }
+    if o.batch == 0 {
+        o.batch = if o.scenario == "bulk" { 1 } else { 100 };
+    }
+    if o.warmup == u64::MAX {
+        o.warmup = match o.scenario.as_str() {
+            "rtt" | "pipe" => 500,
+            "init1" => 50,
+            "init200" => 5,
+            _ => 0,
+        };
+    }
+    if o.url.is_empty() || (o.role != "source" && o.role != "replica") {
+        fail("bad arguments (role, --url and --scenario are required)");
+    }
+    o
+}
+
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    user_us: i64,
+    sys_us: i64,
+}
+
+fn cpu_now() -> Cpu {
+    // SAFETY: getrusage only writes the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let us = |t: libc::timeval| t.tv_sec * 1_000_000 + t.tv_usec;
+    Cpu { user_us: us(ru.ru_utime), sys_us: us(ru.ru_stime) }
+}
+
+fn hwm_kb() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(-1)
+}
+
+fn print_usage(from: Cpu, to: Cpu) {
+    println!("usage user_us={} sys_us={} hwm_kb={}", to.user_us - from.user_us, to.sys_us - from.sys_us, hwm_kb());
+}
+
+fn class(o: &Opts, name: &str) -> SourceClass {
+    let rep = qtro_rs::rep::parse(REP).unwrap_or_else(|e| fail(format!("bench.rep: {e}")));
+    qtro_rs::rep::source_class(&rep, name, o.dialect).unwrap_or_else(|| fail(format!("no class {name} in bench.rep")))
+}
+
+fn main() {
+    let o = parse();
+    let timeout = o.timeout;
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        fail("timeout");
+    });
+    let mut rt = if o.rt == "current" { tokio::runtime::Builder::new_current_thread() } else { tokio::runtime::Builder::new_multi_thread() };
+    if let Some(w) = o.workers {
+        if o.rt != "current" {
+            rt.worker_threads(w);
+        }
+    }
+    let rt = rt.enable_all().build().unwrap_or_else(|e| fail(e));
+    if o.role == "source" {
+        rt.block_on(source(o));
+    } else {
+        rt.block_on(replica(o));
+    }
+    // Leave without tearing down nodes and connections one by one.
+    std::process::exit(0);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Source side
+
+async fn source(o: Opts) {
+    let node = Node::with_config(NodeConfig { dialect: o.dialect, ..NodeConfig::default() });
+    let url = node.listen(&o.url).await.unwrap_or_else(|e| fail(e));
+    let cpu0 = Arc::new(Mutex::new(cpu_now()));
+    let (start_tx, mut start_rx) = mpsc::unbounded_channel::<()>();
+    let cpu = cpu0.clone();
+    let handler = sync_handler(move |call: SlotCall| match call.name.as_str() {
+        "echo" => call.args.into_iter().next().unwrap_or(Value::Invalid),
+        "start" => {
+            *cpu.lock().unwrap() = cpu_now();
+            let _ = start_tx.send(());
+            Value::Invalid
+        }
+        "done" => {
+            print_usage(*cpu.lock().unwrap(), cpu_now());
+            Value::Int(0)
+        }
+        _ => Value::Invalid,
+    });
+    let bench = node.enable_source("Bench", class(&o, "Bench"), handler).unwrap_or_else(|e| fail(e));
+    let _small = (o.scenario == "init1").then(|| node.enable_source_without_slots("Small", class(&o, "Small")).unwrap_or_else(|e| fail(e)));
+    let _wide = (o.scenario == "init200").then(|| node.enable_source_without_slots("Wide", class(&o, "Wide")).unwrap_or_else(|e| fail(e)));
+
+    // Leave when the harness closes our stdin.
+    std::thread::spawn(|| {
+        let mut buf = [0u8; 256];
+        let mut stdin = std::io::stdin();
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => std::process::exit(0),
+                Ok(_) => {}
+            }
+        }
+    });
+    println!("ready url={url} impl=rust");
+
+    while start_rx.recv().await.is_some() {
+        if matches!(o.scenario.as_str(), "prop" | "sig" | "bulk" | "fanout") {
+            produce(&o, &bench).await;
+        }
+    }
+}
+
+async fn produce(o: &Opts, bench: &Source) {
+    for i in 0..o.count {
+        match o.scenario.as_str() {
+            "prop" => {
+                bench.set_property("value", Value::Int(i as i32 + 1)).unwrap_or_else(|e| fail(e));
+            }
+            "bulk" => {
+                // Backpressure: never queue more than the high-water mark per replica.
+                bench.ready().await;
+                let mut b = vec![(i & 0x7f) as u8; BLOB_SIZE];
+                b[..4].copy_from_slice(&(i as u32).to_le_bytes());
+                bench.set_property("blob", Value::bytes(b)).unwrap_or_else(|e| fail(e));
+            }
+            _ => bench.emit("tick", vec![Value::Int(i as i32), Value::string(TEXT)]).unwrap_or_else(|e| fail(e)),
+        }
+        if (i + 1) % o.batch == 0 {
+            bench.ready().await;
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Replica side
+
+struct Measure {
+    t0: Instant,
+    cpu0: Cpu,
+    count: u64,
+    errors: u64,
+    bytes: u64,
+    lat: Vec<u64>,
+}
+
+impl Measure {
+    fn begin() -> Measure {
+        Measure { t0: Instant::now(), cpu0: cpu_now(), count: 0, errors: 0, bytes: 0, lat: Vec::new() }
+    }
+}
+
+async fn replica(o: Opts) {
+    let cfg = NodeConfig { dialect: o.dialect, ..NodeConfig::default() };
+    let bench_class = class(&o, "Bench");
+    let n = if o.scenario == "fanout" { o.replicas } else { 1 };
+    let mut nodes = Vec::new();
+    let mut benches = Vec::new();
+    for _ in 0..n {
+        let node = Node::with_config(cfg.clone());
+        node.connect_to(&o.url).unwrap_or_else(|e| fail(e));
+        benches.push(node.acquire("Bench", bench_class.clone()));
+        nodes.push(node);
+    }
+    for b in &benches {
+        b.wait_for_source(o.timeout).await.unwrap_or_else(|e| fail(e));
+    }
+    let bench = benches[0].clone();
+    let node = nodes[0].clone();
+    let call = |b: Replica, slot: &'static str, args: Vec<Value>| async move { b.call(slot, args).await.unwrap_or_else(|e| fail(format!("{slot}: {e}"))) };
+
+    let (m, expected) = match o.scenario.as_str() {
+        "prop" | "bulk" => {
+            let mut events = bench.events();
+            let mut m = Measure::begin();
+            call(bench.clone(), "start", vec![]).await;
+            let prop = if o.scenario == "prop" { 0 } else { 1 };
+            let mut last: i64 = if prop == 0 { 0 } else { -1 };
+            while let Some(e) = events.recv().await {
+                let ReplicaEvent::PropertyChanged { index, value, .. } = e else { continue };
+                if index != prop {
+                    continue;
+                }
+                m.count += 1;
+                let n = if prop == 0 {
+                    value.as_i64().unwrap_or(-1)
+                } else {
+                    let b: &[u8] = match &value {
+                        Value::ByteArray(Some(b)) => b,
+                        _ => &[],
+                    };
+                    m.bytes += b.len() as u64;
+                    if b.len() != BLOB_SIZE {
+                        m.errors += 1;
+                    }
+                    b.get(..4).map_or(-1, |h| u32::from_le_bytes(h.try_into().unwrap()) as i64)
+                };
+                if n != last + 1 {
+                    m.errors += 1;
+                }
+                last = n;
+                let final_n = if prop == 0 { o.count as i64 } else { o.count as i64 - 1 };
+                if n == final_n {
+                    break;
+                }
+            }
+            (m, o.count)
+        }
+        "sig" | "fanout" => {
+            let mut receivers: Vec<_> = benches.iter().map(|b| b.events()).collect();
+            let mut m = Measure::begin();
+            call(bench.clone(), "start", vec![]).await;
+            let mut tasks = tokio::task::JoinSet::new();
+            for mut events in receivers.drain(..) {
+                let count = o.count as i64;
+                tasks.spawn(async move {
+                    let (mut seen, mut errors, mut next) = (0u64, 0u64, 0i64);
+                    while let Some(e) = events.recv().await {
+                        let ReplicaEvent::Signal { args, property_index: None, .. } = e else { continue };
+                        seen += 1;
+                        let n = args.first().and_then(Value::as_i64).unwrap_or(-1);
+                        if n != next || args.get(1).and_then(Value::as_str).map(str::len) != Some(16) {
+                            errors += 1;
+                        }
+                        next = n + 1;
+                        if n == count - 1 {
+                            break;
+                        }
+                    }
+                    (seen, errors)
+                });
+            }
+            while let Some(r) = tasks.join_next().await {
+                let (seen, errors) = r.unwrap_or_else(|e| fail(e));
+                m.count += seen;
+                m.errors += errors;
+            }
+            (m, o.count * n as u64)
+        }
+        "rtt" => {
+            for _ in 0..o.warmup {
+                call(bench.clone(), "echo", vec![Value::Int(-1)]).await;
+            }
+            let mut m = Measure::begin();
+            call(bench.clone(), "start", vec![]).await;
+            m.lat.reserve(o.count as usize);
+            for i in 0..o.count {
+                let t = Instant::now();
+                let v = call(bench.clone(), "echo", vec![Value::Int(i as i32)]).await;
+                m.lat.push(t.elapsed().as_nanos() as u64);
+                m.count += 1;
+                if v.as_i64() != Some(i as i64) {
+                    m.errors += 1;
+                }
+            }
+            (m, o.count)
+        }
+        "pipe" => {
+            for _ in 0..o.warmup {
+                call(bench.clone(), "echo", vec![Value::Int(-1)]).await;
+            }
+            let mut m = Measure::begin();
+            call(bench.clone(), "start", vec![]).await;
+            // `lanes` calls in flight: each lane makes its share of the calls one after the other.
+            let mut tasks = tokio::task::JoinSet::new();
+            for lane in 0..o.lanes.min(o.count) {
+                let (b, count, lanes) = (bench.clone(), o.count, o.lanes);
+                tasks.spawn(async move {
+                    let (mut done, mut errors) = (0u64, 0u64);
+                    let mut i = lane;
+                    while i < count {
+                        let v = b.call("echo", vec![Value::Int(i as i32)]).await.unwrap_or_else(|e| fail(e));
+                        done += 1;
+                        if v.as_i64() != Some(i as i64) {
+                            errors += 1;
+                        }
+                        i += lanes;
+                    }
+                    (done, errors)
+                });
+            }
+            while let Some(r) = tasks.join_next().await {
+                let (done, errors) = r.unwrap_or_else(|e| fail(e));
+                m.count += done;
+                m.errors += errors;
+            }
+            (m, o.count)
+        }
+        "init1" | "init200" => {
+            let small = class(&o, "Small");
+            let acquire = |node: &Node| if o.scenario == "init1" { node.acquire("Small", small.clone()) } else { node.acquire_dynamic("Wide") };
+            for _ in 0..o.warmup {
+                let r = acquire(&node);
+                r.wait_for_source(o.timeout).await.unwrap_or_else(|e| fail(e));
+            }
+            let mut m = Measure::begin();
+            call(bench.clone(), "start", vec![]).await;
+            for _ in 0..o.count {
+                let t = Instant::now();
+                let r = acquire(&node);
+                r.wait_for_source(o.timeout).await.unwrap_or_else(|e| fail(e));
+                m.lat.push(t.elapsed().as_nanos() as u64);
+                m.count += 1;
+                if o.scenario == "init200" && r.properties().len() != 200 {
+                    m.errors += 1;
+                }
+            }
+            (m, o.count)
+        }
+        s => fail(format!("unknown scenario {s}")),
+    };
+
+    let elapsed = m.t0.elapsed().as_nanos();
+    let cpu1 = cpu_now();
+    let mut res = format!("result elapsed_ns={elapsed} count={} expected={expected} errors={} bytes={}", m.count, m.errors, m.bytes);
+    if !m.lat.is_empty() {
+        let mut lat = m.lat;
+        lat.sort_unstable();
+        let pct = |p: f64| lat[((p * lat.len() as f64) as usize).min(lat.len() - 1)];
+        res += &format!(" p50_ns={} p99_ns={} max_ns={}", pct(0.50), pct(0.99), lat[lat.len() - 1]);
+    }
+    println!("{res}");
+    call(bench.clone(), "done", vec![]).await;
+    print_usage(m.cpu0, cpu1);
+    drop(benches);
+    drop(nodes);
+}
