@@ -83,9 +83,10 @@ impl FrameDecoder {
         }
         let total = HEADER_LEN + len as usize;
         if src.len() < total {
-            // Grow towards the frame size as data arrives, never more than already received
-            // plus a bounded step, so a lying header cannot reserve memory by itself.
-            src.reserve((total - src.len()).min(64 * 1024));
+            // Grow towards the frame size geometrically (at most doubling what actually arrived),
+            // so a large frame is not copied on every read while a lying header still cannot
+            // reserve memory by itself.
+            src.reserve((total - src.len()).min(src.len().max(64 * 1024)));
             return Ok(None);
         }
         src.advance(HEADER_LEN);

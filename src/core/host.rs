@@ -97,12 +97,23 @@ struct HostedSource {
     /// The name grandchildren are named after: the lookup name of a root, the property name of a
     /// child (Qt's rule).
     api_name: String,
+    /// The definition sent to dynamic replicas, built on the first dynamic acquisition.
+    dynamic_definition: Option<Arc<ClassDefinition>>,
 }
 
 impl HostedSource {
     fn new(class: Arc<SourceClass>, values: Vec<Value>, parent: Option<String>, api_name: String) -> Self {
         let n = values.len();
-        HostedSource { class, values, listeners: Vec::new(), dynamic_listeners: Vec::new(), parent, children: vec![None; n], api_name }
+        HostedSource {
+            class,
+            values,
+            listeners: Vec::new(),
+            dynamic_listeners: Vec::new(),
+            parent,
+            children: vec![None; n],
+            api_name,
+            dynamic_definition: None,
+        }
     }
 }
 
@@ -566,11 +577,21 @@ impl HostCore {
         if dynamic {
             s.dynamic_listeners.push(conn);
         }
+        let cached = s.dynamic_definition.clone();
         let class = s.class.clone();
-        let definition = dynamic.then(|| self.dynamic_definition(&class.definition));
+        let definition = dynamic.then(|| {
+            cached.unwrap_or_else(|| {
+                // Built once per source: it depends only on the class and the registered types.
+                let def = Arc::new(self.dynamic_definition(&class.definition));
+                if let Some(s) = self.sources.get_mut(&name) {
+                    s.dynamic_definition = Some(def.clone());
+                }
+                def
+            })
+        });
         let values = self.wire_values(&name, dynamic);
         let packet = match definition {
-            Some(definition) => Packet::InitDynamic { name: name.clone(), definition, values },
+            Some(definition) => Packet::InitDynamic { name: name.clone(), definition: (*definition).clone(), values },
             None => Packet::Init { name: name.clone(), values },
         };
         let encoded = match self.conns.get_mut(&conn) {

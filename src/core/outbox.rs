@@ -41,7 +41,13 @@ impl Outbox {
     pub(crate) fn take(&mut self) -> Option<Bytes> {
         self.flagged = false;
         self.next_report = OUTPUT_CAP_REPORT;
-        (!self.buf.is_empty()).then(|| self.buf.split().freeze())
+        if self.buf.is_empty() {
+            return None;
+        }
+        let out = self.buf.split().freeze();
+        // Keep room for the next burst instead of regrowing from nothing on every append.
+        self.buf.reserve(out.len().min(16 * 1024));
+        Some(out)
     }
 
     pub(crate) fn len(&self) -> usize {

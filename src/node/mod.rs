@@ -494,9 +494,11 @@ impl Source {
     /// Emits a declared signal to every replica.
     pub fn emit(&self, signal: &str, args: Vec<Value>) -> Result<(), NodeError> {
         let index = self.class.signal_index(signal).ok_or_else(|| NodeError::UnknownMember { object: self.name.clone(), what: "signal", name: signal.into() })?;
-        let types = coerce::parameter_types(&self.class.definition.signals[index].signature);
-        let args = args.into_iter().enumerate().map(|(i, a)| match types.get(i) {
-            Some(t) => coerce(a, t),
+        // Declared signals keep their parameter types: no signature parsing per emit.
+        let first_declared = self.class.definition.signals.len() - self.class.signal_params.len();
+        let params = &self.class.signal_params[index - first_declared];
+        let args = args.into_iter().enumerate().map(|(i, a)| match params.get(i) {
+            Some(p) => coerce(a, &p.type_name),
             None => a,
         }).collect();
         Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
