@@ -135,12 +135,13 @@ static void node_source_replica(qtro_dispatch_mode client_mode) {
     qtro::DeferredInvocation deferred;
     qtro::SourceHandlers sh;
     sh.on_invoke = [&](qtro::Invocation &inv) {
-        src_events.add("invoke " + inv.slot());
         if (inv.slot() == "add") inv.reply(int64_t(inv.arg(0).to_int() + inv.arg(1).to_int()));
         if (inv.slot() == "later") {
             std::lock_guard<std::mutex> l(deferred_m);
             deferred = inv.defer();
         }
+        // Recorded after the handler's work, so a thread waiting for it sees its effects.
+        src_events.add("invoke " + inv.slot());
         if (inv.slot() == "boom") throw std::runtime_error("handler failure");  // caught; answered invalid
     };
     sh.on_property_written = [&](const std::string &name, const qtro::Value &v) { src_events.add("written " + name + "=" + v.to_string()); };
