@@ -524,9 +524,6 @@ impl State {
                     .and_then(|d| d.signals.get(index))
                     .map(|s| s.signature.split('(').next().unwrap_or_default().to_owned())
                     .unwrap_or_default();
-                if replica == registry::NAME {
-                    self.registry_signal_hook(index, &args);
-                }
                 if let Some(r) = self.replicas.get_mut(&replica) {
                     send(r, ReplicaEvent::Signal { index, name, args, property_index });
                 }
@@ -552,7 +549,15 @@ impl State {
         }
     }
 
-    fn registry_signal_hook(&mut self, _index: usize, _args: &[Value]) {}
+    /// Counts one more handle on `name`'s route and subscribes to its state, which is set to
+    /// `current` (the core's state right now).
+    pub(crate) fn replica_handle(&mut self, name: &str, current: ReplicaState) -> watch::Receiver<ReplicaState> {
+        let route = self.replicas.entry(name.into()).or_default();
+        route.handles += 1;
+        let state = route.state.get_or_insert_with(|| watch::channel(current).0);
+        state.send_if_modified(|s| std::mem::replace(s, current) != current);
+        state.subscribe()
+    }
 
     fn property_name(&self, replica: &str, index: usize) -> String {
         self.client

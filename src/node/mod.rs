@@ -144,6 +144,17 @@ where
     move |call: SlotCall| std::future::ready(f(call))
 }
 
+/// Converts each argument to its declared type; arguments beyond the declared ones pass as they are.
+fn coerce_args<'a>(args: Vec<Value>, types: impl IntoIterator<Item = &'a str>) -> Vec<Value> {
+    let mut types = types.into_iter();
+    args.into_iter()
+        .map(|a| match types.next() {
+            Some(t) => coerce(a, t),
+            None => a,
+        })
+        .collect()
+}
+
 /// What a replica observes.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -402,20 +413,15 @@ impl Node {
         with_events: bool,
     ) -> (Replica, Option<mpsc::UnboundedReceiver<ReplicaEvent>>) {
         let (state, rx) = self.shared.with(|st| {
-            // Route first, so events caused by this very acquisition reach the subscriber.
-            let route = st.replicas.entry(name.into()).or_default();
-            route.handles += 1;
+            // Subscribe first, so events caused by this very acquisition reach the subscriber.
             let rx = with_events.then(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
-                route.subscribers.push(tx);
+                st.replicas.entry(name.into()).or_default().subscribers.push(tx);
                 rx
             });
             st.client.acquire(name, kind, Instant::now());
             let current = st.client.replica(name).map_or(ReplicaState::Uninitialized, |r| r.state);
-            let route = st.replicas.get_mut(name).expect("inserted above");
-            let state = route.state.get_or_insert_with(|| watch::channel(current).0);
-            state.send_if_modified(|s| std::mem::replace(s, current) != current);
-            (state.subscribe(), rx)
+            (st.replica_handle(name, current), rx)
         });
         (Replica { inner: Arc::new(ReplicaInner { shared: self.shared.clone(), name: name.into(), state }), _node: self._life.clone() }, rx)
     }
@@ -497,10 +503,7 @@ impl Source {
         // Declared signals keep their parameter types: no signature parsing per emit.
         let first_declared = self.class.definition.signals.len() - self.class.signal_params.len();
         let params = &self.class.signal_params[index - first_declared];
-        let args = args.into_iter().enumerate().map(|(i, a)| match params.get(i) {
-            Some(p) => coerce(a, &p.type_name),
-            None => a,
-        }).collect();
+        let args = coerce_args(args, params.iter().map(|p| p.type_name.as_str()));
         Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
     }
 
@@ -541,10 +544,7 @@ impl Source {
             name: index.to_string(),
         })?;
         let types = coerce::parameter_types(&sig.signature);
-        let args = args.into_iter().enumerate().map(|(i, a)| match types.get(i) {
-            Some(t) => coerce(a, t),
-            None => a,
-        }).collect();
+        let args = coerce_args(args, types.iter().map(String::as_str));
         Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
     }
 
@@ -693,10 +693,7 @@ impl Replica {
                 let m = def.methods.get(index).ok_or(CallError::BadIndex { name: name.clone(), what: "method", index })?;
                 (coerce::parameter_types(&m.signature), !m.return_type.is_empty() && m.return_type != "void")
             };
-            let args = args.into_iter().enumerate().map(|(i, a)| match types.get(i) {
-                Some(t) => coerce(a, t),
-                None => a,
-            }).collect();
+            let args = coerce_args(args, types.iter().map(String::as_str));
             let serial = st.client.call(&name, index, args, wants_reply, Instant::now())?;
             Ok(serial.map(|s| {
                 let (tx, rx) = oneshot::channel();
@@ -726,9 +723,7 @@ impl Replica {
         };
         let state = self.inner.shared.with(|st| {
             let current = st.client.replica(&child).map_or(ReplicaState::Uninitialized, |r| r.state);
-            let route = st.replicas.entry(child.clone()).or_default();
-            route.handles += 1;
-            route.state.get_or_insert_with(|| watch::channel(current).0).subscribe()
+            st.replica_handle(&child, current)
         });
         Some(Replica { inner: Arc::new(ReplicaInner { shared: self.inner.shared.clone(), name: child, state }), _node: self._node.clone() })
     }
