@@ -7,7 +7,7 @@ use std::time::Duration;
 use qtro_rs::core::{Dialect, ReplicaState, SourceClass, Value};
 use qtro_rs::node::{Node, NodeConfig, Replica, ReplicaEvent, SlotCall, Source, SourceEvent};
 use serde_json::json;
-use tokio::sync::mpsc::UnboundedReceiver;
+use qtro_rs::node::EventReceiver;
 
 mod common;
 use common::qt_peer::{free_port, is, QtPeer};
@@ -20,7 +20,7 @@ fn interop_class(name: &str) -> SourceClass {
     qtro_rs::rep::source_class(&file, name, Dialect::Qt6).unwrap()
 }
 
-async fn next_event<T: std::fmt::Debug>(rx: &mut UnboundedReceiver<T>, what: &str, f: impl Fn(&T) -> bool) -> T {
+async fn next_event<T: std::fmt::Debug>(rx: &mut EventReceiver<T>, what: &str, f: impl Fn(&T) -> bool) -> T {
     tokio::time::timeout(T, async {
         loop {
             let e = rx.recv().await.expect("event stream ended");

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use qtro_rs::core::{ClassBuilder, PropertyMode, ReplicaState, SourceClass, Value};
 use qtro_rs::node::{Node, NodeConfig, Replica, ReplicaEvent, SlotCall};
-use tokio::sync::mpsc::UnboundedReceiver;
+use qtro_rs::node::EventReceiver;
 
 const T: Duration = Duration::from_secs(10);
 
@@ -32,7 +32,7 @@ async fn host_simple(url: &str) -> (Node, qtro_rs::node::Source, String) {
     (host, source, bound)
 }
 
-async fn next_matching(rx: &mut UnboundedReceiver<ReplicaEvent>, f: impl Fn(&ReplicaEvent) -> bool) -> ReplicaEvent {
+async fn next_matching(rx: &mut EventReceiver<ReplicaEvent>, f: impl Fn(&ReplicaEvent) -> bool) -> ReplicaEvent {
     tokio::time::timeout(T, async {
         loop {
             let e = rx.recv().await.expect("event stream ended");

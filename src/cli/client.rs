@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::sync::mpsc::UnboundedReceiver;
+use crate::node::EventReceiver;
 use tokio::time::Instant;
 
 use crate::core::classdef::{ClassDefinition, MethodDef};
@@ -27,7 +27,7 @@ pub struct Session {
     pub replica: Replica,
     pub target: Target,
     pub ctx: TypeCtx,
-    pub events: UnboundedReceiver<ReplicaEvent>,
+    pub events: EventReceiver<ReplicaEvent>,
     /// The .rep class of a static acquisition.
     pub static_class: Option<SourceClass>,
 }

@@ -113,7 +113,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
             let reply = replies
                 .lock()
                 .unwrap()
-                .get(&call.name)
+                .get(call.name.as_str())
                 .cloned()
                 .unwrap_or_else(|| crate::rep::default_value(&file, &rep_class, &ret, None));
             let types = parameter_types(&m.signature);

@@ -470,6 +470,17 @@ impl ClientCore {
         }
     }
 
+    /// Treats the peer on `conn` as alive now: postpones the heartbeat of its replicas. For a
+    /// driver that deliberately stopped reading from it (its application is behind), during
+    /// which Pongs cannot be seen.
+    pub fn keepalive(&mut self, conn: ConnectionId, now: Instant) {
+        let Some(interval) = self.heartbeat else { return };
+        for r in self.replicas.values_mut().filter(|r| r.conn == Some(conn)) {
+            r.ping_outstanding = false;
+            r.heartbeat_due = Some(now + interval);
+        }
+    }
+
     /// The earliest time [`ClientCore::handle_timeout`] has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.replicas.values().filter_map(|r| r.heartbeat_due).min()

@@ -18,6 +18,7 @@ use crate::core::{
 };
 use crate::net::{BoxStream, NodeUrl};
 
+use super::events::{Backlog, EventSender, Name};
 use super::{NodeConfig, ReplicaEvent, SlotCall, SlotHandler, SourceEvent};
 
 /// Which core a connection belongs to.
@@ -38,22 +39,91 @@ pub(crate) struct ConnHandle {
 /// Per-replica routing: subscribers and pending calls.
 #[derive(Default)]
 pub(crate) struct ReplicaRoute {
-    pub(crate) subscribers: Vec<mpsc::UnboundedSender<ReplicaEvent>>,
+    pub(crate) subscribers: Subscribers<ReplicaEvent>,
     pub(crate) pending: HashMap<i32, oneshot::Sender<Result<Value, CallError>>>,
     pub(crate) state: Option<watch::Sender<ReplicaState>>,
     pub(crate) handles: usize,
+    /// Property and signal names of the current definition, shared by all events.
+    names: Option<MemberNames>,
+}
+
+/// Names of an interface's members, made once per definition instead of once per event.
+struct MemberNames {
+    properties: Vec<Name>,
+    /// Signal names without their parameter lists.
+    signals: Vec<Name>,
+    /// Method names without their parameter lists.
+    methods: Vec<Name>,
+}
+
+impl MemberNames {
+    fn of(def: &crate::core::ClassDefinition) -> MemberNames {
+        let short = |sig: &str| Name::from(sig.split('(').next().unwrap_or_default());
+        MemberNames {
+            properties: def.properties.iter().map(|p| Name::from(p.name.as_str())).collect(),
+            signals: def.signals.iter().map(|s| short(&s.signature)).collect(),
+            methods: def.methods.iter().map(|m| short(&m.signature)).collect(),
+        }
+    }
+
+    fn get(list: &[Name], index: usize) -> Name {
+        list.get(index).cloned().unwrap_or_default()
+    }
+}
+
+/// The event subscribers of one replica or source. Events are staged during routing and handed
+/// over in one batch per subscriber when routing ends.
+pub(crate) struct Subscribers<T: Send + 'static> {
+    senders: Vec<EventSender<T>>,
+    staged: bool,
+}
+
+impl<T: Send + 'static> Default for Subscribers<T> {
+    fn default() -> Self {
+        Subscribers { senders: Vec::new(), staged: false }
+    }
+}
+
+impl<T: Clone + Send + 'static> Subscribers<T> {
+    pub(crate) fn add(&mut self, sender: EventSender<T>) {
+        self.senders.push(sender);
+    }
+
+    /// Stages `event` for every subscriber; true when this is the first staged event since the
+    /// last flush (the caller then remembers to flush this route).
+    fn stage(&mut self, event: T) -> bool {
+        let Some((last, others)) = self.senders.split_last_mut() else { return false };
+        for s in others {
+            s.push(event.clone());
+        }
+        last.push(event);
+        !std::mem::replace(&mut self.staged, true)
+    }
+
+    /// Hands staged events over; drops subscribers whose receiver is gone, and reports those
+    /// whose backlog passed `limit`.
+    fn flush(&mut self, limit: usize, backlogged: &mut Vec<Backlog>) {
+        self.staged = false;
+        self.senders.retain_mut(|s| {
+            if s.flush() > limit {
+                backlogged.push(s.backlog());
+            }
+            s.is_open()
+        });
+    }
 }
 
 pub(crate) struct SourceRoute {
     pub(crate) handler: Option<Arc<dyn SlotHandler>>,
-    pub(crate) subscribers: Vec<mpsc::UnboundedSender<SourceEvent>>,
+    pub(crate) subscribers: Subscribers<SourceEvent>,
     /// Slot calls waiting for this source's handler, run one at a time in arrival order.
     pub(crate) slot_queue: Option<mpsc::UnboundedSender<SlotJob>>,
+    names: Option<MemberNames>,
 }
 
 impl SourceRoute {
-    pub(crate) fn new(handler: Option<Arc<dyn SlotHandler>>, subscribers: Vec<mpsc::UnboundedSender<SourceEvent>>) -> Self {
-        SourceRoute { handler, subscribers, slot_queue: None }
+    pub(crate) fn new(handler: Option<Arc<dyn SlotHandler>>, subscribers: Subscribers<SourceEvent>) -> Self {
+        SourceRoute { handler, subscribers, slot_queue: None, names: None }
     }
 }
 
@@ -81,6 +151,9 @@ pub(crate) struct State {
     pub(crate) registry_url: Option<String>,
     /// Client connections whose host spoke another protocol version (never reconnected).
     protocol_mismatch: HashSet<ConnectionId>,
+    /// Replicas and sources with events staged during this routing pass.
+    staged_replicas: Vec<String>,
+    staged_sources: Vec<String>,
 }
 
 /// Work to do after the lock is released.
@@ -121,6 +194,8 @@ impl Shared {
                 host_url: None,
                 registry_url: None,
                 protocol_mismatch: HashSet::new(),
+                staged_replicas: Vec::new(),
+                staged_sources: Vec::new(),
             }),
             config,
             timer: Notify::new(),
@@ -142,11 +217,17 @@ impl Shared {
 
     /// Runs `f` on the state, then routes the events it produced and performs the resulting I/O.
     pub(crate) fn with<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R) -> R {
+        self.with_backlog(f, &mut Vec::new())
+    }
+
+    /// Like [`Shared::with`], also reporting the event subscribers left with more than
+    /// `event_backlog` events queued (a connection task then pauses reading).
+    fn with_backlog<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R, backlogged: &mut Vec<Backlog>) -> R {
         let (out, actions, deadline_moved) = {
             let mut st = self.lock();
             let before = st.client.poll_timeout();
             let out = f(&mut st);
-            let actions = st.route(self.config.max_queued_bytes);
+            let actions = st.route(self.config.max_queued_bytes, self.config.event_backlog, backlogged);
             (out, actions, st.client.poll_timeout() != before)
         };
         self.perform(actions);
@@ -393,6 +474,7 @@ async fn wait_close(mut rx: watch::Receiver<bool>) -> CloseReason {
 }
 
 async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: tokio::io::ReadHalf<BoxStream>) -> CloseReason {
+    let mut backlogged = Vec::new();
     loop {
         // A fresh buffer per read is handed to the decoder without copying.
         let mut buf = BytesMut::with_capacity(64 * 1024);
@@ -401,15 +483,30 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
             Ok(_) => {}
         }
         let now = Instant::now();
-        let mismatch = me.with(|st| {
-            match role {
-                Role::Client => st.client.receive_owned(conn, buf, now),
-                Role::Host => st.host.receive_owned(conn, buf),
-            }
-            st.protocol_mismatch.remove(&conn)
-        });
+        let mismatch = me.with_backlog(
+            |st| {
+                match role {
+                    Role::Client => st.client.receive_owned(conn, buf, now),
+                    Role::Host => st.host.receive_owned(conn, buf),
+                }
+                st.protocol_mismatch.remove(&conn)
+            },
+            &mut backlogged,
+        );
         if mismatch {
             return CloseReason::ProtocolMismatch;
+        }
+        // An application that falls behind its events slows this peer down (as a slow slot does
+        // in Qt) instead of queueing without bound. The peer is not at fault meanwhile, so its
+        // heartbeat is kept alive.
+        let low = me.config.event_backlog / 2;
+        for b in backlogged.drain(..) {
+            let keepalive = me.config.heartbeat.map_or(Duration::from_secs(1), |h| h / 2);
+            while tokio::time::timeout(keepalive, b.wait_below(low)).await.is_err() {
+                if role == Role::Client {
+                    me.with(|st| st.client.keepalive(conn, Instant::now()));
+                }
+            }
         }
     }
 }
@@ -465,13 +562,23 @@ async fn timer_task(weak: Weak<Shared>, mut shutdown: watch::Receiver<bool>) {
 
 impl State {
     /// Routes core events to subscribers and decides the I/O to perform.
-    fn route(&mut self, max_queued: usize) -> Vec<Action> {
+    fn route(&mut self, max_queued: usize, event_backlog: usize, backlogged: &mut Vec<Backlog>) -> Vec<Action> {
         let mut actions = Vec::new();
         while let Some(ev) = self.client.poll_event() {
             self.route_client(ev, &mut actions);
         }
         while let Some(ev) = self.host.poll_event() {
             self.route_host(ev, &mut actions);
+        }
+        for name in std::mem::take(&mut self.staged_replicas) {
+            if let Some(r) = self.replicas.get_mut(&name) {
+                r.subscribers.flush(event_backlog, backlogged);
+            }
+        }
+        for name in std::mem::take(&mut self.staged_sources) {
+            if let Some(r) = self.sources.get_mut(&name) {
+                r.subscribers.flush(event_backlog, backlogged);
+            }
         }
         // Only connections that got output need their writer woken (and a size check).
         let mut dirty = self.client.take_dirty();
@@ -495,37 +602,32 @@ impl State {
     }
 
     fn route_client(&mut self, ev: ClientEvent, actions: &mut Vec<Action>) {
-        let send = |route: &mut ReplicaRoute, e: ReplicaEvent| route.subscribers.retain(|s| s.send(e.clone()).is_ok());
         match ev {
             ClientEvent::StateChanged { replica, old, new } => {
                 if let Some(r) = self.replicas.get_mut(&replica) {
                     if let Some(s) = &r.state {
                         s.send_replace(new);
                     }
-                    send(r, ReplicaEvent::StateChanged { old, new });
                 }
+                self.stage_replica_event(replica, ReplicaEvent::StateChanged { old, new });
             }
             ClientEvent::Initialized { replica } => {
                 if let Some(r) = self.replicas.get_mut(&replica) {
-                    send(r, ReplicaEvent::Initialized);
+                    // A dynamic replica may have learned a new interface.
+                    r.names = None;
                 }
+                self.stage_replica_event(replica, ReplicaEvent::Initialized);
             }
             ClientEvent::PropertyChanged { replica, index, value } => {
-                let name = self.property_name(&replica, index);
-                if let Some(r) = self.replicas.get_mut(&replica) {
-                    send(r, ReplicaEvent::PropertyChanged { index, name, value });
+                if let Some(names) = self.member_names(&replica) {
+                    let name = MemberNames::get(&names.properties, index);
+                    self.stage_replica_event(replica, ReplicaEvent::PropertyChanged { index, name, value });
                 }
             }
             ClientEvent::Signal { replica, index, args, property_index } => {
-                let name = self
-                    .client
-                    .replica(&replica)
-                    .and_then(|r| r.definition.as_ref())
-                    .and_then(|d| d.signals.get(index))
-                    .map(|s| s.signature.split('(').next().unwrap_or_default().to_owned())
-                    .unwrap_or_default();
-                if let Some(r) = self.replicas.get_mut(&replica) {
-                    send(r, ReplicaEvent::Signal { index, name, args, property_index });
+                if let Some(names) = self.member_names(&replica) {
+                    let name = MemberNames::get(&names.signals, index);
+                    self.stage_replica_event(replica, ReplicaEvent::Signal { index, name, args, property_index });
                 }
             }
             ClientEvent::Reply { replica, serial_id, value } => {
@@ -559,13 +661,41 @@ impl State {
         state.subscribe()
     }
 
-    fn property_name(&self, replica: &str, index: usize) -> String {
-        self.client
-            .replica(replica)
-            .and_then(|r| r.definition.as_ref())
-            .and_then(|d| d.properties.get(index))
-            .map(|p| p.name.clone())
-            .unwrap_or_default()
+    /// Stages an event for the subscribers of `replica` (flushed when routing ends).
+    fn stage_replica_event(&mut self, replica: String, event: ReplicaEvent) {
+        if let Some(r) = self.replicas.get_mut(&replica) {
+            if r.subscribers.stage(event) {
+                self.staged_replicas.push(replica);
+            }
+        }
+    }
+
+    fn stage_source_event(&mut self, source: &str, event: SourceEvent) {
+        if let Some(r) = self.sources.get_mut(source) {
+            if r.subscribers.stage(event) {
+                self.staged_sources.push(source.to_owned());
+            }
+        }
+    }
+
+    /// The member names of `replica`'s current definition, when it has subscribers to name
+    /// things for.
+    fn member_names(&mut self, replica: &str) -> Option<&MemberNames> {
+        let route = self.replicas.get_mut(replica).filter(|r| !r.subscribers.senders.is_empty())?;
+        if route.names.is_none() {
+            let def = self.client.replica(replica).and_then(|r| r.definition.as_ref())?;
+            route.names = Some(MemberNames::of(def));
+        }
+        route.names.as_ref()
+    }
+
+    /// The member names of a hosted source's class.
+    fn source_names(&mut self, source: &str) -> Option<&MemberNames> {
+        let route = self.sources.get_mut(source)?;
+        if route.names.is_none() {
+            route.names = Some(MemberNames::of(&self.host.class(source)?.definition));
+        }
+        route.names.as_ref()
     }
 
     fn route_host(&mut self, ev: HostEvent, actions: &mut Vec<Action>) {
@@ -581,13 +711,8 @@ impl State {
                     }
                     return;
                 }
+                let Some(name) = self.source_names(&source).map(|n| MemberNames::get(&n.methods, method)) else { return };
                 let Some(route) = self.sources.get(&source) else { return };
-                let name = self
-                    .host
-                    .class(&source)
-                    .and_then(|c| c.definition.methods.get(method))
-                    .map(|m| m.signature.split('(').next().unwrap_or_default().to_owned())
-                    .unwrap_or_default();
                 match route.handler.clone() {
                     Some(h) => actions.push(Action::Slot(h, SlotCall { source, slot, name, args }, conn, serial_id)),
                     None => {
@@ -598,21 +723,11 @@ impl State {
                 }
             }
             HostEvent::PropertyWritten { source, property, value, .. } => {
-                let name = self.host.class(&source).and_then(|c| c.definition.properties.get(property)).map(|p| p.name.clone()).unwrap_or_default();
-                if let Some(r) = self.sources.get_mut(&source) {
-                    r.subscribers.retain(|s| s.send(SourceEvent::PropertyWritten { index: property, name: name.clone(), value: value.clone() }).is_ok());
-                }
+                let Some(name) = self.source_names(&source).map(|n| MemberNames::get(&n.properties, property)) else { return };
+                self.stage_source_event(&source, SourceEvent::PropertyWritten { index: property, name, value });
             }
-            HostEvent::Acquired { conn, source, dynamic } => {
-                if let Some(r) = self.sources.get_mut(&source) {
-                    r.subscribers.retain(|s| s.send(SourceEvent::Acquired { conn, dynamic }).is_ok());
-                }
-            }
-            HostEvent::Released { conn, source } => {
-                if let Some(r) = self.sources.get_mut(&source) {
-                    r.subscribers.retain(|s| s.send(SourceEvent::Released { conn }).is_ok());
-                }
-            }
+            HostEvent::Acquired { conn, source, dynamic } => self.stage_source_event(&source, SourceEvent::Acquired { conn, dynamic }),
+            HostEvent::Released { conn, source } => self.stage_source_event(&source, SourceEvent::Released { conn }),
             HostEvent::Rejected { .. } => {}
             HostEvent::ProtocolError { conn, .. } => actions.push(Action::Close(conn)),
         }

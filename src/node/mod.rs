@@ -29,13 +29,14 @@
 
 mod coerce;
 mod engine;
+mod events;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use crate::core::registry::{self, Location, RegistryTable};
 use crate::core::{
@@ -44,6 +45,7 @@ use crate::core::{
 use crate::net::{BoxStream, Listener, NodeUrl, UrlError};
 
 pub use coerce::{coerce, parameter_types};
+pub use events::{EventReceiver, Name, TryRecvError};
 use engine::{Role, Shared};
 
 /// Settings of a node.
@@ -68,6 +70,10 @@ pub struct NodeConfig {
     /// arrival order, as on a Qt host (a slow async slot then delays later calls to the same
     /// source, not to other sources).
     pub concurrent_slots: bool,
+    /// Events one subscriber (a [`Replica::events`] or [`Source::events`] receiver) may have
+    /// waiting before the connection feeding it stops reading until it catches up to half of
+    /// that. Nothing is dropped; a subscriber that never reads stalls its connection.
+    pub event_backlog: usize,
 }
 
 impl Default for NodeConfig {
@@ -81,6 +87,7 @@ impl Default for NodeConfig {
             stall_timeout: Duration::from_secs(5),
             max_queued_bytes: 256 * 1024 * 1024,
             concurrent_slots: false,
+            event_backlog: 64 * 1024,
         }
     }
 }
@@ -114,7 +121,7 @@ pub struct SlotCall {
     /// Position among the declared slots.
     pub slot: usize,
     /// The slot's name.
-    pub name: String,
+    pub name: Name,
     pub args: Vec<Value>,
 }
 
@@ -162,9 +169,9 @@ pub enum ReplicaEvent {
     StateChanged { old: ReplicaState, new: ReplicaState },
     /// Values (and for dynamic replicas, the interface) arrived.
     Initialized,
-    PropertyChanged { index: usize, name: String, value: Value },
+    PropertyChanged { index: usize, name: Name, value: Value },
     /// A signal of the source; notify signals carry `property_index`.
-    Signal { index: usize, name: String, args: Vec<Value>, property_index: Option<usize> },
+    Signal { index: usize, name: Name, args: Vec<Value>, property_index: Option<usize> },
 }
 
 /// What a hosted source observes.
@@ -172,7 +179,7 @@ pub enum ReplicaEvent {
 #[non_exhaustive]
 pub enum SourceEvent {
     /// A replica changed a property (already applied and broadcast).
-    PropertyWritten { index: usize, name: String, value: Value },
+    PropertyWritten { index: usize, name: Name, value: Value },
     Acquired { conn: ConnectionId, dynamic: bool },
     Released { conn: ConnectionId },
 }
@@ -337,14 +344,16 @@ impl Node {
         name: &str,
         class: SourceClass,
         handler: impl SlotHandler,
-    ) -> Result<(Source, mpsc::UnboundedReceiver<SourceEvent>), NodeError> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let source = self.enable_source_routed(name, class, Some(Arc::new(handler)), vec![tx])?;
+    ) -> Result<(Source, EventReceiver<SourceEvent>), NodeError> {
+        let (tx, rx) = events::channel();
+        let mut subscribers = engine::Subscribers::default();
+        subscribers.add(tx);
+        let source = self.enable_source_routed(name, class, Some(Arc::new(handler)), subscribers)?;
         Ok((source, rx))
     }
 
     fn enable_source_inner(&self, name: &str, class: SourceClass, handler: Option<Arc<dyn SlotHandler>>) -> Result<Source, NodeError> {
-        self.enable_source_routed(name, class, handler, Vec::new())
+        self.enable_source_routed(name, class, handler, Default::default())
     }
 
     fn enable_source_routed(
@@ -352,7 +361,7 @@ impl Node {
         name: &str,
         class: SourceClass,
         handler: Option<Arc<dyn SlotHandler>>,
-        subscribers: Vec<mpsc::UnboundedSender<SourceEvent>>,
+        subscribers: engine::Subscribers<SourceEvent>,
     ) -> Result<Source, NodeError> {
         let class = Arc::new(class);
         self.shared.with(|st| {
@@ -391,13 +400,13 @@ impl Node {
 
     /// Like [`Node::acquire_dynamic`], with an event stream that misses nothing: it is subscribed
     /// before the replica can initialize.
-    pub fn acquire_dynamic_with_events(&self, name: &str) -> (Replica, mpsc::UnboundedReceiver<ReplicaEvent>) {
+    pub fn acquire_dynamic_with_events(&self, name: &str) -> (Replica, EventReceiver<ReplicaEvent>) {
         let (r, rx) = self.acquire_inner_events(name, ReplicaKind::Dynamic, true);
         (r, rx.expect("requested"))
     }
 
     /// Like [`Node::acquire`], with an event stream that misses nothing.
-    pub fn acquire_with_events(&self, name: &str, class: SourceClass) -> (Replica, mpsc::UnboundedReceiver<ReplicaEvent>) {
+    pub fn acquire_with_events(&self, name: &str, class: SourceClass) -> (Replica, EventReceiver<ReplicaEvent>) {
         let (r, rx) = self.acquire_inner_events(name, ReplicaKind::Static(Arc::new(class)), true);
         (r, rx.expect("requested"))
     }
@@ -411,12 +420,12 @@ impl Node {
         name: &str,
         kind: ReplicaKind,
         with_events: bool,
-    ) -> (Replica, Option<mpsc::UnboundedReceiver<ReplicaEvent>>) {
+    ) -> (Replica, Option<EventReceiver<ReplicaEvent>>) {
         let (state, rx) = self.shared.with(|st| {
             // Subscribe first, so events caused by this very acquisition reach the subscriber.
             let rx = with_events.then(|| {
-                let (tx, rx) = mpsc::unbounded_channel();
-                st.replicas.entry(name.into()).or_default().subscribers.push(tx);
+                let (tx, rx) = events::channel();
+                st.replicas.entry(name.into()).or_default().subscribers.add(tx);
                 rx
             });
             st.client.acquire(name, kind, Instant::now());
@@ -515,7 +524,7 @@ impl Source {
         let class = Arc::new(class);
         let name = self.shared.with(|st| {
             let name = st.host.enable_child(&self.name, index, class.clone(), class.defaults.clone())?;
-            st.sources.insert(name.clone(), engine::SourceRoute::new(Some(Arc::new(handler)), Vec::new()));
+            st.sources.insert(name.clone(), engine::SourceRoute::new(Some(Arc::new(handler)), Default::default()));
             Ok::<_, NodeError>(name)
         })?;
         Ok(Source { shared: self.shared.clone(), name, class })
@@ -550,10 +559,10 @@ impl Source {
 
     /// Property writes and acquisitions by replicas, from now on (see
     /// [`Node::enable_source_with_events`] to miss nothing).
-    pub fn events(&self) -> mpsc::UnboundedReceiver<SourceEvent> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub fn events(&self) -> EventReceiver<SourceEvent> {
+        let (tx, rx) = events::channel();
         if let Some(r) = self.shared.lock().sources.get_mut(&self.name) {
-            r.subscribers.push(tx);
+            r.subscribers.add(tx);
         }
         rx
     }
@@ -730,9 +739,9 @@ impl Replica {
 
     /// A stream of this replica's events, from now on (use [`Node::acquire_with_events`] or
     /// [`Node::acquire_dynamic_with_events`] to also get those of the acquisition itself).
-    pub fn events(&self) -> mpsc::UnboundedReceiver<ReplicaEvent> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.inner.shared.lock().replicas.entry(self.inner.name.clone()).or_default().subscribers.push(tx);
+    pub fn events(&self) -> EventReceiver<ReplicaEvent> {
+        let (tx, rx) = events::channel();
+        self.inner.shared.lock().replicas.entry(self.inner.name.clone()).or_default().subscribers.add(tx);
         rx
     }
 }

@@ -1,19 +1,17 @@
 //! Typed event streams.
 
-use tokio::sync::mpsc;
-
-use crate::node::ReplicaEvent;
+use crate::node::{EventReceiver, ReplicaEvent};
 
 /// A stream of typed events `E`, converted from the node's events `I` (events that have no
 /// typed counterpart are skipped).
 pub struct EventStream<E, I = ReplicaEvent> {
-    rx: mpsc::UnboundedReceiver<I>,
+    rx: EventReceiver<I>,
     convert: fn(I) -> Option<E>,
 }
 
 impl<E, I> EventStream<E, I> {
     /// Converts the events of `rx` with `convert`.
-    pub fn new(rx: mpsc::UnboundedReceiver<I>, convert: fn(I) -> Option<E>) -> Self {
+    pub fn new(rx: EventReceiver<I>, convert: fn(I) -> Option<E>) -> Self {
         EventStream { rx, convert }
     }
 

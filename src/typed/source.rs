@@ -113,7 +113,7 @@ impl SourceCore {
 
     /// Reports a call whose arguments could not be converted; it is answered with no value.
     pub fn slot_failed(&self, call: &SlotCall, error: ConvertError) -> Value {
-        tracing::warn!(source = self.source.name(), slot = call.name, %error, "slot call with unusable arguments");
+        tracing::warn!(source = self.source.name(), slot = call.name.as_str(), %error, "slot call with unusable arguments");
         Value::Invalid
     }
 

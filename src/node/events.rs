@@ -1,0 +1,377 @@
+//! Event delivery from the engine to the application: a single-consumer queue filled in batches.
+//!
+//! A connection task decodes a whole read buffer (often hundreds of packets) under the state lock;
+//! sending each resulting event through a channel would cost a synchronised push, and often a
+//! wake-up, per event. Instead the engine stages the events of one buffer per subscriber and hands
+//! them over with one lock and one wake-up ([`EventSender::flush`]); the receiver takes everything
+//! queued in one swap. The queue is bounded in the way Qt's synchronous signal delivery is: when a
+//! subscriber falls more than the configured backlog behind, the connection that feeds it stops
+//! reading (so TCP pushes back on the peer) until the subscriber catches up. Nothing is dropped.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+/// A member name carried by events: cheap to clone (shared), compares with `&str`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Self {
+        Name(s.into())
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Self {
+        Name(s.into())
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> Self {
+        n.0.as_ref().to_owned()
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl serde::Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+struct Queue<T> {
+    items: Mutex<VecDeque<T>>,
+    /// Items in `items` (readable without the lock).
+    len: AtomicUsize,
+    /// Wakes the receiver: items arrived or the sender is gone.
+    arrived: Notify,
+    /// Wakes a connection task paused on this queue's backlog.
+    drained: Notify,
+    sender_gone: AtomicBool,
+    receiver_gone: AtomicBool,
+}
+
+/// The receiving end of an event stream (from `Replica::events`, `Source::events` and the
+/// `*_with_events` constructors). Events arrive in order; none are dropped.
+pub struct EventReceiver<T> {
+    queue: Arc<Queue<T>>,
+    /// Events already taken from the shared queue, delivered one by one without locking.
+    local: VecDeque<T>,
+}
+
+/// Why [`EventReceiver::try_recv`] returned nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TryRecvError {
+    #[error("no event queued")]
+    Empty,
+    #[error("the event stream ended")]
+    Disconnected,
+}
+
+/// The engine's end: events are staged with [`EventSender::push`] and handed over by
+/// [`EventSender::flush`].
+pub(crate) struct EventSender<T: Send + 'static> {
+    queue: Arc<Queue<T>>,
+    staged: Vec<T>,
+}
+
+pub(crate) fn channel<T: Send + 'static>() -> (EventSender<T>, EventReceiver<T>) {
+    let queue = Arc::new(Queue {
+        items: Mutex::new(VecDeque::new()),
+        len: AtomicUsize::new(0),
+        arrived: Notify::new(),
+        drained: Notify::new(),
+        sender_gone: AtomicBool::new(false),
+        receiver_gone: AtomicBool::new(false),
+    });
+    (EventSender { queue: queue.clone(), staged: Vec::new() }, EventReceiver { queue, local: VecDeque::new() })
+}
+
+impl<T> EventReceiver<T> {
+    /// The next event, waiting for one; `None` once the stream ended (replica or node gone) and
+    /// everything queued was received.
+    pub async fn recv(&mut self) -> Option<T> {
+        loop {
+            match self.try_recv() {
+                Ok(item) => return Some(item),
+                Err(TryRecvError::Disconnected) => return None,
+                // `notify_one` stores a permit, so an event flushed between the check and this
+                // wait still wakes us.
+                Err(TryRecvError::Empty) => self.queue.arrived.notified().await,
+            }
+        }
+    }
+
+    /// The next event if one is queued.
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        if let Some(item) = self.local.pop_front() {
+            return Ok(item);
+        }
+        // Read the flag before taking the items: a sender that leaves after this still had its
+        // last flush visible to the swap below or to the next call.
+        let gone = self.queue.sender_gone.load(Ordering::Acquire);
+        if self.take_shared() {
+            return Ok(self.local.pop_front().expect("taken"));
+        }
+        Err(if gone { TryRecvError::Disconnected } else { TryRecvError::Empty })
+    }
+
+    /// Moves everything queued into `buf` (appending), waiting until at least one event is
+    /// there; returns how many were moved (0 once the stream ended).
+    pub async fn recv_many(&mut self, buf: &mut Vec<T>) -> usize {
+        match self.recv().await {
+            None => 0,
+            Some(first) => {
+                buf.push(first);
+                self.take_shared();
+                let n = 1 + self.local.len();
+                buf.extend(self.local.drain(..));
+                n
+            }
+        }
+    }
+
+    /// Swaps the shared queue's items into `local`; false when there were none.
+    fn take_shared(&mut self) -> bool {
+        if self.queue.len.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        {
+            let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::swap(&mut *items, &mut self.local);
+            self.queue.len.store(0, Ordering::Release);
+        }
+        self.queue.drained.notify_waiters();
+        !self.local.is_empty()
+    }
+}
+
+impl<T> Drop for EventReceiver<T> {
+    fn drop(&mut self) {
+        self.queue.receiver_gone.store(true, Ordering::Release);
+        self.queue.drained.notify_waiters();
+    }
+}
+
+impl<T> fmt::Debug for EventReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventReceiver").field("queued", &(self.local.len() + self.queue.len.load(Ordering::Relaxed))).finish()
+    }
+}
+
+impl<T: Send + 'static> EventSender<T> {
+    /// False once the receiver was dropped: the subscription can be forgotten.
+    pub(crate) fn is_open(&self) -> bool {
+        !self.queue.receiver_gone.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn push(&mut self, item: T) {
+        self.staged.push(item);
+    }
+
+    /// Hands the staged events to the receiver (one lock, one wake-up). Returns the number of
+    /// events now waiting in the shared queue.
+    pub(crate) fn flush(&mut self) -> usize {
+        if self.staged.is_empty() {
+            return self.queue.len.load(Ordering::Acquire);
+        }
+        if !self.is_open() {
+            self.staged.clear();
+            return 0;
+        }
+        let len = {
+            let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            items.extend(self.staged.drain(..));
+            self.queue.len.store(items.len(), Ordering::Release);
+            items.len()
+        };
+        self.queue.arrived.notify_one();
+        len
+    }
+
+    /// A handle to wait on this subscriber's backlog without holding the sender.
+    pub(crate) fn backlog(&self) -> Backlog {
+        Backlog(self.queue.clone())
+    }
+}
+
+impl<T: Send + 'static> Drop for EventSender<T> {
+    fn drop(&mut self) {
+        self.flush();
+        self.queue.sender_gone.store(true, Ordering::Release);
+        self.queue.arrived.notify_one();
+    }
+}
+
+/// A subscriber's queue seen from a connection task that paused reading because of it.
+pub(crate) struct Backlog(Arc<dyn BacklogQueue>);
+
+trait BacklogQueue: Send + Sync {
+    fn queued(&self) -> usize;
+    fn abandoned(&self) -> bool;
+    fn drained(&self) -> &Notify;
+}
+
+impl<T: Send> BacklogQueue for Queue<T> {
+    fn queued(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+    fn abandoned(&self) -> bool {
+        self.receiver_gone.load(Ordering::Acquire)
+    }
+    fn drained(&self) -> &Notify {
+        &self.drained
+    }
+}
+
+impl Backlog {
+    /// Resolves once at most `low` events wait in the queue or its receiver is gone.
+    pub(crate) async fn wait_below(&self, low: usize) {
+        loop {
+            let drained = self.0.drained().notified();
+            tokio::pin!(drained);
+            drained.as_mut().enable();
+            if self.0.queued() <= low || self.0.abandoned() {
+                return;
+            }
+            drained.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn events_arrive_in_order_in_batches_and_the_end_is_seen() {
+        let (mut tx, mut rx) = channel::<u32>();
+        for i in 0..5 {
+            tx.push(i);
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "nothing before the flush");
+        assert_eq!(tx.flush(), 5);
+        tx.push(5);
+        tx.flush();
+        let mut got = Vec::new();
+        for _ in 0..6 {
+            got.push(rx.recv().await.unwrap());
+        }
+        assert_eq!(got, [0, 1, 2, 3, 4, 5]);
+        tx.push(6);
+        drop(tx); // flushes what was staged, then ends the stream
+        assert_eq!(rx.recv().await, Some(6));
+        assert_eq!(rx.recv().await, None);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    }
+
+    #[tokio::test]
+    async fn a_waiting_receiver_is_woken_by_a_flush_from_another_task() {
+        let (mut tx, mut rx) = channel::<String>();
+        let task = tokio::spawn(async move { rx.recv().await });
+        tokio::task::yield_now().await;
+        tx.push("x".into());
+        tx.flush();
+        assert_eq!(task.await.unwrap().as_deref(), Some("x"));
+    }
+
+    #[tokio::test]
+    async fn backlog_waits_until_the_receiver_catches_up_or_leaves() {
+        let (mut tx, mut rx) = channel::<u32>();
+        for i in 0..100 {
+            tx.push(i);
+        }
+        assert_eq!(tx.flush(), 100);
+        let backlog = tx.backlog();
+        let waiter = tokio::spawn(async move { backlog.wait_below(10).await });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        let mut buf = Vec::new();
+        assert_eq!(rx.recv_many(&mut buf).await, 100);
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiter).await.unwrap().unwrap();
+
+        tx.push(1);
+        tx.flush();
+        let backlog = tx.backlog();
+        let waiter = tokio::spawn(async move { backlog.wait_below(0).await });
+        assert!(tx.is_open());
+        drop(rx);
+        assert!(!tx.is_open());
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiter).await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn names_compare_with_strings() {
+        let n = Name::from("value");
+        assert!(n == "value");
+        assert!("value" == n);
+        assert_eq!(n, String::from("value"));
+        assert_eq!(format!("{n} {n:?}"), "value \"value\"");
+        assert_eq!(n.len(), 5);
+    }
+}
