@@ -720,11 +720,11 @@ impl ClientCore {
     }
 
     fn signal(&mut self, conn: ConnectionId, inv: Invoke, now: Instant) {
-        let name = inv.name.clone();
+        let Invoke { name, index, property_index, args, .. } = inv;
         let Some(r) = self.bound(conn, &name) else { return };
-        let Ok(index) = usize::try_from(inv.index) else { return };
-        let property_index = usize::try_from(inv.property_index).ok();
-        let mut args = inv.args;
+        let Ok(index) = usize::try_from(index) else { return };
+        let property_index = usize::try_from(property_index).ok();
+        let mut args = args;
         // Notify signals sent without arguments carry the stored property value.
         if args.is_empty() {
             if let Some(v) = property_index.and_then(|p| r.values.get(p)) {

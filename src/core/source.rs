@@ -94,7 +94,7 @@ impl SourceClass {
         let first_declared = self.definition.signals.len() - self.signal_params.len();
         self.definition.signals[first_declared..]
             .iter()
-            .position(|s| s.signature.split('(').next() == Some(name))
+            .position(|s| s.signature.strip_prefix(name).is_some_and(|rest| rest.starts_with('(')))
             .map(|i| i + first_declared)
     }
 

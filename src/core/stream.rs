@@ -152,8 +152,7 @@ impl Reader {
             ByteOrder::Big => (1, 0),
         };
         if raw.chunks_exact(2).all(|c| c[hi] == 0 && c[lo] < 0x80) {
-            let ascii: Vec<u8> = raw.chunks_exact(2).map(|c| c[lo]).collect();
-            return Ok(Some(String::from_utf8(ascii).expect("ASCII is UTF-8")));
+            return Ok(Some(raw.chunks_exact(2).map(|c| c[lo] as char).collect()));
         }
         let units = raw.chunks_exact(2).map(|c| match order {
             ByteOrder::Big => u16::from_be_bytes([c[0], c[1]]),
@@ -308,10 +307,19 @@ impl<'a> Writer<'a> {
         let start = self.buf.len();
         self.buf.reserve(s.len() * 2);
         if s.is_ascii() {
-            // One code unit per byte: write the pairs directly.
-            match self.order {
-                ByteOrder::Big => s.bytes().for_each(|b| self.buf.put_slice(&[0, b])),
-                ByteOrder::Little => s.bytes().for_each(|b| self.buf.put_slice(&[b, 0])),
+            // One code unit per byte: widen in stack chunks, one copy into the buffer per chunk.
+            let lo = match self.order {
+                ByteOrder::Big => 1,
+                ByteOrder::Little => 0,
+            };
+            let mut wide = [0u8; 128];
+            for chunk in s.as_bytes().chunks(64) {
+                let out = &mut wide[..chunk.len() * 2];
+                out.fill(0);
+                for (pair, &b) in out.chunks_exact_mut(2).zip(chunk) {
+                    pair[lo] = b;
+                }
+                self.buf.put_slice(out);
             }
         } else {
             match self.order {

@@ -10,6 +10,13 @@ use crate::core::{Builtin, Value};
 pub fn coerce(value: Value, type_name: &str) -> Value {
     let Some(target) = Builtin::from_name(type_name) else { return value };
     use Builtin as B;
+    // The common case, checked first: the value already has the declared type.
+    if matches!(
+        (&value, target),
+        (Value::Int(_), B::Int) | (Value::String(_), B::QString) | (Value::Double(_), B::Double) | (Value::Bool(_), B::Bool) | (Value::ByteArray(_), B::ByteArray)
+    ) {
+        return value;
+    }
     let v = value.without_null_flag();
     let int = v.as_i64();
     let float = v.as_f64();

@@ -21,6 +21,27 @@ use crate::net::{BoxStream, NodeUrl};
 use super::events::{Backlog, EventSender, Name};
 use super::{NodeConfig, ReplicaEvent, SlotCall, SlotHandler, SourceEvent};
 
+/// FNV-1a: object names are short, and SipHash's setup dominated the per-event lookups. Keys are
+/// only ever inserted by the local application (names it acquires or enables), so peers cannot
+/// pick colliding keys.
+#[derive(Default)]
+pub(crate) struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type NameMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<NameHasher>>;
+
 /// Which core a connection belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -54,6 +75,11 @@ struct MemberNames {
     signals: Vec<Name>,
     /// Method names without their parameter lists.
     methods: Vec<Name>,
+    /// Per method: parameter types (arguments are converted to them) and whether a reply is
+    /// expected (non-void return).
+    method_params: Vec<Vec<String>>,
+    method_replies: Vec<bool>,
+    method_returns: Vec<Name>,
 }
 
 impl MemberNames {
@@ -63,7 +89,20 @@ impl MemberNames {
             properties: def.properties.iter().map(|p| Name::from(p.name.as_str())).collect(),
             signals: def.signals.iter().map(|s| short(&s.signature)).collect(),
             methods: def.methods.iter().map(|m| short(&m.signature)).collect(),
+            method_params: def.methods.iter().map(|m| crate::core::source::parameter_types(&m.signature)).collect(),
+            method_replies: def.methods.iter().map(|m| !m.return_type.is_empty() && m.return_type != "void").collect(),
+            method_returns: def.methods.iter().map(|m| Name::from(m.return_type.as_str())).collect(),
         }
+    }
+
+    /// The method `slot` names: a full signature, else a name whose parameter count matches
+    /// `argc`, else the first method of that name.
+    fn find_method(&self, def: &crate::core::ClassDefinition, slot: &str, argc: usize) -> Option<usize> {
+        def.methods
+            .iter()
+            .position(|m| m.signature == slot)
+            .or_else(|| (0..self.methods.len()).find(|&i| self.methods[i] == slot && self.method_params[i].len() == argc))
+            .or_else(|| self.methods.iter().position(|n| *n == slot))
     }
 
     fn get(list: &[Name], index: usize) -> Name {
@@ -133,7 +172,7 @@ pub(crate) struct SlotJob {
     call: SlotCall,
     conn: ConnectionId,
     serial: Option<i32>,
-    return_type: Option<String>,
+    return_type: Name,
 }
 
 pub(crate) struct State {
@@ -142,8 +181,8 @@ pub(crate) struct State {
     pub(crate) registry: Option<RegistryTable>,
     pub(crate) conns: crate::core::host::ConnMap<ConnHandle>,
     next_conn: ConnectionId,
-    pub(crate) replicas: HashMap<String, ReplicaRoute>,
-    pub(crate) sources: HashMap<String, SourceRoute>,
+    pub(crate) replicas: NameMap<ReplicaRoute>,
+    pub(crate) sources: NameMap<SourceRoute>,
     /// URLs we keep connected (with reconnects), and which connection serves each now.
     pub(crate) wanted_urls: HashSet<String>,
     url_conns: HashMap<String, ConnectionId>,
@@ -161,7 +200,10 @@ enum Action {
     Wake(Arc<Notify>),
     Close(ConnectionId),
     Connect(String),
-    Slot(Arc<dyn SlotHandler>, SlotCall, ConnectionId, Option<i32>),
+    /// Run a slot call in a task of its own (`concurrent_slots`).
+    Slot(SlotJob),
+    /// Start the task that runs a source's slot calls in order.
+    SlotRunner(mpsc::UnboundedReceiver<SlotJob>),
 }
 
 pub(crate) struct Shared {
@@ -171,6 +213,13 @@ pub(crate) struct Shared {
     /// Signalled whenever a writer drained some output (wakes producers waiting for room).
     progress: Notify,
     pub(crate) shutdown: watch::Sender<bool>,
+}
+
+/// Which method a call is for.
+pub(crate) enum MethodRef<'a> {
+    Index(usize),
+    /// A name, or a full signature such as `add(int,int)`.
+    Name(&'a str),
 }
 
 /// A registry host's own connection id for registrations of its local sources.
@@ -187,8 +236,8 @@ impl Shared {
                 registry: None,
                 conns: Default::default(),
                 next_conn: 1,
-                replicas: HashMap::new(),
-                sources: HashMap::new(),
+                replicas: NameMap::default(),
+                sources: NameMap::default(),
                 wanted_urls: HashSet::new(),
                 url_conns: HashMap::new(),
                 host_url: None,
@@ -227,7 +276,7 @@ impl Shared {
             let mut st = self.lock();
             let before = st.client.poll_timeout();
             let out = f(&mut st);
-            let actions = st.route(self.config.max_queued_bytes, self.config.event_backlog, backlogged);
+            let actions = st.route(&self.config, backlogged);
             (out, actions, st.client.poll_timeout() != before)
         };
         self.perform(actions);
@@ -247,19 +296,18 @@ impl Shared {
                     }
                 }
                 Action::Connect(url) => self.connect_url(url),
-                Action::Slot(handler, call, conn, serial) => {
-                    let source = call.source.clone();
-                    let return_type = self.lock().host.class(&source).and_then(|c| {
-                        let index = c.method_kinds.iter().position(|k| *k == crate::core::MethodKind::Slot(call.slot))?;
-                        Some(c.definition.methods[index].return_type.clone())
+                Action::Slot(job) => {
+                    let me = self.clone();
+                    tokio::spawn(async move { me.run_slot(job).await });
+                }
+                Action::SlotRunner(mut rx) => {
+                    let weak = Arc::downgrade(self);
+                    tokio::spawn(async move {
+                        while let Some(job) = rx.recv().await {
+                            let Some(me) = weak.upgrade() else { return };
+                            me.run_slot(job).await;
+                        }
                     });
-                    let job = SlotJob { handler, call, conn, serial, return_type };
-                    if self.config.concurrent_slots {
-                        let me = self.clone();
-                        tokio::spawn(async move { me.run_slot(job).await });
-                    } else {
-                        self.queue_slot(&source, job);
-                    }
                 }
             }
         }
@@ -270,9 +318,9 @@ impl Shared {
     async fn run_slot(self: &Arc<Self>, job: SlotJob) {
         let source = job.call.source.clone();
         let value = job.handler.call(job.call).await;
-        let value = match job.return_type.as_deref() {
-            Some("void") | Some("") | None => value,
-            Some(t) => super::coerce(value, t),
+        let value = match job.return_type.as_str() {
+            "void" | "" => value,
+            t => super::coerce(value, t),
         };
         if let Some(serial) = job.serial {
             self.with(|st| {
@@ -281,25 +329,6 @@ impl Shared {
                 }
             });
         }
-    }
-
-    /// Queues a call behind the earlier calls of the same source, as Qt's single-threaded host
-    /// would run them.
-    fn queue_slot(self: &Arc<Self>, source: &str, job: SlotJob) {
-        let mut st = self.lock();
-        let Some(route) = st.sources.get_mut(source) else { return };
-        let tx = route.slot_queue.get_or_insert_with(|| {
-            let (tx, mut rx) = mpsc::unbounded_channel::<SlotJob>();
-            let weak = Arc::downgrade(self);
-            tokio::spawn(async move {
-                while let Some(job) = rx.recv().await {
-                    let Some(me) = weak.upgrade() else { return };
-                    me.run_slot(job).await;
-                }
-            });
-            tx
-        });
-        let _ = tx.send(job);
     }
 
     /// Resolves when no connection has output queued.
@@ -562,13 +591,14 @@ async fn timer_task(weak: Weak<Shared>, mut shutdown: watch::Receiver<bool>) {
 
 impl State {
     /// Routes core events to subscribers and decides the I/O to perform.
-    fn route(&mut self, max_queued: usize, event_backlog: usize, backlogged: &mut Vec<Backlog>) -> Vec<Action> {
+    fn route(&mut self, config: &NodeConfig, backlogged: &mut Vec<Backlog>) -> Vec<Action> {
+        let (max_queued, event_backlog, concurrent_slots) = (config.max_queued_bytes, config.event_backlog, config.concurrent_slots);
         let mut actions = Vec::new();
         while let Some(ev) = self.client.poll_event() {
             self.route_client(ev, &mut actions);
         }
         while let Some(ev) = self.host.poll_event() {
-            self.route_host(ev, &mut actions);
+            self.route_host(ev, &mut actions, concurrent_slots);
         }
         for name in std::mem::take(&mut self.staged_replicas) {
             if let Some(r) = self.replicas.get_mut(&name) {
@@ -619,16 +649,14 @@ impl State {
                 self.stage_replica_event(replica, ReplicaEvent::Initialized);
             }
             ClientEvent::PropertyChanged { replica, index, value } => {
-                if let Some(names) = self.member_names(&replica) {
-                    let name = MemberNames::get(&names.properties, index);
-                    self.stage_replica_event(replica, ReplicaEvent::PropertyChanged { index, name, value });
-                }
+                self.stage_named_event(replica, |names| {
+                    ReplicaEvent::PropertyChanged { index, name: MemberNames::get(&names.properties, index), value }
+                });
             }
             ClientEvent::Signal { replica, index, args, property_index } => {
-                if let Some(names) = self.member_names(&replica) {
-                    let name = MemberNames::get(&names.signals, index);
-                    self.stage_replica_event(replica, ReplicaEvent::Signal { index, name, args, property_index });
-                }
+                self.stage_named_event(replica, |names| {
+                    ReplicaEvent::Signal { index, name: MemberNames::get(&names.signals, index), args, property_index }
+                });
             }
             ClientEvent::Reply { replica, serial_id, value } => {
                 if let Some(tx) = self.replicas.get_mut(&replica).and_then(|r| r.pending.remove(&serial_id)) {
@@ -661,6 +689,50 @@ impl State {
         state.subscribe()
     }
 
+    /// Sends a call of `replica`'s method (by index, or by name/signature) with its arguments
+    /// converted to the declared types; for methods with a return value, the receiver of the
+    /// reply. One lock and no signature parsing per call: the method table is cached per
+    /// definition.
+    pub(crate) fn start_call(
+        &mut self,
+        replica: &str,
+        method: MethodRef<'_>,
+        args: Vec<Value>,
+        now: Instant,
+    ) -> Result<Option<oneshot::Receiver<Result<Value, CallError>>>, super::NodeError> {
+        let def = self
+            .client
+            .replica(replica)
+            .ok_or_else(|| CallError::UnknownReplica(replica.into()))?
+            .definition
+            .as_ref()
+            .ok_or_else(|| CallError::NotConnected(replica.into()))?;
+        if !self.replicas.contains_key(replica) {
+            self.replicas.insert(replica.into(), ReplicaRoute::default());
+        }
+        let route = self.replicas.get_mut(replica).expect("present");
+        let names = route.names.get_or_insert_with(|| MemberNames::of(def));
+        let index = match method {
+            MethodRef::Index(i) if i < names.methods.len() => i,
+            MethodRef::Index(index) => return Err(CallError::BadIndex { name: replica.into(), what: "method", index }.into()),
+            MethodRef::Name(slot) => names.find_method(def, slot, args.len()).ok_or_else(|| super::NodeError::UnknownMember {
+                object: replica.into(),
+                what: "slot",
+                name: slot.into(),
+            })?,
+        };
+        let args = super::coerce_args(args, names.method_params[index].iter().map(String::as_str));
+        let wants_reply = names.method_replies[index];
+        let serial = self.client.call(replica, index, args, wants_reply, now)?;
+        Ok(serial.map(|s| {
+            let (tx, rx) = oneshot::channel();
+            if let Some(route) = self.replicas.get_mut(replica) {
+                route.pending.insert(s, tx);
+            }
+            rx
+        }))
+    }
+
     /// Stages an event for the subscribers of `replica` (flushed when routing ends).
     fn stage_replica_event(&mut self, replica: String, event: ReplicaEvent) {
         if let Some(r) = self.replicas.get_mut(&replica) {
@@ -678,15 +750,21 @@ impl State {
         }
     }
 
-    /// The member names of `replica`'s current definition, when it has subscribers to name
-    /// things for.
-    fn member_names(&mut self, replica: &str) -> Option<&MemberNames> {
-        let route = self.replicas.get_mut(replica).filter(|r| !r.subscribers.senders.is_empty())?;
+    /// Stages the event `make` builds from `replica`'s member names, if anyone subscribed (one
+    /// map lookup per event: this runs for every property change and signal).
+    fn stage_named_event(&mut self, replica: String, make: impl FnOnce(&MemberNames) -> ReplicaEvent) {
+        let Some(route) = self.replicas.get_mut(&replica) else { return };
+        if route.subscribers.senders.is_empty() {
+            return;
+        }
         if route.names.is_none() {
-            let def = self.client.replica(replica).and_then(|r| r.definition.as_ref())?;
+            let Some(def) = self.client.replica(&replica).and_then(|r| r.definition.as_ref()) else { return };
             route.names = Some(MemberNames::of(def));
         }
-        route.names.as_ref()
+        let event = make(route.names.as_ref().expect("set above"));
+        if route.subscribers.stage(event) {
+            self.staged_replicas.push(replica);
+        }
     }
 
     /// The member names of a hosted source's class.
@@ -698,7 +776,7 @@ impl State {
         route.names.as_ref()
     }
 
-    fn route_host(&mut self, ev: HostEvent, actions: &mut Vec<Action>) {
+    fn route_host(&mut self, ev: HostEvent, actions: &mut Vec<Action>, concurrent_slots: bool) {
         match ev {
             HostEvent::Invoked { conn, source, slot, method, args, serial_id } => {
                 if source == registry::NAME && self.registry.is_some() {
@@ -711,10 +789,28 @@ impl State {
                     }
                     return;
                 }
-                let Some(name) = self.source_names(&source).map(|n| MemberNames::get(&n.methods, method)) else { return };
-                let Some(route) = self.sources.get(&source) else { return };
+                let Some((name, return_type)) =
+                    self.source_names(&source).map(|n| (MemberNames::get(&n.methods, method), MemberNames::get(&n.method_returns, method)))
+                else {
+                    return;
+                };
+                let Some(route) = self.sources.get_mut(&source) else { return };
                 match route.handler.clone() {
-                    Some(h) => actions.push(Action::Slot(h, SlotCall { source, slot, name, args }, conn, serial_id)),
+                    Some(handler) => {
+                        let job = SlotJob { handler, call: SlotCall { source, slot, name, args }, conn, serial: serial_id, return_type };
+                        if concurrent_slots {
+                            actions.push(Action::Slot(job));
+                        } else {
+                            // Calls of one source run one at a time in arrival order, as on Qt's
+                            // single-threaded host; the runner task starts with the first call.
+                            let queue = route.slot_queue.get_or_insert_with(|| {
+                                let (tx, rx) = mpsc::unbounded_channel();
+                                actions.push(Action::SlotRunner(rx));
+                                tx
+                            });
+                            let _ = queue.send(job);
+                        }
+                    }
                     None => {
                         if let Some(serial) = serial_id {
                             let _ = self.host.reply(conn, &source, serial, Value::Invalid);

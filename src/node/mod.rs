@@ -36,7 +36,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 use crate::core::registry::{self, Location, RegistryTable};
 use crate::core::{
@@ -672,44 +672,18 @@ impl Replica {
     /// to its declared types. Slots returning `void` are sent without asking for a reply and
     /// resolve to [`Value::Invalid`] at once.
     pub async fn call(&self, slot: &str, args: Vec<Value>) -> Result<Value, NodeError> {
-        let name = self.inner.name.clone();
-        let index = {
-            let st = self.inner.shared.lock();
-            let r = st.client.replica(&name).ok_or_else(|| CallError::UnknownReplica(name.clone()))?;
-            let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name.clone()))?;
-            def.methods
-                .iter()
-                .position(|m| m.signature == slot)
-                .or_else(|| {
-                    def.methods.iter().position(|m| {
-                        m.signature.split('(').next() == Some(slot) && coerce::parameter_types(&m.signature).len() == args.len()
-                    })
-                })
-                .or_else(|| def.method_index(slot))
-                .ok_or_else(|| NodeError::UnknownMember { object: name.clone(), what: "slot", name: slot.into() })?
-        };
-        self.call_at(index, args).await
+        self.call_method(engine::MethodRef::Name(slot), args).await
     }
 
     /// Calls the API method at `index` (push slots first, then declared slots), for overloads
     /// that share a name and argument count.
     pub async fn call_at(&self, index: usize, args: Vec<Value>) -> Result<Value, NodeError> {
-        let name = self.inner.name.clone();
-        let rx = self.inner.shared.with(|st| -> Result<Option<oneshot::Receiver<_>>, NodeError> {
-            let (types, wants_reply) = {
-                let r = st.client.replica(&name).ok_or_else(|| CallError::UnknownReplica(name.clone()))?;
-                let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name.clone()))?;
-                let m = def.methods.get(index).ok_or(CallError::BadIndex { name: name.clone(), what: "method", index })?;
-                (coerce::parameter_types(&m.signature), !m.return_type.is_empty() && m.return_type != "void")
-            };
-            let args = coerce_args(args, types.iter().map(String::as_str));
-            let serial = st.client.call(&name, index, args, wants_reply, Instant::now())?;
-            Ok(serial.map(|s| {
-                let (tx, rx) = oneshot::channel();
-                st.replicas.entry(name.clone()).or_default().pending.insert(s, tx);
-                rx
-            }))
-        })?;
+        self.call_method(engine::MethodRef::Index(index), args).await
+    }
+
+    async fn call_method(&self, method: engine::MethodRef<'_>, args: Vec<Value>) -> Result<Value, NodeError> {
+        let name = &self.inner.name;
+        let rx = self.inner.shared.with(|st| st.start_call(name, method, args, Instant::now()))?;
         match rx {
             None => Ok(Value::Invalid),
             Some(rx) => match rx.await {
