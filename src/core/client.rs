@@ -18,7 +18,7 @@ use super::frame::FrameDecoder;
 use super::host::{ConnMap, ConnectionId};
 use super::outbox::Outbox;
 use super::limits::Limits;
-use super::packet::{call, Invoke, ObjectInfo, Packet};
+use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet};
 use super::registry::{self, Location};
 use super::source::SourceClass;
 use super::types::TypeRegistry;
@@ -102,6 +102,7 @@ enum ConnState {
 struct ClientConnection {
     state: ConnState,
     frames: FrameDecoder,
+    names: NameCache,
     out: Outbox,
     objects: BTreeMap<String, ObjectInfo>,
 }
@@ -223,6 +224,7 @@ impl ClientCore {
             ClientConnection {
                 state: ConnState::AwaitHandshake,
                 frames: FrameDecoder::new(self.dialect, &self.limits),
+                names: NameCache::default(),
                 out: Outbox::default(),
                 objects: BTreeMap::new(),
             },
@@ -517,6 +519,12 @@ impl ClientCore {
         self.receive_owned(conn, BytesMut::from(bytes), now)
     }
 
+    /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
+    /// read into it and pass it back to [`ClientCore::receive_owned`].
+    pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
+        self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default()
+    }
+
     /// Like [`ClientCore::receive`], taking ownership of the buffer (no copy when the decoder
     /// holds no partial frame).
     pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant) {
@@ -534,7 +542,7 @@ impl ClientCore {
                 Ok(None) => return,
                 Err(error) => return self.fail(conn, error),
             };
-            match Packet::decode(&frame, self.dialect, &self.types, &self.limits) {
+            match Packet::decode_with(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p, now),
                 Err(error) => return self.fail(conn, error),
             }

@@ -49,6 +49,14 @@ impl FrameDecoder {
         }
     }
 
+    /// Takes the buffered bytes (a partial frame) out, with any capacity reserved for the rest
+    /// of that frame: a driver can read the remaining bytes straight into it and hand it back
+    /// with [`FrameDecoder::extend_owned`], so a large frame is not copied from read buffer to
+    /// frame buffer.
+    pub fn take_buffer(&mut self) -> BytesMut {
+        std::mem::take(&mut self.buf)
+    }
+
     /// Bytes buffered but not yet returned as frames.
     pub fn buffered(&self) -> usize {
         self.buf.len()
@@ -83,10 +91,10 @@ impl FrameDecoder {
         }
         let total = HEADER_LEN + len as usize;
         if src.len() < total {
-            // Grow towards the frame size geometrically (at most doubling what actually arrived),
-            // so a large frame is not copied on every read while a lying header still cannot
-            // reserve memory by itself.
-            src.reserve((total - src.len()).min(src.len().max(64 * 1024)));
+            // Grow towards the frame size geometrically (to at most four times what actually
+            // arrived, at least 256 KiB), so a large frame is copied about a third of a time in
+            // all, while a lying header still cannot reserve much memory by itself.
+            src.reserve((total - src.len()).min((src.len() * 3).max(256 * 1024)));
             return Ok(None);
         }
         src.advance(HEADER_LEN);

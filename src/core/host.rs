@@ -15,7 +15,7 @@ use super::error::{DecodeError, EncodeError};
 use super::frame::FrameDecoder;
 use super::limits::Limits;
 use super::outbox::Outbox;
-use super::packet::{call, Invoke, ObjectInfo, Packet};
+use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet};
 use super::source::{MethodKind, PropertyMode, SourceClass};
 use super::types::{TypeDesc, TypeLookup, TypeRegistry};
 use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
@@ -119,6 +119,7 @@ impl HostedSource {
 
 struct HostConnection {
     frames: FrameDecoder,
+    names: NameCache,
     out: Outbox,
     failed: bool,
 }
@@ -163,7 +164,7 @@ impl HostCore {
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
         let mut c =
-            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), out: Outbox::default(), failed: false };
+            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), names: NameCache::default(), out: Outbox::default(), failed: false };
         let list = Packet::ObjectList(
             self.sources.iter().filter(|(_, s)| s.parent.is_none()).map(|(n, s)| object_info(n, &s.class)).collect(),
         );
@@ -435,13 +436,30 @@ impl HostCore {
         let variants: &[bool] = if is_child { &[false, true] } else { &[false] };
         for &dynamic in variants {
             let value = self.wire_value(source, index, dynamic, 0);
-            // The pair goes out in one buffer: PropertyChange stores, the notify Invoke emits.
+            let args: &[Value] = if is_child { &[] } else { std::slice::from_ref(&value) };
+            // The pair goes out together: PropertyChange stores, the notify Invoke emits.
             // A child's notify signal carries no argument (the replica uses the stored object).
+            let write = |bytes: &mut BytesMut| -> Result<(), HostError> {
+                Packet::write_property_change(self.dialect, bytes, source, index as i32, &value)?;
+                Packet::write_invoke(self.dialect, bytes, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
+                Ok(())
+            };
+            if let ([only], false) = (listeners.as_slice(), is_child) {
+                // One listener (the common case): encode straight into its queue, so a large
+                // value is copied once, not twice.
+                if let Some(c) = self.conns.get_mut(only) {
+                    let before = c.out.buf.len();
+                    if let Err(e) = write(&mut c.out.buf) {
+                        c.out.buf.truncate(before);
+                        return Err(e);
+                    }
+                    c.out.note(*only, &mut self.dirty);
+                }
+                continue;
+            }
             let mut bytes = std::mem::take(&mut self.scratch);
             bytes.clear();
-            Packet::write_property_change(self.dialect, &mut bytes, source, index as i32, &value)?;
-            let args: &[Value] = if is_child { &[] } else { std::slice::from_ref(&value) };
-            Packet::write_invoke(self.dialect, &mut bytes, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
+            write(&mut bytes)?;
             for l in &listeners {
                 if is_child && dynamic_listeners.contains(l) != dynamic {
                     continue;
@@ -507,6 +525,12 @@ impl HostCore {
         self.receive_owned(conn, BytesMut::from(bytes))
     }
 
+    /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
+    /// read into it and pass it back to [`HostCore::receive_owned`].
+    pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
+        self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default()
+    }
+
     /// Like [`HostCore::receive`], taking ownership of the buffer (no copy when the decoder holds
     /// no partial frame).
     pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut) {
@@ -522,7 +546,7 @@ impl HostCore {
                 Ok(None) => return,
                 Err(error) => return self.fail(conn, error),
             };
-            match Packet::decode(&frame, self.dialect, &self.types, &self.limits) {
+            match Packet::decode_with(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p),
                 Err(error) => return self.fail(conn, error),
             }

@@ -117,6 +117,35 @@ pub struct Invoke {
     pub property_index: i32,
 }
 
+/// The last object name a connection decoded, with its wire bytes.
+#[derive(Debug, Default)]
+pub struct NameCache {
+    raw: Vec<u8>,
+    name: String,
+}
+
+impl NameCache {
+    /// Reads a QString object name (null reads as empty), reusing the cached one when the
+    /// bytes are the same.
+    fn read(&mut self, r: &mut Reader) -> DecodeResult<String> {
+        match r.peek_qstring_raw() {
+            Some(raw) if !self.raw.is_empty() && raw == self.raw.as_slice() => {
+                let n = raw.len();
+                r.skip(n, "object name")?;
+                Ok(self.name.clone())
+            }
+            Some(raw) => {
+                self.raw.clear();
+                self.raw.extend_from_slice(raw);
+                let name = r.qstring_or_empty()?;
+                self.name.clone_from(&name);
+                Ok(name)
+            }
+            None => r.qstring_or_empty(),
+        }
+    }
+}
+
 impl Packet {
     pub fn packet_type(&self) -> PacketType {
         match self {
@@ -253,9 +282,15 @@ impl Packet {
 
     /// Decodes one frame. `types` resolves user type names in values.
     pub fn decode(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits) -> DecodeResult<Packet> {
+        Self::decode_with(frame, dialect, types, limits, &mut NameCache::default())
+    }
+
+    /// [`Packet::decode`] remembering the last object name seen: a stream of packets for the
+    /// same object (property changes, signals) decodes its name once.
+    pub fn decode_with(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits, names: &mut NameCache) -> DecodeResult<Packet> {
         let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
         let ty = PacketType::from_u16(frame.packet_type).ok_or(DecodeError::UnknownPacketType(frame.packet_type))?;
-        let name = if ty == PacketType::ObjectList { String::new() } else { r.qstring_or_empty()? };
+        let name = if ty == PacketType::ObjectList { String::new() } else { names.read(&mut r)? };
         let mut dec = Decoder::new(dialect, types, limits);
         let values = |r: &mut Reader, dec: &mut Decoder| -> DecodeResult<Vec<Value>> {
             let n = r.count("values", 5, limits.max_collection_len)?;

@@ -78,6 +78,25 @@ impl Reader {
     }
 
     /// Takes `n` bytes as a zero-copy slice of the underlying buffer.
+    /// The bytes of the QString (length prefix included) that starts here, if it is complete and
+    /// not null; the position does not move.
+    pub fn peek_qstring_raw(&self) -> Option<&[u8]> {
+        let rest = &self.data[self.pos..];
+        let len = match self.order {
+            ByteOrder::Big => u32::from_be_bytes(rest.get(..4)?.try_into().ok()?),
+            ByteOrder::Little => u32::from_le_bytes(rest.get(..4)?.try_into().ok()?),
+        };
+        if len == NULL_LENGTH || len % 2 != 0 {
+            return None;
+        }
+        rest.get(..4 + len as usize)
+    }
+
+    /// Moves the position `n` bytes on.
+    pub fn skip(&mut self, n: usize, what: &'static str) -> DecodeResult<()> {
+        self.take_slice(n, what).map(|_| ())
+    }
+
     pub fn take_bytes(&mut self, n: usize, what: &'static str) -> DecodeResult<Bytes> {
         if self.remaining() < n {
             return Err(DecodeError::Truncated { what, needed: n - self.remaining() });
@@ -152,7 +171,8 @@ impl Reader {
             ByteOrder::Big => (1, 0),
         };
         if raw.chunks_exact(2).all(|c| c[hi] == 0 && c[lo] < 0x80) {
-            return Ok(Some(raw.chunks_exact(2).map(|c| c[lo] as char).collect()));
+            let ascii: Vec<u8> = raw.chunks_exact(2).map(|c| c[lo]).collect();
+            return Ok(Some(String::from_utf8(ascii).expect("ASCII is UTF-8")));
         }
         let units = raw.chunks_exact(2).map(|c| match order {
             ByteOrder::Big => u16::from_be_bytes([c[0], c[1]]),

@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
@@ -505,8 +504,18 @@ async fn wait_close(mut rx: watch::Receiver<bool>) -> CloseReason {
 async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: tokio::io::ReadHalf<BoxStream>) -> CloseReason {
     let mut backlogged = Vec::new();
     loop {
-        // A fresh buffer per read is handed to the decoder without copying.
-        let mut buf = BytesMut::with_capacity(64 * 1024);
+        // Read into the decoder's own buffer (it holds a partial frame, with room reserved for
+        // the rest of it), or a fresh one; either is handed back without copying.
+        let mut buf = {
+            let mut st = me.lock();
+            match role {
+                Role::Client => st.client.take_read_buffer(conn),
+                Role::Host => st.host.take_read_buffer(conn),
+            }
+        };
+        if buf.capacity() - buf.len() < 16 * 1024 {
+            buf.reserve(64 * 1024);
+        }
         match reader.read_buf(&mut buf).await {
             Ok(0) | Err(_) => return CloseReason::Closed,
             Ok(_) => {}
