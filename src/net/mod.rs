@@ -3,5 +3,5 @@
 pub mod transport;
 pub mod url;
 
-pub use transport::{BoxStream, Listener, Stream};
+pub use transport::{BoxStream, Listener, Socket, Stream};
 pub use url::{NodeUrl, UrlError};

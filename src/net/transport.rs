@@ -14,16 +14,37 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 
 pub type BoxStream = Pin<Box<dyn Stream>>;
 
+/// A connected socket of one of the URL schemes.
+#[derive(Debug)]
+pub enum Socket {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Socket {
+    pub fn into_box(self) -> BoxStream {
+        match self {
+            Socket::Tcp(s) => Box::pin(s),
+            Socket::Unix(s) => Box::pin(s),
+        }
+    }
+}
+
 /// Connects to a node URL. TCP connections get TCP_NODELAY: QtRO traffic is many small packets.
 pub async fn connect(url: &NodeUrl) -> io::Result<BoxStream> {
+    connect_socket(url).await.map(Socket::into_box)
+}
+
+/// [`connect`], keeping the socket's type (the engine writes to sockets without waiting).
+pub async fn connect_socket(url: &NodeUrl) -> io::Result<Socket> {
     match url {
         NodeUrl::Tcp { host, port } => {
             let s = TcpStream::connect((host.as_str(), *port)).await?;
             s.set_nodelay(true)?;
-            Ok(Box::pin(s))
+            Ok(Socket::Tcp(s))
         }
-        NodeUrl::Local(name) => Ok(Box::pin(UnixStream::connect(NodeUrl::local_path(name)).await?)),
-        NodeUrl::LocalAbstract(name) => Ok(Box::pin(connect_abstract(name)?)),
+        NodeUrl::Local(name) => Ok(Socket::Unix(UnixStream::connect(NodeUrl::local_path(name)).await?)),
+        NodeUrl::LocalAbstract(name) => Ok(Socket::Unix(connect_abstract(name)?)),
     }
 }
 
@@ -78,13 +99,18 @@ impl Listener {
     }
 
     pub async fn accept(&self) -> io::Result<BoxStream> {
+        self.accept_socket().await.map(Socket::into_box)
+    }
+
+    /// [`Listener::accept`], keeping the socket's type.
+    pub async fn accept_socket(&self) -> io::Result<Socket> {
         match self {
             Listener::Tcp(l) => {
                 let (s, _) = l.accept().await?;
                 s.set_nodelay(true)?;
-                Ok(Box::pin(s))
+                Ok(Socket::Tcp(s))
             }
-            Listener::Unix { listener, .. } => Ok(Box::pin(listener.accept().await?.0)),
+            Listener::Unix { listener, .. } => Ok(Socket::Unix(listener.accept().await?.0)),
         }
     }
 }

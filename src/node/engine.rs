@@ -8,16 +8,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use crate::core::registry::{self, Location, RegistryChange, RegistryTable};
 use crate::core::{
     CallError, ClientCore, ClientEvent, ConnectionId, Dialect, HostCore, HostEvent, ReplicaState, Value,
 };
-use crate::net::{BoxStream, NodeUrl};
+use crate::net::{BoxStream, NodeUrl, Socket};
 
 use super::events::{Backlog, EventSender, Name};
+use super::wire::{DirectWriter, SocketWriter};
 use super::{NodeConfig, ReplicaEvent, SlotCall, SlotHandler, SourceEvent};
 
 /// FNV-1a: object names are short, and SipHash's setup dominated the per-event lookups. Keys are
@@ -54,6 +55,16 @@ pub(crate) struct ConnHandle {
     role: Role,
     wake_writer: Arc<Notify>,
     close: watch::Sender<bool>,
+    /// For sockets: immediate writes from the producing thread.
+    direct: Option<Arc<DirectWriter>>,
+}
+
+/// What a connection runs over.
+pub(crate) enum Transport {
+    /// A socket we opened or accepted.
+    Socket(Socket),
+    /// A stream the application supplied.
+    Stream(BoxStream),
 }
 
 /// Per-replica routing: subscribers and pending calls.
@@ -192,11 +203,15 @@ pub(crate) struct State {
     /// Replicas and sources with events staged during this routing pass.
     staged_replicas: Vec<String>,
     staged_sources: Vec<String>,
+    /// Connections whose output of this pass is written at once by the calling thread.
+    pub(crate) write_now: Vec<ConnectionId>,
 }
 
 /// Work to do after the lock is released.
 enum Action {
     Wake(Arc<Notify>),
+    /// Write the connection's output from this thread (see [`super::wire`]).
+    WriteNow(ConnectionId, Role, Arc<DirectWriter>, Arc<Notify>),
     Close(ConnectionId),
     Connect(String),
     /// Run a slot call in a task of its own (`concurrent_slots`).
@@ -244,6 +259,7 @@ impl Shared {
                 protocol_mismatch: HashSet::new(),
                 staged_replicas: Vec::new(),
                 staged_sources: Vec::new(),
+                write_now: Vec::new(),
             }),
             config,
             timer: Notify::new(),
@@ -289,6 +305,7 @@ impl Shared {
         for a in actions {
             match a {
                 Action::Wake(writer) => writer.notify_one(),
+                Action::WriteNow(conn, role, direct, wake) => self.write_now(conn, role, &direct, &wake),
                 Action::Close(conn) => {
                     if let Some(c) = self.lock().conns.get(&conn) {
                         let _ = c.close.send(true);
@@ -297,14 +314,15 @@ impl Shared {
                 Action::Connect(url) => self.connect_url(url),
                 Action::Slot(job) => {
                     let me = self.clone();
-                    tokio::spawn(async move { me.run_slot(job).await });
+                    tokio::spawn(async move { me.run_slot(job, true).await });
                 }
                 Action::SlotRunner(mut rx) => {
                     let weak = Arc::downgrade(self);
                     tokio::spawn(async move {
                         while let Some(job) = rx.recv().await {
                             let Some(me) = weak.upgrade() else { return };
-                            me.run_slot(job).await;
+                            let last = rx.is_empty();
+                            me.run_slot(job, last).await;
                         }
                     });
                 }
@@ -312,9 +330,35 @@ impl Shared {
         }
     }
 
+    /// Writes `conn`'s queued output from this thread without waiting; whatever the socket does
+    /// not take now is left to the connection task.
+    fn write_now(&self, conn: ConnectionId, role: Role, direct: &DirectWriter, wake: &Notify) {
+        if !direct.claim_now() {
+            // Someone is writing; make sure the task looks again once they are done.
+            wake.notify_one();
+            return;
+        }
+        let mut rest = None;
+        loop {
+            let Some(bytes) = self.lock().take_output(conn, role) else { break };
+            match direct.write_now(bytes) {
+                Ok(None) => self.progress.notify_waiters(),
+                Ok(Some(r)) | Err(r) => {
+                    rest = Some(r);
+                    break;
+                }
+            }
+        }
+        let more = rest.is_some();
+        direct.release(rest);
+        if more || self.lock().queued(conn, role) > 0 {
+            wake.notify_one();
+        }
+    }
+
     /// Runs one slot call and sends its reply, converted to the declared return type (Qt replicas
     /// read the reply as that type).
-    async fn run_slot(self: &Arc<Self>, job: SlotJob) {
+    async fn run_slot(self: &Arc<Self>, job: SlotJob, last: bool) {
         let source = job.call.source.clone();
         let value = job.handler.call(job.call).await;
         let value = match job.return_type.as_str() {
@@ -325,6 +369,10 @@ impl Shared {
             self.with(|st| {
                 if let Err(e) = st.host.reply(job.conn, &source, serial, value) {
                     tracing::warn!(source, "cannot send the reply: {e}");
+                }
+                // The last reply of a run of calls goes out at once; earlier ones batch.
+                if last {
+                    st.write_now.push(job.conn);
                 }
             });
         }
@@ -338,10 +386,7 @@ impl Shared {
             progress.as_mut().enable();
             let busy = {
                 let st = self.lock();
-                st.conns.iter().any(|(&c, h)| match h.role {
-                    Role::Client => st.client.queued(c) > 0,
-                    Role::Host => st.host.queued(c) > 0,
-                })
+                st.conns.iter().any(|(&c, h)| st.queued(c, h.role) > 0 || h.direct.as_ref().is_some_and(|d| !d.idle()))
             };
             if !busy {
                 return;
@@ -406,9 +451,9 @@ impl Shared {
             loop {
                 let Some(me) = weak.upgrade() else { return };
                 let retry = me.config.retry_interval;
-                match crate::net::transport::connect(&parsed).await {
-                    Ok(stream) => {
-                        let (conn, closed) = me.attach(stream, Role::Client, Some(url.clone()));
+                match crate::net::transport::connect_socket(&parsed).await {
+                    Ok(socket) => {
+                        let (conn, closed) = me.attach(Transport::Socket(socket), Role::Client, Some(url.clone()));
                         drop(me);
                         let reason = tokio::select! {
                             r = closed => r.unwrap_or(CloseReason::Closed),
@@ -434,13 +479,32 @@ impl Shared {
 
     /// Runs a connection over `stream`: registers it with the right core and spawns its reader
     /// and writer. The receiver resolves when the connection is gone.
-    pub(crate) fn attach(self: &Arc<Self>, stream: BoxStream, role: Role, url: Option<String>) -> (ConnectionId, oneshot::Receiver<CloseReason>) {
+    pub(crate) fn attach(self: &Arc<Self>, transport: Transport, role: Role, url: Option<String>) -> (ConnectionId, oneshot::Receiver<CloseReason>) {
         let wake = Arc::new(Notify::new());
         let (close_tx, close_rx) = watch::channel(false);
+        // Sockets are split into owned halves so that any thread can write to them.
+        let (reader, writer): (Box<dyn AsyncRead + Send + Unpin>, Writer) = match transport {
+            Transport::Socket(Socket::Tcp(s)) => {
+                let (r, w) = s.into_split();
+                (Box::new(r), Writer::Direct(Arc::new(DirectWriter::new(SocketWriter::Tcp(w)))))
+            }
+            Transport::Socket(Socket::Unix(s)) => {
+                let (r, w) = s.into_split();
+                (Box::new(r), Writer::Direct(Arc::new(DirectWriter::new(SocketWriter::Unix(w)))))
+            }
+            Transport::Stream(stream) => {
+                let (r, w) = tokio::io::split(stream);
+                (Box::new(r), Writer::Stream(w))
+            }
+        };
+        let direct = match &writer {
+            Writer::Direct(d) => Some(d.clone()),
+            Writer::Stream(_) => None,
+        };
         let conn = self.with(|st| {
             let conn = st.next_conn;
             st.next_conn += 1;
-            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), close: close_tx });
+            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), close: close_tx, direct });
             match role {
                 Role::Client => st.client.connected(conn),
                 Role::Host => st.host.accept(conn),
@@ -454,7 +518,6 @@ impl Shared {
         let me = self.clone();
         let mut shutdown = self.shutdown.subscribe();
         tokio::spawn(async move {
-            let (reader, writer) = tokio::io::split(stream);
             let reason = tokio::select! {
                 r = read_loop(&me, conn, role, reader) => r,
                 r = write_loop(&me, conn, role, writer, wake) => r,
@@ -501,7 +564,7 @@ async fn wait_close(mut rx: watch::Receiver<bool>) -> CloseReason {
     CloseReason::Closed
 }
 
-async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: tokio::io::ReadHalf<BoxStream>) -> CloseReason {
+async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: impl AsyncRead + Unpin) -> CloseReason {
     let mut backlogged = Vec::new();
     loop {
         // Read into the decoder's own buffer (it holds a partial frame, with room reserved for
@@ -527,6 +590,9 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
                     Role::Client => st.client.receive_owned(conn, buf, now),
                     Role::Host => st.host.receive_owned(conn, buf),
                 }
+                // Answers to what was just read (Init for AddObject, Pong, replies of the
+                // registry) go out in one write at the end of the read.
+                st.write_now.push(conn);
                 st.protocol_mismatch.remove(&conn)
             },
             &mut backlogged,
@@ -549,26 +615,51 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
     }
 }
 
-async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut writer: tokio::io::WriteHalf<BoxStream>, wake: Arc<Notify>) -> CloseReason {
-    loop {
-        wake.notified().await;
-        loop {
-            let bytes = {
-                let mut st = me.lock();
-                match role {
-                    Role::Client => st.client.take_output(conn),
-                    Role::Host => st.host.take_output(conn),
+/// The writing side of a connection.
+enum Writer {
+    Direct(Arc<DirectWriter>),
+    Stream(tokio::io::WriteHalf<BoxStream>),
+}
+
+async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Writer, wake: Arc<Notify>) -> CloseReason {
+    match writer {
+        Writer::Direct(direct) => loop {
+            wake.notified().await;
+            // While an immediate writer is busy it wakes us again when it is done.
+            let Some(mut pending) = direct.claim_task() else { continue };
+            let mut result = Ok(());
+            loop {
+                let bytes = match pending.take() {
+                    Some(b) => b,
+                    None => match me.lock().take_output(conn, role) {
+                        Some(b) => b,
+                        None => break,
+                    },
+                };
+                result = direct.write_all(bytes).await;
+                if result.is_err() {
+                    break;
                 }
-            };
-            let Some(bytes) = bytes else { break };
-            if writer.write_all(&bytes).await.is_err() {
+                me.progress.notify_waiters();
+            }
+            direct.release(None);
+            if result.is_err() {
                 return CloseReason::Closed;
             }
-            me.progress.notify_waiters();
-        }
-        if writer.flush().await.is_err() {
-            return CloseReason::Closed;
-        }
+        },
+        Writer::Stream(mut writer) => loop {
+            wake.notified().await;
+            loop {
+                let Some(bytes) = me.lock().take_output(conn, role) else { break };
+                if writer.write_all(&bytes).await.is_err() {
+                    return CloseReason::Closed;
+                }
+                me.progress.notify_waiters();
+            }
+            if writer.flush().await.is_err() {
+                return CloseReason::Closed;
+            }
+        },
     }
 }
 
@@ -599,6 +690,20 @@ async fn timer_task(weak: Weak<Shared>, mut shutdown: watch::Receiver<bool>) {
 }
 
 impl State {
+    fn take_output(&mut self, conn: ConnectionId, role: Role) -> Option<bytes::Bytes> {
+        match role {
+            Role::Client => self.client.take_output(conn),
+            Role::Host => self.host.take_output(conn),
+        }
+    }
+
+    fn queued(&self, conn: ConnectionId, role: Role) -> usize {
+        match role {
+            Role::Client => self.client.queued(conn),
+            Role::Host => self.host.queued(conn),
+        }
+    }
+
     /// Routes core events to subscribers and decides the I/O to perform.
     fn route(&mut self, config: &NodeConfig, backlogged: &mut Vec<Backlog>) -> Vec<Action> {
         let (max_queued, event_backlog, concurrent_slots) = (config.max_queued_bytes, config.event_backlog, config.concurrent_slots);
@@ -622,19 +727,22 @@ impl State {
         // Only connections that got output need their writer woken (and a size check).
         let mut dirty = self.client.take_dirty();
         dirty.extend(self.host.take_dirty());
+        let write_now = std::mem::take(&mut self.write_now);
         for conn in dirty {
             let Some(handle) = self.conns.get(&conn) else { continue };
-            let queued = match handle.role {
-                Role::Client => self.client.queued(conn),
-                Role::Host => self.host.queued(conn),
-            };
+            let queued = self.queued(conn, handle.role);
             if queued > max_queued {
                 // A peer that does not read cannot be allowed to grow our memory without bound;
                 // it will reconnect and get fresh values.
                 tracing::warn!(conn, queued, "peer is not reading; closing the connection");
                 actions.push(Action::Close(conn));
             } else if queued > 0 {
-                actions.push(Action::Wake(handle.wake_writer.clone()));
+                match &handle.direct {
+                    Some(d) if write_now.contains(&conn) => {
+                        actions.push(Action::WriteNow(conn, handle.role, d.clone(), handle.wake_writer.clone()))
+                    }
+                    _ => actions.push(Action::Wake(handle.wake_writer.clone())),
+                }
             }
         }
         actions
@@ -736,6 +844,13 @@ impl State {
         Ok(serial.map(|s| {
             let (tx, rx) = oneshot::channel();
             if let Some(route) = self.replicas.get_mut(replica) {
+                // A lone call waits for its answer: send it now, not via the connection task.
+                // Calls made while others are in flight batch instead.
+                if route.pending.is_empty() {
+                    if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
+                        self.write_now.push(conn);
+                    }
+                }
                 route.pending.insert(s, tx);
             }
             rx

@@ -30,6 +30,7 @@
 mod coerce;
 mod engine;
 mod events;
+mod wire;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -249,12 +250,12 @@ impl Node {
     /// Runs a client connection over a stream you opened (TLS, WebSocket adapters, pipes…).
     /// It is not reconnected. Returns when the connection has been set up.
     pub fn add_client_connection(&self, stream: BoxStream) -> ConnectionId {
-        self.shared.attach(stream, Role::Client, None).0
+        self.shared.attach(engine::Transport::Stream(stream), Role::Client, None).0
     }
 
     /// Serves a host connection over a stream you accepted yourself.
     pub fn add_host_connection(&self, stream: BoxStream) -> ConnectionId {
-        self.shared.attach(stream, Role::Host, None).0
+        self.shared.attach(engine::Transport::Stream(stream), Role::Host, None).0
     }
 
     /// Uses the registry at `url` to find sources by name and to publish this node's sources.
@@ -292,13 +293,13 @@ impl Node {
         tokio::spawn(async move {
             loop {
                 let accepted = tokio::select! {
-                    a = listener.accept() => a,
+                    a = listener.accept_socket() => a,
                     _ = shutdown.changed() => return,
                 };
                 let Some(me) = weak.upgrade() else { return };
                 match accepted {
-                    Ok(stream) => {
-                        me.attach(stream, Role::Host, None);
+                    Ok(socket) => {
+                        me.attach(engine::Transport::Socket(socket), Role::Host, None);
                     }
                     Err(e) => {
                         tracing::warn!("accept failed: {e}");

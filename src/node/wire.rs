@@ -1,0 +1,123 @@
+//! Writing a connection's queued output to its socket.
+//!
+//! Output is normally written by the connection's own task, which batches whatever accumulated
+//! while it was busy (property and signal streams). For request/response traffic that hop costs a
+//! thread wake-up each way, so a producer that expects nothing more to follow soon (a lone call,
+//! the last reply of a batch, the answers to one read) writes at once from its own thread with a
+//! non-blocking write. A gate keeps the two writers from interleaving: only one writes at a time,
+//! and bytes a full socket did not take are written by the task before anything newer.
+
+use std::io;
+use std::sync::Mutex;
+
+use bytes::{Buf, Bytes};
+use tokio::net::{tcp, unix};
+
+/// The write half of a socket, writable from any thread without waiting.
+pub(crate) enum SocketWriter {
+    Tcp(tcp::OwnedWriteHalf),
+    Unix(unix::OwnedWriteHalf),
+}
+
+impl SocketWriter {
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            SocketWriter::Tcp(w) => w.try_write(buf),
+            SocketWriter::Unix(w) => w.try_write(buf),
+        }
+    }
+
+    async fn writable(&self) -> io::Result<()> {
+        match self {
+            SocketWriter::Tcp(w) => w.writable().await,
+            SocketWriter::Unix(w) => w.writable().await,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Gate {
+    /// Someone is writing.
+    busy: bool,
+    /// Bytes an immediate write could not place; they go out before anything else.
+    leftover: Option<Bytes>,
+}
+
+/// A socket shared by its connection task and immediate writers.
+pub(crate) struct DirectWriter {
+    writer: SocketWriter,
+    gate: Mutex<Gate>,
+}
+
+impl DirectWriter {
+    pub(crate) fn new(writer: SocketWriter) -> Self {
+        DirectWriter { writer, gate: Mutex::new(Gate::default()) }
+    }
+
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// For an immediate writer: true if it may write now (nobody writing, nothing left over).
+    pub(crate) fn claim_now(&self) -> bool {
+        let mut g = self.gate();
+        if g.busy || g.leftover.is_some() {
+            return false;
+        }
+        g.busy = true;
+        true
+    }
+
+    /// For the connection task: `None` while someone else writes (they wake the task when done),
+    /// else the bytes left over to write first.
+    pub(crate) fn claim_task(&self) -> Option<Option<Bytes>> {
+        let mut g = self.gate();
+        if g.busy {
+            return None;
+        }
+        g.busy = true;
+        Some(g.leftover.take())
+    }
+
+    pub(crate) fn release(&self, leftover: Option<Bytes>) {
+        let mut g = self.gate();
+        g.busy = false;
+        g.leftover = leftover;
+    }
+
+    /// Nothing being written or left over.
+    pub(crate) fn idle(&self) -> bool {
+        let g = self.gate();
+        !g.busy && g.leftover.is_none()
+    }
+
+    /// Writes what the socket takes without waiting; returns the rest (`Ok(None)`: all written).
+    /// On an error the bytes come back too: the connection task's write sees the same error and
+    /// closes the connection.
+    pub(crate) fn write_now(&self, mut bytes: Bytes) -> Result<Option<Bytes>, Bytes> {
+        while !bytes.is_empty() {
+            match self.writer.try_write(&bytes) {
+                Ok(0) => return Err(bytes),
+                Ok(n) => bytes.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Some(bytes)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(bytes),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes all of `bytes`, waiting for room.
+    pub(crate) async fn write_all(&self, mut bytes: Bytes) -> io::Result<()> {
+        while !bytes.is_empty() {
+            self.writer.writable().await?;
+            match self.writer.try_write(&bytes) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => bytes.advance(n),
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
