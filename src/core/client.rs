@@ -197,7 +197,12 @@ impl ClientCore {
     }
 
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if event.is_none() && self.events.capacity() > super::limits::RETAINED_QUEUE {
+            // A burst is over: do not keep its peak allocation for an idle connection.
+            self.events.shrink_to(64);
+        }
+        event
     }
 
     pub fn replica(&self, name: &str) -> Option<&ReplicaCore> {
@@ -461,9 +466,17 @@ impl ClientCore {
             return;
         }
         for loc in std::mem::take(&mut self.registrations) {
-            if self.locations.contains_key(&loc.name) {
-                tracing::warn!(name = loc.name, "the registry already lists this name; not registering it");
-                continue;
+            match self.locations.get(&loc.name) {
+                // Still listed from before (our connection to the registry came back).
+                Some(listed) if listed.url == loc.url => {
+                    self.registered.push(loc);
+                    continue;
+                }
+                Some(_) => {
+                    tracing::warn!(name = loc.name, "the registry already lists this name; not registering it");
+                    continue;
+                }
+                None => {}
             }
             let arg = registry::location_value(self.dialect, &loc);
             if self.call(registry::NAME, registry::METHOD_ADD_SOURCE, vec![arg], false, now).is_ok() {
@@ -746,6 +759,10 @@ impl ClientCore {
     }
 
     fn registry_initialized(&mut self, now: Instant) {
+        // A (re)started registry, or one we reconnected to, forgets the sources of hosts that
+        // dropped off: register ours again, as Qt nodes do on every registry initialization.
+        let again = std::mem::take(&mut self.registered);
+        self.registrations.extend(again);
         let table = self.replicas.get(registry::NAME).and_then(|r| r.values.first().cloned());
         self.locations = table.map(|t| registry::parse_table(&t)).unwrap_or_default().into_iter().map(|l| (l.name.clone(), l)).collect();
         let mut urls: Vec<String> = self

@@ -211,7 +211,12 @@ impl HostCore {
     }
 
     pub fn poll_event(&mut self) -> Option<HostEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if event.is_none() && self.events.capacity() > super::limits::RETAINED_QUEUE {
+            // A burst is over: do not keep its peak allocation for an idle connection.
+            self.events.shrink_to(64);
+        }
+        event
     }
 
     pub fn source_names(&self) -> impl Iterator<Item = &str> {
@@ -419,11 +424,31 @@ impl HostCore {
         if *slot == value {
             return Ok(false);
         }
-        *slot = value;
-        if s.class.notify_index[index].is_some() {
-            self.broadcast_property(source, index)?;
+        let old = std::mem::replace(slot, value);
+        let broadcast = s.class.notify_index[index].is_some() && !self.listeners(source).is_empty();
+        // A value that cannot be encoded must not be stored: every later acquisition would fail
+        // to send it. Broadcasting encodes it anyway; otherwise try it on the scratch buffer.
+        let checked = if broadcast { self.broadcast_property(source, index) } else { self.check_encodable(source, index) };
+        if let Err(e) = checked {
+            if let Some(slot) = self.sources.get_mut(source).and_then(|s| s.values.get_mut(index)) {
+                *slot = old;
+            }
+            return Err(e);
         }
         Ok(true)
+    }
+
+    fn check_encodable(&mut self, source: &str, index: usize) -> Result<(), HostError> {
+        let value = self.wire_value(source, index, false, 0);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let result = Packet::write_property_change(self.dialect, &mut scratch, source, index as i32, &value);
+        scratch.clear();
+        // Keep a small scratch buffer, not the size of the largest value ever set.
+        if scratch.capacity() <= 1024 * 1024 {
+            self.scratch = scratch;
+        }
+        Ok(result?)
     }
 
     fn broadcast_property(&mut self, source: &str, index: usize) -> Result<(), HostError> {

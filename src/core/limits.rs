@@ -31,3 +31,7 @@ impl Default for Limits {
         Limits::DEFAULT
     }
 }
+
+/// Queues (of events, staged output) keep at most this many entries of capacity once drained, so
+/// a burst's peak allocation is not held by an idle object (1000 replicas would hold ~1 GiB).
+pub const RETAINED_QUEUE: usize = 4096;

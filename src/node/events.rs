@@ -201,6 +201,9 @@ impl<T> EventReceiver<T> {
         if self.queue.len.load(Ordering::Acquire) == 0 {
             return false;
         }
+        if self.local.capacity() > crate::core::limits::RETAINED_QUEUE {
+            self.local = VecDeque::new();
+        }
         {
             let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
             std::mem::swap(&mut *items, &mut self.local);
@@ -250,6 +253,9 @@ impl<T: Send + 'static> EventSender<T> {
             self.queue.len.store(items.len(), Ordering::Release);
             items.len()
         };
+        if self.staged.capacity() > crate::core::limits::RETAINED_QUEUE {
+            self.staged = Vec::new();
+        }
         self.queue.arrived.notify_one();
         len
     }

@@ -88,7 +88,7 @@ impl Default for NodeConfig {
             stall_timeout: Duration::from_secs(5),
             max_queued_bytes: 256 * 1024 * 1024,
             concurrent_slots: false,
-            event_backlog: 64 * 1024,
+            event_backlog: 16 * 1024,
         }
     }
 }
