@@ -469,3 +469,45 @@ async fn hard_cap_evicts_a_stuck_peer_even_without_ready() {
     assert!(source.queued_bytes() < 8 * 1024 * 1024);
     drop(stuck);
 }
+
+#[tokio::test]
+async fn a_flood_of_calls_to_a_slow_slot_pauses_the_caller_and_loses_nothing() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    // A tiny backlog: the host stops reading the flooding connection after 8 waiting calls.
+    let host = Node::with_config(NodeConfig { event_backlog: 8, ..NodeConfig::default() });
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (log, running) = (seen.clone(), Arc::new(AtomicUsize::new(0)));
+    let class = ClassBuilder::new("Slow").slot("note", &[("n", "int")], "void").build();
+    let _source = host
+        .enable_source("Slow", class, move |c: SlotCall| {
+            let (log, running) = (log.clone(), running.clone());
+            async move {
+                assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "calls of one source run one at a time");
+                tokio::time::sleep(Duration::from_micros(200)).await;
+                log.lock().unwrap().push(c.args[0].as_i64().unwrap());
+                running.fetch_sub(1, Ordering::SeqCst);
+                Value::Invalid
+            }
+        })
+        .unwrap();
+    let client = Node::new();
+    client.connect_to(&url).unwrap();
+    let r = client.acquire_dynamic("Slow");
+    r.wait_for_source(T).await.unwrap();
+    // Void calls are not awaited by the caller: 2000 of them arrive far faster than 200 us each.
+    for n in 0..2000 {
+        r.call("note", vec![Value::Int(n)]).await.unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while seen.lock().unwrap().len() < 2000 {
+            tokio::time::sleep(Duration::from_millis(10)).await
+        }
+    })
+    .await
+    .expect("every call ran");
+    assert_eq!(*seen.lock().unwrap(), (0..2000).collect::<Vec<i64>>(), "in order, none lost");
+    // The paused connection is healthy again afterwards.
+    assert_eq!(r.state(), ReplicaState::Valid);
+}

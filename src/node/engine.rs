@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 
 use crate::core::registry::{self, Location, RegistryChange, RegistryTable};
 use crate::core::{
@@ -166,7 +166,9 @@ pub(crate) struct SourceRoute {
     pub(crate) handler: Option<Arc<dyn SlotHandler>>,
     pub(crate) subscribers: Subscribers<SourceEvent>,
     /// Slot calls waiting for this source's handler, run one at a time in arrival order.
-    pub(crate) slot_queue: Option<mpsc::UnboundedSender<SlotJob>>,
+    /// Bounded like event queues: past `event_backlog` waiting calls, the connections sending
+    /// them pause reading until the handler catches up.
+    pub(crate) slot_queue: Option<EventSender<SlotJob>>,
     names: Option<MemberNames>,
 }
 
@@ -217,7 +219,7 @@ enum Action {
     /// Run a slot call in a task of its own (`concurrent_slots`).
     Slot(SlotJob),
     /// Start the task that runs a source's slot calls in order.
-    SlotRunner(mpsc::UnboundedReceiver<SlotJob>),
+    SlotRunner(super::events::EventReceiver<SlotJob>),
 }
 
 pub(crate) struct Shared {
@@ -712,7 +714,7 @@ impl State {
             self.route_client(ev, &mut actions);
         }
         while let Some(ev) = self.host.poll_event() {
-            self.route_host(ev, &mut actions, concurrent_slots);
+            self.route_host(ev, &mut actions, concurrent_slots, event_backlog, backlogged);
         }
         for name in std::mem::take(&mut self.staged_replicas) {
             if let Some(r) = self.replicas.get_mut(&name) {
@@ -900,7 +902,7 @@ impl State {
         route.names.as_ref()
     }
 
-    fn route_host(&mut self, ev: HostEvent, actions: &mut Vec<Action>, concurrent_slots: bool) {
+    fn route_host(&mut self, ev: HostEvent, actions: &mut Vec<Action>, concurrent_slots: bool, backlog: usize, backlogged: &mut Vec<Backlog>) {
         match ev {
             HostEvent::Invoked { conn, source, slot, method, args, serial_id } => {
                 if source == registry::NAME && self.registry.is_some() {
@@ -928,11 +930,14 @@ impl State {
                             // Calls of one source run one at a time in arrival order, as on Qt's
                             // single-threaded host; the runner task starts with the first call.
                             let queue = route.slot_queue.get_or_insert_with(|| {
-                                let (tx, rx) = mpsc::unbounded_channel();
+                                let (tx, rx) = super::events::channel();
                                 actions.push(Action::SlotRunner(rx));
                                 tx
                             });
-                            let _ = queue.send(job);
+                            queue.push(job);
+                            if queue.flush() > backlog {
+                                backlogged.push(queue.backlog());
+                            }
                         }
                     }
                     None => {

@@ -181,6 +181,11 @@ impl<T> EventReceiver<T> {
         Err(if gone { TryRecvError::Disconnected } else { TryRecvError::Empty })
     }
 
+    /// True when no event is queued (one may arrive any time).
+    pub fn is_empty(&self) -> bool {
+        self.local.is_empty() && self.queue.len.load(Ordering::Acquire) == 0
+    }
+
     /// Moves everything queued into `buf` (appending), waiting until at least one event is
     /// there; returns how many were moved (0 once the stream ended).
     pub async fn recv_many(&mut self, buf: &mut Vec<T>) -> usize {
