@@ -170,9 +170,17 @@ impl Reader {
             ByteOrder::Little => (0, 1),
             ByteOrder::Big => (1, 0),
         };
-        if raw.chunks_exact(2).all(|c| c[hi] == 0 && c[lo] < 0x80) {
-            let ascii: Vec<u8> = raw.chunks_exact(2).map(|c| c[lo]).collect();
-            return Ok(Some(String::from_utf8(ascii).expect("ASCII is UTF-8")));
+        // One pass: narrow every unit, remembering whether any was not ASCII.
+        let mut wide = 0u8;
+        let narrow: Vec<u8> = raw
+            .chunks_exact(2)
+            .map(|c| {
+                wide |= c[hi] | (c[lo] & 0x80);
+                c[lo]
+            })
+            .collect();
+        if wide == 0 {
+            return Ok(Some(String::from_utf8(narrow).expect("ASCII is UTF-8")));
         }
         let units = raw.chunks_exact(2).map(|c| match order {
             ByteOrder::Big => u16::from_be_bytes([c[0], c[1]]),
