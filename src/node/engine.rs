@@ -627,6 +627,9 @@ async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Wr
     match writer {
         Writer::Direct(direct) => loop {
             wake.notified().await;
+            // Let producers running right now add to this write: fewer, larger segments for
+            // streams of changes (request/response traffic is written at once, not here).
+            tokio::task::yield_now().await;
             // While an immediate writer is busy it wakes us again when it is done.
             let Some(mut pending) = direct.claim_task() else { continue };
             let mut result = Ok(());
