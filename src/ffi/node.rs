@@ -167,7 +167,14 @@ pub(crate) struct EventQueue {
     state: Mutex<QueueState>,
     cv: Condvar,
     fd: Option<EventFd>,
+    /// Signalled when dispatching made room (see [`EventQueue::push_when_room`]).
+    room: tokio::sync::Notify,
 }
+
+/// Property changes and signals waiting for the application's callbacks, at most. Past it the
+/// node stops taking events from its connections, which then stop reading (the engine's
+/// `event_backlog`), so an application that does not dispatch cannot make memory grow.
+const EVENT_QUEUE_ROOM: usize = 16 * 1024;
 
 impl EventQueue {
     fn lock(&self) -> MutexGuard<'_, QueueState> {
@@ -191,6 +198,23 @@ impl EventQueue {
         self.cv.notify_all();
     }
 
+    /// Like [`EventQueue::push`] for streams of events: waits while the queue is full.
+    pub(crate) async fn push_when_room(&self, e: Event) {
+        loop {
+            let room = self.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            {
+                let st = self.lock();
+                if st.closed || st.events.len() < EVENT_QUEUE_ROOM {
+                    break;
+                }
+            }
+            room.await;
+        }
+        self.push(e);
+    }
+
     /// Takes up to `max` events; the fd stays readable exactly while events remain.
     fn pop(&self, max: usize) -> Vec<Event> {
         let mut st = self.lock();
@@ -200,6 +224,10 @@ impl EventQueue {
             if let Some(fd) = &self.fd {
                 fd.clear();
             }
+        }
+        drop(st);
+        if n > 0 {
+            self.room.notify_waiters();
         }
         batch
     }
@@ -238,6 +266,7 @@ impl EventQueue {
         }
         drop(st);
         self.cv.notify_all();
+        self.room.notify_waiters();
         rest
     }
 }
@@ -502,7 +531,7 @@ pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mu
                 ..NodeConfig::default()
             })
         };
-        let events = Arc::new(EventQueue { state: Mutex::new(QueueState::default()), cv: Condvar::new(), fd });
+        let events = Arc::new(EventQueue { state: Mutex::new(QueueState::default()), cv: Condvar::new(), fd, room: tokio::sync::Notify::new() });
         let core = Arc::new(NodeCore {
             rt: Some(rt),
             node,

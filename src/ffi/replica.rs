@@ -156,7 +156,7 @@ unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*cons
                     if sh.closed.load(Ordering::SeqCst) {
                         break;
                     }
-                    q.push(Event::Replica(sh.clone(), ev));
+                    q.push_when_room(Event::Replica(sh.clone(), ev)).await;
                 }
             });
             r

@@ -406,7 +406,7 @@ pub unsafe extern "C" fn qtro_node_enable_source(
                 if sh.closed.load(Ordering::SeqCst) {
                     break;
                 }
-                q.push(Event::Source(sh.clone(), ev));
+                q.push_when_room(Event::Source(sh.clone(), ev)).await;
             }
         });
         *out = Box::into_raw(Box::new(qtro_source { core, source, shared, name: to_cstring(name_s), enabled: true }));
