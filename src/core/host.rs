@@ -474,6 +474,8 @@ impl HostCore {
                 // value is copied once, not twice.
                 if let Some(c) = self.conns.get_mut(only) {
                     let before = c.out.buf.len();
+                    // Room for both packets at once instead of regrowing (and copying) by halves.
+                    c.out.buf.reserve(2 * bulk_size(&value) + 256);
                     if let Err(e) = write(&mut c.out.buf) {
                         c.out.buf.truncate(before);
                         return Err(e);
@@ -717,4 +719,14 @@ impl HostCore {
 
 fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
     ObjectInfo { name: name.into(), type_name: class.definition.type_name.clone(), signature: class.signature.clone() }
+}
+
+/// Bytes a value's large payload takes on the wire, for values that carry one (zero otherwise):
+/// enough to reserve output room up front.
+fn bulk_size(value: &Value) -> usize {
+    match value {
+        Value::ByteArray(Some(b)) => b.len(),
+        Value::String(Some(s)) => 2 * s.len(),
+        _ => 0,
+    }
 }
