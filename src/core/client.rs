@@ -18,7 +18,7 @@ use super::frame::FrameDecoder;
 use super::host::{ConnMap, ConnectionId};
 use super::outbox::Outbox;
 use super::limits::Limits;
-use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet};
+use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet, StreamPacket};
 use super::registry::{self, Location};
 use super::source::SourceClass;
 use super::types::TypeRegistry;
@@ -69,17 +69,17 @@ pub enum CallError {
 /// Events for the application.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
-    StateChanged { replica: String, old: ReplicaState, new: ReplicaState },
+    StateChanged { replica: Arc<str>, old: ReplicaState, new: ReplicaState },
     /// Init(Dynamic) processed: values (and, for dynamic replicas, the definition) are current.
-    Initialized { replica: String },
+    Initialized { replica: Arc<str> },
     /// A property value arrived (PropertyChange).
-    PropertyChanged { replica: String, index: usize, value: Value },
+    PropertyChanged { replica: Arc<str>, index: usize, value: Value },
     /// A signal was emitted by the source (notify signals included, with `property_index`).
-    Signal { replica: String, index: usize, args: Vec<Value>, property_index: Option<usize> },
+    Signal { replica: Arc<str>, index: usize, args: Vec<Value>, property_index: Option<usize> },
     /// The reply to a call.
-    Reply { replica: String, serial_id: i32, value: Value },
+    Reply { replica: Arc<str>, serial_id: i32, value: Value },
     /// A call will never be answered.
-    CallFailed { replica: String, serial_id: i32, error: CallError },
+    CallFailed { replica: Arc<str>, serial_id: i32, error: CallError },
     /// The driver should open a connection to this URL (learned from the registry).
     ConnectTo { url: String },
     /// The registry announced or withdrew a source.
@@ -555,6 +555,21 @@ impl ClientCore {
                 Ok(None) => return,
                 Err(error) => return self.fail(conn, error),
             };
+            // Property changes and signals, the bulk of a replica's traffic, skip building a Packet.
+            if c.state == ConnState::Ready {
+                match Packet::decode_stream(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
+                    Some(Ok(StreamPacket::PropertyChange { name, index, value })) => {
+                        self.property_change(conn, name, index, value);
+                        continue;
+                    }
+                    Some(Ok(StreamPacket::Signal { name, index, args, property_index })) => {
+                        self.signal(conn, name, index, args, property_index, now);
+                        continue;
+                    }
+                    Some(Err(error)) => return self.fail(conn, error),
+                    None => {}
+                }
+            }
             match Packet::decode_with(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p, now),
                 Err(error) => return self.fail(conn, error),
@@ -600,23 +615,13 @@ impl ClientCore {
             }
             Packet::Init { name, values } => self.initialize(conn, &name, None, values, now),
             Packet::InitDynamic { name, definition, values } => self.initialize(conn, &name, Some(definition), values, now),
-            Packet::PropertyChange { name, index, value } => {
-                let Some(r) = self.bound(conn, &name) else { return };
-                let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
-                    return tracing::warn!(replica = name, index, "property change for a property the replica lacks");
-                };
-                *slot = value.clone();
-                if let Value::Remote(ro) = &value {
-                    self.adopt(conn, &name, (**ro).clone());
-                }
-                self.events.push_back(ClientEvent::PropertyChanged { replica: name, index: index as usize, value });
-            }
-            Packet::Invoke(inv) => self.signal(conn, inv, now),
+            Packet::PropertyChange { name, index, value } => self.property_change(conn, name.into(), index, value),
+            Packet::Invoke(Invoke { name, index, args, property_index, .. }) => self.signal(conn, name.into(), index, args, property_index, now),
             Packet::InvokeReply { name, serial_id, value } => {
                 let Some(r) = self.bound(conn, &name) else { return };
                 if let Some(pos) = r.pending.iter().position(|&s| s == serial_id) {
                     r.pending.swap_remove(pos);
-                    self.events.push_back(ClientEvent::Reply { replica: name, serial_id, value });
+                    self.events.push_back(ClientEvent::Reply { replica: name.into(), serial_id, value });
                 }
             }
             Packet::Pong { name } => {
@@ -720,7 +725,7 @@ impl ClientCore {
                 _ => None,
             })
             .collect();
-        self.events.push_back(ClientEvent::Initialized { replica: name.clone() });
+        self.events.push_back(ClientEvent::Initialized { replica: name.as_str().into() });
         self.set_state(&name, ReplicaState::Valid);
         for g in grandchildren {
             self.adopt(conn, &name, g);
@@ -740,8 +745,19 @@ impl ClientCore {
         depth
     }
 
-    fn signal(&mut self, conn: ConnectionId, inv: Invoke, now: Instant) {
-        let Invoke { name, index, property_index, args, .. } = inv;
+    fn property_change(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, value: Value) {
+        let Some(r) = self.bound(conn, &name) else { return };
+        let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
+            return tracing::warn!(replica = &*name, index, "property change for a property the replica lacks");
+        };
+        *slot = value.clone();
+        if let Value::Remote(ro) = &value {
+            self.adopt(conn, &name, (**ro).clone());
+        }
+        self.events.push_back(ClientEvent::PropertyChanged { replica: name, index: index as usize, value });
+    }
+
+    fn signal(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, args: Vec<Value>, property_index: i32, now: Instant) {
         let Some(r) = self.bound(conn, &name) else { return };
         let Ok(index) = usize::try_from(index) else { return };
         let property_index = usize::try_from(property_index).ok();
@@ -752,7 +768,7 @@ impl ClientCore {
                 args.push(v.clone());
             }
         }
-        if name == registry::NAME {
+        if &*name == registry::NAME {
             self.registry_signal(index, &args, now);
         }
         self.events.push_back(ClientEvent::Signal { replica: name, index, args, property_index });

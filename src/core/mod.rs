@@ -23,7 +23,7 @@ pub mod frame;
 pub mod packet;
 
 pub use frame::{Frame, FrameDecoder};
-pub use packet::{Invoke, NameCache, ObjectInfo, Packet, PacketType};
+pub use packet::{Invoke, NameCache, ObjectInfo, Packet, PacketType, StreamPacket};
 pub mod source;
 pub use source::{ClassBuilder, MethodKind, Param, PropertyMode, SourceClass};
 pub mod host;

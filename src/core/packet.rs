@@ -4,6 +4,8 @@
 //! works on one complete frame body from [`super::frame::FrameDecoder`], so a malformed packet can
 //! never consume bytes of the next one, and every body must be consumed exactly.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
@@ -121,13 +123,13 @@ pub struct Invoke {
 #[derive(Debug, Default)]
 pub struct NameCache {
     raw: Vec<u8>,
-    name: String,
+    name: Arc<str>,
 }
 
 impl NameCache {
     /// Reads a QString object name (null reads as empty), reusing the cached one when the
     /// bytes are the same.
-    fn read(&mut self, r: &mut Reader) -> DecodeResult<String> {
+    fn read_shared(&mut self, r: &mut Reader) -> DecodeResult<Arc<str>> {
         match r.peek_qstring_raw() {
             Some(raw) if !self.raw.is_empty() && raw == self.raw.as_slice() => {
                 let n = raw.len();
@@ -137,13 +139,25 @@ impl NameCache {
             Some(raw) => {
                 self.raw.clear();
                 self.raw.extend_from_slice(raw);
-                let name = r.qstring_or_empty()?;
-                self.name.clone_from(&name);
-                Ok(name)
+                self.name = r.qstring_or_empty()?.into();
+                Ok(self.name.clone())
             }
-            None => r.qstring_or_empty(),
+            None => Ok(r.qstring_or_empty()?.into()),
         }
     }
+
+    fn read(&mut self, r: &mut Reader) -> DecodeResult<String> {
+        self.read_shared(r).map(|n| n.as_ref().to_owned())
+    }
+}
+
+/// The packets a replica receives in streams, decoded by [`Packet::decode_stream`] with the
+/// object name shared from the connection's [`NameCache`] (no allocation per packet).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamPacket {
+    PropertyChange { name: Arc<str>, index: i32, value: Value },
+    /// A host→client InvokePacket: a signal (or notify signal) of the source.
+    Signal { name: Arc<str>, index: i32, args: Vec<Value>, property_index: i32 },
 }
 
 impl Packet {
@@ -281,6 +295,43 @@ impl Packet {
     }
 
     /// Decodes one frame. `types` resolves user type names in values.
+    /// Decodes PropertyChange and Invoke frames as [`StreamPacket`]s; `None` for other types
+    /// (decode those with [`Packet::decode_with`]). Checks exactly what `decode` checks.
+    pub fn decode_stream(
+        frame: &Frame,
+        dialect: Dialect,
+        types: &dyn TypeLookup,
+        limits: &Limits,
+        names: &mut NameCache,
+    ) -> Option<DecodeResult<StreamPacket>> {
+        let ty = PacketType::from_u16(frame.packet_type)?;
+        if !matches!(ty, PacketType::PropertyChangePacket | PacketType::InvokePacket) {
+            return None;
+        }
+        let mut decode = || -> DecodeResult<StreamPacket> {
+            let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
+            let name = names.read_shared(&mut r)?;
+            let mut dec = Decoder::new(dialect, types, limits);
+            let packet = if ty == PacketType::PropertyChangePacket {
+                let index = r.i32()?;
+                StreamPacket::PropertyChange { name, index, value: dec.variant(&mut r)? }
+            } else {
+                let _call = r.i32()?;
+                let index = r.i32()?;
+                let n = r.count("values", 5, limits.max_collection_len)?;
+                let mut args = Vec::with_capacity(n);
+                for _ in 0..n {
+                    args.push(dec.variant(&mut r)?);
+                }
+                let _serial_id = r.i32()?;
+                StreamPacket::Signal { name, index, args, property_index: r.i32()? }
+            };
+            r.finish("packet")?;
+            Ok(packet)
+        };
+        Some(decode())
+    }
+
     pub fn decode(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits) -> DecodeResult<Packet> {
         Self::decode_with(frame, dialect, types, limits, &mut NameCache::default())
     }

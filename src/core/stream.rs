@@ -170,16 +170,31 @@ impl Reader {
             ByteOrder::Little => (0, 1),
             ByteOrder::Big => (1, 0),
         };
-        // One pass: narrow every unit, remembering whether any was not ASCII.
-        let mut wide = 0u8;
-        let narrow: Vec<u8> = raw
-            .chunks_exact(2)
-            .map(|c| {
-                wide |= c[hi] | (c[lo] & 0x80);
-                c[lo]
-            })
-            .collect();
-        if wide == 0 {
+        // Four code units at a time: all ASCII when no unit has its high byte or bit 7 set.
+        let non_ascii: u64 = match order {
+            ByteOrder::Little => 0xff80_ff80_ff80_ff80,
+            ByteOrder::Big => 0x80ff_80ff_80ff_80ff,
+        };
+        let mut narrow = Vec::with_capacity(len / 2);
+        let mut quads = raw.chunks_exact(8);
+        let mut ascii = true;
+        for q in &mut quads {
+            if u64::from_le_bytes(q.try_into().expect("8 bytes")) & non_ascii != 0 {
+                ascii = false;
+                break;
+            }
+            narrow.extend_from_slice(&[q[lo], q[lo + 2], q[lo + 4], q[lo + 6]]);
+        }
+        if ascii {
+            for c in quads.remainder().chunks_exact(2) {
+                if c[hi] != 0 || c[lo] >= 0x80 {
+                    ascii = false;
+                    break;
+                }
+                narrow.push(c[lo]);
+            }
+        }
+        if ascii {
             return Ok(Some(String::from_utf8(narrow).expect("ASCII is UTF-8")));
         }
         let units = raw.chunks_exact(2).map(|c| match order {
@@ -438,6 +453,25 @@ mod tests {
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("hé")).unwrap()), [0, 0, 0, 4, 0, 0x68, 0, 0xe9]);
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(None).unwrap()), [0xff; 4]);
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("")).unwrap()), [0; 4]);
+    }
+
+    #[test]
+    fn strings_round_trip_whatever_the_position_of_a_non_ascii_unit() {
+        // The ASCII fast path reads four units at a time: put a wide unit at every position of
+        // strings of every length around that width, in both orders.
+        for len in 0..20 {
+            for wide_at in 0..=len {
+                for wide in ['\u{e9}', '\u{100}', '\u{1f600}', '\u{7f}'] {
+                    let text: String = (0..len).map(|i| if i == wide_at { wide } else { (b'a' + i as u8) as char }).collect();
+                    for order in [ByteOrder::Little, ByteOrder::Big] {
+                        let bytes = written(order, |w| w.qstring(Some(&text)).unwrap());
+                        let mut r = Reader::new(Bytes::from(bytes), order);
+                        assert_eq!(r.qstring().unwrap().as_deref(), Some(text.as_str()), "{order:?} {text:?}");
+                        r.finish("test").unwrap();
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -203,7 +203,7 @@ pub(crate) struct State {
     /// Client connections whose host spoke another protocol version (never reconnected).
     protocol_mismatch: HashSet<ConnectionId>,
     /// Replicas and sources with events staged during this routing pass.
-    staged_replicas: Vec<String>,
+    staged_replicas: Vec<Arc<str>>,
     staged_sources: Vec<String>,
     /// Connections whose output of this pass is written at once by the calling thread.
     pub(crate) write_now: Vec<ConnectionId>,
@@ -720,7 +720,7 @@ impl State {
             self.route_host(ev, &mut actions, concurrent_slots, event_backlog, backlogged);
         }
         for name in std::mem::take(&mut self.staged_replicas) {
-            if let Some(r) = self.replicas.get_mut(&name) {
+            if let Some(r) = self.replicas.get_mut(&*name) {
                 r.subscribers.flush(event_backlog, backlogged);
             }
         }
@@ -756,7 +756,7 @@ impl State {
     fn route_client(&mut self, ev: ClientEvent, actions: &mut Vec<Action>) {
         match ev {
             ClientEvent::StateChanged { replica, old, new } => {
-                if let Some(r) = self.replicas.get_mut(&replica) {
+                if let Some(r) = self.replicas.get_mut(&*replica) {
                     if let Some(s) = &r.state {
                         s.send_replace(new);
                     }
@@ -764,7 +764,7 @@ impl State {
                 self.stage_replica_event(replica, ReplicaEvent::StateChanged { old, new });
             }
             ClientEvent::Initialized { replica } => {
-                if let Some(r) = self.replicas.get_mut(&replica) {
+                if let Some(r) = self.replicas.get_mut(&*replica) {
                     // A dynamic replica may have learned a new interface.
                     r.names = None;
                 }
@@ -781,12 +781,12 @@ impl State {
                 });
             }
             ClientEvent::Reply { replica, serial_id, value } => {
-                if let Some(tx) = self.replicas.get_mut(&replica).and_then(|r| r.pending.remove(&serial_id)) {
+                if let Some(tx) = self.replicas.get_mut(&*replica).and_then(|r| r.pending.remove(&serial_id)) {
                     let _ = tx.send(Ok(value));
                 }
             }
             ClientEvent::CallFailed { replica, serial_id, error } => {
-                if let Some(tx) = self.replicas.get_mut(&replica).and_then(|r| r.pending.remove(&serial_id)) {
+                if let Some(tx) = self.replicas.get_mut(&*replica).and_then(|r| r.pending.remove(&serial_id)) {
                     let _ = tx.send(Err(error));
                 }
             }
@@ -863,8 +863,8 @@ impl State {
     }
 
     /// Stages an event for the subscribers of `replica` (flushed when routing ends).
-    fn stage_replica_event(&mut self, replica: String, event: ReplicaEvent) {
-        if let Some(r) = self.replicas.get_mut(&replica) {
+    fn stage_replica_event(&mut self, replica: Arc<str>, event: ReplicaEvent) {
+        if let Some(r) = self.replicas.get_mut(&*replica) {
             if r.subscribers.stage(event) {
                 self.staged_replicas.push(replica);
             }
@@ -881,8 +881,8 @@ impl State {
 
     /// Stages the event `make` builds from `replica`'s member names, if anyone subscribed (one
     /// map lookup per event: this runs for every property change and signal).
-    fn stage_named_event(&mut self, replica: String, make: impl FnOnce(&MemberNames) -> ReplicaEvent) {
-        let Some(route) = self.replicas.get_mut(&replica) else { return };
+    fn stage_named_event(&mut self, replica: Arc<str>, make: impl FnOnce(&MemberNames) -> ReplicaEvent) {
+        let Some(route) = self.replicas.get_mut(&*replica) else { return };
         if route.subscribers.senders.is_empty() {
             return;
         }
