@@ -240,20 +240,20 @@ fn rich_values_decode_to_what_the_host_held() {
     );
     assert_eq!(
         rich_value("P4 "),
-        Value::GadgetSequence(GadgetSequence {
+        Value::GadgetSequence(Box::new(GadgetSequence {
             type_name: "QList<Point3>".into(),
             value_type_name: "Point3".into(),
             items: vec![point3(1, 1, 1), point3(2, 2, 2)],
-        })
+        }))
     );
     assert_eq!(
         rich_value("P5 "),
-        Value::GadgetAssoc(GadgetAssoc {
+        Value::GadgetAssoc(Box::new(GadgetAssoc {
             type_name: "QMap<QString,Point3>".into(),
             key_type_name: "QString".into(),
             value_type_name: "Point3".into(),
             entries: vec![(Value::string("a"), point3(9, 8, 7))],
-        })
+        }))
     );
     assert_eq!(rich_value("P6 "), Value::Map(vec![("k".into(), Value::Int(1)), ("s".into(), Value::string("v"))]));
     assert_eq!(rich_value("P7 "), Value::Double(1.5));

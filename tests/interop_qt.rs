@@ -491,11 +491,11 @@ async fn qt_dynamic_replica_decodes_gadgets_and_gadget_lists_of_a_rust_source() 
             "path",
             "QList<Point2>",
             PropertyMode::ReadOnly,
-            Value::GadgetSequence(GadgetSequence {
+            Value::GadgetSequence(Box::new(GadgetSequence {
                 type_name: "QList<Point2>".into(),
                 value_type_name: "Point2".into(),
                 items: vec![point(3, 4), point(5, 6)],
-            }),
+            })),
         )
         .build();
     let _source = node.enable_source_without_slots("Shapes", class).unwrap();

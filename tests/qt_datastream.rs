@@ -111,14 +111,14 @@ fn datetime(spec: TimeSpec) -> Value {
 
 /// Every case the C++ program writes for `dialect`, with the value Qt wrote.
 fn utc_offset_zone(id: &str, offset: i32, name: &str, abbreviation: &str, territory: i32, comment: &str) -> TimeSpec {
-    TimeSpec::UtcOffsetZone(UtcOffsetZone {
+    TimeSpec::UtcOffsetZone(Box::new(UtcOffsetZone {
         id: Some(id.into()),
         offset_seconds: offset,
         name: Some(name.into()),
         abbreviation: Some(abbreviation.into()),
         territory,
         comment: Some(comment.into()),
-    })
+    }))
 }
 
 fn expected(dialect: Dialect) -> Vec<(&'static str, Value)> {

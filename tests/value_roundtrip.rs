@@ -61,7 +61,7 @@ fn leaf(dialect: Dialect) -> BoxedStrategy<Value> {
             "[A-Za-z/_]{1,20}".prop_map(TimeSpec::TimeZone),
             (opt_string(), any::<i32>(), opt_string(), opt_string(), any::<i32>(), opt_string()).prop_map(
                 |(id, offset_seconds, name, abbreviation, territory, comment)| {
-                    TimeSpec::UtcOffsetZone(UtcOffsetZone { id, offset_seconds, name, abbreviation, territory, comment })
+                    TimeSpec::UtcOffsetZone(Box::new(UtcOffsetZone { id, offset_seconds, name, abbreviation, territory, comment }))
                 }
             ),
         ])
@@ -139,23 +139,23 @@ fn value(dialect: Dialect) -> BoxedStrategy<Value> {
             choices.push(
                 prop::collection::vec((any::<i32>(), opt_string()), 0..4)
                     .prop_map(|v| {
-                        Value::GadgetSequence(GadgetSequence {
+                        Value::GadgetSequence(Box::new(GadgetSequence {
                             type_name: "QList<Pt>".into(),
                             value_type_name: "Pt".into(),
                             items: v.into_iter().map(|(x, s)| pt(x, s)).collect(),
-                        })
+                        }))
                     })
                     .boxed(),
             );
             choices.push(
                 prop::collection::vec((any::<String>(), any::<i32>()), 0..4)
                     .prop_map(|v| {
-                        Value::GadgetAssoc(GadgetAssoc {
+                        Value::GadgetAssoc(Box::new(GadgetAssoc {
                             type_name: "QMap<QString,Pt>".into(),
                             key_type_name: "QString".into(),
                             value_type_name: "Pt".into(),
                             entries: v.into_iter().map(|(k, x)| (Value::string(k), pt(x, None))).collect(),
-                        })
+                        }))
                     })
                     .boxed(),
             );

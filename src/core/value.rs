@@ -98,9 +98,9 @@ pub enum Value {
     /// `QRemoteObjectPackets::QRO_`: a child object or gadget descriptor.
     Remote(Box<RemoteObject>),
     /// `QRemoteObjectPackets::QSQ_`: a sequence of gadgets (Qt 6).
-    GadgetSequence(GadgetSequence),
+    GadgetSequence(Box<GadgetSequence>),
     /// `QRemoteObjectPackets::QAS_`: an associative container with gadget values (Qt 6).
-    GadgetAssoc(GadgetAssoc),
+    GadgetAssoc(Box<GadgetAssoc>),
 }
 
 impl Value {
@@ -426,7 +426,7 @@ pub enum TimeSpec {
     TimeZone(String),
     /// A zone of Qt's UTC-offset backend (`QTimeZone::utc()`, `QTimeZone(seconds)`, ids such as
     /// `UTC+01:00`, custom zones). Qt streams it as the id `OffsetFromUtc` followed by these fields.
-    UtcOffsetZone(UtcOffsetZone),
+    UtcOffsetZone(Box<UtcOffsetZone>),
 }
 
 /// The fields Qt streams for a UTC-offset-backend `QTimeZone`, in wire order.

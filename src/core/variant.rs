@@ -185,14 +185,14 @@ impl<'a> Decoder<'a> {
                     1 => TimeSpec::Utc,
                     2 => TimeSpec::OffsetFromUtc(r.i32()?),
                     3 => match r.qstring_or_empty()? {
-                        id if id == UTC_OFFSET_ZONE_MARKER => TimeSpec::UtcOffsetZone(UtcOffsetZone {
+                        id if id == UTC_OFFSET_ZONE_MARKER => TimeSpec::UtcOffsetZone(Box::new(UtcOffsetZone {
                             id: r.qstring()?,
                             offset_seconds: r.i32()?,
                             name: r.qstring()?,
                             abbreviation: r.qstring()?,
                             territory: r.i32()?,
                             comment: r.qstring()?,
-                        }),
+                        })),
                         id => TimeSpec::TimeZone(id),
                     },
                     other => {
@@ -287,8 +287,8 @@ impl<'a> Decoder<'a> {
                 Value::Assoc(Assoc { type_name: name.to_owned(), entries })
             }
             TypeDesc::Remote => Value::Remote(Box::new(self.remote_object(r)?)),
-            TypeDesc::GadgetSequence => Value::GadgetSequence(self.gadget_sequence(r)?),
-            TypeDesc::GadgetAssoc => Value::GadgetAssoc(self.gadget_assoc(r)?),
+            TypeDesc::GadgetSequence => Value::GadgetSequence(Box::new(self.gadget_sequence(r)?)),
+            TypeDesc::GadgetAssoc => Value::GadgetAssoc(Box::new(self.gadget_assoc(r)?)),
         })
     }
 

@@ -623,14 +623,14 @@ pub unsafe extern "C" fn qtro_value_new_datetime(julian_day: i64, msecs_since_mi
             QTRO_TIMESPEC_UTC => TimeSpec::Utc,
             QTRO_TIMESPEC_OFFSET => TimeSpec::OffsetFromUtc(offset_seconds),
             QTRO_TIMESPEC_TIME_ZONE => TimeSpec::TimeZone(cstr(zone_id, "zone_id")?.to_owned()),
-            QTRO_TIMESPEC_UTC_OFFSET_ZONE => TimeSpec::UtcOffsetZone(UtcOffsetZone {
+            QTRO_TIMESPEC_UTC_OFFSET_ZONE => TimeSpec::UtcOffsetZone(Box::new(UtcOffsetZone {
                 id: opt_cstr(zone_id, "zone_id")?.map(str::to_owned),
                 offset_seconds,
                 name: None,
                 abbreviation: None,
                 territory: 0,
                 comment: None,
-            }),
+            })),
             other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_timespec {other}")),
         };
         Ok(Value::DateTime(QDateTime { date: QDate { julian_day }, time: QTime { msecs: msecs_since_midnight }, spec }))
@@ -801,11 +801,11 @@ pub unsafe extern "C" fn qtro_value_new_assoc(type_name: *const c_char) -> *mut 
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_new_gadget_sequence(type_name: *const c_char, value_type_name: *const c_char) -> *mut qtro_value {
     new_value(|| {
-        Ok(Value::GadgetSequence(GadgetSequence {
+        Ok(Value::GadgetSequence(Box::new(GadgetSequence {
             type_name: cstr(type_name, "type_name")?.into(),
             value_type_name: cstr(value_type_name, "value_type_name")?.into(),
             items: Vec::new(),
-        }))
+        })))
     })
 }
 
@@ -814,12 +814,12 @@ pub unsafe extern "C" fn qtro_value_new_gadget_sequence(type_name: *const c_char
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_new_gadget_assoc(type_name: *const c_char, key_type_name: *const c_char, value_type_name: *const c_char) -> *mut qtro_value {
     new_value(|| {
-        Ok(Value::GadgetAssoc(GadgetAssoc {
+        Ok(Value::GadgetAssoc(Box::new(GadgetAssoc {
             type_name: cstr(type_name, "type_name")?.into(),
             key_type_name: cstr(key_type_name, "key_type_name")?.into(),
             value_type_name: cstr(value_type_name, "value_type_name")?.into(),
             entries: Vec::new(),
-        }))
+        })))
     })
 }
 

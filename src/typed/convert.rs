@@ -602,7 +602,7 @@ fn sequence_value<'a, T: ToValue + 'a>(
             let items: Vec<Value> = items.map(|x| x.to_element(elem, dialect)).collect();
             let type_name = value_type(ty).to_owned();
             if top_level && T::IS_GADGET && dialect == Dialect::Qt6 {
-                Value::GadgetSequence(GadgetSequence { type_name, value_type_name: elem.to_owned(), items })
+                Value::GadgetSequence(Box::new(GadgetSequence { type_name, value_type_name: elem.to_owned(), items }))
             } else {
                 Value::Sequence(Sequence { type_name, items })
             }
@@ -666,12 +666,12 @@ fn assoc_value<'a, K: ToValue + 'a, V: ToValue + 'a>(
                 entries.map(|(k, v)| (k.to_element(kt, dialect), v.to_element(vt, dialect))).collect();
             let type_name = value_type(ty).to_owned();
             if top_level && V::IS_GADGET && dialect == Dialect::Qt6 {
-                Value::GadgetAssoc(GadgetAssoc {
+                Value::GadgetAssoc(Box::new(GadgetAssoc {
                     type_name,
                     key_type_name: kt.to_owned(),
                     value_type_name: vt.to_owned(),
                     entries,
-                })
+                }))
             } else {
                 Value::Assoc(Assoc { type_name, entries })
             }

@@ -290,16 +290,16 @@ mod tests {
             Value::Int(3),
             Value::StringList(vec![Some("a".into())]),
             p(1),
-            Value::GadgetSequence(GadgetSequence {
+            Value::GadgetSequence(Box::new(GadgetSequence {
                 type_name: "QList<Point3>".into(),
                 value_type_name: "Point3".into(),
                 items: vec![p(2)],
-            }),
-            Value::GadgetSequence(GadgetSequence {
+            })),
+            Value::GadgetSequence(Box::new(GadgetSequence {
                 type_name: "QList<Empty>".into(),
                 value_type_name: "Empty".into(),
                 items: vec![],
-            }),
+            })),
             Value::Sequence(Sequence {
                 type_name: "QList<M::Mode>".into(),
                 items: vec![Value::Enum(EnumValue { type_name: "M::Mode".into(), value: -2, size: 2 })],
