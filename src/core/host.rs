@@ -237,15 +237,7 @@ impl HostCore {
     }
 
     fn root(&self, source: &str) -> Option<&HostedSource> {
-        let mut s = self.sources.get(source)?;
-        // Parent chains are acyclic by construction; the bound is a guard against bugs.
-        for _ in 0..64 {
-            match &s.parent {
-                Some(p) => s = self.sources.get(p)?,
-                None => return Some(s),
-            }
-        }
-        None
+        root_in(&self.sources, source)
     }
 
     /// Makes property `property` of `parent` a child object (a .rep `CLASS`) with its own class
@@ -502,8 +494,8 @@ impl HostCore {
     }
 
     fn send_to_listeners(&mut self, source: &str, bytes: &[u8]) {
-        let listeners = self.listeners(source).to_vec();
-        for l in &listeners {
+        let listeners = root_in(&self.sources, source).map_or(&[][..], |s| &s.listeners);
+        for l in listeners {
             if let Some(c) = self.conns.get_mut(l) {
                 c.out.buf.extend_from_slice(bytes);
                 c.out.note(*l, &mut self.dirty);
@@ -524,6 +516,20 @@ impl HostCore {
             });
         }
         let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
+        if let [only] = self.listeners(source) {
+            // One listener: encode straight into its queue.
+            let only = *only;
+            if let Some(c) = self.conns.get_mut(&only) {
+                let before = c.out.buf.len();
+                let written = Packet::write_invoke(self.dialect, &mut c.out.buf, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index);
+                if let Err(e) = written {
+                    c.out.buf.truncate(before);
+                    return Err(e.into());
+                }
+                c.out.note(only, &mut self.dirty);
+            }
+            return Ok(());
+        }
         let mut bytes = std::mem::take(&mut self.scratch);
         bytes.clear();
         let written = Packet::write_invoke(self.dialect, &mut bytes, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index);
@@ -729,4 +735,17 @@ fn bulk_size(value: &Value) -> usize {
         Value::String(Some(s)) => 2 * s.len(),
         _ => 0,
     }
+}
+
+/// The top-level source `source` belongs to (itself, or the parent of a child object).
+fn root_in<'a>(sources: &'a BTreeMap<String, HostedSource>, source: &str) -> Option<&'a HostedSource> {
+    let mut s = sources.get(source)?;
+    // Parent chains are acyclic by construction; the bound is a guard against bugs.
+    for _ in 0..64 {
+        match &s.parent {
+            Some(p) => s = sources.get(p)?,
+            None => return Some(s),
+        }
+    }
+    None
 }
