@@ -447,12 +447,14 @@ impl HostCore {
         let s = &self.sources[source];
         let Some(signal) = s.class.notify_index[index] else { return Ok(()) };
         let is_child = matches!(s.children.get(index), Some(Some(_)));
-        let listeners = self.listeners(source).to_vec();
-        let dynamic_listeners = self.root(source).map_or(Vec::new(), |r| r.dynamic_listeners.clone());
         // Child objects render differently for dynamic listeners (they get the definition).
         let variants: &[bool] = if is_child { &[false, true] } else { &[false] };
         for &dynamic in variants {
             let value = self.wire_value(source, index, dynamic, 0);
+            // Borrowed from `sources` while `conns` and `dirty` are written: no copies per change.
+            let root = root_in(&self.sources, source);
+            let listeners = root.map_or(&[][..], |r| &r.listeners[..]);
+            let dynamic_listeners = root.map_or(&[][..], |r| &r.dynamic_listeners[..]);
             let args: &[Value] = if is_child { &[] } else { std::slice::from_ref(&value) };
             // The pair goes out together: PropertyChange stores, the notify Invoke emits.
             // A child's notify signal carries no argument (the replica uses the stored object).
@@ -461,7 +463,7 @@ impl HostCore {
                 Packet::write_invoke(self.dialect, bytes, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
                 Ok(())
             };
-            if let ([only], false) = (listeners.as_slice(), is_child) {
+            if let ([only], false) = (listeners, is_child) {
                 // One listener (the common case): encode straight into its queue, so a large
                 // value is copied once, not twice.
                 if let Some(c) = self.conns.get_mut(only) {
@@ -479,7 +481,7 @@ impl HostCore {
             let mut bytes = std::mem::take(&mut self.scratch);
             bytes.clear();
             write(&mut bytes)?;
-            for l in &listeners {
+            for l in listeners {
                 if is_child && dynamic_listeners.contains(l) != dynamic {
                     continue;
                 }
