@@ -430,6 +430,10 @@ impl Node {
                 rx
             });
             st.client.acquire(name, kind, Instant::now());
+            // The AddObject goes out from this thread at once: the caller is about to wait for it.
+            if let Some(conn) = st.client.replica(name).and_then(|r| r.conn) {
+                st.write_now.push(conn);
+            }
             let current = st.client.replica(name).map_or(ReplicaState::Uninitialized, |r| r.state);
             (st.replica_handle(name, current), rx)
         });
