@@ -238,6 +238,9 @@ pub(crate) enum MethodRef<'a> {
     Name(&'a str),
 }
 
+/// Queued output from which the producing thread writes at once.
+const EAGER_WRITE_BYTES: usize = 64 * 1024;
+
 /// A registry host's own connection id for registrations of its local sources.
 const LOCAL: ConnectionId = 0;
 
@@ -743,7 +746,9 @@ impl State {
                 actions.push(Action::Close(conn));
             } else if queued > 0 {
                 match &handle.direct {
-                    Some(d) if write_now.contains(&conn) => {
+                    // Large output is written by the thread that produced it as far as the socket
+                    // takes it (one syscall per large value, no hand-over to the connection task).
+                    Some(d) if write_now.contains(&conn) || queued >= EAGER_WRITE_BYTES => {
                         actions.push(Action::WriteNow(conn, handle.role, d.clone(), handle.wake_writer.clone()))
                     }
                     _ => actions.push(Action::Wake(handle.wake_writer.clone())),
