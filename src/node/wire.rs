@@ -121,3 +121,44 @@ impl DirectWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::UnixStream;
+
+    #[tokio::test]
+    async fn one_writer_at_a_time_and_leftovers_go_first() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let (_ra, wa) = a.into_split();
+        let d = DirectWriter::new(SocketWriter::Unix(wa));
+        assert!(d.idle());
+        assert!(d.claim_now());
+        assert!(!d.claim_now(), "a second immediate writer must wait");
+        assert!(d.claim_task().is_none(), "the task too");
+
+        // More than a socket buffer holds: the immediate write leaves the rest.
+        let data: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let rest = d.write_now(Bytes::from(data.clone())).unwrap().expect("socket full before 8 MiB");
+        d.release(Some(rest));
+        assert!(!d.idle());
+        assert!(!d.claim_now(), "nothing may overtake the leftover");
+
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 1 << 16];
+            while got.len() < 8 * 1024 * 1024 {
+                let n = b.read(&mut buf).await.unwrap();
+                assert!(n > 0);
+                got.extend_from_slice(&buf[..n]);
+            }
+            got
+        });
+        let leftover = d.claim_task().expect("free").expect("the leftover comes back first");
+        d.write_all(leftover).await.unwrap();
+        d.release(None);
+        assert!(d.idle());
+        assert_eq!(reader.await.unwrap(), data, "bytes arrive complete and in order");
+    }
+}
