@@ -37,6 +37,10 @@ fi
 for target in $(RUSTC_BOOTSTRAP=1 cargo fuzz list --fuzz-dir fuzz); do
   corpus="fuzz/corpus/$target"
   mkdir -p "$corpus"
+  # Start from the minimised corpus of the long runs (fuzz/corpora/, see fuzz/README.md).
+  if [ -f "fuzz/corpora/$target.tar.gz" ] && [ -z "$(ls -A "$corpus")" ]; then
+    tar -xzf "fuzz/corpora/$target.tar.gz" -C "$corpus"
+  fi
   RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz -O "$target" "$corpus" "fuzz/seeds/$target" -- \
     -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -3
 done

@@ -342,3 +342,17 @@ fn null_flags_on_nested_qvariants_normalize_stably() {
     let again = to_bytes_plain(&v, Dialect::Qt5, ByteOrder::Big).unwrap();
     assert_eq!(from_bytes(again, Dialect::Qt5, ByteOrder::Big, &reg).unwrap(), v);
 }
+
+#[test]
+fn a_qvariant_typed_by_the_name_qvariant_collapses_like_its_id() {
+    // Found by the variant fuzzer: a QVariant whose user type is spelled "QVariant" decoded to a
+    // Variant wrapper, which re-encodes without it.
+    let mut bytes = vec![0, 0, 1, 0, 0, 9, 0, 0, 0];
+    bytes.extend_from_slice(b"QVariant\0");
+    bytes.extend_from_slice(&[2, 0, 0, 0, 0, 7, 0, 0, 0]); // an int 7, little-endian Qt 6
+    let types = registry(Dialect::Qt6);
+    let v = from_bytes_with_limits(bytes, Dialect::Qt6, ByteOrder::Little, &types, &Limits::DEFAULT).unwrap();
+    assert_eq!(v, Value::Int(7));
+    let again = to_bytes_plain(&v, Dialect::Qt6, ByteOrder::Little).unwrap();
+    assert_eq!(from_bytes_with_limits(again, Dialect::Qt6, ByteOrder::Little, &types, &Limits::DEFAULT).unwrap(), v);
+}

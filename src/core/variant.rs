@@ -96,7 +96,11 @@ impl<'a> Decoder<'a> {
                 detail: "user type without a name".into(),
             })?;
             let desc = self.resolve(&name)?;
-            self.raw_user(r, &name, &desc)
+            match &*desc {
+                // "QVariant" spelled out by name: collapse to the inner one, as for its id.
+                TypeDesc::Builtin(Builtin::Variant) => self.variant(r),
+                _ => self.raw_user(r, &name, &desc),
+            }
         } else {
             match Builtin::from_id(id, self.dialect) {
                 // A QVariant holding a QVariant is the inner one, as the encoder writes it.

@@ -85,6 +85,14 @@ pub fn source_class(file: &RepFile, class_name: &str, dialect: Dialect) -> Optio
 /// The initial value of a property of type `ty`, from its .rep default expression when it is a
 /// literal we understand (numbers, booleans, strings, enum keys), else the type's default.
 pub fn default_value(file: &RepFile, class: &Class, ty: &str, text: Option<&str>) -> Value {
+    default_value_at(file, class, ty, text, 0)
+}
+
+/// PODs nested deeper than this (only a POD that contains itself gets there) default to
+/// `Value::Invalid` instead of recursing without end.
+const MAX_POD_NESTING: u32 = 32;
+
+fn default_value_at(file: &RepFile, class: &Class, ty: &str, text: Option<&str>, depth: u32) -> Value {
     let text = text.map(str::trim).filter(|t| !t.is_empty());
     if let Some(e) = class.enum_named(ty).or_else(|| file.enums.iter().find(|e| e.name == ty)) {
         let key = text.map(|t| t.rsplit("::").next().unwrap_or(t));
@@ -93,7 +101,10 @@ pub fn default_value(file: &RepFile, class: &Class, ty: &str, text: Option<&str>
         return Value::Enum(EnumValue { type_name: scope, value: value as i64, size: e.byte_size() as u8 });
     }
     if let Some(pod) = file.pod(ty) {
-        let fields = pod.attributes.iter().map(|a| default_value(file, class, &a.type_name, None)).collect();
+        if depth >= MAX_POD_NESTING {
+            return Value::Invalid;
+        }
+        let fields = pod.attributes.iter().map(|a| default_value_at(file, class, &a.type_name, None, depth + 1)).collect();
         return Value::Gadget(Gadget { type_name: pod.name.clone(), fields });
     }
     let unquoted = text.and_then(|t| t.strip_prefix('"')).and_then(|t| t.strip_suffix('"'));
@@ -152,5 +163,20 @@ mod tests {
         assert_eq!(c.defaults[0], Value::Bool(true));
         assert_eq!(c.defaults[1], Value::Enum(EnumValue { type_name: "Sw::Color".into(), value: 3, size: 4 }));
         assert_eq!(c.defaults[2], Value::string("a b"));
+    }
+
+    #[test]
+    fn a_pod_that_contains_itself_gets_a_bounded_default() {
+        // Found by the rep_parser fuzzer: the default value recursed until the stack overflowed.
+        let file = super::super::parse("POD Loop(Loop inner, int x)\nclass Holder {\n PROP(Loop l)\n}\n").unwrap();
+        let c = source_class(&file, "Holder", Dialect::Qt6).unwrap();
+        let mut depth = 0;
+        let mut v = &c.defaults[0];
+        while let Value::Gadget(g) = v {
+            depth += 1;
+            v = &g.fields[0];
+        }
+        assert_eq!(depth, MAX_POD_NESTING as usize);
+        assert_eq!(*v, Value::Invalid);
     }
 }
