@@ -511,3 +511,39 @@ async fn a_flood_of_calls_to_a_slow_slot_pauses_the_caller_and_loses_nothing() {
     // The paused connection is healthy again afterwards.
     assert_eq!(r.state(), ReplicaState::Valid);
 }
+
+#[tokio::test]
+async fn a_slow_event_reader_pauses_its_connection_and_loses_nothing() {
+    // A tiny backlog: the replica's connection stops reading whenever its reader is 8 events
+    // behind, so the host's queue (not the replica's memory) absorbs the burst.
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let source = host.enable_source_without_slots("Burst", simple()).unwrap();
+    let client = Node::with_config(NodeConfig { event_backlog: 8, ..NodeConfig::default() });
+    client.connect_to(&url).unwrap();
+    let (r, mut events) = client.acquire_dynamic_with_events("Burst");
+    r.wait_for_source(T).await.unwrap();
+    for n in 1..=2000 {
+        source.set_property("value", Value::Int(n)).unwrap();
+        if n % 100 == 0 {
+            source.ready().await;
+        }
+    }
+    let mut next = 1;
+    let read = async {
+        while next <= 2000 {
+            match events.recv().await.unwrap() {
+                ReplicaEvent::PropertyChanged { name, value, .. } if name == "value" => {
+                    assert_eq!(value, Value::Int(next), "in order, none lost");
+                    next += 1;
+                    if next % 50 == 0 {
+                        tokio::time::sleep(Duration::from_millis(1)).await; // a slow reader
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read).await.expect("every change arrived");
+    assert_eq!(r.property("value"), Some(Value::Int(2000)));
+}
