@@ -119,6 +119,16 @@ pub struct Invoke {
     pub property_index: i32,
 }
 
+/// A packet's list of QVariants (Init values, Invoke arguments): count, then each value.
+fn read_values(r: &mut Reader, dec: &mut Decoder, limits: &Limits) -> DecodeResult<Vec<Value>> {
+    let n = r.count("values", 5, limits.max_collection_len)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(dec.variant(r)?);
+    }
+    Ok(out)
+}
+
 /// The last object name a connection decoded, with its wire bytes.
 #[derive(Debug, Default)]
 pub struct NameCache {
@@ -318,11 +328,7 @@ impl Packet {
             } else {
                 let _call = r.i32()?;
                 let index = r.i32()?;
-                let n = r.count("values", 5, limits.max_collection_len)?;
-                let mut args = Vec::with_capacity(n);
-                for _ in 0..n {
-                    args.push(dec.variant(&mut r)?);
-                }
+                let args = read_values(&mut r, &mut dec, limits)?;
                 let _serial_id = r.i32()?;
                 StreamPacket::Signal { name, index, args, property_index: r.i32()? }
             };
@@ -343,14 +349,7 @@ impl Packet {
         let ty = PacketType::from_u16(frame.packet_type).ok_or(DecodeError::UnknownPacketType(frame.packet_type))?;
         let name = if ty == PacketType::ObjectList { String::new() } else { names.read(&mut r)? };
         let mut dec = Decoder::new(dialect, types, limits);
-        let values = |r: &mut Reader, dec: &mut Decoder| -> DecodeResult<Vec<Value>> {
-            let n = r.count("values", 5, limits.max_collection_len)?;
-            let mut out = Vec::with_capacity(n);
-            for _ in 0..n {
-                out.push(dec.variant(r)?);
-            }
-            Ok(out)
-        };
+        let values = |r: &mut Reader, dec: &mut Decoder| read_values(r, dec, limits);
         let packet = match ty {
             PacketType::Handshake => Packet::Handshake { version: name },
             PacketType::InitPacket => Packet::Init { name, values: values(&mut r, &mut dec)? },
