@@ -197,12 +197,7 @@ impl ClientCore {
     }
 
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        let event = self.events.pop_front();
-        if event.is_none() && self.events.capacity() > super::limits::RETAINED_QUEUE {
-            // A burst is over: do not keep its peak allocation for an idle connection.
-            self.events.shrink_to(64);
-        }
-        event
+        super::limits::pop_front_shrinking(&mut self.events)
     }
 
     pub fn replica(&self, name: &str) -> Option<&ReplicaCore> {

@@ -211,12 +211,7 @@ impl HostCore {
     }
 
     pub fn poll_event(&mut self) -> Option<HostEvent> {
-        let event = self.events.pop_front();
-        if event.is_none() && self.events.capacity() > super::limits::RETAINED_QUEUE {
-            // A burst is over: do not keep its peak allocation for an idle connection.
-            self.events.shrink_to(64);
-        }
-        event
+        super::limits::pop_front_shrinking(&mut self.events)
     }
 
     pub fn source_names(&self) -> impl Iterator<Item = &str> {
@@ -467,14 +462,9 @@ impl HostCore {
                 // One listener (the common case): encode straight into its queue, so a large
                 // value is copied once, not twice.
                 if let Some(c) = self.conns.get_mut(only) {
-                    let before = c.out.buf.len();
                     // Room for both packets at once instead of regrowing (and copying) by halves.
                     c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                    if let Err(e) = write(&mut c.out.buf) {
-                        c.out.buf.truncate(before);
-                        return Err(e);
-                    }
-                    c.out.note(*only, &mut self.dirty);
+                    c.out.append(*only, &mut self.dirty, write)?;
                 }
                 continue;
             }
@@ -522,13 +512,10 @@ impl HostCore {
             // One listener: encode straight into its queue.
             let only = *only;
             if let Some(c) = self.conns.get_mut(&only) {
-                let before = c.out.buf.len();
-                let written = Packet::write_invoke(self.dialect, &mut c.out.buf, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index);
-                if let Err(e) = written {
-                    c.out.buf.truncate(before);
-                    return Err(e.into());
-                }
-                c.out.note(only, &mut self.dirty);
+                let dialect = self.dialect;
+                c.out.append(only, &mut self.dirty, |buf| {
+                    Packet::write_invoke(dialect, buf, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index)
+                })?;
             }
             return Ok(());
         }
@@ -548,8 +535,7 @@ impl HostCore {
     pub fn reply(&mut self, conn: ConnectionId, source: &str, serial_id: i32, value: Value) -> Result<(), HostError> {
         let packet = Packet::InvokeReply { name: source.into(), serial_id, value };
         if let Some(c) = self.conns.get_mut(&conn) {
-            packet.encode(self.dialect, &mut c.out.buf)?;
-            c.out.note(conn, &mut self.dirty);
+            c.out.append(conn, &mut self.dirty, |buf| packet.encode(self.dialect, buf))?;
         }
         Ok(())
     }

@@ -35,3 +35,13 @@ impl Default for Limits {
 /// Queues (of events, staged output) keep at most this many entries of capacity once drained, so
 /// a burst's peak allocation is not held by an idle object (1000 replicas would hold ~1 GiB).
 pub const RETAINED_QUEUE: usize = 4096;
+
+/// The front of `queue`; once it is drained, gives back a burst's allocation beyond
+/// [`RETAINED_QUEUE`] entries.
+pub(crate) fn pop_front_shrinking<T>(queue: &mut std::collections::VecDeque<T>) -> Option<T> {
+    let item = queue.pop_front();
+    if item.is_none() && queue.capacity() > RETAINED_QUEUE {
+        queue.shrink_to(64);
+    }
+    item
+}

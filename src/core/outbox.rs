@@ -37,6 +37,18 @@ impl Outbox {
         }
     }
 
+    /// Appends what `write` encodes and records `conn` as having output; if `write` fails,
+    /// nothing of it stays queued.
+    pub(crate) fn append<E>(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>, write: impl FnOnce(&mut BytesMut) -> Result<(), E>) -> Result<(), E> {
+        let before = self.buf.len();
+        if let Err(e) = write(&mut self.buf) {
+            self.buf.truncate(before);
+            return Err(e);
+        }
+        self.note(conn, dirty);
+        Ok(())
+    }
+
     /// Everything queued, for the writer.
     pub(crate) fn take(&mut self) -> Option<Bytes> {
         self.flagged = false;
