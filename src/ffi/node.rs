@@ -200,18 +200,11 @@ impl EventQueue {
 
     /// Like [`EventQueue::push`] for streams of events: waits while the queue is full.
     pub(crate) async fn push_when_room(&self, e: Event) {
-        loop {
-            let room = self.room.notified();
-            tokio::pin!(room);
-            room.as_mut().enable();
-            {
-                let st = self.lock();
-                if st.closed || st.events.len() < EVENT_QUEUE_ROOM {
-                    break;
-                }
-            }
-            room.await;
-        }
+        crate::node::wait_until(&self.room, || {
+            let st = self.lock();
+            st.closed || st.events.len() < EVENT_QUEUE_ROOM
+        })
+        .await;
         self.push(e);
     }
 

@@ -574,13 +574,7 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
     loop {
         // Read into the decoder's own buffer (it holds a partial frame, with room reserved for
         // the rest of it), or a fresh one; either is handed back without copying.
-        let mut buf = {
-            let mut st = me.lock();
-            match role {
-                Role::Client => st.client.take_read_buffer(conn),
-                Role::Host => st.host.take_read_buffer(conn),
-            }
-        };
+        let mut buf = me.lock().take_read_buffer(conn, role);
         if buf.capacity() - buf.len() < 16 * 1024 {
             buf.reserve(64 * 1024);
         }
@@ -707,6 +701,13 @@ async fn timer_task(weak: Weak<Shared>, mut shutdown: watch::Receiver<bool>) {
 }
 
 impl State {
+    fn take_read_buffer(&mut self, conn: ConnectionId, role: Role) -> bytes::BytesMut {
+        match role {
+            Role::Client => self.client.take_read_buffer(conn),
+            Role::Host => self.host.take_read_buffer(conn),
+        }
+    }
+
     fn take_output(&mut self, conn: ConnectionId, role: Role) -> Option<bytes::Bytes> {
         match role {
             Role::Client => self.client.take_output(conn),

@@ -303,15 +303,21 @@ impl<T: Send> BacklogQueue for Queue<T> {
 impl Backlog {
     /// Resolves once at most `low` events wait in the queue or its receiver is gone.
     pub(crate) async fn wait_below(&self, low: usize) {
-        loop {
-            let drained = self.0.drained().notified();
-            tokio::pin!(drained);
-            drained.as_mut().enable();
-            if self.0.queued() <= low || self.0.abandoned() {
-                return;
-            }
-            drained.await;
+        wait_until(self.0.drained(), || self.0.queued() <= low || self.0.abandoned()).await
+    }
+}
+
+/// Resolves once `done()` holds, checking it again whenever `changed` is notified. Interest is
+/// registered before each check, so a notification between the check and the wait is not lost.
+pub(crate) async fn wait_until(changed: &Notify, mut done: impl FnMut() -> bool) {
+    loop {
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if done() {
+            return;
         }
+        notified.await;
     }
 }
 

@@ -47,6 +47,7 @@ use crate::net::{BoxStream, Listener, NodeUrl, UrlError};
 
 pub use coerce::{coerce, parameter_types};
 pub use events::{EventReceiver, Name, TryRecvError};
+pub(crate) use events::wait_until;
 use engine::{Role, Shared};
 
 /// Settings of a node.
