@@ -7,48 +7,25 @@
 //! Each test prints one `faults: …` summary line (`-- --nocapture` shows them).
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use qtro_rs::core::{CallError, ClassBuilder, PropertyMode, ReplicaState, SourceClass, Value};
+use qtro_rs::core::{CallError, ClassBuilder, PropertyMode, ReplicaState, Value};
 use qtro_rs::node::{Node, NodeConfig, NodeError, Replica, ReplicaEvent, SlotCall};
 use tokio::sync::mpsc;
 
 mod common;
+use common::load_peer::{load_class, load_peer_exe};
 use common::qt_peer::{free_port, is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-/// The class of examples/load_peer.rs.
-fn load_class() -> SourceClass {
-    ClassBuilder::new("Load")
-        .property("seq", "int", PropertyMode::ReadWrite, Value::Int(0))
-        .property("text", "QString", PropertyMode::ReadWrite, Value::string("t0"))
-        .signal("tick", &[("n", "int")])
-        .signal("done", &[("n", "int")])
-        .slot("add", &[("a", "int"), ("b", "int")], "int")
-        .build()
-}
-
 fn sum(call: &SlotCall) -> Value {
     Value::Int(call.args.iter().filter_map(Value::as_i64).sum::<i64>() as i32)
-}
-
-fn load_peer_exe() -> PathBuf {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        // `cargo test --all-targets` builds the examples first; build it here too so
-        // `cargo test --test faults` works alone (a no-op when it is current).
-        let status = Command::new(env!("CARGO")).args(["build", "--quiet", "--example", "load_peer"]).status().unwrap();
-        assert!(status.success(), "cargo build --example load_peer failed");
-        common::qt_build::target_dir().join("debug").join("examples").join("load_peer")
-    })
-    .clone()
 }
 
 /// Sends `sig` to a process this test started.

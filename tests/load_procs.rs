@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use qtro_rs::core::{ClassBuilder, PropertyMode, SourceClass, Value};
+use qtro_rs::core::Value;
 use qtro_rs::node::{Node, NodeConfig};
 use tokio::sync::mpsc;
 
 mod common;
+use common::load_peer::{load_class, load_peer_exe};
 
 const PROCESSES: usize = 4;
 const REPLICAS_PER_PROCESS: usize = 250;
@@ -24,25 +25,6 @@ const HIGH_WATER: usize = 64 * 1024;
 /// `event_backlog` of the replica nodes: a checker that falls this many events behind pauses its
 /// connection's reads, so the backpressure reaches the source through TCP.
 const EVENT_BACKLOG: &str = "512";
-
-/// The class of examples/load_peer.rs.
-fn load_class() -> SourceClass {
-    ClassBuilder::new("Load")
-        .property("seq", "int", PropertyMode::ReadWrite, Value::Int(0))
-        .property("text", "QString", PropertyMode::ReadWrite, Value::string("t0"))
-        .signal("tick", &[("n", "int")])
-        .signal("done", &[("n", "int")])
-        .slot("add", &[("a", "int"), ("b", "int")], "int")
-        .build()
-}
-
-fn load_peer_exe() -> PathBuf {
-    // `cargo test --all-targets` builds the examples first; build it here too so
-    // `cargo test --test load_procs` works alone (a no-op when it is current).
-    let status = Command::new(env!("CARGO")).args(["build", "--quiet", "--example", "load_peer"]).status().unwrap();
-    assert!(status.success(), "cargo build --example load_peer failed");
-    common::qt_build::target_dir().join("debug").join("examples").join("load_peer")
-}
 
 /// `field: N kB` from /proc/self/status.
 fn status_kb(field: &str) -> u64 {

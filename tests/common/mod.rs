@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 pub mod captures;
+pub mod load_peer;
 pub mod qt_build;
 pub mod qt_peer;
