@@ -208,6 +208,17 @@ impl EventQueue {
         self.push(e);
     }
 
+    /// Moves the events of one replica or source into this queue, in order, until the stream
+    /// ends or `closed()` (its handle was freed).
+    pub(crate) async fn forward<T>(&self, mut rx: crate::node::EventReceiver<T>, closed: impl Fn() -> bool, wrap: impl Fn(T) -> Event) {
+        while let Some(ev) = rx.recv().await {
+            if closed() {
+                break;
+            }
+            self.push_when_room(wrap(ev)).await;
+        }
+    }
+
     /// Takes up to `max` events; the fd stays readable exactly while events remain.
     fn pop(&self, max: usize) -> Vec<Event> {
         let mut st = self.lock();

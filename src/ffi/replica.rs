@@ -145,20 +145,13 @@ unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*cons
         let replica = {
             let _g = core.rt().enter();
             // Subscribed atomically with the acquisition: no event can be missed.
-            let (r, mut rx) = match class {
+            let (r, rx) = match class {
                 Some(c) => core.node.acquire_with_events(name_s, c),
                 None => core.node.acquire_dynamic_with_events(name_s),
             };
             let q = core.events.clone();
             let sh = shared.clone();
-            core.rt().spawn(async move {
-                while let Some(ev) = rx.recv().await {
-                    if sh.closed.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    q.push_when_room(Event::Replica(sh.clone(), ev)).await;
-                }
-            });
+            core.rt().spawn(async move { q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Replica(sh.clone(), ev)).await });
             r
         };
         *out = Box::into_raw(Box::new(qtro_replica { core, replica: Some(replica), shared, name: to_cstring(name_s) }));

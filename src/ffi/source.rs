@@ -390,7 +390,7 @@ pub unsafe extern "C" fn qtro_node_enable_source(
         let q = core.events.clone();
         let sh = shared.clone();
         // Subscribed atomically with enabling: an early "acquired" cannot be missed.
-        let (source, mut rx) = core.node.enable_source_with_events(name_s, class, move |call: SlotCall| {
+        let (source, rx) = core.node.enable_source_with_events(name_s, class, move |call: SlotCall| {
             let q = q.clone();
             let sh = sh.clone();
             async move {
@@ -401,14 +401,7 @@ pub unsafe extern "C" fn qtro_node_enable_source(
         })?;
         let q = core.events.clone();
         let sh = shared.clone();
-        core.rt().spawn(async move {
-            while let Some(ev) = rx.recv().await {
-                if sh.closed.load(Ordering::SeqCst) {
-                    break;
-                }
-                q.push_when_room(Event::Source(sh.clone(), ev)).await;
-            }
-        });
+        core.rt().spawn(async move { q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Source(sh.clone(), ev)).await });
         *out = Box::into_raw(Box::new(qtro_source { core, source, shared, name: to_cstring(name_s), enabled: true }));
         Ok(())
     })
