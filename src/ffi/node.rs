@@ -199,7 +199,7 @@ impl EventQueue {
     }
 
     /// Like [`EventQueue::push`] for streams of events: waits while the queue is full.
-    pub(crate) async fn push_when_room(&self, e: Event) {
+    async fn push_when_room(&self, e: Event) {
         crate::node::wait_until(&self.room, || {
             let st = self.lock();
             st.closed || st.events.len() < EVENT_QUEUE_ROOM
