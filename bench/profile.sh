@@ -160,8 +160,8 @@ elif [ "$tool" = stat ]; then
       }' "$out/$tag-$s-$small.stat" "$out/$tag-$s-$count.stat" | tee -a "$summary"
   done
 else
-  sw="perf record -q -F 1999 --call-graph dwarf,16384 -o $out/$tag-source.perf --"
-  rw="perf record -q -F 1999 --call-graph dwarf,16384 -o $out/$tag-replica.perf --"
+  sw="perf record -q -F ${PERF_FREQ:-1999} --call-graph dwarf,16384 -o $out/$tag-source.perf --"
+  rw="perf record -q -F ${PERF_FREQ:-1999} --call-graph dwarf,16384 -o $out/$tag-replica.perf --"
   run_pair "$count" "$sw" "$rw" | tee -a "$summary"
   sleep 1
   for s in source replica; do

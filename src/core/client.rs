@@ -15,6 +15,7 @@ use super::classdef::{ClassDefinition, EmbeddedDefinition};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::FrameDecoder;
+use super::stream::Reader;
 use super::host::{ConnMap, ConnectionId};
 use super::outbox::Outbox;
 use super::limits::Limits;
@@ -536,23 +537,23 @@ impl ClientCore {
     /// Like [`ClientCore::receive`], taking ownership of the buffer (no copy when the decoder
     /// holds no partial frame).
     pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant) {
-        match self.conns.get_mut(&conn) {
-            Some(c) if c.state != ConnState::Failed => c.frames.extend_owned(bytes),
+        let (mut frames, bad_header) = match self.conns.get_mut(&conn) {
+            Some(c) if c.state != ConnState::Failed => {
+                c.frames.extend_owned(bytes);
+                c.frames.take_frames()
+            }
             _ => return,
-        }
-        loop {
+        };
+        let mut reader = Reader::new(frames.chunk().clone(), self.dialect.outer_order());
+        while let Some((packet_type, span)) = frames.next_span() {
             let Some(c) = self.conns.get_mut(&conn) else { return };
             if c.state == ConnState::Failed {
                 return;
             }
-            let frame = match c.frames.next_frame() {
-                Ok(Some(f)) => f,
-                Ok(None) => return,
-                Err(error) => return self.fail(conn, error),
-            };
             // Property changes and signals, the bulk of a replica's traffic, skip building a Packet.
             if c.state == ConnState::Ready {
-                match Packet::decode_stream(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
+                reader.set_window(span.clone());
+                match Packet::decode_stream_in(packet_type, &mut reader, self.dialect, &self.types, &self.limits, &mut c.names) {
                     Some(Ok(StreamPacket::PropertyChange { name, index, value })) => {
                         self.property_change(conn, name, index, value);
                         continue;
@@ -565,9 +566,14 @@ impl ClientCore {
                     None => {}
                 }
             }
-            match Packet::decode_with(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
+            match Packet::decode_with(&frames.frame(packet_type, span), self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p, now),
                 Err(error) => return self.fail(conn, error),
+            }
+        }
+        if let Some(error) = bad_header {
+            if self.conns.get(&conn).is_some_and(|c| c.state != ConnState::Failed) {
+                self.fail(conn, error);
             }
         }
     }

@@ -73,12 +73,45 @@ impl FrameDecoder {
         out
     }
 
-    /// The next complete frame from `src`, consuming its bytes; `Ok(None)` if more are needed.
-    pub fn decode(&self, src: &mut BytesMut) -> DecodeResult<Option<Frame>> {
-        if src.len() < HEADER_LEN {
-            return Ok(None);
+    /// Every complete frame buffered, split off in one piece: a read of hundreds of small
+    /// packets costs one split and one shared buffer instead of one of each per frame. The
+    /// error, if any, is the header that follows the returned frames (those are still valid);
+    /// the stream cannot continue past it.
+    pub fn take_frames(&mut self) -> (Frames, Option<DecodeError>) {
+        let mut end = 0;
+        let mut error = None;
+        let mut partial = None;
+        while self.buf.len() - end >= HEADER_LEN {
+            match self.body_len(&self.buf[end..end + HEADER_LEN]) {
+                Ok(len) if self.buf.len() - end >= HEADER_LEN + len => end += HEADER_LEN + len,
+                Ok(len) => {
+                    partial = Some(HEADER_LEN + len);
+                    break;
+                }
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
         }
-        let header: [u8; 4] = src[..4].try_into().expect("length checked");
+        let chunk = if end == 0 {
+            Bytes::new()
+        } else if end == self.buf.len() {
+            // Idle connections should not keep a large read buffer alive.
+            std::mem::take(&mut self.buf).freeze()
+        } else {
+            self.buf.split_to(end).freeze()
+        };
+        if let Some(total) = partial {
+            let have = self.buf.len();
+            self.buf.reserve(grow_towards(total, have));
+        }
+        (Frames { chunk, pos: 0, order: self.order }, error)
+    }
+
+    /// The body length a frame header declares, checked against the limits.
+    fn body_len(&self, header: &[u8]) -> DecodeResult<usize> {
+        let header: [u8; 4] = header.try_into().expect("header length");
         let len = match self.order {
             ByteOrder::Big => u32::from_be_bytes(header),
             ByteOrder::Little => u32::from_le_bytes(header),
@@ -89,21 +122,80 @@ impl FrameDecoder {
         if len < 2 {
             return Err(DecodeError::FrameTooShort { len: len as u64 });
         }
-        let total = HEADER_LEN + len as usize;
+        Ok(len as usize)
+    }
+
+    /// The next complete frame from `src`, consuming its bytes; `Ok(None)` if more are needed.
+    pub fn decode(&self, src: &mut BytesMut) -> DecodeResult<Option<Frame>> {
+        if src.len() < HEADER_LEN {
+            return Ok(None);
+        }
+        let len = self.body_len(&src[..HEADER_LEN])?;
+        let total = HEADER_LEN + len;
         if src.len() < total {
-            // Grow towards the frame size geometrically (to at most four times what actually
-            // arrived, at least 256 KiB), so a large frame is copied about a third of a time in
-            // all, while a lying header still cannot reserve much memory by itself.
-            src.reserve((total - src.len()).min((src.len() * 3).max(256 * 1024)));
+            src.reserve(grow_towards(total, src.len()));
             return Ok(None);
         }
         src.advance(HEADER_LEN);
-        let mut body = src.split_to(len as usize).freeze();
+        let mut body = src.split_to(len).freeze();
         let packet_type = match self.order {
             ByteOrder::Big => body.get_u16(),
             ByteOrder::Little => body.get_u16_le(),
         };
         Ok(Some(Frame { packet_type, payload: body }))
+    }
+}
+
+/// How much more room to reserve for a frame of `total` bytes of which `have` arrived: towards
+/// the frame size geometrically (to at most four times what actually arrived, at least 256 KiB),
+/// so a large frame is copied about a third of a time in all, while a lying header still cannot
+/// reserve much memory by itself.
+fn grow_towards(total: usize, have: usize) -> usize {
+    (total - have).min((have * 3).max(256 * 1024))
+}
+
+/// The complete frames of one [`FrameDecoder::take_frames`], in order.
+#[derive(Debug)]
+pub struct Frames {
+    chunk: Bytes,
+    pos: usize,
+    order: ByteOrder,
+}
+
+impl Frames {
+    /// The buffer all frames of this batch live in.
+    pub fn chunk(&self) -> &Bytes {
+        &self.chunk
+    }
+
+    /// The next frame's packet type and where its payload lies in [`Frames::chunk`] (decode it
+    /// with a [`crate::core::stream::Reader`] windowed there: no slice per frame).
+    pub fn next_span(&mut self) -> Option<(u16, std::ops::Range<usize>)> {
+        // Headers were checked when the chunk was split off: every frame here is complete.
+        let rest = self.chunk.get(self.pos..)?;
+        let header: [u8; 6] = rest.get(..HEADER_LEN + 2)?.try_into().expect("six bytes");
+        let (len, packet_type) = match self.order {
+            ByteOrder::Big => (u32::from_be_bytes(header[..4].try_into().expect("4")), u16::from_be_bytes([header[4], header[5]])),
+            ByteOrder::Little => (u32::from_le_bytes(header[..4].try_into().expect("4")), u16::from_le_bytes([header[4], header[5]])),
+        };
+        let start = self.pos + HEADER_LEN + 2;
+        let end = self.pos + HEADER_LEN + len as usize;
+        self.pos = end;
+        Some((packet_type, start..end))
+    }
+
+    /// The frame at `span` (from [`Frames::next_span`]) as a [`Frame`] of its own.
+    pub fn frame(&self, packet_type: u16, span: std::ops::Range<usize>) -> Frame {
+        Frame { packet_type, payload: self.chunk.slice(span) }
+    }
+}
+
+impl Iterator for Frames {
+    type Item = Frame;
+
+    fn next(&mut self) -> Option<Frame> {
+        let (packet_type, span) = self.next_span()?;
+        Some(self.frame(packet_type, span))
     }
 }
 
@@ -131,6 +223,35 @@ mod tests {
             assert!(frames.iter().all(|f| f.packet_type == 10 && f.payload.len() == 16));
             assert_eq!(d.buffered(), 0);
         }
+    }
+
+    #[test]
+    fn take_frames_returns_every_complete_frame_and_keeps_the_rest() {
+        let stream: Vec<u8> = PING_LE.iter().chain(PING_LE.iter()).chain(PING_LE.iter()).copied().collect();
+        for cut in 0..=stream.len() {
+            let mut d = FrameDecoder::new(Dialect::Qt6, &Limits::DEFAULT);
+            let mut frames = Vec::new();
+            for part in [&stream[..cut], &stream[cut..]] {
+                d.extend(part);
+                let (batch, error) = d.take_frames();
+                assert!(error.is_none());
+                frames.extend(batch);
+            }
+            assert_eq!(frames.len(), 3, "cut at {cut}");
+            assert!(frames.iter().all(|f| f.packet_type == 10 && f.payload.len() == 16));
+            assert_eq!(d.buffered(), 0);
+        }
+    }
+
+    #[test]
+    fn take_frames_delivers_the_frames_before_a_bad_header() {
+        let limits = Limits { max_packet_size: 1024, ..Limits::DEFAULT };
+        let mut d = FrameDecoder::new(Dialect::Qt6, &limits);
+        d.extend(&PING_LE);
+        d.extend(&[0xff, 0xff, 0xff, 0x7f]);
+        let (frames, error) = d.take_frames();
+        assert_eq!(frames.count(), 1);
+        assert!(matches!(error, Some(DecodeError::PacketTooLarge { .. })));
     }
 
     #[test]

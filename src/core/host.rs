@@ -560,16 +560,20 @@ impl HostCore {
             return;
         }
         c.frames.extend_owned(bytes);
-        loop {
+        let (frames, bad_header) = c.frames.take_frames();
+        for frame in frames {
             let Some(c) = self.conns.get_mut(&conn) else { return };
-            let frame = match c.frames.next_frame() {
-                Ok(Some(f)) => f,
-                Ok(None) => return,
-                Err(error) => return self.fail(conn, error),
-            };
+            if c.failed {
+                return;
+            }
             match Packet::decode_with(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p),
                 Err(error) => return self.fail(conn, error),
+            }
+        }
+        if let Some(error) = bad_header {
+            if self.conns.get(&conn).is_some_and(|c| !c.failed) {
+                self.fail(conn, error);
             }
         }
     }

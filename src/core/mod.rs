@@ -22,7 +22,7 @@ pub use variant::{Decoder, EnumEncoding, Encoder};
 pub mod frame;
 pub mod packet;
 
-pub use frame::{Frame, FrameDecoder};
+pub use frame::{Frame, FrameDecoder, Frames};
 pub use packet::{Invoke, NameCache, ObjectInfo, Packet, PacketType, StreamPacket};
 pub mod source;
 pub use source::{ClassBuilder, MethodKind, Param, PropertyMode, SourceClass};

@@ -314,21 +314,33 @@ impl Packet {
         limits: &Limits,
         names: &mut NameCache,
     ) -> Option<DecodeResult<StreamPacket>> {
-        let ty = PacketType::from_u16(frame.packet_type)?;
+        let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
+        Self::decode_stream_in(frame.packet_type, &mut r, dialect, types, limits, names)
+    }
+
+    /// [`Packet::decode_stream`] of the payload `r` holds (all of what remains in it).
+    pub fn decode_stream_in(
+        packet_type: u16,
+        r: &mut Reader,
+        dialect: Dialect,
+        types: &dyn TypeLookup,
+        limits: &Limits,
+        names: &mut NameCache,
+    ) -> Option<DecodeResult<StreamPacket>> {
+        let ty = PacketType::from_u16(packet_type)?;
         if !matches!(ty, PacketType::PropertyChangePacket | PacketType::InvokePacket) {
             return None;
         }
         let mut decode = || -> DecodeResult<StreamPacket> {
-            let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
-            let name = names.read_shared(&mut r)?;
+            let name = names.read_shared(r)?;
             let mut dec = Decoder::new(dialect, types, limits);
             let packet = if ty == PacketType::PropertyChangePacket {
                 let index = r.i32()?;
-                StreamPacket::PropertyChange { name, index, value: dec.variant(&mut r)? }
+                StreamPacket::PropertyChange { name, index, value: dec.variant(r)? }
             } else {
                 let _call = r.i32()?;
                 let index = r.i32()?;
-                let args = read_values(&mut r, &mut dec, limits)?;
+                let args = read_values(r, &mut dec, limits)?;
                 let _serial_id = r.i32()?;
                 StreamPacket::Signal { name, index, args, property_index: r.i32()? }
             };

@@ -21,6 +21,8 @@ const EXTENDED_LENGTH: u32 = 0xFFFF_FFFE;
 pub struct Reader {
     data: Bytes,
     pos: usize,
+    /// Where the data ends for this reader (see [`Reader::set_window`]).
+    end: usize,
     order: ByteOrder,
 }
 
@@ -40,7 +42,16 @@ macro_rules! read_int {
 
 impl Reader {
     pub fn new(data: Bytes, order: ByteOrder) -> Self {
-        Reader { data, pos: 0, order }
+        let end = data.len();
+        Reader { data, pos: 0, end, order }
+    }
+
+    /// Re-points the reader at `range` of its buffer: one reader serves every frame of a read
+    /// buffer without a reference-counted slice per frame.
+    pub fn set_window(&mut self, range: std::ops::Range<usize>) {
+        assert!(range.start <= range.end && range.end <= self.data.len(), "window outside the buffer");
+        self.pos = range.start;
+        self.end = range.end;
     }
 
     pub fn order(&self) -> ByteOrder {
@@ -48,7 +59,7 @@ impl Reader {
     }
 
     pub fn remaining(&self) -> usize {
-        self.data.len() - self.pos
+        self.end - self.pos
     }
 
     pub fn position(&self) -> usize {
@@ -81,7 +92,7 @@ impl Reader {
     /// The bytes of the QString (length prefix included) that starts here, if it is complete and
     /// not null; the position does not move.
     pub fn peek_qstring_raw(&self) -> Option<&[u8]> {
-        let rest = &self.data[self.pos..];
+        let rest = &self.data[self.pos..self.end];
         let len = match self.order {
             ByteOrder::Big => u32::from_be_bytes(rest.get(..4)?.try_into().ok()?),
             ByteOrder::Little => u32::from_le_bytes(rest.get(..4)?.try_into().ok()?),

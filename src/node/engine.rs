@@ -94,14 +94,14 @@ struct MemberNames {
 
 impl MemberNames {
     fn of(def: &crate::core::ClassDefinition) -> MemberNames {
-        let short = |sig: &str| Name::from(sig.split('(').next().unwrap_or_default());
+        let short = |sig: &str| Name::interned(sig.split('(').next().unwrap_or_default());
         MemberNames {
-            properties: def.properties.iter().map(|p| Name::from(p.name.as_str())).collect(),
+            properties: def.properties.iter().map(|p| Name::interned(&p.name)).collect(),
             signals: def.signals.iter().map(|s| short(&s.signature)).collect(),
             methods: def.methods.iter().map(|m| short(&m.signature)).collect(),
             method_params: def.methods.iter().map(|m| crate::core::source::parameter_types(&m.signature)).collect(),
             method_replies: def.methods.iter().map(|m| !m.return_type.is_empty() && m.return_type != "void").collect(),
-            method_returns: def.methods.iter().map(|m| Name::from(m.return_type.as_str())).collect(),
+            method_returns: def.methods.iter().map(|m| Name::interned(&m.return_type)).collect(),
         }
     }
 
@@ -240,6 +240,7 @@ pub(crate) enum MethodRef<'a> {
 
 /// Queued output from which the producing thread writes at once.
 const EAGER_WRITE_BYTES: usize = 64 * 1024;
+const WRITE_COALESCE_YIELDS: usize = 8;
 
 /// A registry host's own connection id for registrations of its local sources.
 const LOCAL: ConnectionId = 0;
@@ -628,7 +629,7 @@ async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Wr
             // send costs a few microseconds) for streams of changes. Request/response traffic is
             // written at once by its own thread, not here.
             let mut queued = me.lock().queued(conn, role);
-            for _ in 0..8 {
+            for _ in 0..WRITE_COALESCE_YIELDS {
                 tokio::task::yield_now().await;
                 let now = me.lock().queued(conn, role);
                 if now == queued || now >= EAGER_WRITE_BYTES {

@@ -15,92 +15,165 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-/// A member name carried by events: cheap to clone (shared), compares with `&str`.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Name(Arc<str>);
+/// A member name carried by events: cheap to clone, compares with `&str`.
+///
+/// Names of members (properties, signals, methods) are interned process-wide, so putting one in
+/// every event costs no reference count: the engine's thread and the application's thread would
+/// otherwise bounce the count's cache line between CPUs on every event. The interner is bounded
+/// (a peer sending endless new dynamic definitions cannot grow it without limit); past the bound,
+/// names are reference counted.
+#[derive(Clone)]
+pub struct Name(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Interned(&'static str),
+    Shared(Arc<str>),
+}
+
+/// Bytes of names the interner may hold (leaked for the life of the process, on purpose).
+const INTERNED_BYTES_MAX: usize = 1 << 20;
+
+struct Interner {
+    names: std::collections::HashSet<&'static str>,
+    bytes: usize,
+}
+
+static INTERNER: Mutex<Option<Interner>> = Mutex::new(None);
 
 impl Name {
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Repr::Interned(s) => s,
+            Repr::Shared(s) => s,
+        }
+    }
+
+    /// The interned name `s` (see the type's documentation); for names that recur in events.
+    pub(crate) fn interned(s: &str) -> Name {
+        let mut guard = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
+        let interner = guard.get_or_insert_with(|| Interner { names: Default::default(), bytes: 0 });
+        if let Some(&name) = interner.names.get(s) {
+            return Name(Repr::Interned(name));
+        }
+        if interner.bytes + s.len() > INTERNED_BYTES_MAX {
+            return Name::from(s);
+        }
+        let name: &'static str = Box::leak(s.into());
+        interner.bytes += s.len();
+        interner.names.insert(name);
+        Name(Repr::Interned(name))
+    }
+}
+
+impl Default for Name {
+    fn default() -> Self {
+        Name(Repr::Interned(""))
     }
 }
 
 impl std::ops::Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Name {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl std::borrow::Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl From<&str> for Name {
     fn from(s: &str) -> Self {
-        Name(s.into())
+        Name(Repr::Shared(s.into()))
     }
 }
 
 impl From<String> for Name {
     fn from(s: String) -> Self {
-        Name(s.into())
+        Name(Repr::Shared(s.into()))
     }
 }
 
 impl From<Name> for String {
     fn from(n: Name) -> Self {
-        n.0.as_ref().to_owned()
+        n.as_str().to_owned()
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        &*self.0 == other.as_str()
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Name> for &str {
     fn eq(&self, other: &Name) -> bool {
-        *self == &*other.0
+        *self == other.as_str()
     }
 }
 
 impl serde::Serialize for Name {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.0, f)
+        fmt::Display::fmt(self.as_str(), f)
     }
 }
 
@@ -323,6 +396,16 @@ pub(crate) async fn wait_until(changed: &Notify, mut done: impl FnMut() -> bool)
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn interned_names_are_shared_and_compare_like_text() {
+        let a = Name::interned("valueChanged");
+        let b = Name::interned("valueChanged");
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_eq!(a, Name::from("valueChanged"));
+        assert_eq!(a, "valueChanged");
+        assert_eq!(Name::default(), "");
+    }
+
     use super::*;
 
     #[tokio::test]
