@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::classdef::{ClassDefinition, EmbeddedDefinition};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
-use super::frame::FrameDecoder;
+use super::frame::{FrameDecoder, SpareBuffer};
 use super::stream::Reader;
 use super::host::{ConnMap, ConnectionId};
 use super::outbox::Outbox;
@@ -150,6 +150,7 @@ pub struct ClientCore {
     events: VecDeque<ClientEvent>,
     /// Connections that got output since the last [`ClientCore::take_dirty`].
     dirty: Vec<ConnectionId>,
+    spare_read: SpareBuffer,
 }
 
 impl ClientCore {
@@ -166,6 +167,7 @@ impl ClientCore {
             registered: Vec::new(),
             events: VecDeque::new(),
             dirty: Vec::new(),
+            spare_read: SpareBuffer::default(),
         }
     }
 
@@ -531,7 +533,8 @@ impl ClientCore {
     /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
     /// read into it and pass it back to [`ClientCore::receive_owned`].
     pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
-        self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default()
+        let partial = self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default();
+        self.spare_read.or_spare(partial)
     }
 
     /// Like [`ClientCore::receive`], taking ownership of the buffer (no copy when the decoder
@@ -571,6 +574,8 @@ impl ClientCore {
                 Err(error) => return self.fail(conn, error),
             }
         }
+        drop(reader);
+        self.spare_read.keep(frames);
         if let Some(error) = bad_header {
             if self.conns.get(&conn).is_some_and(|c| c.state != ConnState::Failed) {
                 self.fail(conn, error);

@@ -162,6 +162,38 @@ pub struct Frames {
     order: ByteOrder,
 }
 
+/// Capacity past which a spent read buffer is not kept for reuse.
+const SPARE_MAX: usize = 256 * 1024;
+
+/// One spent read buffer kept for the next read (of any connection of a core): a steady stream
+/// then reads into the same memory instead of allocating, and page-faulting, a fresh buffer
+/// per read. One per core, so many idle connections hold none.
+#[derive(Debug, Default)]
+pub(crate) struct SpareBuffer(Option<BytesMut>);
+
+impl SpareBuffer {
+    /// `partial` (a connection's partial frame, with room reserved for the rest) if it has
+    /// any memory, else the spare buffer.
+    pub(crate) fn or_spare(&mut self, partial: BytesMut) -> BytesMut {
+        if partial.capacity() > 0 {
+            return partial;
+        }
+        self.0.take().unwrap_or_default()
+    }
+
+    /// Keeps the buffer of a decoded batch if nothing else refers to it any more (decoded byte
+    /// arrays may still point into it).
+    pub(crate) fn keep(&mut self, frames: Frames) {
+        if self.0.is_some() || frames.chunk.len() > SPARE_MAX {
+            return;
+        }
+        if let Ok(mut buf) = frames.chunk.try_into_mut() {
+            buf.clear();
+            self.0 = Some(buf);
+        }
+    }
+}
+
 impl Frames {
     /// The buffer all frames of this batch live in.
     pub fn chunk(&self) -> &Bytes {

@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
-use super::frame::FrameDecoder;
+use super::frame::{FrameDecoder, SpareBuffer};
 use super::limits::Limits;
 use super::outbox::Outbox;
 use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet};
@@ -136,6 +136,7 @@ pub struct HostCore {
     dirty: Vec<ConnectionId>,
     /// Reused buffer for packets encoded once and copied to every listener.
     scratch: BytesMut,
+    spare_read: SpareBuffer,
 }
 
 impl HostCore {
@@ -149,6 +150,7 @@ impl HostCore {
             events: VecDeque::new(),
             dirty: Vec::new(),
             scratch: BytesMut::new(),
+            spare_read: SpareBuffer::default(),
         }
     }
 
@@ -549,7 +551,8 @@ impl HostCore {
     /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
     /// read into it and pass it back to [`HostCore::receive_owned`].
     pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
-        self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default()
+        let partial = self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default();
+        self.spare_read.or_spare(partial)
     }
 
     /// Like [`HostCore::receive`], taking ownership of the buffer (no copy when the decoder holds
@@ -560,17 +563,18 @@ impl HostCore {
             return;
         }
         c.frames.extend_owned(bytes);
-        let (frames, bad_header) = c.frames.take_frames();
-        for frame in frames {
+        let (mut frames, bad_header) = c.frames.take_frames();
+        while let Some((packet_type, span)) = frames.next_span() {
             let Some(c) = self.conns.get_mut(&conn) else { return };
             if c.failed {
                 return;
             }
-            match Packet::decode_with(&frame, self.dialect, &self.types, &self.limits, &mut c.names) {
+            match Packet::decode_with(&frames.frame(packet_type, span), self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p),
                 Err(error) => return self.fail(conn, error),
             }
         }
+        self.spare_read.keep(frames);
         if let Some(error) = bad_header {
             if self.conns.get(&conn).is_some_and(|c| !c.failed) {
                 self.fail(conn, error);

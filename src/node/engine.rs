@@ -240,7 +240,6 @@ pub(crate) enum MethodRef<'a> {
 
 /// Queued output from which the producing thread writes at once.
 const EAGER_WRITE_BYTES: usize = 64 * 1024;
-const WRITE_COALESCE_YIELDS: usize = 8;
 
 /// A registry host's own connection id for registrations of its local sources.
 const LOCAL: ConnectionId = 0;
@@ -629,7 +628,7 @@ async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Wr
             // send costs a few microseconds) for streams of changes. Request/response traffic is
             // written at once by its own thread, not here.
             let mut queued = me.lock().queued(conn, role);
-            for _ in 0..WRITE_COALESCE_YIELDS {
+            for _ in 0..8 {
                 tokio::task::yield_now().await;
                 let now = me.lock().queued(conn, role);
                 if now == queued || now >= EAGER_WRITE_BYTES {
