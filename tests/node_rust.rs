@@ -547,3 +547,72 @@ async fn a_slow_event_reader_pauses_its_connection_and_loses_nothing() {
     tokio::time::timeout(Duration::from_secs(30), read).await.expect("every change arrived");
     assert_eq!(r.property("value"), Some(Value::Int(2000)));
 }
+
+/// Every event up to and including the first that `last` accepts.
+async fn drain(rx: &mut EventReceiver<ReplicaEvent>, last: fn(&ReplicaEvent) -> bool) -> Vec<ReplicaEvent> {
+    let mut got = Vec::new();
+    tokio::time::timeout(T, async {
+        loop {
+            let e = rx.recv().await.expect("stream ended");
+            let done = last(&e);
+            got.push(e);
+            if done {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("timed out");
+    got
+}
+
+#[tokio::test]
+async fn filtered_subscriptions_get_only_the_kinds_they_asked_for() {
+    use qtro_rs::node::EventFilter;
+    let (_host, source, bound) = host_simple("tcp://127.0.0.1:0").await;
+    let client = Node::new();
+    client.connect_to(&bound).unwrap();
+    let replica = client.acquire_dynamic("Simple");
+    replica.wait_for_source(T).await.unwrap();
+    let mut all = replica.events();
+    let mut props = replica.events_filtered(EventFilter::PROPERTIES);
+    let mut sigs = replica.events_filtered(EventFilter::SIGNALS);
+    let mut notify = replica.events_filtered(EventFilter::NOTIFY_SIGNALS | EventFilter::PROPERTIES);
+
+    for i in 1..=3 {
+        source.set_property("value", Value::Int(i)).unwrap();
+        source.emit("fired", vec![Value::Int(100 + i)]).unwrap();
+    }
+    let last_signal: fn(&ReplicaEvent) -> bool = |e| matches!(e, ReplicaEvent::Signal { args, .. } if args == &vec![Value::Int(103)]);
+    let last_change: fn(&ReplicaEvent) -> bool = |e| matches!(e, ReplicaEvent::PropertyChanged { value: Value::Int(3), .. });
+    let last_notify: fn(&ReplicaEvent) -> bool = |e| matches!(e, ReplicaEvent::Signal { args, property_index: Some(0), .. } if args == &vec![Value::Int(3)]);
+
+    let everything = drain(&mut all, last_signal).await;
+    assert_eq!(everything.iter().filter(|e| matches!(e, ReplicaEvent::PropertyChanged { .. })).count(), 3);
+    assert_eq!(everything.iter().filter(|e| matches!(e, ReplicaEvent::Signal { property_index: Some(_), .. })).count(), 3);
+    assert_eq!(everything.iter().filter(|e| matches!(e, ReplicaEvent::Signal { property_index: None, .. })).count(), 3);
+
+    let changes = drain(&mut props, last_change).await;
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert!(changes.iter().all(|e| EventFilter::of(e) == EventFilter::PROPERTIES));
+
+    let signals = drain(&mut sigs, last_signal).await;
+    assert_eq!(signals.len(), 3, "{signals:?}");
+    assert!(signals.iter().all(|e| matches!(e, ReplicaEvent::Signal { name, property_index: None, .. } if name == "fired")));
+
+    let pairs = drain(&mut notify, last_notify).await;
+    assert_eq!(pairs.len(), 6, "{pairs:?}");
+    for pair in pairs.chunks(2) {
+        let [ReplicaEvent::PropertyChanged { value, .. }, ReplicaEvent::Signal { args, property_index: Some(0), .. }] = pair else {
+            panic!("a change and its notify signal, in that order: {pair:?}")
+        };
+        assert_eq!(args, &vec![value.clone()]);
+    }
+
+    // Dropping a filtered subscription leaves the others as they were.
+    drop(sigs);
+    source.emit("fired", vec![Value::Int(7)]).unwrap();
+    source.set_property("value", Value::Int(4)).unwrap();
+    let e = next_matching(&mut props, |_| true).await;
+    assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(4) });
+}

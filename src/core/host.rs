@@ -199,6 +199,14 @@ impl HostCore {
         c.out.take()
     }
 
+    /// Hands back the buffer of output that was written (from [`HostCore::take_output`]), so the
+    /// next output reuses its memory instead of allocating.
+    pub fn recycle_output(&mut self, conn: ConnectionId, spent: Bytes) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.out.recycle(spent);
+        }
+    }
+
     /// How many bytes are queued for `conn` (for backpressure decisions).
     pub fn queued(&self, conn: ConnectionId) -> usize {
         self.conns.get(&conn).map_or(0, |c| c.out.len())

@@ -19,7 +19,7 @@ use crate::net::{BoxStream, NodeUrl, Socket};
 
 use super::events::{Backlog, EventSender, Name};
 use super::wire::{DirectWriter, SocketWriter};
-use super::{NodeConfig, ReplicaEvent, SlotCall, SlotHandler, SourceEvent};
+use super::{EventFilter, NodeConfig, ReplicaEvent, SlotCall, SlotHandler, SourceEvent};
 
 /// FNV-1a: object names are short, and SipHash's setup dominated the per-event lookups. Keys are
 /// only ever inserted by the local application (names it acquires or enables), so peers cannot
@@ -123,29 +123,44 @@ impl MemberNames {
 /// The event subscribers of one replica or source. Events are staged during routing and handed
 /// over in one batch per subscriber when routing ends.
 pub(crate) struct Subscribers<T: Send + 'static> {
-    senders: Vec<EventSender<T>>,
+    /// Each subscriber with the kinds of event it wants (an [`EventFilter`] bit set).
+    senders: Vec<(EventSender<T>, u8)>,
+    /// Every kind some subscriber wants: events of other kinds are not even built.
+    wanted: u8,
     staged: bool,
 }
 
 impl<T: Send + 'static> Default for Subscribers<T> {
     fn default() -> Self {
-        Subscribers { senders: Vec::new(), staged: false }
+        Subscribers { senders: Vec::new(), wanted: 0, staged: false }
     }
 }
 
 impl<T: Clone + Send + 'static> Subscribers<T> {
+    /// Subscribes `sender` to every event.
     pub(crate) fn add(&mut self, sender: EventSender<T>) {
-        self.senders.push(sender);
+        self.add_filtered(sender, EventFilter::ALL);
     }
 
-    /// Stages `event` for every subscriber; true when this is the first staged event since the
-    /// last flush (the caller then remembers to flush this route).
-    fn stage(&mut self, event: T) -> bool {
-        let Some((last, others)) = self.senders.split_last_mut() else { return false };
-        for s in others {
+    pub(crate) fn add_filtered(&mut self, sender: EventSender<T>, filter: EventFilter) {
+        self.senders.push((sender, filter.bits()));
+        self.wanted |= filter.bits();
+    }
+
+    /// Whether some subscriber wants events of `kind`.
+    fn wants(&self, kind: EventFilter) -> bool {
+        self.wanted & kind.bits() != 0
+    }
+
+    /// Stages `event` (of `kind`) for every subscriber that wants it; true when this is the
+    /// first staged event since the last flush (the caller then remembers to flush this route).
+    fn stage(&mut self, event: T, kind: EventFilter) -> bool {
+        let kind = kind.bits();
+        let Some(last) = self.senders.iter().rposition(|(_, f)| f & kind != 0) else { return false };
+        for (s, _) in self.senders[..last].iter_mut().filter(|(_, f)| f & kind != 0) {
             s.push(event.clone());
         }
-        last.push(event);
+        self.senders[last].0.push(event);
         !std::mem::replace(&mut self.staged, true)
     }
 
@@ -153,12 +168,16 @@ impl<T: Clone + Send + 'static> Subscribers<T> {
     /// whose backlog passed `limit`.
     fn flush(&mut self, limit: usize, backlogged: &mut Vec<Backlog>) {
         self.staged = false;
-        self.senders.retain_mut(|s| {
+        let before = self.senders.len();
+        self.senders.retain_mut(|(s, _)| {
             if s.flush() > limit {
                 backlogged.push(s.backlog());
             }
             s.is_open()
         });
+        if self.senders.len() != before {
+            self.wanted = self.senders.iter().fold(0, |w, (_, f)| w | f);
+        }
     }
 }
 
@@ -344,15 +363,22 @@ impl Shared {
             return;
         }
         let mut rest = None;
+        let mut spent = None;
         loop {
-            let Some(bytes) = self.lock().take_output(conn, role) else { break };
-            match direct.write_now(bytes) {
-                Ok(None) => self.progress.notify_waiters(),
-                Ok(Some(r)) | Err(r) => {
-                    rest = Some(r);
+            let Some(mut bytes) = self.lock().take_output(conn, role, spent.take()) else { break };
+            match direct.write_now(&mut bytes) {
+                Ok(true) => {
+                    spent = Some(bytes);
+                    self.progress.notify_waiters();
+                }
+                Ok(false) | Err(_) => {
+                    rest = Some(bytes);
                     break;
                 }
             }
+        }
+        if let Some(spent) = spent {
+            self.lock().recycle_output(conn, role, spent);
         }
         let more = rest.is_some();
         direct.release(rest);
@@ -639,21 +665,26 @@ async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Wr
             // While an immediate writer is busy it wakes us again when it is done.
             let Some(mut pending) = direct.claim_task() else { continue };
             let mut result = Ok(());
+            let mut spent = None;
             loop {
-                let bytes = match pending.take() {
+                let mut bytes = match pending.take() {
                     Some(b) => b,
-                    None => match me.lock().take_output(conn, role) {
+                    None => match me.lock().take_output(conn, role, spent.take()) {
                         Some(b) => b,
                         None => break,
                     },
                 };
-                result = direct.write_all(bytes).await;
+                result = direct.write_all(&mut bytes).await;
                 if result.is_err() {
                     break;
                 }
+                spent = Some(bytes);
                 me.progress.notify_waiters();
             }
             direct.release(None);
+            if let Some(spent) = spent {
+                me.lock().recycle_output(conn, role, spent);
+            }
             if result.is_err() {
                 return CloseReason::Closed;
             }
@@ -661,7 +692,7 @@ async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Wr
         Writer::Stream(mut writer) => loop {
             wake.notified().await;
             loop {
-                let Some(bytes) = me.lock().take_output(conn, role) else { break };
+                let Some(bytes) = me.lock().take_output(conn, role, None) else { break };
                 if writer.write_all(&bytes).await.is_err() {
                     return CloseReason::Closed;
                 }
@@ -708,10 +739,22 @@ impl State {
         }
     }
 
-    fn take_output(&mut self, conn: ConnectionId, role: Role) -> Option<bytes::Bytes> {
+    /// The output queued for `conn`, after handing back the buffer of the previous write
+    /// (`spent`) for the next output to reuse.
+    fn take_output(&mut self, conn: ConnectionId, role: Role, spent: Option<bytes::Bytes>) -> Option<bytes::Bytes> {
+        if let Some(spent) = spent {
+            self.recycle_output(conn, role, spent);
+        }
         match role {
             Role::Client => self.client.take_output(conn),
             Role::Host => self.host.take_output(conn),
+        }
+    }
+
+    fn recycle_output(&mut self, conn: ConnectionId, role: Role, spent: bytes::Bytes) {
+        match role {
+            Role::Client => self.client.recycle_output(conn, spent),
+            Role::Host => self.host.recycle_output(conn, spent),
         }
     }
 
@@ -786,12 +829,13 @@ impl State {
                 self.stage_replica_event(replica, ReplicaEvent::Initialized);
             }
             ClientEvent::PropertyChanged { replica, index, value } => {
-                self.stage_named_event(replica, |names| {
+                self.stage_named_event(replica, EventFilter::PROPERTIES, |names| {
                     ReplicaEvent::PropertyChanged { index, name: MemberNames::get(&names.properties, index), value }
                 });
             }
             ClientEvent::Signal { replica, index, args, property_index } => {
-                self.stage_named_event(replica, |names| {
+                let kind = if property_index.is_some() { EventFilter::NOTIFY_SIGNALS } else { EventFilter::SIGNALS };
+                self.stage_named_event(replica, kind, |names| {
                     ReplicaEvent::Signal { index, name: MemberNames::get(&names.signals, index), args, property_index }
                 });
             }
@@ -880,7 +924,7 @@ impl State {
     /// Stages an event for the subscribers of `replica` (flushed when routing ends).
     fn stage_replica_event(&mut self, replica: Arc<str>, event: ReplicaEvent) {
         if let Some(r) = self.replicas.get_mut(&*replica) {
-            if r.subscribers.stage(event) {
+            if r.subscribers.stage(event, EventFilter::STATE) {
                 self.staged_replicas.push(replica);
             }
         }
@@ -888,7 +932,7 @@ impl State {
 
     fn stage_source_event(&mut self, source: &str, event: SourceEvent) {
         if let Some(r) = self.sources.get_mut(source) {
-            if r.subscribers.stage(event) {
+            if r.subscribers.stage(event, EventFilter::ALL) {
                 self.staged_sources.push(source.to_owned());
             }
         }
@@ -896,9 +940,9 @@ impl State {
 
     /// Stages the event `make` builds from `replica`'s member names, if anyone subscribed (one
     /// map lookup per event: this runs for every property change and signal).
-    fn stage_named_event(&mut self, replica: Arc<str>, make: impl FnOnce(&MemberNames) -> ReplicaEvent) {
+    fn stage_named_event(&mut self, replica: Arc<str>, kind: EventFilter, make: impl FnOnce(&MemberNames) -> ReplicaEvent) {
         let Some(route) = self.replicas.get_mut(&*replica) else { return };
-        if route.subscribers.senders.is_empty() {
+        if !route.subscribers.wants(kind) {
             return;
         }
         if route.names.is_none() {
@@ -906,7 +950,7 @@ impl State {
             route.names = Some(MemberNames::of(def));
         }
         let event = make(route.names.as_ref().expect("set above"));
-        if route.subscribers.stage(event) {
+        if route.subscribers.stage(event, kind) {
             self.staged_replicas.push(replica);
         }
     }

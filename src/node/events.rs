@@ -177,6 +177,15 @@ impl fmt::Display for Name {
     }
 }
 
+/// Events' memory a queue keeps between bursts (beyond it, a drained queue gives its memory
+/// back): enough that steady streams reuse their buffers instead of reallocating them, and
+/// page-faulting them in, on every batch.
+const RETAINED_EVENT_BYTES: usize = 512 * 1024;
+
+fn retained<T>() -> usize {
+    RETAINED_EVENT_BYTES / std::mem::size_of::<T>().max(1)
+}
+
 struct Queue<T> {
     items: Mutex<VecDeque<T>>,
     /// Items in `items` (readable without the lock).
@@ -279,7 +288,7 @@ impl<T> EventReceiver<T> {
         if self.queue.len.load(Ordering::Acquire) == 0 {
             return false;
         }
-        if self.local.capacity() > crate::core::limits::RETAINED_QUEUE {
+        if self.local.capacity() > retained::<T>() {
             self.local = VecDeque::new();
         }
         {
@@ -327,11 +336,18 @@ impl<T: Send + 'static> EventSender<T> {
         }
         let len = {
             let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
-            items.extend(self.staged.drain(..));
+            if items.is_empty() {
+                // The receiver keeps up: hand the staged batch over as it is and stage the next
+                // one in the (empty) queue's memory, instead of copying every event.
+                let batch = VecDeque::from(std::mem::take(&mut self.staged));
+                self.staged = Vec::from(std::mem::replace(&mut *items, batch));
+            } else {
+                items.extend(self.staged.drain(..));
+            }
             self.queue.len.store(items.len(), Ordering::Release);
             items.len()
         };
-        if self.staged.capacity() > crate::core::limits::RETAINED_QUEUE {
+        if self.staged.capacity() > retained::<T>() {
             self.staged = Vec::new();
         }
         self.queue.arrived.notify_one();

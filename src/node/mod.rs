@@ -164,6 +164,52 @@ fn coerce_args<'a>(args: Vec<Value>, types: impl IntoIterator<Item = &'a str>) -
         .collect()
 }
 
+/// Which kinds of [`ReplicaEvent`] a subscription receives ([`Replica::events_filtered`]).
+/// Combine with `|`. Kinds that no subscription of a replica wants are not even built, as a Qt
+/// signal without connections costs next to nothing; a stream of property changes read
+/// through [`EventFilter::PROPERTIES`] skips the notify signal that follows each change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventFilter(u8);
+
+impl EventFilter {
+    /// [`ReplicaEvent::StateChanged`] and [`ReplicaEvent::Initialized`].
+    pub const STATE: EventFilter = EventFilter(1);
+    /// [`ReplicaEvent::PropertyChanged`].
+    pub const PROPERTIES: EventFilter = EventFilter(2);
+    /// [`ReplicaEvent::Signal`] of signals that are not notify signals.
+    pub const SIGNALS: EventFilter = EventFilter(4);
+    /// [`ReplicaEvent::Signal`] of notify signals (`property_index` set), which follow the
+    /// [`ReplicaEvent::PropertyChanged`] of the same change.
+    pub const NOTIFY_SIGNALS: EventFilter = EventFilter(8);
+    /// Every event.
+    pub const ALL: EventFilter = EventFilter(15);
+
+    pub const fn contains(self, other: EventFilter) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub(crate) const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The kind `event` is of.
+    pub fn of(event: &ReplicaEvent) -> EventFilter {
+        match event {
+            ReplicaEvent::StateChanged { .. } | ReplicaEvent::Initialized => EventFilter::STATE,
+            ReplicaEvent::PropertyChanged { .. } => EventFilter::PROPERTIES,
+            ReplicaEvent::Signal { property_index: None, .. } => EventFilter::SIGNALS,
+            ReplicaEvent::Signal { property_index: Some(_), .. } => EventFilter::NOTIFY_SIGNALS,
+        }
+    }
+}
+
+impl std::ops::BitOr for EventFilter {
+    type Output = EventFilter;
+    fn bitor(self, other: EventFilter) -> EventFilter {
+        EventFilter(self.0 | other.0)
+    }
+}
+
 /// What a replica observes.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -720,8 +766,13 @@ impl Replica {
     /// A stream of this replica's events, from now on (use [`Node::acquire_with_events`] or
     /// [`Node::acquire_dynamic_with_events`] to also get those of the acquisition itself).
     pub fn events(&self) -> EventReceiver<ReplicaEvent> {
+        self.events_filtered(EventFilter::ALL)
+    }
+
+    /// Like [`Replica::events`], receiving only the kinds of event `filter` names.
+    pub fn events_filtered(&self, filter: EventFilter) -> EventReceiver<ReplicaEvent> {
         let (tx, rx) = events::channel();
-        self.inner.shared.lock().replicas.entry(self.inner.name.clone()).or_default().subscribers.add(tx);
+        self.inner.shared.lock().replicas.entry(self.inner.name.clone()).or_default().subscribers.add_filtered(tx, filter);
         rx
     }
 }

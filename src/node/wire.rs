@@ -91,27 +91,28 @@ impl DirectWriter {
         !g.busy && g.leftover.is_none()
     }
 
-    /// Writes what the socket takes without waiting; returns the rest (`Ok(None)`: all written).
-    /// On an error the bytes come back too: the connection task's write sees the same error and
-    /// closes the connection.
-    pub(crate) fn write_now(&self, mut bytes: Bytes) -> Result<Option<Bytes>, Bytes> {
+    /// Writes what the socket takes without waiting, advancing `bytes` past what was written:
+    /// `Ok(true)` when all of it went out (the emptied buffer can be reused), `Ok(false)` when
+    /// the socket is full. After an error the connection task's next write sees the same error
+    /// and closes the connection.
+    pub(crate) fn write_now(&self, bytes: &mut Bytes) -> io::Result<bool> {
         while !bytes.is_empty() {
-            match self.writer.try_write(&bytes) {
-                Ok(0) => return Err(bytes),
+            match self.writer.try_write(bytes) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => bytes.advance(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Some(bytes)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(bytes),
+                Err(e) => return Err(e),
             }
         }
-        Ok(None)
+        Ok(true)
     }
 
-    /// Writes all of `bytes`, waiting for room.
-    pub(crate) async fn write_all(&self, mut bytes: Bytes) -> io::Result<()> {
+    /// Writes all of `bytes`, waiting for room (it is left empty, for reuse).
+    pub(crate) async fn write_all(&self, bytes: &mut Bytes) -> io::Result<()> {
         while !bytes.is_empty() {
             self.writer.writable().await?;
-            match self.writer.try_write(&bytes) {
+            match self.writer.try_write(bytes) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => bytes.advance(n),
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
@@ -140,7 +141,8 @@ mod tests {
 
         // More than a socket buffer holds: the immediate write leaves the rest.
         let data: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
-        let rest = d.write_now(Bytes::from(data.clone())).unwrap().expect("socket full before 8 MiB");
+        let mut rest = Bytes::from(data.clone());
+        assert!(!d.write_now(&mut rest).unwrap(), "socket full before 8 MiB");
         d.release(Some(rest));
         assert!(!d.idle());
         assert!(!d.claim_now(), "nothing may overtake the leftover");
@@ -155,8 +157,9 @@ mod tests {
             }
             got
         });
-        let leftover = d.claim_task().expect("free").expect("the leftover comes back first");
-        d.write_all(leftover).await.unwrap();
+        let mut leftover = d.claim_task().expect("free").expect("the leftover comes back first");
+        d.write_all(&mut leftover).await.unwrap();
+        assert!(leftover.is_empty());
         d.release(None);
         assert!(d.idle());
         assert_eq!(reader.await.unwrap(), data, "bytes arrive complete and in order");
