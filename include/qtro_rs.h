@@ -633,7 +633,7 @@ const char *qtro_version_string(void);
  * A static, human-readable name for a result code (`"QTRO_ERR_TIMEOUT"`). Never `NULL`; unknown
  * codes give `"QTRO_ERR_UNKNOWN"`. Never free it.
  */
-const char *qtro_result_name(enum qtro_result result);
+const char *qtro_result_name(int result);
 
 /**
  * The message of the last failed call on the calling thread (`""` if none). The pointer stays

@@ -21,7 +21,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod log;
@@ -289,10 +289,10 @@ pub extern "C" fn qtro_version_string() -> *const c_char {
 /// A static, human-readable name for a result code (`"QTRO_ERR_TIMEOUT"`). Never `NULL`; unknown
 /// codes give `"QTRO_ERR_UNKNOWN"`. Never free it.
 #[no_mangle]
-pub extern "C" fn qtro_result_name(result: qtro_result) -> *const c_char {
-    // Read as an integer: a C caller may pass any int.
-    let code = result as i32;
-    let name: &'static str = match code {
+pub extern "C" fn qtro_result_name(result: c_int) -> *const c_char {
+    // Taken as an integer, not as the enum: a C caller may pass any int, and an out-of-range
+    // value in a Rust enum would be undefined behaviour (the optimiser may drop the fallback).
+    let name: &'static str = match result {
         0 => "QTRO_OK\0",
         1 => "QTRO_ERR_NULL_ARGUMENT\0",
         2 => "QTRO_ERR_INVALID_ARGUMENT\0",
