@@ -211,24 +211,33 @@ async fn source(o: Opts) {
 }
 
 async fn produce(o: &Opts, bench: &Source) {
-    for i in 0..o.count {
-        match o.scenario.as_str() {
-            "prop" => {
-                bench.set_property("value", Value::Int(i as i32 + 1)).unwrap_or_else(|e| fail(e));
-            }
-            "bulk" => {
-                // Backpressure: never queue more than the high-water mark per replica.
-                bench.ready().await;
-                let mut b = vec![(i & 0x7f) as u8; BLOB_SIZE];
-                b[..4].copy_from_slice(&(i as u32).to_le_bytes());
-                bench.set_property("blob", Value::bytes(b)).unwrap_or_else(|e| fail(e));
-            }
-            _ => bench.emit("tick", vec![Value::Int(i as i32), Value::string(TEXT)]).unwrap_or_else(|e| fail(e)),
-        }
-        if (i + 1) % o.batch == 0 {
+    if o.scenario == "bulk" {
+        for i in 0..o.count {
+            // Backpressure: never queue more than the high-water mark per replica.
             bench.ready().await;
-            tokio::task::yield_now().await;
+            let mut b = vec![(i & 0x7f) as u8; BLOB_SIZE];
+            b[..4].copy_from_slice(&(i as u32).to_le_bytes());
+            bench.set_property("blob", Value::bytes(b)).unwrap_or_else(|e| fail(e));
         }
+        return;
+    }
+    // Batches of `--batch` items go out together, like the Qt source's items of one event-loop
+    // turn; between batches, backpressure and a yield.
+    let mut i = 0;
+    while i < o.count {
+        let end = (i + o.batch).min(o.count);
+        bench.batch(|b| {
+            for i in i..end {
+                match o.scenario.as_str() {
+                    "prop" => b.set_property("value", Value::Int(i as i32 + 1)).map(drop),
+                    _ => b.emit("tick", vec![Value::Int(i as i32), Value::string(TEXT)]),
+                }
+                .unwrap_or_else(|e| fail(e));
+            }
+        });
+        i = end;
+        bench.ready().await;
+        tokio::task::yield_now().await;
     }
 }
 

@@ -616,3 +616,38 @@ async fn filtered_subscriptions_get_only_the_kinds_they_asked_for() {
     let e = next_matching(&mut props, |_| true).await;
     assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(4) });
 }
+
+#[tokio::test]
+async fn a_batch_of_changes_arrives_complete_and_in_order() {
+    let (_host, source, bound) = host_simple("tcp://127.0.0.1:0").await;
+    let client = Node::new();
+    client.connect_to(&bound).unwrap();
+    let replica = client.acquire_dynamic("Simple");
+    replica.wait_for_source(T).await.unwrap();
+    let mut events = replica.events_filtered(qtro_rs::node::EventFilter::PROPERTIES | qtro_rs::node::EventFilter::SIGNALS);
+
+    source.batch(|b| {
+        for i in 1..=500 {
+            b.set_property("value", Value::Int(i)).unwrap();
+            b.emit("fired", vec![Value::Int(-i)]).unwrap();
+        }
+        assert_eq!(b.property("value").unwrap(), Value::Int(500));
+        assert!(b.set_property("nope", Value::Int(1)).is_err());
+        assert!(b.emit("fired", vec![]).is_err(), "wrong argument count");
+    });
+    for i in 1..=500 {
+        let e = next_matching(&mut events, |_| true).await;
+        assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(i) });
+        let e = next_matching(&mut events, |_| true).await;
+        assert!(matches!(e, ReplicaEvent::Signal { args, .. } if args == vec![Value::Int(-i)]));
+    }
+    assert_eq!(replica.property("value"), Some(Value::Int(500)));
+
+    // Calling back into the node from inside a batch is a panic, not a deadlock, and the node
+    // stays usable.
+    let inside = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| source.batch(|_| source.property("value"))));
+    assert!(inside.is_err());
+    source.set_property("value", Value::Int(501)).unwrap();
+    let e = next_matching(&mut events, |_| true).await;
+    assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(501) });
+}

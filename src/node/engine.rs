@@ -226,6 +226,9 @@ pub(crate) struct State {
     staged_sources: Vec<String>,
     /// Connections whose output of this pass is written at once by the calling thread.
     pub(crate) write_now: Vec<ConnectionId>,
+    /// Every connection with output is written by the calling thread at the end of this pass
+    /// (the end of a [`super::Source::batch`]).
+    write_all_now: bool,
 }
 
 /// Work to do after the lock is released.
@@ -257,6 +260,11 @@ pub(crate) enum MethodRef<'a> {
     Name(&'a str),
 }
 
+thread_local! {
+    /// The node (its `Shared`, by address) whose lock this thread holds for user code.
+    static HELD_BY_THIS_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Queued output from which the producing thread writes at once.
 const EAGER_WRITE_BYTES: usize = 64 * 1024;
 
@@ -284,6 +292,7 @@ impl Shared {
                 staged_replicas: Vec::new(),
                 staged_sources: Vec::new(),
                 write_now: Vec::new(),
+                write_all_now: false,
             }),
             config,
             timer: Notify::new(),
@@ -299,8 +308,30 @@ impl Shared {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        if HELD_BY_THIS_THREAD.with(|h| h.get()) == self as *const Shared as usize {
+            panic!("qtro_rs: a node method was called inside Source::batch; make changes through the Batch");
+        }
         // A panic while holding the lock would be a bug in the cores; the state is still usable.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Like [`Shared::with`] for user code that runs under the lock ([`super::Source::batch`]):
+    /// a call back into the node from `f` panics instead of deadlocking, and everything `f`
+    /// queued is written by this thread afterwards.
+    pub(crate) fn with_held<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R) -> R {
+        struct Release;
+        impl Drop for Release {
+            fn drop(&mut self) {
+                HELD_BY_THIS_THREAD.with(|h| h.set(0));
+            }
+        }
+        self.with(|st| {
+            HELD_BY_THIS_THREAD.with(|h| h.set(Arc::as_ptr(self) as usize));
+            let _release = Release;
+            let out = f(st);
+            st.write_all_now = true;
+            out
+        })
     }
 
     /// Runs `f` on the state, then routes the events it produced and performs the resulting I/O.
@@ -789,6 +820,7 @@ impl State {
         let mut dirty = self.client.take_dirty();
         dirty.extend(self.host.take_dirty());
         let write_now = std::mem::take(&mut self.write_now);
+        let all_now = std::mem::take(&mut self.write_all_now);
         for conn in dirty {
             let Some(handle) = self.conns.get(&conn) else { continue };
             let queued = self.queued(conn, handle.role);
@@ -801,7 +833,7 @@ impl State {
                 match &handle.direct {
                     // Large output is written by the thread that produced it as far as the socket
                     // takes it (one syscall per large value, no hand-over to the connection task).
-                    Some(d) if write_now.contains(&conn) || queued >= EAGER_WRITE_BYTES => {
+                    Some(d) if all_now || write_now.contains(&conn) || queued >= EAGER_WRITE_BYTES => {
                         actions.push(Action::WriteNow(conn, handle.role, d.clone(), handle.wake_writer.clone()))
                     }
                     _ => actions.push(Action::Wake(handle.wake_writer.clone())),
