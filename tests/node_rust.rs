@@ -651,3 +651,34 @@ async fn a_batch_of_changes_arrives_complete_and_in_order() {
     let e = next_matching(&mut events, |_| true).await;
     assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(501) });
 }
+
+#[tokio::test]
+async fn signals_nobody_wants_are_skipped_until_someone_subscribes() {
+    use qtro_rs::node::EventFilter;
+    let (_host, source, bound) = host_simple("tcp://127.0.0.1:0").await;
+    let client = Node::new();
+    client.connect_to(&bound).unwrap();
+    let replica = client.acquire_dynamic("Simple");
+    replica.wait_for_source(T).await.unwrap();
+    let mut props = replica.events_filtered(EventFilter::PROPERTIES);
+    // Signals and notify signals arrive with no one wanting them (the core then stops building them).
+    for i in 1..=3 {
+        source.emit("fired", vec![Value::Int(i)]).unwrap();
+        source.set_property("value", Value::Int(i)).unwrap();
+        let e = next_matching(&mut props, |_| true).await;
+        assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(i) });
+    }
+    assert_eq!(replica.property("value"), Some(Value::Int(3)), "values update regardless");
+    // A new subscriber gets them again, with their arguments.
+    let mut all = replica.events();
+    source.emit("fired", vec![Value::Int(42)]).unwrap();
+    source.set_property("value", Value::Int(4)).unwrap();
+    let e = next_matching(&mut all, |e| matches!(e, ReplicaEvent::Signal { .. })).await;
+    assert!(matches!(&e, ReplicaEvent::Signal { args, property_index: None, .. } if *args == vec![Value::Int(42)]), "{e:?}");
+    let e = next_matching(&mut all, |e| matches!(e, ReplicaEvent::Signal { .. })).await;
+    assert!(matches!(&e, ReplicaEvent::Signal { args, property_index: Some(0), .. } if *args == vec![Value::Int(4)]), "{e:?}");
+    // And the property subscriber saw only property changes throughout.
+    let e = next_matching(&mut props, |_| true).await;
+    assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(4) });
+    assert!(props.is_empty());
+}

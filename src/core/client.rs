@@ -124,6 +124,22 @@ pub struct ReplicaCore {
     pending: Vec<i32>,
     heartbeat_due: Option<Instant>,
     ping_outstanding: bool,
+    /// Which events the driver wants for this replica ([`ClientCore::set_event_interest`]).
+    interest: EventInterest,
+}
+
+/// Which [`ClientEvent`]s of a replica the driver wants. Events nobody wants are not built:
+/// the values still update, but a signal's arguments are decoded into a reused buffer and
+/// dropped there, with no allocation and no event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventInterest {
+    pub property_changes: bool,
+    pub signals: bool,
+    pub notify_signals: bool,
+}
+
+impl EventInterest {
+    pub const ALL: EventInterest = EventInterest { property_changes: true, signals: true, notify_signals: true };
 }
 
 impl ReplicaCore {
@@ -151,6 +167,8 @@ pub struct ClientCore {
     /// Connections that got output since the last [`ClientCore::take_dirty`].
     dirty: Vec<ConnectionId>,
     spare_read: SpareBuffer,
+    /// Arguments of the signal being decoded (reused: no allocation for unwanted signals).
+    signal_args: Vec<Value>,
 }
 
 impl ClientCore {
@@ -168,6 +186,7 @@ impl ClientCore {
             events: VecDeque::new(),
             dirty: Vec::new(),
             spare_read: SpareBuffer::default(),
+            signal_args: Vec::new(),
         }
     }
 
@@ -293,6 +312,7 @@ impl ClientCore {
                 pending: Vec::new(),
                 heartbeat_due: None,
                 ping_outstanding: false,
+                interest: EventInterest::ALL,
             },
         );
         self.try_bind(name, now);
@@ -538,6 +558,14 @@ impl ClientCore {
         self.receive_owned(conn, BytesMut::from(bytes), now)
     }
 
+    /// Declares which events of `replica` the driver wants (all, unless told otherwise). The
+    /// registry replica's signals are always decoded (the core needs them).
+    pub fn set_event_interest(&mut self, replica: &str, interest: EventInterest) {
+        if let Some(r) = self.replicas.get_mut(replica) {
+            r.interest = interest;
+        }
+    }
+
     /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
     /// read into it and pass it back to [`ClientCore::receive_owned`].
     pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
@@ -564,13 +592,23 @@ impl ClientCore {
             // Property changes and signals, the bulk of a replica's traffic, skip building a Packet.
             if c.state == ConnState::Ready {
                 reader.set_window(span.clone());
-                match Packet::decode_stream_in(packet_type, &mut reader, self.dialect, &self.types, &self.limits, &mut c.names) {
+                let args = &mut self.signal_args;
+                match Packet::decode_stream_in(packet_type, &mut reader, self.dialect, &self.types, &self.limits, &mut c.names, args) {
                     Some(Ok(StreamPacket::PropertyChange { name, index, value })) => {
                         self.property_change(conn, name, index, value);
                         continue;
                     }
-                    Some(Ok(StreamPacket::Signal { name, index, args, property_index })) => {
-                        self.signal(conn, name, index, args, property_index, now);
+                    Some(Ok(StreamPacket::Signal { name, index, property_index })) => {
+                        let wanted = self.replicas.get(&*name).is_none_or(|r| {
+                            let i = r.interest;
+                            &*name == registry::NAME || if property_index >= 0 { i.notify_signals } else { i.signals }
+                        });
+                        if wanted {
+                            let args = self.signal_args.drain(..).collect();
+                            self.signal(conn, name, index, args, property_index, now);
+                        } else {
+                            self.signal_args.clear();
+                        }
                         continue;
                     }
                     Some(Err(error)) => return self.fail(conn, error),
@@ -724,6 +762,7 @@ impl ClientCore {
             pending: Vec::new(),
             heartbeat_due: None,
             ping_outstanding: false,
+            interest: EventInterest::ALL,
         });
         r.parent = Some(parent.into());
         if definition.is_some() {
@@ -764,9 +803,15 @@ impl ClientCore {
         let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
             return tracing::warn!(replica = &*name, index, "property change for a property the replica lacks");
         };
-        *slot = value.clone();
+        let wanted = r.interest.property_changes;
         if let Value::Remote(ro) = &value {
+            *slot = value.clone();
             self.adopt(conn, &name, (**ro).clone());
+        } else if !wanted {
+            *slot = value;
+            return;
+        } else {
+            *slot = value.clone();
         }
         self.events.push_back(ClientEvent::PropertyChanged { replica: name, index: index as usize, value });
     }

@@ -31,4 +31,4 @@ pub use host::{ConnectionId, HostCore, HostError, HostEvent};
 pub mod client;
 pub mod registry;
 
-pub use client::{CallError, ClientCore, ClientEvent, ReplicaKind, ReplicaState};
+pub use client::{CallError, ClientCore, ClientEvent, EventInterest, ReplicaKind, ReplicaState};

@@ -121,12 +121,18 @@ pub struct Invoke {
 
 /// A packet's list of QVariants (Init values, Invoke arguments): count, then each value.
 fn read_values(r: &mut Reader, dec: &mut Decoder, limits: &Limits) -> DecodeResult<Vec<Value>> {
+    let mut out = Vec::new();
+    read_values_into(r, dec, limits, &mut out)?;
+    Ok(out)
+}
+
+fn read_values_into(r: &mut Reader, dec: &mut Decoder, limits: &Limits, out: &mut Vec<Value>) -> DecodeResult<()> {
     let n = r.count("values", 5, limits.max_collection_len)?;
-    let mut out = Vec::with_capacity(n);
+    out.reserve(n);
     for _ in 0..n {
         out.push(dec.variant(r)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The last object name a connection decoded, with its wire bytes.
@@ -166,8 +172,9 @@ impl NameCache {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamPacket {
     PropertyChange { name: Arc<str>, index: i32, value: Value },
-    /// A host→client InvokePacket: a signal (or notify signal) of the source.
-    Signal { name: Arc<str>, index: i32, args: Vec<Value>, property_index: i32 },
+    /// A host→client InvokePacket: a signal (or notify signal) of the source. Its arguments
+    /// are in the buffer passed to [`Packet::decode_stream`].
+    Signal { name: Arc<str>, index: i32, property_index: i32 },
 }
 
 impl Packet {
@@ -313,9 +320,10 @@ impl Packet {
         types: &dyn TypeLookup,
         limits: &Limits,
         names: &mut NameCache,
+        args: &mut Vec<Value>,
     ) -> Option<DecodeResult<StreamPacket>> {
         let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
-        Self::decode_stream_in(frame.packet_type, &mut r, dialect, types, limits, names)
+        Self::decode_stream_in(frame.packet_type, &mut r, dialect, types, limits, names, args)
     }
 
     /// [`Packet::decode_stream`] of the payload `r` holds (all of what remains in it).
@@ -326,6 +334,7 @@ impl Packet {
         types: &dyn TypeLookup,
         limits: &Limits,
         names: &mut NameCache,
+        args: &mut Vec<Value>,
     ) -> Option<DecodeResult<StreamPacket>> {
         let ty = PacketType::from_u16(packet_type)?;
         if !matches!(ty, PacketType::PropertyChangePacket | PacketType::InvokePacket) {
@@ -340,9 +349,10 @@ impl Packet {
             } else {
                 let _call = r.i32()?;
                 let index = r.i32()?;
-                let args = read_values(r, &mut dec, limits)?;
+                args.clear();
+                read_values_into(r, &mut dec, limits, args)?;
                 let _serial_id = r.i32()?;
-                StreamPacket::Signal { name, index, args, property_index: r.i32()? }
+                StreamPacket::Signal { name, index, property_index: r.i32()? }
             };
             r.finish("packet")?;
             Ok(packet)

@@ -13,7 +13,7 @@ use tokio::sync::{oneshot, watch, Notify};
 
 use crate::core::registry::{self, Location, RegistryChange, RegistryTable};
 use crate::core::{
-    CallError, ClientCore, ClientEvent, ConnectionId, Dialect, HostCore, HostEvent, ReplicaState, Value,
+    CallError, ClientCore, ClientEvent, ConnectionId, EventInterest, Dialect, HostCore, HostEvent, ReplicaState, Value,
 };
 use crate::net::{BoxStream, NodeUrl, Socket};
 
@@ -973,9 +973,12 @@ impl State {
     /// Stages the event `make` builds from `replica`'s member names, if anyone subscribed (one
     /// map lookup per event: this runs for every property change and signal).
     fn stage_named_event(&mut self, replica: Arc<str>, kind: EventFilter, make: impl FnOnce(&MemberNames) -> ReplicaEvent) {
-        let Some(route) = self.replicas.get_mut(&*replica) else { return };
+        let Some(route) = self.replicas.get_mut(&*replica) else {
+            return self.sync_interest(&replica);
+        };
         if !route.subscribers.wants(kind) {
-            return;
+            // Tell the core, so it stops building events of this kind for this replica.
+            return self.sync_interest(&replica);
         }
         if route.names.is_none() {
             let Some(def) = self.client.replica(&replica).and_then(|r| r.definition.as_ref()) else { return };
@@ -985,6 +988,20 @@ impl State {
         if route.subscribers.stage(event, kind) {
             self.staged_replicas.push(replica);
         }
+    }
+
+    /// Tells the client core which events of `replica` its subscribers want (see
+    /// [`EventInterest`]); call after subscribing. Kinds nobody wants are muted lazily, when
+    /// the first unwanted event arrives.
+    pub(crate) fn sync_interest(&mut self, replica: &str) {
+        let wanted = self.replicas.get(replica).map_or(0, |r| r.subscribers.wanted);
+        let has = |f: EventFilter| wanted & f.bits() != 0;
+        let interest = EventInterest {
+            property_changes: has(EventFilter::PROPERTIES),
+            signals: has(EventFilter::SIGNALS),
+            notify_signals: has(EventFilter::NOTIFY_SIGNALS),
+        };
+        self.client.set_event_interest(replica, interest);
     }
 
     /// The member names of a hosted source's class.

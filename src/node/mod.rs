@@ -474,6 +474,7 @@ impl Node {
             let rx = with_events.then(|| {
                 let (tx, rx) = events::channel();
                 st.replicas.entry(name.into()).or_default().subscribers.add(tx);
+                st.sync_interest(name);
                 rx
             });
             st.client.acquire(name, kind, Instant::now());
@@ -814,7 +815,9 @@ impl Replica {
     /// Like [`Replica::events`], receiving only the kinds of event `filter` names.
     pub fn events_filtered(&self, filter: EventFilter) -> EventReceiver<ReplicaEvent> {
         let (tx, rx) = events::channel();
-        self.inner.shared.lock().replicas.entry(self.inner.name.clone()).or_default().subscribers.add_filtered(tx, filter);
+        let mut st = self.inner.shared.lock();
+        st.replicas.entry(self.inner.name.clone()).or_default().subscribers.add_filtered(tx, filter);
+        st.sync_interest(&self.inner.name);
         rx
     }
 }
