@@ -128,6 +128,15 @@ pub struct ReplicaCore {
     interest: EventInterest,
 }
 
+/// Takes a property change or signal from [`ClientCore::receive_with`] (`None`), or gives it
+/// back to be queued.
+pub type StreamSink<'a> = dyn FnMut(ClientEvent) -> Option<ClientEvent> + 'a;
+
+/// The sink that queues everything.
+fn queue_all(event: ClientEvent) -> Option<ClientEvent> {
+    Some(event)
+}
+
 /// Which [`ClientEvent`]s of a replica the driver wants. Events nobody wants are not built:
 /// the values still update, but a signal's arguments are decoded into a reused buffer and
 /// dropped there, with no allocation and no event.
@@ -576,6 +585,14 @@ impl ClientCore {
     /// Like [`ClientCore::receive`], taking ownership of the buffer (no copy when the decoder
     /// holds no partial frame).
     pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant) {
+        self.receive_with(conn, bytes, now, &mut queue_all)
+    }
+
+    /// Like [`ClientCore::receive_owned`], offering each property change and signal to `sink`
+    /// first: it takes the event (returns `None`), saving the queue and a later
+    /// [`ClientCore::poll_event`], or gives it back to be queued. Events are offered only while
+    /// nothing is queued, so queued and offered events never overtake one another.
+    pub fn receive_with(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant, sink: &mut StreamSink<'_>) {
         let (mut frames, bad_header) = match self.conns.get_mut(&conn) {
             Some(c) if c.state != ConnState::Failed => {
                 c.frames.extend_owned(bytes);
@@ -595,7 +612,7 @@ impl ClientCore {
                 let args = &mut self.signal_args;
                 match Packet::decode_stream_in(packet_type, &mut reader, self.dialect, &self.types, &self.limits, &mut c.names, args) {
                     Some(Ok(StreamPacket::PropertyChange { name, index, value })) => {
-                        self.property_change(conn, name, index, value);
+                        self.property_change(conn, name, index, value, sink);
                         continue;
                     }
                     Some(Ok(StreamPacket::Signal { name, index, property_index })) => {
@@ -605,7 +622,7 @@ impl ClientCore {
                         });
                         if wanted {
                             let args = self.signal_args.drain(..).collect();
-                            self.signal(conn, name, index, args, property_index, now);
+                            self.signal(conn, name, index, args, property_index, now, sink);
                         } else {
                             self.signal_args.clear();
                         }
@@ -667,8 +684,10 @@ impl ClientCore {
             }
             Packet::Init { name, values } => self.initialize(conn, &name, None, values, now),
             Packet::InitDynamic { name, definition, values } => self.initialize(conn, &name, Some(definition), values, now),
-            Packet::PropertyChange { name, index, value } => self.property_change(conn, name.into(), index, value),
-            Packet::Invoke(Invoke { name, index, args, property_index, .. }) => self.signal(conn, name.into(), index, args, property_index, now),
+            Packet::PropertyChange { name, index, value } => self.property_change(conn, name.into(), index, value, &mut queue_all),
+            Packet::Invoke(Invoke { name, index, args, property_index, .. }) => {
+                self.signal(conn, name.into(), index, args, property_index, now, &mut queue_all)
+            }
             Packet::InvokeReply { name, serial_id, value } => {
                 let Some(r) = self.bound(conn, &name) else { return };
                 if let Some(pos) = r.pending.iter().position(|&s| s == serial_id) {
@@ -798,7 +817,7 @@ impl ClientCore {
         depth
     }
 
-    fn property_change(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, value: Value) {
+    fn property_change(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, value: Value, sink: &mut StreamSink<'_>) {
         let Some(r) = self.bound(conn, &name) else { return };
         let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
             return tracing::warn!(replica = &*name, index, "property change for a property the replica lacks");
@@ -813,10 +832,19 @@ impl ClientCore {
         } else {
             *slot = value.clone();
         }
-        self.events.push_back(ClientEvent::PropertyChanged { replica: name, index: index as usize, value });
+        self.emit_stream(ClientEvent::PropertyChanged { replica: name, index: index as usize, value }, sink);
     }
 
-    fn signal(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, args: Vec<Value>, property_index: i32, now: Instant) {
+    /// Offers a property change or signal to the driver's sink, or queues it. Only while nothing
+    /// is queued before it: the driver sees every replica's events in order.
+    fn emit_stream(&mut self, event: ClientEvent, sink: &mut StreamSink<'_>) {
+        let unclaimed = if self.events.is_empty() { sink(event) } else { Some(event) };
+        if let Some(event) = unclaimed {
+            self.events.push_back(event);
+        }
+    }
+
+    fn signal(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, args: Vec<Value>, property_index: i32, now: Instant, sink: &mut StreamSink<'_>) {
         let Some(r) = self.bound(conn, &name) else { return };
         let Ok(index) = usize::try_from(index) else { return };
         let property_index = usize::try_from(property_index).ok();
@@ -830,7 +858,7 @@ impl ClientCore {
         if &*name == registry::NAME {
             self.registry_signal(index, &args, now);
         }
-        self.events.push_back(ClientEvent::Signal { replica: name, index, args, property_index });
+        self.emit_stream(ClientEvent::Signal { replica: name, index, args, property_index }, sink);
     }
 
     fn registry_initialized(&mut self, now: Instant) {

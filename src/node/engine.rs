@@ -120,6 +120,33 @@ impl MemberNames {
     }
 }
 
+/// Stages a property change or signal for the subscribers of its replica that want it, given
+/// the member names are known; gives the event back otherwise (nobody wants it, no names yet).
+/// Runs for every property change and signal, from [`ClientCore::receive_with`] directly.
+fn stage_stream_event(replicas: &mut NameMap<ReplicaRoute>, staged: &mut Vec<Arc<str>>, ev: ClientEvent) -> Option<ClientEvent> {
+    let (replica, kind) = match &ev {
+        ClientEvent::PropertyChanged { replica, .. } => (replica, EventFilter::PROPERTIES),
+        ClientEvent::Signal { replica, property_index: Some(_), .. } => (replica, EventFilter::NOTIFY_SIGNALS),
+        ClientEvent::Signal { replica, .. } => (replica, EventFilter::SIGNALS),
+        _ => return Some(ev),
+    };
+    let Some(route) = replicas.get_mut(&**replica).filter(|r| r.names.is_some() && r.subscribers.wants(kind)) else { return Some(ev) };
+    let names = route.names.as_ref().expect("checked");
+    let (replica, event) = match ev {
+        ClientEvent::PropertyChanged { replica, index, value } => {
+            (replica, ReplicaEvent::PropertyChanged { index, name: MemberNames::get(&names.properties, index), value })
+        }
+        ClientEvent::Signal { replica, index, args, property_index } => {
+            (replica, ReplicaEvent::Signal { index, name: MemberNames::get(&names.signals, index), args, property_index })
+        }
+        other => return Some(other),
+    };
+    if route.subscribers.stage(event, kind) {
+        staged.push(replica);
+    }
+    None
+}
+
 /// The event subscribers of one replica or source. Events are staged during routing and handed
 /// over in one batch per subscriber when routing ends.
 pub(crate) struct Subscribers<T: Send + 'static> {
@@ -643,7 +670,11 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
         let mismatch = me.with_backlog(
             |st| {
                 match role {
-                    Role::Client => st.client.receive_owned(conn, buf, now),
+                    Role::Client => {
+                        // Property changes and signals go straight to their subscribers.
+                        let State { client, replicas, staged_replicas, .. } = st;
+                        client.receive_with(conn, buf, now, &mut |ev| stage_stream_event(replicas, staged_replicas, ev));
+                    }
                     Role::Host => st.host.receive_owned(conn, buf),
                 }
                 // Answers to what was just read (Init for AddObject, Pong, replies of the
@@ -860,17 +891,7 @@ impl State {
                 }
                 self.stage_replica_event(replica, ReplicaEvent::Initialized);
             }
-            ClientEvent::PropertyChanged { replica, index, value } => {
-                self.stage_named_event(replica, EventFilter::PROPERTIES, |names| {
-                    ReplicaEvent::PropertyChanged { index, name: MemberNames::get(&names.properties, index), value }
-                });
-            }
-            ClientEvent::Signal { replica, index, args, property_index } => {
-                let kind = if property_index.is_some() { EventFilter::NOTIFY_SIGNALS } else { EventFilter::SIGNALS };
-                self.stage_named_event(replica, kind, |names| {
-                    ReplicaEvent::Signal { index, name: MemberNames::get(&names.signals, index), args, property_index }
-                });
-            }
+            ev @ (ClientEvent::PropertyChanged { .. } | ClientEvent::Signal { .. }) => self.stage_queued_stream_event(ev),
             ClientEvent::Reply { replica, serial_id, value } => {
                 if let Some(tx) = self.replicas.get_mut(&*replica).and_then(|r| r.pending.remove(&serial_id)) {
                     let _ = tx.send(Ok(value));
@@ -970,23 +991,19 @@ impl State {
         }
     }
 
-    /// Stages the event `make` builds from `replica`'s member names, if anyone subscribed (one
-    /// map lookup per event: this runs for every property change and signal).
-    fn stage_named_event(&mut self, replica: Arc<str>, kind: EventFilter, make: impl FnOnce(&MemberNames) -> ReplicaEvent) {
-        let Some(route) = self.replicas.get_mut(&*replica) else {
-            return self.sync_interest(&replica);
-        };
-        if !route.subscribers.wants(kind) {
-            // Tell the core, so it stops building events of this kind for this replica.
-            return self.sync_interest(&replica);
+    /// Stages a property change or signal that the core queued: the first after an
+    /// initialization (member names not made yet), or one nobody wants (the core is told to
+    /// stop building those).
+    fn stage_queued_stream_event(&mut self, ev: ClientEvent) {
+        let (ClientEvent::PropertyChanged { replica, .. } | ClientEvent::Signal { replica, .. }) = &ev else { return };
+        let replica = replica.clone();
+        if let Some(route) = self.replicas.get_mut(&*replica).filter(|r| r.names.is_none()) {
+            if let Some(def) = self.client.replica(&replica).and_then(|r| r.definition.as_ref()) {
+                route.names = Some(MemberNames::of(def));
+            }
         }
-        if route.names.is_none() {
-            let Some(def) = self.client.replica(&replica).and_then(|r| r.definition.as_ref()) else { return };
-            route.names = Some(MemberNames::of(def));
-        }
-        let event = make(route.names.as_ref().expect("set above"));
-        if route.subscribers.stage(event, kind) {
-            self.staged_replicas.push(replica);
+        if stage_stream_event(&mut self.replicas, &mut self.staged_replicas, ev).is_some() {
+            self.sync_interest(&replica);
         }
     }
 
