@@ -8,8 +8,10 @@ use super::host::ConnectionId;
 /// while the connection's writer makes no progress).
 pub const OUTPUT_CAP_REPORT: usize = 1024 * 1024;
 
-/// Capacity past which a written buffer is not kept for reuse.
-const SPARE_MAX: usize = 256 * 1024;
+/// Capacity past which a written buffer is not kept for reuse: enough for the steady stream of
+/// small writes that profits from it, small enough that thousands of idle connections hold
+/// little (as much as the room a fresh buffer reserves).
+const SPARE_MAX: usize = 16 * 1024;
 
 /// Encoded packets waiting to be written to one connection, and whether the driver was told.
 #[derive(Debug)]
@@ -80,8 +82,11 @@ impl Outbox {
             return;
         }
         if let Ok(mut buf) = spent.try_into_mut() {
-            buf.clear();
-            self.spare = Some(buf);
+            // The written bytes were advanced past: the allocation is what is left plus them.
+            if buf.capacity() + self.last_taken <= SPARE_MAX {
+                buf.clear();
+                self.spare = Some(buf);
+            }
         }
     }
 
