@@ -13,6 +13,10 @@ use super::limits::Limits;
 /// Bytes in the frame header: `u32 bodyLength`.
 pub const HEADER_LEN: usize = 4;
 
+/// Frames up to this size fit a driver's usual read buffer (64 KiB): no room is reserved for
+/// the rest of one that arrived in part.
+const SMALL_FRAME: usize = 48 * 1024;
+
 /// One complete frame: its packet type and the bytes after the type field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
@@ -102,7 +106,10 @@ impl FrameDecoder {
         } else {
             self.buf.split_to(end).freeze()
         };
-        if let Some(total) = partial {
+        // Room for the rest of a large partial frame. A small one is left as it is: reserving
+        // now, while the returned frames still share the buffer, would copy it into a fresh
+        // allocation; the next read's own reservation moves it to the front of this one instead.
+        if let Some(total) = partial.filter(|&t| t > SMALL_FRAME) {
             let have = self.buf.len();
             self.buf.reserve(grow_towards(total, have));
         }

@@ -659,8 +659,11 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
         // Read into the decoder's own buffer (it holds a partial frame, with room reserved for
         // the rest of it), or a fresh one; either is handed back without copying.
         let mut buf = me.lock().take_read_buffer(conn, role);
-        if buf.capacity() - buf.len() < 16 * 1024 {
-            buf.reserve(64 * 1024);
+        // Room for a 64 KiB read in all: a partial frame left from the last read then moves to
+        // the front of the same buffer instead of into a fresh one (a 64 KiB allocation per read).
+        let room = (64 * 1024usize).saturating_sub(buf.len()).max(16 * 1024);
+        if buf.capacity() - buf.len() < room {
+            buf.reserve(room);
         }
         match reader.read_buf(&mut buf).await {
             Ok(0) | Err(_) => return CloseReason::Closed,
