@@ -74,7 +74,9 @@ pub struct NodeConfig {
     pub concurrent_slots: bool,
     /// Events one subscriber (a [`Replica::events`] or [`Source::events`] receiver) may have
     /// waiting before the connection feeding it stops reading until it catches up to half of
-    /// that. Nothing is dropped; a subscriber that never reads stalls its connection.
+    /// that. Nothing is dropped; a subscriber that never reads stalls its connection. The
+    /// default (1024) keeps a busy stream's queues in the CPU caches: with 16384, signals were
+    /// 25% slower (the socket buffers still absorb bursts).
     pub event_backlog: usize,
 }
 
@@ -89,7 +91,7 @@ impl Default for NodeConfig {
             stall_timeout: Duration::from_secs(5),
             max_queued_bytes: 256 * 1024 * 1024,
             concurrent_slots: false,
-            event_backlog: 16 * 1024,
+            event_backlog: 1024,
         }
     }
 }
