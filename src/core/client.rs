@@ -822,15 +822,14 @@ impl ClientCore {
         let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
             return tracing::warn!(replica = &*name, index, "property change for a property the replica lacks");
         };
-        let wanted = r.interest.property_changes;
-        if let Value::Remote(ro) = &value {
-            *slot = value.clone();
-            self.adopt(conn, &name, (**ro).clone());
-        } else if !wanted {
+        // A child object is adopted (and announced) whether or not changes are wanted.
+        if !r.interest.property_changes && !matches!(value, Value::Remote(_)) {
             *slot = value;
             return;
-        } else {
-            *slot = value.clone();
+        }
+        *slot = value.clone();
+        if let Value::Remote(ro) = &value {
+            self.adopt(conn, &name, (**ro).clone());
         }
         self.emit_stream(ClientEvent::PropertyChanged { replica: name, index: index as usize, value }, sink);
     }

@@ -435,9 +435,6 @@ impl Shared {
                 }
             }
         }
-        if let Some(spent) = spent {
-            self.lock().recycle_output(conn, role, spent);
-        }
         let more = rest.is_some();
         direct.release(rest);
         if more || self.lock().queued(conn, role) > 0 {
@@ -747,9 +744,6 @@ async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Wr
                 me.progress.notify_waiters();
             }
             direct.release(None);
-            if let Some(spent) = spent {
-                me.lock().recycle_output(conn, role, spent);
-            }
             if result.is_err() {
                 return CloseReason::Closed;
             }
@@ -805,21 +799,17 @@ impl State {
     }
 
     /// The output queued for `conn`, after handing back the buffer of the previous write
-    /// (`spent`) for the next output to reuse.
+    /// (`spent`) for the next output to reuse. A writer always asks once more before it stops,
+    /// so every fully written buffer comes back this way.
     fn take_output(&mut self, conn: ConnectionId, role: Role, spent: Option<bytes::Bytes>) -> Option<bytes::Bytes> {
-        if let Some(spent) = spent {
-            self.recycle_output(conn, role, spent);
+        match (role, spent) {
+            (Role::Client, Some(b)) => self.client.recycle_output(conn, b),
+            (Role::Host, Some(b)) => self.host.recycle_output(conn, b),
+            (_, None) => {}
         }
         match role {
             Role::Client => self.client.take_output(conn),
             Role::Host => self.host.take_output(conn),
-        }
-    }
-
-    fn recycle_output(&mut self, conn: ConnectionId, role: Role, spent: bytes::Bytes) {
-        match role {
-            Role::Client => self.client.recycle_output(conn, spent),
-            Role::Host => self.host.recycle_output(conn, spent),
         }
     }
 
