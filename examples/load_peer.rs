@@ -33,7 +33,11 @@
 use std::io::BufRead;
 use std::time::{Duration, Instant};
 
-use qtro_rs::core::{ClassBuilder, PropertyMode, ReplicaState, SourceClass, Value};
+use qtro_rs::core::{ReplicaState, Value};
+
+#[path = "shared/load_class.rs"]
+mod load_class;
+use load_class::load_class;
 use qtro_rs::node::{Node, NodeConfig, ReplicaEvent, SlotCall, Source};
 
 struct Opts {
@@ -86,17 +90,6 @@ fn parse() -> Opts {
         fail("--url is required");
     }
     o
-}
-
-/// The class every mode shares.
-fn load_class() -> SourceClass {
-    ClassBuilder::new("Load")
-        .property("seq", "int", PropertyMode::ReadWrite, Value::Int(0))
-        .property("text", "QString", PropertyMode::ReadWrite, Value::string("t0"))
-        .signal("tick", &[("n", "int")])
-        .signal("done", &[("n", "int")])
-        .slot("add", &[("a", "int"), ("b", "int")], "int")
-        .build()
 }
 
 /// A `kB` figure of /proc/self/status: `VmHWM:` (peak resident set size) or `VmRSS:` (current).

@@ -32,6 +32,16 @@ async fn host_simple(url: &str) -> (Node, qtro_rs::node::Source, String) {
     (host, source, bound)
 }
 
+/// A host sharing `Simple` over tcp, and a client node with a valid dynamic replica of it.
+async fn simple_pair() -> (Node, qtro_rs::node::Source, Node, Replica) {
+    let (host, source, bound) = host_simple("tcp://127.0.0.1:0").await;
+    let client = Node::new();
+    client.connect_to(&bound).unwrap();
+    let replica = client.acquire_dynamic("Simple");
+    replica.wait_for_source(T).await.unwrap();
+    (host, source, client, replica)
+}
+
 async fn next_matching(rx: &mut EventReceiver<ReplicaEvent>, f: impl Fn(&ReplicaEvent) -> bool) -> ReplicaEvent {
     tokio::time::timeout(T, async {
         loop {
@@ -570,11 +580,7 @@ async fn drain(rx: &mut EventReceiver<ReplicaEvent>, last: fn(&ReplicaEvent) -> 
 #[tokio::test]
 async fn filtered_subscriptions_get_only_the_kinds_they_asked_for() {
     use qtro_rs::node::EventFilter;
-    let (_host, source, bound) = host_simple("tcp://127.0.0.1:0").await;
-    let client = Node::new();
-    client.connect_to(&bound).unwrap();
-    let replica = client.acquire_dynamic("Simple");
-    replica.wait_for_source(T).await.unwrap();
+    let (_host, source, _client, replica) = simple_pair().await;
     let mut all = replica.events();
     let mut props = replica.events_filtered(EventFilter::PROPERTIES);
     let mut sigs = replica.events_filtered(EventFilter::SIGNALS);
@@ -620,11 +626,7 @@ async fn filtered_subscriptions_get_only_the_kinds_they_asked_for() {
 
 #[tokio::test]
 async fn a_batch_of_changes_arrives_complete_and_in_order() {
-    let (_host, source, bound) = host_simple("tcp://127.0.0.1:0").await;
-    let client = Node::new();
-    client.connect_to(&bound).unwrap();
-    let replica = client.acquire_dynamic("Simple");
-    replica.wait_for_source(T).await.unwrap();
+    let (_host, source, _client, replica) = simple_pair().await;
     let mut events = replica.events_filtered(qtro_rs::node::EventFilter::PROPERTIES | qtro_rs::node::EventFilter::SIGNALS);
 
     source.batch(|b| {
@@ -656,11 +658,7 @@ async fn a_batch_of_changes_arrives_complete_and_in_order() {
 #[tokio::test]
 async fn signals_nobody_wants_are_skipped_until_someone_subscribes() {
     use qtro_rs::node::EventFilter;
-    let (_host, source, bound) = host_simple("tcp://127.0.0.1:0").await;
-    let client = Node::new();
-    client.connect_to(&bound).unwrap();
-    let replica = client.acquire_dynamic("Simple");
-    replica.wait_for_source(T).await.unwrap();
+    let (_host, source, _client, replica) = simple_pair().await;
     let mut props = replica.events_filtered(EventFilter::PROPERTIES);
     // Signals and notify signals arrive with no one wanting them (the core then stops building them).
     for i in 1..=3 {

@@ -5,18 +5,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use qtro_rs::core::{ClassBuilder, PropertyMode, SourceClass, Value};
-
-/// The class of examples/load_peer.rs.
-pub fn load_class() -> SourceClass {
-    ClassBuilder::new("Load")
-        .property("seq", "int", PropertyMode::ReadWrite, Value::Int(0))
-        .property("text", "QString", PropertyMode::ReadWrite, Value::string("t0"))
-        .signal("tick", &[("n", "int")])
-        .signal("done", &[("n", "int")])
-        .slot("add", &[("a", "int"), ("b", "int")], "int")
-        .build()
-}
+#[path = "../../examples/shared/load_class.rs"]
+mod load_class;
+pub use load_class::load_class;
 
 /// The built `load_peer` example. `cargo test --all-targets` builds the examples first; it is
 /// built here too so a single test target works alone (a no-op when it is current).
