@@ -6,7 +6,12 @@
 //! bench_peer source  --url URL --scenario S [--count N] [--batch B]
 //! bench_peer replica --url URL --scenario S [--count N] [--lanes L] [--replicas R] [--warmup W]
 //! common: [--dialect qt6|qt5] [--rt multi|current] [--workers N] [--timeout-ms T]
+//!         [--delivery callback|stream]
 //! ```
+//!
+//! Replicas take property changes and signals through `Replica::observe` callbacks (the Qt
+//! peer's direct connections to the replica's signals are the same thing), or with
+//! `--delivery stream` through `Replica::events_filtered` receivers in async tasks.
 //!
 //! Scenarios: `prop`, `sig`, `rtt`, `pipe`, `bulk`, `init1`, `init200`, `fanout` (bench/README.md).
 //! Classes come from `qt-interop/bench/bench.rep` via `qtro_rs::rep::source_class`, so the
@@ -42,6 +47,8 @@ struct Opts {
     dialect: Dialect,
     rt: String,
     workers: Option<usize>,
+    /// `callback` (observers) or `stream` (event receivers).
+    delivery: String,
 }
 
 fn fail(msg: impl std::fmt::Display) -> ! {
@@ -65,6 +72,7 @@ fn parse() -> Opts {
         dialect: Dialect::Qt6,
         rt: "multi".into(),
         workers: None,
+        delivery: "callback".into(),
     };
     let num = |v: &str| v.parse::<u64>().unwrap_or_else(|_| fail(format!("not a number: {v}")));
     for kv in args[1..].chunks(2) {
@@ -81,6 +89,7 @@ fn parse() -> Opts {
             "--dialect" => o.dialect = if v == "qt5" { Dialect::Qt5 } else { Dialect::Qt6 },
             "--rt" => o.rt = v.clone(),
             "--workers" => o.workers = Some(num(v).max(1) as usize),
+            "--delivery" if v == "callback" || v == "stream" => o.delivery = v.clone(),
             _ => fail(format!("unknown option {k}")),
         }
     }
@@ -259,6 +268,72 @@ impl Measure {
     }
 }
 
+/// Checks property changes as the replica sees them: every value in order, none lost.
+#[derive(Clone, Copy)]
+struct ChangeCheck {
+    prop: usize,
+    last: i64,
+    final_n: i64,
+    count: u64,
+    errors: u64,
+    bytes: u64,
+}
+
+impl ChangeCheck {
+    fn new(prop: usize, count: u64) -> ChangeCheck {
+        // `value` counts 1..=count; the blob carries 0..count in its first 4 bytes.
+        let (last, final_n) = if prop == 0 { (0, count as i64) } else { (-1, count as i64 - 1) };
+        ChangeCheck { prop, last, final_n, count: 0, errors: 0, bytes: 0 }
+    }
+
+    /// Takes one change; true once the last one arrived.
+    fn see(&mut self, index: usize, value: &Value) -> bool {
+        if index != self.prop {
+            return false;
+        }
+        self.count += 1;
+        let n = if self.prop == 0 {
+            value.as_i64().unwrap_or(-1)
+        } else {
+            let b: &[u8] = match value {
+                Value::ByteArray(Some(b)) => b,
+                _ => &[],
+            };
+            self.bytes += b.len() as u64;
+            if b.len() != BLOB_SIZE {
+                self.errors += 1;
+            }
+            b.get(..4).map_or(-1, |h| u32::from_le_bytes(h.try_into().unwrap()) as i64)
+        };
+        if n != self.last + 1 {
+            self.errors += 1;
+        }
+        self.last = n;
+        n == self.final_n
+    }
+}
+
+/// Checks `tick(int n, QString text)` signals: n counts up from 0, text has 16 characters.
+#[derive(Clone, Copy, Default)]
+struct TickCheck {
+    seen: u64,
+    errors: u64,
+    next: i64,
+}
+
+impl TickCheck {
+    /// Takes one signal; true once the last of `count` arrived.
+    fn see(&mut self, args: &[Value], count: i64) -> bool {
+        self.seen += 1;
+        let n = args.first().and_then(Value::as_i64).unwrap_or(-1);
+        if n != self.next || args.get(1).and_then(Value::as_str).map(str::len) != Some(16) {
+            self.errors += 1;
+        }
+        self.next = n + 1;
+        n == count - 1
+    }
+}
+
 async fn replica(o: Opts) {
     let cfg = NodeConfig { dialect: o.dialect, ..NodeConfig::default() };
     let bench_class = class(&o, "Bench");
@@ -281,69 +356,83 @@ async fn replica(o: Opts) {
     let (m, expected) = match o.scenario.as_str() {
         "prop" | "bulk" => {
             // Only property changes: the notify signal that follows each is not even built.
-            let mut events = bench.events_filtered(EventFilter::PROPERTIES);
-            let mut m = Measure::begin();
-            call(bench.clone(), "start", vec![]).await;
             let prop = if o.scenario == "prop" { 0 } else { 1 };
-            let mut last: i64 = if prop == 0 { 0 } else { -1 };
-            while let Some(e) = events.recv().await {
-                let ReplicaEvent::PropertyChanged { index, value, .. } = e else { continue };
-                if index != prop {
-                    continue;
-                }
-                m.count += 1;
-                let n = if prop == 0 {
-                    value.as_i64().unwrap_or(-1)
-                } else {
-                    let b: &[u8] = match &value {
-                        Value::ByteArray(Some(b)) => b,
-                        _ => &[],
-                    };
-                    m.bytes += b.len() as u64;
-                    if b.len() != BLOB_SIZE {
-                        m.errors += 1;
-                    }
-                    b.get(..4).map_or(-1, |h| u32::from_le_bytes(h.try_into().unwrap()) as i64)
-                };
-                if n != last + 1 {
-                    m.errors += 1;
-                }
-                last = n;
-                let final_n = if prop == 0 { o.count as i64 } else { o.count as i64 - 1 };
-                if n == final_n {
-                    break;
-                }
-            }
-            (m, o.count)
-        }
-        "sig" | "fanout" => {
-            let mut receivers: Vec<_> = benches.iter().map(|b| b.events_filtered(EventFilter::SIGNALS)).collect();
+            let mut check = ChangeCheck::new(prop, o.count);
             let mut m = Measure::begin();
-            call(bench.clone(), "start", vec![]).await;
-            let mut tasks = tokio::task::JoinSet::new();
-            for mut events in receivers.drain(..) {
-                let count = o.count as i64;
-                tasks.spawn(async move {
-                    let (mut seen, mut errors, mut next) = (0u64, 0u64, 0i64);
-                    while let Some(e) = events.recv().await {
-                        let ReplicaEvent::Signal { args, property_index: None, .. } = e else { continue };
-                        seen += 1;
-                        let n = args.first().and_then(Value::as_i64).unwrap_or(-1);
-                        if n != next || args.get(1).and_then(Value::as_str).map(str::len) != Some(16) {
-                            errors += 1;
+            if o.delivery == "callback" {
+                let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+                let mut done_tx = Some(done_tx);
+                let _observing = bench.observe(EventFilter::PROPERTIES, move |e| {
+                    if let ReplicaEvent::PropertyChanged { index, value, .. } = e {
+                        if check.see(*index, value) {
+                            if let Some(tx) = done_tx.take() {
+                                let _ = tx.send(check);
+                            }
                         }
-                        next = n + 1;
-                        if n == count - 1 {
+                    }
+                });
+                call(bench.clone(), "start", vec![]).await;
+                check = done_rx.await.unwrap_or_else(|e| fail(e));
+            } else {
+                let mut events = bench.events_filtered(EventFilter::PROPERTIES);
+                call(bench.clone(), "start", vec![]).await;
+                while let Some(e) = events.recv().await {
+                    if let ReplicaEvent::PropertyChanged { index, value, .. } = e {
+                        if check.see(index, &value) {
                             break;
                         }
                     }
-                    (seen, errors)
-                });
+                }
             }
-            while let Some(r) = tasks.join_next().await {
-                let (seen, errors) = r.unwrap_or_else(|e| fail(e));
-                m.count += seen;
-                m.errors += errors;
+            (m.count, m.errors, m.bytes) = (check.count, check.errors, check.bytes);
+            (m, o.count)
+        }
+        "sig" | "fanout" => {
+            let mut m = Measure::begin();
+            let count = o.count as i64;
+            if o.delivery == "callback" {
+                let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+                let observing: Vec<_> = benches
+                    .iter()
+                    .map(|b| {
+                        let (mut check, done_tx) = (TickCheck::default(), done_tx.clone());
+                        b.observe(EventFilter::SIGNALS, move |e| {
+                            if let ReplicaEvent::Signal { args, property_index: None, .. } = e {
+                                if check.see(args, count) {
+                                    let _ = done_tx.send(check);
+                                }
+                            }
+                        })
+                    })
+                    .collect();
+                call(bench.clone(), "start", vec![]).await;
+                for _ in 0..observing.len() {
+                    let check = done_rx.recv().await.unwrap_or_else(|| fail("observer gone"));
+                    m.count += check.seen;
+                    m.errors += check.errors;
+                }
+            } else {
+                let mut receivers: Vec<_> = benches.iter().map(|b| b.events_filtered(EventFilter::SIGNALS)).collect();
+                call(bench.clone(), "start", vec![]).await;
+                let mut tasks = tokio::task::JoinSet::new();
+                for mut events in receivers.drain(..) {
+                    tasks.spawn(async move {
+                        let mut check = TickCheck::default();
+                        while let Some(e) = events.recv().await {
+                            if let ReplicaEvent::Signal { args, property_index: None, .. } = e {
+                                if check.see(&args, count) {
+                                    break;
+                                }
+                            }
+                        }
+                        check
+                    });
+                }
+                while let Some(r) = tasks.join_next().await {
+                    let check = r.unwrap_or_else(|e| fail(e));
+                    m.count += check.seen;
+                    m.errors += check.errors;
+                }
             }
             (m, o.count * n as u64)
         }

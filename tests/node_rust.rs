@@ -681,3 +681,117 @@ async fn signals_nobody_wants_are_skipped_until_someone_subscribes() {
     assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(4) });
     assert!(props.is_empty());
 }
+
+/// Events an observer recorded, shared with the test.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<ReplicaEvent>>>;
+
+fn recorder(seen: &Seen) -> impl FnMut(&ReplicaEvent) + Send + 'static {
+    let seen = seen.clone();
+    move |e| seen.lock().unwrap().push(e.clone())
+}
+
+async fn until(mut done: impl FnMut() -> bool) {
+    tokio::time::timeout(T, async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await
+    .expect("timed out waiting for observers");
+}
+
+#[tokio::test]
+async fn observers_see_the_events_they_asked_for_in_order_beside_streams() {
+    use qtro_rs::node::EventFilter;
+    let (_host, source, _client, replica) = simple_pair().await;
+    let (signals, changes): (Seen, Seen) = Default::default();
+    let _sig = replica.observe(EventFilter::SIGNALS, recorder(&signals));
+    let _chg = replica.observe(EventFilter::PROPERTIES | EventFilter::NOTIFY_SIGNALS, recorder(&changes));
+    let mut stream = replica.events_filtered(EventFilter::SIGNALS);
+
+    // Many in one batch (decoded from one read) and a few alone.
+    source.batch(|b| {
+        for i in 0..1000 {
+            b.emit("fired", vec![Value::Int(i)]).unwrap();
+        }
+    });
+    for i in 1..=3 {
+        source.set_property("value", Value::Int(i)).unwrap();
+    }
+    source.emit("fired", vec![Value::Int(1000)]).unwrap();
+    until(|| signals.lock().unwrap().len() == 1001 && changes.lock().unwrap().len() == 6).await;
+
+    let signals = signals.lock().unwrap().clone();
+    for (i, e) in signals.iter().enumerate() {
+        assert!(matches!(e, ReplicaEvent::Signal { name, args, property_index: None, .. } if name == "fired" && *args == vec![Value::Int(i as i32)]), "{i}: {e:?}");
+    }
+    let changes = changes.lock().unwrap().clone();
+    for (pair, i) in changes.chunks(2).zip(1..) {
+        assert_eq!(pair[0], ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(i) });
+        assert!(matches!(&pair[1], ReplicaEvent::Signal { args, property_index: Some(0), .. } if *args == vec![Value::Int(i)]), "{pair:?}");
+    }
+    // The stream subscriber got the same signals, arguments intact (the observers' argument
+    // buffers are reused only for events no stream holds).
+    let streamed = drain(&mut stream, |e| matches!(e, ReplicaEvent::Signal { args, .. } if *args == vec![Value::Int(1000)])).await;
+    assert_eq!(streamed, signals);
+}
+
+#[tokio::test]
+async fn dropping_an_observation_stops_its_callback_even_from_inside_it() {
+    use qtro_rs::node::{EventFilter, Observation};
+    let (_host, source, _client, replica) = simple_pair().await;
+    let seen: Seen = Default::default();
+    let dropped = replica.observe(EventFilter::SIGNALS, recorder(&seen));
+    drop(dropped);
+
+    // An observer that drops its own observation at the third signal.
+    let own: std::sync::Arc<std::sync::Mutex<Option<Observation>>> = Default::default();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let observation = replica.observe(EventFilter::SIGNALS, {
+        let (own, count) = (own.clone(), count.clone());
+        move |_| {
+            if count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
+                drop(own.lock().unwrap().take());
+            }
+        }
+    });
+    *own.lock().unwrap() = Some(observation);
+    let mut stream = replica.events_filtered(EventFilter::SIGNALS);
+    for i in 0..10 {
+        source.emit("fired", vec![Value::Int(i)]).unwrap();
+    }
+    drain(&mut stream, |e| matches!(e, ReplicaEvent::Signal { args, .. } if *args == vec![Value::Int(9)])).await;
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert!(seen.lock().unwrap().is_empty(), "dropped before any signal");
+}
+
+#[tokio::test]
+async fn an_observer_that_panics_or_calls_the_node_is_removed_and_the_connection_goes_on() {
+    use qtro_rs::node::EventFilter;
+    let (_host, source, _client, replica) = simple_pair().await;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let _panics = replica.observe(EventFilter::SIGNALS, {
+        let calls = calls.clone();
+        move |_| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            panic!("observer fails");
+        }
+    });
+    // Calling the node from a callback would deadlock on the node's lock: it panics instead.
+    let _reenters = replica.observe(EventFilter::SIGNALS, {
+        let (replica, calls) = (replica.clone(), calls.clone());
+        move |_| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = replica.property("value");
+        }
+    });
+    let seen: Seen = Default::default();
+    let _fine = replica.observe(EventFilter::SIGNALS, recorder(&seen));
+    for i in 0..5 {
+        source.emit("fired", vec![Value::Int(i)]).unwrap();
+    }
+    until(|| seen.lock().unwrap().len() == 5).await;
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2, "each failing observer ran once");
+    // The replica still works, from outside the callbacks.
+    assert_eq!(replica.call("add", vec![Value::Int(2), Value::Int(3)]).await.unwrap(), Value::Int(5));
+}

@@ -129,11 +129,13 @@ pub struct ReplicaCore {
 }
 
 /// Takes a property change or signal from [`ClientCore::receive_with`] (`None`), or gives it
-/// back to be queued.
-pub type StreamSink<'a> = dyn FnMut(ClientEvent) -> Option<ClientEvent> + 'a;
+/// back to be queued. The second argument is the core's buffer for decoding signal arguments,
+/// empty when the sink is called: a sink that is done with a signal's `args` may leave the
+/// vector there (cleared), so the next signal decodes into it instead of allocating.
+pub type StreamSink<'a> = dyn FnMut(ClientEvent, &mut Vec<Value>) -> Option<ClientEvent> + 'a;
 
 /// The sink that queues everything.
-fn queue_all(event: ClientEvent) -> Option<ClientEvent> {
+fn queue_all(event: ClientEvent, _: &mut Vec<Value>) -> Option<ClientEvent> {
     Some(event)
 }
 
@@ -621,7 +623,8 @@ impl ClientCore {
                             &*name == registry::NAME || if property_index >= 0 { i.notify_signals } else { i.signals }
                         });
                         if wanted {
-                            let args = self.signal_args.drain(..).collect();
+                            // The arguments go with the event; the sink may hand the vector back.
+                            let args = std::mem::take(&mut self.signal_args);
                             self.signal(conn, name, index, args, property_index, now, sink);
                         } else {
                             self.signal_args.clear();
@@ -837,7 +840,7 @@ impl ClientCore {
     /// Offers a property change or signal to the driver's sink, or queues it. Only while nothing
     /// is queued before it: the driver sees every replica's events in order.
     fn emit_stream(&mut self, event: ClientEvent, sink: &mut StreamSink<'_>) {
-        let unclaimed = if self.events.is_empty() { sink(event) } else { Some(event) };
+        let unclaimed = if self.events.is_empty() { sink(event, &mut self.signal_args) } else { Some(event) };
         if let Some(event) = unclaimed {
             self.events.push_back(event);
         }

@@ -181,31 +181,26 @@ impl Reader {
             ByteOrder::Little => (0, 1),
             ByteOrder::Big => (1, 0),
         };
-        // Four code units at a time: all ASCII when no unit has its high byte or bit 7 set.
+        // All ASCII when no code unit has its high byte or bit 7 set; checked four units at a
+        // time without branching, then the low bytes are the UTF-8 text.
         let non_ascii: u64 = match order {
             ByteOrder::Little => 0xff80_ff80_ff80_ff80,
             ByteOrder::Big => 0x80ff_80ff_80ff_80ff,
         };
-        let mut narrow = Vec::with_capacity(len / 2);
-        let mut quads = raw.chunks_exact(8);
-        let mut ascii = true;
-        for q in &mut quads {
-            if u64::from_le_bytes(q.try_into().expect("8 bytes")) & non_ascii != 0 {
-                ascii = false;
-                break;
+        let quads = raw.chunks_exact(8);
+        let tail = quads.remainder().chunks_exact(2).fold(0u16, |acc, c| acc | u16::from_le_bytes([c[lo], c[hi]]));
+        let wide = quads.fold(0u64, |acc, q| acc | u64::from_le_bytes(q.try_into().expect("8 bytes")));
+        if wide & non_ascii == 0 && tail < 0x80 {
+            // The low bytes of four units at a time. (Not `vec![0; n]` and a loop: glibc's
+            // calloc bypasses the per-thread cache.)
+            let mut narrow = Vec::with_capacity(len / 2);
+            let mut quads = raw.chunks_exact(8);
+            for q in &mut quads {
+                let x = u64::from_le_bytes(q.try_into().expect("8 bytes")) >> (8 * lo);
+                let low = (x & 0xff) | ((x >> 8) & 0xff00) | ((x >> 16) & 0xff_0000) | ((x >> 24) & 0xff00_0000);
+                narrow.extend_from_slice(&(low as u32).to_le_bytes());
             }
-            narrow.extend_from_slice(&[q[lo], q[lo + 2], q[lo + 4], q[lo + 6]]);
-        }
-        if ascii {
-            for c in quads.remainder().chunks_exact(2) {
-                if c[hi] != 0 || c[lo] >= 0x80 {
-                    ascii = false;
-                    break;
-                }
-                narrow.push(c[lo]);
-            }
-        }
-        if ascii {
+            narrow.extend(quads.remainder().chunks_exact(2).map(|c| c[lo]));
             return Ok(Some(String::from_utf8(narrow).expect("ASCII is UTF-8")));
         }
         let units = raw.chunks_exact(2).map(|c| match order {

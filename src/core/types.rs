@@ -114,7 +114,9 @@ impl Builtin {
         if dialect == Dialect::Qt5 && id > 49 {
             return None;
         }
-        Self::TABLE.iter().find(|(_, i)| *i == id).map(|(b, _)| *b)
+        // The table starts with ids 1, 2, 3, …: those are found by position.
+        let direct = (id as usize).checked_sub(1).and_then(|i| Self::TABLE.get(i)).filter(|(_, i)| *i == id);
+        direct.or_else(|| Self::TABLE.iter().find(|(_, i)| *i == id)).map(|(b, _)| *b)
     }
 
     /// The built-in type for a normalized C++ type name, including common typedefs.

@@ -122,8 +122,9 @@ impl MemberNames {
 
 /// Stages a property change or signal for the subscribers of its replica that want it, given
 /// the member names are known; gives the event back otherwise (nobody wants it, no names yet).
-/// Runs for every property change and signal, from [`ClientCore::receive_with`] directly.
-fn stage_stream_event(replicas: &mut NameMap<ReplicaRoute>, staged: &mut Vec<Arc<str>>, ev: ClientEvent) -> Option<ClientEvent> {
+/// Runs for every property change and signal, from [`ClientCore::receive_with`] directly. A
+/// signal only observers saw leaves its argument vector in `spare_args` for the next one.
+fn stage_stream_event(replicas: &mut NameMap<ReplicaRoute>, staged: &mut Vec<Arc<str>>, ev: ClientEvent, spare_args: &mut Vec<Value>) -> Option<ClientEvent> {
     let (replica, kind) = match &ev {
         ClientEvent::PropertyChanged { replica, .. } => (replica, EventFilter::PROPERTIES),
         ClientEvent::Signal { replica, property_index: Some(_), .. } => (replica, EventFilter::NOTIFY_SIGNALS),
@@ -141,25 +142,41 @@ fn stage_stream_event(replicas: &mut NameMap<ReplicaRoute>, staged: &mut Vec<Arc
         }
         other => return Some(other),
     };
-    if route.subscribers.stage(event, kind) {
+    let (first, unclaimed) = route.subscribers.stage(event, kind);
+    if first {
         staged.push(replica);
+    }
+    if let Some(ReplicaEvent::Signal { mut args, .. }) = unclaimed {
+        // Dropped here, on the thread that decoded them: the allocator's per-thread cache
+        // hands the same memory to the next signal.
+        args.clear();
+        *spare_args = args;
     }
     None
 }
 
 /// The event subscribers of one replica or source. Events are staged during routing and handed
-/// over in one batch per subscriber when routing ends.
+/// over in one batch per subscriber when routing ends; observers see each event as it is routed.
 pub(crate) struct Subscribers<T: Send + 'static> {
     /// Each subscriber with the kinds of event it wants (an [`EventFilter`] bit set).
     senders: Vec<(EventSender<T>, u8)>,
-    /// Every kind some subscriber wants: events of other kinds are not even built.
+    observers: Vec<Observer<T>>,
+    /// Every kind some subscriber or observer wants: events of other kinds are not even built.
     wanted: u8,
     staged: bool,
 }
 
+/// A callback that sees events by reference, on the thread that routes them.
+pub(crate) struct Observer<T> {
+    pub(crate) callback: Box<dyn FnMut(&T) + Send>,
+    pub(crate) filter: u8,
+    /// Set when the application drops its handle; the observer is removed at the next chance.
+    pub(crate) cancelled: Arc<std::sync::atomic::AtomicBool>,
+}
+
 impl<T: Send + 'static> Default for Subscribers<T> {
     fn default() -> Self {
-        Subscribers { senders: Vec::new(), wanted: 0, staged: false }
+        Subscribers { senders: Vec::new(), observers: Vec::new(), wanted: 0, staged: false }
     }
 }
 
@@ -174,21 +191,68 @@ impl<T: Clone + Send + 'static> Subscribers<T> {
         self.wanted |= filter.bits();
     }
 
+    pub(crate) fn add_observer(&mut self, observer: Observer<T>) {
+        self.wanted |= observer.filter;
+        self.observers.push(observer);
+    }
+
+    /// Removes observers whose handle was dropped.
+    pub(crate) fn prune_observers(&mut self) {
+        use std::sync::atomic::Ordering;
+        let before = self.observers.len();
+        self.observers.retain(|o| !o.cancelled.load(Ordering::Relaxed));
+        if self.observers.len() != before {
+            self.recompute_wanted();
+        }
+    }
+
+    fn recompute_wanted(&mut self) {
+        let senders = self.senders.iter().fold(0, |w, (_, f)| w | f);
+        self.wanted = self.observers.iter().fold(senders, |w, o| w | o.filter);
+    }
+
     /// Whether some subscriber wants events of `kind`.
     fn wants(&self, kind: EventFilter) -> bool {
         self.wanted & kind.bits() != 0
     }
 
-    /// Stages `event` (of `kind`) for every subscriber that wants it; true when this is the
-    /// first staged event since the last flush (the caller then remembers to flush this route).
-    fn stage(&mut self, event: T, kind: EventFilter) -> bool {
+    /// Shows `event` (of `kind`) to the observers that want it, then stages it for every
+    /// subscriber that wants it. Returns whether this is the first staged event since the last
+    /// flush (the caller then remembers to flush this route), and the event when no subscriber
+    /// took it.
+    fn stage(&mut self, event: T, kind: EventFilter) -> (bool, Option<T>) {
         let kind = kind.bits();
-        let Some(last) = self.senders.iter().rposition(|(_, f)| f & kind != 0) else { return false };
+        if !self.observers.is_empty() {
+            self.observe(&event, kind);
+        }
+        let Some(last) = self.senders.iter().rposition(|(_, f)| f & kind != 0) else { return (false, Some(event)) };
         for (s, _) in self.senders[..last].iter_mut().filter(|(_, f)| f & kind != 0) {
             s.push(event.clone());
         }
         self.senders[last].0.push(event);
-        !std::mem::replace(&mut self.staged, true)
+        (!std::mem::replace(&mut self.staged, true), None)
+    }
+
+    fn observe(&mut self, event: &T, kind: u8) {
+        use std::sync::atomic::Ordering;
+        let mut gone = false;
+        for o in self.observers.iter_mut().filter(|o| o.filter & kind != 0) {
+            if o.cancelled.load(Ordering::Relaxed) {
+                gone = true;
+                continue;
+            }
+            // A panicking callback loses its observation, not the connection that delivered
+            // the event.
+            let callback = &mut o.callback;
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(event))).is_err() {
+                tracing::error!("an event observer panicked; it is removed");
+                o.cancelled.store(true, Ordering::Relaxed);
+                gone = true;
+            }
+        }
+        if gone {
+            self.prune_observers();
+        }
     }
 
     /// Hands staged events over; drops subscribers whose receiver is gone, and reports those
@@ -203,7 +267,7 @@ impl<T: Clone + Send + 'static> Subscribers<T> {
             s.is_open()
         });
         if self.senders.len() != before {
-            self.wanted = self.senders.iter().fold(0, |w, (_, f)| w | f);
+            self.recompute_wanted();
         }
     }
 }
@@ -334,27 +398,27 @@ impl Shared {
         self.config.dialect
     }
 
+    /// Whether this thread holds the node's lock right now (user code under [`Shared::with`]).
+    pub(crate) fn held_by_this_thread(&self) -> bool {
+        HELD_BY_THIS_THREAD.with(|h| h.get()) == self as *const Shared as usize
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        if HELD_BY_THIS_THREAD.with(|h| h.get()) == self as *const Shared as usize {
-            panic!("qtro_rs: a node method was called inside Source::batch; make changes through the Batch");
+        if self.held_by_this_thread() {
+            panic!(
+                "qtro_rs: a node method was called from code the node runs under its lock (a Source::batch \
+                 closure or an event observer); in a batch make changes through the Batch, from an observer \
+                 hand the work to another task"
+            );
         }
         // A panic while holding the lock would be a bug in the cores; the state is still usable.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Like [`Shared::with`] for user code that runs under the lock ([`super::Source::batch`]):
-    /// a call back into the node from `f` panics instead of deadlocking, and everything `f`
-    /// queued is written by this thread afterwards.
+    /// everything `f` queued is written by this thread afterwards.
     pub(crate) fn with_held<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R) -> R {
-        struct Release;
-        impl Drop for Release {
-            fn drop(&mut self) {
-                HELD_BY_THIS_THREAD.with(|h| h.set(0));
-            }
-        }
         self.with(|st| {
-            HELD_BY_THIS_THREAD.with(|h| h.set(Arc::as_ptr(self) as usize));
-            let _release = Release;
             let out = f(st);
             st.write_all_now = true;
             out
@@ -369,8 +433,17 @@ impl Shared {
     /// Like [`Shared::with`], also reporting the event subscribers left with more than
     /// `event_backlog` events queued (a connection task then pauses reading).
     fn with_backlog<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R, backlogged: &mut Vec<Backlog>) -> R {
+        /// Marks the lock as held by this thread while user code may run under it (batches,
+        /// observers): a call back into the node then panics instead of deadlocking.
+        struct Held(usize);
+        impl Drop for Held {
+            fn drop(&mut self) {
+                HELD_BY_THIS_THREAD.with(|h| h.set(self.0));
+            }
+        }
         let (out, actions, deadline_moved) = {
             let mut st = self.lock();
+            let _held = Held(HELD_BY_THIS_THREAD.with(|h| h.replace(Arc::as_ptr(self) as usize)));
             let before = st.client.poll_timeout();
             let out = f(&mut st);
             let actions = st.route(&self.config, backlogged);
@@ -673,7 +746,7 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
                     Role::Client => {
                         // Property changes and signals go straight to their subscribers.
                         let State { client, replicas, staged_replicas, .. } = st;
-                        client.receive_with(conn, buf, now, &mut |ev| stage_stream_event(replicas, staged_replicas, ev));
+                        client.receive_with(conn, buf, now, &mut |ev, spare| stage_stream_event(replicas, staged_replicas, ev, spare));
                     }
                     Role::Host => st.host.receive_owned(conn, buf),
                 }
@@ -970,7 +1043,7 @@ impl State {
     /// Stages an event for the subscribers of `replica` (flushed when routing ends).
     fn stage_replica_event(&mut self, replica: Arc<str>, event: ReplicaEvent) {
         if let Some(r) = self.replicas.get_mut(&*replica) {
-            if r.subscribers.stage(event, EventFilter::STATE) {
+            if r.subscribers.stage(event, EventFilter::STATE).0 {
                 self.staged_replicas.push(replica);
             }
         }
@@ -978,7 +1051,7 @@ impl State {
 
     fn stage_source_event(&mut self, source: &str, event: SourceEvent) {
         if let Some(r) = self.sources.get_mut(source) {
-            if r.subscribers.stage(event, EventFilter::ALL) {
+            if r.subscribers.stage(event, EventFilter::ALL).0 {
                 self.staged_sources.push(source.to_owned());
             }
         }
@@ -995,7 +1068,7 @@ impl State {
                 route.names = Some(MemberNames::of(def));
             }
         }
-        if stage_stream_event(&mut self.replicas, &mut self.staged_replicas, ev).is_some() {
+        if stage_stream_event(&mut self.replicas, &mut self.staged_replicas, ev, &mut Vec::new()).is_some() {
             self.sync_interest(&replica);
         }
     }

@@ -822,4 +822,54 @@ impl Replica {
         st.sync_interest(&self.inner.name);
         rx
     }
+
+    /// Calls `callback` with each event of the kinds `filter` names, from now on, on the thread
+    /// that receives them and before the next one is read — like a direct connection to a Qt
+    /// replica's signals. No event is queued or copied, so this is the cheapest way to follow a
+    /// busy source; [`Replica::events_filtered`] is the way to get events into async code.
+    ///
+    /// The callback runs while the node delivers events: it must be quick, and it must not call
+    /// the node (doing so panics, as it would otherwise deadlock; send the work to a task
+    /// instead). A callback that panics is removed. Events stop when the returned
+    /// [`Observation`] is dropped, or when the replica is released (its last handle dropped).
+    pub fn observe(&self, filter: EventFilter, callback: impl FnMut(&ReplicaEvent) + Send + 'static) -> Observation {
+        let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let observer = engine::Observer { callback: Box::new(callback), filter: filter.bits(), cancelled: cancelled.clone() };
+        let mut st = self.inner.shared.lock();
+        st.replicas.entry(self.inner.name.clone()).or_default().subscribers.add_observer(observer);
+        st.sync_interest(&self.inner.name);
+        Observation { shared: Arc::downgrade(&self.inner.shared), name: self.inner.name.clone(), cancelled }
+    }
+}
+
+/// Keeps a [`Replica::observe`] callback registered; dropping it removes the callback (from
+/// within a callback too: it then sees no further event).
+#[must_use = "the callback is removed when the Observation is dropped"]
+pub struct Observation {
+    shared: std::sync::Weak<Shared>,
+    name: String,
+    cancelled: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Observation {
+    fn drop(&mut self) {
+        self.cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+        // Free the callback now, unless this runs under the node's lock (inside a callback):
+        // then the node removes it with the next event.
+        let Some(shared) = self.shared.upgrade() else { return };
+        if shared.held_by_this_thread() {
+            return;
+        }
+        let mut st = shared.lock();
+        if let Some(route) = st.replicas.get_mut(self.name.as_str()) {
+            route.subscribers.prune_observers();
+        }
+        st.sync_interest(&self.name);
+    }
+}
+
+impl std::fmt::Debug for Observation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observation").field("replica", &self.name).finish_non_exhaustive()
+    }
 }
