@@ -6,7 +6,7 @@
 //! bench_peer source  --url URL --scenario S [--count N] [--batch B]
 //! bench_peer replica --url URL --scenario S [--count N] [--lanes L] [--replicas R] [--warmup W]
 //! common: [--dialect qt6|qt5] [--rt multi|current] [--workers N] [--timeout-ms T]
-//!         [--delivery callback|stream]
+//!         [--delivery callback|stream] [--busy-poll-us N (0: off)]
 //! ```
 //!
 //! Replicas take property changes and signals through `Replica::observe` callbacks (the Qt
@@ -49,6 +49,18 @@ struct Opts {
     workers: Option<usize>,
     /// `callback` (observers) or `stream` (event receivers).
     delivery: String,
+    /// `NodeConfig::busy_poll` in microseconds (0: off); the default when absent.
+    busy_poll_us: Option<u64>,
+}
+
+impl Opts {
+    fn node_config(&self) -> NodeConfig {
+        let mut cfg = NodeConfig { dialect: self.dialect, ..NodeConfig::default() };
+        if let Some(us) = self.busy_poll_us {
+            cfg.busy_poll = (us > 0).then(|| Duration::from_micros(us));
+        }
+        cfg
+    }
 }
 
 fn fail(msg: impl std::fmt::Display) -> ! {
@@ -73,6 +85,7 @@ fn parse() -> Opts {
         rt: "multi".into(),
         workers: None,
         delivery: "callback".into(),
+        busy_poll_us: None,
     };
     let num = |v: &str| v.parse::<u64>().unwrap_or_else(|_| fail(format!("not a number: {v}")));
     for kv in args[1..].chunks(2) {
@@ -90,6 +103,7 @@ fn parse() -> Opts {
             "--rt" => o.rt = v.clone(),
             "--workers" => o.workers = Some(num(v).max(1) as usize),
             "--delivery" if v == "callback" || v == "stream" => o.delivery = v.clone(),
+            "--busy-poll-us" => o.busy_poll_us = Some(num(v)),
             _ => fail(format!("unknown option {k}")),
         }
     }
@@ -177,7 +191,7 @@ fn main() {
 // Source side
 
 async fn source(o: Opts) {
-    let node = Node::with_config(NodeConfig { dialect: o.dialect, ..NodeConfig::default() });
+    let node = Node::with_config(o.node_config());
     let url = node.listen(&o.url).await.unwrap_or_else(|e| fail(e));
     let cpu0 = Arc::new(Mutex::new(cpu_now()));
     let (start_tx, mut start_rx) = mpsc::unbounded_channel::<()>();
@@ -335,7 +349,7 @@ impl TickCheck {
 }
 
 async fn replica(o: Opts) {
-    let cfg = NodeConfig { dialect: o.dialect, ..NodeConfig::default() };
+    let cfg = o.node_config();
     let bench_class = class(&o, "Bench");
     let n = if o.scenario == "fanout" { o.replicas } else { 1 };
     let mut nodes = Vec::new();

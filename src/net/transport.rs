@@ -22,6 +22,15 @@ pub enum Socket {
 }
 
 impl Socket {
+    /// The socket's descriptor (valid while the socket or its halves live).
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Socket::Tcp(s) => s.as_raw_fd(),
+            Socket::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
     pub fn into_box(self) -> BoxStream {
         match self {
             Socket::Tcp(s) => Box::pin(s),

@@ -54,6 +54,8 @@ pub(crate) enum Role {
 pub(crate) struct ConnHandle {
     role: Role,
     wake_writer: Arc<Notify>,
+    /// Tells the read loop an answer is awaited on this connection (see [`NodeConfig::busy_poll`]).
+    expect_answer: Arc<Notify>,
     close: watch::Sender<bool>,
     /// For sockets: immediate writes from the producing thread.
     direct: Option<Arc<DirectWriter>>,
@@ -317,6 +319,8 @@ pub(crate) struct State {
     staged_sources: Vec<String>,
     /// Connections whose output of this pass is written at once by the calling thread.
     pub(crate) write_now: Vec<ConnectionId>,
+    /// Connections on which this pass sent a request whose answer the caller now awaits.
+    pub(crate) awaiting_answer: Vec<ConnectionId>,
     /// Every connection with output is written by the calling thread at the end of this pass
     /// (the end of a [`super::Source::batch`]).
     write_all_now: bool,
@@ -383,6 +387,7 @@ impl Shared {
                 staged_replicas: Vec::new(),
                 staged_sources: Vec::new(),
                 write_now: Vec::new(),
+                awaiting_answer: Vec::new(),
                 write_all_now: false,
             }),
             config,
@@ -640,7 +645,13 @@ impl Shared {
     /// and writer. The receiver resolves when the connection is gone.
     pub(crate) fn attach(self: &Arc<Self>, transport: Transport, role: Role, url: Option<String>) -> (ConnectionId, oneshot::Receiver<CloseReason>) {
         let wake = Arc::new(Notify::new());
+        let expect_answer = Arc::new(Notify::new());
         let (close_tx, close_rx) = watch::channel(false);
+        // Sockets can be polled without the reactor while an answer is awaited.
+        let fd = match &transport {
+            Transport::Socket(s) => Some(s.raw_fd()),
+            Transport::Stream(_) => None,
+        };
         // Sockets are split into owned halves so that any thread can write to them.
         let (reader, writer): (Box<dyn AsyncRead + Send + Unpin>, Writer) = match transport {
             Transport::Socket(Socket::Tcp(s)) => {
@@ -660,10 +671,11 @@ impl Shared {
             Writer::Direct(d) => Some(d.clone()),
             Writer::Stream(_) => None,
         };
+        let direct_for_poll = direct.clone();
         let conn = self.with(|st| {
             let conn = st.next_conn;
             st.next_conn += 1;
-            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), close: close_tx, direct });
+            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), expect_answer: expect_answer.clone(), close: close_tx, direct });
             match role {
                 Role::Client => st.client.connected(conn),
                 Role::Host => st.host.accept(conn),
@@ -673,12 +685,18 @@ impl Shared {
             }
             conn
         });
+        let busy = match (fd, &direct_for_poll, self.config.busy_poll) {
+            (Some(fd), Some(direct), Some(budget)) if role == Role::Client => {
+                Some(BusyPoll { fd, budget, expect_answer, direct: direct.clone(), wake_writer: wake.clone() })
+            }
+            _ => None,
+        };
         let (done_tx, done_rx) = oneshot::channel();
         let me = self.clone();
         let mut shutdown = self.shutdown.subscribe();
         tokio::spawn(async move {
             let reason = tokio::select! {
-                r = read_loop(&me, conn, role, reader) => r,
+                r = read_loop(&me, conn, role, reader, busy) => r,
                 r = write_loop(&me, conn, role, writer, wake) => r,
                 r = wait_close(close_rx) => r,
                 _ = shutdown.changed() => CloseReason::Closed,
@@ -723,7 +741,47 @@ async fn wait_close(mut rx: watch::Receiver<bool>) -> CloseReason {
     CloseReason::Closed
 }
 
-async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: impl AsyncRead + Unpin) -> CloseReason {
+/// Reading a socket directly for a short while before parking (see [`NodeConfig::busy_poll`]).
+struct BusyPoll {
+    fd: std::os::fd::RawFd,
+    budget: Duration,
+    /// Notified when a request whose answer is awaited went out.
+    expect_answer: Arc<Notify>,
+    /// The connection's writer: the request must be out before we spin (the connection task
+    /// that would otherwise write it is the one spinning).
+    direct: Arc<DirectWriter>,
+    wake_writer: Arc<Notify>,
+}
+
+impl BusyPoll {
+    /// Reads into `buf`'s spare room until data comes, the peer closes, or the budget is spent
+    /// (`None`). Bypasses the reactor, whose readiness flags a later read corrects by itself.
+    fn read(&self, buf: &mut bytes::BytesMut) -> Option<std::io::Result<usize>> {
+        let start = Instant::now();
+        loop {
+            let spare = buf.spare_capacity_mut();
+            // SAFETY: recv writes at most `spare.len()` bytes into memory we own, and
+            // `set_len` only covers bytes it reported written. The descriptor belongs to the
+            // read half this loop owns, so it stays open while we use it.
+            let n = unsafe { libc::recv(self.fd, spare.as_mut_ptr().cast(), spare.len(), libc::MSG_DONTWAIT) };
+            if n >= 0 {
+                unsafe { buf.set_len(buf.len() + n as usize) };
+                return Some(Ok(n as usize));
+            }
+            let error = std::io::Error::last_os_error();
+            match error.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => {}
+                _ => return Some(Err(error)),
+            }
+            if start.elapsed() >= self.budget {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
+    }
+}
+
+async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: impl AsyncRead + Unpin, busy: Option<BusyPoll>) -> CloseReason {
     let mut backlogged = Vec::new();
     loop {
         // Read into the decoder's own buffer (it holds a partial frame, with room reserved for
@@ -735,7 +793,23 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
         if buf.capacity() - buf.len() < room {
             buf.reserve(room);
         }
-        match reader.read_buf(&mut buf).await {
+        let read = loop {
+            let Some(busy) = &busy else { break reader.read_buf(&mut buf).await };
+            tokio::select! {
+                biased;
+                r = reader.read_buf(&mut buf) => break r,
+                // A request went out and its caller waits: its answer usually comes within
+                // microseconds, sooner than a parked thread on an idle CPU would wake up.
+                _ = busy.expect_answer.notified() => {
+                    me.write_now(conn, role, &busy.direct, &busy.wake_writer);
+                    let flushed = busy.direct.idle() && me.lock().queued(conn, role) == 0;
+                    if let Some(r) = flushed.then(|| busy.read(&mut buf)).flatten() {
+                        break r;
+                    }
+                }
+            }
+        };
+        match read {
             Ok(0) | Err(_) => return CloseReason::Closed,
             Ok(_) => {}
         }
@@ -937,6 +1011,12 @@ impl State {
                 }
             }
         }
+        // After the writes: the read loops of connections now awaiting an answer poll for it.
+        for conn in std::mem::take(&mut self.awaiting_answer) {
+            if let Some(handle) = self.conns.get(&conn) {
+                actions.push(Action::Wake(handle.expect_answer.clone()));
+            }
+        }
         actions
     }
 
@@ -1029,10 +1109,11 @@ impl State {
             if let Some(route) = self.replicas.get_mut(replica) {
                 // A lone call waits for its answer: send it now, not via the connection task.
                 // Calls made while others are in flight batch instead.
-                if route.pending.is_empty() {
-                    if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
+                if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
+                    if route.pending.is_empty() {
                         self.write_now.push(conn);
                     }
+                    self.awaiting_answer.push(conn);
                 }
                 route.pending.insert(s, tx);
             }
