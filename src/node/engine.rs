@@ -1111,9 +1111,11 @@ impl State {
                 // Calls made while others are in flight batch instead.
                 if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
                     if route.pending.is_empty() {
+                        // Alone, its caller waits on its answer: poll for it (calls made while
+                        // others are in flight find answers streaming in anyway).
                         self.write_now.push(conn);
+                        self.awaiting_answer.push(conn);
                     }
-                    self.awaiting_answer.push(conn);
                 }
                 route.pending.insert(s, tx);
             }
