@@ -405,6 +405,12 @@ impl ClientCore {
         }
     }
 
+    /// Bytes still to come for a frame partly received from `conn` (see
+    /// [`FrameDecoder::missing`]).
+    pub fn missing(&self, conn: ConnectionId) -> usize {
+        self.conns.get(&conn).map_or(0, |c| c.frames.missing())
+    }
+
     /// How many bytes are queued for `conn`.
     pub fn queued(&self, conn: ConnectionId) -> usize {
         self.conns.get(&conn).map_or(0, |c| c.out.len())

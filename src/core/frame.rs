@@ -66,6 +66,15 @@ impl FrameDecoder {
         self.buf.len()
     }
 
+    /// Bytes still to come for the partial frame buffered now (0 when none is, or its header
+    /// is incomplete or invalid).
+    pub fn missing(&self) -> usize {
+        match self.buf.get(..HEADER_LEN).map(|h| self.body_len(h)) {
+            Some(Ok(len)) => (HEADER_LEN + len).saturating_sub(self.buf.len()),
+            _ => 0,
+        }
+    }
+
     /// The next complete frame from the internal buffer.
     pub fn next_frame(&mut self) -> DecodeResult<Option<Frame>> {
         let mut buf = std::mem::take(&mut self.buf);

@@ -17,6 +17,7 @@ use super::limits::Limits;
 use super::outbox::Outbox;
 use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet};
 use super::source::{MethodKind, PropertyMode, SourceClass};
+use super::stream::{Output, SPLICE_MIN};
 use super::types::{TypeDesc, TypeLookup, TypeRegistry};
 use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
 use super::value::{ObjectKind, RemoteObject, Value};
@@ -463,9 +464,10 @@ impl HostCore {
             let args: &[Value] = if is_child { &[] } else { std::slice::from_ref(&value) };
             // The pair goes out together: PropertyChange stores, the notify Invoke emits.
             // A child's notify signal carries no argument (the replica uses the stored object).
-            let write = |bytes: &mut BytesMut| -> Result<(), HostError> {
-                Packet::write_property_change(self.dialect, bytes, source, index as i32, &value)?;
-                Packet::write_invoke(self.dialect, bytes, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
+            let write = |out: Output<'_>| -> Result<(), HostError> {
+                let Output { buf, mut splices } = out;
+                Packet::write_property_change(self.dialect, Output { buf: &mut *buf, splices: splices.as_deref_mut() }, source, index as i32, &value)?;
+                Packet::write_invoke(self.dialect, Output { buf, splices }, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
                 Ok(())
             };
             if let ([only], false) = (listeners, is_child) {
@@ -480,14 +482,14 @@ impl HostCore {
             }
             let mut bytes = std::mem::take(&mut self.scratch);
             bytes.clear();
-            write(&mut bytes)?;
+            let mut splices = Vec::new();
+            write(Output { buf: &mut bytes, splices: Some(&mut splices) })?;
             for l in listeners {
                 if is_child && dynamic_listeners.contains(l) != dynamic {
                     continue;
                 }
                 if let Some(c) = self.conns.get_mut(l) {
-                    c.out.buf.extend_from_slice(&bytes);
-                    c.out.note(*l, &mut self.dirty);
+                    c.out.extend(*l, &mut self.dirty, &bytes, &splices);
                 }
             }
             self.scratch = bytes;
@@ -523,8 +525,8 @@ impl HostCore {
             let only = *only;
             if let Some(c) = self.conns.get_mut(&only) {
                 let dialect = self.dialect;
-                c.out.append(only, &mut self.dirty, |buf| {
-                    Packet::write_invoke(dialect, buf, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index)
+                c.out.append(only, &mut self.dirty, |out| {
+                    Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index)
                 })?;
             }
             return Ok(());
@@ -545,7 +547,7 @@ impl HostCore {
     pub fn reply(&mut self, conn: ConnectionId, source: &str, serial_id: i32, value: Value) -> Result<(), HostError> {
         let packet = Packet::InvokeReply { name: source.into(), serial_id, value };
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.out.append(conn, &mut self.dirty, |buf| packet.encode(self.dialect, buf))?;
+            c.out.append(conn, &mut self.dirty, |out| packet.encode(self.dialect, out.buf))?;
         }
         Ok(())
     }
@@ -554,6 +556,12 @@ impl HostCore {
     /// (a [`HostEvent::ProtocolError`] is queued) and must be closed by the driver.
     pub fn receive(&mut self, conn: ConnectionId, bytes: &[u8]) {
         self.receive_owned(conn, BytesMut::from(bytes))
+    }
+
+    /// Bytes still to come for a frame partly received from `conn` (see
+    /// [`crate::core::FrameDecoder::missing`]).
+    pub fn missing(&self, conn: ConnectionId) -> usize {
+        self.conns.get(&conn).map_or(0, |c| c.frames.missing())
     }
 
     /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
@@ -735,6 +743,8 @@ fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
 /// enough to reserve output room up front.
 fn bulk_size(value: &Value) -> usize {
     match value {
+        // Spliced, not copied.
+        Value::ByteArray(Some(b)) if b.len() >= SPLICE_MIN => 0,
         Value::ByteArray(Some(b)) => b.len(),
         Value::String(Some(s)) => 2 * s.len(),
         _ => 0,

@@ -1,8 +1,11 @@
 //! A connection's queue of encoded output, shared by the host and client cores.
 
+use std::collections::VecDeque;
+
 use bytes::{Bytes, BytesMut};
 
 use super::host::ConnectionId;
+use super::stream::{Output, Splice};
 
 /// Output queued beyond this is reported to the driver again (so it can apply its own hard cap
 /// while the connection's writer makes no progress).
@@ -14,9 +17,17 @@ pub const OUTPUT_CAP_REPORT: usize = 1024 * 1024;
 const SPARE_MAX: usize = 16 * 1024;
 
 /// Encoded packets waiting to be written to one connection, and whether the driver was told.
+/// Large byte arrays are not copied in: they wait as [`Splice`]s, references to the values, and
+/// the output is handed to the writer in pieces around them.
 #[derive(Debug)]
 pub(crate) struct Outbox {
     pub(crate) buf: BytesMut,
+    /// Byte arrays that go out by reference at their offsets in `buf`, and their total size.
+    splices: Vec<Splice>,
+    spliced: usize,
+    /// Output already split at its splices, to be taken in order before `buf`.
+    pieces: VecDeque<Bytes>,
+    pieces_len: usize,
     /// Already reported since the writer last took the output: more output needs no new wake-up.
     flagged: bool,
     /// Queued size at which the driver is told again (doubles each time).
@@ -29,7 +40,17 @@ pub(crate) struct Outbox {
 
 impl Default for Outbox {
     fn default() -> Self {
-        Outbox { buf: BytesMut::new(), flagged: false, next_report: OUTPUT_CAP_REPORT, spare: None, last_taken: 0 }
+        Outbox {
+            buf: BytesMut::new(),
+            splices: Vec::new(),
+            spliced: 0,
+            pieces: VecDeque::new(),
+            pieces_len: 0,
+            flagged: false,
+            next_report: OUTPUT_CAP_REPORT,
+            spare: None,
+            last_taken: 0,
+        }
     }
 }
 
@@ -37,31 +58,57 @@ impl Outbox {
     /// Records in `dirty` that `conn` has output its writer has not taken yet (once per burst),
     /// or that the queue doubled past the report size.
     pub(crate) fn note(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>) {
-        if !self.flagged && !self.buf.is_empty() {
+        let len = self.len();
+        if !self.flagged && len > 0 {
             self.flagged = true;
             dirty.push(conn);
-        } else if self.buf.len() > self.next_report {
-            self.next_report = self.buf.len().saturating_mul(2);
+        } else if len > self.next_report {
+            self.next_report = len.saturating_mul(2);
             dirty.push(conn);
         }
     }
 
     /// Appends what `write` encodes and records `conn` as having output; if `write` fails,
     /// nothing of it stays queued.
-    pub(crate) fn append<E>(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>, write: impl FnOnce(&mut BytesMut) -> Result<(), E>) -> Result<(), E> {
-        let before = self.buf.len();
-        if let Err(e) = write(&mut self.buf) {
+    /// Large byte arrays in what `write` encodes are spliced, not copied.
+    pub(crate) fn append<E>(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>, write: impl FnOnce(Output<'_>) -> Result<(), E>) -> Result<(), E> {
+        let (before, splices_before) = (self.buf.len(), self.splices.len());
+        if let Err(e) = write(Output { buf: &mut self.buf, splices: Some(&mut self.splices) }) {
             self.buf.truncate(before);
+            self.splices.truncate(splices_before);
             return Err(e);
         }
+        self.spliced += self.splices[splices_before..].iter().map(|s| s.bytes.len()).sum::<usize>();
         self.note(conn, dirty);
         Ok(())
     }
 
-    /// Everything queued, for the writer.
+    /// Appends encoded output (and its splices, positioned within `bytes`), shared by several
+    /// connections: spliced values are referenced again, not copied.
+    pub(crate) fn extend(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>, bytes: &[u8], splices: &[Splice]) {
+        let base = self.buf.len();
+        self.buf.extend_from_slice(bytes);
+        for s in splices {
+            self.splices.push(Splice { at: base + s.at, bytes: s.bytes.clone() });
+            self.spliced += s.bytes.len();
+        }
+        self.note(conn, dirty);
+    }
+
+    /// The next piece of queued output, for the writer (everything at once unless large values
+    /// were spliced in: then the pieces around and between them, in order).
     pub(crate) fn take(&mut self) -> Option<Bytes> {
         self.flagged = false;
         self.next_report = OUTPUT_CAP_REPORT;
+        if self.pieces.is_empty() && !self.splices.is_empty() {
+            self.split_at_splices();
+        }
+        if let Some(piece) = self.pieces.pop_front() {
+            self.pieces_len -= piece.len();
+            // Pieces share one allocation or are the application's values: none is reused.
+            self.last_taken = usize::MAX;
+            return Some(piece);
+        }
         if self.buf.is_empty() {
             return None;
         }
@@ -90,8 +137,31 @@ impl Outbox {
         }
     }
 
+    /// Bytes queued, spliced values included.
     pub(crate) fn len(&self) -> usize {
-        self.buf.len()
+        self.buf.len() + self.spliced + self.pieces_len
+    }
+
+    /// Moves `buf` and its splices into `pieces`: the bytes before each splice, the splice.
+    fn split_at_splices(&mut self) {
+        let mut rest = std::mem::take(&mut self.buf).freeze();
+        let mut offset = 0;
+        for s in self.splices.drain(..) {
+            let head = rest.split_to(s.at - offset);
+            offset = s.at;
+            for piece in [head, s.bytes] {
+                if !piece.is_empty() {
+                    self.pieces_len += piece.len();
+                    self.pieces.push_back(piece);
+                }
+            }
+        }
+        if !rest.is_empty() {
+            self.pieces_len += rest.len();
+            self.pieces.push_back(rest);
+        }
+        self.spliced = 0;
+        self.buf = BytesMut::with_capacity(4096);
     }
 }
 
@@ -104,16 +174,16 @@ mod tests {
     fn a_written_buffer_is_reused_for_the_next_output() {
         let mut out = Outbox::default();
         let mut dirty = Vec::new();
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.put_slice(&[7; 1000]))).unwrap();
+        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[7; 1000]))).unwrap();
         assert_eq!(dirty, [1]);
         let mut first = out.take().unwrap();
         let memory = first.as_ptr();
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.put_slice(&[8; 10]))).unwrap();
+        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[8; 10]))).unwrap();
         first.advance(first.len()); // written
         out.recycle(first);
         let second = out.take().unwrap();
         assert_eq!(&second[..], &[8; 10], "output taken while the first was written");
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.put_slice(&[9; 500]))).unwrap();
+        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[9; 500]))).unwrap();
         let third = out.take().unwrap();
         assert_eq!(third.as_ptr(), memory, "the spare buffer's memory carries the next output");
         assert_eq!(&third[..], &[9; 500]);
@@ -123,15 +193,71 @@ mod tests {
     fn buffers_still_referenced_or_too_large_are_not_kept() {
         let mut out = Outbox::default();
         let mut dirty = Vec::new();
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.put_slice(&[1; 100]))).unwrap();
+        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[1; 100]))).unwrap();
         let taken = out.take().unwrap();
         let still_used = taken.slice(..10);
         out.recycle(taken);
         assert!(out.spare.is_none(), "a slice of it is alive");
         drop(still_used);
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.put_slice(&vec![2; SPARE_MAX + 1]))).unwrap();
+        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&vec![2; SPARE_MAX + 1]))).unwrap();
         let big = out.take().unwrap();
         out.recycle(big);
         assert!(out.spare.is_none(), "too large to keep");
+    }
+
+    /// Everything `out` hands the writer, concatenated, and the pieces' sizes.
+    fn drain(out: &mut Outbox) -> (Vec<u8>, Vec<usize>) {
+        let (mut all, mut sizes) = (Vec::new(), Vec::new());
+        while let Some(piece) = out.take() {
+            sizes.push(piece.len());
+            all.extend_from_slice(&piece);
+        }
+        (all, sizes)
+    }
+
+    #[test]
+    fn large_byte_arrays_go_out_by_reference_and_in_order() {
+        use crate::core::packet::{call, Packet};
+        use crate::core::stream::SPLICE_MIN;
+        use crate::core::{Dialect, Value};
+        let d = Dialect::Qt6;
+        let big = Bytes::from((0..SPLICE_MIN + 7).map(|i| i as u8).collect::<Vec<u8>>());
+        let value = Value::ByteArray(Some(big.clone()));
+        let args = [Value::Int(1), value.clone(), Value::string("after")];
+
+        // The same packets encoded by copying, for comparison.
+        let mut copied = BytesMut::new();
+        Packet::write_property_change(d, &mut copied, "Bulk", 0, &value).unwrap();
+        Packet::write_invoke(d, &mut copied, "Bulk", call::INVOKE_META_METHOD, 3, &args, -1, 0).unwrap();
+        Packet::write_property_change(d, &mut copied, "Bulk", 1, &Value::Int(5)).unwrap();
+
+        let mut out = Outbox::default();
+        let mut dirty = Vec::new();
+        out.append(1, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 0, &value)).unwrap();
+        out.append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &args, -1, 0)).unwrap();
+        // A failed append leaves no bytes and no splice behind.
+        let too_deep = (0..100).fold(Value::Int(0), |v, _| Value::List(vec![v]));
+        let bad = [Value::ByteArray(Some(big.clone())), Value::Int(1), too_deep];
+        assert!(out.append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &bad, -1, 0)).is_err());
+        out.append(1, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
+        assert_eq!(out.len(), copied.len(), "queued size counts spliced values");
+        assert!(out.buf.len() < 1024, "the values were not copied in");
+
+        let (all, sizes) = drain(&mut out);
+        assert_eq!(all, copied, "the pieces are the copied encoding");
+        assert_eq!(sizes.iter().filter(|&&n| n == big.len()).count(), 2, "each value is a piece of its own: {sizes:?}");
+        assert_eq!(out.len(), 0);
+
+        // Shared by several connections: references again, offsets moved to each queue's end.
+        let mut scratch = BytesMut::new();
+        let mut splices = Vec::new();
+        Packet::write_property_change(d, Output { buf: &mut scratch, splices: Some(&mut splices) }, "Bulk", 0, &value).unwrap();
+        let mut other = Outbox::default();
+        other.append(2, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
+        other.extend(2, &mut dirty, &scratch, &splices);
+        let mut expected = BytesMut::new();
+        Packet::write_property_change(d, &mut expected, "Bulk", 1, &Value::Int(5)).unwrap();
+        Packet::write_property_change(d, &mut expected, "Bulk", 0, &value).unwrap();
+        assert_eq!(drain(&mut other).0, expected);
     }
 }

@@ -14,7 +14,7 @@ use super::dialect::Dialect;
 use super::error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
 use super::frame::Frame;
 use super::limits::Limits;
-use super::stream::{Reader, Writer};
+use super::stream::{Output, Reader, Writer};
 use super::types::{Overlay, TypeLookup, TypeRegistry};
 use super::value::Value;
 use super::variant::{Decoder, EnumEncoding, Encoder};
@@ -231,6 +231,7 @@ impl Packet {
     fn encode_frame(&self, dialect: Dialect, out: &mut BytesMut) -> EncodeResult<()> {
         let mut w = Writer::new(out, dialect.outer_order());
         let at = w.len();
+        let start = w.written();
         w.u32(0);
         w.u16(self.packet_type() as u16);
         if let Some(name) = self.name() {
@@ -273,15 +274,16 @@ impl Packet {
                 }
             }
         }
-        let body = w.len() - at - 4;
+        let body = w.written() - start - 4;
         let body = u32::try_from(body).map_err(|_| EncodeError::TooLong { what: "packet", len: body })?;
         w.patch_u32(at, body);
         Ok(())
     }
 
     /// Writes a PropertyChangePacket without building a [`Packet`] (no copies of name or value).
-    pub fn write_property_change(dialect: Dialect, out: &mut BytesMut, name: &str, index: i32, value: &Value) -> EncodeResult<()> {
-        framed(dialect, out, PacketType::PropertyChangePacket, name, |w| {
+    /// A large QByteArray value is spliced when `out` collects splices.
+    pub fn write_property_change<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, index: i32, value: &Value) -> EncodeResult<()> {
+        framed(dialect, out.into(), PacketType::PropertyChangePacket, name, |w| {
             w.i32(index);
             Encoder::new(dialect).variant(w, value, EnumEncoding::Transfer)
         })
@@ -289,9 +291,9 @@ impl Packet {
 
     /// Writes an InvokePacket without building a [`Packet`].
     #[allow(clippy::too_many_arguments)]
-    pub fn write_invoke(
+    pub fn write_invoke<'o>(
         dialect: Dialect,
-        out: &mut BytesMut,
+        out: impl Into<Output<'o>>,
         name: &str,
         call: i32,
         index: i32,
@@ -299,7 +301,7 @@ impl Packet {
         serial_id: i32,
         property_index: i32,
     ) -> EncodeResult<()> {
-        framed(dialect, out, PacketType::InvokePacket, name, |w| {
+        framed(dialect, out.into(), PacketType::InvokePacket, name, |w| {
             w.i32(call);
             w.i32(index);
             w.count("values", args.len())?;
@@ -423,24 +425,24 @@ impl Packet {
 }
 
 /// Writes one frame: header, type, name, then `body`; on error `out` is left as it was.
-fn framed(
-    dialect: Dialect,
-    out: &mut BytesMut,
-    ty: PacketType,
-    name: &str,
-    body: impl FnOnce(&mut Writer<'_>) -> EncodeResult<()>,
-) -> EncodeResult<()> {
-    let start = out.len();
-    let mut w = Writer::new(out, dialect.outer_order());
+fn framed(dialect: Dialect, out: Output<'_>, ty: PacketType, name: &str, body: impl FnOnce(&mut Writer<'_>) -> EncodeResult<()>) -> EncodeResult<()> {
+    let mut w = Writer::to_output(out, dialect.outer_order());
+    let at = w.len();
+    let start = w.written();
     w.u32(0);
     w.u16(ty as u16);
-    let result = w.qstring(Some(name)).and_then(|_| body(&mut w));
-    if let Err(e) = result {
-        out.truncate(start);
-        return Err(e);
+    let result = w.qstring(Some(name)).and_then(|_| body(&mut w)).and_then(|_| {
+        let len = w.written() - start - 4;
+        u32::try_from(len).map_err(|_| EncodeError::TooLong { what: "packet", len })
+    });
+    match result {
+        Ok(len) => {
+            w.patch_u32(at, len);
+            Ok(())
+        }
+        Err(e) => {
+            w.truncate(at);
+            Err(e)
+        }
     }
-    let len = out.len() - start - 4;
-    let len = u32::try_from(len).map_err(|_| EncodeError::TooLong { what: "packet", len })?;
-    Writer::new(out, dialect.outer_order()).patch_u32(start, len);
-    Ok(())
 }

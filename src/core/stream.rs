@@ -253,11 +253,37 @@ impl Reader {
     }
 }
 
+/// Byte arrays at least this large are sent by reference when the writer collects splices.
+pub const SPLICE_MIN: usize = 64 * 1024;
+
+/// A large byte array sent by reference instead of copied into the output: its bytes go out
+/// right after the first `at` bytes of the buffer (before whatever follows there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Splice {
+    pub at: usize,
+    pub bytes: Bytes,
+}
+
+/// Where packets are encoded: a buffer and, optionally, the splices that go with it.
+#[derive(Debug)]
+pub struct Output<'a> {
+    pub buf: &'a mut BytesMut,
+    pub splices: Option<&'a mut Vec<Splice>>,
+}
+
+impl<'a> From<&'a mut BytesMut> for Output<'a> {
+    fn from(buf: &'a mut BytesMut) -> Self {
+        Output { buf, splices: None }
+    }
+}
+
 /// Appends QDataStream data in a fixed byte order.
 #[derive(Debug)]
 pub struct Writer<'a> {
     buf: &'a mut BytesMut,
     order: ByteOrder,
+    /// When present, large byte arrays are recorded here instead of copied into `buf`.
+    splices: Option<&'a mut Vec<Splice>>,
 }
 
 macro_rules! write_int {
@@ -274,7 +300,19 @@ macro_rules! write_int {
 
 impl<'a> Writer<'a> {
     pub fn new(buf: &'a mut BytesMut, order: ByteOrder) -> Self {
-        Writer { buf, order }
+        Writer { buf, order, splices: None }
+    }
+
+    /// A writer that records large byte arrays (see [`Writer::qbytearray_shared`]) in the
+    /// output's splices, if it has a list for them.
+    pub fn to_output(out: Output<'a>, order: ByteOrder) -> Self {
+        Writer { buf: out.buf, order, splices: out.splices }
+    }
+
+    /// Bytes written so far, spliced ones included (for length prefixes around spliced data;
+    /// [`Writer::len`] is the position in the buffer).
+    pub fn written(&self) -> usize {
+        self.buf.len() + self.splices.as_deref().map_or(0, |s| s.iter().map(|s| s.bytes.len()).sum())
     }
 
     pub fn order(&self) -> ByteOrder {
@@ -291,8 +329,13 @@ impl<'a> Writer<'a> {
     }
 
     /// Drops everything written after `len`; used to undo a partially written value on error.
+    /// Splices recorded after it go too (a splice always follows some bytes of its own value,
+    /// so one at exactly `len` belongs to what came before).
     pub fn truncate(&mut self, len: usize) {
-        self.buf.truncate(len)
+        self.buf.truncate(len);
+        if let Some(s) = self.splices.as_deref_mut() {
+            s.retain(|s| s.at <= len);
+        }
     }
 
     /// Overwrites a u32 previously written at `at` (used for length prefixes).
@@ -396,6 +439,26 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// A QByteArray held as [`Bytes`]: like [`Writer::qbytearray`], but a large one is recorded
+    /// as a [`Splice`] (a reference, no copy) when this writer collects them.
+    pub fn qbytearray_shared(&mut self, b: Option<&Bytes>) -> EncodeResult<()> {
+        match (b, self.splices.as_deref_mut()) {
+            (Some(b), Some(splices)) if b.len() >= SPLICE_MIN => {
+                if b.len() >= EXTENDED_LENGTH as usize {
+                    return Err(EncodeError::TooLong { what: "QByteArray", len: b.len() });
+                }
+                let len = b.len() as u32;
+                match self.order {
+                    ByteOrder::Big => self.buf.put_u32(len),
+                    ByteOrder::Little => self.buf.put_u32_le(len),
+                }
+                splices.push(Splice { at: self.buf.len(), bytes: b.clone() });
+                Ok(())
+            }
+            (b, _) => self.qbytearray(b.map(|b| &b[..])),
+        }
+    }
+
     /// `const char*`: length including the NUL, the bytes, a NUL. `None` is a null pointer.
     pub fn cstr(&mut self, s: Option<&str>) -> EncodeResult<()> {
         match s {
@@ -423,7 +486,8 @@ impl<'a> Writer<'a> {
         self.u32(0);
         let start = self.buf.len();
         let result = {
-            let mut inner = Writer { buf: &mut *self.buf, order };
+            // No splices inside: the length prefix is computed from the buffer.
+            let mut inner = Writer { buf: &mut *self.buf, order, splices: None };
             f(&mut inner)
         };
         if let Err(e) = result {

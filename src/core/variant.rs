@@ -495,7 +495,7 @@ impl Encoder {
             Value::UChar(x) => w.u8(*x),
             Value::Char32(x) => w.u32(*x),
             Value::String(s) => w.qstring(s.as_deref())?,
-            Value::ByteArray(b) => w.qbytearray(b.as_deref())?,
+            Value::ByteArray(b) => w.qbytearray_shared(b.as_ref())?,
             Value::StringList(l) => {
                 w.count("QStringList", l.len())?;
                 for s in l {

@@ -652,6 +652,10 @@ impl Shared {
             Transport::Socket(s) => Some(s.raw_fd()),
             Transport::Stream(_) => None,
         };
+        let tcp_fd = match &transport {
+            Transport::Socket(s @ Socket::Tcp(_)) => Some(s.raw_fd()),
+            _ => None,
+        };
         // Sockets are split into owned halves so that any thread can write to them.
         let (reader, writer): (Box<dyn AsyncRead + Send + Unpin>, Writer) = match transport {
             Transport::Socket(Socket::Tcp(s)) => {
@@ -696,7 +700,7 @@ impl Shared {
         let mut shutdown = self.shutdown.subscribe();
         tokio::spawn(async move {
             let reason = tokio::select! {
-                r = read_loop(&me, conn, role, reader, busy) => r,
+                r = read_loop(&me, conn, role, reader, busy, tcp_fd) => r,
                 r = write_loop(&me, conn, role, writer, wake) => r,
                 r = wait_close(close_rx) => r,
                 _ = shutdown.changed() => CloseReason::Closed,
@@ -781,8 +785,25 @@ impl BusyPoll {
     }
 }
 
-async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: impl AsyncRead + Unpin, busy: Option<BusyPoll>) -> CloseReason {
+/// Large frames are read in pieces of at least this much (see [`read_loop`]).
+const LARGE_FRAME_LOW_WATER: usize = 256 * 1024;
+
+/// Sets how many bytes a TCP socket must hold before a reader is woken (SO_RCVLOWAT).
+fn set_low_water(fd: std::os::fd::RawFd, bytes: usize) {
+    let v = bytes.min(i32::MAX as usize) as libc::c_int;
+    // SAFETY: setsockopt reads one c_int from the pointer we pass, for a descriptor we own.
+    let r = unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVLOWAT, (&v as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
+    if r != 0 {
+        tracing::debug!(error = %std::io::Error::last_os_error(), "SO_RCVLOWAT not set");
+    }
+}
+
+async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: impl AsyncRead + Unpin, busy: Option<BusyPoll>, tcp_fd: Option<std::os::fd::RawFd>) -> CloseReason {
     let mut backlogged = Vec::new();
+    // While a large frame arrives over TCP, the socket wakes us only once a good part of it
+    // is there: fewer wake-ups, reads and buffer growths, on our side and on the sender's (on
+    // loopback the sender's CPU runs our wake-ups).
+    let mut low_water = 1;
     loop {
         // Read into the decoder's own buffer (it holds a partial frame, with room reserved for
         // the rest of it), or a fresh one; either is handed back without copying.
@@ -814,25 +835,36 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
             Ok(_) => {}
         }
         let now = Instant::now();
-        let mismatch = me.with_backlog(
+        let (mismatch, missing) = me.with_backlog(
             |st| {
-                match role {
+                let missing = match role {
                     Role::Client => {
                         // Property changes and signals go straight to their subscribers.
                         let State { client, replicas, staged_replicas, .. } = st;
                         client.receive_with(conn, buf, now, &mut |ev, spare| stage_stream_event(replicas, staged_replicas, ev, spare));
+                        client.missing(conn)
                     }
-                    Role::Host => st.host.receive_owned(conn, buf),
-                }
+                    Role::Host => {
+                        st.host.receive_owned(conn, buf);
+                        st.host.missing(conn)
+                    }
+                };
                 // Answers to what was just read (Init for AddObject, Pong, replies of the
                 // registry) go out in one write at the end of the read.
                 st.write_now.push(conn);
-                st.protocol_mismatch.remove(&conn)
+                (st.protocol_mismatch.remove(&conn), missing)
             },
             &mut backlogged,
         );
         if mismatch {
             return CloseReason::ProtocolMismatch;
+        }
+        if let Some(fd) = tcp_fd {
+            let want = if missing > LARGE_FRAME_LOW_WATER { missing.min(4 * LARGE_FRAME_LOW_WATER) } else { 1 };
+            if want != low_water {
+                set_low_water(fd, want);
+                low_water = want;
+            }
         }
         // An application that falls behind its events slows this peer down (as a slow slot does
         // in Qt) instead of queueing without bound. The peer is not at fault meanwhile, so its
