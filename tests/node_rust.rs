@@ -795,3 +795,43 @@ async fn an_observer_that_panics_or_calls_the_node_is_removed_and_the_connection
     // The replica still works, from outside the callbacks.
     assert_eq!(replica.call("add", vec![Value::Int(2), Value::Int(3)]).await.unwrap(), Value::Int(5));
 }
+
+#[tokio::test]
+async fn large_byte_arrays_arrive_intact_whatever_their_size_and_listeners() {
+    use qtro_rs::node::EventFilter;
+    // Values around the size from which they are sent by reference (not copied into the
+    // output), to one replica and then to two (shared output).
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let class = ClassBuilder::new("Blobs")
+        .property("blob", "QByteArray", PropertyMode::ReadOnly, Value::ByteArray(None))
+        .signal("sent", &[("first", "QByteArray"), ("n", "int"), ("second", "QByteArray")])
+        .build();
+    let source = host.enable_source_without_slots("Blobs", class).unwrap();
+    let sizes = [0usize, 1, 65535, 65536, 65537, 1 << 20, 3 << 20];
+    let blob = |size: usize, salt: usize| Value::bytes((0..size).map(|i| (i * 31 + salt) as u8).collect::<Vec<u8>>());
+
+    let mut replicas = Vec::new();
+    for round in 0..2 {
+        let client = Node::new();
+        client.connect_to(&url).unwrap();
+        let replica = client.acquire_dynamic("Blobs");
+        replica.wait_for_source(T).await.unwrap();
+        replicas.push((client, replica.clone(), replica.events_filtered(EventFilter::PROPERTIES | EventFilter::SIGNALS)));
+        for (salt, &size) in sizes.iter().enumerate() {
+            let (value, other) = (blob(size, salt + round), blob(sizes[sizes.len() - 1 - salt], salt));
+            source.set_property("blob", value.clone()).unwrap();
+            source.emit("sent", vec![value.clone(), Value::Int(salt as i32), other.clone()]).unwrap();
+            for (_, _, events) in &mut replicas {
+                let e = next_matching(events, |e| matches!(e, ReplicaEvent::PropertyChanged { .. })).await;
+                assert!(matches!(&e, ReplicaEvent::PropertyChanged { value: v, .. } if *v == value), "size {size}");
+                let e = next_matching(events, |e| matches!(e, ReplicaEvent::Signal { property_index: None, .. })).await;
+                let ReplicaEvent::Signal { args, .. } = e else { unreachable!() };
+                assert_eq!(args, vec![value.clone(), Value::Int(salt as i32), other.clone()], "size {size}");
+            }
+        }
+    }
+    for (_, replica, _) in &replicas {
+        assert_eq!(replica.property("blob"), Some(blob(3 << 20, sizes.len() - 1 + 1)));
+    }
+}

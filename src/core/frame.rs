@@ -320,4 +320,21 @@ mod tests {
         assert!(d.next_frame().unwrap().is_none());
         assert!(d.buf.capacity() < 1024 * 1024);
     }
+
+    #[test]
+    fn missing_counts_what_the_partial_frame_still_needs() {
+        let limits = Limits { max_packet_size: 1 << 20, ..Limits::DEFAULT };
+        let mut d = FrameDecoder::new(Dialect::Qt6, &limits);
+        assert_eq!(d.missing(), 0, "nothing buffered");
+        d.extend(&[0, 4]);
+        assert_eq!(d.missing(), 0, "header incomplete");
+        d.extend(&[0, 0, 9, 0]);
+        assert_eq!(d.missing(), 1024 - 2, "6 of 4 + 1024 bytes (length 1024, little-endian)");
+        d.extend(&[0; 1022]);
+        assert_eq!(d.missing(), 0);
+        let (frames, _) = d.take_frames();
+        assert_eq!(frames.count(), 1);
+        d.extend(&[0xff, 0xff, 0xff, 0x7f]);
+        assert_eq!(d.missing(), 0, "a header past the limit asks for nothing");
+    }
 }
