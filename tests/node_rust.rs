@@ -763,6 +763,19 @@ async fn dropping_an_observation_stops_its_callback_even_from_inside_it() {
     drain(&mut stream, |e| matches!(e, ReplicaEvent::Signal { args, .. } if *args == vec![Value::Int(9)])).await;
     assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
     assert!(seen.lock().unwrap().is_empty(), "dropped before any signal");
+
+    // A callback holding the last handle of its replica: removing it releases the replica
+    // (which locks the node) after the node's lock is let go, not under it.
+    let holder = replica.observe(EventFilter::SIGNALS, {
+        let replica = replica.clone();
+        move |_| assert!(!replica.name().is_empty())
+    });
+    drop((replica, stream));
+    drop(holder);
+    source.emit("fired", vec![Value::Int(10)]).unwrap();
+    tokio::time::timeout(T, async { while source.listener_count() != 0 { tokio::time::sleep(Duration::from_millis(5)).await } })
+        .await
+        .expect("the replica is released once the callback holding it is gone");
 }
 
 #[tokio::test]

@@ -169,11 +169,35 @@ pub(crate) struct Subscribers<T: Send + 'static> {
 }
 
 /// A callback that sees events by reference, on the thread that routes them.
-pub(crate) struct Observer<T> {
+pub(crate) struct Observer<T: 'static> {
     pub(crate) callback: Box<dyn FnMut(&T) + Send>,
     pub(crate) filter: u8,
     /// Set when the application drops its handle; the observer is removed at the next chance.
     pub(crate) cancelled: Arc<std::sync::atomic::AtomicBool>,
+}
+
+thread_local! {
+    /// Callbacks removed while this thread held a node's lock, dropped once it is released:
+    /// what they captured (a `Replica`, say) may lock the node when dropped.
+    static RETIRED: std::cell::RefCell<Vec<Box<dyn Send>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl<T: 'static> Drop for Observer<T> {
+    fn drop(&mut self) {
+        let callback: Box<dyn FnMut(&T) + Send> = std::mem::replace(&mut self.callback, Box::new(|_| {}));
+        RETIRED.with(|r| r.borrow_mut().push(Box::new(callback)));
+    }
+}
+
+/// Drops the callbacks retired under a lock this thread no longer holds.
+fn drop_retired() {
+    loop {
+        let retired = RETIRED.with(|r| std::mem::take(&mut *r.borrow_mut()));
+        if retired.is_empty() {
+            return;
+        }
+        drop(retired);
+    }
 }
 
 impl<T: Send + 'static> Default for Subscribers<T> {
@@ -454,6 +478,7 @@ impl Shared {
             let actions = st.route(&self.config, backlogged);
             (out, actions, st.client.poll_timeout() != before)
         };
+        drop_retired();
         self.perform(actions);
         if deadline_moved {
             self.timer.notify_one();

@@ -873,11 +873,12 @@ impl Drop for Observation {
         if shared.held_by_this_thread() {
             return;
         }
-        let mut st = shared.lock();
-        if let Some(route) = st.replicas.get_mut(self.name.as_str()) {
-            route.subscribers.prune_observers();
-        }
-        st.sync_interest(&self.name);
+        shared.with(|st| {
+            if let Some(route) = st.replicas.get_mut(self.name.as_str()) {
+                route.subscribers.prune_observers();
+            }
+            st.sync_interest(&self.name);
+        });
     }
 }
 
