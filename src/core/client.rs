@@ -852,6 +852,8 @@ impl ClientCore {
         }
     }
 
+    // The decoded fields of one signal, passed as they are: no struct built per signal.
+    #[allow(clippy::too_many_arguments)]
     fn signal(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, args: Vec<Value>, property_index: i32, now: Instant, sink: &mut StreamSink<'_>) {
         let Some(r) = self.bound(conn, &name) else { return };
         let Ok(index) = usize::try_from(index) else { return };
