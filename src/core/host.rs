@@ -461,9 +461,11 @@ impl HostCore {
             let root = root_in(&self.sources, source);
             let listeners = root.map_or(&[][..], |r| &r.listeners[..]);
             let dynamic_listeners = root.map_or(&[][..], |r| &r.dynamic_listeners[..]);
-            let args: &[Value] = if is_child { &[] } else { std::slice::from_ref(&value) };
+            // A child's notify signal carries no argument (the replica uses the stored object),
+            // nor does a large value's: replicas emit the value the PropertyChange just stored
+            // (Qt 6 and 5.15 replicas too, verified), so it crosses the network once, not twice.
+            let args: &[Value] = if is_child || is_large(&value) { &[] } else { std::slice::from_ref(&value) };
             // The pair goes out together: PropertyChange stores, the notify Invoke emits.
-            // A child's notify signal carries no argument (the replica uses the stored object).
             let write = |out: Output<'_>| -> Result<(), HostError> {
                 let Output { buf, mut splices } = out;
                 Packet::write_property_change(self.dialect, Output { buf: &mut *buf, splices: splices.as_deref_mut() }, source, index as i32, &value)?;
@@ -741,10 +743,15 @@ fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
 
 /// Bytes a value's large payload takes on the wire, for values that carry one (zero otherwise):
 /// enough to reserve output room up front.
+/// A byte array large enough to be spliced into output rather than copied.
+fn is_large(value: &Value) -> bool {
+    matches!(value, Value::ByteArray(Some(b)) if b.len() >= SPLICE_MIN)
+}
+
 fn bulk_size(value: &Value) -> usize {
     match value {
         // Spliced, not copied.
-        Value::ByteArray(Some(b)) if b.len() >= SPLICE_MIN => 0,
+        v if is_large(v) => 0,
         Value::ByteArray(Some(b)) => b.len(),
         Value::String(Some(s)) => 2 * s.len(),
         _ => 0,

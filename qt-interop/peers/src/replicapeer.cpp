@@ -157,6 +157,9 @@ void ReplicaPeer::onSignal(const QMetaMethod &signal, const QVariantList &args)
         const QMetaProperty property = mo->property(propertyIndex);
         QJsonObject fields = out::valueFields(property.read(m_replica.get()));
         fields.insert(QStringLiteral("name"), QString::fromLatin1(property.name()));
+        // What the notify signal itself carried (a host may send it without arguments; the
+        // replica then emits the value it stored).
+        fields.insert(QStringLiteral("args"), out::argsFields(args).value(QStringLiteral("args")));
         out::event("property", fields);
         return;
     }
