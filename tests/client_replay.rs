@@ -119,6 +119,34 @@ fn heartbeat_pings_and_detects_a_silent_host() {
 }
 
 #[test]
+fn replies_are_matched_to_calls_in_and_out_of_order_and_unknown_ones_dropped() {
+    let s = frames("### 1. Qt 6.4 static session");
+    let now = Instant::now();
+    let mut c = ClientCore::new(Dialect::Qt6, Limits::DEFAULT);
+    c.acquire("Simple", ReplicaKind::Static(Arc::new(simple_class())), now);
+    c.connected(1);
+    c.receive(1, &[s[0].1.clone(), s[1].1.clone(), s[3].1.clone()].concat(), now);
+    events(&mut c);
+    let serials: Vec<i32> = (0..4).map(|i| c.call("Simple", 1, vec![Value::Int(i), Value::Int(1)], true, now).unwrap().unwrap()).collect();
+    let reply = |serial_id: i32| Packet::InvokeReply { name: "Simple".into(), serial_id, value: Value::Int(serial_id) }.to_bytes(Dialect::Qt6).unwrap();
+    // In order, then out of order, a duplicate and one never asked for.
+    for serial in [serials[0], serials[2], serials[1], serials[1], 999, serials[3]] {
+        c.receive(1, &reply(serial), now);
+    }
+    let got: Vec<i32> = events(&mut c)
+        .into_iter()
+        .map(|e| match e {
+            ClientEvent::Reply { serial_id, value, .. } => {
+                assert_eq!(value, Value::Int(serial_id));
+                serial_id
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(got, [serials[0], serials[2], serials[1], serials[3]]);
+}
+
+#[test]
 fn pending_calls_fail_when_the_connection_drops() {
     let s = frames("### 1. Qt 6.4 static session");
     let now = Instant::now();

@@ -121,7 +121,7 @@ pub struct ReplicaCore {
     pub definition: Option<ClassDefinition>,
     pub values: Vec<Value>,
     next_serial: i32,
-    pending: Vec<i32>,
+    pending: VecDeque<i32>,
     heartbeat_due: Option<Instant>,
     ping_outstanding: bool,
     /// Which events the driver wants for this replica ([`ClientCore::set_event_interest`]).
@@ -320,7 +320,7 @@ impl ClientCore {
                 definition,
                 values,
                 next_serial: 1,
-                pending: Vec::new(),
+                pending: VecDeque::new(),
                 heartbeat_due: None,
                 ping_outstanding: false,
                 interest: EventInterest::ALL,
@@ -434,21 +434,14 @@ impl ClientCore {
             let s = r.next_serial;
             // Serial 0 is the heartbeat's; wrap to 1 (Qt would get stuck on 1 at INT_MAX).
             r.next_serial = if s == i32::MAX { 1 } else { s + 1 };
-            r.pending.push(s);
+            r.pending.push_back(s);
             s
         } else {
             -1
         };
-        let packet = Packet::Invoke(Invoke {
-            name: name.into(),
-            call: call::INVOKE_META_METHOD,
-            index: index as i32,
-            args,
-            serial_id,
-            property_index: -1,
-        });
         let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
-        if let Err(e) = packet.encode(self.dialect, &mut c.out.buf) {
+        // Encoded from the borrowed name and arguments: no Packet built per call.
+        if let Err(e) = Packet::write_invoke(self.dialect, &mut c.out.buf, name, call::INVOKE_META_METHOD, index as i32, &args, serial_id, -1) {
             if let Some(r) = self.replicas.get_mut(name) {
                 r.pending.retain(|&s| s != serial_id);
             }
@@ -699,8 +692,13 @@ impl ClientCore {
             }
             Packet::InvokeReply { name, serial_id, value } => {
                 let Some(r) = self.bound(conn, &name) else { return };
-                if let Some(pos) = r.pending.iter().position(|&s| s == serial_id) {
-                    r.pending.swap_remove(pos);
+                // Replies come in call order unless slots answer out of order.
+                let expected = if r.pending.front() == Some(&serial_id) {
+                    r.pending.pop_front().is_some()
+                } else {
+                    r.pending.iter().position(|&s| s == serial_id).and_then(|pos| r.pending.remove(pos)).is_some()
+                };
+                if expected {
                     self.events.push_back(ClientEvent::Reply { replica: name.into(), serial_id, value });
                 }
             }
@@ -787,7 +785,7 @@ impl ClientCore {
             definition: None,
             values: Vec::new(),
             next_serial: 1,
-            pending: Vec::new(),
+            pending: VecDeque::new(),
             heartbeat_due: None,
             ping_outstanding: false,
             interest: EventInterest::ALL,

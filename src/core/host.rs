@@ -704,7 +704,7 @@ impl HostCore {
         let Some(&kind) = class.method_kinds.get(index) else {
             return self.reject(conn, format!("call of method {index} of {:?}: no such method", inv.name));
         };
-        let expected = class.method_params(index).map_or(0, |p| p.len());
+        let expected = class.method_param_count(index).unwrap_or(0);
         if inv.args.len() != expected {
             let sig = &class.definition.methods[index].signature;
             return self.reject(conn, format!("{sig} on {:?} called with {} argument(s)", inv.name, inv.args.len()));

@@ -104,6 +104,15 @@ impl SourceClass {
     }
 
     /// Parameters of the method at `index`.
+    /// How many parameters method `index` takes (without copying them, as
+    /// [`SourceClass::method_params`] does).
+    pub fn method_param_count(&self, index: usize) -> Option<usize> {
+        match *self.method_kinds.get(index)? {
+            MethodKind::Push(_) => Some(1),
+            MethodKind::Slot(s) => self.slot_params.get(s).map(Vec::len),
+        }
+    }
+
     pub fn method_params(&self, index: usize) -> Option<Vec<Param>> {
         match *self.method_kinds.get(index)? {
             MethodKind::Push(p) => {

@@ -73,7 +73,8 @@ pub(crate) enum Transport {
 #[derive(Default)]
 pub(crate) struct ReplicaRoute {
     pub(crate) subscribers: Subscribers<ReplicaEvent>,
-    pub(crate) pending: HashMap<i32, oneshot::Sender<Result<Value, CallError>>>,
+    /// By serial id (ours, sequential: FNV is enough, SipHash cost more than the lookup).
+    pub(crate) pending: HashMap<i32, oneshot::Sender<Result<Value, CallError>>, std::hash::BuildHasherDefault<NameHasher>>,
     pub(crate) state: Option<watch::Sender<ReplicaState>>,
     pub(crate) handles: usize,
     /// Property and signal names of the current definition, shared by all events.
