@@ -616,6 +616,10 @@ impl ClientCore {
                         self.property_change(conn, name, index, value, sink);
                         continue;
                     }
+                    Some(Ok(StreamPacket::Reply { name, serial_id, value })) => {
+                        self.reply(conn, name, serial_id, value);
+                        continue;
+                    }
                     Some(Ok(StreamPacket::Signal { name, index, property_index })) => {
                         let wanted = self.replicas.get(&*name).is_none_or(|r| {
                             let i = r.interest;
@@ -645,6 +649,19 @@ impl ClientCore {
             if self.conns.get(&conn).is_some_and(|c| c.state != ConnState::Failed) {
                 self.fail(conn, error);
             }
+        }
+    }
+
+    fn reply(&mut self, conn: ConnectionId, name: Arc<str>, serial_id: i32, value: Value) {
+        let Some(r) = self.bound(conn, &name) else { return };
+        // Replies come in call order unless slots answer out of order.
+        let expected = if r.pending.front() == Some(&serial_id) {
+            r.pending.pop_front().is_some()
+        } else {
+            r.pending.iter().position(|&s| s == serial_id).and_then(|pos| r.pending.remove(pos)).is_some()
+        };
+        if expected {
+            self.events.push_back(ClientEvent::Reply { replica: name, serial_id, value });
         }
     }
 
@@ -690,18 +707,7 @@ impl ClientCore {
             Packet::Invoke(Invoke { name, index, args, property_index, .. }) => {
                 self.signal(conn, name.into(), index, args, property_index, now, &mut queue_all)
             }
-            Packet::InvokeReply { name, serial_id, value } => {
-                let Some(r) = self.bound(conn, &name) else { return };
-                // Replies come in call order unless slots answer out of order.
-                let expected = if r.pending.front() == Some(&serial_id) {
-                    r.pending.pop_front().is_some()
-                } else {
-                    r.pending.iter().position(|&s| s == serial_id).and_then(|pos| r.pending.remove(pos)).is_some()
-                };
-                if expected {
-                    self.events.push_back(ClientEvent::Reply { replica: name.into(), serial_id, value });
-                }
-            }
+            Packet::InvokeReply { name, serial_id, value } => self.reply(conn, name.into(), serial_id, value),
             Packet::Pong { name } => {
                 if let Some(r) = self.bound(conn, &name) {
                     r.ping_outstanding = false;

@@ -175,6 +175,8 @@ pub enum StreamPacket {
     /// A host→client InvokePacket: a signal (or notify signal) of the source. Its arguments
     /// are in the buffer passed to [`Packet::decode_stream`].
     Signal { name: Arc<str>, index: i32, property_index: i32 },
+    /// The answer to a call.
+    Reply { name: Arc<str>, serial_id: i32, value: Value },
 }
 
 impl Packet {
@@ -339,7 +341,7 @@ impl Packet {
         args: &mut Vec<Value>,
     ) -> Option<DecodeResult<StreamPacket>> {
         let ty = PacketType::from_u16(packet_type)?;
-        if !matches!(ty, PacketType::PropertyChangePacket | PacketType::InvokePacket) {
+        if !matches!(ty, PacketType::PropertyChangePacket | PacketType::InvokePacket | PacketType::InvokeReplyPacket) {
             return None;
         }
         let mut decode = || -> DecodeResult<StreamPacket> {
@@ -348,6 +350,9 @@ impl Packet {
             let packet = if ty == PacketType::PropertyChangePacket {
                 let index = r.i32()?;
                 StreamPacket::PropertyChange { name, index, value: dec.variant(r)? }
+            } else if ty == PacketType::InvokeReplyPacket {
+                let serial_id = r.i32()?;
+                StreamPacket::Reply { name, serial_id, value: dec.variant(r)? }
             } else {
                 let _call = r.i32()?;
                 let index = r.i32()?;
