@@ -547,9 +547,9 @@ impl HostCore {
     /// Answers a call that asked for a reply. A closed connection is not an error: the reply is
     /// simply not sent, as in Qt.
     pub fn reply(&mut self, conn: ConnectionId, source: &str, serial_id: i32, value: Value) -> Result<(), HostError> {
-        let packet = Packet::InvokeReply { name: source.into(), serial_id, value };
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.out.append(conn, &mut self.dirty, |out| packet.encode(self.dialect, out.buf))?;
+            let dialect = self.dialect;
+            c.out.append(conn, &mut self.dirty, |out| Packet::write_invoke_reply(dialect, out, source, serial_id, &value))?;
         }
         Ok(())
     }

@@ -291,6 +291,15 @@ impl Packet {
         })
     }
 
+    /// Writes an InvokeReplyPacket without building a [`Packet`] (a large byte array is spliced
+    /// when `out` collects splices).
+    pub fn write_invoke_reply<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, serial_id: i32, value: &Value) -> EncodeResult<()> {
+        framed(dialect, out.into(), PacketType::InvokeReplyPacket, name, |w| {
+            w.i32(serial_id);
+            Encoder::new(dialect).variant(w, value, EnumEncoding::Transfer)
+        })
+    }
+
     /// Writes an InvokePacket without building a [`Packet`].
     #[allow(clippy::too_many_arguments)]
     pub fn write_invoke<'o>(
@@ -448,6 +457,42 @@ fn framed(dialect: Dialect, out: Output<'_>, ty: PacketType, name: &str, body: i
         Err(e) => {
             w.truncate(at);
             Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::value::EnumValue;
+
+    #[test]
+    fn borrowed_writers_encode_exactly_like_packets() {
+        let values = [
+            Value::Int(7),
+            Value::string("ünï"),
+            Value::Invalid,
+            Value::bytes(vec![1u8; 70 * 1024]),
+            Value::Enum(EnumValue { type_name: "Color".into(), size: 4, value: 3 }),
+        ];
+        for dialect in [Dialect::Qt6, Dialect::Qt5] {
+            for v in &values {
+                let mut out = BytesMut::new();
+                Packet::write_invoke_reply(dialect, &mut out, "Obj", 12, v).unwrap();
+                let packet = Packet::InvokeReply { name: "Obj".into(), serial_id: 12, value: v.clone() };
+                assert_eq!(out, packet.to_bytes(dialect).unwrap(), "{dialect:?} reply {v:?}");
+
+                let mut out = BytesMut::new();
+                Packet::write_property_change(dialect, &mut out, "Obj", 2, v).unwrap();
+                let packet = Packet::PropertyChange { name: "Obj".into(), index: 2, value: v.clone() };
+                assert_eq!(out, packet.to_bytes(dialect).unwrap(), "{dialect:?} change {v:?}");
+
+                let args = [Value::Int(1), v.clone()];
+                let mut out = BytesMut::new();
+                Packet::write_invoke(dialect, &mut out, "Obj", call::INVOKE_META_METHOD, 3, &args, 5, -1).unwrap();
+                let packet = Packet::Invoke(Invoke { name: "Obj".into(), call: call::INVOKE_META_METHOD, index: 3, args: args.to_vec(), serial_id: 5, property_index: -1 });
+                assert_eq!(out, packet.to_bytes(dialect).unwrap(), "{dialect:?} invoke {v:?}");
+            }
         }
     }
 }
