@@ -18,6 +18,18 @@ fn events(c: &mut ClientCore) -> Vec<ClientEvent> {
     std::iter::from_fn(|| c.poll_event()).collect()
 }
 
+/// A client with a Valid static replica of Simple on connection 1 (fed the captured session's
+/// handshake, ObjectList and Init), its events taken.
+fn valid_static_replica(now: Instant) -> ClientCore {
+    let s = frames("### 1. Qt 6.4 static session");
+    let mut c = ClientCore::new(Dialect::Qt6, Limits::DEFAULT);
+    c.acquire("Simple", ReplicaKind::Static(Arc::new(simple_class())), now);
+    c.connected(1);
+    c.receive(1, &[s[0].1.clone(), s[1].1.clone(), s[3].1.clone()].concat(), now);
+    events(&mut c);
+    c
+}
+
 fn state_change(old: ReplicaState, new: ReplicaState) -> ClientEvent {
     ClientEvent::StateChanged { replica: "Simple".into(), old, new }
 }
@@ -120,13 +132,8 @@ fn heartbeat_pings_and_detects_a_silent_host() {
 
 #[test]
 fn replies_are_matched_to_calls_in_and_out_of_order_and_unknown_ones_dropped() {
-    let s = frames("### 1. Qt 6.4 static session");
     let now = Instant::now();
-    let mut c = ClientCore::new(Dialect::Qt6, Limits::DEFAULT);
-    c.acquire("Simple", ReplicaKind::Static(Arc::new(simple_class())), now);
-    c.connected(1);
-    c.receive(1, &[s[0].1.clone(), s[1].1.clone(), s[3].1.clone()].concat(), now);
-    events(&mut c);
+    let mut c = valid_static_replica(now);
     let serials: Vec<i32> = (0..4).map(|i| c.call("Simple", 1, vec![Value::Int(i), Value::Int(1)], true, now).unwrap().unwrap()).collect();
     let reply = |serial_id: i32| Packet::InvokeReply { name: "Simple".into(), serial_id, value: Value::Int(serial_id) }.to_bytes(Dialect::Qt6).unwrap();
     // In order, then out of order, a duplicate and one never asked for.
@@ -148,13 +155,8 @@ fn replies_are_matched_to_calls_in_and_out_of_order_and_unknown_ones_dropped() {
 
 #[test]
 fn pending_calls_fail_when_the_connection_drops() {
-    let s = frames("### 1. Qt 6.4 static session");
     let now = Instant::now();
-    let mut c = ClientCore::new(Dialect::Qt6, Limits::DEFAULT);
-    c.acquire("Simple", ReplicaKind::Static(Arc::new(simple_class())), now);
-    c.connected(1);
-    c.receive(1, &[s[0].1.clone(), s[1].1.clone(), s[3].1.clone()].concat(), now);
-    events(&mut c);
+    let mut c = valid_static_replica(now);
     c.call("Simple", 1, vec![Value::Int(1), Value::Int(2)], true, now).unwrap();
     c.disconnected(1);
     assert_eq!(

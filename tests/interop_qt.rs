@@ -162,16 +162,23 @@ async fn host_interop(url: &str) -> (Node, Source, String) {
     (node, source, bound)
 }
 
+/// A stock Qt `qt_major` replica peer (`mode`: replica-static or replica-dynamic) of `name`
+/// at `url`, once Valid.
+async fn valid_qt_replica(qt_major: u32, mode: &str, name: &str, url: &str) -> QtPeer {
+    let mut args = vec![mode];
+    if mode == "replica-static" {
+        args.push(name);
+    }
+    args.extend(["--url", url, "--name", name]);
+    let (mut qt, _) = QtPeer::start_with(qt_major, &args).await;
+    qt.expect("Valid", is("state", "state", "Valid")).await;
+    qt
+}
+
 async fn rust_source_qt_replica(url: &str, mode: &str) {
     let (_node, source, bound) = host_interop(url).await;
     let mut source_events = source.events();
-    let mut args = vec![mode];
-    if mode == "replica-static" {
-        args.push("Interop");
-    }
-    args.extend(["--url", &bound, "--name", "Interop"]);
-    let (mut qt, _) = QtPeer::start(&args).await;
-    qt.expect("Valid", is("state", "state", "Valid")).await;
+    let mut qt = valid_qt_replica(6, mode, "Interop", &bound).await;
 
     let got = qt.command("get text").await;
     assert_eq!(got["value"], "hello");
@@ -395,13 +402,7 @@ async fn rust_source_to_qt5_replicas() {
         })
         .unwrap();
     for mode in ["replica-static", "replica-dynamic"] {
-        let mut args = vec![mode];
-        if mode == "replica-static" {
-            args.push("Simple");
-        }
-        args.extend(["--url", &bound, "--name", "Simple"]);
-        let (mut qt, _) = QtPeer::start_with(5, &args).await;
-        qt.expect("Valid", is("state", "state", "Valid")).await;
+        let mut qt = valid_qt_replica(5, mode, "Simple", &bound).await;
         qt.command("call 1 add [20,22]").await;
         assert_eq!(qt.expect("reply", |e| e["event"] == "reply").await["value"], 42);
         let text = format!("{mode} was here");
@@ -414,13 +415,7 @@ async fn rust_source_to_qt5_replicas() {
     // Large values to Qt 5.15 replicas (the notify signal goes without a copy of the value).
     let interop = node.enable_source_without_slots("Interop", qt5_class("Interop")).unwrap();
     for mode in ["replica-static", "replica-dynamic"] {
-        let mut args = vec![mode];
-        if mode == "replica-static" {
-            args.push("Interop");
-        }
-        args.extend(["--url", &bound, "--name", "Interop"]);
-        let (mut qt, _) = QtPeer::start_with(5, &args).await;
-        qt.expect("Valid", is("state", "state", "Valid")).await;
+        let mut qt = valid_qt_replica(5, mode, "Interop", &bound).await;
         large_values_reach_qt(&interop, &mut qt).await;
     }
 }

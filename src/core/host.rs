@@ -466,10 +466,9 @@ impl HostCore {
             // (Qt 6 and 5.15 replicas too, verified), so it crosses the network once, not twice.
             let args: &[Value] = if is_child || is_large(&value) { &[] } else { std::slice::from_ref(&value) };
             // The pair goes out together: PropertyChange stores, the notify Invoke emits.
-            let write = |out: Output<'_>| -> Result<(), HostError> {
-                let Output { buf, mut splices } = out;
-                Packet::write_property_change(self.dialect, Output { buf: &mut *buf, splices: splices.as_deref_mut() }, source, index as i32, &value)?;
-                Packet::write_invoke(self.dialect, Output { buf, splices }, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
+            let write = |mut out: Output<'_>| -> Result<(), HostError> {
+                Packet::write_property_change(self.dialect, out.reborrow(), source, index as i32, &value)?;
+                Packet::write_invoke(self.dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
                 Ok(())
             };
             if let ([only], false) = (listeners, is_child) {
@@ -741,13 +740,13 @@ fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
     ObjectInfo { name: name.into(), type_name: class.definition.type_name.clone(), signature: class.signature.clone() }
 }
 
-/// Bytes a value's large payload takes on the wire, for values that carry one (zero otherwise):
-/// enough to reserve output room up front.
 /// A byte array large enough to be spliced into output rather than copied.
 fn is_large(value: &Value) -> bool {
     matches!(value, Value::ByteArray(Some(b)) if b.len() >= SPLICE_MIN)
 }
 
+/// Bytes a value's large payload takes in an output buffer, for values that carry one (zero
+/// otherwise): enough to reserve output room up front.
 fn bulk_size(value: &Value) -> usize {
     match value {
         // Spliced, not copied.

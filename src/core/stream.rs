@@ -271,6 +271,13 @@ pub struct Output<'a> {
     pub splices: Option<&'a mut Vec<Splice>>,
 }
 
+impl Output<'_> {
+    /// The same output, borrowed for one more packet.
+    pub fn reborrow(&mut self) -> Output<'_> {
+        Output { buf: &mut *self.buf, splices: self.splices.as_deref_mut() }
+    }
+}
+
 impl<'a> From<&'a mut BytesMut> for Output<'a> {
     fn from(buf: &'a mut BytesMut) -> Self {
         Output { buf, splices: None }
@@ -442,20 +449,14 @@ impl<'a> Writer<'a> {
     /// A QByteArray held as [`Bytes`]: like [`Writer::qbytearray`], but a large one is recorded
     /// as a [`Splice`] (a reference, no copy) when this writer collects them.
     pub fn qbytearray_shared(&mut self, b: Option<&Bytes>) -> EncodeResult<()> {
-        match (b, self.splices.as_deref_mut()) {
-            (Some(b), Some(splices)) if b.len() >= SPLICE_MIN => {
-                if b.len() >= EXTENDED_LENGTH as usize {
-                    return Err(EncodeError::TooLong { what: "QByteArray", len: b.len() });
-                }
-                let len = b.len() as u32;
-                match self.order {
-                    ByteOrder::Big => self.buf.put_u32(len),
-                    ByteOrder::Little => self.buf.put_u32_le(len),
-                }
-                splices.push(Splice { at: self.buf.len(), bytes: b.clone() });
+        match b {
+            Some(b) if b.len() >= SPLICE_MIN && self.splices.is_some() => {
+                self.length("QByteArray", b.len())?;
+                let at = self.buf.len();
+                self.splices.as_deref_mut().expect("checked").push(Splice { at, bytes: b.clone() });
                 Ok(())
             }
-            (b, _) => self.qbytearray(b.map(|b| &b[..])),
+            b => self.qbytearray(b.map(|b| &b[..])),
         }
     }
 

@@ -673,14 +673,12 @@ impl Shared {
         let wake = Arc::new(Notify::new());
         let expect_answer = Arc::new(Notify::new());
         let (close_tx, close_rx) = watch::channel(false);
-        // Sockets can be polled without the reactor while an answer is awaited.
-        let fd = match &transport {
-            Transport::Socket(s) => Some(s.raw_fd()),
-            Transport::Stream(_) => None,
-        };
-        let tcp_fd = match &transport {
-            Transport::Socket(s @ Socket::Tcp(_)) => Some(s.raw_fd()),
-            _ => None,
+        // Sockets can be polled without the reactor while an answer is awaited; TCP ones also
+        // take a low-water mark for large frames.
+        let (fd, tcp_fd) = match &transport {
+            Transport::Socket(s @ Socket::Tcp(_)) => (Some(s.raw_fd()), Some(s.raw_fd())),
+            Transport::Socket(s) => (Some(s.raw_fd()), None),
+            Transport::Stream(_) => (None, None),
         };
         // Sockets are split into owned halves so that any thread can write to them.
         let (reader, writer): (Box<dyn AsyncRead + Send + Unpin>, Writer) = match transport {
@@ -701,11 +699,16 @@ impl Shared {
             Writer::Direct(d) => Some(d.clone()),
             Writer::Stream(_) => None,
         };
-        let direct_for_poll = direct.clone();
+        let busy = match (fd, &direct, self.config.busy_poll) {
+            (Some(fd), Some(direct), Some(budget)) if role == Role::Client => {
+                Some(BusyPoll { fd, budget, expect_answer: expect_answer.clone(), direct: direct.clone(), wake_writer: wake.clone() })
+            }
+            _ => None,
+        };
         let conn = self.with(|st| {
             let conn = st.next_conn;
             st.next_conn += 1;
-            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), expect_answer: expect_answer.clone(), close: close_tx, direct });
+            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), expect_answer, close: close_tx, direct });
             match role {
                 Role::Client => st.client.connected(conn),
                 Role::Host => st.host.accept(conn),
@@ -715,12 +718,6 @@ impl Shared {
             }
             conn
         });
-        let busy = match (fd, &direct_for_poll, self.config.busy_poll) {
-            (Some(fd), Some(direct), Some(budget)) if role == Role::Client => {
-                Some(BusyPoll { fd, budget, expect_answer, direct: direct.clone(), wake_writer: wake.clone() })
-            }
-            _ => None,
-        };
         let (done_tx, done_rx) = oneshot::channel();
         let me = self.clone();
         let mut shutdown = self.shutdown.subscribe();
@@ -1174,12 +1171,11 @@ impl State {
         Ok(serial.map(|s| {
             let (tx, rx) = oneshot::channel();
             if let Some(route) = self.replicas.get_mut(replica) {
-                // A lone call waits for its answer: send it now, not via the connection task.
-                // Calls made while others are in flight batch instead.
+                // A lone call waits for its answer: send it now, not via the connection task,
+                // and poll for the answer. Calls made while others are in flight batch instead,
+                // and find answers streaming in anyway.
                 if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
                     if route.pending.is_empty() {
-                        // Alone, its caller waits on its answer: poll for it (calls made while
-                        // others are in flight find answers streaming in anyway).
                         self.write_now.push(conn);
                         self.awaiting_answer.push(conn);
                     }

@@ -81,10 +81,11 @@ pub struct NodeConfig {
     /// After a replica sends a request whose answer is awaited (a slot call with a return
     /// value, an acquisition), its connection reads the socket in a loop for up to this long
     /// before parking (spinning, then yielding the CPU for the last third, in case the peer it
-    /// waits for is queued on it). A parked thread on an idle CPU takes tens of microseconds to wake on
-    /// virtual machines, longer than the answer from a local peer takes to come, so this cuts
-    /// round trips at the cost of at most this much CPU per awaited answer. Sockets only; off
-    /// (`None`) on single-CPU machines, where spinning would delay the peer it waits for.
+    /// waits for is queued on it). A parked thread on an idle CPU takes tens of microseconds to
+    /// wake on virtual machines, longer than the answer from a local peer takes to come, so
+    /// this cuts round trips at the cost of at most this much CPU per awaited answer. Sockets
+    /// only; off (`None`) on single-CPU machines, where spinning would delay the peer it waits
+    /// for.
     pub busy_poll: Option<Duration>,
 }
 
