@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# One build per run: incremental caches would only cost disk (GBs) here.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step "system packages"
 bash qt-interop/install-qt-deps.sh
 
