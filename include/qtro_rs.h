@@ -662,7 +662,8 @@ enum qtro_result qtro_set_log_callback(qtro_log_cb callback, void *user_data, qt
 
 /**
  * Default settings: Qt 6, no heartbeat, 250 ms reconnect interval, `QTRO_DISPATCH_THREAD`,
- * 2 worker threads. Free with `qtro_node_config_free`.
+ * 2 worker threads, and the defaults of docs/limits.md for the rest. Free with
+ * `qtro_node_config_free`.
  */
 struct qtro_node_config *qtro_node_config_new(void);
 
@@ -695,6 +696,45 @@ enum qtro_result qtro_node_config_set_dispatch(struct qtro_node_config *config, 
  * Number of network worker threads of the node's runtime (1-64, default 2).
  */
 enum qtro_result qtro_node_config_set_worker_threads(struct qtro_node_config *config, uint32_t threads);
+
+/**
+ * How long, in microseconds, a replica's connection reads its socket directly after a lone
+ * awaited request (slot call with a reply, acquisition) before parking: shorter round trips for
+ * at most this much CPU per answer. 0 disables it; at most 100000. Default: 50 on machines with
+ * more than one CPU, else 0.
+ */
+enum qtro_result qtro_node_config_set_busy_poll_us(struct qtro_node_config *config, uint32_t micros);
+
+/**
+ * Largest packet accepted from a peer, in bytes (default 64 MiB; 1024 to 2^31 - 1). A larger
+ * one closes the connection.
+ */
+enum qtro_result qtro_node_config_set_max_packet_size(struct qtro_node_config *config, uint32_t bytes);
+
+/**
+ * Output queued for one peer, in bytes, above which `qtro_source_ready` waits (default 4 MiB,
+ * must be > 0 and at most the `max_queued_bytes` given to the same config).
+ */
+enum qtro_result qtro_node_config_set_queue_high_water(struct qtro_node_config *config, size_t bytes);
+
+/**
+ * How long, in ms, a peer may stay above the high-water mark while a producer waits before it
+ * is disconnected (default 5000, must be > 0).
+ */
+enum qtro_result qtro_node_config_set_stall_timeout_ms(struct qtro_node_config *config, uint32_t timeout_ms);
+
+/**
+ * Output queued for one peer, in bytes, past which the peer is disconnected at once, whatever
+ * the producer does (default 256 MiB, must be at least `queue_high_water`).
+ */
+enum qtro_result qtro_node_config_set_max_queued_bytes(struct qtro_node_config *config, size_t bytes);
+
+/**
+ * Whether slot calls to one source may run concurrently (default false: one at a time, in
+ * arrival order, as on a Qt host). With `QTRO_DISPATCH_*` callbacks this only matters for
+ * deferred replies (`qtro_invocation` kept past the callback).
+ */
+enum qtro_result qtro_node_config_set_concurrent_slots(struct qtro_node_config *config, bool concurrent);
 
 /**
  * Creates a node with `config` (`NULL`: defaults; the config is copied and may be freed

@@ -23,6 +23,7 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -685,6 +686,13 @@ struct NodeOptions {
     std::chrono::milliseconds heartbeat{0};
     std::chrono::milliseconds retry_interval{250};
     uint32_t worker_threads = 2;
+    // Unset: the library's defaults (docs/limits.md).
+    std::optional<std::chrono::microseconds> busy_poll;  // 0 disables
+    std::optional<uint32_t> max_packet_size;
+    std::optional<size_t> queue_high_water;
+    std::optional<std::chrono::milliseconds> stall_timeout;
+    std::optional<size_t> max_queued_bytes;
+    bool concurrent_slots = false;
 };
 
 class Node {
@@ -696,6 +704,15 @@ public:
         detail::check(qtro_node_config_set_heartbeat_ms(cfg.get(), detail::millis(o.heartbeat)));
         detail::check(qtro_node_config_set_retry_interval_ms(cfg.get(), detail::millis(o.retry_interval)));
         detail::check(qtro_node_config_set_worker_threads(cfg.get(), o.worker_threads));
+        if (o.busy_poll) {
+            auto us = o.busy_poll->count();
+            detail::check(qtro_node_config_set_busy_poll_us(cfg.get(), us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(us)));
+        }
+        if (o.max_packet_size) detail::check(qtro_node_config_set_max_packet_size(cfg.get(), *o.max_packet_size));
+        if (o.queue_high_water) detail::check(qtro_node_config_set_queue_high_water(cfg.get(), *o.queue_high_water));
+        if (o.stall_timeout) detail::check(qtro_node_config_set_stall_timeout_ms(cfg.get(), detail::millis(*o.stall_timeout)));
+        if (o.max_queued_bytes) detail::check(qtro_node_config_set_max_queued_bytes(cfg.get(), *o.max_queued_bytes));
+        detail::check(qtro_node_config_set_concurrent_slots(cfg.get(), o.concurrent_slots));
         detail::check(qtro_node_new(cfg.get(), &n_));
     }
     Node(Node &&o) noexcept : n_(o.n_) { o.n_ = nullptr; }

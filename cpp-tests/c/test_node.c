@@ -543,6 +543,85 @@ static void shutdown_semantics(void) {
     rec_destroy(&rep);
 }
 
+/* The config setters beyond the basics: bounds, and max_packet_size taking effect on a replica. */
+static qtro_node *node_with_packet_limit(uint32_t max_packet_size) {
+    qtro_node_config *cfg = qtro_node_config_new();
+    CHECK_OK(qtro_node_config_set_busy_poll_us(cfg, 0));
+    CHECK_OK(qtro_node_config_set_max_packet_size(cfg, max_packet_size));
+    qtro_node *node = NULL;
+    CHECK_OK(qtro_node_new(cfg, &node));
+    qtro_node_config_free(cfg);
+    return node;
+}
+
+static void config_limits(void) {
+    qtro_node_config *cfg = qtro_node_config_new();
+    CHECK_OK(qtro_node_config_set_busy_poll_us(cfg, 100000));
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_node_config_set_busy_poll_us(cfg, 100001));
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_node_config_set_max_packet_size(cfg, 1023));
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_node_config_set_max_packet_size(cfg, 0x80000000u));
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_node_config_set_queue_high_water(cfg, 0));
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_node_config_set_stall_timeout_ms(cfg, 0));
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_node_config_set_max_queued_bytes(cfg, 0));
+    CHECK_RESULT(QTRO_ERR_NULL_ARGUMENT, qtro_node_config_set_concurrent_slots(NULL, true));
+    CHECK_OK(qtro_node_config_set_concurrent_slots(cfg, true));
+    CHECK_OK(qtro_node_config_set_stall_timeout_ms(cfg, 1000));
+    /* a hard cap below the high-water mark is refused when the node is made */
+    CHECK_OK(qtro_node_config_set_queue_high_water(cfg, 1 << 20));
+    CHECK_OK(qtro_node_config_set_max_queued_bytes(cfg, 1 << 19));
+    qtro_node *node = (qtro_node *)0x1;
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_node_new(cfg, &node));
+    CHECK(node == NULL);
+    CHECK(strstr(qtro_last_error_message(), "queue_high_water") != NULL);
+    CHECK_OK(qtro_node_config_set_max_queued_bytes(cfg, 1 << 20));
+    CHECK_OK(qtro_node_new(cfg, &node));
+    qtro_node_free(node);
+    qtro_node_config_free(cfg);
+
+    /* A source whose init packet is ~8 KB: a replica limited to 1 KiB packets never gets it
+     * (the connection is closed on the oversized frame), one limited to 64 KiB does. */
+    qtro_node *host = new_node(QTRO_DISPATCH_THREAD);
+    qtro_class *cls = simple_class();
+    qtro_source *source = NULL;
+    CHECK_OK(qtro_node_enable_source(host, "Simple", cls, NULL, NULL, &source));
+    char big[4001];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    qtro_value *v = qtro_value_new_string(big);
+    CHECK_OK(qtro_source_set_property(source, "name", v, NULL));
+    qtro_value_free(v);
+    char *url = NULL;
+    CHECK_OK(qtro_node_listen(host, "tcp://127.0.0.1:0", 5000, &url));
+
+    qtro_node *small = node_with_packet_limit(1024);
+    CHECK_OK(qtro_node_connect(small, url));
+    qtro_replica *refused = NULL;
+    CHECK_OK(qtro_node_acquire(small, "Simple", NULL, NULL, &refused));
+    CHECK_RESULT(QTRO_ERR_TIMEOUT, qtro_replica_wait_for_source(refused, 1000));
+
+    qtro_node *roomy = node_with_packet_limit(64 * 1024);
+    CHECK_OK(qtro_node_connect(roomy, url));
+    qtro_replica *replica = NULL;
+    CHECK_OK(qtro_node_acquire(roomy, "Simple", NULL, NULL, &replica));
+    CHECK_OK(qtro_replica_wait_for_source(replica, 10000));
+    qtro_value *name = NULL;
+    CHECK_OK(qtro_replica_property(replica, "name", &name));
+    const char *text = NULL;
+    size_t len = 0;
+    CHECK_OK(qtro_value_get_string(name, &text, &len, NULL));
+    CHECK(len == 4000);
+    qtro_value_free(name);
+
+    qtro_replica_free(replica);
+    qtro_replica_free(refused);
+    qtro_node_free(roomy);
+    qtro_node_free(small);
+    qtro_node_free(host);
+    qtro_source_free(source);
+    qtro_class_free(cls);
+    qtro_string_free(url);
+}
+
 /* Frees its own replica from inside a callback. */
 static void free_self_on_init(void *ud) {
     qtro_replica **slot = ud;
@@ -736,6 +815,7 @@ int main(int argc, char **argv) {
     source_and_replica(QTRO_DISPATCH_THREAD);
     source_and_replica(QTRO_DISPATCH_POLL);
     shutdown_semantics();
+    config_limits();
     free_inside_callback();
     registry_and_static_replicas();
     logging();

@@ -117,6 +117,20 @@ static void node_source_replica(qtro_dispatch_mode client_mode) {
     qtro::NodeOptions opts;
     opts.dispatch = client_mode;
     opts.worker_threads = 1;
+    opts.busy_poll = std::chrono::microseconds(0);
+    opts.max_packet_size = 1024 * 1024;
+    opts.queue_high_water = 1 << 20;
+    opts.stall_timeout = std::chrono::seconds(2);
+    opts.max_queued_bytes = 1 << 24;
+    {
+        qtro::NodeOptions bad = opts;
+        bad.max_queued_bytes = 1 << 10;  // below the high-water mark
+        auto e = expect_error(QTRO_ERR_INVALID_ARGUMENT, [&] { qtro::Node n(bad); });
+        EXPECT(std::string(e.what()).find("queue_high_water") != std::string::npos);
+        bad = opts;
+        bad.busy_poll = std::chrono::seconds(1);
+        expect_error(QTRO_ERR_INVALID_ARGUMENT, [&] { qtro::Node n(bad); });
+    }
     qtro::Node client(opts);
     qtro::Node *poll = client_mode == QTRO_DISPATCH_POLL ? &client : nullptr;
 

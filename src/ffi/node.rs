@@ -26,11 +26,15 @@ use crate::node::{Node, NodeConfig, ReplicaEvent, SlotCall, SourceEvent};
 
 /// Settings for `qtro_node_new`, created by `qtro_node_config_new`.
 pub struct qtro_node_config {
-    dialect: Dialect,
-    heartbeat_ms: u32,
-    retry_ms: u32,
+    node: NodeConfig,
     dispatch: qtro_dispatch_mode,
     worker_threads: u32,
+}
+
+impl Default for qtro_node_config {
+    fn default() -> Self {
+        qtro_node_config { node: NodeConfig::default(), dispatch: QTRO_DISPATCH_THREAD, worker_threads: 2 }
+    }
 }
 
 /// A QtRO node: hosts sources (after `qtro_node_listen`), acquires replicas, and owns the
@@ -430,12 +434,11 @@ fn dispatcher_loop(core: Weak<NodeCore>, queue: Arc<EventQueue>) {
 // ---- config ------------------------------------------------------------------------------------
 
 /// Default settings: Qt 6, no heartbeat, 250 ms reconnect interval, `QTRO_DISPATCH_THREAD`,
-/// 2 worker threads. Free with `qtro_node_config_free`.
+/// 2 worker threads, and the defaults of docs/limits.md for the rest. Free with
+/// `qtro_node_config_free`.
 #[no_mangle]
 pub extern "C" fn qtro_node_config_new() -> *mut qtro_node_config {
-    super::guard_ptr(|| {
-        Ok(Box::into_raw(Box::new(qtro_node_config { dialect: Dialect::Qt6, heartbeat_ms: 0, retry_ms: 250, dispatch: QTRO_DISPATCH_THREAD, worker_threads: 2 })))
-    })
+    super::guard_ptr(|| Ok(Box::into_raw(Box::<qtro_node_config>::default())))
 }
 
 /// Frees a config. `NULL` is a no-op.
@@ -451,7 +454,7 @@ pub unsafe extern "C" fn qtro_node_config_free(config: *mut qtro_node_config) {
 pub unsafe extern "C" fn qtro_node_config_set_dialect(config: *mut qtro_node_config, dialect: qtro_dialect) -> qtro_result {
     guard(|| {
         let c = super::arg_mut(config, "config")?;
-        c.dialect = match dialect {
+        c.node.dialect = match dialect {
             QTRO_DIALECT_QT6 => Dialect::Qt6,
             QTRO_DIALECT_QT5 => Dialect::Qt5,
             other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_dialect {other}")),
@@ -464,7 +467,7 @@ pub unsafe extern "C" fn qtro_node_config_set_dialect(config: *mut qtro_node_con
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_heartbeat_ms(config: *mut qtro_node_config, interval_ms: u32) -> qtro_result {
     guard(|| {
-        super::arg_mut(config, "config")?.heartbeat_ms = interval_ms;
+        super::arg_mut(config, "config")?.node.heartbeat = (interval_ms > 0).then(|| millis(interval_ms));
         Ok(())
     })
 }
@@ -477,7 +480,7 @@ pub unsafe extern "C" fn qtro_node_config_set_retry_interval_ms(config: *mut qtr
         if interval_ms == 0 {
             return err(QTRO_ERR_INVALID_ARGUMENT, "the retry interval must be > 0");
         }
-        c.retry_ms = interval_ms;
+        c.node.retry_interval = millis(interval_ms);
         Ok(())
     })
 }
@@ -508,6 +511,89 @@ pub unsafe extern "C" fn qtro_node_config_set_worker_threads(config: *mut qtro_n
     })
 }
 
+/// How long, in microseconds, a replica's connection reads its socket directly after a lone
+/// awaited request (slot call with a reply, acquisition) before parking: shorter round trips for
+/// at most this much CPU per answer. 0 disables it; at most 100000. Default: 50 on machines with
+/// more than one CPU, else 0.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_config_set_busy_poll_us(config: *mut qtro_node_config, micros: u32) -> qtro_result {
+    guard(|| {
+        let c = super::arg_mut(config, "config")?;
+        if micros > 100_000 {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("busy_poll_us must be at most 100000, not {micros}"));
+        }
+        c.node.busy_poll = (micros > 0).then(|| Duration::from_micros(micros as u64));
+        Ok(())
+    })
+}
+
+/// Largest packet accepted from a peer, in bytes (default 64 MiB; 1024 to 2^31 - 1). A larger
+/// one closes the connection.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_config_set_max_packet_size(config: *mut qtro_node_config, bytes: u32) -> qtro_result {
+    guard(|| {
+        let c = super::arg_mut(config, "config")?;
+        if !(1024..=i32::MAX as u32).contains(&bytes) {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("max_packet_size must be 1024..=2147483647, not {bytes}"));
+        }
+        c.node.limits.max_packet_size = bytes;
+        Ok(())
+    })
+}
+
+/// Output queued for one peer, in bytes, above which `qtro_source_ready` waits (default 4 MiB,
+/// must be > 0 and at most the `max_queued_bytes` given to the same config).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_config_set_queue_high_water(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
+    guard(|| {
+        let c = super::arg_mut(config, "config")?;
+        if bytes == 0 {
+            return err(QTRO_ERR_INVALID_ARGUMENT, "queue_high_water must be > 0");
+        }
+        c.node.queue_high_water = bytes;
+        Ok(())
+    })
+}
+
+/// How long, in ms, a peer may stay above the high-water mark while a producer waits before it
+/// is disconnected (default 5000, must be > 0).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_config_set_stall_timeout_ms(config: *mut qtro_node_config, timeout_ms: u32) -> qtro_result {
+    guard(|| {
+        let c = super::arg_mut(config, "config")?;
+        if timeout_ms == 0 {
+            return err(QTRO_ERR_INVALID_ARGUMENT, "the stall timeout must be > 0");
+        }
+        c.node.stall_timeout = millis(timeout_ms);
+        Ok(())
+    })
+}
+
+/// Output queued for one peer, in bytes, past which the peer is disconnected at once, whatever
+/// the producer does (default 256 MiB, must be at least `queue_high_water`).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
+    guard(|| {
+        let c = super::arg_mut(config, "config")?;
+        if bytes == 0 {
+            return err(QTRO_ERR_INVALID_ARGUMENT, "max_queued_bytes must be > 0");
+        }
+        c.node.max_queued_bytes = bytes;
+        Ok(())
+    })
+}
+
+/// Whether slot calls to one source may run concurrently (default false: one at a time, in
+/// arrival order, as on a Qt host). With `QTRO_DISPATCH_*` callbacks this only matters for
+/// deferred replies (`qtro_invocation` kept past the callback).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_node_config_set_concurrent_slots(config: *mut qtro_node_config, concurrent: bool) -> qtro_result {
+    guard(|| {
+        super::arg_mut(config, "config")?.node.concurrent_slots = concurrent;
+        Ok(())
+    })
+}
+
 // ---- node lifetime -------------------------------------------------------------------------------
 
 /// Creates a node with `config` (`NULL`: defaults; the config is copied and may be freed
@@ -517,8 +603,14 @@ pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mu
     guard(|| {
         let out = out_ptr(out, "out")?;
         *out = std::ptr::null_mut();
-        let defaults = qtro_node_config { dialect: Dialect::Qt6, heartbeat_ms: 0, retry_ms: 250, dispatch: QTRO_DISPATCH_THREAD, worker_threads: 2 };
+        let defaults = qtro_node_config::default();
         let c = if config.is_null() { &defaults } else { &*config };
+        if c.node.max_queued_bytes < c.node.queue_high_water {
+            return err(
+                QTRO_ERR_INVALID_ARGUMENT,
+                format!("max_queued_bytes ({}) is below queue_high_water ({})", c.node.max_queued_bytes, c.node.queue_high_water),
+            );
+        }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(c.worker_threads as usize)
             .thread_name("qtro-rt")
@@ -528,12 +620,7 @@ pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mu
         let fd = if c.dispatch == QTRO_DISPATCH_POLL { Some(EventFd::new()?) } else { None };
         let node = {
             let _g = rt.enter();
-            Node::with_config(NodeConfig {
-                dialect: c.dialect,
-                heartbeat: (c.heartbeat_ms > 0).then(|| millis(c.heartbeat_ms)),
-                retry_interval: millis(c.retry_ms),
-                ..NodeConfig::default()
-            })
+            Node::with_config(c.node.clone())
         };
         let events = Arc::new(EventQueue { state: Mutex::new(QueueState::default()), cv: Condvar::new(), fd, room: tokio::sync::Notify::new() });
         let core = Arc::new(NodeCore {
