@@ -174,16 +174,25 @@ mod tests {
     fn a_written_buffer_is_reused_for_the_next_output() {
         let mut out = Outbox::default();
         let mut dirty = Vec::new();
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[7; 1000]))).unwrap();
+        out.append(1, &mut dirty, |b| {
+            b.buf.put_slice(&[7; 1000]);
+            Ok::<_, ()>(())
+        }).unwrap();
         assert_eq!(dirty, [1]);
         let mut first = out.take().unwrap();
         let memory = first.as_ptr();
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[8; 10]))).unwrap();
+        out.append(1, &mut dirty, |b| {
+            b.buf.put_slice(&[8; 10]);
+            Ok::<_, ()>(())
+        }).unwrap();
         first.advance(first.len()); // written
         out.recycle(first);
         let second = out.take().unwrap();
         assert_eq!(&second[..], &[8; 10], "output taken while the first was written");
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[9; 500]))).unwrap();
+        out.append(1, &mut dirty, |b| {
+            b.buf.put_slice(&[9; 500]);
+            Ok::<_, ()>(())
+        }).unwrap();
         let third = out.take().unwrap();
         assert_eq!(third.as_ptr(), memory, "the spare buffer's memory carries the next output");
         assert_eq!(&third[..], &[9; 500]);
@@ -193,13 +202,19 @@ mod tests {
     fn buffers_still_referenced_or_too_large_are_not_kept() {
         let mut out = Outbox::default();
         let mut dirty = Vec::new();
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&[1; 100]))).unwrap();
+        out.append(1, &mut dirty, |b| {
+            b.buf.put_slice(&[1; 100]);
+            Ok::<_, ()>(())
+        }).unwrap();
         let taken = out.take().unwrap();
         let still_used = taken.slice(..10);
         out.recycle(taken);
         assert!(out.spare.is_none(), "a slice of it is alive");
         drop(still_used);
-        out.append(1, &mut dirty, |b| Ok::<_, ()>(b.buf.put_slice(&vec![2; SPARE_MAX + 1]))).unwrap();
+        out.append(1, &mut dirty, |b| {
+            b.buf.put_slice(&vec![2; SPARE_MAX + 1]);
+            Ok::<_, ()>(())
+        }).unwrap();
         let big = out.take().unwrap();
         out.recycle(big);
         assert!(out.spare.is_none(), "too large to keep");

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 #[path = "../../examples/shared/load_class.rs"]
 mod load_class;
+#[allow(unused_imports)] // not every test binary that includes `common` uses it
 pub use load_class::load_class;
 
 /// The built `load_peer` example. `cargo test --all-targets` builds the examples first; it is
