@@ -5,7 +5,7 @@
 //! ```text
 //! bench_peer source  --url URL --scenario S [--count N] [--batch B]
 //! bench_peer replica --url URL --scenario S [--count N] [--lanes L] [--replicas R] [--warmup W]
-//! common: [--dialect qt6|qt5] [--rt multi|current] [--workers N] [--timeout-ms T]
+//! common: [--dialect qt6|qt5] [--rt multi|current] [--driver task|main] [--workers N] [--timeout-ms T]
 //!         [--delivery callback|stream] [--busy-poll-us N (0: off)]
 //! ```
 //!
@@ -46,6 +46,9 @@ struct Opts {
     timeout: Duration,
     dialect: Dialect,
     rt: String,
+    /// `task`: the scenario runs as a spawned tokio task; `main`: in `block_on` on the main
+    /// thread. Default: `task` for replicas, `main` for sources.
+    driver: Option<String>,
     workers: Option<usize>,
     /// `callback` (observers) or `stream` (event receivers).
     delivery: String,
@@ -83,6 +86,7 @@ fn parse() -> Opts {
         timeout: Duration::from_secs(120),
         dialect: Dialect::Qt6,
         rt: "multi".into(),
+        driver: None,
         workers: None,
         delivery: "callback".into(),
         busy_poll_us: None,
@@ -101,6 +105,7 @@ fn parse() -> Opts {
             "--timeout-ms" => o.timeout = Duration::from_millis(num(v)),
             "--dialect" => o.dialect = if v == "qt5" { Dialect::Qt5 } else { Dialect::Qt6 },
             "--rt" => o.rt = v.clone(),
+            "--driver" if v == "task" || v == "main" => o.driver = Some(v.clone()),
             "--workers" => o.workers = Some(num(v).max(1) as usize),
             "--delivery" if v == "callback" || v == "stream" => o.delivery = v.clone(),
             "--busy-poll-us" => o.busy_poll_us = Some(num(v)),
@@ -178,10 +183,19 @@ fn main() {
         }
     }
     let rt = rt.enable_all().build().unwrap_or_else(|e| fail(e));
-    if o.role == "source" {
-        rt.block_on(source(o));
+    let role: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+        if o.role == "source" { Box::pin(source(o.clone())) } else { Box::pin(replica(o.clone())) };
+    let driver = o.driver.as_deref().unwrap_or(if o.role == "source" { "main" } else { "task" });
+    if driver == "task" {
+        // A replica awaits answers: as a task, it is woken on the worker thread that read them
+        // (the Qt peer reads and handles on one thread too). In `block_on` every answer also
+        // wakes the main thread, one more cross-CPU wake-up: per-run medians of init1 were 22 or
+        // 45-60 us depending on where it slept, against a steady 22-25 us as a task. A source
+        // producing from the main thread leaves both workers to its connections (prop, sig and
+        // bulk were 15-30% slower with the producer as a task).
+        rt.block_on(async { tokio::spawn(role).await.unwrap_or_else(|e| fail(e)) });
     } else {
-        rt.block_on(replica(o));
+        rt.block_on(role);
     }
     // Leave without tearing down nodes and connections one by one.
     std::process::exit(0);
