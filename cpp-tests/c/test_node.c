@@ -622,6 +622,67 @@ static void config_limits(void) {
     qtro_string_free(url);
 }
 
+/* One call to a source left unanswered (deferred): later calls to the same source wait for it
+ * by default, as on a Qt host, and are answered at once with concurrent slots. */
+static void slots_while_one_is_deferred(bool concurrent) {
+    rec src, rep;
+    rec_init(&src, NULL);
+    rec_init(&rep, NULL);
+    qtro_node_config *cfg = qtro_node_config_new();
+    CHECK_OK(qtro_node_config_set_concurrent_slots(cfg, concurrent));
+    qtro_node *host = NULL;
+    CHECK_OK(qtro_node_new(cfg, &host));
+    qtro_node_config_free(cfg);
+    qtro_node *client = new_node(QTRO_DISPATCH_THREAD);
+    qtro_class *cls = simple_class();
+    qtro_source *source = NULL;
+    CHECK_OK(qtro_node_enable_source(host, "Simple", cls, &source_cbs, &src, &source));
+    char *url = NULL;
+    CHECK_OK(qtro_node_listen(host, "tcp://127.0.0.1:0", 5000, &url));
+    CHECK_OK(qtro_node_connect(client, url));
+    qtro_replica *replica = NULL;
+    CHECK_OK(qtro_node_acquire(client, "Simple", NULL, NULL, &replica));
+    CHECK_OK(qtro_replica_wait_for_source(replica, 10000));
+
+    CHECK_OK(qtro_replica_call(replica, "never", NULL, 0, 0, on_reply, &rep));
+    WAIT_UNTIL(&src, src.deferred != NULL, 10000);
+    qtro_value *two = qtro_value_new_int(2), *three = qtro_value_new_int(3);
+    const qtro_value *args[] = {two, three};
+    qtro_value *result = NULL;
+    if (concurrent) {
+        CHECK_OK(qtro_replica_call_sync(replica, "add", args, 2, 10000, &result));
+        int64_t sum = 0;
+        CHECK_OK(qtro_value_get_int64(result, &sum));
+        CHECK(sum == 5);
+        qtro_value_free(result);
+    } else {
+        CHECK_RESULT(QTRO_ERR_TIMEOUT, qtro_replica_call_sync(replica, "add", args, 2, 300, &result));
+        pthread_mutex_lock(&src.mu);
+        int invoked = src.invoked;
+        pthread_mutex_unlock(&src.mu);
+        CHECK(invoked == 1); /* "add" has not reached the callback */
+    }
+    qtro_value *v = qtro_value_new_int(7);
+    CHECK_OK(qtro_invocation_reply(src.deferred, v));
+    qtro_value_free(v);
+    qtro_invocation_free(src.deferred);
+    WAIT_UNTIL(&rep, rep.nreplies == 1, 10000);
+    CHECK(rep.reply_result == QTRO_OK && rep.reply_int == 7);
+    /* Serial: the timed-out "add" still runs once "never" is answered. */
+    WAIT_UNTIL(&src, src.invoked == 2, 10000);
+
+    qtro_value_free(two);
+    qtro_value_free(three);
+    qtro_replica_free(replica);
+    qtro_node_free(client);
+    qtro_node_free(host);
+    qtro_source_free(source);
+    qtro_class_free(cls);
+    qtro_string_free(url);
+    rec_destroy(&src);
+    rec_destroy(&rep);
+}
+
 /* Frees its own replica from inside a callback. */
 static void free_self_on_init(void *ud) {
     qtro_replica **slot = ud;
@@ -816,6 +877,8 @@ int main(int argc, char **argv) {
     source_and_replica(QTRO_DISPATCH_POLL);
     shutdown_semantics();
     config_limits();
+    slots_while_one_is_deferred(false);
+    slots_while_one_is_deferred(true);
     free_inside_callback();
     registry_and_static_replicas();
     logging();
