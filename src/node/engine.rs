@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
+use bytes::BufMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{oneshot, watch, Notify};
 
@@ -817,6 +818,10 @@ impl BusyPoll {
     }
 }
 
+/// A partial frame still missing at least this much is read up to its end and no further (see
+/// [`read_loop`]).
+const LARGE_FRAME_READ_TO_END: usize = 32 * 1024;
+
 /// Large frames are read in pieces of at least this much (see [`read_loop`]).
 const LARGE_FRAME_LOW_WATER: usize = 256 * 1024;
 
@@ -836,6 +841,8 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
     // is there: fewer wake-ups, reads and buffer growths, on our side and on the sender's (on
     // loopback the sender's CPU runs our wake-ups).
     let mut low_water = 1;
+    // Bytes still to come for a large partial frame (see below).
+    let mut large_missing = 0;
     loop {
         // Read into the decoder's own buffer (it holds a partial frame, with room reserved for
         // the rest of it), or a fresh one; either is handed back without copying.
@@ -847,6 +854,12 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
             buf.reserve(room);
         }
         let read = loop {
+            if large_missing > 0 {
+                // Read no further than the end of a large frame: the frame then ends its buffer
+                // and is handed on whole, instead of the next frame's first bytes having to be
+                // copied out of a buffer the frame still shares.
+                break reader.read_buf(&mut (&mut buf).limit(large_missing)).await;
+            }
             let Some(busy) = &busy else { break reader.read_buf(&mut buf).await };
             tokio::select! {
                 biased;
@@ -891,6 +904,7 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
         if mismatch {
             return CloseReason::ProtocolMismatch;
         }
+        large_missing = if missing >= LARGE_FRAME_READ_TO_END { missing } else { 0 };
         if let Some(fd) = tcp_fd {
             let want = if missing > LARGE_FRAME_LOW_WATER { missing.min(4 * LARGE_FRAME_LOW_WATER) } else { 1 };
             if want != low_water {
