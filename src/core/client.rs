@@ -411,6 +411,11 @@ impl ClientCore {
         self.conns.get(&conn).map_or(0, |c| c.frames.missing())
     }
 
+    /// Slot calls sent over `conn` whose replies are still awaited, over all its replicas.
+    pub fn calls_in_flight(&self, conn: ConnectionId) -> usize {
+        self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.pending.len()).sum()
+    }
+
     /// How many bytes are queued for `conn`.
     pub fn queued(&self, conn: ConnectionId) -> usize {
         self.conns.get(&conn).map_or(0, |c| c.out.len())
