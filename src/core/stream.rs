@@ -406,19 +406,20 @@ impl<'a> Writer<'a> {
         let start = self.buf.len();
         self.buf.reserve(s.len() * 2);
         if s.is_ascii() {
-            // One code unit per byte: widen in stack chunks, one copy into the buffer per chunk.
-            let lo = match self.order {
-                ByteOrder::Big => 1,
+            // One code unit per byte, widened four at a time: the bytes of a u32 spread to the
+            // even (little-endian) or odd (big-endian) bytes of a u64.
+            let shift = match self.order {
+                ByteOrder::Big => 8,
                 ByteOrder::Little => 0,
             };
-            let mut wide = [0u8; 128];
-            for chunk in s.as_bytes().chunks(64) {
-                let out = &mut wide[..chunk.len() * 2];
-                out.fill(0);
-                for (pair, &b) in out.chunks_exact_mut(2).zip(chunk) {
-                    pair[lo] = b;
-                }
-                self.buf.put_slice(out);
+            let mut quads = s.as_bytes().chunks_exact(4);
+            for q in &mut quads {
+                let x = u32::from_le_bytes(q.try_into().expect("4 bytes")) as u64;
+                let wide = (x & 0xff) | ((x & 0xff00) << 8) | ((x & 0xff_0000) << 16) | ((x & 0xff00_0000) << 24);
+                self.buf.put_u64_le(wide << shift);
+            }
+            for &b in quads.remainder() {
+                self.buf.put_u16_le((b as u16) << shift);
             }
         } else {
             match self.order {
@@ -541,6 +542,28 @@ mod tests {
                         r.finish("test").unwrap();
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_strings_are_written_as_utf16_code_units() {
+        // The ASCII path widens four bytes at a time: every length around that width, both
+        // orders, against the code units `encode_utf16` gives.
+        for len in 0..20 {
+            let text: String = (0..len).map(|i| (b' ' + (i * 5 % 95) as u8) as char).collect();
+            for order in [ByteOrder::Little, ByteOrder::Big] {
+                let mut expected = match order {
+                    ByteOrder::Little => (2 * len as u32).to_le_bytes().to_vec(),
+                    ByteOrder::Big => (2 * len as u32).to_be_bytes().to_vec(),
+                };
+                for u in text.encode_utf16() {
+                    expected.extend(match order {
+                        ByteOrder::Little => u.to_le_bytes(),
+                        ByteOrder::Big => u.to_be_bytes(),
+                    });
+                }
+                assert_eq!(written(order, |w| w.qstring(Some(&text)).unwrap()), expected, "{order:?} {text:?}");
             }
         }
     }

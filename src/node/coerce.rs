@@ -6,8 +6,20 @@
 
 use crate::core::{Builtin, Value};
 
+/// Whether `value` already has the common type `type_name` names, by its usual spelling: the
+/// check of every argument of every call and signal, so without parsing the name.
+pub(crate) fn has_type(value: &Value, type_name: &str) -> bool {
+    matches!(
+        (value, type_name),
+        (Value::Int(_), "int") | (Value::String(_), "QString") | (Value::Double(_), "double") | (Value::Bool(_), "bool") | (Value::ByteArray(_), "QByteArray")
+    )
+}
+
 /// `value` converted to `type_name` where a sensible conversion exists.
 pub fn coerce(value: Value, type_name: &str) -> Value {
+    if has_type(&value, type_name) {
+        return value;
+    }
     let Some(target) = Builtin::from_name(type_name) else { return value };
     use Builtin as B;
     // The common case, checked first: the value already has the declared type.

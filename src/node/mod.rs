@@ -166,14 +166,14 @@ where
 }
 
 /// Converts each argument to its declared type; arguments beyond the declared ones pass as they are.
-fn coerce_args<'a>(args: Vec<Value>, types: impl IntoIterator<Item = &'a str>) -> Vec<Value> {
-    let mut types = types.into_iter();
-    args.into_iter()
-        .map(|a| match types.next() {
-            Some(t) => coerce(a, t),
-            None => a,
-        })
-        .collect()
+fn coerce_args<'a>(mut args: Vec<Value>, types: impl IntoIterator<Item = &'a str>) -> Vec<Value> {
+    // In place, and without moving the arguments that already have their declared types.
+    for (a, t) in args.iter_mut().zip(types) {
+        if !coerce::has_type(a, t) {
+            *a = coerce(std::mem::replace(a, Value::Invalid), t);
+        }
+    }
+    args
 }
 
 /// Which kinds of [`ReplicaEvent`] a subscription receives ([`Replica::events_filtered`]).
