@@ -273,6 +273,15 @@ static qtro_node *new_node(qtro_dispatch_mode mode) {
     return node;
 }
 
+/* Connects `client` to `url` and acquires the "Simple" source there; Valid on return. */
+static qtro_replica *acquire_simple(qtro_node *client, const char *url, const qtro_replica_callbacks *cbs, void *ud) {
+    CHECK_OK(qtro_node_connect(client, url));
+    qtro_replica *replica = NULL;
+    CHECK_OK(qtro_node_acquire(client, "Simple", cbs, ud, &replica));
+    CHECK_OK(qtro_replica_wait_for_source(replica, 10000));
+    return replica;
+}
+
 typedef struct {
     qtro_invocation *inv;
 } answer_args;
@@ -511,10 +520,7 @@ static void shutdown_semantics(void) {
     CHECK_OK(qtro_node_enable_source(host, "Simple", cls, &source_cbs, &src, &source));
     char *url = NULL;
     CHECK_OK(qtro_node_listen(host, "localabstract:qtro_c_test_shutdown", 5000, &url));
-    CHECK_OK(qtro_node_connect(client, url));
-    qtro_replica *replica = NULL;
-    CHECK_OK(qtro_node_acquire(client, "Simple", &replica_cbs, &rep, &replica));
-    CHECK_OK(qtro_replica_wait_for_source(replica, 10000));
+    qtro_replica *replica = acquire_simple(client, url, &replica_cbs, &rep);
 
     /* a call left pending by the source */
     CHECK_OK(qtro_replica_call(replica, "never", NULL, 0, 0, on_reply, &rep));
@@ -600,10 +606,7 @@ static void config_limits(void) {
     CHECK_RESULT(QTRO_ERR_TIMEOUT, qtro_replica_wait_for_source(refused, 1000));
 
     qtro_node *roomy = node_with_packet_limit(64 * 1024);
-    CHECK_OK(qtro_node_connect(roomy, url));
-    qtro_replica *replica = NULL;
-    CHECK_OK(qtro_node_acquire(roomy, "Simple", NULL, NULL, &replica));
-    CHECK_OK(qtro_replica_wait_for_source(replica, 10000));
+    qtro_replica *replica = acquire_simple(roomy, url, NULL, NULL);
     qtro_value *name = NULL;
     CHECK_OK(qtro_replica_property(replica, "name", &name));
     const char *text = NULL;
@@ -639,10 +642,7 @@ static void slots_while_one_is_deferred(bool concurrent) {
     CHECK_OK(qtro_node_enable_source(host, "Simple", cls, &source_cbs, &src, &source));
     char *url = NULL;
     CHECK_OK(qtro_node_listen(host, "tcp://127.0.0.1:0", 5000, &url));
-    CHECK_OK(qtro_node_connect(client, url));
-    qtro_replica *replica = NULL;
-    CHECK_OK(qtro_node_acquire(client, "Simple", NULL, NULL, &replica));
-    CHECK_OK(qtro_replica_wait_for_source(replica, 10000));
+    qtro_replica *replica = acquire_simple(client, url, NULL, NULL);
 
     CHECK_OK(qtro_replica_call(replica, "never", NULL, 0, 0, on_reply, &rep));
     WAIT_UNTIL(&src, src.deferred != NULL, 10000);

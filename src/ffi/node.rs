@@ -449,66 +449,58 @@ pub unsafe extern "C" fn qtro_node_config_free(config: *mut qtro_node_config) {
     }
 }
 
+/// Changes `config` by `set` if `valid`, else fails with `QTRO_ERR_INVALID_ARGUMENT` and the
+/// message `why` gives: the shape of every setter below.
+unsafe fn update_config(config: *mut qtro_node_config, valid: bool, why: impl FnOnce() -> String, set: impl FnOnce(&mut qtro_node_config)) -> qtro_result {
+    guard(|| {
+        let c = super::arg_mut(config, "config")?;
+        if !valid {
+            return err(QTRO_ERR_INVALID_ARGUMENT, why());
+        }
+        set(c);
+        Ok(())
+    })
+}
+
 /// Qt 6 (`QTRO_DIALECT_QT6`) or Qt 5.15 (`QTRO_DIALECT_QT5`) peers.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_dialect(config: *mut qtro_node_config, dialect: qtro_dialect) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        c.node.dialect = match dialect {
-            QTRO_DIALECT_QT6 => Dialect::Qt6,
-            QTRO_DIALECT_QT5 => Dialect::Qt5,
-            other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_dialect {other}")),
-        };
-        Ok(())
+    let chosen = match dialect {
+        QTRO_DIALECT_QT6 => Some(Dialect::Qt6),
+        QTRO_DIALECT_QT5 => Some(Dialect::Qt5),
+        _ => None,
+    };
+    update_config(config, chosen.is_some(), || format!("unknown qtro_dialect {dialect}"), |c| {
+        if let Some(d) = chosen {
+            c.node.dialect = d
+        }
     })
 }
 
 /// Heartbeat interval of the node's replicas in ms (0, the default, disables it as in Qt).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_heartbeat_ms(config: *mut qtro_node_config, interval_ms: u32) -> qtro_result {
-    guard(|| {
-        super::arg_mut(config, "config")?.node.heartbeat = (interval_ms > 0).then(|| millis(interval_ms));
-        Ok(())
-    })
+    update_config(config, true, String::new, |c| c.node.heartbeat = (interval_ms > 0).then(|| millis(interval_ms)))
 }
 
 /// Delay between reconnect attempts in ms (default 250, must be > 0).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_retry_interval_ms(config: *mut qtro_node_config, interval_ms: u32) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if interval_ms == 0 {
-            return err(QTRO_ERR_INVALID_ARGUMENT, "the retry interval must be > 0");
-        }
-        c.node.retry_interval = millis(interval_ms);
-        Ok(())
-    })
+    update_config(config, interval_ms > 0, || "the retry interval must be > 0".into(), |c| c.node.retry_interval = millis(interval_ms))
 }
 
 /// `QTRO_DISPATCH_THREAD` (default) or `QTRO_DISPATCH_POLL`.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_dispatch(config: *mut qtro_node_config, mode: qtro_dispatch_mode) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if mode != QTRO_DISPATCH_THREAD && mode != QTRO_DISPATCH_POLL {
-            return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_dispatch_mode {mode}"));
-        }
-        c.dispatch = mode;
-        Ok(())
-    })
+    let valid = mode == QTRO_DISPATCH_THREAD || mode == QTRO_DISPATCH_POLL;
+    update_config(config, valid, || format!("unknown qtro_dispatch_mode {mode}"), |c| c.dispatch = mode)
 }
 
 /// Number of network worker threads of the node's runtime (1-64, default 2).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_worker_threads(config: *mut qtro_node_config, threads: u32) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if !(1..=64).contains(&threads) {
-            return err(QTRO_ERR_INVALID_ARGUMENT, format!("worker_threads must be 1..=64, not {threads}"));
-        }
-        c.worker_threads = threads;
-        Ok(())
-    })
+    let valid = (1..=64).contains(&threads);
+    update_config(config, valid, || format!("worker_threads must be 1..=64, not {threads}"), |c| c.worker_threads = threads)
 }
 
 /// How long, in microseconds, a replica's connection reads its socket directly after a lone
@@ -517,13 +509,8 @@ pub unsafe extern "C" fn qtro_node_config_set_worker_threads(config: *mut qtro_n
 /// more than one CPU, else 0.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_busy_poll_us(config: *mut qtro_node_config, micros: u32) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if micros > 100_000 {
-            return err(QTRO_ERR_INVALID_ARGUMENT, format!("busy_poll_us must be at most 100000, not {micros}"));
-        }
-        c.node.busy_poll = (micros > 0).then(|| Duration::from_micros(micros as u64));
-        Ok(())
+    update_config(config, micros <= 100_000, || format!("busy_poll_us must be at most 100000, not {micros}"), |c| {
+        c.node.busy_poll = (micros > 0).then(|| Duration::from_micros(micros as u64))
     })
 }
 
@@ -531,56 +518,29 @@ pub unsafe extern "C" fn qtro_node_config_set_busy_poll_us(config: *mut qtro_nod
 /// one closes the connection.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_max_packet_size(config: *mut qtro_node_config, bytes: u32) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if !(1024..=i32::MAX as u32).contains(&bytes) {
-            return err(QTRO_ERR_INVALID_ARGUMENT, format!("max_packet_size must be 1024..=2147483647, not {bytes}"));
-        }
-        c.node.limits.max_packet_size = bytes;
-        Ok(())
-    })
+    let valid = (1024..=i32::MAX as u32).contains(&bytes);
+    update_config(config, valid, || format!("max_packet_size must be 1024..=2147483647, not {bytes}"), |c| c.node.limits.max_packet_size = bytes)
 }
 
 /// Output queued for one peer, in bytes, above which `qtro_source_ready` waits (default 4 MiB,
 /// must be > 0 and at most the `max_queued_bytes` given to the same config).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_queue_high_water(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if bytes == 0 {
-            return err(QTRO_ERR_INVALID_ARGUMENT, "queue_high_water must be > 0");
-        }
-        c.node.queue_high_water = bytes;
-        Ok(())
-    })
+    update_config(config, bytes > 0, || "queue_high_water must be > 0".into(), |c| c.node.queue_high_water = bytes)
 }
 
 /// How long, in ms, a peer may stay above the high-water mark while a producer waits before it
 /// is disconnected (default 5000, must be > 0).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_stall_timeout_ms(config: *mut qtro_node_config, timeout_ms: u32) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if timeout_ms == 0 {
-            return err(QTRO_ERR_INVALID_ARGUMENT, "the stall timeout must be > 0");
-        }
-        c.node.stall_timeout = millis(timeout_ms);
-        Ok(())
-    })
+    update_config(config, timeout_ms > 0, || "the stall timeout must be > 0".into(), |c| c.node.stall_timeout = millis(timeout_ms))
 }
 
 /// Output queued for one peer, in bytes, past which the peer is disconnected at once, whatever
 /// the producer does (default 256 MiB, must be at least `queue_high_water`).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
-    guard(|| {
-        let c = super::arg_mut(config, "config")?;
-        if bytes == 0 {
-            return err(QTRO_ERR_INVALID_ARGUMENT, "max_queued_bytes must be > 0");
-        }
-        c.node.max_queued_bytes = bytes;
-        Ok(())
-    })
+    update_config(config, bytes > 0, || "max_queued_bytes must be > 0".into(), |c| c.node.max_queued_bytes = bytes)
 }
 
 /// Whether slot calls to one source may run concurrently (default false: one at a time, in
@@ -588,10 +548,7 @@ pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(config: *mut qtro
 /// deferred replies (`qtro_invocation` kept past the callback).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_concurrent_slots(config: *mut qtro_node_config, concurrent: bool) -> qtro_result {
-    guard(|| {
-        super::arg_mut(config, "config")?.node.concurrent_slots = concurrent;
-        Ok(())
-    })
+    update_config(config, true, String::new, |c| c.node.concurrent_slots = concurrent)
 }
 
 // ---- node lifetime -------------------------------------------------------------------------------
