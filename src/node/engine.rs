@@ -825,24 +825,12 @@ const LARGE_FRAME_READ_TO_END: usize = 32 * 1024;
 /// Large frames are read in pieces of at least this much (see [`read_loop`]).
 const LARGE_FRAME_LOW_WATER: usize = 256 * 1024;
 
-/// Makes a TCP socket acknowledge what arrives at once, until the kernel's own heuristics
-/// switch back to delayed ACKs (hence set after every read).
-fn set_quick_ack(fd: std::os::fd::RawFd) {
-    let v: libc::c_int = 1;
-    // SAFETY: setsockopt reads one c_int from the pointer we pass, for a descriptor we own.
-    let r = unsafe { libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_QUICKACK, (&v as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
+/// Sets an integer socket option, for a descriptor we own; a failure only costs speed.
+fn set_int_option(fd: std::os::fd::RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int, what: &str) {
+    // SAFETY: setsockopt reads one c_int from the pointer we pass.
+    let r = unsafe { libc::setsockopt(fd, level, name, (&value as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
     if r != 0 {
-        tracing::debug!(error = %std::io::Error::last_os_error(), "TCP_QUICKACK not set");
-    }
-}
-
-/// Sets how many bytes a TCP socket must hold before a reader is woken (SO_RCVLOWAT).
-fn set_low_water(fd: std::os::fd::RawFd, bytes: usize) {
-    let v = bytes.min(i32::MAX as usize) as libc::c_int;
-    // SAFETY: setsockopt reads one c_int from the pointer we pass, for a descriptor we own.
-    let r = unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVLOWAT, (&v as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
-    if r != 0 {
-        tracing::debug!(error = %std::io::Error::last_os_error(), "SO_RCVLOWAT not set");
+        tracing::debug!(error = %std::io::Error::last_os_error(), "{what} not set");
     }
 }
 
@@ -893,12 +881,21 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
             Ok(_) => {}
         }
         let now = Instant::now();
-        let (mismatch, missing, answers) = me.with_backlog(
+        let (mismatch, missing, quick_ack) = me.with_backlog(
             |st| {
-                let mut answers = false;
+                let mut quick_ack = false;
                 let missing = match role {
                     Role::Client => {
-                        answers = st.client.calls_in_flight(conn) > 0;
+                        // Stock QtRO leaves Nagle's algorithm on: a Qt source holds a small
+                        // packet back while its previous one is unacknowledged, and the kernel
+                        // delays our ACK (40 ms and more) when we have nothing to send back, so
+                        // its stream of property changes and signals stalls. A replica
+                        // acknowledges such streams at once (Qt source -> Rust replica over tcp:
+                        // +35-50% property changes and signals). Not after an answer it polled
+                        // for, nor while answers to its calls are awaited: its next request
+                        // carries the ACK, and an ACK of its own costs round trips and pipelined
+                        // calls 3-7%. Hosts answer most of what they read.
+                        quick_ack = tcp_fd.is_some() && !polled && st.client.calls_in_flight(conn) == 0;
                         // Property changes and signals go straight to their subscribers.
                         let State { client, replicas, staged_replicas, .. } = st;
                         client.receive_with(conn, buf, now, &mut |ev, spare| stage_stream_event(replicas, staged_replicas, ev, spare));
@@ -912,7 +909,7 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
                 // Answers to what was just read (Init for AddObject, Pong, replies of the
                 // registry) go out in one write at the end of the read.
                 st.write_now.push(conn);
-                (st.protocol_mismatch.remove(&conn), missing, answers)
+                (st.protocol_mismatch.remove(&conn), missing, quick_ack)
             },
             &mut backlogged,
         );
@@ -923,18 +920,13 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
         if let Some(fd) = tcp_fd {
             let want = if missing > LARGE_FRAME_LOW_WATER { missing.min(4 * LARGE_FRAME_LOW_WATER) } else { 1 };
             if want != low_water {
-                set_low_water(fd, want);
+                set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVLOWAT, want.min(i32::MAX as usize) as libc::c_int, "SO_RCVLOWAT");
                 low_water = want;
             }
-            // Stock QtRO leaves Nagle's algorithm on: a Qt source holds a small packet back
-            // while its previous one is unacknowledged, and the kernel delays our ACK (40 ms and
-            // more) when we have nothing to send back, so its stream of property changes and
-            // signals stalls. A replica acknowledges such streams at once (Qt source -> Rust
-            // replica over tcp: +35-50% property changes and signals). Not while answers to our
-            // calls are awaited: our next request carries the ACK, and an ACK of its own costs
-            // round trips and pipelined calls 3-7%. Hosts answer most of what they read.
-            if role == Role::Client && !polled && !answers {
-                set_quick_ack(fd);
+            if quick_ack {
+                // Acknowledges what arrived at once, until the kernel's heuristics return to
+                // delayed ACKs: hence after every read.
+                set_int_option(fd, libc::IPPROTO_TCP, libc::TCP_QUICKACK, 1, "TCP_QUICKACK");
             }
         }
         // An application that falls behind its events slows this peer down (as a slow slot does
