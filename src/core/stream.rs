@@ -291,6 +291,8 @@ pub struct Writer<'a> {
     order: ByteOrder,
     /// When present, large byte arrays are recorded here instead of copied into `buf`.
     splices: Option<&'a mut Vec<Splice>>,
+    /// Bytes this writer recorded as splices (kept as it goes: the list may be long).
+    spliced: usize,
 }
 
 macro_rules! write_int {
@@ -307,19 +309,20 @@ macro_rules! write_int {
 
 impl<'a> Writer<'a> {
     pub fn new(buf: &'a mut BytesMut, order: ByteOrder) -> Self {
-        Writer { buf, order, splices: None }
+        Writer { buf, order, splices: None, spliced: 0 }
     }
 
     /// A writer that records large byte arrays (see [`Writer::qbytearray_shared`]) in the
     /// output's splices, if it has a list for them.
     pub fn to_output(out: Output<'a>, order: ByteOrder) -> Self {
-        Writer { buf: out.buf, order, splices: out.splices }
+        Writer { buf: out.buf, order, splices: out.splices, spliced: 0 }
     }
 
-    /// Bytes written so far, spliced ones included (for length prefixes around spliced data;
+    /// A running count of bytes written, spliced ones included: the difference of two
+    /// readings is what was written in between (for length prefixes around spliced data;
     /// [`Writer::len`] is the position in the buffer).
     pub fn written(&self) -> usize {
-        self.buf.len() + self.splices.as_deref().map_or(0, |s| s.iter().map(|s| s.bytes.len()).sum())
+        self.buf.len() + self.spliced
     }
 
     pub fn order(&self) -> ByteOrder {
@@ -341,7 +344,15 @@ impl<'a> Writer<'a> {
     pub fn truncate(&mut self, len: usize) {
         self.buf.truncate(len);
         if let Some(s) = self.splices.as_deref_mut() {
-            s.retain(|s| s.at <= len);
+            let mut dropped = 0;
+            s.retain(|s| {
+                let keep = s.at <= len;
+                if !keep {
+                    dropped += s.bytes.len();
+                }
+                keep
+            });
+            self.spliced -= dropped;
         }
     }
 
@@ -455,6 +466,7 @@ impl<'a> Writer<'a> {
                 self.length("QByteArray", b.len())?;
                 let at = self.buf.len();
                 self.splices.as_deref_mut().expect("checked").push(Splice { at, bytes: b.clone() });
+                self.spliced += b.len();
                 Ok(())
             }
             b => self.qbytearray(b.map(|b| &b[..])),
@@ -489,7 +501,7 @@ impl<'a> Writer<'a> {
         let start = self.buf.len();
         let result = {
             // No splices inside: the length prefix is computed from the buffer.
-            let mut inner = Writer { buf: &mut *self.buf, order, splices: None };
+            let mut inner = Writer { buf: &mut *self.buf, order, splices: None, spliced: 0 };
             f(&mut inner)
         };
         if let Err(e) = result {
