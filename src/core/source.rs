@@ -103,7 +103,6 @@ impl SourceClass {
         self.definition.method_index(name)
     }
 
-    /// Parameters of the method at `index`.
     /// How many parameters method `index` takes (without copying them, as
     /// [`SourceClass::method_params`] does).
     pub fn method_param_count(&self, index: usize) -> Option<usize> {
@@ -113,6 +112,7 @@ impl SourceClass {
         }
     }
 
+    /// Parameters of the method at `index`.
     pub fn method_params(&self, index: usize) -> Option<Vec<Param>> {
         match *self.method_kinds.get(index)? {
             MethodKind::Push(p) => {

@@ -22,7 +22,7 @@ pub fn coerce(value: Value, type_name: &str) -> Value {
     }
     let Some(target) = Builtin::from_name(type_name) else { return value };
     use Builtin as B;
-    // The common case, checked first: the value already has the declared type.
+    // The same types under other spellings (qint32, qreal, …): nothing to convert either.
     if matches!(
         (&value, target),
         (Value::Int(_), B::Int) | (Value::String(_), B::QString) | (Value::Double(_), B::Double) | (Value::Bool(_), B::Bool) | (Value::ByteArray(_), B::ByteArray)
