@@ -90,12 +90,14 @@ async fn rich_pods_enums_and_lists_of_pods() {
         tag: Tagged { kind: rep_captures_qt6::tagged::Kind::KB, label: "lbl".into() },
         ..RichProperties::default()
     };
-    let source = RichSource::enable_with(&host, "Rich", initial.clone(), RichImpl).unwrap();
-    let mut source_events = source.events();
+    // Acquired before the source exists, so the replica is certainly still in Default
+    // (with the source already up it may turn Valid before the first assertion).
     let replica = RichReplica::acquire(&client);
     assert_eq!(replica.replica_state(), ReplicaState::Default);
     assert_eq!(replica.color().unwrap(), rich::Color::Green, "the .rep default before the source's values");
     let mut events = replica.events();
+    let source = RichSource::enable_with(&host, "Rich", initial.clone(), RichImpl).unwrap();
+    let mut source_events = source.events();
     replica.wait_for_source(T).await.unwrap();
 
     // Every value as the source holds it.
