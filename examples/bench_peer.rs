@@ -259,7 +259,9 @@ async fn produce(o: &Opts, bench: &Source) {
         return;
     }
     // Batches of `--batch` items go out together, like the Qt source's items of one event-loop
-    // turn; between batches, backpressure and a yield.
+    // turn; between batches, backpressure and a yield. The signal's arguments are kept and lent
+    // to each emit, as the Qt source emits `tick(n, kText)` with one shared QString.
+    let mut args = [Value::Int(0), Value::string(TEXT)];
     let mut i = 0;
     while i < o.count {
         let end = (i + o.batch).min(o.count);
@@ -267,7 +269,10 @@ async fn produce(o: &Opts, bench: &Source) {
             for i in i..end {
                 match o.scenario.as_str() {
                     "prop" => b.set_property("value", Value::Int(i as i32 + 1)).map(drop),
-                    _ => b.emit("tick", vec![Value::Int(i as i32), Value::string(TEXT)]),
+                    _ => {
+                        args[0] = Value::Int(i as i32);
+                        b.emit_ref("tick", &args)
+                    }
                 }
                 .unwrap_or_else(|e| fail(e));
             }

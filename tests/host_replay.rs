@@ -57,7 +57,7 @@ fn host_answers_a_static_qt_replica_exactly_like_qt() {
     let Some(HostEvent::Invoked { slot: 1, serial_id: None, .. }) = h.poll_event() else { panic!() };
     h.set_property("Simple", 0, Value::Int(0)).unwrap();
     let fired = simple_class().signal_index("fired").unwrap();
-    h.emit_signal("Simple", fired, vec![Value::Int(42)]).unwrap();
+    h.emit_signal("Simple", fired, &[Value::Int(42)]).unwrap();
     assert_eq!(out(&mut h, 1), joined(&f, &[13, 14, 15]));
 
     h.receive(1, &f[16].1);

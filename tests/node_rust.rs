@@ -848,3 +848,51 @@ async fn large_byte_arrays_arrive_intact_whatever_their_size_and_listeners() {
         assert_eq!(replica.property("blob"), Some(blob(3 << 20, sizes.len() - 1 + 1)));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn borrowed_emits_reach_observers_and_streams_exactly() {
+    // A producer lends the same argument vector to every emit, changing what differs; the
+    // observing replica decodes each signal over the previous one's arguments. Strings of every
+    // length (past the kept-buffer bound too), null strings and an argument that needs
+    // converting all arrive exactly as sent, to observers and to an event stream alike.
+    use qtro_rs::node::EventFilter;
+    let class = ClassBuilder::new("Talk").signal("said", &[("text", "QString"), ("n", "int")]).build();
+    let host = Node::new();
+    let bound = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let source = host.enable_source("Talk", class, |_: SlotCall| async { Value::Invalid }).unwrap();
+    let client = Node::new();
+    client.connect_to(&bound).unwrap();
+    let replica = client.acquire_dynamic("Talk");
+    replica.wait_for_source(T).await.unwrap();
+    let (tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let _observation = replica.observe(EventFilter::SIGNALS, move |e| {
+        if let ReplicaEvent::Signal { args, .. } = e {
+            tx.send(args.clone()).unwrap();
+        }
+    });
+
+    let text = |i: usize| if i % 7 == 3 { Value::String(None) } else { Value::string("é".repeat(i % 5) + &"x".repeat((i * 37) % 3000)) };
+    let mut args = [Value::Invalid, Value::Int(0)];
+    // First the observer alone (its signals' arguments go back to the decoder and are decoded
+    // over), then with an event stream as well (the arguments go with the events).
+    for with_stream in [false, true] {
+        let mut stream = with_stream.then(|| replica.events_filtered(EventFilter::SIGNALS));
+        for i in 0..300 {
+            args[0] = text(i);
+            // Every third emit gives the int as a qlonglong, which is converted on a copy.
+            args[1] = if i % 3 == 0 { Value::LongLong(i as i64) } else { Value::Int(i as i32) };
+            source.emit_ref("said", &args).unwrap();
+        }
+        assert!(source.emit_ref("said", &args[..1]).is_err(), "wrong argument count");
+        assert_eq!(args[1], Value::Int(299), "the lent arguments are left as they were");
+        for i in 0..300 {
+            let expected = vec![text(i), Value::Int(i as i32)];
+            let observed = tokio::time::timeout(T, seen.recv()).await.unwrap().unwrap();
+            assert_eq!(observed, expected, "observed signal {i}");
+            if let Some(stream) = stream.as_mut() {
+                let streamed = next_matching(stream, |_| true).await;
+                assert!(matches!(&streamed, ReplicaEvent::Signal { args, .. } if *args == expected), "streamed signal {i}: {streamed:?}");
+            }
+        }
+    }
+}

@@ -39,8 +39,8 @@ fuzz_target!(|data: &[u8]| {
             }
             match i % 5 {
                 0 => drop(host.set_property("Simple", 0, Value::Int(i as i32))),
-                1 => drop(host.emit_signal("Simple", 2, vec![Value::Int(1)])),
-                2 => drop(host.emit_signal("Simple", 99, vec![])),
+                1 => drop(host.emit_signal("Simple", 2, &[Value::Int(1)])),
+                2 => drop(host.emit_signal("Simple", 99, &[])),
                 _ => {}
             }
             for c in host.take_dirty() {

@@ -251,7 +251,7 @@ impl HostCore {
     /// under which it is addressed (`Class::<Parent>::<prop>` in Qt 6, `Class::<prop>` in Qt 5).
     pub fn enable_child(&mut self, parent: &str, property: usize, class: Arc<SourceClass>, values: Vec<Value>) -> Result<String, HostError> {
         let p = self.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
-        let prop = p.class.definition.properties.get(property).ok_or(HostError::BadIndex { object: parent.into(), what: "property", index: property })?;
+        let prop = p.class.definition.properties.get(property).ok_or_else(|| HostError::BadIndex { object: parent.into(), what: "property", index: property })?;
         if values.len() != class.property_count() {
             return Err(HostError::ValueCount { object: prop.name.clone(), expected: class.property_count(), given: values.len() });
         }
@@ -418,7 +418,7 @@ impl HostCore {
     /// Returns whether it changed.
     pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
         let s = self.sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
-        let slot = s.values.get_mut(index).ok_or(HostError::BadIndex { object: source.into(), what: "property", index })?;
+        let slot = s.values.get_mut(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "property", index })?;
         if *slot == value {
             return Ok(false);
         }
@@ -509,9 +509,9 @@ impl HostCore {
     }
 
     /// Emits signal `index` (an API signal index) with `args` to every listener.
-    pub fn emit_signal(&mut self, source: &str, index: usize, args: Vec<Value>) -> Result<(), HostError> {
+    pub fn emit_signal(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
         let s = self.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
-        let sig = s.class.definition.signals.get(index).ok_or(HostError::BadIndex { object: source.into(), what: "signal", index })?;
+        let sig = s.class.definition.signals.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "signal", index })?;
         if sig.parameter_names.len() != args.len() {
             return Err(HostError::ArgumentCount {
                 object: source.into(),
@@ -527,14 +527,14 @@ impl HostCore {
             if let Some(c) = self.conns.get_mut(&only) {
                 let dialect = self.dialect;
                 c.out.append(only, &mut self.dirty, |out| {
-                    Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index)
+                    Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, index as i32, args, -1, property_index)
                 })?;
             }
             return Ok(());
         }
         let mut bytes = std::mem::take(&mut self.scratch);
         bytes.clear();
-        let written = Packet::write_invoke(self.dialect, &mut bytes, source, call::INVOKE_META_METHOD, index as i32, &args, -1, property_index);
+        let written = Packet::write_invoke(self.dialect, &mut bytes, source, call::INVOKE_META_METHOD, index as i32, args, -1, property_index);
         if written.is_ok() {
             self.send_to_listeners(source, &bytes);
         }

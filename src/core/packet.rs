@@ -135,6 +135,22 @@ fn read_values_into(r: &mut Reader, dec: &mut Decoder, limits: &Limits, out: &mu
     Ok(())
 }
 
+/// [`read_values_into`] over the values `out` holds from an earlier packet: each is decoded in
+/// its predecessor's place (a string keeps its buffer), and `out` ends with exactly the new ones.
+fn read_values_over(r: &mut Reader, dec: &mut Decoder, limits: &Limits, out: &mut Vec<Value>) -> DecodeResult<()> {
+    let n = r.count("values", 5, limits.max_collection_len)?;
+    out.truncate(n);
+    let reused = out.len();
+    for slot in out.iter_mut() {
+        dec.variant_into(r, slot)?;
+    }
+    out.reserve(n - reused);
+    for _ in reused..n {
+        out.push(dec.variant(r)?);
+    }
+    Ok(())
+}
+
 /// The last object name a connection decoded, with its wire bytes.
 #[derive(Debug, Default)]
 pub struct NameCache {
@@ -327,6 +343,8 @@ impl Packet {
     /// Decodes one frame. `types` resolves user type names in values.
     /// Decodes PropertyChange and Invoke frames as [`StreamPacket`]s; `None` for other types
     /// (decode those with [`Packet::decode_with`]). Checks exactly what `decode` checks.
+    /// A signal's arguments are decoded into `args`, over what it held before (its strings
+    /// reuse their buffers); afterwards it holds exactly that signal's arguments.
     pub fn decode_stream(
         frame: &Frame,
         dialect: Dialect,
@@ -365,8 +383,7 @@ impl Packet {
             } else {
                 let _call = r.i32()?;
                 let index = r.i32()?;
-                args.clear();
-                read_values_into(r, &mut dec, limits, args)?;
+                read_values_over(r, &mut dec, limits, args)?;
                 let _serial_id = r.i32()?;
                 StreamPacket::Signal { name, index, property_index: r.i32()? }
             };
@@ -465,6 +482,36 @@ fn framed(dialect: Dialect, out: Output<'_>, ty: PacketType, name: &str, body: i
 mod tests {
     use super::*;
     use crate::core::value::EnumValue;
+
+    #[test]
+    fn signal_arguments_decode_over_earlier_ones_exactly() {
+        // Whatever the spare vector holds from earlier signals (more or fewer values, other
+        // types, strings with buffers), it ends with exactly the new signal's arguments.
+        let types = TypeRegistry::new(Dialect::Qt6);
+        let signals: [&[Value]; 6] = [
+            &[Value::Int(1), Value::string("a long first string argument")],
+            &[Value::string("x"), Value::string("second"), Value::Double(2.5)],
+            &[Value::String(None), Value::Int(3)],
+            &[],
+            &[Value::Int(4), Value::string("ünï"), Value::List(vec![Value::string("in a list")])],
+            &[Value::string(""), Value::Null(Box::new(Value::string("")))],
+        ];
+        let mut args = Vec::new();
+        let mut names = NameCache::default();
+        for sent in signals {
+            let mut out = BytesMut::new();
+            Packet::write_invoke(Dialect::Qt6, &mut out, "Obj", call::INVOKE_META_METHOD, 2, sent, -1, -1).unwrap();
+            let mut frames = crate::core::FrameDecoder::new(Dialect::Qt6, &Limits::DEFAULT);
+            frames.extend_owned(out);
+            let frame = frames.next_frame().unwrap().unwrap();
+            let decoded = Packet::decode_stream(&frame, Dialect::Qt6, &types, &Limits::DEFAULT, &mut names, &mut args);
+            assert!(matches!(decoded, Some(Ok(StreamPacket::Signal { index: 2, .. }))), "{decoded:?}");
+            let fresh = Packet::decode(&frame, Dialect::Qt6, &types, &Limits::DEFAULT).unwrap();
+            let Packet::Invoke(fresh) = fresh else { panic!("{fresh:?}") };
+            assert_eq!(args, fresh.args, "decoded over the spare vector as from scratch");
+            assert_eq!(args, sent);
+        }
+    }
 
     #[test]
     fn borrowed_writers_encode_exactly_like_packets() {

@@ -169,7 +169,16 @@ impl Reader {
     /// QString: byte length (or null marker) then UTF-16 in stream order. Unpaired surrogates
     /// become U+FFFD instead of failing the packet, as Qt peers can produce them.
     pub fn qstring(&mut self) -> DecodeResult<Option<String>> {
-        let Some(len) = self.length()? else { return Ok(None) };
+        let mut text = String::new();
+        Ok(self.qstring_into(&mut text)?.then_some(text))
+    }
+
+    /// [`Reader::qstring`] into `out`, replacing its text but keeping its buffer (a stream of
+    /// signals decodes each string argument where the previous one was). `false`: a null QString
+    /// (`out` is then empty).
+    pub fn qstring_into(&mut self, out: &mut String) -> DecodeResult<bool> {
+        out.clear();
+        let Some(len) = self.length()? else { return Ok(false) };
         if len % 2 != 0 {
             return Err(DecodeError::Invalid { what: "QString", detail: format!("odd byte length {len}") });
         }
@@ -193,7 +202,9 @@ impl Reader {
         if wide & non_ascii == 0 && tail < 0x80 {
             // The low bytes of four units at a time. (Not `vec![0; n]` and a loop: glibc's
             // calloc bypasses the per-thread cache.)
-            let mut narrow = Vec::with_capacity(len / 2);
+            // `out`'s own buffer, emptied above, taken as bytes and given back (no copy).
+            let mut narrow = std::mem::take(out).into_bytes();
+            narrow.reserve(len / 2);
             let mut quads = raw.chunks_exact(8);
             for q in &mut quads {
                 let x = u64::from_le_bytes(q.try_into().expect("8 bytes")) >> (8 * lo);
@@ -201,15 +212,16 @@ impl Reader {
                 narrow.extend_from_slice(&(low as u32).to_le_bytes());
             }
             narrow.extend(quads.remainder().chunks_exact(2).map(|c| c[lo]));
-            return Ok(Some(String::from_utf8(narrow).expect("ASCII is UTF-8")));
+            *out = String::from_utf8(narrow).expect("ASCII is UTF-8");
+            return Ok(true);
         }
         let units = raw.chunks_exact(2).map(|c| match order {
             ByteOrder::Big => u16::from_be_bytes([c[0], c[1]]),
             ByteOrder::Little => u16::from_le_bytes([c[0], c[1]]),
         });
-        let mut out = String::with_capacity(len / 2);
+        out.reserve(len / 2);
         out.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
-        Ok(Some(out))
+        Ok(true)
     }
 
     /// QString where null and empty are not distinguished by the caller.
@@ -537,6 +549,23 @@ mod tests {
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("hé")).unwrap()), [0, 0, 0, 4, 0, 0x68, 0, 0xe9]);
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(None).unwrap()), [0xff; 4]);
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("")).unwrap()), [0; 4]);
+    }
+
+    #[test]
+    fn strings_decode_into_a_reused_buffer() {
+        let mut text = String::with_capacity(64);
+        text.push_str("previous text, longer than the next");
+        let buffer = text.as_ptr();
+        for (order, sample) in [(ByteOrder::Little, "0123456789abcdef"), (ByteOrder::Big, "ünïcödé"), (ByteOrder::Little, "")] {
+            let bytes = written(order, |w| w.qstring(Some(sample)).unwrap());
+            let mut r = Reader::new(Bytes::from(bytes), order);
+            assert!(r.qstring_into(&mut text).unwrap());
+            assert_eq!(text, sample);
+            assert_eq!(text.as_ptr(), buffer, "{sample:?} decoded into the same buffer");
+        }
+        let bytes = written(ByteOrder::Big, |w| w.qstring(None).unwrap());
+        assert!(!Reader::new(Bytes::from(bytes), ByteOrder::Big).qstring_into(&mut text).unwrap(), "null");
+        assert_eq!(text, "");
     }
 
     #[test]

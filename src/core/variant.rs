@@ -86,6 +86,32 @@ impl<'a> Decoder<'a> {
         let id = r.u32()?;
         // Qt's "constructed without a value" flag; for a valid type the value follows anyway.
         let is_null = r.i8()? != 0;
+        self.variant_body(r, id, is_null)
+    }
+
+    /// [`Decoder::variant`] into `slot`: a QString read where `slot` already holds a string
+    /// reuses that string's buffer (signal arguments decoded into the previous signal's), any
+    /// other value replaces it. On error `slot` holds some value, not necessarily the old one.
+    pub fn variant_into(&mut self, r: &mut Reader, slot: &mut Value) -> DecodeResult<()> {
+        self.spend()?;
+        let id = r.u32()?;
+        let is_null = r.i8()? != 0;
+        match slot {
+            // QString has id 10 in Qt 5 and Qt 6.
+            Value::String(Some(text)) if id == 10 && !is_null => {
+                self.enter()?;
+                let read = r.qstring_into(text);
+                self.leave();
+                if !read? {
+                    *slot = Value::String(None);
+                }
+            }
+            _ => *slot = self.variant_body(r, id, is_null)?,
+        }
+        Ok(())
+    }
+
+    fn variant_body(&mut self, r: &mut Reader, id: u32, is_null: bool) -> DecodeResult<Value> {
         if id == 0 {
             return Ok(Value::Invalid);
         }

@@ -124,6 +124,9 @@ impl MemberNames {
     }
 }
 
+/// Spare string arguments with more capacity than this are not kept for reuse.
+const SPARE_STRING_MAX: usize = 1024;
+
 /// Stages a property change or signal for the subscribers of its replica that want it, given
 /// the member names are known; gives the event back otherwise (nobody wants it, no names yet).
 /// Runs for every property change and signal, from [`ClientCore::receive_with`] directly. A
@@ -151,9 +154,14 @@ fn stage_stream_event(replicas: &mut NameMap<ReplicaRoute>, staged: &mut Vec<Arc
         staged.push(replica);
     }
     if let Some(ReplicaEvent::Signal { mut args, .. }) = unclaimed {
-        // Dropped here, on the thread that decoded them: the allocator's per-thread cache
-        // hands the same memory to the next signal.
-        args.clear();
+        // Kept for the next signal, which is decoded over them: its strings reuse these
+        // buffers. Anything else (and long strings) is dropped here, on the thread that decoded
+        // it, so a spare vector never pins much memory nor a read buffer.
+        for a in args.iter_mut() {
+            if !matches!(a, Value::String(Some(s)) if s.capacity() <= SPARE_STRING_MAX) {
+                *a = Value::Invalid;
+            }
+        }
         *spare_args = args;
     }
     None
@@ -1196,7 +1204,7 @@ impl State {
                 name: slot.into(),
             })?,
         };
-        let args = super::coerce_args(args, names.method_params[index].iter().map(String::as_str));
+        let args = super::coerce_args(args.into(), names.method_params[index].iter().map(String::as_str)).into_owned();
         let wants_reply = names.method_replies[index];
         let serial = self.client.call(replica, index, args, wants_reply, now)?;
         Ok(serial.map(|s| {
@@ -1342,7 +1350,7 @@ impl State {
             let _ = self.host.set_property(registry::NAME, 0, value);
         }
         if let Some((index, loc)) = signal {
-            let _ = self.host.emit_signal(registry::NAME, index, vec![registry::location_value(dialect, &loc)]);
+            let _ = self.host.emit_signal(registry::NAME, index, &[registry::location_value(dialect, &loc)]);
         }
     }
 

@@ -32,6 +32,7 @@ mod engine;
 mod events;
 mod wire;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -166,9 +167,14 @@ where
 }
 
 /// Converts each argument to its declared type; arguments beyond the declared ones pass as they are.
-fn coerce_args<'a>(mut args: Vec<Value>, types: impl IntoIterator<Item = &'a str>) -> Vec<Value> {
+/// Borrowed arguments that all have their declared types (the usual case) stay borrowed; only
+/// when one needs converting are they copied.
+fn coerce_args<'v, 'a>(mut args: Cow<'v, [Value]>, types: impl IntoIterator<Item = &'a str> + Clone) -> Cow<'v, [Value]> {
+    if matches!(args, Cow::Borrowed(_)) && args.iter().zip(types.clone()).all(|(a, t)| coerce::has_type(a, t)) {
+        return args;
+    }
     // In place, and without moving the arguments that already have their declared types.
-    for (a, t) in args.iter_mut().zip(types) {
+    for (a, t) in args.to_mut().iter_mut().zip(types) {
         if !coerce::has_type(a, t) {
             *a = coerce(std::mem::replace(a, Value::Invalid), t);
         }
@@ -576,13 +582,13 @@ impl Source {
         Ok(st.host.set_property(&self.name, index, value)?)
     }
 
-    fn encode_emit(&self, st: &mut engine::State, signal: &str, args: Vec<Value>) -> Result<(), NodeError> {
+    fn encode_emit(&self, st: &mut engine::State, signal: &str, args: Cow<'_, [Value]>) -> Result<(), NodeError> {
         let index = self.class.signal_index(signal).ok_or_else(|| NodeError::UnknownMember { object: self.name.clone(), what: "signal", name: signal.into() })?;
         // Declared signals keep their parameter types: no signature parsing per emit.
         let first_declared = self.class.definition.signals.len() - self.class.signal_params.len();
         let params = &self.class.signal_params[index - first_declared];
         let args = coerce_args(args, params.iter().map(|p| p.type_name.as_str()));
-        Ok(st.host.emit_signal(&self.name, index, args)?)
+        Ok(st.host.emit_signal(&self.name, index, &args)?)
     }
 
     /// Sets a property; replicas are notified if the value changed.
@@ -597,7 +603,15 @@ impl Source {
 
     /// Emits a declared signal to every replica.
     pub fn emit(&self, signal: &str, args: Vec<Value>) -> Result<(), NodeError> {
-        self.shared.with(|st| self.encode_emit(st, signal, args))
+        self.shared.with(|st| self.encode_emit(st, signal, Cow::Owned(args)))
+    }
+
+    /// [`Source::emit`] with borrowed arguments, as a Qt signal takes `const &` parameters: a
+    /// producer can keep its argument values and change only what differs between emits, so
+    /// emitting allocates nothing (arguments that need converting to their declared types are
+    /// copied first).
+    pub fn emit_ref(&self, signal: &str, args: &[Value]) -> Result<(), NodeError> {
+        self.shared.with(|st| self.encode_emit(st, signal, Cow::Borrowed(args)))
     }
 
     /// Makes the CLASS property `property` a child object with its own class, values and slot
@@ -637,8 +651,8 @@ impl Source {
             name: index.to_string(),
         })?;
         let types = coerce::parameter_types(&sig.signature);
-        let args = coerce_args(args, types.iter().map(String::as_str));
-        Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, args))?)
+        let args = coerce_args(Cow::Owned(args), types.iter().map(String::as_str));
+        Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, &args))?)
     }
 
     /// Property writes and acquisitions by replicas, from now on (see
@@ -671,7 +685,12 @@ impl Batch<'_> {
 
     /// [`Source::emit`] within the batch.
     pub fn emit(&mut self, signal: &str, args: Vec<Value>) -> Result<(), NodeError> {
-        self.source.encode_emit(self.st, signal, args)
+        self.source.encode_emit(self.st, signal, Cow::Owned(args))
+    }
+
+    /// [`Source::emit_ref`] within the batch.
+    pub fn emit_ref(&mut self, signal: &str, args: &[Value]) -> Result<(), NodeError> {
+        self.source.encode_emit(self.st, signal, Cow::Borrowed(args))
     }
 
     /// [`Source::property`] within the batch.
