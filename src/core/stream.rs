@@ -265,6 +265,9 @@ impl Reader {
     }
 }
 
+/// ASCII strings up to this many bytes are encoded in one step ([`Writer::qstring`]).
+const SHORT_QSTRING: usize = 32;
+
 /// Byte arrays at least this large are sent by reference when the writer collects splices.
 pub const SPLICE_MIN: usize = 64 * 1024;
 
@@ -424,6 +427,23 @@ impl<'a> Writer<'a> {
             self.u32(NULL_LENGTH);
             return Ok(());
         };
+        if s.len() <= SHORT_QSTRING && s.is_ascii() {
+            // Object names and short texts, the most common strings of all: length and code
+            // units assembled on the stack and appended at once (no reserve, patch or put per
+            // four units).
+            let mut staged = [0u8; 4 + 2 * SHORT_QSTRING];
+            let bytes = 2 * s.len() as u32;
+            let (len, low) = match self.order {
+                ByteOrder::Big => (bytes.to_be_bytes(), 1),
+                ByteOrder::Little => (bytes.to_le_bytes(), 0),
+            };
+            staged[..4].copy_from_slice(&len);
+            for (unit, &b) in staged[4..].chunks_exact_mut(2).zip(s.as_bytes()) {
+                unit[low] = b;
+            }
+            self.buf.extend_from_slice(&staged[..4 + 2 * s.len()]);
+            return Ok(());
+        }
         let at = self.buf.len();
         self.u32(0);
         let start = self.buf.len();
@@ -589,9 +609,9 @@ mod tests {
 
     #[test]
     fn ascii_strings_are_written_as_utf16_code_units() {
-        // The ASCII path widens four bytes at a time: every length around that width, both
-        // orders, against the code units `encode_utf16` gives.
-        for len in 0..20 {
+        // Short ASCII strings are staged whole, longer ones widened four bytes at a time: every
+        // length around both widths, both orders, against the code units `encode_utf16` gives.
+        for len in (0..20).chain(SHORT_QSTRING - 4..SHORT_QSTRING + 6) {
             let text: String = (0..len).map(|i| (b' ' + (i * 5 % 95) as u8) as char).collect();
             for order in [ByteOrder::Little, ByteOrder::Big] {
                 let mut expected = match order {
