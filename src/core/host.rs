@@ -417,10 +417,27 @@ impl HostCore {
     /// Sets a property; if the value changed, every listener gets PropertyChange + notify signal.
     /// Returns whether it changed.
     pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
-        let s = self.sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
+        let HostCore { dialect, sources, conns, dirty, .. } = self;
+        let s = sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let slot = s.values.get_mut(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "property", index })?;
         if *slot == value {
             return Ok(false);
+        }
+        // The usual case, a plain property of a top-level source watched by one replica: the
+        // pair is encoded from `value` straight into that replica's queue with this one lookup
+        // (the general path below finds the source again for its root, value and listeners).
+        // The value is stored only once it encoded.
+        if let (None, None | Some(None), Some(signal), [only]) = (&s.parent, s.children.get(index), s.class.notify_index[index], &s.listeners[..]) {
+            if let Some(c) = conns.get_mut(only) {
+                let args: &[Value] = if is_large(&value) { &[] } else { std::slice::from_ref(&value) };
+                c.out.buf.reserve(2 * bulk_size(&value) + 256);
+                c.out.append(*only, dirty, |mut out| {
+                    Packet::write_property_change(*dialect, out.reborrow(), source, index as i32, &value)?;
+                    Packet::write_invoke(*dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)
+                })?;
+                *slot = value;
+                return Ok(true);
+            }
         }
         let old = std::mem::replace(slot, value);
         let broadcast = s.class.notify_index[index].is_some() && !self.listeners(source).is_empty();

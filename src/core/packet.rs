@@ -460,9 +460,7 @@ fn framed(dialect: Dialect, out: Output<'_>, ty: PacketType, name: &str, body: i
     let mut w = Writer::to_output(out, dialect.outer_order());
     let at = w.len();
     let start = w.written();
-    w.u32(0);
-    w.u16(ty as u16);
-    let result = w.qstring(Some(name)).and_then(|_| body(&mut w)).and_then(|_| {
+    let result = w.packet_header(ty as u16, name).and_then(|_| body(&mut w)).and_then(|_| {
         let len = w.written() - start - 4;
         u32::try_from(len).map_err(|_| EncodeError::TooLong { what: "packet", len })
     });

@@ -88,6 +88,23 @@ impl Reader {
         Ok(&self.data[start..start + n])
     }
 
+    /// A QVariant holding a (not null) int, the most common value, read in one step: consumed
+    /// and returned if that is what starts here, otherwise nothing moves.
+    #[inline]
+    pub fn int_variant(&mut self) -> Option<i32> {
+        let b: &[u8; 9] = self.data[self.pos..self.end].get(..9)?.try_into().ok()?;
+        let (id, value) = match self.order {
+            ByteOrder::Big => (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), i32::from_be_bytes([b[5], b[6], b[7], b[8]])),
+            ByteOrder::Little => (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), i32::from_le_bytes([b[5], b[6], b[7], b[8]])),
+        };
+        // QMetaType::Int is 2 in Qt 5 and Qt 6.
+        if id != 2 || b[4] != 0 {
+            return None;
+        }
+        self.pos += 9;
+        Some(value)
+    }
+
     /// Takes `n` bytes as a zero-copy slice of the underlying buffer.
     /// The bytes of the QString (length prefix included) that starts here, if it is complete and
     /// not null; the position does not move.
@@ -265,6 +282,14 @@ impl Reader {
     }
 }
 
+/// Four bytes spread to the even bytes of a little-endian u64: four ASCII characters as UTF-16
+/// code units (shifted by 8, the big-endian ones).
+#[inline]
+fn widen4(q: &[u8]) -> u64 {
+    let x = u32::from_le_bytes(q.try_into().expect("4 bytes")) as u64;
+    (x & 0xff) | ((x & 0xff00) << 8) | ((x & 0xff_0000) << 16) | ((x & 0xff00_0000) << 24)
+}
+
 /// ASCII strings up to this many bytes are encoded in one step ([`Writer::qstring`]).
 const SHORT_QSTRING: usize = 32;
 
@@ -422,6 +447,59 @@ impl<'a> Writer<'a> {
         self.length(what, n)
     }
 
+    /// Stages the QString `s` (ASCII, at most [`SHORT_QSTRING`] bytes) at the start of `staged`:
+    /// its length, then one code unit per byte. Returns the bytes staged.
+    fn stage_short_ascii(&self, staged: &mut [u8], s: &str) -> usize {
+        debug_assert!(s.len() <= SHORT_QSTRING && s.is_ascii());
+        let bytes = 2 * s.len() as u32;
+        let (len, shift) = match self.order {
+            ByteOrder::Big => (bytes.to_be_bytes(), 8),
+            ByteOrder::Little => (bytes.to_le_bytes(), 0),
+        };
+        staged[..4].copy_from_slice(&len);
+        let units = &mut staged[4..4 + 2 * s.len()];
+        // Four bytes widened per step, as in the long path.
+        let mut quads = s.as_bytes().chunks_exact(4);
+        let mut wide_units = units.chunks_exact_mut(8);
+        for (q, out) in (&mut quads).zip(&mut wide_units) {
+            out.copy_from_slice(&(widen4(q) << shift).to_le_bytes());
+        }
+        for (unit, &b) in wide_units.into_remainder().chunks_exact_mut(2).zip(quads.remainder()) {
+            unit.copy_from_slice(&((b as u16) << shift).to_le_bytes());
+        }
+        4 + 2 * s.len()
+    }
+
+    /// The start of a packet: a length to patch later (0 for now), the packet type and the
+    /// object name, in one append when the name is short ASCII (as object names are).
+    pub fn packet_header(&mut self, packet_type: u16, name: &str) -> EncodeResult<()> {
+        if name.len() <= SHORT_QSTRING && name.is_ascii() {
+            let mut staged = [0u8; 6 + 4 + 2 * SHORT_QSTRING];
+            staged[4..6].copy_from_slice(&match self.order {
+                ByteOrder::Big => packet_type.to_be_bytes(),
+                ByteOrder::Little => packet_type.to_le_bytes(),
+            });
+            let n = 6 + self.stage_short_ascii(&mut staged[6..], name);
+            self.buf.extend_from_slice(&staged[..n]);
+            return Ok(());
+        }
+        self.u32(0);
+        self.u16(packet_type);
+        self.qstring(Some(name))
+    }
+
+    /// A QVariant of a four-byte builtin type (type id, not-null flag, value) in one append.
+    pub fn variant_u32(&mut self, type_id: u32, v: u32) {
+        let mut staged = [0u8; 9];
+        let (id, v) = match self.order {
+            ByteOrder::Big => (type_id.to_be_bytes(), v.to_be_bytes()),
+            ByteOrder::Little => (type_id.to_le_bytes(), v.to_le_bytes()),
+        };
+        staged[..4].copy_from_slice(&id);
+        staged[5..].copy_from_slice(&v);
+        self.buf.extend_from_slice(&staged);
+    }
+
     pub fn qstring(&mut self, s: Option<&str>) -> EncodeResult<()> {
         let Some(s) = s else {
             self.u32(NULL_LENGTH);
@@ -432,16 +510,8 @@ impl<'a> Writer<'a> {
             // units assembled on the stack and appended at once (no reserve, patch or put per
             // four units).
             let mut staged = [0u8; 4 + 2 * SHORT_QSTRING];
-            let bytes = 2 * s.len() as u32;
-            let (len, low) = match self.order {
-                ByteOrder::Big => (bytes.to_be_bytes(), 1),
-                ByteOrder::Little => (bytes.to_le_bytes(), 0),
-            };
-            staged[..4].copy_from_slice(&len);
-            for (unit, &b) in staged[4..].chunks_exact_mut(2).zip(s.as_bytes()) {
-                unit[low] = b;
-            }
-            self.buf.extend_from_slice(&staged[..4 + 2 * s.len()]);
+            let n = self.stage_short_ascii(&mut staged, s);
+            self.buf.extend_from_slice(&staged[..n]);
             return Ok(());
         }
         let at = self.buf.len();
@@ -457,9 +527,7 @@ impl<'a> Writer<'a> {
             };
             let mut quads = s.as_bytes().chunks_exact(4);
             for q in &mut quads {
-                let x = u32::from_le_bytes(q.try_into().expect("4 bytes")) as u64;
-                let wide = (x & 0xff) | ((x & 0xff00) << 8) | ((x & 0xff_0000) << 16) | ((x & 0xff00_0000) << 24);
-                self.buf.put_u64_le(wide << shift);
+                self.buf.put_u64_le(widen4(q) << shift);
             }
             for &b in quads.remainder() {
                 self.buf.put_u16_le((b as u16) << shift);
@@ -625,6 +693,60 @@ mod tests {
                     });
                 }
                 assert_eq!(written(order, |w| w.qstring(Some(&text)).unwrap()), expected, "{order:?} {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn int_variants_are_read_in_one_step_and_anything_else_is_left_alone() {
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let variant = |id: u32, null: u8, v: i32| {
+                written(order, |w| {
+                    w.u32(id);
+                    w.u8(null);
+                    w.i32(v);
+                })
+            };
+            let mut r = Reader::new(Bytes::from(variant(2, 0, -7)), order);
+            assert_eq!(r.int_variant(), Some(-7), "{order:?}");
+            r.finish("test").unwrap();
+            // A uint, a null int, fewer than nine bytes: nothing is consumed, so the general
+            // decoder sees the same bytes.
+            for (bytes, case) in [(variant(3, 0, 5), "uint"), (variant(2, 1, 5), "null"), (variant(2, 0, 5)[..8].to_vec(), "short")] {
+                let mut r = Reader::new(Bytes::from(bytes.clone()), order);
+                assert_eq!(r.int_variant(), None, "{order:?} {case}");
+                assert_eq!(r.position(), 0, "{order:?} {case}");
+            }
+            // The window's end bounds it, not the buffer's.
+            let mut r = Reader::new(Bytes::from(variant(2, 0, 5)), order);
+            r.set_window(0..8);
+            assert_eq!(r.int_variant(), None, "{order:?} window");
+        }
+    }
+
+    #[test]
+    fn one_step_encodings_match_the_field_by_field_ones() {
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            assert_eq!(
+                written(order, |w| w.variant_u32(2, 0xdead_beef)),
+                written(order, |w| {
+                    w.u32(2);
+                    w.u8(0);
+                    w.u32(0xdead_beef);
+                }),
+                "{order:?}"
+            );
+            let long = "x".repeat(SHORT_QSTRING + 1);
+            for name in ["", "Counter", "é", long.as_str(), &long[..SHORT_QSTRING]] {
+                assert_eq!(
+                    written(order, |w| w.packet_header(7, name).unwrap()),
+                    written(order, |w| {
+                        w.u32(0);
+                        w.u16(7);
+                        w.qstring(Some(name)).unwrap();
+                    }),
+                    "{order:?} {name:?}"
+                );
             }
         }
     }

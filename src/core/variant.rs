@@ -83,6 +83,11 @@ impl<'a> Decoder<'a> {
     /// Reads one complete QVariant.
     pub fn variant(&mut self, r: &mut Reader) -> DecodeResult<Value> {
         self.spend()?;
+        if self.depth < self.limits.max_depth {
+            if let Some(x) = r.int_variant() {
+                return Ok(Value::Int(x));
+            }
+        }
         let id = r.u32()?;
         // Qt's "constructed without a value" flag; for a valid type the value follows anyway.
         let is_null = r.i8()? != 0;
@@ -94,6 +99,12 @@ impl<'a> Decoder<'a> {
     /// other value replaces it. On error `slot` holds some value, not necessarily the old one.
     pub fn variant_into(&mut self, r: &mut Reader, slot: &mut Value) -> DecodeResult<()> {
         self.spend()?;
+        if self.depth < self.limits.max_depth {
+            if let Some(x) = r.int_variant() {
+                *slot = Value::Int(x);
+                return Ok(());
+            }
+        }
         let id = r.u32()?;
         let is_null = r.i8()? != 0;
         match slot {
@@ -436,6 +447,11 @@ impl Encoder {
 
     /// Writes a complete QVariant. On error nothing is left in `w`.
     pub fn variant(&self, w: &mut Writer, v: &Value, enums: EnumEncoding) -> EncodeResult<()> {
+        // The most common value of all (property changes, signal arguments) in one append.
+        if let Value::Int(x) = v {
+            w.variant_u32(Builtin::Int.id(), *x as u32);
+            return Ok(());
+        }
         let start = w.len();
         let out = self.variant_at(w, v, enums, 0);
         if out.is_err() {
