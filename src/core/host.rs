@@ -429,12 +429,8 @@ impl HostCore {
         // The value is stored only once it encoded.
         if let (None, None | Some(None), Some(signal), [only]) = (&s.parent, s.children.get(index), s.class.notify_index[index], &s.listeners[..]) {
             if let Some(c) = conns.get_mut(only) {
-                let args: &[Value] = if is_large(&value) { &[] } else { std::slice::from_ref(&value) };
                 c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                c.out.append(*only, dirty, |mut out| {
-                    Packet::write_property_change(*dialect, out.reborrow(), source, index as i32, &value)?;
-                    Packet::write_invoke(*dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)
-                })?;
+                c.out.append(*only, dirty, |out| write_property_pair(*dialect, out, source, index, signal, &value, false))?;
                 *slot = value;
                 return Ok(true);
             }
@@ -478,16 +474,8 @@ impl HostCore {
             let root = root_in(&self.sources, source);
             let listeners = root.map_or(&[][..], |r| &r.listeners[..]);
             let dynamic_listeners = root.map_or(&[][..], |r| &r.dynamic_listeners[..]);
-            // A child's notify signal carries no argument (the replica uses the stored object),
-            // nor does a large value's: replicas emit the value the PropertyChange just stored
-            // (Qt 6 and 5.15 replicas too, verified), so it crosses the network once, not twice.
-            let args: &[Value] = if is_child || is_large(&value) { &[] } else { std::slice::from_ref(&value) };
-            // The pair goes out together: PropertyChange stores, the notify Invoke emits.
-            let write = |mut out: Output<'_>| -> Result<(), HostError> {
-                Packet::write_property_change(self.dialect, out.reborrow(), source, index as i32, &value)?;
-                Packet::write_invoke(self.dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
-                Ok(())
-            };
+            let dialect = self.dialect;
+            let write = |out: Output<'_>| write_property_pair(dialect, out, source, index, signal, &value, is_child);
             if let ([only], false) = (listeners, is_child) {
                 // One listener (the common case): encode straight into its queue, so a large
                 // value is copied once, not twice.
@@ -755,6 +743,25 @@ impl HostCore {
 
 fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
     ObjectInfo { name: name.into(), type_name: class.definition.type_name.clone(), signature: class.signature.clone() }
+}
+
+/// The pair a changed property sends, written together: PropertyChange stores the value, the
+/// notify Invoke emits it. A child's notify signal carries no argument (the replica uses the
+/// stored object), nor does a large value's: replicas emit the value the PropertyChange just
+/// stored (Qt 6 and 5.15 replicas too, verified), so it crosses the network once, not twice.
+fn write_property_pair(
+    dialect: Dialect,
+    mut out: Output<'_>,
+    source: &str,
+    index: usize,
+    signal: usize,
+    value: &Value,
+    is_child: bool,
+) -> Result<(), HostError> {
+    let args: &[Value] = if is_child || is_large(value) { &[] } else { std::slice::from_ref(value) };
+    Packet::write_property_change(dialect, out.reborrow(), source, index as i32, value)?;
+    Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
+    Ok(())
 }
 
 /// A byte array large enough to be spliced into output rather than copied.

@@ -88,17 +88,17 @@ impl Reader {
         Ok(&self.data[start..start + n])
     }
 
-    /// A QVariant holding a (not null) int, the most common value, read in one step: consumed
-    /// and returned if that is what starts here, otherwise nothing moves.
+    /// A QVariant of the four-byte type `type_id` (not null) read in one step: consumed and
+    /// returned if that is what starts here, otherwise nothing moves. The reading twin of
+    /// [`Writer::variant_u32`].
     #[inline]
-    pub fn int_variant(&mut self) -> Option<i32> {
+    pub fn i32_variant(&mut self, type_id: u32) -> Option<i32> {
         let b: &[u8; 9] = self.data[self.pos..self.end].get(..9)?.try_into().ok()?;
         let (id, value) = match self.order {
             ByteOrder::Big => (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), i32::from_be_bytes([b[5], b[6], b[7], b[8]])),
             ByteOrder::Little => (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), i32::from_le_bytes([b[5], b[6], b[7], b[8]])),
         };
-        // QMetaType::Int is 2 in Qt 5 and Qt 6.
-        if id != 2 || b[4] != 0 {
+        if id != type_id || b[4] != 0 {
             return None;
         }
         self.pos += 9;
@@ -698,7 +698,7 @@ mod tests {
     }
 
     #[test]
-    fn int_variants_are_read_in_one_step_and_anything_else_is_left_alone() {
+    fn i32_variants_are_read_in_one_step_and_anything_else_is_left_alone() {
         for order in [ByteOrder::Little, ByteOrder::Big] {
             let variant = |id: u32, null: u8, v: i32| {
                 written(order, |w| {
@@ -708,19 +708,19 @@ mod tests {
                 })
             };
             let mut r = Reader::new(Bytes::from(variant(2, 0, -7)), order);
-            assert_eq!(r.int_variant(), Some(-7), "{order:?}");
+            assert_eq!(r.i32_variant(2), Some(-7), "{order:?}");
             r.finish("test").unwrap();
-            // A uint, a null int, fewer than nine bytes: nothing is consumed, so the general
+            // Another type (uint), a null int, fewer than nine bytes: nothing is consumed, so the general
             // decoder sees the same bytes.
             for (bytes, case) in [(variant(3, 0, 5), "uint"), (variant(2, 1, 5), "null"), (variant(2, 0, 5)[..8].to_vec(), "short")] {
                 let mut r = Reader::new(Bytes::from(bytes.clone()), order);
-                assert_eq!(r.int_variant(), None, "{order:?} {case}");
+                assert_eq!(r.i32_variant(2), None, "{order:?} {case}");
                 assert_eq!(r.position(), 0, "{order:?} {case}");
             }
             // The window's end bounds it, not the buffer's.
             let mut r = Reader::new(Bytes::from(variant(2, 0, 5)), order);
             r.set_window(0..8);
-            assert_eq!(r.int_variant(), None, "{order:?} window");
+            assert_eq!(r.i32_variant(2), None, "{order:?} window");
         }
     }
 

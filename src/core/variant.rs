@@ -80,13 +80,22 @@ impl<'a> Decoder<'a> {
         out
     }
 
+    /// An int QVariant (the most common value) read in one step, where the general path would
+    /// accept it too: below the depth limit.
+    #[inline]
+    fn int_in_one_step(&self, r: &mut Reader) -> Option<i32> {
+        if self.depth < self.limits.max_depth {
+            r.i32_variant(Builtin::Int.id())
+        } else {
+            None
+        }
+    }
+
     /// Reads one complete QVariant.
     pub fn variant(&mut self, r: &mut Reader) -> DecodeResult<Value> {
         self.spend()?;
-        if self.depth < self.limits.max_depth {
-            if let Some(x) = r.int_variant() {
-                return Ok(Value::Int(x));
-            }
+        if let Some(x) = self.int_in_one_step(r) {
+            return Ok(Value::Int(x));
         }
         let id = r.u32()?;
         // Qt's "constructed without a value" flag; for a valid type the value follows anyway.
@@ -99,11 +108,9 @@ impl<'a> Decoder<'a> {
     /// other value replaces it. On error `slot` holds some value, not necessarily the old one.
     pub fn variant_into(&mut self, r: &mut Reader, slot: &mut Value) -> DecodeResult<()> {
         self.spend()?;
-        if self.depth < self.limits.max_depth {
-            if let Some(x) = r.int_variant() {
-                *slot = Value::Int(x);
-                return Ok(());
-            }
+        if let Some(x) = self.int_in_one_step(r) {
+            *slot = Value::Int(x);
+            return Ok(());
         }
         let id = r.u32()?;
         let is_null = r.i8()? != 0;
@@ -447,10 +454,14 @@ impl Encoder {
 
     /// Writes a complete QVariant. On error nothing is left in `w`.
     pub fn variant(&self, w: &mut Writer, v: &Value, enums: EnumEncoding) -> EncodeResult<()> {
-        // The most common value of all (property changes, signal arguments) in one append.
-        if let Value::Int(x) = v {
-            w.variant_u32(Builtin::Int.id(), *x as u32);
-            return Ok(());
+        // The most common value of all (property changes, signal arguments) in one append,
+        // within the same depth bound as the general path.
+        match v {
+            Value::Int(x) if self.max_depth > 0 => {
+                w.variant_u32(Builtin::Int.id(), *x as u32);
+                return Ok(());
+            }
+            _ => {}
         }
         let start = w.len();
         let out = self.variant_at(w, v, enums, 0);
