@@ -418,12 +418,6 @@ QtroReplica::~QtroReplica() {
     qtro_replica_free(m_replica);
 }
 
-int QtroReplica::state() const {
-    qtro_replica_state s = QTRO_STATE_UNINITIALIZED;
-    if (m_replica) qtro_replica_get_state(m_replica, &s);
-    return int(s);
-}
-
 bool QtroReplica::waitForSource(int timeoutMs) {
     if (isValid()) return true;
     QEventLoop loop;
@@ -495,7 +489,9 @@ QtroPendingCall *QtroReplica::call(const QString &slot, const QVariantList &args
 }
 
 void QtroReplica::onState(void *self, qtro_replica_state oldState, qtro_replica_state newState) {
-    Q_EMIT static_cast<QtroReplica *>(self)->stateChanged(int(newState), int(oldState));
+    auto *r = static_cast<QtroReplica *>(self);
+    r->m_state = int(newState);
+    Q_EMIT r->stateChanged(int(newState), int(oldState));
 }
 
 void QtroReplica::onInitialized(void *self) {

@@ -104,8 +104,10 @@ public:
 
     QString name() const { return m_name; }
     qtro_replica *handle() const { return m_replica; }
-    // qtro_replica_state (QTRO_STATE_VALID == 2, as QRemoteObjectReplica::Valid).
-    int state() const;
+    // qtro_replica_state (QTRO_STATE_VALID == 2, as QRemoteObjectReplica::Valid), as of the last
+    // stateChanged() this object emitted: the engine may be a transition ahead until the node's
+    // events are dispatched, and a property must not change before its notify signal.
+    int state() const { return m_state; }
     bool isValid() const { return state() == QTRO_STATE_VALID; }
     bool isInitialized() const { return m_initialized; }
     QString lastError() const { return m_lastError; }
@@ -140,6 +142,7 @@ private:
     qtro_replica *m_replica = nullptr;
     QString m_name;
     bool m_initialized = false;
+    int m_state = QTRO_STATE_UNINITIALIZED;
     QString m_lastError;
 };
 
