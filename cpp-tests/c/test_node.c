@@ -436,6 +436,27 @@ static void source_and_replica(qtro_dispatch_mode client_mode) {
     qtro_value_free(result);
     CHECK_RESULT(QTRO_ERR_NOT_FOUND, qtro_replica_call_sync(replica, "nope", NULL, 0, 1000, &result));
     CHECK(strstr(qtro_last_error_message(), "nope") != NULL);
+
+    /* arguments must have (or convert losslessly to) the declared types, and be as many */
+    qtro_value *word = qtro_value_new_string("two"), *digits = qtro_value_new_string("2");
+    const qtro_value *bad_args[] = {word, three};
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_replica_call_sync(replica, "add", bad_args, 2, 1000, &result));
+    CHECK(strstr(qtro_last_error_message(), "argument 1") != NULL);
+    CHECK(strstr(qtro_last_error_message(), "QString") != NULL && strstr(qtro_last_error_message(), "int") != NULL);
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_replica_call_sync(replica, "add", args2, 1, 1000, &result));
+    CHECK(strstr(qtro_last_error_message(), "takes 2 argument(s), 1 given") != NULL);
+    const qtro_value *text_args[] = {digits, three};
+    CHECK_OK(qtro_replica_call_sync(replica, "add", text_args, 2, 10000, &result));
+    CHECK_OK(qtro_value_get_int64(result, &sum));
+    CHECK(sum == 5);
+    qtro_value_free(result);
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_replica_set_property(replica, "value", word));
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_source_set_property(source, "value", word, NULL));
+    CHECK(strstr(qtro_last_error_message(), "value") != NULL);
+    const qtro_value *fired_bad[] = {word};
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_source_emit(source, "fired", fired_bad, 1));
+    qtro_value_free(word);
+    qtro_value_free(digits);
     CHECK_OK(qtro_replica_call_sync(replica, "reset", NULL, 0, 1000, &result));
     CHECK(qtro_value_type(result) == QTRO_TYPE_INVALID);
     qtro_value_free(result);

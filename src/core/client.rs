@@ -15,6 +15,7 @@ use super::classdef::{ClassDefinition, EmbeddedDefinition};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::{FrameDecoder, SpareBuffer};
+use super::limits::{clip, LogThrottle};
 use super::stream::Reader;
 use super::host::{ConnMap, ConnectionId};
 use super::outbox::Outbox;
@@ -106,6 +107,8 @@ struct ClientConnection {
     names: NameCache,
     out: Outbox,
     objects: BTreeMap<String, ObjectInfo>,
+    /// Warnings about dropped packets, throttled.
+    dropped_log: LogThrottle,
 }
 
 
@@ -205,6 +208,11 @@ impl ClientCore {
         self.dialect
     }
 
+    /// The types values from the sources may contain.
+    pub fn types(&self) -> &TypeRegistry {
+        &self.types
+    }
+
     pub fn types_mut(&mut self) -> &mut TypeRegistry {
         &mut self.types
     }
@@ -260,6 +268,7 @@ impl ClientCore {
                 names: NameCache::default(),
                 out: Outbox::default(),
                 objects: BTreeMap::new(),
+                dropped_log: LogThrottle::default(),
             },
         );
     }
@@ -639,13 +648,19 @@ impl ClientCore {
                         }
                         continue;
                     }
-                    Some(Err(error)) => return self.fail(conn, error),
+                    Some(Err(error)) if error.closes_connection() => return self.fail(conn, error),
+                    Some(Err(error)) => {
+                        self.signal_args.clear();
+                        self.drop_packet(conn, packet_type, error);
+                        continue;
+                    }
                     None => {}
                 }
             }
             match Packet::decode_with(&frames.frame(packet_type, span), self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p, now),
-                Err(error) => return self.fail(conn, error),
+                Err(error) if error.closes_connection() || c.state != ConnState::Ready => return self.fail(conn, error),
+                Err(error) => self.drop_packet(conn, packet_type, error),
             }
         }
         drop(reader);
@@ -667,6 +682,16 @@ impl ClientCore {
         };
         if expected {
             self.events.push_back(ClientEvent::Reply { replica: name, serial_id, value });
+        }
+    }
+
+    /// A packet whose content could not be decoded: it is dropped with a warning (at most a few
+    /// per second are logged) and the connection stays up, as with a stock Qt replica.
+    fn drop_packet(&mut self, conn: ConnectionId, packet_type: u16, error: DecodeError) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            if let Some(suppressed) = c.dropped_log.allow() {
+                tracing::warn!(conn, packet_type, suppressed, "dropped a packet that could not be decoded: {}", clip(&error.to_string()));
+            }
         }
     }
 

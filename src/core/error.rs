@@ -36,6 +36,23 @@ pub enum DecodeError {
     TrailingBytes { what: &'static str, trailing: usize },
 }
 
+impl DecodeError {
+    /// Whether the connection must be closed: the framing cannot be trusted any more, or the
+    /// peer broke a limit. Every other error is confined to its packet, whose length is known:
+    /// the packet (or the value) is dropped with a warning and the connection goes on, as stock
+    /// Qt warns and stays connected when it cannot decode a value.
+    pub fn closes_connection(&self) -> bool {
+        matches!(
+            self,
+            DecodeError::PacketTooLarge { .. }
+                | DecodeError::FrameTooShort { .. }
+                | DecodeError::LimitExceeded { .. }
+                | DecodeError::TooDeep { .. }
+                | DecodeError::TooManyValues { .. }
+        )
+    }
+}
+
 /// Why a value or packet could not be encoded. Encoding never writes a partial value that a Qt
 /// peer would mis-read: on error the output buffer is left as it was before the call.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

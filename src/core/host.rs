@@ -5,6 +5,7 @@
 //! [`HostCore::reply`]). Source changes ([`HostCore::set_property`], [`HostCore::emit_signal`])
 //! queue packets for every listening connection.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -13,13 +14,14 @@ use bytes::{Bytes, BytesMut};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::{FrameDecoder, SpareBuffer};
-use super::limits::Limits;
+use super::limits::{clip, Limits, LogThrottle};
 use super::outbox::Outbox;
 use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet};
 use super::source::{MethodKind, PropertyMode, SourceClass};
 use super::stream::{Output, SPLICE_MIN};
 use super::types::{TypeDesc, TypeLookup, TypeRegistry};
 use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
+use super::convert::{convert, convert_args, has_type, ArgumentError, ClassTypes, TypeMismatch};
 use super::value::{ObjectKind, RemoteObject, Value};
 
 /// Identifies one connection of a node; chosen by the driver.
@@ -76,8 +78,12 @@ pub enum HostError {
     DuplicateSource(String),
     #[error("source {object:?} has no {what} with index {index}")]
     BadIndex { object: String, what: &'static str, index: usize },
-    #[error("{what} of {object:?} takes {expected} argument(s), {given} given")]
-    ArgumentCount { object: String, what: String, expected: usize, given: usize },
+    /// Arguments that do not fit the declared parameters (count or types).
+    #[error("{what} of {object:?}: {error}")]
+    Arguments { object: String, what: String, error: Box<ArgumentError> },
+    /// A value that cannot have the property's declared type.
+    #[error("property {property:?} of {object:?}: {error}")]
+    PropertyType { object: String, property: String, error: Box<TypeMismatch> },
     #[error("source {object:?} needs {expected} initial values, {given} given")]
     ValueCount { object: String, expected: usize, given: usize },
     #[error(transparent)]
@@ -123,6 +129,8 @@ struct HostConnection {
     names: NameCache,
     out: Outbox,
     failed: bool,
+    /// Warnings about refused requests, throttled.
+    refused_log: LogThrottle,
 }
 
 
@@ -167,7 +175,13 @@ impl HostCore {
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
         let mut c =
-            HostConnection { frames: FrameDecoder::new(self.dialect, &self.limits), names: NameCache::default(), out: Outbox::default(), failed: false };
+            HostConnection {
+            frames: FrameDecoder::new(self.dialect, &self.limits),
+            names: NameCache::default(),
+            out: Outbox::default(),
+            failed: false,
+            refused_log: LogThrottle::default(),
+        };
         let list = Packet::ObjectList(
             self.sources.iter().filter(|(_, s)| s.parent.is_none()).map(|(n, s)| object_info(n, &s.class)).collect(),
         );
@@ -252,9 +266,8 @@ impl HostCore {
     pub fn enable_child(&mut self, parent: &str, property: usize, class: Arc<SourceClass>, values: Vec<Value>) -> Result<String, HostError> {
         let p = self.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
         let prop = p.class.definition.properties.get(property).ok_or_else(|| HostError::BadIndex { object: parent.into(), what: "property", index: property })?;
-        if values.len() != class.property_count() {
-            return Err(HostError::ValueCount { object: prop.name.clone(), expected: class.property_count(), given: values.len() });
-        }
+        let values = self.typed_values(&prop.name.clone(), &class, values)?;
+        let p = &self.sources[parent];
         let name = match self.dialect {
             Dialect::Qt6 => format!("Class::{}::{}", p.api_name, prop.name),
             Dialect::Qt5 => format!("Class::{}", prop.name),
@@ -381,9 +394,7 @@ impl HostCore {
         if self.sources.contains_key(name) {
             return Err(HostError::DuplicateSource(name.into()));
         }
-        if values.len() != class.property_count() {
-            return Err(HostError::ValueCount { object: name.into(), expected: class.property_count(), given: values.len() });
-        }
+        let values = self.typed_values(name, &class, values)?;
         let info = Packet::ObjectList(vec![object_info(name, &class)]);
         let bytes = info.to_bytes(self.dialect)?;
         for (&id, c) in self.conns.iter_mut() {
@@ -416,10 +427,20 @@ impl HostCore {
 
     /// Sets a property; if the value changed, every listener gets PropertyChange + notify signal.
     /// Returns whether it changed.
+    /// The value is first given the property's declared type ([`crate::core::convert`]): a
+    /// value that cannot have it is refused, nothing is stored or sent.
     pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
-        let HostCore { dialect, sources, conns, dirty, .. } = self;
+        let HostCore { dialect, sources, conns, dirty, types, .. } = self;
         let s = sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
-        let slot = s.values.get_mut(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "property", index })?;
+        let prop = s.class.definition.properties.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "property", index })?;
+        let value = if has_type(&value, &prop.type_name) || prop.type_name.ends_with('*') {
+            value
+        } else {
+            let lookup = ClassTypes { types, enums: &s.class.definition.enums };
+            convert(value, &prop.type_name, &lookup)
+                .map_err(|error| HostError::PropertyType { object: source.into(), property: prop.name.clone(), error: Box::new(error) })?
+        };
+        let slot = &mut s.values[index];
         if *slot == value {
             return Ok(false);
         }
@@ -514,17 +535,23 @@ impl HostCore {
     }
 
     /// Emits signal `index` (an API signal index) with `args` to every listener.
+    /// Arguments are first given the signal's parameter types ([`crate::core::convert_args`]);
+    /// arguments that cannot have them are refused and nothing is sent.
     pub fn emit_signal(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
         let s = self.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let sig = s.class.definition.signals.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "signal", index })?;
-        if sig.parameter_names.len() != args.len() {
-            return Err(HostError::ArgumentCount {
-                object: source.into(),
-                what: sig.signature.clone(),
-                expected: sig.parameter_names.len(),
-                given: args.len(),
-            });
-        }
+        let lookup = ClassTypes { types: &self.types, enums: &s.class.definition.enums };
+        let first_declared = s.class.definition.signals.len() - s.class.signal_params.len();
+        let converted = match index.checked_sub(first_declared).and_then(|i| s.class.signal_params.get(i)) {
+            // Declared signals keep their parameter types: no signature parsing per emit.
+            Some(params) => convert_args(Cow::Borrowed(args), params.iter().map(|p| p.type_name.as_str()), &sig.parameter_names, &lookup),
+            None => {
+                let types = super::source::parameter_types(&sig.signature);
+                convert_args(Cow::Borrowed(args), types.iter().map(String::as_str), &sig.parameter_names, &lookup)
+            }
+        };
+        let args = converted.map_err(|error| HostError::Arguments { object: source.into(), what: sig.signature.clone(), error: Box::new(error) })?;
+        let args = &args[..];
         let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
         if let [only] = self.listeners(source) {
             // One listener: encode straight into its queue.
@@ -546,6 +573,32 @@ impl HostCore {
         self.scratch = bytes;
         written?;
         Ok(())
+    }
+
+    /// `value` given the type `type_name` as `source`'s class declares it (its own enums known),
+    /// e.g. a slot's return type before [`HostCore::reply`].
+    pub fn convert_for(&self, source: &str, type_name: &str, value: Value) -> Result<Value, TypeMismatch> {
+        let enums = self.sources.get(source).map_or(&[][..], |s| &s.class.definition.enums[..]);
+        convert(value, type_name, &ClassTypes { types: &self.types, enums })
+    }
+
+    /// The initial values of a source given their declared types.
+    fn typed_values(&self, object: &str, class: &SourceClass, values: Vec<Value>) -> Result<Vec<Value>, HostError> {
+        if values.len() != class.property_count() {
+            return Err(HostError::ValueCount { object: object.into(), expected: class.property_count(), given: values.len() });
+        }
+        let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums };
+        values
+            .into_iter()
+            .zip(&class.definition.properties)
+            .map(|(v, p)| {
+                // CLASS and MODEL properties (pointer types) hold their child objects.
+                if p.type_name.ends_with('*') {
+                    return Ok(v);
+                }
+                convert(v, &p.type_name, &lookup).map_err(|error| HostError::PropertyType { object: object.into(), property: p.name.clone(), error: Box::new(error) })
+            })
+            .collect()
     }
 
     /// Answers a call that asked for a reply. A closed connection is not an error: the reply is
@@ -593,7 +646,9 @@ impl HostCore {
             }
             match Packet::decode_with(&frames.frame(packet_type, span), self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p),
-                Err(error) => return self.fail(conn, error),
+                Err(error) if error.closes_connection() => return self.fail(conn, error),
+                // Confined to its packet (its length is known): refused, the connection goes on.
+                Err(error) => self.reject(conn, format!("dropped a packet (type {packet_type}) that could not be decoded: {error}")),
             }
         }
         self.spare_read.keep(frames);
@@ -612,8 +667,14 @@ impl HostCore {
         self.events.push_back(HostEvent::ProtocolError { conn, error });
     }
 
+    /// A request that is refused: a warning (throttled per connection, and quoting at most
+    /// [`super::limits::LOG_QUOTE_MAX`] bytes of it, since a peer chooses what it says) and a
+    /// [`HostEvent::Rejected`].
     fn reject(&mut self, conn: ConnectionId, reason: String) {
-        tracing::warn!(conn, "{reason}");
+        if let Some(suppressed) = self.conns.get_mut(&conn).and_then(|c| c.refused_log.allow()) {
+            tracing::warn!(conn, suppressed, "{}", clip(&reason));
+        }
+        let reason = clip(&reason).into_owned();
         self.events.push_back(HostEvent::Rejected { conn, reason });
     }
 
@@ -703,40 +764,55 @@ impl HostCore {
             let Some(value) = inv.args.into_iter().next() else {
                 return self.reject(conn, format!("write to property {index} of {:?} without a value", inv.name));
             };
-            return self.apply_write(conn, inv.name, index, value);
+            self.apply_write(conn, inv.name, index, value);
+            return;
         }
         let Some(&kind) = class.method_kinds.get(index) else {
             return self.reject(conn, format!("call of method {index} of {:?}: no such method", inv.name));
         };
-        let expected = class.method_param_count(index).unwrap_or(0);
-        if inv.args.len() != expected {
-            let sig = &class.definition.methods[index].signature;
-            return self.reject(conn, format!("{sig} on {:?} called with {} argument(s)", inv.name, inv.args.len()));
-        }
         let serial_id = (inv.serial_id >= 0).then_some(inv.serial_id);
+        let method = &class.definition.methods[index];
         match kind {
             MethodKind::Push(property) => {
+                if inv.args.len() != 1 {
+                    return self.reject(conn, format!("{} on {:?} called with {} argument(s)", method.signature, inv.name, inv.args.len()));
+                }
                 let value = inv.args.into_iter().next().unwrap_or(Value::Invalid);
-                self.apply_write(conn, inv.name.clone(), property, value);
-                if let Some(serial) = serial_id {
-                    let _ = self.reply(conn, &inv.name, serial, Value::Invalid);
+                // A refused value gets no reply, as a Qt source that could not run the slot.
+                if self.apply_write(conn, inv.name.clone(), property, value) {
+                    if let Some(serial) = serial_id {
+                        let _ = self.reply(conn, &inv.name, serial, Value::Invalid);
+                    }
                 }
             }
-            MethodKind::Slot(slot) => self.events.push_back(HostEvent::Invoked {
-                conn,
-                source: inv.name,
-                slot,
-                method: index,
-                args: inv.args,
-                serial_id,
-            }),
+            MethodKind::Slot(slot) => {
+                // A Qt source would hand each argument's storage to the slot as the declared
+                // type: arguments are given those types here, or the call is refused.
+                let params = class.slot_params.get(slot).map_or(&[][..], Vec::as_slice);
+                let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums };
+                let types = params.iter().map(|p| p.type_name.as_str());
+                let args = match convert_args(Cow::Owned(inv.args), types, &method.parameter_names, &lookup) {
+                    Ok(args) => args.into_owned(),
+                    Err(e) => return self.reject(conn, format!("{} on {:?} refused: {e}", method.signature, inv.name)),
+                };
+                self.events.push_back(HostEvent::Invoked { conn, source: inv.name, slot, method: index, args, serial_id })
+            }
         }
     }
 
-    fn apply_write(&mut self, conn: ConnectionId, source: String, property: usize, value: Value) {
-        match self.set_property(&source, property, value.clone()) {
-            Ok(_) => self.events.push_back(HostEvent::PropertyWritten { conn, source, property, value }),
-            Err(e) => self.reject(conn, e.to_string()),
+    /// Applies a replica's write (already given the property's type by
+    /// [`HostCore::set_property`]); a refused write is reported and changes nothing.
+    fn apply_write(&mut self, conn: ConnectionId, source: String, property: usize, value: Value) -> bool {
+        match self.set_property(&source, property, value) {
+            Ok(_) => {
+                let value = self.sources.get(&source).and_then(|s| s.values.get(property)).cloned().unwrap_or(Value::Invalid);
+                self.events.push_back(HostEvent::PropertyWritten { conn, source, property, value });
+                true
+            }
+            Err(e) => {
+                self.reject(conn, format!("write refused: {e}"));
+                false
+            }
         }
     }
 }

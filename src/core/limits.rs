@@ -45,3 +45,69 @@ pub(crate) fn pop_front_shrinking<T>(queue: &mut std::collections::VecDeque<T>) 
     }
     item
 }
+
+/// Throttles a warning a peer can trigger at will (a refused request, an undecodable packet), so
+/// that it cannot flood the log: the first [`LogThrottle::BURST`] pass, then only the 2^k-th
+/// (a log line per doubling), each saying how many were held back since the last. Counts, not
+/// clocks: the core reads no time.
+#[derive(Debug, Default, Clone)]
+pub struct LogThrottle {
+    seen: u64,
+    suppressed: u64,
+}
+
+impl LogThrottle {
+    pub const BURST: u64 = 8;
+
+    /// `Some(held back since the last one)` when this occurrence is to be logged.
+    pub fn allow(&mut self) -> Option<u64> {
+        self.seen += 1;
+        if self.seen <= Self::BURST || self.seen.is_power_of_two() {
+            Some(std::mem::take(&mut self.suppressed))
+        } else {
+            self.suppressed += 1;
+            None
+        }
+    }
+}
+
+/// Longest text from a peer quoted in a log line.
+pub const LOG_QUOTE_MAX: usize = 200;
+
+/// `text` cut to [`LOG_QUOTE_MAX`] bytes (at a character boundary) with the length of the rest,
+/// for quoting what a peer sent in a log line.
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= LOG_QUOTE_MAX {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = LOG_QUOTE_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… ({} more bytes)", &text[..end], text.len() - end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_lets_bursts_through_then_one_per_doubling() {
+        let mut t = LogThrottle::default();
+        let logged: Vec<u64> = (1..=1000u64).filter(|_| t.allow().is_some()).collect::<Vec<_>>();
+        assert_eq!(logged.len() as u64, LogThrottle::BURST + 6, "8, then 16, 32, …, 512");
+        let mut t = LogThrottle::default();
+        for _ in 0..16 {
+            t.allow();
+        }
+        assert_eq!((0..16).filter_map(|_| t.allow()).collect::<Vec<_>>(), vec![15], "the 32nd reports the 15 held back");
+    }
+
+    #[test]
+    fn clip_cuts_long_text_at_a_character_boundary() {
+        assert_eq!(clip("short"), "short");
+        let long = "é".repeat(300);
+        let c = clip(&long);
+        assert!(c.len() < 260 && c.ends_with("(400 more bytes)"), "{c}");
+    }
+}

@@ -10,12 +10,14 @@ pub use dialect::{ByteOrder, Dialect};
 pub use error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
 pub use value::*;
 pub mod classdef;
+pub mod convert;
 pub mod limits;
 mod outbox;
 pub mod types;
 pub mod variant;
 
 pub use classdef::*;
+pub use convert::{convert, convert_args, ArgumentError, TypeMismatch};
 pub use limits::Limits;
 pub use types::{Builtin, TypeDesc, TypeLookup, TypeRegistry};
 pub use variant::{Decoder, EnumEncoding, Encoder};

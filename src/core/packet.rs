@@ -135,6 +135,27 @@ fn read_values_into(r: &mut Reader, dec: &mut Decoder, limits: &Limits, out: &mu
     Ok(())
 }
 
+/// The values of an Init packet. A value that cannot be decoded (an unknown type, bad text) and
+/// every value after it become [`Value::Invalid`] with a warning, as a stock Qt replica's values
+/// do when its stream fails: the object is still initialized. Limit violations are errors.
+fn read_init_values(r: &mut Reader, dec: &mut Decoder, limits: &Limits, object: &str) -> DecodeResult<Vec<Value>> {
+    let n = r.count("values", 5, limits.max_collection_len)?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        match dec.variant(r) {
+            Ok(v) => out.push(v),
+            Err(e) if e.closes_connection() => return Err(e),
+            Err(e) => {
+                tracing::warn!(object, "property {i} and the {} after it could not be decoded and are left invalid: {e}", n - i - 1);
+                out.resize(n, Value::Invalid);
+                r.skip_rest();
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// [`read_values_into`] over the values `out` holds from an earlier packet: each is decoded in
 /// its predecessor's place (a string keeps its buffer), and `out` ends with exactly the new ones.
 fn read_values_over(r: &mut Reader, dec: &mut Decoder, limits: &Limits, out: &mut Vec<Value>) -> DecodeResult<()> {
@@ -407,7 +428,10 @@ impl Packet {
         let values = |r: &mut Reader, dec: &mut Decoder| read_values(r, dec, limits);
         let packet = match ty {
             PacketType::Handshake => Packet::Handshake { version: name },
-            PacketType::InitPacket => Packet::Init { name, values: values(&mut r, &mut dec)? },
+            PacketType::InitPacket => {
+                let values = read_init_values(&mut r, &mut dec, limits, &name)?;
+                Packet::Init { name, values }
+            }
             PacketType::InitDynamicPacket => {
                 let definition = ClassDefinition::decode(&mut r, limits)?;
                 // Values may use the gadgets and enums the definition itself introduces.
@@ -415,7 +439,7 @@ impl Packet {
                 definition.register_types(&mut extra);
                 let overlay = Overlay { base: types, extra: &extra };
                 let mut dec = Decoder::new(dialect, &overlay, limits);
-                let values = values(&mut r, &mut dec)?;
+                let values = read_init_values(&mut r, &mut dec, limits, &name)?;
                 Packet::InitDynamic { name, definition, values }
             }
             PacketType::AddObject => Packet::AddObject { name, is_dynamic: r.bool()? },

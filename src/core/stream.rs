@@ -120,6 +120,12 @@ impl Reader {
         rest.get(..4 + len as usize)
     }
 
+    /// Moves the position to the end: what remains is given up (after a value that could not
+    /// be decoded, nothing after it can be found).
+    pub fn skip_rest(&mut self) {
+        self.pos = self.end;
+    }
+
     /// Moves the position `n` bytes on.
     pub fn skip(&mut self, n: usize, what: &'static str) -> DecodeResult<()> {
         self.take_slice(n, what).map(|_| ())

@@ -228,6 +228,12 @@ impl TypeDesc {
 /// Resolves user type names.
 pub trait TypeLookup {
     fn lookup(&self, name: &str) -> Option<Arc<TypeDesc>>;
+
+    /// The protocol version values are prepared for, where it decides their form (Qt 6 sends
+    /// containers of gadgets wrapped in QSQ_/QAS_); `None` when unknown.
+    fn dialect(&self) -> Option<Dialect> {
+        None
+    }
 }
 
 /// The user types a node knows, per dialect (type names differ between Qt 5 and Qt 6).
@@ -322,6 +328,10 @@ impl TypeRegistry {
 }
 
 impl TypeLookup for TypeRegistry {
+    fn dialect(&self) -> Option<Dialect> {
+        Some(self.dialect)
+    }
+
     fn lookup(&self, name: &str) -> Option<Arc<TypeDesc>> {
         if let Some(d) = self.types.get(name) {
             return Some(d.clone());
@@ -341,6 +351,10 @@ pub struct Overlay<'a> {
 }
 
 impl TypeLookup for Overlay<'_> {
+    fn dialect(&self) -> Option<Dialect> {
+        self.base.dialect()
+    }
+
     fn lookup(&self, name: &str) -> Option<Arc<TypeDesc>> {
         self.extra.types.get(name).cloned().or_else(|| self.base.lookup(name))
     }
@@ -356,7 +370,7 @@ fn template_args_known(types: &dyn TypeLookup, d: &TypeDesc) -> bool {
 }
 
 /// Derives the encoding of a container type from its normalized name.
-fn template_desc(name: &str) -> Option<TypeDesc> {
+pub(crate) fn template_desc(name: &str) -> Option<TypeDesc> {
     let open = name.find('<')?;
     if !name.ends_with('>') {
         return None;
@@ -376,7 +390,7 @@ fn template_desc(name: &str) -> Option<TypeDesc> {
 }
 
 /// Splits `A,B<C,D>,E` at top-level commas.
-fn split_template_args(s: &str) -> Option<Vec<&str>> {
+pub(crate) fn split_template_args(s: &str) -> Option<Vec<&str>> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;

@@ -65,6 +65,19 @@ impl<'a> Decoder<'a> {
         self.types.lookup(name).ok_or_else(|| DecodeError::UnknownUserType(name.to_owned()))
     }
 
+    /// [`Decoder::resolve`] for a value's own type name: a container of element types we do not
+    /// know still has a known layout (count, then elements), so an empty one decodes; a
+    /// non-empty one fails on its first element.
+    fn resolve_value_type(&self, name: &str) -> DecodeResult<Arc<TypeDesc>> {
+        self.resolve(name).or_else(|e| super::types::template_desc(name).map(Arc::new).ok_or(e))
+    }
+
+    /// Fewest bytes a raw value of `name` occupies, where that type is known (bounds counts
+    /// before the elements are read).
+    fn min_size_of(&self, name: &str) -> usize {
+        self.types.lookup(name).map_or(1, |d| d.min_raw_size())
+    }
+
     /// Runs `f` with extra types (from a definition in the same packet) layered over ours.
     fn with_types<T>(&mut self, extra: &TypeRegistry, f: impl FnOnce(&mut Decoder<'_>) -> DecodeResult<T>) -> DecodeResult<T> {
         let overlay = Overlay { base: self.types, extra };
@@ -139,7 +152,7 @@ impl<'a> Decoder<'a> {
                 what: "QVariant",
                 detail: "user type without a name".into(),
             })?;
-            let desc = self.resolve(&name)?;
+            let desc = self.resolve_value_type(&name)?;
             match &*desc {
                 // "QVariant" spelled out by name: collapse to the inner one, as for its id.
                 TypeDesc::Builtin(Builtin::Variant) => self.variant(r),
@@ -316,7 +329,7 @@ impl<'a> Decoder<'a> {
                 Value::Struct(Struct { type_name: name.to_owned(), fields: out })
             }
             TypeDesc::Sequence { elem } => {
-                let min = self.resolve(elem)?.min_raw_size();
+                let min = self.min_size_of(elem);
                 let n = self.count(r, "sequence", min)?;
                 let mut items = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -325,7 +338,7 @@ impl<'a> Decoder<'a> {
                 Value::Sequence(Sequence { type_name: name.to_owned(), items })
             }
             TypeDesc::Assoc { key, value } => {
-                let min = self.resolve(key)?.min_raw_size() + self.resolve(value)?.min_raw_size();
+                let min = self.min_size_of(key) + self.min_size_of(value);
                 let n = self.count(r, "associative container", min)?;
                 let mut entries = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -401,7 +414,7 @@ impl<'a> Decoder<'a> {
         let mut n = Self::nested_reader(r)?
             .ok_or_else(|| DecodeError::Invalid { what: "QSQ_", detail: "null values".into() })?;
         let _repeated = n.qbytearray()?; // the value type name again
-        let min = self.resolve(&value_type_name)?.min_raw_size();
+        let min = self.min_size_of(&value_type_name);
         let count = self.count(&mut n, "QSQ_ values", min)?;
         let mut items = Vec::with_capacity(count);
         for _ in 0..count {
@@ -419,7 +432,7 @@ impl<'a> Decoder<'a> {
             .ok_or_else(|| DecodeError::Invalid { what: "QAS_", detail: "null values".into() })?;
         let _key_again = n.qbytearray()?;
         let _value_again = n.qbytearray()?;
-        let min = self.resolve(&key_type_name)?.min_raw_size() + self.resolve(&value_type_name)?.min_raw_size();
+        let min = self.min_size_of(&key_type_name) + self.min_size_of(&value_type_name);
         let count = self.count(&mut n, "QAS_ values", min)?;
         let mut entries = Vec::with_capacity(count);
         for _ in 0..count {

@@ -119,7 +119,9 @@ impl From<crate::node::NodeError> for Error {
                 match h {
                     H::UnknownSource(_) | H::BadIndex { .. } => QTRO_ERR_NOT_FOUND,
                     H::DuplicateSource(_) => QTRO_ERR_ALREADY,
-                    H::ArgumentCount { .. } | H::ValueCount { .. } => QTRO_ERR_INVALID_ARGUMENT,
+                    H::Arguments { error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
+                    H::ValueCount { .. } => QTRO_ERR_INVALID_ARGUMENT,
+                    H::Arguments { .. } | H::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
                     H::Encode(_) => QTRO_ERR_PROTOCOL,
                 }
             }
@@ -131,6 +133,8 @@ impl From<crate::node::NodeError> for Error {
                 CallError::Encode(_) => QTRO_ERR_PROTOCOL,
             },
             N::UnknownMember { .. } => QTRO_ERR_NOT_FOUND,
+            N::Arguments { error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
+            N::Arguments { .. } | N::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
             N::Timeout { .. } => QTRO_ERR_TIMEOUT,
             N::Shutdown => QTRO_ERR_SHUTDOWN,
         };

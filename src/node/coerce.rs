@@ -1,19 +1,11 @@
 //! Converting values to declared C++ types before they go to a Qt peer.
 //!
-//! Qt hosts hand argument storage to slots without conversion, so an `int` sent for a `double`
-//! parameter would be read as garbage. We convert what converts losslessly (or as Qt's
-//! `QVariant::convert` would) and leave everything else untouched.
+//! The lenient conversion of the typed layer and the C API's value constructors: what converts
+//! is converted, everything else passes unchanged. Values on their way to a peer go through the
+//! strict [`crate::core::convert`] as well, which refuses what cannot have the declared type.
 
+use crate::core::convert::has_type;
 use crate::core::{Builtin, Value};
-
-/// Whether `value` already has the common type `type_name` names, by its usual spelling: the
-/// check of every argument of every call and signal, so without parsing the name.
-pub(crate) fn has_type(value: &Value, type_name: &str) -> bool {
-    matches!(
-        (value, type_name),
-        (Value::Int(_), "int") | (Value::String(_), "QString") | (Value::Double(_), "double") | (Value::Bool(_), "bool") | (Value::ByteArray(_), "QByteArray")
-    )
-}
 
 /// `value` converted to `type_name` where a sensible conversion exists.
 pub fn coerce(value: Value, type_name: &str) -> Value {

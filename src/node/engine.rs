@@ -559,13 +559,21 @@ impl Shared {
     /// read the reply as that type).
     async fn run_slot(self: &Arc<Self>, job: SlotJob, last: bool) {
         let source = job.call.source.clone();
+        let slot = job.call.name.clone();
         let value = job.handler.call(job.call).await;
-        let value = match job.return_type.as_str() {
-            "void" | "" => value,
-            t => super::coerce(value, t),
-        };
         if let Some(serial) = job.serial {
             self.with(|st| {
+                let value = match job.return_type.as_str() {
+                    // No value: a Qt replica reads an invalid reply as the type's default.
+                    _ if value == Value::Invalid => value,
+                    "void" | "" => value,
+                    t => st.host.convert_for(&source, t, value).unwrap_or_else(|e| {
+                        // A Qt replica reads the reply as the return type: send none rather
+                        // than storage it would misread.
+                        tracing::warn!(source, slot = %slot, "the slot's return value was not sent: {e}");
+                        Value::Invalid
+                    }),
+                };
                 if let Err(e) = st.host.reply(job.conn, &source, serial, value) {
                     tracing::warn!(source, "cannot send the reply: {e}");
                 }
@@ -1204,7 +1212,13 @@ impl State {
                 name: slot.into(),
             })?,
         };
-        let args = super::coerce_args(args.into(), names.method_params[index].iter().map(String::as_str)).into_owned();
+        // A Qt host hands each argument's storage to the slot as the declared type: every
+        // argument is converted to it, or the call is refused before anything is sent.
+        let lookup = crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums };
+        let types = names.method_params[index].iter().map(String::as_str);
+        let args = crate::core::convert_args(args.into(), types, &def.methods[index].parameter_names, &lookup)
+            .map_err(|error| super::NodeError::Arguments { object: replica.into(), method: def.methods[index].signature.clone(), error: Box::new(error) })?
+            .into_owned();
         let wants_reply = names.method_replies[index];
         let serial = self.client.call(replica, index, args, wants_reply, now)?;
         Ok(serial.map(|s| {

@@ -122,6 +122,13 @@ pub enum NodeError {
     Call(#[from] CallError),
     #[error("{object:?} has no {what} named {name:?}")]
     UnknownMember { object: String, what: &'static str, name: String },
+    /// Arguments of a call that do not fit the method's declared parameters (count or types):
+    /// nothing was sent.
+    #[error("{method} of {object:?}: {error}")]
+    Arguments { object: String, method: String, error: Box<crate::core::ArgumentError> },
+    /// A property value that cannot have the property's declared type: nothing was sent.
+    #[error("property {property:?} of {object:?}: {error}")]
+    PropertyType { object: String, property: String, error: Box<crate::core::TypeMismatch> },
     #[error("replica {name:?} did not become valid within {timeout:?} (state {state:?})")]
     Timeout { name: String, timeout: Duration, state: ReplicaState },
     #[error("the node was shut down")]
@@ -164,22 +171,6 @@ where
     F: Fn(SlotCall) -> Value + Send + Sync + 'static,
 {
     move |call: SlotCall| std::future::ready(f(call))
-}
-
-/// Converts each argument to its declared type; arguments beyond the declared ones pass as they are.
-/// Borrowed arguments that all have their declared types (the usual case) stay borrowed; only
-/// when one needs converting are they copied.
-fn coerce_args<'v, 'a>(mut args: Cow<'v, [Value]>, types: impl IntoIterator<Item = &'a str> + Clone) -> Cow<'v, [Value]> {
-    if matches!(args, Cow::Borrowed(_)) && args.iter().zip(types.clone()).all(|(a, t)| coerce::has_type(a, t)) {
-        return args;
-    }
-    // In place, and without moving the arguments that already have their declared types.
-    for (a, t) in args.to_mut().iter_mut().zip(types) {
-        if !coerce::has_type(a, t) {
-            *a = coerce(std::mem::replace(a, Value::Invalid), t);
-        }
-    }
-    args
 }
 
 /// Which kinds of [`ReplicaEvent`] a subscription receives ([`Replica::events_filtered`]).
@@ -578,16 +569,13 @@ impl Source {
 
     fn encode_set_property(&self, st: &mut engine::State, name: &str, value: Value) -> Result<bool, NodeError> {
         let index = self.property_index(name)?;
-        let value = coerce(value, &self.class.definition.properties[index].type_name);
+        // The host gives the value the declared type, or refuses it.
         Ok(st.host.set_property(&self.name, index, value)?)
     }
 
     fn encode_emit(&self, st: &mut engine::State, signal: &str, args: Cow<'_, [Value]>) -> Result<(), NodeError> {
         let index = self.class.signal_index(signal).ok_or_else(|| NodeError::UnknownMember { object: self.name.clone(), what: "signal", name: signal.into() })?;
-        // Declared signals keep their parameter types: no signature parsing per emit.
-        let first_declared = self.class.definition.signals.len() - self.class.signal_params.len();
-        let params = &self.class.signal_params[index - first_declared];
-        let args = coerce_args(args, params.iter().map(|p| p.type_name.as_str()));
+        // The host gives the arguments the declared types, or refuses them.
         Ok(st.host.emit_signal(&self.name, index, &args)?)
     }
 
@@ -645,13 +633,9 @@ impl Source {
     /// Emits the API signal at `index` (for overloads that share a name). Arguments are
     /// converted to the declared types.
     pub fn emit_at(&self, index: usize, args: Vec<Value>) -> Result<(), NodeError> {
-        let sig = self.class.definition.signals.get(index).ok_or_else(|| NodeError::UnknownMember {
-            object: self.name.clone(),
-            what: "signal",
-            name: index.to_string(),
-        })?;
-        let types = coerce::parameter_types(&sig.signature);
-        let args = coerce_args(Cow::Owned(args), types.iter().map(String::as_str));
+        if index >= self.class.definition.signals.len() {
+            return Err(NodeError::UnknownMember { object: self.name.clone(), what: "signal", name: index.to_string() });
+        }
         Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, &args))?)
     }
 
@@ -788,13 +772,17 @@ impl Replica {
     pub fn set_property(&self, name: &str, value: Value) -> Result<(), NodeError> {
         let name_owned = self.inner.name.clone();
         self.inner.shared.with(|st| {
-            let (index, ty) = {
+            let (index, value) = {
                 let r = st.client.replica(&name_owned).ok_or_else(|| CallError::UnknownReplica(name_owned.clone()))?;
                 let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name_owned.clone()))?;
                 let i = def.property_index(name).ok_or_else(|| NodeError::UnknownMember { object: name_owned.clone(), what: "property", name: name.into() })?;
-                (i, def.properties[i].type_name.clone())
+                // A Qt host stores what it is sent as the declared type: convert or refuse.
+                let lookup = crate::core::convert::ClassTypes { types: st.client.types(), enums: &def.enums };
+                let value = crate::core::convert(value, &def.properties[i].type_name, &lookup)
+                    .map_err(|error| NodeError::PropertyType { object: name_owned.clone(), property: name.into(), error: Box::new(error) })?;
+                (i, value)
             };
-            st.client.write_property(&name_owned, index, coerce(value, &ty), Instant::now())?;
+            st.client.write_property(&name_owned, index, value, Instant::now())?;
             Ok(())
         })
     }
