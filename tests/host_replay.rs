@@ -109,3 +109,43 @@ fn bad_requests_are_rejected_without_output_and_garbage_fails_the_connection() {
     h.receive(2, &Packet::AddObject { name: "Simple".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap());
     assert!(h.take_output(2).is_some());
 }
+
+/// Frames whose content cannot be decoded cost only themselves; frames of types clients never
+/// send are not even decoded; only framing errors and limit violations close the connection.
+#[test]
+fn undecodable_frames_cost_only_themselves() {
+    let mut h = host();
+    h.accept(1);
+    h.take_output(1);
+    let frame = |ty: u16, body: &[u8]| -> Vec<u8> {
+        let mut f = ((body.len() + 2) as u32).to_le_bytes().to_vec();
+        f.extend_from_slice(&ty.to_le_bytes());
+        f.extend_from_slice(body);
+        f
+    };
+    let mut name = (12u32).to_le_bytes().to_vec();
+    name.extend("Simple".encode_utf16().flat_map(u16::to_le_bytes));
+    // An Invoke whose argument is a user type nobody registered.
+    let mut invoke = name.clone();
+    invoke.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    invoke.extend_from_slice(&[0, 0, 1, 0, 0, 8, 0, 0, 0]);
+    invoke.extend_from_slice(b"Mystery\0");
+    h.receive(1, &frame(6, &invoke));
+    assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { conn: 1, reason }) if reason.contains("Mystery")));
+    // The same bytes as a PropertyChange (a type only hosts send): ignored, not decoded.
+    h.receive(1, &frame(8, &invoke));
+    assert_eq!(h.poll_event(), None);
+    // The connection still works.
+    let mut add = name.clone();
+    add.extend_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0]);
+    for v in [2i32, 3] {
+        add.extend_from_slice(&[2, 0, 0, 0, 0]);
+        add.extend_from_slice(&v.to_le_bytes());
+    }
+    add.extend_from_slice(&[5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+    h.receive(1, &frame(6, &add));
+    assert!(matches!(h.poll_event(), Some(HostEvent::Invoked { args, serial_id: Some(5), .. }) if args == [Value::Int(2), Value::Int(3)]));
+    // A frame longer than the packet limit closes it.
+    h.receive(1, &u32::MAX.to_le_bytes());
+    assert!(matches!(h.poll_event(), Some(HostEvent::ProtocolError { conn: 1, .. })));
+}

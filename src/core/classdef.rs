@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dialect::Dialect;
-use super::error::{DecodeResult, EncodeResult};
+use super::error::{DecodeError, DecodeResult, EncodeResult};
 use super::limits::Limits;
 use super::stream::{Reader, Writer};
 use super::types::TypeRegistry;
@@ -80,12 +80,35 @@ pub enum EmbeddedDefinition {
     Gadgets(GadgetSection),
 }
 
+/// What decoding a definition may still cost: every name, signature and enum key it holds counts
+/// as one value against the packet's value budget ([`Limits::max_values`]), as decoded values
+/// do, so a definition of millions of tiny entries costs what a packet of as many values may.
+pub struct DefBudget<'a> {
+    pub limits: &'a Limits,
+    /// Entries still allowed; decremented as they are read.
+    pub left: &'a mut usize,
+}
+
+impl DefBudget<'_> {
+    /// A count of entries, checked against what remains of the budget as well as the limits.
+    fn count(&mut self, r: &mut Reader, what: &'static str, min_elem: usize) -> DecodeResult<usize> {
+        let n = r.count(what, min_elem, self.limits.max_collection_len)?;
+        *self.left = self.left.checked_sub(n).ok_or(DecodeError::TooManyValues { limit: self.limits.max_values })?;
+        Ok(n)
+    }
+
+    fn text(&mut self, r: &mut Reader, what: &'static str) -> DecodeResult<String> {
+        *self.left = self.left.checked_sub(1).ok_or(DecodeError::TooManyValues { limit: self.limits.max_values })?;
+        text(r, what)
+    }
+}
+
 fn text(r: &mut Reader, what: &'static str) -> DecodeResult<String> {
     Ok(r.qbytearray_text(what)?.unwrap_or_default())
 }
 
-fn name_list(r: &mut Reader, limits: &Limits) -> DecodeResult<Vec<String>> {
-    let n = r.count("parameter names", 4, limits.max_collection_len)?;
+fn name_list(r: &mut Reader, b: &mut DefBudget<'_>) -> DecodeResult<Vec<String>> {
+    let n = b.count(r, "parameter names", 4)?;
     (0..n).map(|_| text(r, "parameter name")).collect()
 }
 
@@ -95,12 +118,12 @@ fn write_name_list(w: &mut Writer, names: &[String]) -> EncodeResult<()> {
 }
 
 impl EnumDef {
-    fn decode(r: &mut Reader, limits: &Limits) -> DecodeResult<Self> {
-        let name = text(r, "enum name")?;
+    fn decode(r: &mut Reader, b: &mut DefBudget<'_>) -> DecodeResult<Self> {
+        let name = b.text(r, "enum name")?;
         let is_flag = r.bool()?;
         let is_scoped = r.bool()?;
         let size = r.u32()?;
-        let n = r.count("enum keys", 8, limits.max_collection_len)?;
+        let n = b.count(r, "enum keys", 8)?;
         let keys = (0..n).map(|_| Ok((text(r, "enum key")?, r.i32()?))).collect::<DecodeResult<_>>()?;
         Ok(EnumDef { name, is_flag, is_scoped, size, keys })
     }
@@ -119,9 +142,9 @@ impl EnumDef {
     }
 }
 
-fn decode_enums(r: &mut Reader, limits: &Limits) -> DecodeResult<Vec<EnumDef>> {
-    let n = r.count("enums", 14, limits.max_collection_len)?;
-    (0..n).map(|_| EnumDef::decode(r, limits)).collect()
+fn decode_enums(r: &mut Reader, b: &mut DefBudget<'_>) -> DecodeResult<Vec<EnumDef>> {
+    let n = b.count(r, "enums", 14)?;
+    (0..n).map(|_| EnumDef::decode(r, b)).collect()
 }
 
 fn encode_enums(w: &mut Writer, enums: &[EnumDef]) -> EncodeResult<()> {
@@ -131,13 +154,13 @@ fn encode_enums(w: &mut Writer, enums: &[EnumDef]) -> EncodeResult<()> {
 
 impl GadgetDef {
     /// `with_enums` is false only for Qt 5 gadget descriptors, which omit the enum list.
-    fn decode(r: &mut Reader, limits: &Limits, with_enums: bool) -> DecodeResult<Self> {
-        let name = text(r, "gadget name")?;
-        let n = r.count("gadget properties", 8, limits.max_collection_len)?;
+    fn decode(r: &mut Reader, b: &mut DefBudget<'_>, with_enums: bool) -> DecodeResult<Self> {
+        let name = b.text(r, "gadget name")?;
+        let n = b.count(r, "gadget properties", 8)?;
         let properties = (0..n)
             .map(|_| Ok((text(r, "gadget property name")?, text(r, "gadget property type")?)))
             .collect::<DecodeResult<_>>()?;
-        let enums = if with_enums { decode_enums(r, limits)? } else { Vec::new() };
+        let enums = if with_enums { decode_enums(r, b)? } else { Vec::new() };
         Ok(GadgetDef { name, properties, enums })
     }
 
@@ -157,10 +180,15 @@ impl GadgetDef {
 
 impl GadgetSection {
     pub fn decode(r: &mut Reader, limits: &Limits, with_gadget_enums: bool) -> DecodeResult<Self> {
-        let n = r.count("Qt enums", 4, limits.max_collection_len)?;
+        Self::decode_within(r, &mut DefBudget { limits, left: &mut limits.max_values.clone() }, with_gadget_enums)
+    }
+
+    /// [`GadgetSection::decode`] spending from the budget of the packet it is part of.
+    pub fn decode_within(r: &mut Reader, b: &mut DefBudget<'_>, with_gadget_enums: bool) -> DecodeResult<Self> {
+        let n = b.count(r, "Qt enums", 4)?;
         let qt_enums = (0..n).map(|_| text(r, "Qt enum name")).collect::<DecodeResult<_>>()?;
-        let n = r.count("gadgets", 8, limits.max_collection_len)?;
-        let gadgets = (0..n).map(|_| GadgetDef::decode(r, limits, with_gadget_enums)).collect::<DecodeResult<_>>()?;
+        let n = b.count(r, "gadgets", 8)?;
+        let gadgets = (0..n).map(|_| GadgetDef::decode(r, b, with_gadget_enums)).collect::<DecodeResult<_>>()?;
         Ok(GadgetSection { qt_enums, gadgets })
     }
 
@@ -197,24 +225,29 @@ fn enum_size(size: u32) -> u8 {
 
 impl ClassDefinition {
     pub fn decode(r: &mut Reader, limits: &Limits) -> DecodeResult<Self> {
+        Self::decode_within(r, &mut DefBudget { limits, left: &mut limits.max_values.clone() })
+    }
+
+    /// [`ClassDefinition::decode`] spending from the budget of the packet it is part of.
+    pub fn decode_within(r: &mut Reader, b: &mut DefBudget<'_>) -> DecodeResult<Self> {
         let type_name = r.qstring()?;
-        let enums = decode_enums(r, limits)?;
-        let gadgets = GadgetSection::decode(r, limits, true)?;
-        let n = r.count("signals", 8, limits.max_collection_len)?;
+        let enums = decode_enums(r, b)?;
+        let gadgets = GadgetSection::decode_within(r, b, true)?;
+        let n = b.count(r, "signals", 8)?;
         let signals = (0..n)
-            .map(|_| Ok(SignalDef { signature: text(r, "signal signature")?, parameter_names: name_list(r, limits)? }))
+            .map(|_| Ok(SignalDef { signature: text(r, "signal signature")?, parameter_names: name_list(r, b)? }))
             .collect::<DecodeResult<_>>()?;
-        let n = r.count("methods", 12, limits.max_collection_len)?;
+        let n = b.count(r, "methods", 12)?;
         let methods = (0..n)
             .map(|_| {
                 Ok(MethodDef {
                     signature: text(r, "method signature")?,
-                    return_type: text(r, "method return type")?,
-                    parameter_names: name_list(r, limits)?,
+                    return_type: b.text(r, "method return type")?,
+                    parameter_names: name_list(r, b)?,
                 })
             })
             .collect::<DecodeResult<_>>()?;
-        let n = r.count("properties", 12, limits.max_collection_len)?;
+        let n = b.count(r, "properties", 12)?;
         let properties = (0..n)
             .map(|_| {
                 Ok(PropertyDef {
@@ -327,6 +360,20 @@ mod tests {
             assert_eq!(ClassDefinition::decode(&mut r, &Limits::DEFAULT).unwrap(), simple());
             r.finish("definition").unwrap();
         }
+    }
+
+    #[test]
+    fn definitions_spend_the_value_budget() {
+        let mut def = simple();
+        def.enums.push(EnumDef { name: "E".into(), is_flag: false, is_scoped: false, size: 4, keys: (0..100).map(|i| (format!("K{i}"), i)).collect() });
+        let mut buf = BytesMut::new();
+        def.encode(&mut Writer::new(&mut buf, ByteOrder::Little)).unwrap();
+        let bytes = buf.freeze();
+        let limits = Limits { max_values: 120, ..Limits::DEFAULT };
+        assert!(ClassDefinition::decode(&mut Reader::new(bytes.clone(), ByteOrder::Little), &limits).is_ok());
+        let limits = Limits { max_values: 90, ..Limits::DEFAULT };
+        let err = ClassDefinition::decode(&mut Reader::new(bytes, ByteOrder::Little), &limits).unwrap_err();
+        assert_eq!(err, DecodeError::TooManyValues { limit: 90 });
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::error::{DecodeError, EncodeError};
 use super::frame::{FrameDecoder, SpareBuffer};
 use super::limits::{clip, Limits, LogThrottle};
 use super::outbox::Outbox;
-use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet};
+use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet, PacketType};
 use super::source::{MethodKind, PropertyMode, SourceClass};
 use super::stream::{Output, SPLICE_MIN};
 use super::types::{TypeDesc, TypeLookup, TypeRegistry};
@@ -643,6 +643,11 @@ impl HostCore {
             let Some(c) = self.conns.get_mut(&conn) else { return };
             if c.failed {
                 return;
+            }
+            if !PacketType::sent_by_clients(packet_type) {
+                // Ignored unread, as a Qt host ignores packet types meant for replicas.
+                tracing::debug!(conn, packet_type, "ignoring a packet type clients do not send");
+                continue;
             }
             match Packet::decode_with(&frames.frame(packet_type, span), self.dialect, &self.types, &self.limits, &mut c.names) {
                 Ok(p) => self.handle(conn, p),

@@ -37,6 +37,13 @@ pub enum PacketType {
 }
 
 impl PacketType {
+    /// Whether a client (replica side) may send this type to a host: anything else a host
+    /// ignores without decoding it (a peer could otherwise make it decode 64 MiB of values
+    /// only to throw them away).
+    pub fn sent_by_clients(v: u16) -> bool {
+        matches!(PacketType::from_u16(v), Some(PacketType::Handshake | PacketType::AddObject | PacketType::RemoveObject | PacketType::InvokePacket | PacketType::Ping))
+    }
+
     pub fn from_u16(v: u16) -> Option<PacketType> {
         use PacketType::*;
         Some(match v {
@@ -433,12 +440,12 @@ impl Packet {
                 Packet::Init { name, values }
             }
             PacketType::InitDynamicPacket => {
-                let definition = ClassDefinition::decode(&mut r, limits)?;
+                let definition = ClassDefinition::decode_within(&mut r, &mut dec.definition_budget())?;
                 // Values may use the gadgets and enums the definition itself introduces.
                 let mut extra = TypeRegistry::new(dialect);
                 definition.register_types(&mut extra);
                 let overlay = Overlay { base: types, extra: &extra };
-                let mut dec = Decoder::new(dialect, &overlay, limits);
+                let mut dec = dec.with_lookup(&overlay);
                 let values = read_init_values(&mut r, &mut dec, limits, &name)?;
                 Packet::InitDynamic { name, definition, values }
             }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetSection};
+use super::classdef::{ClassDefinition, DefBudget, EmbeddedDefinition, GadgetSection};
 use super::dialect::{ByteOrder, Dialect};
 use super::error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
 use super::limits::Limits;
@@ -55,6 +55,19 @@ impl<'a> Decoder<'a> {
         }
         self.values_left -= 1;
         Ok(())
+    }
+
+    /// This decoding state (depth, what remains of the budget) resolving names with `types`.
+    pub fn with_lookup<'b>(&self, types: &'b dyn TypeLookup) -> Decoder<'b>
+    where
+        'a: 'b,
+    {
+        Decoder { dialect: self.dialect, types, limits: self.limits, depth: self.depth, values_left: self.values_left }
+    }
+
+    /// A definition in this packet spends from the same value budget as its values.
+    pub fn definition_budget(&mut self) -> DefBudget<'_> {
+        DefBudget { limits: self.limits, left: &mut self.values_left }
     }
 
     fn count(&self, r: &mut Reader, what: &'static str, min_elem: usize) -> DecodeResult<usize> {
@@ -371,9 +384,9 @@ impl<'a> Decoder<'a> {
             Some(mut n) => {
                 let def = if kind == ObjectKind::Gadget {
                     let with_enums = EmbeddedDefinition::gadget_enums(self.dialect);
-                    EmbeddedDefinition::Gadgets(GadgetSection::decode(&mut n, self.limits, with_enums)?)
+                    EmbeddedDefinition::Gadgets(GadgetSection::decode_within(&mut n, &mut self.definition_budget(), with_enums)?)
                 } else {
-                    EmbeddedDefinition::Class(ClassDefinition::decode(&mut n, self.limits)?)
+                    EmbeddedDefinition::Class(ClassDefinition::decode_within(&mut n, &mut self.definition_budget())?)
                 };
                 n.finish("QRO_ class definition")?;
                 Some(def)
