@@ -117,6 +117,11 @@ typedef enum qtro_result {
      * A Rust panic was caught at the ABI boundary (a bug in libqtro_rs; please report it).
      */
     QTRO_ERR_PANIC = 17,
+    /**
+     * A static replica's host offers the object with another signature than its class's
+     * (the message gives both); nothing is sent to that host.
+     */
+    QTRO_ERR_SIGNATURE_MISMATCH = 18,
 } qtro_result;
 
 /**

@@ -544,3 +544,61 @@ async fn connection_errors_have_their_exit_codes() {
     assert_eq!(run_ok(&["get", &url, "Interop", "color", "--rep", INTEROP_REP]).await, "Green\n");
     assert_eq!(run_ok(&["call", &url, "Interop", "add", "1", "2", "--rep", INTEROP_REP]).await, "3\n");
 }
+
+/// Item 11 of the value issue: the real reason, at once and in a screenful.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_give_the_real_reason() {
+    // A READONLY property that changes by itself: the write is never confirmed, and the other
+    // value it took is not taken for a confirmation.
+    let node = Node::new();
+    let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
+    let ticker = ClassBuilder::new("Ticker").property("n", "int", PropertyMode::ReadOnly, Value::Int(0)).build();
+    let source = node.enable_source_without_slots("Ticker", ticker).unwrap();
+    let tick = tokio::spawn(async move {
+        for n in 1.. {
+            let _ = source.set_property("n", Value::Int(n));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let err = run_fails(&["set", &url, "Ticker", "n", "999999", "--timeout", "1500ms"], 8).await;
+    assert!(err.contains("changed to") && err.contains("instead"), "{err}");
+    tick.abort();
+
+    // An unknown object on a host with many: a screenful of names, not all of them.
+    let many = Node::new();
+    let many_url = many.listen("tcp://127.0.0.1:0").await.unwrap();
+    for i in 0..300 {
+        let c = ClassBuilder::new("Item").property("v", "int", PropertyMode::ReadOnly, Value::Int(i)).build();
+        many.enable_source_without_slots(&format!("Item{i:03}"), c).unwrap();
+    }
+    let err = run_fails(&["get", &many_url, "Nope", "v"], 4).await;
+    assert!(err.contains("and 280 more") && err.len() < 1000, "{err}");
+
+    // A host that breaks a limit after the handshake: exit 9 with the cause, not a timeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bad_url = format!("tcp://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        use qtro_rs::core::{ObjectInfo, Packet};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let (mut s, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                for p in [
+                    Packet::Handshake { version: Dialect::Qt6.protocol_version().into() },
+                    Packet::ObjectList(vec![ObjectInfo { name: "Bad".into(), type_name: None, signature: None }]),
+                ] {
+                    s.write_all(&p.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
+                }
+                let mut buf = [0u8; 1024];
+                if s.read(&mut buf).await.unwrap_or(0) > 0 {
+                    // A frame claiming 1 GiB: past every packet limit.
+                    let _ = s.write_all(&(1u32 << 30).to_le_bytes()).await;
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            });
+        }
+    });
+    let err = run_fails(&["get", &bad_url, "Bad", "v", "--timeout", "5s"], 9).await;
+    assert!(err.contains("undecodable") && err.contains("maximum packet size"), "{err}");
+    server.abort();
+}

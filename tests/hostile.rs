@@ -8,6 +8,8 @@ use qtro_rs::node::{Node, NodeConfig, ReplicaEvent, Source};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 
 async fn host() -> (Node, Source, String) {
@@ -158,4 +160,60 @@ async fn abusive_connections_fail_alone_and_nothing_is_lost_for_the_others() {
     assert_eq!(good.property("seq"), Some(Value::Int(2000)));
     assert_eq!(good.call("add", vec![Value::Int(2), Value::Int(2)]).await.unwrap(), Value::Int(4));
     drop(idle);
+}
+
+/// No replica can make a source unacquirable: a write that would make the source's values larger
+/// than one InitPacket may carry is refused (the source's own change too, with an error), so
+/// replicas acquiring later still get it, and a stock Qt replica watching misses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_replica_can_make_a_source_unacquirable() {
+    let node = Node::new();
+    let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
+    let class = ClassBuilder::new("Big")
+        .property("a", "QByteArray", PropertyMode::ReadWrite, Value::ByteArray(None))
+        .property("b", "QByteArray", PropertyMode::ReadWrite, Value::ByteArray(None))
+        .property("n", "int", PropertyMode::ReadWrite, Value::Int(0))
+        .build();
+    let source = node.enable_source_without_slots("Big", class).unwrap();
+    let (mut qt, _) = common::qt_peer::QtPeer::start(&["replica-dynamic", "--url", &url, "--name", "Big"]).await;
+    qt.expect("Valid", common::qt_peer::is("state", "state", "Valid")).await;
+
+    // Each 40 MB write is under the 64 MiB packet limit; together they would not fit an Init.
+    let attacker = Node::new();
+    attacker.connect_to(&url).unwrap();
+    let (replica, mut events) = attacker.acquire_dynamic_with_events("Big");
+    replica.wait_for_source(T).await.unwrap();
+    let big = Value::bytes(vec![b'x'; 40 * 1024 * 1024]);
+    replica.set_property("a", big.clone()).unwrap();
+    tokio::time::timeout(T, async {
+        while !matches!(events.recv().await, Some(ReplicaEvent::PropertyChanged { name, .. }) if name == "a") {}
+    })
+    .await
+    .expect("the first write is accepted");
+    replica.set_property("b", big.clone()).unwrap();
+    replica.set_property("n", Value::Int(1)).unwrap();
+    tokio::time::timeout(T, async {
+        loop {
+            match events.recv().await {
+                Some(ReplicaEvent::PropertyChanged { name, .. }) if name == "n" => break,
+                Some(ReplicaEvent::PropertyChanged { name, .. }) => panic!("{name} changed"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the write after the refused one arrives");
+    assert_eq!(source.property("b").unwrap(), Value::ByteArray(None), "the second large write was refused");
+    // The source itself gets an error instead of making itself unacquirable.
+    let err = source.set_property("b", big).unwrap_err();
+    assert!(err.to_string().contains("more than one packet may carry"), "{err}");
+
+    // Replicas acquiring now get the source, the stock Qt one saw every accepted change.
+    let late = Node::new();
+    late.connect_to(&url).unwrap();
+    let r = late.acquire_dynamic("Big");
+    r.wait_for_source(T).await.expect("still acquirable");
+    assert_eq!(r.property("n"), Some(Value::Int(1)));
+    qt.expect("n", |e| e["event"] == "property" && e["name"] == "n" && e["value"] == 1).await;
+    assert_eq!(qt.command("get a").await["type"], "QByteArray");
 }

@@ -141,6 +141,22 @@ async fn rust_static_replica_checks_the_signature_of_a_qt_source() {
     other.connect_to(url).unwrap();
     let bad = other.acquire("Simple", wrong);
     until_state(&bad, ReplicaState::SignatureMismatch).await;
+
+    // Waiting fails at once with both signatures, not after the timeout; calls say why too.
+    let started = std::time::Instant::now();
+    let err = bad.wait_for_source(Duration::from_secs(30)).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "failed fast");
+    let qtro_rs::node::NodeError::Call(qtro_rs::core::CallError::SignatureMismatch { expected, offered, .. }) = &err else { panic!("{err:?}") };
+    assert_eq!(expected, "0123456789abcdef0123456789abcdef01234567");
+    assert_eq!(offered, "d73490aa59d4e788b36b725dafcbbcdddb485d09", "the stock Simple's repc signature");
+    let err = bad.call("add", vec![Value::Int(1), Value::Int(2)]).await.unwrap_err();
+    assert!(err.to_string().contains("offers signature d73490aa"), "{err}");
+
+    // An object no host offers: the wait says what they do offer.
+    let ghost = other.acquire_dynamic("Ghost");
+    let err = ghost.wait_for_source(Duration::from_millis(300)).await.unwrap_err();
+    assert!(matches!(&err, qtro_rs::node::NodeError::NotOffered { offered, .. } if offered.0 == ["Simple"]), "{err:?}");
+    assert!(err.to_string().ends_with("they offer Simple"), "{err}");
 }
 
 // ---- Rust source -> Qt replicas ---------------------------------------------------------------

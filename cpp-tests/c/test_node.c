@@ -811,7 +811,15 @@ static void registry_and_static_replicas(void) {
     CHECK_RESULT(QTRO_ERR_NULL_ARGUMENT, qtro_node_acquire_class(client2, "Simple", NULL, NULL, NULL, &wrong));
     CHECK_OK(qtro_node_acquire_class(client2, "Simple", other, &replica_cbs, &rep, &wrong));
     WAIT_UNTIL(&rep, rep.state == QTRO_STATE_SIGNATURE_MISMATCH, 10000);
-    CHECK_RESULT(QTRO_ERR_TIMEOUT, qtro_replica_wait_for_source(wrong, 100));
+    /* the wait fails at once with the real reason, both signatures in the message */
+    CHECK_RESULT(QTRO_ERR_SIGNATURE_MISMATCH, qtro_replica_wait_for_source(wrong, 30000));
+    CHECK(strstr(qtro_last_error_message(), "0000000000000000000000000000000000000000") != NULL);
+    CHECK(strcmp(qtro_result_name(QTRO_ERR_SIGNATURE_MISMATCH), "QTRO_ERR_SIGNATURE_MISMATCH") == 0);
+    qtro_value *unused = NULL;
+    qtro_value *seven = qtro_value_new_int(7);
+    const qtro_value *push_args[] = {seven};
+    CHECK_RESULT(QTRO_ERR_SIGNATURE_MISMATCH, qtro_replica_call_sync(wrong, "pushValue", push_args, 1, 1000, &unused));
+    qtro_value_free(seven);
 
     qtro_replica_free(wrong);
     qtro_replica_free(replica);

@@ -65,22 +65,9 @@ pub fn load_rep(path: &Path, explicit: Option<&str>, name: Option<&str>) -> CliR
     Ok((file, class))
 }
 
-/// Registers a .rep file's PODs and enums so values using them can be decoded.
+/// Registers a .rep file's types (see [`crate::rep::register_types`]).
 pub fn register_rep_types(types: &mut TypeRegistry, file: &RepFile) {
-    for p in &file.pods {
-        types.register_gadget(&p.name, p.attributes.iter().map(|a| (a.name.clone(), a.type_name.clone())).collect());
-        for e in &p.enums {
-            types.register_enum(&format!("{}::{}", p.name, e.name), e.byte_size() as u8);
-        }
-    }
-    for e in &file.enums {
-        types.register_enum(&e.name, e.byte_size() as u8);
-    }
-    for c in &file.classes {
-        for e in &c.enums {
-            types.register_enum(&format!("{}::{}", c.name, e.name), e.byte_size() as u8);
-        }
-    }
+    crate::rep::register_types(file, types);
 }
 
 pub fn node_error(e: NodeError, what: &str) -> CliError {
@@ -91,6 +78,12 @@ pub fn node_error(e: NodeError, what: &str) -> CliError {
         }
         NodeError::Url(_) => CliError::usage(e.to_string()),
         NodeError::Timeout { .. } => CliError::new(Kind::Timeout, e.to_string()),
+        NodeError::NotOffered { .. } => CliError::new(Kind::UnknownObject, e.to_string()),
+        NodeError::Call(CallError::SignatureMismatch { .. }) => CliError::new(Kind::SignatureMismatch, format!("{what}: {e}")),
+        NodeError::Arguments { ref error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => {
+            CliError::new(Kind::SignatureMismatch, format!("{what}: {e}"))
+        }
+        NodeError::Arguments { .. } | NodeError::PropertyType { .. } => CliError::bad_value(format!("{what}: {e}")),
         other => CliError::other(format!("{what}: {other}")),
     }
 }
@@ -150,6 +143,9 @@ async fn wait_valid(s: &Session, timeout: Duration) -> CliResult<()> {
             ReplicaState::Valid => return Ok(()),
             ReplicaState::SignatureMismatch => return Err(s.mismatch_error()),
             state => {
+                if let Some(cause) = s._node.last_protocol_error() {
+                    return Err(CliError::new(Kind::Protocol, format!("undecodable data from {}: {cause}", s.describe_object())));
+                }
                 if Instant::now() >= deadline {
                     return Err(CliError::new(
                         Kind::Timeout,
@@ -369,24 +365,38 @@ pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text:
         current
     } else {
         let deadline = Instant::now() + g.timeout;
+        // The change confirms the write only if it is the value requested: a property may also
+        // change by itself (READONLY, or set by the source meanwhile).
+        let mut other: Option<Value> = None;
         loop {
             match tokio::time::timeout_at(deadline, s.events.recv()).await {
-                Ok(Some(ReplicaEvent::PropertyChanged { name: n, value, .. })) if n == prop => break value,
+                Ok(Some(ReplicaEvent::PropertyChanged { name: n, value, .. })) if n == prop => {
+                    if same(&value, &new) {
+                        break value;
+                    }
+                    other = Some(value);
+                }
                 Ok(Some(ReplicaEvent::StateChanged { new: st, .. })) if st != ReplicaState::Valid => {
                     return Err(CliError::new(Kind::Unreachable, format!("{} went {st:?} before confirming {prop}", s.describe_object())));
                 }
                 Ok(Some(_)) => continue,
                 Ok(None) => return Err(CliError::other("the node stopped")),
                 Err(_) => {
-                    return Err(CliError::new(
-                        Kind::Timeout,
-                        format!(
-                            "{} did not change {prop} within {:?}: the source ignored the {} (is the property read-only?)",
+                    let how = if via_push { "push" } else { "write" };
+                    let message = match &other {
+                        Some(v) => format!(
+                            "{} did not set {prop} to the requested value within {:?}: it changed to {} instead (is the property read-only?)",
                             s.describe_object(),
                             g.timeout,
-                            if via_push { "push" } else { "write" }
+                            value::format(v, Some(&p.type_name), &s.ctx)
                         ),
-                    ))
+                        None => format!(
+                            "{} did not change {prop} within {:?}: the source ignored the {how} (is the property read-only?)",
+                            s.describe_object(),
+                            g.timeout
+                        ),
+                    };
+                    return Err(CliError::new(Kind::Timeout, message));
                 }
             }
         }

@@ -199,10 +199,11 @@ pub async fn resolve(g: &Global, url: &str, name: &str) -> CliResult<Target> {
     Err(CliError::new(Kind::UnknownObject, format!("{url} does not offer an object {name:?} (it offers: {})", names(&offered))))
 }
 
+/// The names a host offers, at most a screenful of them.
 fn names(list: &[&str]) -> String {
     if list.is_empty() {
         "nothing".into()
     } else {
-        list.join(", ")
+        crate::node::Offered(list.iter().map(|n| (*n).to_owned()).collect()).to_string()
     }
 }

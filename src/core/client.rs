@@ -60,6 +60,10 @@ pub enum CallError {
     UnknownReplica(String),
     #[error("replica {0:?} is not connected to its source")]
     NotConnected(String),
+    /// The host offers the object with another signature than the replica's class: nothing is
+    /// sent until a host offers a matching one.
+    #[error("replica {name:?} does not match its source: the host offers signature {offered}, the class expects {expected}")]
+    SignatureMismatch { name: String, expected: String, offered: String },
     #[error("the connection to the source of {0:?} was lost before the reply arrived")]
     ConnectionLost(String),
     #[error("replica {name:?} has no {what} {index}")]
@@ -129,6 +133,8 @@ pub struct ReplicaCore {
     ping_outstanding: bool,
     /// Which events the driver wants for this replica ([`ClientCore::set_event_interest`]).
     interest: EventInterest,
+    /// The signature the host offered, when it differs from the static class's.
+    pub offered_signature: Option<String>,
 }
 
 /// Takes a property change or signal from [`ClientCore::receive_with`] (`None`), or gives it
@@ -157,6 +163,19 @@ impl EventInterest {
 }
 
 impl ReplicaCore {
+    /// Why a call or write cannot go out now: the host's signature differs, or no host serves
+    /// this replica at the moment.
+    fn unbound_error(&self) -> CallError {
+        match &self.offered_signature {
+            Some(offered) => CallError::SignatureMismatch {
+                name: self.name.clone(),
+                expected: self.expected_signature().unwrap_or_default().to_owned(),
+                offered: offered.clone(),
+            },
+            None => CallError::NotConnected(self.name.clone()),
+        }
+    }
+
     fn expected_signature(&self) -> Option<&str> {
         match &self.kind {
             ReplicaKind::Static(c) => c.signature.as_deref(),
@@ -316,7 +335,11 @@ impl ClientCore {
         }
         let (state, definition, values) = match &kind {
             ReplicaKind::Dynamic => (ReplicaState::Uninitialized, None, Vec::new()),
-            ReplicaKind::Static(c) => (ReplicaState::Default, Some(c.definition.clone()), c.defaults.clone()),
+            ReplicaKind::Static(c) => {
+                // The types the class's interface uses (its gadgets and enums) must decode.
+                c.definition.register_types(&mut self.types);
+                (ReplicaState::Default, Some(c.definition.clone()), c.defaults.clone())
+            }
         };
         self.replicas.insert(
             name.into(),
@@ -333,6 +356,7 @@ impl ClientCore {
                 heartbeat_due: None,
                 ping_outstanding: false,
                 interest: EventInterest::ALL,
+                offered_signature: None,
             },
         );
         self.try_bind(name, now);
@@ -371,6 +395,10 @@ impl ClientCore {
         if let (Some(mine), Some(theirs)) = (r.expected_signature(), info.signature.as_deref()) {
             if !mine.is_empty() && !theirs.is_empty() && mine != theirs {
                 tracing::warn!(replica = name, mine, theirs, "signature mismatch");
+                let theirs = theirs.to_owned();
+                if let Some(r) = self.replicas.get_mut(name) {
+                    r.offered_signature = Some(theirs);
+                }
                 self.set_state(name, ReplicaState::SignatureMismatch);
                 return;
             }
@@ -438,7 +466,7 @@ impl ClientCore {
     /// identifies the [`ClientEvent::Reply`] (or [`ClientEvent::CallFailed`]).
     pub fn call(&mut self, name: &str, index: usize, args: Vec<Value>, want_reply: bool, now: Instant) -> Result<Option<i32>, CallError> {
         let r = self.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
-        let conn = r.conn.ok_or_else(|| CallError::NotConnected(name.into()))?;
+        let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
             if index >= def.methods.len() {
                 return Err(CallError::BadIndex { name: name.into(), what: "method", index });
@@ -470,7 +498,7 @@ impl ClientCore {
     /// property change if the source accepts it.
     pub fn write_property(&mut self, name: &str, index: usize, value: Value, now: Instant) -> Result<(), CallError> {
         let r = self.replicas.get(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
-        let conn = r.conn.ok_or_else(|| CallError::NotConnected(name.into()))?;
+        let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
             if index >= def.properties.len() {
                 return Err(CallError::BadIndex { name: name.into(), what: "property", index });
@@ -825,6 +853,7 @@ impl ClientCore {
             heartbeat_due: None,
             ping_outstanding: false,
             interest: EventInterest::ALL,
+            offered_signature: None,
         });
         r.parent = Some(parent.into());
         if definition.is_some() {

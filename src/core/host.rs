@@ -86,6 +86,10 @@ pub enum HostError {
     PropertyType { object: String, property: String, error: Box<TypeMismatch> },
     #[error("source {object:?} needs {expected} initial values, {given} given")]
     ValueCount { object: String, expected: usize, given: usize },
+    /// The change would make the source's InitPacket larger than the packet limit replicas
+    /// accept ([`Limits::max_packet_size`]), so no replica could acquire it any more: refused.
+    #[error("property {property:?} of {object:?}: a value of up to {size} bytes would make the source's values {total} bytes, more than one packet may carry ({max} bytes)")]
+    InitTooLarge { object: String, property: String, size: usize, total: usize, max: usize },
     #[error(transparent)]
     Encode(#[from] EncodeError),
 }
@@ -106,12 +110,19 @@ struct HostedSource {
     api_name: String,
     /// The definition sent to dynamic replicas, built on the first dynamic acquisition.
     dynamic_definition: Option<Arc<ClassDefinition>>,
+    /// Per property: a bound on its value's encoded size ([`size_bound`]), and their sum: what
+    /// the values of an InitPacket take, kept below the packet limit (see [`HostCore::set_property`]).
+    sizes: Vec<usize>,
+    values_size: usize,
 }
 
 impl HostedSource {
     fn new(class: Arc<SourceClass>, values: Vec<Value>, parent: Option<String>, api_name: String) -> Self {
         let n = values.len();
+        let sizes: Vec<usize> = values.iter().map(size_bound).collect();
         HostedSource {
+            values_size: sizes.iter().sum(),
+            sizes,
             class,
             values,
             listeners: Vec::new(),
@@ -266,6 +277,7 @@ impl HostCore {
     pub fn enable_child(&mut self, parent: &str, property: usize, class: Arc<SourceClass>, values: Vec<Value>) -> Result<String, HostError> {
         let p = self.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
         let prop = p.class.definition.properties.get(property).ok_or_else(|| HostError::BadIndex { object: parent.into(), what: "property", index: property })?;
+        class.definition.register_types(&mut self.types);
         let values = self.typed_values(&prop.name.clone(), &class, values)?;
         let p = &self.sources[parent];
         let name = match self.dialect {
@@ -316,7 +328,13 @@ impl HostCore {
     /// signal and method signatures (but, as in Qt, not in the properties' notify signatures).
     pub fn dynamic_definition(&self, def: &ClassDefinition) -> ClassDefinition {
         if self.dialect != Dialect::Qt6 {
-            return def.clone();
+            // Qt 5.15 sources list the gadgets too (a stock Qt 5 dynamic replica cannot decode a
+            // POD it was not told about), but have no container wrappers to rename.
+            let mut out = def.clone();
+            if out.gadgets.gadgets.is_empty() && out.gadgets.qt_enums.is_empty() {
+                out.gadgets = self.gadget_section(def);
+            }
+            return out;
         }
         let rename = |ty: &str| -> Option<&'static str> {
             match self.types.lookup(ty).as_deref()? {
@@ -394,6 +412,8 @@ impl HostCore {
         if self.sources.contains_key(name) {
             return Err(HostError::DuplicateSource(name.into()));
         }
+        // The types the class's interface uses (its gadgets and enums) must decode and encode.
+        class.definition.register_types(&mut self.types);
         let values = self.typed_values(name, &class, values)?;
         let info = Packet::ObjectList(vec![object_info(name, &class)]);
         let bytes = info.to_bytes(self.dialect)?;
@@ -430,7 +450,7 @@ impl HostCore {
     /// The value is first given the property's declared type ([`crate::core::convert`]): a
     /// value that cannot have it is refused, nothing is stored or sent.
     pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
-        let HostCore { dialect, sources, conns, dirty, types, .. } = self;
+        let HostCore { dialect, sources, conns, dirty, types, limits, .. } = self;
         let s = sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let prop = s.class.definition.properties.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "property", index })?;
         let value = if has_type(&value, &prop.type_name) || prop.type_name.ends_with('*') {
@@ -440,10 +460,19 @@ impl HostCore {
             convert(value, &prop.type_name, &lookup)
                 .map_err(|error| HostError::PropertyType { object: source.into(), property: prop.name.clone(), error: Box::new(error) })?
         };
-        let slot = &mut s.values[index];
-        if *slot == value {
+        if s.values[index] == value {
             return Ok(false);
         }
+        // No change may make the source unacquirable: its values must fit one InitPacket.
+        let size = size_bound(&value);
+        let total = s.values_size - s.sizes[index] + size;
+        let max = init_budget(limits);
+        if total > max && size > s.sizes[index] {
+            return Err(HostError::InitTooLarge { object: source.into(), property: prop.name.clone(), size, total, max });
+        }
+        let old_size = std::mem::replace(&mut s.sizes[index], size);
+        s.values_size = total;
+        let slot = &mut s.values[index];
         // The usual case, a plain property of a top-level source watched by one replica: the
         // pair is encoded from `value` straight into that replica's queue with this one lookup
         // (the general path below finds the source again for its root, value and listeners).
@@ -451,7 +480,11 @@ impl HostCore {
         if let (None, None | Some(None), Some(signal), [only]) = (&s.parent, s.children.get(index), s.class.notify_index[index], &s.listeners[..]) {
             if let Some(c) = conns.get_mut(only) {
                 c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                c.out.append(*only, dirty, |out| write_property_pair(*dialect, out, source, index, signal, &value, false))?;
+                if let Err(e) = c.out.append(*only, dirty, |out| write_property_pair(*dialect, out, source, index, signal, &value, false)) {
+                    s.sizes[index] = old_size;
+                    s.values_size = s.values_size - size + old_size;
+                    return Err(e);
+                }
                 *slot = value;
                 return Ok(true);
             }
@@ -462,8 +495,10 @@ impl HostCore {
         // to send it. Broadcasting encodes it anyway; otherwise try it on the scratch buffer.
         let checked = if broadcast { self.broadcast_property(source, index) } else { self.check_encodable(source, index) };
         if let Err(e) = checked {
-            if let Some(slot) = self.sources.get_mut(source).and_then(|s| s.values.get_mut(index)) {
-                *slot = old;
+            if let Some(s) = self.sources.get_mut(source) {
+                s.values[index] = old;
+                s.sizes[index] = old_size;
+                s.values_size = s.values_size - size + old_size;
             }
             return Err(e);
         }
@@ -860,6 +895,63 @@ fn bulk_size(value: &Value) -> usize {
         Value::String(Some(s)) => 2 * s.len(),
         _ => 0,
     }
+}
+
+/// What the values of one InitPacket may take: the packet limit replicas apply by default (and
+/// this node's, if lower), less room for the object's name, its class definition and the frame.
+fn init_budget(limits: &Limits) -> usize {
+    (limits.max_packet_size.min(Limits::DEFAULT.max_packet_size) as usize).saturating_sub(INIT_OVERHEAD)
+}
+
+/// Room left in an InitPacket for everything but the values.
+const INIT_OVERHEAD: usize = 1024 * 1024;
+
+/// An upper bound of the bytes `v` takes encoded as a QVariant (exact enough to keep an
+/// InitPacket below the packet limit, and O(1) for strings and byte arrays, which make large
+/// values).
+pub(crate) fn size_bound(v: &Value) -> usize {
+    const HEADER: usize = 5;
+    let text = |s: &Option<String>| 4 + 2 * s.as_ref().map_or(0, String::len);
+    let user = |name: &str| HEADER + 4 + name.len() + 1;
+    HEADER
+        + match v {
+            Value::Invalid => 0,
+            Value::Null(inner) => size_bound(inner),
+            Value::String(s) => text(s),
+            Value::ByteArray(b) => 4 + b.as_ref().map_or(0, |b| b.len()),
+            Value::Url(u) => 4 + u.len(),
+            Value::StringList(items) => 4 + items.iter().map(text).sum::<usize>(),
+            Value::ByteArrayList(items) => 4 + items.iter().map(|b| 4 + b.as_ref().map_or(0, |b| b.len())).sum::<usize>(),
+            Value::List(items) => 4 + items.iter().map(size_bound).sum::<usize>(),
+            Value::Map(e) | Value::Hash(e) => 4 + e.iter().map(|(k, v)| 4 + 2 * k.len() + size_bound(v)).sum::<usize>(),
+            Value::Pair(a, b) => size_bound(a) + size_bound(b),
+            Value::BitArray(b) => 8 + b.as_bytes().len(),
+            Value::DateTime(d) => {
+                32 + match &d.spec {
+                    super::value::TimeSpec::TimeZone(id) => 4 + 2 * id.len(),
+                    super::value::TimeSpec::UtcOffsetZone(z) => 64 + [&z.id, &z.name, &z.abbreviation, &z.comment].into_iter().map(text).sum::<usize>(),
+                    _ => 0,
+                }
+            }
+            Value::Gadget(g) => user(&g.type_name) + g.fields.iter().map(size_bound).sum::<usize>(),
+            Value::Struct(st) => user(&st.type_name) + st.fields.iter().map(size_bound).sum::<usize>(),
+            Value::Sequence(sq) => user(&sq.type_name) + 4 + sq.items.iter().map(size_bound).sum::<usize>(),
+            Value::Assoc(a) => user(&a.type_name) + 4 + a.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>(),
+            Value::GadgetSequence(g) => {
+                user("") + 3 * (4 + g.type_name.len()) + 8 + g.items.iter().map(size_bound).sum::<usize>()
+            }
+            Value::GadgetAssoc(g) => {
+                user("") + 5 * (4 + g.type_name.len()) + 12 + g.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>()
+            }
+            Value::Variant(inner) => size_bound(inner),
+            Value::Remote(ro) => {
+                // A child's own values are kept within bounds where the child is set; its
+                // definition is small next to the packet limit.
+                user("QRemoteObjectPackets::QRO_") + 64 * 1024 + ro.parameters.iter().map(size_bound).sum::<usize>()
+            }
+            // Scalars, enums and small fixed-size values (QRectF, QUuid, …): at most 32 bytes.
+            _ => 32,
+        }
 }
 
 /// The top-level source `source` belongs to (itself, or the parent of a child object).

@@ -83,6 +83,9 @@ pub enum qtro_result {
     QTRO_ERR_UNSUPPORTED = 16,
     /// A Rust panic was caught at the ABI boundary (a bug in libqtro_rs; please report it).
     QTRO_ERR_PANIC = 17,
+    /// A static replica's host offers the object with another signature than its class's
+    /// (the message gives both); nothing is sent to that host.
+    QTRO_ERR_SIGNATURE_MISMATCH = 18,
 }
 
 use qtro_result::*;
@@ -120,7 +123,7 @@ impl From<crate::node::NodeError> for Error {
                     H::UnknownSource(_) | H::BadIndex { .. } => QTRO_ERR_NOT_FOUND,
                     H::DuplicateSource(_) => QTRO_ERR_ALREADY,
                     H::Arguments { error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
-                    H::ValueCount { .. } => QTRO_ERR_INVALID_ARGUMENT,
+                    H::ValueCount { .. } | H::InitTooLarge { .. } => QTRO_ERR_INVALID_ARGUMENT,
                     H::Arguments { .. } | H::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
                     H::Encode(_) => QTRO_ERR_PROTOCOL,
                 }
@@ -128,6 +131,7 @@ impl From<crate::node::NodeError> for Error {
             N::Call(c) => match c {
                 CallError::UnknownReplica(_) => QTRO_ERR_NOT_FOUND,
                 CallError::NotConnected(_) => QTRO_ERR_NOT_CONNECTED,
+                CallError::SignatureMismatch { .. } => QTRO_ERR_SIGNATURE_MISMATCH,
                 CallError::ConnectionLost(_) => QTRO_ERR_CONNECTION_LOST,
                 CallError::BadIndex { .. } => QTRO_ERR_NOT_FOUND,
                 CallError::Encode(_) => QTRO_ERR_PROTOCOL,
@@ -135,7 +139,7 @@ impl From<crate::node::NodeError> for Error {
             N::UnknownMember { .. } => QTRO_ERR_NOT_FOUND,
             N::Arguments { error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
             N::Arguments { .. } | N::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
-            N::Timeout { .. } => QTRO_ERR_TIMEOUT,
+            N::Timeout { .. } | N::NotOffered { .. } => QTRO_ERR_TIMEOUT,
             N::Shutdown => QTRO_ERR_SHUTDOWN,
         };
         Error::new(code, e.to_string())
@@ -315,6 +319,7 @@ pub extern "C" fn qtro_result_name(result: c_int) -> *const c_char {
         15 => "QTRO_ERR_PROTOCOL\0",
         16 => "QTRO_ERR_UNSUPPORTED\0",
         17 => "QTRO_ERR_PANIC\0",
+        18 => "QTRO_ERR_SIGNATURE_MISMATCH\0",
         _ => "QTRO_ERR_UNKNOWN\0",
     };
     name.as_ptr() as *const c_char

@@ -348,6 +348,8 @@ pub(crate) struct State {
     pub(crate) registry_url: Option<String>,
     /// Client connections whose host spoke another protocol version (never reconnected).
     protocol_mismatch: HashSet<ConnectionId>,
+    /// Why the last client connection closed on a protocol error (framing or a limit).
+    pub(crate) last_protocol_error: Option<String>,
     /// Replicas and sources with events staged during this routing pass.
     staged_replicas: Vec<Arc<str>>,
     staged_sources: Vec<String>,
@@ -418,6 +420,7 @@ impl Shared {
                 host_url: None,
                 registry_url: None,
                 protocol_mismatch: HashSet::new(),
+                last_protocol_error: None,
                 staged_replicas: Vec::new(),
                 staged_sources: Vec::new(),
                 write_now: Vec::new(),
@@ -1161,7 +1164,11 @@ impl State {
             }
             ClientEvent::ConnectTo { url } => actions.push(Action::Connect(url)),
             ClientEvent::RegistryChanged { .. } => {}
-            ClientEvent::HeartbeatFailed { conn } | ClientEvent::ProtocolError { conn, .. } => actions.push(Action::Close(conn)),
+            ClientEvent::HeartbeatFailed { conn } => actions.push(Action::Close(conn)),
+            ClientEvent::ProtocolError { conn, error } => {
+                self.last_protocol_error = Some(error.to_string());
+                actions.push(Action::Close(conn));
+            }
             ClientEvent::ProtocolMismatch { conn, version } => {
                 tracing::error!(conn, version, "host speaks another protocol version; not reconnecting");
                 self.protocol_mismatch.insert(conn);

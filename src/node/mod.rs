@@ -131,8 +131,31 @@ pub enum NodeError {
     PropertyType { object: String, property: String, error: Box<crate::core::TypeMismatch> },
     #[error("replica {name:?} did not become valid within {timeout:?} (state {state:?})")]
     Timeout { name: String, timeout: Duration, state: ReplicaState },
+    /// No connected host offers the object (within the wait): what they offer instead.
+    #[error("no connected host offers {name:?} (waited {timeout:?}); they offer {offered}")]
+    NotOffered { name: String, timeout: Duration, offered: Offered },
     #[error("the node was shut down")]
     Shutdown,
+}
+
+/// The names of the objects hosts offer, as an error message shows them: at most a screenful
+/// ([`Offered::SHOWN`] names, then how many more), whatever a host lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered(pub Vec<String>);
+
+impl Offered {
+    pub const SHOWN: usize = 20;
+}
+
+impl std::fmt::Display for Offered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<String> = self.0.iter().take(Self::SHOWN).map(|n| crate::core::limits::clip(n).into_owned()).collect();
+        write!(f, "{}", shown.join(", "))?;
+        if self.0.len() > Self::SHOWN {
+            write!(f, " and {} more", self.0.len() - Self::SHOWN)?;
+        }
+        Ok(())
+    }
 }
 
 /// A call of a declared slot on a hosted source.
@@ -530,6 +553,12 @@ impl Node {
         tokio::time::timeout(timeout, self.shared.wait_all_drained()).await.is_ok()
     }
 
+    /// Why this node last closed a connection to a host on a protocol error (undecodable
+    /// framing, a broken limit), if it did: the cause behind a replica that never becomes Valid.
+    pub fn last_protocol_error(&self) -> Option<String> {
+        self.shared.lock().last_protocol_error.clone()
+    }
+
     /// Sources listed by the registry.
     pub fn registry_locations(&self) -> Vec<Location> {
         self.shared.lock().client.registry_locations().values().cloned().collect()
@@ -728,14 +757,38 @@ impl Replica {
         *self.inner.state.borrow()
     }
 
-    /// Waits until the replica is Valid.
+    /// Waits until the replica is Valid. Fails as soon as a host offers the object with another
+    /// signature ([`CallError::SignatureMismatch`], with both signatures); on timeout, says
+    /// which objects the connected hosts offer when none offers this one.
     pub async fn wait_for_source(&self, timeout: Duration) -> Result<(), NodeError> {
         let mut rx = self.inner.state.clone();
-        let outcome = tokio::time::timeout(timeout, async { rx.wait_for(|s| *s == ReplicaState::Valid).await.map(|_| ()) }).await;
+        let settled = |s: &ReplicaState| matches!(s, ReplicaState::Valid | ReplicaState::SignatureMismatch);
+        let outcome = tokio::time::timeout(timeout, async { rx.wait_for(settled).await.map(|s| *s) }).await;
+        let name = &self.inner.name;
         match outcome {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(ReplicaState::Valid)) => Ok(()),
+            Ok(Ok(_)) => {
+                let st = self.inner.shared.lock();
+                let r = st.client.replica(name).ok_or_else(|| CallError::UnknownReplica(name.clone()))?;
+                let Some(offered) = r.offered_signature.clone() else { return Err(CallError::NotConnected(name.clone()).into()) };
+                let expected = match &r.kind {
+                    crate::core::ReplicaKind::Static(c) => c.signature.clone().unwrap_or_default(),
+                    crate::core::ReplicaKind::Dynamic => String::new(),
+                };
+                Err(CallError::SignatureMismatch { name: name.clone(), expected, offered }.into())
+            }
             Ok(Err(_)) => Err(NodeError::Shutdown),
-            Err(_) => Err(NodeError::Timeout { name: self.inner.name.clone(), timeout, state: self.state() }),
+            Err(_) => {
+                let st = self.inner.shared.lock();
+                let known = st.client.known_objects();
+                if !known.is_empty() && !known.iter().any(|(_, o)| &o.name == name) {
+                    let mut offered: Vec<String> = known.into_iter().map(|(_, o)| o.name).collect();
+                    offered.sort();
+                    offered.dedup();
+                    return Err(NodeError::NotOffered { name: name.clone(), timeout, offered: Offered(offered) });
+                }
+                Err(NodeError::Timeout { name: name.clone(), timeout, state: self.state() })
+            }
         }
     }
 
@@ -894,5 +947,19 @@ impl Drop for Observation {
 impl std::fmt::Debug for Observation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Observation").field("replica", &self.name).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offered_objects_print_at_most_a_screenful() {
+        let many = Offered((0..1_000_000).map(|i| format!("Object{i}")).collect());
+        let text = many.to_string();
+        assert!(text.len() < 400 && text.ends_with("and 999980 more"), "{text}");
+        let long = Offered(vec!["x".repeat(10_000)]).to_string();
+        assert!(long.len() < 300, "each name is clipped: {}", long.len());
     }
 }

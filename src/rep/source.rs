@@ -1,10 +1,11 @@
 //! From a `.rep` class to a [`SourceClass`]: the same API lists, definition and signature repc
 //! gives the Qt side, so Qt replicas generated from the same file accept a Rust source.
 
-use crate::core::classdef::{ClassDefinition, EnumDef, MethodDef, PropertyDef, SignalDef};
-use crate::core::{Dialect, EnumValue, Gadget, MethodKind, Param, PropertyMode, Sequence, SourceClass, Value};
+use crate::core::classdef::{ClassDefinition, EnumDef, GadgetDef, GadgetSection, MethodDef, PropertyDef, SignalDef};
+use crate::core::{Dialect, EnumValue, Gadget, MethodKind, Param, PropertyMode, Sequence, SourceClass, TypeRegistry, Value};
 
-use super::{signature_qt5, signature_qt6, Class, Modifier, RepFile};
+use super::normalize::normalize_type_for;
+use super::{signature_qt5, signature_qt6, Class, Modifier, PropertyKind, RepFile};
 
 /// The source class of `class_name` in `file`, with repc's signature for `dialect`.
 /// `None` if the file has no such class.
@@ -70,8 +71,9 @@ pub fn source_class(file: &RepFile, class_name: &str, dialect: Dialect) -> Optio
         })
         .collect();
     let defaults = class.properties.iter().map(|p| default_value(file, class, &p.type_name, p.default_value.as_deref())).collect();
+    let gadgets = gadget_section(file, class, dialect);
     Some(SourceClass {
-        definition: ClassDefinition { type_name: Some(api.type_name.clone()), enums, signals, methods, properties, ..Default::default() },
+        definition: ClassDefinition { type_name: Some(api.type_name.clone()), enums, gadgets, signals, methods, properties },
         modes,
         defaults,
         signature,
@@ -80,6 +82,159 @@ pub fn source_class(file: &RepFile, class_name: &str, dialect: Dialect) -> Optio
         slot_params,
         signal_params,
     })
+}
+
+/// The words of a type (`QMap<QString, Point3>` → `QMap`, `QString`, `Point3`).
+pub(crate) fn type_words(ty: &str) -> impl Iterator<Item = &str> {
+    ty.split(|c: char| matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace()).filter(|w| !w.is_empty() && *w != "const")
+}
+
+/// A POD field type with the POD's own enums and flags qualified (`Kind` → `Tagged::Kind`), the
+/// name Qt registers them under.
+pub(crate) fn qualify_pod_type(pod: &super::Pod, ty: &str) -> String {
+    let own = |w: &str| pod.enums.iter().any(|e| e.name == w) || pod.flags.iter().any(|f| f.name == w);
+    let mut out = String::with_capacity(ty.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if own(word) {
+            out.push_str(&pod.name);
+            out.push_str("::");
+        }
+        out.push_str(word);
+        word.clear();
+    };
+    for c in ty.chars() {
+        if matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The PODs, Qt-namespace enums and global ENUMs an interface uses: in its properties,
+/// parameters and return values, in those of its child classes, and inside the PODs themselves
+/// (PODs and enums in file order).
+pub(crate) fn interface_types<'f>(file: &'f RepFile, class: &Class) -> (Vec<&'f super::Pod>, Vec<String>, Vec<&'f super::Enum>) {
+    let mut pods: Vec<&super::Pod> = Vec::new();
+    let mut qt_enums: Vec<String> = Vec::new();
+    let mut globals: Vec<&super::Enum> = Vec::new();
+    let mut classes = vec![class.name.clone()];
+    let mut pending: Vec<String> = Vec::new();
+    let mut todo = vec![file.class(&class.name).unwrap_or(class)];
+    while let Some(c) = todo.pop() {
+        for p in &c.properties {
+            match p.kind {
+                PropertyKind::Prop => pending.push(p.type_name.clone()),
+                PropertyKind::Class => {
+                    if let Some(child) = file.class(&p.type_name).filter(|k| !classes.contains(&k.name)) {
+                        classes.push(child.name.clone());
+                        todo.push(child);
+                    }
+                }
+                PropertyKind::Model { .. } => {}
+            }
+        }
+        for f in c.signals.iter().chain(&c.slots) {
+            pending.extend(f.params.iter().map(|p| p.type_name.clone()));
+            pending.push(f.return_type.clone());
+        }
+    }
+    while let Some(ty) = pending.pop() {
+        for word in type_words(&ty) {
+            if let Some(pod) = file.pod(word).filter(|p| !pods.iter().any(|q| q.name == p.name)) {
+                pods.push(pod);
+                pending.extend(pod.attributes.iter().map(|a| a.type_name.clone()));
+            } else if word.starts_with("Qt::")
+                && !qt_enums.iter().any(|q| q == word)
+                && (word == "Qt::Orientation" || file.use_enums.iter().any(|u| u.trim() == word))
+            {
+                qt_enums.push(word.to_owned());
+            } else if let Some((holder, name)) = word.rsplit_once("::") {
+                // repc's holder of a global ENUM E (or of its FLAG F) is the gadget `EEnum`.
+                let e = file.enums.iter().find(|e| holder == format!("{}Enum", e.name) && (e.name == name || file.flags.iter().any(|f| f.name == name && f.enum_name == e.name)));
+                if let Some(e) = e.filter(|e| !globals.iter().any(|g| g.name == e.name)) {
+                    globals.push(e);
+                }
+            }
+        }
+    }
+    pods.sort_by_key(|p| file.pods.iter().position(|q| q.name == p.name));
+    globals.sort_by_key(|e| file.enums.iter().position(|q| q.name == e.name));
+    qt_enums.sort();
+    (pods, qt_enums, globals)
+}
+
+fn enum_defs(enums: &[super::Enum], flags: &[super::Flag]) -> Vec<EnumDef> {
+    let def = |e: &super::Enum, flag: Option<&str>| EnumDef {
+        name: flag.unwrap_or(&e.name).to_owned(),
+        is_flag: flag.is_some(),
+        is_scoped: e.scoped,
+        size: if flag.is_some() { 4 } else { e.byte_size() },
+        keys: e.keys.iter().map(|k| (k.name.clone(), k.value)).collect(),
+    };
+    let flags = flags.iter().filter_map(|f| enums.iter().find(|e| e.name == f.enum_name).map(|e| def(e, Some(&f.name))));
+    enums.iter().map(|e| def(e, None)).chain(flags).collect()
+}
+
+/// The gadget section of `class`'s definition, as a stock source lists it
+/// (class-definition-and-signature.md §3): the PODs the interface uses (fields with their own
+/// enums qualified, as Qt registers them), a `<E>Enum` holder without fields for each global
+/// ENUM it uses (properties name such an enum `EEnum::E`), and the Qt enums. A class carries it,
+/// so wherever the class is used its values decode ([`ClassDefinition::register_types`]), and
+/// dynamic replicas of a source get it.
+pub fn gadget_section(file: &RepFile, class: &Class, dialect: Dialect) -> GadgetSection {
+    let (pods, qt_enums, globals) = interface_types(file, class);
+    let mut gadgets: Vec<GadgetDef> = pods
+        .iter()
+        .map(|pod| GadgetDef {
+            name: pod.name.clone(),
+            properties: pod.attributes.iter().map(|a| (a.name.clone(), normalize_type_for(&qualify_pod_type(pod, &a.type_name), dialect))).collect(),
+            enums: enum_defs(&pod.enums, &pod.flags),
+        })
+        .collect();
+    for e in globals {
+        let flags: Vec<super::Flag> = file.flags.iter().filter(|f| f.enum_name == e.name).cloned().collect();
+        gadgets.push(GadgetDef { name: format!("{}Enum", e.name), properties: Vec::new(), enums: enum_defs(std::slice::from_ref(e), &flags) });
+    }
+    GadgetSection { qt_enums, gadgets }
+}
+
+/// Registers every type `file` declares, so values of them decode and encode wherever its
+/// classes are used: PODs (with their enums and flags as `Pod::E`), global enums and flags (by
+/// plain name and as repc's `<E>Enum::E`), and class enums and flags (`Class::E`). Classes from
+/// [`source_class`] carry what their own interface uses and register it themselves when they are
+/// acquired or served; this call is for values of the file's other types.
+pub fn register_types(file: &RepFile, types: &mut TypeRegistry) {
+    let flag_size = 4u8;
+    for p in &file.pods {
+        types.register_gadget(&p.name, p.attributes.iter().map(|a| (a.name.clone(), a.type_name.clone())).collect());
+        for e in &p.enums {
+            types.register_enum(&format!("{}::{}", p.name, e.name), e.byte_size() as u8);
+        }
+        for f in &p.flags {
+            types.register_enum(&format!("{}::{}", p.name, f.name), flag_size);
+        }
+    }
+    for e in &file.enums {
+        types.register_enum(&e.name, e.byte_size() as u8);
+        types.register_enum(&format!("{}Enum::{}", e.name, e.name), e.byte_size() as u8);
+    }
+    for f in &file.flags {
+        types.register_enum(&f.name, flag_size);
+        types.register_enum(&format!("{}Enum::{}", f.enum_name, f.name), flag_size);
+    }
+    for c in &file.classes {
+        for e in &c.enums {
+            types.register_enum(&format!("{}::{}", c.name, e.name), e.byte_size() as u8);
+        }
+        for f in &c.flags {
+            types.register_enum(&format!("{}::{}", c.name, f.name), flag_size);
+        }
+    }
 }
 
 /// The initial value of a property of type `ty`, from its .rep default expression when it is a

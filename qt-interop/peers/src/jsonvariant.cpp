@@ -288,6 +288,23 @@ QJsonValue toJsonImpl(const QVariant &value, bool nested)
         return plainOrTagged(value, QJsonValue(enumValue(value)), nested);
     if (compat::isGadget(type))
         return gadgetToJson(value, nested);
+    // What a Qt 6 dynamic replica holds for a list or map of gadgets: QtRO's private
+    // QtROSequentialContainer / QtROAssociativeContainer, which derive from QVariantList /
+    // QVariantMap (qremoteobjectcontainers_p.h), so their elements print as those would.
+    const QByteArray name = QByteArray(compat::typeName(type));
+    if (name == "QtROSequentialContainer") {
+        QJsonArray array;
+        for (const QVariant &element : *static_cast<const QVariantList *>(value.constData()))
+            array.append(typedToJson(element, element.userType()));
+        return plainOrTagged(value, array, nested);
+    }
+    if (name == "QtROAssociativeContainer") {
+        QJsonObject object;
+        const QVariantMap &map = *static_cast<const QVariantMap *>(value.constData());
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            object.insert(it.key(), typedToJson(it.value(), it.value().userType()));
+        return plainOrTagged(value, object, nested);
+    }
     const Container container = containerOf(type);
     if (container.kind != Container::None)
         return containerToJson(value, container, nested);

@@ -352,81 +352,17 @@ fn emit_pod(o: &mut Out, ctx: &Ctx, pod: &Pod) {
     o.blank();
 }
 
-/// A POD field type with the POD's own enums and flags qualified (`Kind` → `Tagged::Kind`), the
-/// name Qt registers them under.
-fn qualify_pod_words(ctx: &Ctx, pod: &Pod, ty: &str) -> String {
-    let own = |w: &str| ctx.enums_in(Some(&pod.name)).any(|(_, e)| e.name == w);
-    let mut out = String::with_capacity(ty.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if own(word) {
-            out.push_str(&pod.name);
-            out.push_str("::");
-        }
-        out.push_str(word);
-        word.clear();
-    };
-    for c in ty.chars() {
-        if matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace() {
-            flush(&mut word, &mut out);
-            out.push(c);
-        } else {
-            word.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
+/// A POD field type with the POD's own enums and flags qualified (see
+/// [`crate::rep::source::qualify_pod_type`]).
+fn qualify_pod_words(_ctx: &Ctx, pod: &Pod, ty: &str) -> String {
+    crate::rep::source::qualify_pod_type(pod, ty)
 }
 
-/// The words of a type (`QMap<QString, Point3>` → `QMap`, `QString`, `Point3`).
-fn type_words(ty: &str) -> impl Iterator<Item = &str> {
-    ty.split(|c: char| matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace()).filter(|w| !w.is_empty() && *w != "const")
-}
-
-/// The PODs and Qt-namespace enums an interface uses: in its properties, parameters and return
-/// values, in those of its child classes, and inside the PODs themselves (in file order).
+/// The PODs and Qt-namespace enums an interface uses (see
+/// [`crate::rep::source::interface_types`]).
 fn interface_types(ctx: &Ctx, class: &Class) -> (Vec<String>, Vec<String>) {
-    let file = ctx.file;
-    let mut pods: Vec<String> = Vec::new();
-    let mut qt_enums: Vec<String> = Vec::new();
-    let mut classes = vec![class.name.clone()];
-    let mut pending: Vec<String> = Vec::new();
-    let mut todo = vec![class];
-    while let Some(c) = todo.pop() {
-        for p in &c.properties {
-            match p.kind {
-                PropertyKind::Prop => pending.push(p.type_name.clone()),
-                PropertyKind::Class => {
-                    if let Some(child) = file.class(&p.type_name).filter(|k| !classes.contains(&k.name)) {
-                        classes.push(child.name.clone());
-                        todo.push(child);
-                    }
-                }
-                PropertyKind::Model { .. } => {}
-            }
-        }
-        for f in c.signals.iter().chain(&c.slots) {
-            pending.extend(f.params.iter().map(|p| p.type_name.clone()));
-            pending.push(f.return_type.clone());
-        }
-    }
-    while let Some(ty) = pending.pop() {
-        for word in type_words(&ty) {
-            if let Some(pod) = file.pod(word).filter(|p| !pods.contains(&p.name)) {
-                pods.push(pod.name.clone());
-                pending.extend(pod.attributes.iter().map(|a| a.type_name.clone()));
-            } else if word.starts_with("Qt::")
-                && !qt_enums.iter().any(|q| q == word)
-                && (word == "Qt::Orientation" || file.use_enums.iter().any(|u| u.trim() == word))
-            {
-                qt_enums.push(word.to_owned());
-            }
-        }
-    }
-    let order = |name: &String| file.pods.iter().position(|p| &p.name == name);
-    pods.sort_by_key(order);
-    qt_enums.sort();
-    (pods, qt_enums)
+    let (pods, qt_enums, _) = crate::rep::source::interface_types(ctx.file, class);
+    (pods.into_iter().map(|p| p.name.clone()).collect(), qt_enums)
 }
 
 /// A typed parameter of a generated function.
