@@ -288,6 +288,70 @@ typedef enum qtro_type {
      * QtRO's `QAS_`: an associative container of gadgets (Qt 6)
      */
     QTRO_TYPE_GADGET_ASSOC = 48,
+    /**
+     * `QColor`
+     */
+    QTRO_TYPE_COLOR = 49,
+    /**
+     * `QBrush`
+     */
+    QTRO_TYPE_BRUSH = 50,
+    /**
+     * `QPen`
+     */
+    QTRO_TYPE_PEN = 51,
+    /**
+     * `QFont`
+     */
+    QTRO_TYPE_FONT = 52,
+    /**
+     * `QImage` (a PNG image)
+     */
+    QTRO_TYPE_IMAGE = 53,
+    /**
+     * `QPixmap` (a PNG image)
+     */
+    QTRO_TYPE_PIXMAP = 54,
+    /**
+     * `QPolygon`
+     */
+    QTRO_TYPE_POLYGON = 55,
+    /**
+     * `QPolygonF`
+     */
+    QTRO_TYPE_POLYGONF = 56,
+    /**
+     * `QRegion`
+     */
+    QTRO_TYPE_REGION = 57,
+    /**
+     * `QTransform`
+     */
+    QTRO_TYPE_TRANSFORM = 58,
+    /**
+     * `QMatrix4x4`
+     */
+    QTRO_TYPE_MATRIX4X4 = 59,
+    /**
+     * `QVector2D`
+     */
+    QTRO_TYPE_VECTOR2D = 60,
+    /**
+     * `QVector3D`
+     */
+    QTRO_TYPE_VECTOR3D = 61,
+    /**
+     * `QVector4D`
+     */
+    QTRO_TYPE_VECTOR4D = 62,
+    /**
+     * `QQuaternion`
+     */
+    QTRO_TYPE_QUATERNION = 63,
+    /**
+     * `QKeySequence`
+     */
+    QTRO_TYPE_KEYSEQUENCE = 64,
 } qtro_type;
 
 /**

@@ -23,6 +23,7 @@ use bytes::Bytes;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::core::classdef::{ClassDefinition, GadgetDef};
+use crate::core::gui::{Color, Image};
 use crate::core::{
     Assoc, BitArray, Builtin, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect, RectF, Sequence,
     Size, SizeF, TimeSpec, Value,
@@ -730,7 +731,99 @@ fn builtin(lit: &Lit, b: Builtin, ty: &str, ctx: &TypeCtx) -> Result<Value, Stri
             let v = numbers(lit, ty, 4)?;
             Value::LineF(LineF { x1: v[0], y1: v[1], x2: v[2], y2: v[3] })
         }
+        B::Color => Value::Color(color_of(lit)?),
+        B::Polygon => Value::Polygon(list_of(lit, ty, |i| ints(i, "QPoint", 2).map(|v| Point { x: v[0], y: v[1] }))?),
+        B::PolygonF => Value::PolygonF(list_of(lit, ty, |i| numbers(i, "QPointF", 2).map(|v| PointF { x: v[0], y: v[1] }))?),
+        B::Region => Value::Region(list_of(lit, ty, |i| ints(i, "QRect", 4).map(|v| Rect::new(v[0], v[1], v[2], v[3])))?),
+        B::Transform => Value::Transform(numbers(lit, ty, 9)?.try_into().expect("9 numbers")),
+        B::Matrix4x4 => Value::Matrix4x4(Box::new(floats32(lit, ty, 16)?.try_into().expect("16 numbers"))),
+        B::Vector2D => Value::Vector2D(floats32(lit, ty, 2)?.try_into().expect("2 numbers")),
+        B::Vector3D => Value::Vector3D(floats32(lit, ty, 3)?.try_into().expect("3 numbers")),
+        B::Vector4D => Value::Vector4D(floats32(lit, ty, 4)?.try_into().expect("4 numbers")),
+        B::Quaternion => Value::Quaternion(floats32(lit, ty, 4)?.try_into().expect("4 numbers")),
+        B::KeySequence => {
+            let keys = list_of(lit, ty, |i| int_in::<u32>(i, "key code"))?;
+            if keys.len() > 4 {
+                return Err(format!("a QKeySequence has at most 4 keys, got {}", keys.len()));
+            }
+            Value::KeySequence(keys)
+        }
+        B::Image | B::Pixmap => {
+            let image = Image { png: bytes_of(lit)? };
+            if image.png.as_ref().is_some_and(|p| !p.starts_with(b"\x89PNG\r\n\x1a\n")) {
+                return Err(format!("expected a PNG image (hex:…, b64:… or null) for {ty}"));
+            }
+            if b == B::Image {
+                Value::Image(image)
+            } else {
+                Value::Pixmap(image)
+            }
+        }
+        B::Brush => Value::Brush(Box::new(from_fields(lit, ty)?)),
+        B::Pen => Value::Pen(Box::new(from_fields(lit, ty)?)),
+        B::Font => Value::Font(Box::new(from_fields(lit, ty)?)),
     })
+}
+
+/// A list literal, element by element.
+fn list_of<T>(lit: &Lit, ty: &str, item: impl Fn(&Lit) -> Result<T, String>) -> Result<Vec<T>, String> {
+    match lit {
+        Lit::List(items) => items.iter().map(item).collect(),
+        other => Err(format!("expected a list for {ty}, got {}", describe(other))),
+    }
+}
+
+fn floats32(lit: &Lit, ty: &str, n: usize) -> Result<Vec<f32>, String> {
+    Ok(numbers(lit, ty, n)?.into_iter().map(|f| f as f32).collect())
+}
+
+/// `#rrggbb`, `#aarrggbb` (Qt's `QColor::name(HexArgb)`), `invalid`, or the streamed fields
+/// `{spec: …, alpha: …, components: [c1, c2, c3, c4]}` for the other color specs.
+fn color_of(lit: &Lit) -> Result<Color, String> {
+    if let Lit::Map(_) = lit {
+        return from_fields(lit, "QColor");
+    }
+    let text = match lit {
+        Lit::Str(t) | Lit::Word(t) => t.as_str(),
+        other => return Err(format!("expected #rrggbb, #aarrggbb, invalid or {{spec, alpha, components}} for QColor, got {}", describe(other))),
+    };
+    if text == "invalid" {
+        return Ok(Color::INVALID);
+    }
+    let hex = text.strip_prefix('#').filter(|h| (h.len() == 6 || h.len() == 8) && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    let Some(hex) = hex else { return Err(format!("expected #rrggbb or #aarrggbb for QColor, got {text:?}")) };
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits");
+    Ok(if hex.len() == 6 { Color::rgba(byte(0), byte(2), byte(4), 255) } else { Color::rgba(byte(2), byte(4), byte(6), byte(0)) })
+}
+
+/// A value given by its streamed fields (QBrush, QPen, QFont, QColor): a map literal read as
+/// JSON into the type's fields.
+fn from_fields<T: serde::de::DeserializeOwned>(lit: &Lit, ty: &str) -> Result<T, String> {
+    serde_json::from_value(lit_json(lit)).map_err(|e| format!("not a {ty} ({e}): expected its fields, as `qtro get` prints them"))
+}
+
+/// A literal as JSON (lists, maps, numbers, text, booleans, null).
+fn lit_json(lit: &Lit) -> Json {
+    match lit {
+        Lit::Null => Json::Null,
+        Lit::Bool(b) => json!(b),
+        Lit::Int(i) => i64::try_from(*i).map(|v| json!(v)).unwrap_or_else(|_| json!(*i as f64)),
+        Lit::Float(f) => json!(f),
+        Lit::Str(t) | Lit::Word(t) => json!(t),
+        Lit::List(items) => Json::Array(items.iter().map(lit_json).collect()),
+        Lit::Map(entries) => Json::Object(entries.iter().map(|(k, v)| (k.clone(), lit_json(v))).collect()),
+        Lit::Typed(_, inner) => lit_json(inner),
+    }
+}
+
+/// The text form of a color: `#rrggbb` / `#aarrggbb` for 8-bit RGB, else its fields.
+fn color_text(c: &Color) -> Option<String> {
+    if *c == Color::INVALID {
+        return Some("invalid".into());
+    }
+    let exact = c.components[..3].iter().chain([&c.alpha]).all(|v| v % 0x101 == 0) && c.components[3] == 0;
+    let (r, g, b, a) = c.to_rgba8().filter(|_| exact)?;
+    Some(if a == 255 { format!("#{r:02x}{g:02x}{b:02x}") } else { format!("#{a:02x}{r:02x}{g:02x}{b:02x}") })
 }
 
 fn bytes_of(lit: &Lit) -> Result<Option<Bytes>, String> {
@@ -1047,7 +1140,26 @@ fn plain(v: &Value, ctx: &TypeCtx) -> String {
         Value::Remote(r) => join(r.parameters.iter().map(|p| format(p, None, ctx))),
         Value::GadgetSequence(s) => join(s.items.iter().map(|i| format(i, Some(&s.value_type_name), ctx))),
         Value::GadgetAssoc(a) => join(a.entries.iter().map(|(k, v)| join([format(k, Some(&a.key_type_name), ctx), format(v, Some(&a.value_type_name), ctx)]))),
+        Value::Color(c) => color_text(c).map(|t| quote(&t)).unwrap_or_else(|| fields_text(c)),
+        Value::Brush(b) => fields_text(b),
+        Value::Pen(p) => fields_text(p),
+        Value::Font(f) => fields_text(f),
+        Value::Image(i) | Value::Pixmap(i) => bytes_text(&i.png),
+        Value::Polygon(points) => join(points.iter().map(|p| join([p.x.to_string(), p.y.to_string()]))),
+        Value::PolygonF(points) => join(points.iter().map(|p| join([float_text(p.x), float_text(p.y)]))),
+        Value::Region(rects) => join(rects.iter().map(|r| join([r.left.to_string(), r.top.to_string(), r.width().to_string(), r.height().to_string()]))),
+        Value::Transform(t) => join(t.iter().map(|f| float_text(*f))),
+        Value::Matrix4x4(m) => join(m.iter().map(|f| float32_text(*f))),
+        Value::Vector2D(v) => join(v.iter().map(|f| float32_text(*f))),
+        Value::Vector3D(v) => join(v.iter().map(|f| float32_text(*f))),
+        Value::Vector4D(v) | Value::Quaternion(v) => join(v.iter().map(|f| float32_text(*f))),
+        Value::KeySequence(keys) => join(keys.iter().map(u32::to_string)),
     }
+}
+
+/// A value by its streamed fields, as a map (the form [`from_fields`] reads back).
+fn fields_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 // ---- JSON ---------------------------------------------------------------------------------
@@ -1123,6 +1235,23 @@ fn json_of(v: &Value, nested: bool, ctx: &TypeCtx) -> Json {
         Value::BitArray(_) | Value::Date(_) | Value::Time(_) | Value::DateTime(_) | Value::Url(_) | Value::Uuid(_) => {
             let t = plain(v, ctx);
             json!(serde_json::from_str::<String>(&t).unwrap_or(t))
+        }
+        Value::Color(c) => match color_text(c) {
+            Some(t) => json!(t),
+            None => serde_json::to_value(c).unwrap_or(Json::Null),
+        },
+        Value::Brush(b) => serde_json::to_value(b).unwrap_or(Json::Null),
+        Value::Pen(p) => serde_json::to_value(p).unwrap_or(Json::Null),
+        Value::Font(f) => serde_json::to_value(f).unwrap_or(Json::Null),
+        Value::Image(i) | Value::Pixmap(i) => {
+            return match &i.png {
+                Some(png) => json!({"$type": v.type_name(), "value": format!("b64:{}", base64_encode(png))}),
+                None => json!({"$type": v.type_name(), "value": null}),
+            }
+        }
+        Value::Polygon(_) | Value::PolygonF(_) | Value::Region(_) | Value::Transform(_) | Value::Matrix4x4(_) | Value::Vector2D(_)
+        | Value::Vector3D(_) | Value::Vector4D(_) | Value::Quaternion(_) | Value::KeySequence(_) => {
+            serde_json::from_str(&plain(v, ctx)).unwrap_or(Json::Null)
         }
         Value::Null(_) | Value::Variant(_) => unreachable!("unwrapped above"),
     };

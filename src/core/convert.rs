@@ -391,7 +391,7 @@ fn element_error(declared: &str, container: &str, which: String, e: TypeMismatch
 /// The value of built-in type `b` for `value`, or why there is none.
 fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converter<'_>) -> Result<Value, TypeMismatch> {
     use Builtin as B;
-    if value_builtin(&value) == Some(b) || b == B::Variant {
+    if super::variant::builtin_of(&value) == Some(b) || b == B::Variant {
         return Ok(value);
     }
     if matches!(value, Value::Invalid) {
@@ -644,53 +644,6 @@ fn double_text(f: f64) -> Option<String> {
     None
 }
 
-/// The built-in type a value has, if it is a plain built-in value.
-fn value_builtin(v: &Value) -> Option<Builtin> {
-    use Builtin as B;
-    Some(match v {
-        Value::Bool(_) => B::Bool,
-        Value::Int(_) => B::Int,
-        Value::UInt(_) => B::UInt,
-        Value::LongLong(_) => B::LongLong,
-        Value::ULongLong(_) => B::ULongLong,
-        Value::Double(_) => B::Double,
-        Value::Float(_) => B::Float,
-        Value::Long(_) => B::Long,
-        Value::ULong(_) => B::ULong,
-        Value::Short(_) => B::Short,
-        Value::UShort(_) => B::UShort,
-        Value::Char(_) => B::Char,
-        Value::SChar(_) => B::SChar,
-        Value::UChar(_) => B::UChar,
-        Value::QChar(_) => B::QChar,
-        Value::Char16(_) => B::Char16,
-        Value::Char32(_) => B::Char32,
-        Value::String(_) => B::QString,
-        Value::ByteArray(_) => B::ByteArray,
-        Value::StringList(_) => B::StringList,
-        Value::ByteArrayList(_) => B::ByteArrayList,
-        Value::List(_) => B::VariantList,
-        Value::Map(_) => B::VariantMap,
-        Value::Hash(_) => B::VariantHash,
-        Value::Pair(..) => B::VariantPair,
-        Value::BitArray(_) => B::BitArray,
-        Value::Date(_) => B::Date,
-        Value::Time(_) => B::Time,
-        Value::DateTime(_) => B::DateTime,
-        Value::Url(_) => B::Url,
-        Value::Uuid(_) => B::Uuid,
-        Value::Point(_) => B::Point,
-        Value::PointF(_) => B::PointF,
-        Value::Size(_) => B::Size,
-        Value::SizeF(_) => B::SizeF,
-        Value::Rect(_) => B::Rect,
-        Value::RectF(_) => B::RectF,
-        Value::Line(_) => B::Line,
-        Value::LineF(_) => B::LineF,
-        _ => return None,
-    })
-}
-
 /// A default-constructed value of a built-in type (what Qt stores for an invalid QVariant
 /// written to a property of that type).
 pub fn default_builtin(b: Builtin) -> Value {
@@ -736,6 +689,47 @@ pub fn default_builtin(b: Builtin) -> Value {
         B::Char16 => Value::Char16(0),
         B::Char32 => Value::Char32(0),
         B::VariantPair => Value::Pair(Box::new(Value::Invalid), Box::new(Value::Invalid)),
+        B::Font => Value::Font(Box::new(super::gui::Font {
+            family: None,
+            style_name: None,
+            point_size: -1.0,
+            pixel_size: -1,
+            style_hint: 5,
+            style_strategy: 1,
+            weight: 400,
+            bits: 0,
+            stretch: 0,
+            extended_bits: 0,
+            letter_spacing: 0,
+            word_spacing: 0,
+            hinting_preference: 0,
+            capitalization: 0,
+            families: Vec::new(),
+        })),
+        B::Pixmap => Value::Pixmap(super::gui::Image::NULL),
+        B::Image => Value::Image(super::gui::Image::NULL),
+        B::Brush => Value::Brush(Box::new(super::gui::Brush { style: 0, ..super::gui::Brush::solid(super::gui::Color::rgba(0, 0, 0, 255)) })),
+        B::Color => Value::Color(super::gui::Color::INVALID),
+        B::Polygon => Value::Polygon(Vec::new()),
+        B::PolygonF => Value::PolygonF(Vec::new()),
+        B::Region => Value::Region(Vec::new()),
+        B::KeySequence => Value::KeySequence(Vec::new()),
+        B::Pen => Value::Pen(Box::new(super::gui::Pen {
+            style: 0x51,
+            cosmetic: false,
+            width: 1.0,
+            brush: super::gui::Brush::solid(super::gui::Color::rgba(0, 0, 0, 255)),
+            miter_limit: 2.0,
+            dash_pattern: Vec::new(),
+            dash_offset: 0.0,
+            default_width: false,
+        })),
+        B::Transform => Value::Transform(super::gui::IDENTITY),
+        B::Matrix4x4 => Value::Matrix4x4(Box::new(std::array::from_fn(|i| if i % 5 == 0 { 1.0 } else { 0.0 }))),
+        B::Vector2D => Value::Vector2D([0.0; 2]),
+        B::Vector3D => Value::Vector3D([0.0; 3]),
+        B::Vector4D => Value::Vector4D([0.0; 4]),
+        B::Quaternion => Value::Quaternion([1.0, 0.0, 0.0, 0.0]),
     }
 }
 

@@ -10,6 +10,7 @@ pub use dialect::{ByteOrder, Dialect};
 pub use error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
 pub use value::*;
 pub mod classdef;
+pub mod gui;
 pub mod convert;
 pub mod limits;
 mod outbox;

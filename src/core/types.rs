@@ -58,6 +58,23 @@ pub enum Builtin {
     Char16,
     Char32,
     VariantPair,
+    // QtGui value types (ids differ between Qt 5 and Qt 6: see [`Builtin::id_in`]).
+    Font,
+    Pixmap,
+    Brush,
+    Color,
+    Image,
+    Polygon,
+    Region,
+    KeySequence,
+    Pen,
+    Transform,
+    Matrix4x4,
+    Vector2D,
+    Vector3D,
+    Vector4D,
+    Quaternion,
+    PolygonF,
 }
 
 impl Builtin {
@@ -104,13 +121,49 @@ impl Builtin {
         (Builtin::VariantPair, 58),
     ];
 
-    /// The QMetaType id.
+    /// QtGui types: (type, Qt 6 id, Qt 5 id).
+    const GUI: &'static [(Builtin, u32, u32)] = &[
+        (Builtin::Font, 0x1000, 64),
+        (Builtin::Pixmap, 0x1001, 65),
+        (Builtin::Brush, 0x1002, 66),
+        (Builtin::Color, 0x1003, 67),
+        (Builtin::Image, 0x1006, 70),
+        (Builtin::Polygon, 0x1007, 71),
+        (Builtin::Region, 0x1008, 72),
+        (Builtin::KeySequence, 0x100b, 75),
+        (Builtin::Pen, 0x100c, 76),
+        (Builtin::Transform, 0x1010, 80),
+        (Builtin::Matrix4x4, 0x1011, 81),
+        (Builtin::Vector2D, 0x1012, 82),
+        (Builtin::Vector3D, 0x1013, 83),
+        (Builtin::Vector4D, 0x1014, 84),
+        (Builtin::Quaternion, 0x1015, 85),
+        (Builtin::PolygonF, 0x1016, 86),
+    ];
+
+    /// The QMetaType id (of Qt 6 for the QtGui types; see [`Builtin::id_in`]).
     pub fn id(self) -> u32 {
+        self.id_in(Dialect::Qt6)
+    }
+
+    /// The QMetaType id in `dialect`: the QtGui types have other ids in Qt 5.
+    pub fn id_in(self, dialect: Dialect) -> u32 {
+        if let Some((_, qt6, qt5)) = Self::GUI.iter().find(|(b, ..)| *b == self) {
+            return if dialect == Dialect::Qt5 { *qt5 } else { *qt6 };
+        }
         Self::TABLE.iter().find(|(b, _)| *b == self).map(|(_, id)| *id).unwrap_or(0)
     }
 
-    /// The built-in type with this id in `dialect`; Qt 5 lacks the ids above 49.
+    /// Whether this is one of the QtGui value types ([`crate::core::gui`]).
+    pub fn is_gui(self) -> bool {
+        Self::GUI.iter().any(|(b, ..)| *b == self)
+    }
+
+    /// The built-in type with this id in `dialect`; Qt 5 lacks the core ids above 49.
     pub fn from_id(id: u32, dialect: Dialect) -> Option<Builtin> {
+        if id >= 64 && (dialect == Dialect::Qt5 || id >= 0x1000) {
+            return Self::GUI.iter().find(|(_, qt6, qt5)| id == if dialect == Dialect::Qt5 { *qt5 } else { *qt6 }).map(|(b, ..)| *b);
+        }
         if dialect == Dialect::Qt5 && id > 49 {
             return None;
         }
@@ -163,6 +216,22 @@ impl Builtin {
             "char16_t" => Char16,
             "char32_t" => Char32,
             "QVariantPair" | "QPair<QVariant,QVariant>" | "std::pair<QVariant,QVariant>" => VariantPair,
+            "QFont" => Font,
+            "QPixmap" => Pixmap,
+            "QBrush" => Brush,
+            "QColor" => Color,
+            "QImage" => Image,
+            "QPolygon" => Polygon,
+            "QRegion" => Region,
+            "QKeySequence" => KeySequence,
+            "QPen" => Pen,
+            "QTransform" => Transform,
+            "QMatrix4x4" => Matrix4x4,
+            "QVector2D" => Vector2D,
+            "QVector3D" => Vector3D,
+            "QVector4D" => Vector4D,
+            "QQuaternion" => Quaternion,
+            "QPolygonF" => PolygonF,
             _ => return None,
         })
     }
@@ -182,6 +251,16 @@ impl Builtin {
             RectF | LineF => 32,
             Variant => 5,
             VariantPair => 10,
+            Polygon | PolygonF | Region | Image | Pixmap => 4,
+            KeySequence => 8,
+            Color => 11,
+            Vector2D => 16,
+            Vector3D => 24,
+            Vector4D | Quaternion => 32,
+            Font => 44,
+            Transform | Brush => 72,
+            Pen => 100,
+            Matrix4x4 => 128,
         }
     }
 }

@@ -101,6 +101,39 @@ pub enum Value {
     GadgetSequence(Box<GadgetSequence>),
     /// `QRemoteObjectPackets::QAS_`: an associative container with gadget values (Qt 6).
     GadgetAssoc(Box<GadgetAssoc>),
+    // QtGui value types ([`crate::core::gui`]).
+    /// `QColor`.
+    Color(super::gui::Color),
+    /// `QBrush`.
+    Brush(Box<super::gui::Brush>),
+    /// `QPen`.
+    Pen(Box<super::gui::Pen>),
+    /// `QFont`.
+    Font(Box<super::gui::Font>),
+    /// `QImage` (a PNG file).
+    Image(super::gui::Image),
+    /// `QPixmap` (streams as a QImage: a PNG file).
+    Pixmap(super::gui::Image),
+    /// `QPolygon`.
+    Polygon(Vec<Point>),
+    /// `QPolygonF`.
+    PolygonF(Vec<PointF>),
+    /// `QRegion`: its rectangles.
+    Region(Vec<Rect>),
+    /// `QTransform`: m11 m12 m13 m21 m22 m23 dx dy m33.
+    Transform(super::gui::Transform),
+    /// `QMatrix4x4`, row by row.
+    Matrix4x4(Box<[f32; 16]>),
+    /// `QVector2D`.
+    Vector2D([f32; 2]),
+    /// `QVector3D`.
+    Vector3D([f32; 3]),
+    /// `QVector4D`.
+    Vector4D([f32; 4]),
+    /// `QQuaternion`: scalar, x, y, z.
+    Quaternion([f32; 4]),
+    /// `QKeySequence`: up to four combined key codes (`Qt::Key | Qt::KeyboardModifiers`).
+    KeySequence(Vec<u32>),
 }
 
 impl Value {
@@ -184,6 +217,22 @@ impl Value {
             Remote(_) => super::types::QRO_NAME,
             GadgetSequence(_) => super::types::QSQ_NAME,
             GadgetAssoc(_) => super::types::QAS_NAME,
+            Color(_) => "QColor",
+            Brush(_) => "QBrush",
+            Pen(_) => "QPen",
+            Font(_) => "QFont",
+            Image(_) => "QImage",
+            Pixmap(_) => "QPixmap",
+            Polygon(_) => "QPolygon",
+            PolygonF(_) => "QPolygonF",
+            Region(_) => "QRegion",
+            Transform(_) => "QTransform",
+            Matrix4x4(_) => "QMatrix4x4",
+            Vector2D(_) => "QVector2D",
+            Vector3D(_) => "QVector3D",
+            Vector4D(_) => "QVector4D",
+            Quaternion(_) => "QQuaternion",
+            KeySequence(_) => "QKeySequence",
         }
     }
 

@@ -316,6 +316,7 @@ impl<'a> Decoder<'a> {
                 let a = self.variant(r)?;
                 Value::Pair(Box::new(a), Box::new(self.variant(r)?))
             }
+            gui => super::gui::read(gui, r, self.dialect, self.limits.max_collection_len)?,
         })
     }
 
@@ -539,10 +540,10 @@ impl Encoder {
             _ => {
                 match builtin_of(v) {
                     Some(b) => {
-                        if self.dialect == Dialect::Qt5 && b.id() > 49 {
+                        if self.dialect == Dialect::Qt5 && !b.is_gui() && b.id() > 49 {
                             return Err(EncodeError::UnsupportedInDialect(v.type_name_static()));
                         }
-                        w.u32(b.id());
+                        w.u32(b.id_in(self.dialect));
                         w.i8(0);
                     }
                     None => {
@@ -562,6 +563,22 @@ impl Encoder {
             Value::Invalid => return Err(EncodeError::InvalidValue("an invalid QVariant has no raw encoding".into())),
             Value::Null(inner) => self.raw_at(w, inner, depth)?,
             Value::Bool(b) => w.bool(*b),
+            Value::Color(_)
+            | Value::Brush(_)
+            | Value::Pen(_)
+            | Value::Font(_)
+            | Value::Image(_)
+            | Value::Pixmap(_)
+            | Value::Polygon(_)
+            | Value::PolygonF(_)
+            | Value::Region(_)
+            | Value::Transform(_)
+            | Value::Matrix4x4(_)
+            | Value::Vector2D(_)
+            | Value::Vector3D(_)
+            | Value::Vector4D(_)
+            | Value::Quaternion(_)
+            | Value::KeySequence(_) => super::gui::write(v, w, self.dialect)?,
             Value::Int(x) => w.i32(*x),
             Value::UInt(x) => w.u32(*x),
             Value::LongLong(x) | Value::Long(x) => w.i64(*x),
@@ -779,7 +796,8 @@ pub fn enum_transfer_value(dialect: Dialect, e: &EnumValue) -> Value {
     }
 }
 
-fn builtin_of(v: &Value) -> Option<Builtin> {
+/// The built-in type `v` has, if it is a plain built-in value (see [`Value::builtin`]).
+pub(crate) fn builtin_of(v: &Value) -> Option<Builtin> {
     use Builtin as B;
     Some(match v {
         Value::Bool(_) => B::Bool,
@@ -821,6 +839,22 @@ fn builtin_of(v: &Value) -> Option<Builtin> {
         Value::RectF(_) => B::RectF,
         Value::Line(_) => B::Line,
         Value::LineF(_) => B::LineF,
+        Value::Color(_) => B::Color,
+        Value::Brush(_) => B::Brush,
+        Value::Pen(_) => B::Pen,
+        Value::Font(_) => B::Font,
+        Value::Image(_) => B::Image,
+        Value::Pixmap(_) => B::Pixmap,
+        Value::Polygon(_) => B::Polygon,
+        Value::PolygonF(_) => B::PolygonF,
+        Value::Region(_) => B::Region,
+        Value::Transform(_) => B::Transform,
+        Value::Matrix4x4(_) => B::Matrix4x4,
+        Value::Vector2D(_) => B::Vector2D,
+        Value::Vector3D(_) => B::Vector3D,
+        Value::Vector4D(_) => B::Vector4D,
+        Value::Quaternion(_) => B::Quaternion,
+        Value::KeySequence(_) => B::KeySequence,
         _ => return None,
     })
 }

@@ -108,6 +108,38 @@ pub enum qtro_type {
     QTRO_TYPE_GADGET_SEQUENCE = 47,
     /// QtRO's `QAS_`: an associative container of gadgets (Qt 6)
     QTRO_TYPE_GADGET_ASSOC = 48,
+    /// `QColor`
+    QTRO_TYPE_COLOR = 49,
+    /// `QBrush`
+    QTRO_TYPE_BRUSH = 50,
+    /// `QPen`
+    QTRO_TYPE_PEN = 51,
+    /// `QFont`
+    QTRO_TYPE_FONT = 52,
+    /// `QImage` (a PNG image)
+    QTRO_TYPE_IMAGE = 53,
+    /// `QPixmap` (a PNG image)
+    QTRO_TYPE_PIXMAP = 54,
+    /// `QPolygon`
+    QTRO_TYPE_POLYGON = 55,
+    /// `QPolygonF`
+    QTRO_TYPE_POLYGONF = 56,
+    /// `QRegion`
+    QTRO_TYPE_REGION = 57,
+    /// `QTransform`
+    QTRO_TYPE_TRANSFORM = 58,
+    /// `QMatrix4x4`
+    QTRO_TYPE_MATRIX4X4 = 59,
+    /// `QVector2D`
+    QTRO_TYPE_VECTOR2D = 60,
+    /// `QVector3D`
+    QTRO_TYPE_VECTOR3D = 61,
+    /// `QVector4D`
+    QTRO_TYPE_VECTOR4D = 62,
+    /// `QQuaternion`
+    QTRO_TYPE_QUATERNION = 63,
+    /// `QKeySequence`
+    QTRO_TYPE_KEYSEQUENCE = 64,
 }
 
 /// How a `QDateTime`'s wall-clock fields are to be read (input and output of the date-time
@@ -301,6 +333,22 @@ fn type_of(v: &Value) -> qtro_type {
         Value::Remote(_) => QTRO_TYPE_REMOTE,
         Value::GadgetSequence(_) => QTRO_TYPE_GADGET_SEQUENCE,
         Value::GadgetAssoc(_) => QTRO_TYPE_GADGET_ASSOC,
+        Value::Color(_) => QTRO_TYPE_COLOR,
+        Value::Brush(_) => QTRO_TYPE_BRUSH,
+        Value::Pen(_) => QTRO_TYPE_PEN,
+        Value::Font(_) => QTRO_TYPE_FONT,
+        Value::Image(_) => QTRO_TYPE_IMAGE,
+        Value::Pixmap(_) => QTRO_TYPE_PIXMAP,
+        Value::Polygon(_) => QTRO_TYPE_POLYGON,
+        Value::PolygonF(_) => QTRO_TYPE_POLYGONF,
+        Value::Region(_) => QTRO_TYPE_REGION,
+        Value::Transform(_) => QTRO_TYPE_TRANSFORM,
+        Value::Matrix4x4(_) => QTRO_TYPE_MATRIX4X4,
+        Value::Vector2D(_) => QTRO_TYPE_VECTOR2D,
+        Value::Vector3D(_) => QTRO_TYPE_VECTOR3D,
+        Value::Vector4D(_) => QTRO_TYPE_VECTOR4D,
+        Value::Quaternion(_) => QTRO_TYPE_QUATERNION,
+        Value::KeySequence(_) => QTRO_TYPE_KEYSEQUENCE,
     }
 }
 
