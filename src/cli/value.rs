@@ -506,6 +506,9 @@ pub fn to_value(lit: &Lit, ty: Option<&str>, ctx: &TypeCtx) -> Result<Value, Str
         };
     }
     let Some(ty) = ty.filter(|t| !is_variant_type(Some(t))) else { return natural(lit, ctx) };
+    // `size_t`, `int64_t`, `QList<qsizetype>` …: the type Qt streams for them.
+    let canonical = crate::core::convert::canonical_type_name(ty);
+    let ty = canonical.as_ref();
     if let Some(e) = ctx.enum_for(ty) {
         return enum_value(lit, e);
     }
@@ -1505,6 +1508,33 @@ mod tests {
         assert_eq!(val("[1, \"a\"]", None), Value::List(vec![Value::Int(1), Value::string("a")]));
         assert_eq!(val("{\"k\": 1, b: 2.5}", None), Value::map([("k".into(), Value::Int(1)), ("b".into(), Value::Double(2.5))]));
         assert!(matches!(val("nan", None), Value::Double(f) if f.is_nan()));
+    }
+
+    #[test]
+    fn typedefs_and_gui_types_have_a_spelling() {
+        assert_eq!(val("3", Some("size_t")), Value::ULong(3));
+        assert_eq!(val("-3", Some("qsizetype")), Value::LongLong(-3));
+        assert!(to_value(&parse("-3", &ctx()).unwrap(), Some("size_t"), &ctx()).is_err());
+        assert_eq!(val("[1, 2]", Some("QList<size_t>")), Value::Sequence(crate::core::Sequence { type_name: "QList<ulong>".into(), items: vec![Value::ULong(1), Value::ULong(2)] }));
+        let red = val("\"#ff0000\"", Some("QColor"));
+        assert_eq!(red, Value::Color(Color::rgba(255, 0, 0, 255)));
+        assert_eq!(val("\"#80ff0000\"", Some("QColor")), Value::Color(Color::rgba(255, 0, 0, 128)));
+        for (text, ty) in [
+            ("[[1, 2], [3, 4]]", "QPolygon"),
+            ("[[0.5, 1], [2, 3]]", "QPolygonF"),
+            ("[[0, 0, 10, 10]]", "QRegion"),
+            ("[1, 2, 3]", "QVector3D"),
+            ("[1, 0, 0, 0]", "QQuaternion"),
+            ("[1, 0, 0, 0, 1, 0, 0, 0, 1]", "QTransform"),
+            ("[67108947]", "QKeySequence"),
+        ] {
+            let v = val(text, Some(ty));
+            assert_eq!(v.type_name(), ty);
+            assert_eq!(val(&format(&v, Some(ty), &ctx()), Some(ty)), v, "{ty} reads back what it prints");
+        }
+        let pen = crate::core::convert::default_builtin(Builtin::Pen);
+        assert_eq!(val(&format(&pen, Some("QPen"), &ctx()), Some("QPen")), pen, "a pen reads back from its fields");
+        assert!(to_value(&parse("hex:00", &ctx()).unwrap(), Some("QImage"), &ctx()).is_err(), "not a PNG");
     }
 
     #[test]
