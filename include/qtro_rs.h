@@ -125,29 +125,6 @@ typedef enum qtro_result {
 } qtro_result;
 
 /**
- * State of a replica, as Qt's `QRemoteObjectReplica::State`.
- */
-typedef enum qtro_replica_state {
-    QTRO_STATE_UNINITIALIZED = 0,
-    /**
-     * Initial values of a replica of a known class are its defaults.
-     */
-    QTRO_STATE_DEFAULT = 1,
-    /**
-     * Connected and initialized: values are current.
-     */
-    QTRO_STATE_VALID = 2,
-    /**
-     * The connection was lost; values are the last known ones. Reconnects go back to Valid.
-     */
-    QTRO_STATE_SUSPECT = 3,
-    /**
-     * The source's signature differs from the class the replica was acquired with (terminal).
-     */
-    QTRO_STATE_SIGNATURE_MISMATCH = 4,
-} qtro_replica_state;
-
-/**
  * The type of a `qtro_value` (a value with the QVariant is-null flag reports its payload's
  * type; see `qtro_value_has_null_flag`).
  */
@@ -355,6 +332,29 @@ typedef enum qtro_type {
 } qtro_type;
 
 /**
+ * State of a replica, as Qt's `QRemoteObjectReplica::State`.
+ */
+typedef enum qtro_replica_state {
+    QTRO_STATE_UNINITIALIZED = 0,
+    /**
+     * Initial values of a replica of a known class are its defaults.
+     */
+    QTRO_STATE_DEFAULT = 1,
+    /**
+     * Connected and initialized: values are current.
+     */
+    QTRO_STATE_VALID = 2,
+    /**
+     * The connection was lost; values are the last known ones. Reconnects go back to Valid.
+     */
+    QTRO_STATE_SUSPECT = 3,
+    /**
+     * The source's signature differs from the class the replica was acquired with (terminal).
+     */
+    QTRO_STATE_SIGNATURE_MISMATCH = 4,
+} qtro_replica_state;
+
+/**
  * A class (interface) definition: properties, signals, slots, enums. Built member by member
  * (`qtro_class_new` + `qtro_class_add_*`) or parsed from `.rep` text (`qtro_class_from_rep`).
  * Members keep their declaration order, which decides the wire indexes as repc does.
@@ -400,6 +400,11 @@ typedef struct qtro_source qtro_source;
 typedef struct qtro_value qtro_value;
 
 /**
+ * Which Qt version peers speak (`qtro_node_config_set_dialect`).
+ */
+typedef int qtro_dialect;
+
+/**
  * Severity of a log message; also the maximum level passed to `qtro_set_log_callback`.
  */
 typedef int qtro_log_level;
@@ -412,11 +417,6 @@ typedef int qtro_log_level;
  * block (they fail with `QTRO_ERR_WRONG_THREAD` there).
  */
 typedef void (*qtro_log_cb)(void *user_data, qtro_log_level level, const char *target, const char *message);
-
-/**
- * Which Qt version peers speak (`qtro_node_config_set_dialect`).
- */
-typedef int qtro_dialect;
 
 /**
  * Where callbacks run (`qtro_node_config_set_dispatch`).
@@ -719,6 +719,83 @@ void qtro_clear_last_error(void);
  * Frees a string returned by the library (`char **` outputs). `NULL` is a no-op.
  */
 void qtro_string_free(char *s);
+
+/**
+ * An RGB `QColor` from 8-bit components (`QColor(r, g, b, a)`).
+ */
+struct qtro_value *qtro_value_new_color(uint8_t r, uint8_t g, uint8_t b, uint8_t a);
+
+/**
+ * Reads an RGB `QColor` as 8-bit components. `QTRO_ERR_TYPE_MISMATCH` for other values, and
+ * for colors of another spec (HSV, CMYK, HSL, extended RGB, invalid), whose fields
+ * `qtro_value_fields_json` gives.
+ */
+enum qtro_result qtro_value_get_color(const struct qtro_value *value, uint8_t *r, uint8_t *g, uint8_t *b, uint8_t *a);
+
+/**
+ * A geometry value from `count` numbers: `QPolygon`/`QPolygonF` x, y pairs; `QRegion` x, y,
+ * width, height quadruples; `QTransform` 9 (m11 m12 m13 m21 m22 m23 dx dy m33); `QMatrix4x4`
+ * 16, row by row; `QVector2D/3D/4D` 2/3/4; `QQuaternion` scalar, x, y, z; `QKeySequence` up to
+ * 4 key codes. `NULL` (with the reason as the last error) for another type or a wrong count.
+ */
+struct qtro_value *qtro_value_new_numbers(enum qtro_type ty, const double *numbers, size_t count);
+
+/**
+ * The numbers of a geometry value (the layout `qtro_value_new_numbers` takes). `*count` gets
+ * how many there are; at most `capacity` are written to `out` (`out` may be `NULL` when
+ * `capacity` is 0, to ask for the count).
+ */
+enum qtro_result qtro_value_get_numbers(const struct qtro_value *value, double *out, size_t capacity, size_t *count);
+
+/**
+ * A `QImage` (or, with `pixmap`, a `QPixmap`) from a PNG file of `len` bytes (copied). `NULL`
+ * if the bytes are not a PNG file. `data` `NULL` with `len` 0 gives a null image.
+ */
+struct qtro_value *qtro_value_new_image_png(const uint8_t *data, size_t len, bool pixmap);
+
+/**
+ * A `QImage` (or `QPixmap`) from `width` × `height` 8-bit RGBA pixels, row by row
+ * (`width * height * 4` bytes, encoded as PNG).
+ */
+struct qtro_value *qtro_value_new_image_rgba(uint32_t width, uint32_t height, const uint8_t *rgba, bool pixmap);
+
+/**
+ * The PNG file of a `QImage` or `QPixmap` (borrowed from the value); a null image gives
+ * `*len` 0.
+ */
+enum qtro_result qtro_value_get_png(const struct qtro_value *value, const uint8_t **data, size_t *len);
+
+/**
+ * A `QBrush`, `QPen`, `QFont` or `QColor` (`ty`) from the JSON object of its streamed fields,
+ * as `qtro_value_fields_json` gives them. `NULL` with the reason if the JSON does not fit.
+ */
+struct qtro_value *qtro_value_new_from_fields(enum qtro_type ty, const char *json);
+
+/**
+ * The JSON object of the streamed fields of a `QBrush`, `QPen`, `QFont` or `QColor` (free it
+ * with `qtro_string_free`); `NULL` with `QTRO_ERR_TYPE_MISMATCH` as the last error for others.
+ */
+char *qtro_value_fields_json(const struct qtro_value *value);
+
+/**
+ * The value as `QDataStream << QVariant` writes it on a big-endian stream of `dialect`'s
+ * version (Qt 6: 20, Qt 5: 18), enums as their integers: what a Qt program reads back with
+ * `QDataStream >> QVariant` (the Qt adapter passes the QtGui types this way). Free `*data`
+ * with `qtro_bytes_free`.
+ */
+enum qtro_result qtro_value_to_datastream(const struct qtro_value *value, qtro_dialect dialect, uint8_t **data, size_t *len);
+
+/**
+ * Frees bytes from `qtro_value_to_datastream` (`len` as returned). `NULL` is a no-op.
+ */
+void qtro_bytes_free(uint8_t *data, size_t len);
+
+/**
+ * A value read from `len` bytes of what `QDataStream << QVariant` wrote on a big-endian stream
+ * of `dialect`'s version (built-in and QtGui types; user types by name are not known here).
+ * `NULL` with the reason if the bytes are not exactly one such QVariant.
+ */
+struct qtro_value *qtro_value_from_datastream(const uint8_t *data, size_t len, qtro_dialect dialect);
 
 /**
  * Sends the library's log messages up to `max_level` (`QTRO_LOG_ERROR` … `QTRO_LOG_TRACE`) to

@@ -490,12 +490,75 @@ static void check_null_arguments(void) {
     CHECK(qtro_value_to_debug_string(NULL) == NULL);
 }
 
+/* QtGui values: colors, geometry from numbers, images, brushes/pens/fonts from their fields. */
+static void check_gui(void) {
+    uint8_t r, g, b, a;
+    qtro_value *v = qtro_value_new_color(255, 128, 0, 64);
+    CHECK(qtro_value_type(v) == QTRO_TYPE_COLOR);
+    CHECK_OK(qtro_value_get_color(v, &r, &g, &b, &a));
+    CHECK(r == 255 && g == 128 && b == 0 && a == 64);
+    char *fields = qtro_value_fields_json(v);
+    CHECK(fields != NULL && strstr(fields, "\"spec\":1") != NULL);
+    qtro_value *back = qtro_value_new_from_fields(QTRO_TYPE_COLOR, fields);
+    CHECK(back != NULL && qtro_value_equal(v, back));
+    qtro_string_free(fields);
+    qtro_value_free(back);
+    CHECK_RESULT(QTRO_ERR_NULL_ARGUMENT, qtro_value_get_color(v, NULL, &g, &b, &a));
+    qtro_value_free(v);
+
+    const double poly[] = {1, 2, -3, 4};
+    v = qtro_value_new_numbers(QTRO_TYPE_POLYGON, poly, 4);
+    CHECK(v != NULL && qtro_value_type(v) == QTRO_TYPE_POLYGON);
+    double out[16];
+    size_t n = 0;
+    CHECK_OK(qtro_value_get_numbers(v, out, 16, &n));
+    CHECK(n == 4 && out[0] == 1 && out[3] == 4);
+    CHECK_OK(qtro_value_get_numbers(v, NULL, 0, &n));
+    CHECK(n == 4);
+    qtro_value_free(v);
+    CHECK(qtro_value_new_numbers(QTRO_TYPE_POLYGON, poly, 3) == NULL);
+    CHECK(strstr(qtro_last_error_message(), "3 numbers") != NULL);
+    const double half[] = {0.5, 1};
+    CHECK(qtro_value_new_numbers(QTRO_TYPE_POLYGON, half, 2) == NULL); /* QPoint takes integers */
+    CHECK(qtro_value_new_numbers(QTRO_TYPE_INT, poly, 1) == NULL);
+    const double vec[] = {1, 2, 3.25};
+    v = qtro_value_new_numbers(QTRO_TYPE_VECTOR3D, vec, 3);
+    CHECK(qtro_value_type(v) == QTRO_TYPE_VECTOR3D);
+    CHECK_OK(qtro_value_get_numbers(v, out, 2, &n));
+    CHECK(n == 3 && out[1] == 2); /* only capacity numbers written, the count is the whole */
+    qtro_value_free(v);
+    const double keys[] = {0x04000053, 0x08000058};
+    v = qtro_value_new_numbers(QTRO_TYPE_KEYSEQUENCE, keys, 2);
+    CHECK_OK(qtro_value_get_numbers(v, out, 16, &n));
+    CHECK(n == 2 && out[0] == 0x04000053);
+    qtro_value_free(v);
+
+    const uint8_t px[16] = {255, 0, 0, 255, 0, 255, 0, 128, 0, 0, 255, 255, 0, 0, 0, 0};
+    v = qtro_value_new_image_rgba(2, 2, px, false);
+    CHECK(v != NULL && qtro_value_type(v) == QTRO_TYPE_IMAGE);
+    const uint8_t *png;
+    size_t png_len;
+    CHECK_OK(qtro_value_get_png(v, &png, &png_len));
+    CHECK(png_len > 8 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
+    qtro_value *pix = qtro_value_new_image_png(png, png_len, true);
+    CHECK(pix != NULL && qtro_value_type(pix) == QTRO_TYPE_PIXMAP);
+    qtro_value_free(pix);
+    qtro_value_free(v);
+    const uint8_t junk[4] = {1, 2, 3, 4};
+    CHECK(qtro_value_new_image_png(junk, 4, false) == NULL);
+
+    v = qtro_value_new_from_fields(QTRO_TYPE_PEN, "{\"style\":81}");
+    CHECK(v == NULL); /* every field is required */
+    CHECK(strstr(qtro_last_error_message(), "fields") != NULL);
+}
+
 int main(void) {
     check_version();
     check_scalars();
     check_strings();
     check_dates_and_geometry();
     check_containers();
+    check_gui();
     check_null_arguments();
     printf("test_values: ok\n");
     return 0;

@@ -1,6 +1,7 @@
 // The Qt adapter (qt-interop/adapter): a libqtro_rs replica as a QObject in a Qt event loop,
 // dispatched through a QSocketNotifier on the node's event fd, paired with a stock Qt 6 source
-// (qtro_qt_peer); plus QVariant <-> qtro_value conversions of every Qt built-in type.
+// (qtro_qt_peer); plus QVariant <-> qtro_value conversions of every Qt built-in type and of the
+// QtGui value types.
 #include <QtCore/QBitArray>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
@@ -12,6 +13,19 @@
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtCore/QUuid>
+#include <QtGui/QBrush>
+#include <QtGui/QColor>
+#include <QtGui/QFont>
+#include <QtGui/QGuiApplication>
+#include <QtGui/QImage>
+#include <QtGui/QKeySequence>
+#include <QtGui/QMatrix4x4>
+#include <QtGui/QPen>
+#include <QtGui/QPolygon>
+#include <QtGui/QQuaternion>
+#include <QtGui/QRegion>
+#include <QtGui/QTransform>
+#include <QtGui/QVector3D>
 
 #include <cstdio>
 #include <cstdlib>
@@ -71,6 +85,24 @@ static void conversions() {
         QVariant(QRectF(0.5, 0.25, 3, 4)), QVariant(QLine(1, 2, 3, 4)), QVariant(QLineF(0.1, 0.2, 0.3, 0.4)),
     };
     for (const QVariant &v : values) roundTrip(v);
+    QLinearGradient gradient(QPointF(0, 0), QPointF(10, 5));
+    gradient.setColorAt(0, Qt::red);
+    gradient.setColorAt(1, QColor(0, 0, 255, 128));
+    QImage image(3, 2, QImage::Format_ARGB32);
+    image.fill(QColor(10, 20, 30, 40));
+    const QList<QVariant> gui = {
+        QVariant(QColor(1, 2, 3, 4)), QVariant(QColor::fromHsv(120, 200, 100)), QVariant(QBrush(gradient)),
+        QVariant(QPen(QBrush(Qt::green), 2.5, Qt::DashLine)), QVariant(QFont(QStringLiteral("Mono"), 11, QFont::Bold)),
+        QVariant(QPolygon(QList<QPoint>{QPoint(1, 2), QPoint(3, 4)})), QVariant(QPolygonF(QList<QPointF>{QPointF(0.5, 1)})),
+        QVariant(QRegion(1, 2, 3, 4)), QVariant(QTransform(1, 2, 3, 4, 5, 6, 7, 8, 9)), QVariant(QMatrix4x4(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)),
+        QVariant(QVector3D(1, 2, 3)), QVariant(QQuaternion(1, 0, 0, 0)), QVariant(QKeySequence(QStringLiteral("Ctrl+S"))),
+        QVariant(image),
+    };
+    for (const QVariant &v : gui) roundTrip(v);
+    // A QtGui value made in C reaches Qt as that type.
+    qtro_value *red = qtro_value_new_color(255, 0, 0, 255);
+    EXPECT(qtro::qt::toVariant(red) == QVariant(QColor(Qt::red)));
+    qtro_value_free(red);
     qtro_value *inv = qtro::qt::fromVariant(QVariant());
     EXPECT(qtro_value_type(inv) == QTRO_TYPE_INVALID);
     qtro_value_free(inv);
@@ -78,7 +110,7 @@ static void conversions() {
 }
 
 int main(int argc, char **argv) {
-    QCoreApplication app(argc, argv);
+    QGuiApplication app(argc, argv);
     EXPECT(argc == 2);
     conversions();
 

@@ -2,6 +2,8 @@
 #include "qtroqt.h"
 
 #include <QtCore/QBitArray>
+#include <QtCore/QDataStream>
+#include <QtCore/QIODevice>
 #include <QtCore/QDateTime>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
@@ -58,6 +60,8 @@ QVariantList elements(const qtro_value *v) {
 }
 
 }  // namespace
+
+static QVariant viaDataStream(const qtro_value *v);
 
 QVariant toVariant(const qtro_value *v) {
     if (!v) return {};
@@ -202,8 +206,60 @@ QVariant toVariant(const qtro_value *v) {
     }
     case QTRO_TYPE_VARIANT:
         return QVariant::fromValue(toVariant(at(v, 0)));
+    case QTRO_TYPE_COLOR:
+    case QTRO_TYPE_BRUSH:
+    case QTRO_TYPE_PEN:
+    case QTRO_TYPE_FONT:
+    case QTRO_TYPE_IMAGE:
+    case QTRO_TYPE_PIXMAP:
+    case QTRO_TYPE_POLYGON:
+    case QTRO_TYPE_POLYGONF:
+    case QTRO_TYPE_REGION:
+    case QTRO_TYPE_TRANSFORM:
+    case QTRO_TYPE_MATRIX4X4:
+    case QTRO_TYPE_VECTOR2D:
+    case QTRO_TYPE_VECTOR3D:
+    case QTRO_TYPE_VECTOR4D:
+    case QTRO_TYPE_QUATERNION:
+    case QTRO_TYPE_KEYSEQUENCE:
+        return viaDataStream(v);
     }
     return {};
+}
+
+// QtGui values cross as QDataStream bytes, read and written by Qt itself: exact for every QtGui
+// type, and they need QtGui (loaded by the application) only where they occur.
+static QDataStream::Version streamVersion() {
+    return QT_VERSION_MAJOR >= 6 ? QDataStream::Qt_6_2 : QDataStream::Qt_5_12;
+}
+
+static const qtro_dialect kDialect = QT_VERSION_MAJOR >= 6 ? QTRO_DIALECT_QT6 : QTRO_DIALECT_QT5;
+
+static QVariant viaDataStream(const qtro_value *v) {
+    uint8_t *data = nullptr;
+    size_t len = 0;
+    if (qtro_value_to_datastream(v, kDialect, &data, &len) != QTRO_OK) return {};
+    QByteArray bytes(reinterpret_cast<const char *>(data), qsizetype(len));
+    qtro_bytes_free(data, len);
+    QDataStream s(bytes);
+    s.setByteOrder(QDataStream::BigEndian);
+    s.setVersion(streamVersion());
+    QVariant out;
+    s >> out;
+    return s.status() == QDataStream::Ok ? out : QVariant();
+}
+
+static qtro_value *fromDataStream(const QVariant &value) {
+    QByteArray bytes;
+    QDataStream s(&bytes, QIODevice::WriteOnly);
+    s.setByteOrder(QDataStream::BigEndian);
+    s.setVersion(streamVersion());
+    s << value;
+    return qtro_value_from_datastream(reinterpret_cast<const uint8_t *>(bytes.constData()), size_t(bytes.size()), kDialect);
+}
+
+static bool isGuiType(int id) {
+    return (id >= QMetaType::FirstGuiType && id <= QMetaType::LastGuiType);
 }
 
 qtro_value *fromVariant(const QVariant &value) {
@@ -324,6 +380,7 @@ qtro_value *fromVariant(const QVariant &value) {
             qtro_value *b = fromVariant(p.second);
             return qtro_value_new_pair(a ? a : qtro_value_new_invalid(), b ? b : qtro_value_new_invalid());
         }
+        if (isGuiType(type.id())) return fromDataStream(value);
         return nullptr;
     }
 }

@@ -24,6 +24,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod gui;
 mod log;
 mod node;
 mod replica;

@@ -352,13 +352,13 @@ fn type_of(v: &Value) -> qtro_type {
     }
 }
 
-fn mismatch<T>(v: &Value, wanted: &str) -> Result<T> {
+pub(crate) fn mismatch<T>(v: &Value, wanted: &str) -> Result<T> {
     let t = v.type_name();
     err(QTRO_ERR_TYPE_MISMATCH, format!("the value is {} , not {wanted}", if t.is_empty() { "invalid" } else { t }).replace(" ,", ","))
 }
 
 /// Writes a borrowed byte view into two output pointers.
-unsafe fn out_bytes(data: *mut *const u8, len: *mut usize, bytes: &[u8]) -> Result<()> {
+pub(crate) unsafe fn out_bytes(data: *mut *const u8, len: *mut usize, bytes: &[u8]) -> Result<()> {
     let d = out_ptr(data, "data")?;
     let l = out_ptr(len, "len")?;
     // A non-NULL pointer even for empty data, so callers may use it directly.
@@ -371,7 +371,7 @@ unsafe fn out_str(data: *mut *const c_char, len: *mut usize, s: &str) -> Result<
     out_bytes(data as *mut *const u8, len, s.as_bytes())
 }
 
-fn new_value(f: impl FnOnce() -> Result<Value>) -> *mut qtro_value {
+pub(crate) fn new_value(f: impl FnOnce() -> Result<Value>) -> *mut qtro_value {
     guard_ptr(|| f().map(into_raw))
 }
 
