@@ -72,7 +72,7 @@ pub unsafe extern "C" fn qtro_value_new_numbers(ty: qtro_type, numbers: *const f
     new_value(|| {
         let Some((per, fixed)) = shape(ty) else { return err(QTRO_ERR_INVALID_ARGUMENT, format!("type {} is not built from numbers", ty as i32)) };
         let n: &[f64] = if count == 0 { &[] } else { std::slice::from_raw_parts(super::arg(numbers, "numbers")?, count) };
-        if fixed.is_some_and(|f| f != count) || count % per != 0 {
+        if fixed.is_some_and(|f| f != count) || !count.is_multiple_of(per) {
             return err(QTRO_ERR_INVALID_ARGUMENT, format!("{count} numbers do not make this type ({} expected)", fixed.map_or(format!("a multiple of {per}"), |f| f.to_string())));
         }
         let floats = || n.iter().map(|f| *f as f32);
