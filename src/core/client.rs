@@ -788,7 +788,24 @@ impl ClientCore {
         self.replicas.get_mut(name).filter(|r| r.conn == Some(conn))
     }
 
+    /// A gadget that arrived in a QRO_ descriptor (a `QVariant` property of a source in dynamic
+    /// mode holding a gadget type not sent before): its types are learned, and the value is the
+    /// gadget itself, as a Qt replica unwraps it.
+    fn unwrap_gadget(&mut self, value: Value) -> Value {
+        match value {
+            Value::Remote(ro) if ro.kind == ObjectKind::Gadget => {
+                let RemoteObject { definition, mut parameters, .. } = *ro;
+                if let Some(def) = definition {
+                    def.register_types(&mut self.types);
+                }
+                parameters.pop().unwrap_or(Value::Invalid)
+            }
+            other => other,
+        }
+    }
+
     fn initialize(&mut self, conn: ConnectionId, name: &str, definition: Option<ClassDefinition>, values: Vec<Value>, now: Instant) {
+        let values: Vec<Value> = values.into_iter().map(|v| self.unwrap_gadget(v)).collect();
         let Some(r) = self.bound(conn, name) else {
             return tracing::debug!(name, "init for a replica that is not bound here; ignored");
         };
@@ -890,6 +907,7 @@ impl ClientCore {
     }
 
     fn property_change(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, value: Value, sink: &mut StreamSink<'_>) {
+        let value = if matches!(value, Value::Remote(_)) { self.unwrap_gadget(value) } else { value };
         let Some(r) = self.bound(conn, &name) else { return };
         let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
             return tracing::warn!(replica = &*name, index, "property change for a property the replica lacks");

@@ -287,12 +287,16 @@ pub struct Font {
     pub word_spacing: i32,
     pub hinting_preference: u8,
     pub capitalization: u8,
-    /// Qt 6 streams: every family of the request (the first is [`Font::family`]).
+    /// The families the stream carries: in Qt 6 every family of the request (the first is
+    /// [`Font::family`]); in Qt 5 streams of version 19 (QtRO's nested ones) the families after
+    /// the first; none in Qt 5's version 18 (QtRO's outer stream).
     pub families: Vec<Option<String>>,
 }
 
 impl Font {
-    fn read(r: &mut Reader, dialect: Dialect, limit: u32) -> DecodeResult<Font> {
+    /// `families`: whether the stream carries the family list (Qt 6, and Qt 5 streams of
+    /// version 19 and later, as QtRO's nested ones).
+    fn read(r: &mut Reader, families: bool, limit: u32) -> DecodeResult<Font> {
         let mut f = Font {
             family: r.qstring()?,
             style_name: r.qstring()?,
@@ -310,14 +314,14 @@ impl Font {
             capitalization: r.u8()?,
             families: Vec::new(),
         };
-        if dialect == Dialect::Qt6 {
+        if families {
             let n = r.count("font families", 4, limit)?;
             f.families = (0..n).map(|_| r.qstring()).collect::<DecodeResult<_>>()?;
         }
         Ok(f)
     }
 
-    fn write(&self, w: &mut Writer, dialect: Dialect) -> EncodeResult<()> {
+    fn write(&self, w: &mut Writer, families: bool) -> EncodeResult<()> {
         w.qstring(self.family.as_deref())?;
         w.qstring(self.style_name.as_deref())?;
         w.f64(self.point_size);
@@ -332,7 +336,7 @@ impl Font {
         w.i32(self.word_spacing);
         w.u8(self.hinting_preference);
         w.u8(self.capitalization);
-        if dialect == Dialect::Qt6 {
+        if families {
             w.count("font families", self.families.len())?;
             for f in &self.families {
                 w.qstring(f.as_deref())?;
@@ -426,7 +430,7 @@ impl Image {
 }
 
 /// Reads the payload of QtGui value `kind` (after its QVariant header).
-pub(crate) fn read(kind: super::types::Builtin, r: &mut Reader, dialect: Dialect, limit: u32) -> DecodeResult<super::value::Value> {
+pub(crate) fn read(kind: super::types::Builtin, r: &mut Reader, dialect: Dialect, font_families: bool, limit: u32) -> DecodeResult<super::value::Value> {
     use super::types::Builtin as B;
     use super::value::Value as V;
     let floats = |r: &mut Reader, n: usize| -> DecodeResult<Vec<f32>> { (0..n).map(|_| Ok(r.f64()? as f32)).collect() };
@@ -434,7 +438,7 @@ pub(crate) fn read(kind: super::types::Builtin, r: &mut Reader, dialect: Dialect
         B::Color => V::Color(Color::read(r)?),
         B::Brush => V::Brush(Box::new(Brush::read(r, dialect, limit)?)),
         B::Pen => V::Pen(Box::new(Pen::read(r, dialect, limit)?)),
-        B::Font => V::Font(Box::new(Font::read(r, dialect, limit)?)),
+        B::Font => V::Font(Box::new(Font::read(r, font_families, limit)?)),
         B::Image => V::Image(Image::read(r)?),
         B::Pixmap => V::Pixmap(Image::read(r)?),
         B::Polygon => {
@@ -481,14 +485,14 @@ pub(crate) fn read(kind: super::types::Builtin, r: &mut Reader, dialect: Dialect
 }
 
 /// Writes the payload of a QtGui value (after its QVariant header).
-pub(crate) fn write(v: &super::value::Value, w: &mut Writer, dialect: Dialect) -> EncodeResult<()> {
+pub(crate) fn write(v: &super::value::Value, w: &mut Writer, dialect: Dialect, font_families: bool) -> EncodeResult<()> {
     use super::value::Value as V;
     let floats = |w: &mut Writer, f: &[f32]| f.iter().for_each(|x| w.f64(*x as f64));
     match v {
         V::Color(c) => c.write(w),
         V::Brush(b) => b.write(w, dialect)?,
         V::Pen(p) => p.write(w, dialect)?,
-        V::Font(f) => f.write(w, dialect)?,
+        V::Font(f) => f.write(w, font_families)?,
         V::Image(i) | V::Pixmap(i) => i.write(w),
         V::Polygon(points) => {
             w.count("QPolygon", points.len())?;

@@ -30,11 +30,14 @@ pub struct Decoder<'a> {
     pub limits: &'a Limits,
     depth: u32,
     values_left: usize,
+    /// Inside a Qt 5 nested stream (QRO_ parameters): stream version 19, not the outer 18,
+    /// which changes one format (a QFont streams its other families).
+    qt5_nested: bool,
 }
 
 impl<'a> Decoder<'a> {
     pub fn new(dialect: Dialect, types: &'a dyn TypeLookup, limits: &'a Limits) -> Self {
-        Decoder { dialect, types, limits, depth: 0, values_left: limits.max_values }
+        Decoder { dialect, types, limits, depth: 0, values_left: limits.max_values, qt5_nested: false }
     }
 
     fn enter(&mut self) -> DecodeResult<()> {
@@ -62,7 +65,7 @@ impl<'a> Decoder<'a> {
     where
         'a: 'b,
     {
-        Decoder { dialect: self.dialect, types, limits: self.limits, depth: self.depth, values_left: self.values_left }
+        Decoder { dialect: self.dialect, types, limits: self.limits, depth: self.depth, values_left: self.values_left, qt5_nested: self.qt5_nested }
     }
 
     /// A definition in this packet spends from the same value budget as its values.
@@ -100,6 +103,7 @@ impl<'a> Decoder<'a> {
             limits: self.limits,
             depth: self.depth,
             values_left: self.values_left,
+            qt5_nested: self.qt5_nested,
         };
         let out = f(&mut sub);
         self.values_left = sub.values_left;
@@ -316,7 +320,7 @@ impl<'a> Decoder<'a> {
                 let a = self.variant(r)?;
                 Value::Pair(Box::new(a), Box::new(self.variant(r)?))
             }
-            gui => super::gui::read(gui, r, self.dialect, self.limits.max_collection_len)?,
+            gui => super::gui::read(gui, r, self.dialect, self.dialect == Dialect::Qt6 || self.qt5_nested, self.limits.max_collection_len)?,
         })
     }
 
@@ -405,6 +409,7 @@ impl<'a> Decoder<'a> {
                 def.register_types(&mut extra);
             }
             parameters = self.with_types(&extra, |d| {
+                d.qt5_nested = d.dialect == Dialect::Qt5;
                 if kind == ObjectKind::Gadget {
                     Ok(vec![d.variant(&mut n)?])
                 } else {
@@ -472,11 +477,13 @@ fn read_sized_int(r: &mut Reader, size: u8) -> DecodeResult<i64> {
 pub struct Encoder {
     pub dialect: Dialect,
     pub max_depth: u32,
+    /// Writing a Qt 5 nested stream (QRO_ parameters, version 19): see [`Decoder`].
+    qt5_nested: bool,
 }
 
 impl Encoder {
     pub fn new(dialect: Dialect) -> Self {
-        Encoder { dialect, max_depth: Limits::DEFAULT.max_depth }
+        Encoder { dialect, max_depth: Limits::DEFAULT.max_depth, qt5_nested: false }
     }
 
     /// Writes a complete QVariant. On error nothing is left in `w`.
@@ -578,7 +585,7 @@ impl Encoder {
             | Value::Vector3D(_)
             | Value::Vector4D(_)
             | Value::Quaternion(_)
-            | Value::KeySequence(_) => super::gui::write(v, w, self.dialect)?,
+            | Value::KeySequence(_) => super::gui::write(v, w, self.dialect, self.dialect == Dialect::Qt6 || self.qt5_nested)?,
             Value::Int(x) => w.i32(*x),
             Value::UInt(x) => w.u32(*x),
             Value::LongLong(x) | Value::Long(x) => w.i64(*x),
@@ -764,17 +771,19 @@ impl Encoder {
         }
         w.bool(ro.is_null);
         if !ro.is_null {
+            let nested = Encoder { qt5_nested: self.dialect == Dialect::Qt5, ..*self };
+            let this = &nested;
             w.nested(ByteOrder::Big, |n| {
                 if ro.kind == ObjectKind::Gadget {
                     let [value] = ro.parameters.as_slice() else {
                         return Err(EncodeError::InvalidValue("a gadget QRO_ carries exactly one value".into()));
                     };
-                    self.variant_at(n, value, EnumEncoding::Transfer, depth)
+                    this.variant_at(n, value, EnumEncoding::Transfer, depth)
                 } else {
                     let count = i32::try_from(ro.parameters.len())
                         .map_err(|_| EncodeError::TooLong { what: "QRO_ parameters", len: ro.parameters.len() })?;
                     n.i32(count);
-                    ro.parameters.iter().try_for_each(|p| self.variant_at(n, p, EnumEncoding::Transfer, depth))
+                    ro.parameters.iter().try_for_each(|p| this.variant_at(n, p, EnumEncoding::Transfer, depth))
                 }
             })?;
         }

@@ -25,6 +25,11 @@ namespace jsonvariant {
 namespace {
 
 constexpr auto kTypeKey = "$type";
+#if QT_VERSION_MAJOR >= 6
+constexpr auto kStreamVersion = QDataStream::Qt_6_2;
+#else
+constexpr auto kStreamVersion = QDataStream::Qt_5_12;
+#endif
 
 QString typeNameString(int typeId)
 {
@@ -165,6 +170,18 @@ QJsonValue typedToJson(const QVariant &value, int declaredType)
     return toJsonImpl(value, declaredType == QMetaType::QVariant || declaredType == QMetaType::UnknownType);
 }
 
+// The exact bytes QDataStream << QVariant writes (big-endian, QtRO's stream version), hex:
+// how the QtGui types without a text form are reported.
+QString dataStreamHex(const QVariant &value)
+{
+    QByteArray bytes;
+    QDataStream s(&bytes, QIODevice::WriteOnly);
+    s.setByteOrder(QDataStream::BigEndian);
+    s.setVersion(kStreamVersion);
+    s << value;
+    return QString::fromLatin1(bytes.toHex());
+}
+
 QJsonObject unsupported(int typeId)
 {
     QJsonObject object;
@@ -283,6 +300,13 @@ QJsonValue toJsonImpl(const QVariant &value, bool nested)
     }
     default:
         break;
+    }
+    // QtGui values (QFont is a gadget, but of no properties): their exact bytes.
+    if (type >= QMetaType::FirstGuiType && type <= QMetaType::LastGuiType) {
+        QJsonObject object;
+        object.insert(QLatin1String(kTypeKey), typeNameString(type));
+        object.insert(QStringLiteral("datastream"), dataStreamHex(value));
+        return object;
     }
     if (compat::isEnum(type))
         return plainOrTagged(value, QJsonValue(enumValue(value)), nested);
@@ -413,6 +437,19 @@ bool taggedFromJson(const QJsonObject &object, QVariant *out, QString *error)
     const int typeId = compat::typeIdFromName(name.toLatin1());
     if (typeId == QMetaType::UnknownType)
         return fail(error, QStringLiteral("unknown type \"%1\"").arg(name));
+    if (object.contains(QStringLiteral("datastream"))) {
+        // The exact form: what QDataStream << QVariant writes (big-endian, QtRO's version).
+        const QByteArray bytes = QByteArray::fromHex(object.value(QStringLiteral("datastream")).toString().toLatin1());
+        QDataStream s(bytes);
+        s.setByteOrder(QDataStream::BigEndian);
+        s.setVersion(kStreamVersion);
+        QVariant v;
+        s >> v;
+        if (s.status() != QDataStream::Ok || !s.atEnd() || v.userType() != typeId)
+            return fail(error, QStringLiteral("\"datastream\" is not one %1").arg(name));
+        *out = v;
+        return true;
+    }
     if (typeId == QMetaType::QByteArray && object.contains(QStringLiteral("base64"))) {
         const QByteArray base64 = object.value(QStringLiteral("base64")).toString().toLatin1();
         const auto decoded = QByteArray::fromBase64Encoding(base64, QByteArray::AbortOnBase64DecodingErrors);

@@ -12,6 +12,7 @@
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
+#include <QtGui/QGuiApplication>
 #include <QtCore/QJsonObject>
 
 #include <csignal>
@@ -121,7 +122,11 @@ int main(int argc, char *argv[])
 {
     // A test harness that stops reading our stdout must not kill us with SIGPIPE mid-command.
     std::signal(SIGPIPE, SIG_IGN);
-    QCoreApplication app(argc, argv);
+    // A QGuiApplication, so QtGui values (QColor, QFont, QImage, …) can be held and streamed;
+    // it needs no display.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QGuiApplication app(argc, argv);
     out::installQtMessageHandler();
 
     Options options;
