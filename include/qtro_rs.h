@@ -329,6 +329,38 @@ typedef enum qtro_type {
      * `QKeySequence`
      */
     QTRO_TYPE_KEYSEQUENCE = 64,
+    /**
+     * `QJsonValue`
+     */
+    QTRO_TYPE_JSONVALUE = 65,
+    /**
+     * `QJsonObject` (JSON text)
+     */
+    QTRO_TYPE_JSONOBJECT = 66,
+    /**
+     * `QJsonArray` (JSON text)
+     */
+    QTRO_TYPE_JSONARRAY = 67,
+    /**
+     * `QJsonDocument` (JSON text)
+     */
+    QTRO_TYPE_JSONDOCUMENT = 68,
+    /**
+     * `QCborValue` (CBOR bytes)
+     */
+    QTRO_TYPE_CBORVALUE = 69,
+    /**
+     * `QCborArray` (CBOR bytes)
+     */
+    QTRO_TYPE_CBORARRAY = 70,
+    /**
+     * `QCborMap` (CBOR bytes)
+     */
+    QTRO_TYPE_CBORMAP = 71,
+    /**
+     * `QCborSimpleType`
+     */
+    QTRO_TYPE_CBORSIMPLETYPE = 72,
 } qtro_type;
 
 /**
@@ -796,6 +828,38 @@ void qtro_bytes_free(uint8_t *data, size_t len);
  * `NULL` with the reason if the bytes are not exactly one such QVariant.
  */
 struct qtro_value *qtro_value_from_datastream(const uint8_t *data, size_t len, qtro_dialect dialect);
+
+/**
+ * A `QJsonValue`, `QJsonObject`, `QJsonArray` or `QJsonDocument` (`ty`) from JSON text
+ * (NUL-terminated UTF-8): an object for `QJsonObject`, an array for `QJsonArray`, either (or
+ * `null`, a null document) for `QJsonDocument`, anything for `QJsonValue` (and `undefined`).
+ * `NULL` with the reason for text that is not JSON of that kind.
+ */
+struct qtro_value *qtro_value_new_json(enum qtro_type ty, const char *json);
+
+/**
+ * The JSON text of a `QJsonValue` (`undefined` for an undefined one), `QJsonObject`,
+ * `QJsonArray` or `QJsonDocument` (`null` for a null document). Free it with
+ * `qtro_string_free`.
+ */
+char *qtro_value_get_json(const struct qtro_value *value);
+
+/**
+ * A `QCborValue`, `QCborArray` or `QCborMap` (`ty`) from its CBOR encoding (`len` bytes,
+ * copied; not checked: Qt reads what it can).
+ */
+struct qtro_value *qtro_value_new_cbor(enum qtro_type ty, const uint8_t *data, size_t len);
+
+/**
+ * A `QCborSimpleType`.
+ */
+struct qtro_value *qtro_value_new_cbor_simple_type(uint8_t t);
+
+/**
+ * The CBOR encoding of a `QCborValue`, `QCborArray` or `QCborMap` (borrowed from the value), or
+ * the one byte of a `QCborSimpleType`.
+ */
+enum qtro_result qtro_value_get_cbor(const struct qtro_value *value, const uint8_t **data, size_t *len);
 
 /**
  * Sends the library's log messages up to `max_level` (`QTRO_LOG_ERROR` … `QTRO_LOG_TRACE`) to

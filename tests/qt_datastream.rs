@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 use qtro_rs::core::variant::{from_bytes, to_bytes_plain};
+use qtro_rs::core::value::JsonValue;
 use qtro_rs::core::{
     Assoc, BitArray, ByteOrder, Dialect, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect,
     RectF, Sequence, Size, SizeF, TimeSpec, UtcOffsetZone, TypeRegistry, Value,
@@ -123,7 +124,26 @@ fn utc_offset_zone(id: &str, offset: i32, name: &str, abbreviation: &str, territ
 
 fn expected(dialect: Dialect) -> Vec<(&'static str, Value)> {
     use Value as V;
+    let json = |j: JsonValue| V::JsonValue(j);
+    let cbor = |hex_text: &str| Bytes::from(hex::decode(hex_text).unwrap());
     let mut cases = vec![
+        ("qjsonvalue_null", json(JsonValue::Null)),
+        ("qjsonvalue_bool", json(JsonValue::Bool(true))),
+        ("qjsonvalue_double", json(JsonValue::Double(2.5))),
+        ("qjsonvalue_string", json(JsonValue::String(Some("hé".into())))),
+        ("qjsonvalue_array", json(JsonValue::Array(r#"[1,"x"]"#.into()))),
+        ("qjsonvalue_object", json(JsonValue::Object(r#"{"k":1}"#.into()))),
+        ("qjsonvalue_undefined", json(JsonValue::Undefined)),
+        ("qjsonobject", V::JsonObject(r#"{"a":true,"b":[1.5]}"#.into())),
+        ("qjsonarray", V::JsonArray(r#"[1,"two",null]"#.into())),
+        ("qjsondocument", V::JsonDocument(Some(r#"{"n":3}"#.into()))),
+        ("qjsondocument_null", V::JsonDocument(None)),
+        // CBOR: 42; "cbor"; [1, "x", 2.5]; {"k": 1, 2: false}.
+        ("qcborvalue_int", V::CborValue(cbor("182a"))),
+        ("qcborvalue_string", V::CborValue(cbor("6463626f72"))),
+        ("qcborarray", V::CborArray(cbor("83016178fb4004000000000000"))),
+        ("qcbormap", V::CborMap(cbor("a2616b0102f4"))),
+        ("qcborsimpletype", V::CborSimpleType(32)),
         ("bool_true", V::Bool(true)),
         ("bool_false", V::Bool(false)),
         ("int_minus2", V::Int(-2)),

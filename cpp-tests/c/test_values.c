@@ -547,6 +547,44 @@ static void check_gui(void) {
     const uint8_t junk[4] = {1, 2, 3, 4};
     CHECK(qtro_value_new_image_png(junk, 4, false) == NULL);
 
+    v = qtro_value_new_json(QTRO_TYPE_JSONOBJECT, "{ \"a\" : [1, 2.5] }");
+    CHECK(v != NULL && qtro_value_type(v) == QTRO_TYPE_JSONOBJECT);
+    char *text = qtro_value_get_json(v);
+    CHECK(text != NULL && strcmp(text, "{\"a\":[1,2.5]}") == 0); /* compact, as Qt streams it */
+    qtro_string_free(text);
+    qtro_value_free(v);
+    CHECK(qtro_value_new_json(QTRO_TYPE_JSONOBJECT, "[1]") == NULL);
+    CHECK(qtro_value_new_json(QTRO_TYPE_JSONARRAY, "not json") == NULL);
+    v = qtro_value_new_json(QTRO_TYPE_JSONVALUE, "undefined");
+    text = qtro_value_get_json(v);
+    CHECK(strcmp(text, "undefined") == 0);
+    qtro_string_free(text);
+    qtro_value_free(v);
+    v = qtro_value_new_json(QTRO_TYPE_JSONDOCUMENT, "null");
+    text = qtro_value_get_json(v);
+    CHECK(strcmp(text, "null") == 0);
+    qtro_string_free(text);
+    qtro_value_free(v);
+    const uint8_t cbor42[2] = {0x18, 0x2a};
+    v = qtro_value_new_cbor(QTRO_TYPE_CBORVALUE, cbor42, 2);
+    CHECK(qtro_value_type(v) == QTRO_TYPE_CBORVALUE);
+    const uint8_t *cb;
+    size_t cb_len;
+    CHECK_OK(qtro_value_get_cbor(v, &cb, &cb_len));
+    CHECK(cb_len == 2 && cb[1] == 0x2a);
+    /* exactly the bytes stock Qt writes for QVariant(QCborValue(42)) on a big-endian stream */
+    uint8_t *ds;
+    size_t ds_len;
+    CHECK_OK(qtro_value_to_datastream(v, QTRO_DIALECT_QT6, &ds, &ds_len));
+    const uint8_t qt[] = {0, 0, 0, 0x35, 0, 0, 0, 0, 2, 0x18, 0x2a};
+    CHECK(ds_len == sizeof qt && memcmp(ds, qt, sizeof qt) == 0);
+    qtro_value *from = qtro_value_from_datastream(ds, ds_len, QTRO_DIALECT_QT6);
+    CHECK(from != NULL && qtro_value_equal(from, v));
+    qtro_value_free(from);
+    qtro_bytes_free(ds, ds_len);
+    qtro_value_free(v);
+    CHECK(qtro_value_from_datastream(qt, sizeof qt - 1, QTRO_DIALECT_QT6) == NULL);
+
     v = qtro_value_new_from_fields(QTRO_TYPE_PEN, "{\"style\":81}");
     CHECK(v == NULL); /* every field is required */
     CHECK(strstr(qtro_last_error_message(), "fields") != NULL);

@@ -13,6 +13,12 @@
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtCore/QUuid>
+#include <QtCore/QCborMap>
+#include <QtCore/QCborValue>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QJsonValue>
 #include <QtGui/QBrush>
 #include <QtGui/QColor>
 #include <QtGui/QFont>
@@ -97,6 +103,9 @@ static void conversions() {
         QVariant(QRegion(1, 2, 3, 4)), QVariant(QTransform(1, 2, 3, 4, 5, 6, 7, 8, 9)), QVariant(QMatrix4x4(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)),
         QVariant(QVector3D(1, 2, 3)), QVariant(QQuaternion(1, 0, 0, 0)), QVariant(QKeySequence(QStringLiteral("Ctrl+S"))),
         QVariant(image),
+        QVariant(QJsonValue(2.5)), QVariant(QJsonObject{{"k", 1}}), QVariant(QJsonArray{1, "x"}),
+        QVariant(QJsonDocument(QJsonArray{true})), QVariant::fromValue(QCborValue(42)),
+        QVariant::fromValue(QCborMap{{1, QStringLiteral("one")}}),
     };
     for (const QVariant &v : gui) roundTrip(v);
     // A QtGui value made in C reaches Qt as that type.

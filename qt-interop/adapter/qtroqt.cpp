@@ -222,6 +222,14 @@ QVariant toVariant(const qtro_value *v) {
     case QTRO_TYPE_VECTOR4D:
     case QTRO_TYPE_QUATERNION:
     case QTRO_TYPE_KEYSEQUENCE:
+    case QTRO_TYPE_JSONVALUE:
+    case QTRO_TYPE_JSONOBJECT:
+    case QTRO_TYPE_JSONARRAY:
+    case QTRO_TYPE_JSONDOCUMENT:
+    case QTRO_TYPE_CBORVALUE:
+    case QTRO_TYPE_CBORARRAY:
+    case QTRO_TYPE_CBORMAP:
+    case QTRO_TYPE_CBORSIMPLETYPE:
         return viaDataStream(v);
     }
     return {};
@@ -258,8 +266,11 @@ static qtro_value *fromDataStream(const QVariant &value) {
     return qtro_value_from_datastream(reinterpret_cast<const uint8_t *>(bytes.constData()), size_t(bytes.size()), kDialect);
 }
 
-static bool isGuiType(int id) {
-    return (id >= QMetaType::FirstGuiType && id <= QMetaType::LastGuiType);
+// QtGui values, and the QtCore JSON and CBOR types: exactly as Qt streams them.
+static bool viaStream(int id) {
+    return (id >= QMetaType::FirstGuiType && id <= QMetaType::LastGuiType)
+        || (id >= QMetaType::QJsonValue && id <= QMetaType::QJsonDocument)
+        || (id >= QMetaType::QCborSimpleType && id <= QMetaType::QCborMap);
 }
 
 qtro_value *fromVariant(const QVariant &value) {
@@ -380,7 +391,7 @@ qtro_value *fromVariant(const QVariant &value) {
             qtro_value *b = fromVariant(p.second);
             return qtro_value_new_pair(a ? a : qtro_value_new_invalid(), b ? b : qtro_value_new_invalid());
         }
-        if (isGuiType(type.id())) return fromDataStream(value);
+        if (viaStream(type.id())) return fromDataStream(value);
         return nullptr;
     }
 }

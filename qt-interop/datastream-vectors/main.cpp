@@ -20,6 +20,13 @@
 #include <QtCore/QBitArray>
 #include <QtCore/QByteArray>
 #include <QtCore/QByteArrayList>
+#include <QtCore/QCborArray>
+#include <QtCore/QCborMap>
+#include <QtCore/QCborValue>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QJsonValue>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDataStream>
 #include <QtCore/QDate>
@@ -193,6 +200,22 @@ std::vector<Case> cases()
          }},
         {"qvarianthash_h", [] { return QVariant(QVariantHash{{u8("h"), QVariant(2)}}); }},
         {"invalid", [] { return QVariant(); }},
+        {"qjsonvalue_null", [] { return QVariant::fromValue(QJsonValue()); }},
+        {"qjsonvalue_bool", [] { return QVariant::fromValue(QJsonValue(true)); }},
+        {"qjsonvalue_double", [] { return QVariant::fromValue(QJsonValue(2.5)); }},
+        {"qjsonvalue_string", [] { return QVariant::fromValue(QJsonValue(u8("h\xc3\xa9"))); }},
+        {"qjsonvalue_array", [] { return QVariant::fromValue(QJsonValue(QJsonArray{1, u8("x")})); }},
+        {"qjsonvalue_object", [] { return QVariant::fromValue(QJsonValue(QJsonObject{{u8("k"), 1}})); }},
+        {"qjsonvalue_undefined", [] { return QVariant::fromValue(QJsonValue(QJsonValue::Undefined)); }},
+        {"qjsonobject", [] { return QVariant::fromValue(QJsonObject{{u8("a"), true}, {u8("b"), QJsonArray{1.5}}}); }},
+        {"qjsonarray", [] { return QVariant::fromValue(QJsonArray{1, u8("two"), QJsonValue::Null}); }},
+        {"qjsondocument", [] { return QVariant::fromValue(QJsonDocument(QJsonObject{{u8("n"), 3}})); }},
+        {"qjsondocument_null", [] { return QVariant::fromValue(QJsonDocument()); }},
+        {"qcborvalue_int", [] { return QVariant::fromValue(QCborValue(42)); }},
+        {"qcborvalue_string", [] { return QVariant::fromValue(QCborValue(u8("cbor"))); }},
+        {"qcborarray", [] { return QVariant::fromValue(QCborArray{1, u8("x"), 2.5}); }},
+        {"qcbormap", [] { return QVariant::fromValue(QCborMap{{u8("k"), 1}, {2, false}}); }},
+        {"qcborsimpletype", [] { return QVariant::fromValue(QCborSimpleType(32)); }},
         {"qdate", [date] { return QVariant::fromValue(date); }},
         {"qdate_null", [] { return QVariant::fromValue(QDate()); }},
         {"qtime", [] { return QVariant::fromValue(QTime(13, 14, 15, 16)); }},

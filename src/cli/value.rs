@@ -24,6 +24,7 @@ use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::core::classdef::{ClassDefinition, GadgetDef};
 use crate::core::gui::{Color, Image};
+use crate::core::value::JsonValue;
 use crate::core::{
     Assoc, BitArray, Builtin, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect, RectF, Sequence,
     Size, SizeF, TimeSpec, Value,
@@ -762,6 +763,38 @@ fn builtin(lit: &Lit, b: Builtin, ty: &str, ctx: &TypeCtx) -> Result<Value, Stri
                 Value::Pixmap(image)
             }
         }
+        B::JsonValue => Value::JsonValue(match lit {
+            Lit::Null => JsonValue::Null,
+            Lit::Word(w) if w == "undefined" => JsonValue::Undefined,
+            Lit::Bool(b) => JsonValue::Bool(*b),
+            Lit::Int(_) | Lit::Float(_) => JsonValue::Double(float_of(lit, ty)?),
+            Lit::Str(t) | Lit::Word(t) => JsonValue::String(Some(t.clone())),
+            Lit::List(_) => JsonValue::Array(lit_json(lit).to_string()),
+            Lit::Map(_) => JsonValue::Object(lit_json(lit).to_string()),
+            Lit::Typed(..) => return Err(format!("expected a JSON value for {ty}")),
+        }),
+        B::JsonObject => match lit {
+            Lit::Map(_) => Value::JsonObject(lit_json(lit).to_string()),
+            other => return Err(format!("expected a map for {ty}, got {}", describe(other))),
+        },
+        B::JsonArray => match lit {
+            Lit::List(_) => Value::JsonArray(lit_json(lit).to_string()),
+            other => return Err(format!("expected a list for {ty}, got {}", describe(other))),
+        },
+        B::JsonDocument => match lit {
+            Lit::Null => Value::JsonDocument(None),
+            Lit::List(_) | Lit::Map(_) => Value::JsonDocument(Some(lit_json(lit).to_string())),
+            other => return Err(format!("expected a map, a list or null for {ty}, got {}", describe(other))),
+        },
+        B::CborValue | B::CborArray | B::CborMap => {
+            let Some(cbor) = bytes_of(lit)? else { return Err(format!("expected CBOR bytes (hex:… or b64:…) for {ty}")) };
+            match b {
+                B::CborValue => Value::CborValue(cbor),
+                B::CborArray => Value::CborArray(cbor),
+                _ => Value::CborMap(cbor),
+            }
+        }
+        B::CborSimpleType => Value::CborSimpleType(int_in(lit, ty)?),
         B::Brush => Value::Brush(Box::new(from_fields(lit, ty)?)),
         B::Pen => Value::Pen(Box::new(from_fields(lit, ty)?)),
         B::Font => Value::Font(Box::new(from_fields(lit, ty)?)),
@@ -1157,6 +1190,18 @@ fn plain(v: &Value, ctx: &TypeCtx) -> String {
         Value::Vector3D(v) => join(v.iter().map(|f| float32_text(*f))),
         Value::Vector4D(v) | Value::Quaternion(v) => join(v.iter().map(|f| float32_text(*f))),
         Value::KeySequence(keys) => join(keys.iter().map(u32::to_string)),
+        Value::JsonValue(j) => match j {
+            JsonValue::Null => "null".into(),
+            JsonValue::Undefined => "undefined".into(),
+            JsonValue::Bool(b) => b.to_string(),
+            JsonValue::Double(f) => float_text(*f),
+            JsonValue::String(t) => quote(t.as_deref().unwrap_or("")),
+            JsonValue::Array(t) | JsonValue::Object(t) => t.clone(),
+        },
+        Value::JsonObject(t) | Value::JsonArray(t) => t.clone(),
+        Value::JsonDocument(t) => t.clone().unwrap_or_else(|| "null".into()),
+        Value::CborValue(b) | Value::CborArray(b) | Value::CborMap(b) => format!("hex:{}", hex_encode(b)),
+        Value::CborSimpleType(t) => t.to_string(),
     }
 }
 
@@ -1256,6 +1301,17 @@ fn json_of(v: &Value, nested: bool, ctx: &TypeCtx) -> Json {
         | Value::Vector3D(_) | Value::Vector4D(_) | Value::Quaternion(_) | Value::KeySequence(_) => {
             serde_json::from_str(&plain(v, ctx)).unwrap_or(Json::Null)
         }
+        Value::JsonValue(JsonValue::Undefined) => return json!({"$type": "QJsonValue", "value": "undefined"}),
+        Value::JsonValue(JsonValue::Double(f)) => json!(f),
+        Value::JsonValue(JsonValue::Bool(b)) => json!(b),
+        Value::JsonValue(JsonValue::Null) => Json::Null,
+        Value::JsonValue(JsonValue::String(t)) => json!(t.as_deref().unwrap_or("")),
+        Value::JsonValue(JsonValue::Array(t) | JsonValue::Object(t)) | Value::JsonObject(t) | Value::JsonArray(t) | Value::JsonDocument(Some(t)) => {
+            serde_json::from_str(t).unwrap_or(Json::Null)
+        }
+        Value::JsonDocument(None) => Json::Null,
+        Value::CborValue(b) | Value::CborArray(b) | Value::CborMap(b) => return json!({"$type": v.type_name(), "value": format!("b64:{}", base64_encode(b))}),
+        Value::CborSimpleType(t) => json!(t),
         Value::Null(_) | Value::Variant(_) => unreachable!("unwrapped above"),
     };
     if nested && !json_natural(v) {

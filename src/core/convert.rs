@@ -730,6 +730,15 @@ pub fn default_builtin(b: Builtin) -> Value {
         B::Vector3D => Value::Vector3D([0.0; 3]),
         B::Vector4D => Value::Vector4D([0.0; 4]),
         B::Quaternion => Value::Quaternion([1.0, 0.0, 0.0, 0.0]),
+        B::JsonValue => Value::JsonValue(JsonValue::Null),
+        B::JsonObject => Value::JsonObject("{}".into()),
+        B::JsonArray => Value::JsonArray("[]".into()),
+        B::JsonDocument => Value::JsonDocument(None),
+        // The CBOR encodings of undefined, [] and {}.
+        B::CborValue => Value::CborValue(Bytes::from_static(&[0xf7])),
+        B::CborArray => Value::CborArray(Bytes::from_static(&[0x80])),
+        B::CborMap => Value::CborMap(Bytes::from_static(&[0xa0])),
+        B::CborSimpleType => Value::CborSimpleType(0),
     }
 }
 

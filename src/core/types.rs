@@ -58,6 +58,14 @@ pub enum Builtin {
     Char16,
     Char32,
     VariantPair,
+    JsonValue,
+    JsonObject,
+    JsonArray,
+    JsonDocument,
+    CborSimpleType,
+    CborValue,
+    CborArray,
+    CborMap,
     // QtGui value types (ids differ between Qt 5 and Qt 6: see [`Builtin::id_in`]).
     Font,
     Pixmap,
@@ -115,7 +123,15 @@ impl Builtin {
         (Builtin::Float, 38),
         (Builtin::SChar, 40),
         (Builtin::Variant, 41),
+        (Builtin::JsonValue, 45),
+        (Builtin::JsonObject, 46),
+        (Builtin::JsonArray, 47),
+        (Builtin::JsonDocument, 48),
         (Builtin::ByteArrayList, 49),
+        (Builtin::CborSimpleType, 52),
+        (Builtin::CborValue, 53),
+        (Builtin::CborArray, 54),
+        (Builtin::CborMap, 55),
         (Builtin::Char16, 56),
         (Builtin::Char32, 57),
         (Builtin::VariantPair, 58),
@@ -154,6 +170,11 @@ impl Builtin {
         Self::TABLE.iter().find(|(b, _)| *b == self).map(|(_, id)| *id).unwrap_or(0)
     }
 
+    /// Whether Qt 5 lacks this type (`char16_t`, `char32_t`, `QVariantPair`).
+    pub fn missing_in_qt5(self) -> bool {
+        !self.is_gui() && self.id() > 55
+    }
+
     /// Whether this is one of the QtGui value types ([`crate::core::gui`]).
     pub fn is_gui(self) -> bool {
         Self::GUI.iter().any(|(b, ..)| *b == self)
@@ -164,7 +185,7 @@ impl Builtin {
         if id >= 64 && (dialect == Dialect::Qt5 || id >= 0x1000) {
             return Self::GUI.iter().find(|(_, qt6, qt5)| id == if dialect == Dialect::Qt5 { *qt5 } else { *qt6 }).map(|(b, ..)| *b);
         }
-        if dialect == Dialect::Qt5 && id > 49 {
+        if dialect == Dialect::Qt5 && id > 55 {
             return None;
         }
         // The table starts with ids 1, 2, 3, …: those are found by position.
@@ -231,6 +252,14 @@ impl Builtin {
             "QVector3D" => Vector3D,
             "QVector4D" => Vector4D,
             "QQuaternion" => Quaternion,
+            "QJsonValue" => JsonValue,
+            "QJsonObject" => JsonObject,
+            "QJsonArray" => JsonArray,
+            "QJsonDocument" => JsonDocument,
+            "QCborSimpleType" => CborSimpleType,
+            "QCborValue" => CborValue,
+            "QCborArray" => CborArray,
+            "QCborMap" => CborMap,
             "QPolygonF" => PolygonF,
             _ => return None,
         })
@@ -261,6 +290,8 @@ impl Builtin {
             Transform | Brush => 72,
             Pen => 100,
             Matrix4x4 => 128,
+            JsonValue | CborSimpleType => 1,
+            JsonObject | JsonArray | JsonDocument | CborValue | CborArray | CborMap => 4,
         }
     }
 }

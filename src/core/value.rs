@@ -134,6 +134,34 @@ pub enum Value {
     Quaternion([f32; 4]),
     /// `QKeySequence`: up to four combined key codes (`Qt::Key | Qt::KeyboardModifiers`).
     KeySequence(Vec<u32>),
+    /// `QJsonValue`.
+    JsonValue(JsonValue),
+    /// `QJsonObject`: its compact JSON text, as Qt streams it.
+    JsonObject(String),
+    /// `QJsonArray`: its compact JSON text.
+    JsonArray(String),
+    /// `QJsonDocument`: its compact JSON text; `None` for a null document.
+    JsonDocument(Option<String>),
+    /// `QCborValue`: its CBOR encoding, as Qt streams it.
+    CborValue(Bytes),
+    /// `QCborArray`: its CBOR encoding.
+    CborArray(Bytes),
+    /// `QCborMap`: its CBOR encoding.
+    CborMap(Bytes),
+    /// `QCborSimpleType`.
+    CborSimpleType(u8),
+}
+
+/// A `QJsonValue`; arrays and objects as their compact JSON text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum JsonValue {
+    Null,
+    Bool(bool),
+    Double(f64),
+    String(Option<String>),
+    Array(String),
+    Object(String),
+    Undefined,
 }
 
 impl Value {
@@ -233,6 +261,14 @@ impl Value {
             Vector4D(_) => "QVector4D",
             Quaternion(_) => "QQuaternion",
             KeySequence(_) => "QKeySequence",
+            JsonValue(_) => "QJsonValue",
+            JsonObject(_) => "QJsonObject",
+            JsonArray(_) => "QJsonArray",
+            JsonDocument(_) => "QJsonDocument",
+            CborValue(_) => "QCborValue",
+            CborArray(_) => "QCborArray",
+            CborMap(_) => "QCborMap",
+            CborSimpleType(_) => "QCborSimpleType",
         }
     }
 

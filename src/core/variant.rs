@@ -320,6 +320,23 @@ impl<'a> Decoder<'a> {
                 let a = self.variant(r)?;
                 Value::Pair(Box::new(a), Box::new(self.variant(r)?))
             }
+            B::JsonValue => Value::JsonValue(match r.u8()? {
+                0 => JsonValue::Null,
+                1 => JsonValue::Bool(r.bool()?),
+                2 => JsonValue::Double(r.f64()?),
+                3 => JsonValue::String(r.qstring()?),
+                4 => JsonValue::Array(json_text(r, "QJsonValue array")?.unwrap_or_default()),
+                5 => JsonValue::Object(json_text(r, "QJsonValue object")?.unwrap_or_default()),
+                0x80 => JsonValue::Undefined,
+                t => return Err(DecodeError::Invalid { what: "QJsonValue", detail: format!("type {t}") }),
+            }),
+            B::JsonObject => Value::JsonObject(json_text(r, "QJsonObject")?.unwrap_or_default()),
+            B::JsonArray => Value::JsonArray(json_text(r, "QJsonArray")?.unwrap_or_default()),
+            B::JsonDocument => Value::JsonDocument(json_text(r, "QJsonDocument")?),
+            B::CborValue => Value::CborValue(r.qbytearray()?.unwrap_or_default()),
+            B::CborArray => Value::CborArray(r.qbytearray()?.unwrap_or_default()),
+            B::CborMap => Value::CborMap(r.qbytearray()?.unwrap_or_default()),
+            B::CborSimpleType => Value::CborSimpleType(r.u8()?),
             gui => super::gui::read(gui, r, self.dialect, self.dialect == Dialect::Qt6 || self.qt5_nested, self.limits.max_collection_len)?,
         })
     }
@@ -463,6 +480,14 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// JSON text in a QByteArray (UTF-8); `None` for a null QByteArray.
+fn json_text(r: &mut Reader, what: &'static str) -> DecodeResult<Option<String>> {
+    match r.qbytearray()? {
+        None => Ok(None),
+        Some(b) => String::from_utf8(b.to_vec()).map(Some).map_err(|_| DecodeError::InvalidUtf8(what)),
+    }
+}
+
 fn read_sized_int(r: &mut Reader, size: u8) -> DecodeResult<i64> {
     Ok(match size {
         1 => r.i8()? as i64,
@@ -547,7 +572,7 @@ impl Encoder {
             _ => {
                 match builtin_of(v) {
                     Some(b) => {
-                        if self.dialect == Dialect::Qt5 && !b.is_gui() && b.id() > 49 {
+                        if self.dialect == Dialect::Qt5 && b.missing_in_qt5() {
                             return Err(EncodeError::UnsupportedInDialect(v.type_name_static()));
                         }
                         w.u32(b.id_in(self.dialect));
@@ -570,6 +595,34 @@ impl Encoder {
             Value::Invalid => return Err(EncodeError::InvalidValue("an invalid QVariant has no raw encoding".into())),
             Value::Null(inner) => self.raw_at(w, inner, depth)?,
             Value::Bool(b) => w.bool(*b),
+            Value::JsonValue(j) => match j {
+                JsonValue::Null => w.u8(0),
+                JsonValue::Bool(b) => {
+                    w.u8(1);
+                    w.bool(*b);
+                }
+                JsonValue::Double(f) => {
+                    w.u8(2);
+                    w.f64(*f);
+                }
+                JsonValue::String(s) => {
+                    w.u8(3);
+                    w.qstring(s.as_deref())?;
+                }
+                JsonValue::Array(t) => {
+                    w.u8(4);
+                    w.qbytearray(Some(t.as_bytes()))?;
+                }
+                JsonValue::Object(t) => {
+                    w.u8(5);
+                    w.qbytearray(Some(t.as_bytes()))?;
+                }
+                JsonValue::Undefined => w.u8(0x80),
+            },
+            Value::JsonObject(t) | Value::JsonArray(t) => w.qbytearray(Some(t.as_bytes()))?,
+            Value::JsonDocument(t) => w.qbytearray(t.as_deref().map(str::as_bytes))?,
+            Value::CborValue(b) | Value::CborArray(b) | Value::CborMap(b) => w.qbytearray(Some(b))?,
+            Value::CborSimpleType(t) => w.u8(*t),
             Value::Color(_)
             | Value::Brush(_)
             | Value::Pen(_)
@@ -864,6 +917,14 @@ pub(crate) fn builtin_of(v: &Value) -> Option<Builtin> {
         Value::Vector4D(_) => B::Vector4D,
         Value::Quaternion(_) => B::Quaternion,
         Value::KeySequence(_) => B::KeySequence,
+        Value::JsonValue(_) => B::JsonValue,
+        Value::JsonObject(_) => B::JsonObject,
+        Value::JsonArray(_) => B::JsonArray,
+        Value::JsonDocument(_) => B::JsonDocument,
+        Value::CborValue(_) => B::CborValue,
+        Value::CborArray(_) => B::CborArray,
+        Value::CborMap(_) => B::CborMap,
+        Value::CborSimpleType(_) => B::CborSimpleType,
         _ => return None,
     })
 }

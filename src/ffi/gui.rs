@@ -254,3 +254,97 @@ pub unsafe extern "C" fn qtro_value_from_datastream(data: *const u8, len: usize,
         crate::core::variant::from_bytes(bytes, dialect, crate::core::ByteOrder::Big, &types).or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))
     })
 }
+
+// ---- QJson* and QCbor* ------------------------------------------------------------------------
+
+/// A `QJsonValue`, `QJsonObject`, `QJsonArray` or `QJsonDocument` (`ty`) from JSON text
+/// (NUL-terminated UTF-8): an object for `QJsonObject`, an array for `QJsonArray`, either (or
+/// `null`, a null document) for `QJsonDocument`, anything for `QJsonValue` (and `undefined`).
+/// `NULL` with the reason for text that is not JSON of that kind.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char) -> *mut qtro_value {
+    new_value(|| {
+        use crate::core::value::JsonValue as J;
+        use qtro_type::*;
+        let text = cstr(json, "json")?;
+        if ty == QTRO_TYPE_JSONVALUE && text.trim() == "undefined" {
+            return Ok(Value::JsonValue(J::Undefined));
+        }
+        let parsed: serde_json::Value = serde_json::from_str(text).or_else(|e| err(QTRO_ERR_PARSE, format!("not JSON: {e}")))?;
+        let compact = parsed.to_string();
+        let wrong = |what: &str| err(QTRO_ERR_INVALID_ARGUMENT, format!("expected {what}, got {}", super::super::core::limits::clip(text)));
+        Ok(match (ty, &parsed) {
+            (QTRO_TYPE_JSONOBJECT, serde_json::Value::Object(_)) => Value::JsonObject(compact),
+            (QTRO_TYPE_JSONOBJECT, _) => return wrong("a JSON object"),
+            (QTRO_TYPE_JSONARRAY, serde_json::Value::Array(_)) => Value::JsonArray(compact),
+            (QTRO_TYPE_JSONARRAY, _) => return wrong("a JSON array"),
+            (QTRO_TYPE_JSONDOCUMENT, serde_json::Value::Null) => Value::JsonDocument(None),
+            (QTRO_TYPE_JSONDOCUMENT, serde_json::Value::Object(_) | serde_json::Value::Array(_)) => Value::JsonDocument(Some(compact)),
+            (QTRO_TYPE_JSONDOCUMENT, _) => return wrong("a JSON object, array or null"),
+            (QTRO_TYPE_JSONVALUE, serde_json::Value::Null) => Value::JsonValue(J::Null),
+            (QTRO_TYPE_JSONVALUE, serde_json::Value::Bool(b)) => Value::JsonValue(J::Bool(*b)),
+            (QTRO_TYPE_JSONVALUE, serde_json::Value::Number(n)) => Value::JsonValue(J::Double(n.as_f64().unwrap_or(f64::NAN))),
+            (QTRO_TYPE_JSONVALUE, serde_json::Value::String(s)) => Value::JsonValue(J::String(Some(s.clone()))),
+            (QTRO_TYPE_JSONVALUE, serde_json::Value::Array(_)) => Value::JsonValue(J::Array(compact)),
+            (QTRO_TYPE_JSONVALUE, serde_json::Value::Object(_)) => Value::JsonValue(J::Object(compact)),
+            _ => return err(QTRO_ERR_INVALID_ARGUMENT, format!("type {} is not a JSON type", ty as i32)),
+        })
+    })
+}
+
+/// The JSON text of a `QJsonValue` (`undefined` for an undefined one), `QJsonObject`,
+/// `QJsonArray` or `QJsonDocument` (`null` for a null document). Free it with
+/// `qtro_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_json(value: *const qtro_value) -> *mut c_char {
+    guard_ptr(|| {
+        use crate::core::value::JsonValue as J;
+        let v = value_ref(value, "value")?;
+        let text = match v.without_null_flag() {
+            Value::JsonValue(J::Undefined) => "undefined".to_owned(),
+            Value::JsonValue(J::Null) | Value::JsonDocument(None) => "null".to_owned(),
+            Value::JsonValue(J::Bool(b)) => b.to_string(),
+            Value::JsonValue(J::Double(f)) => serde_json::Value::from(*f).to_string(),
+            Value::JsonValue(J::String(s)) => serde_json::Value::from(s.clone().unwrap_or_default()).to_string(),
+            Value::JsonValue(J::Array(t) | J::Object(t)) | Value::JsonObject(t) | Value::JsonArray(t) | Value::JsonDocument(Some(t)) => t.clone(),
+            other => return mismatch(other, "a QJsonValue, QJsonObject, QJsonArray or QJsonDocument"),
+        };
+        Ok(c_string_out(&text))
+    })
+}
+
+/// A `QCborValue`, `QCborArray` or `QCborMap` (`ty`) from its CBOR encoding (`len` bytes,
+/// copied; not checked: Qt reads what it can).
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_new_cbor(ty: qtro_type, data: *const u8, len: usize) -> *mut qtro_value {
+    new_value(|| {
+        use qtro_type::*;
+        let bytes = Bytes::copy_from_slice(bytes_arg(data, len, "data")?);
+        Ok(match ty {
+            QTRO_TYPE_CBORVALUE => Value::CborValue(bytes),
+            QTRO_TYPE_CBORARRAY => Value::CborArray(bytes),
+            QTRO_TYPE_CBORMAP => Value::CborMap(bytes),
+            _ => return err(QTRO_ERR_INVALID_ARGUMENT, format!("type {} is not a CBOR type", ty as i32)),
+        })
+    })
+}
+
+/// A `QCborSimpleType`.
+#[no_mangle]
+pub extern "C" fn qtro_value_new_cbor_simple_type(t: u8) -> *mut qtro_value {
+    new_value(|| Ok(Value::CborSimpleType(t)))
+}
+
+/// The CBOR encoding of a `QCborValue`, `QCborArray` or `QCborMap` (borrowed from the value), or
+/// the one byte of a `QCborSimpleType`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_get_cbor(value: *const qtro_value, data: *mut *const u8, len: *mut usize) -> qtro_result {
+    guard(|| {
+        let v = value_ref(value, "value")?;
+        match v.without_null_flag() {
+            Value::CborValue(b) | Value::CborArray(b) | Value::CborMap(b) => out_bytes(data, len, b),
+            Value::CborSimpleType(t) => out_bytes(data, len, std::slice::from_ref(t)),
+            other => mismatch(other, "a QCborValue, QCborArray, QCborMap or QCborSimpleType"),
+        }
+    })
+}

@@ -140,6 +140,22 @@ pub enum qtro_type {
     QTRO_TYPE_QUATERNION = 63,
     /// `QKeySequence`
     QTRO_TYPE_KEYSEQUENCE = 64,
+    /// `QJsonValue`
+    QTRO_TYPE_JSONVALUE = 65,
+    /// `QJsonObject` (JSON text)
+    QTRO_TYPE_JSONOBJECT = 66,
+    /// `QJsonArray` (JSON text)
+    QTRO_TYPE_JSONARRAY = 67,
+    /// `QJsonDocument` (JSON text)
+    QTRO_TYPE_JSONDOCUMENT = 68,
+    /// `QCborValue` (CBOR bytes)
+    QTRO_TYPE_CBORVALUE = 69,
+    /// `QCborArray` (CBOR bytes)
+    QTRO_TYPE_CBORARRAY = 70,
+    /// `QCborMap` (CBOR bytes)
+    QTRO_TYPE_CBORMAP = 71,
+    /// `QCborSimpleType`
+    QTRO_TYPE_CBORSIMPLETYPE = 72,
 }
 
 /// How a `QDateTime`'s wall-clock fields are to be read (input and output of the date-time
@@ -349,6 +365,14 @@ fn type_of(v: &Value) -> qtro_type {
         Value::Vector4D(_) => QTRO_TYPE_VECTOR4D,
         Value::Quaternion(_) => QTRO_TYPE_QUATERNION,
         Value::KeySequence(_) => QTRO_TYPE_KEYSEQUENCE,
+        Value::JsonValue(_) => QTRO_TYPE_JSONVALUE,
+        Value::JsonObject(_) => QTRO_TYPE_JSONOBJECT,
+        Value::JsonArray(_) => QTRO_TYPE_JSONARRAY,
+        Value::JsonDocument(_) => QTRO_TYPE_JSONDOCUMENT,
+        Value::CborValue(_) => QTRO_TYPE_CBORVALUE,
+        Value::CborArray(_) => QTRO_TYPE_CBORARRAY,
+        Value::CborMap(_) => QTRO_TYPE_CBORMAP,
+        Value::CborSimpleType(_) => QTRO_TYPE_CBORSIMPLETYPE,
     }
 }
 
