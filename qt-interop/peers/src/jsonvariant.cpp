@@ -625,8 +625,23 @@ bool containerFromJson(const QJsonValue &json, int typeId, const Container &cont
 
 } // namespace
 
+namespace {
+bool g_exactValues = false;
+}
+
+void setExactValues(bool on)
+{
+    g_exactValues = on;
+}
+
 QJsonValue toJson(const QVariant &value)
 {
+    if (g_exactValues && value.isValid()) {
+        QJsonObject object;
+        object.insert(QLatin1String(kTypeKey), typeNameString(value.userType()));
+        object.insert(QStringLiteral("datastream"), dataStreamHex(value));
+        return object;
+    }
     return toJsonImpl(value, false);
 }
 

@@ -38,6 +38,10 @@ namespace jsonvariant {
 // JSON for a value at the top level of an event (its type is reported separately).
 QJsonValue toJson(const QVariant &value);
 
+// With `on` (option --exact-values), toJson gives every valid value in its exact form:
+// {"$type": T, "datastream": "<hex of QDataStream << QVariant, big-endian, QtRO's version>"}.
+void setExactValues(bool on);
+
 // Parses any JSON value (object, array, string, number, true/false/null) from text.
 bool parse(const QByteArray &text, QJsonValue *out, QString *error);
 

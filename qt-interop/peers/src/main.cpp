@@ -3,6 +3,7 @@
 
 #include "commandreader.h"
 #include "hostedobject.h"
+#include "jsonvariant.h"
 #include "options.h"
 #include "output.h"
 #include "peer.h"
@@ -12,6 +13,8 @@
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDataStream>
+#include <QtCore/QList>
 #include <QtGui/QGuiApplication>
 #include <QtCore/QJsonObject>
 
@@ -54,9 +57,12 @@ bool parseOptions(const QStringList &arguments, Options *options)
                                        QStringLiteral("object (enableRemoting(obj, name), default) or "
                                                       "template (enableRemoting<ClassSourceAPI>(obj))"),
                                        QStringLiteral("kind"), QStringLiteral("object"));
-    parser.addOptions({url, registry, name, heartbeat, sourceApi});
+    const QCommandLineOption exactValues(QStringLiteral("exact-values"),
+                                         QStringLiteral("Report every value as its QDataStream bytes"));
+    parser.addOptions({url, registry, name, heartbeat, sourceApi, exactValues});
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
+    jsonvariant::setExactValues(parser.isSet(exactValues));
 
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty() || !kModes.contains(positional.first()))
@@ -127,6 +133,12 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QGuiApplication app(argc, argv);
+    // A QList<int> travels inside QVariants in the value-matrix tests: an application that
+    // uses one has it registered (an unregistered user type cannot be read at all).
+    qRegisterMetaType<QList<int>>("QList<int>");
+#if QT_VERSION_MAJOR < 6
+    qRegisterMetaTypeStreamOperators<QList<int>>("QList<int>");
+#endif
     out::installQtMessageHandler();
 
     Options options;
