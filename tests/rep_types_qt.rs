@@ -150,3 +150,44 @@ async fn qt6_replicas_of_a_rust_rep_source() {
 async fn qt5_replicas_of_a_rust_rep_source() {
     qt_replicas_of_a_rust_rep_source(Dialect::Qt5).await;
 }
+
+/// A global `.rep` ENUM used by a property and a slot: the definition a Rust source sends
+/// dynamic replicas lists repc's `<E>Enum` holder, as a stock source does, so a stock Qt dynamic
+/// replica reads the property as that enum and sends slot arguments of it.
+async fn global_enums_reach_qt_dynamic_replicas(dialect: Dialect) {
+    const REP: &str = "ENUM Mood {Calm, Happy = 3, Angry}\nclass Moody {\n    PROP(MoodEnum::Mood mood READWRITE)\n    SLOT(MoodEnum::Mood next(MoodEnum::Mood m))\n}\n";
+    let file = qtro_rs::rep::parse(REP).unwrap();
+    let class = qtro_rs::rep::source_class(&file, "Moody", dialect).unwrap();
+    assert!(class.definition.gadgets.gadgets.iter().any(|g| g.name == "MoodEnum" && g.properties.is_empty() && g.enums[0].name == "Mood"));
+    let n = node(dialect);
+    let url = n.listen("tcp://127.0.0.1:0").await.unwrap();
+    let source = n
+        .enable_source("Moody", class, |c: SlotCall| async move { Value::Int(if c.args[0].as_i64() == Some(3) { 4 } else { 0 }) })
+        .unwrap();
+    source.set_property("mood", Value::Int(3)).unwrap();
+    let (mut qt, _) = QtPeer::start_with(major(dialect), &["replica-dynamic", "--url", &url, "--name", "Moody"]).await;
+    qt.expect("Valid", is("state", "state", "Valid")).await;
+    let got = qt.command("get mood").await;
+    assert_eq!((got["type"].as_str(), &got["value"]), (Some("MoodEnum::Mood"), &json!(3)), "{got}");
+    qt.command("call 1 next [3]").await;
+    let reply = qt.expect("reply", |e| e["event"] == "reply").await;
+    assert_eq!(reply["value"], 4, "{reply}");
+    qt.command("write mood 4").await;
+    tokio::time::timeout(T, async {
+        while source.property("mood").unwrap().as_i64() != Some(4) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the replica's write of the enum arrives");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn global_enums_reach_qt6_dynamic_replicas() {
+    global_enums_reach_qt_dynamic_replicas(Dialect::Qt6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn global_enums_reach_qt5_dynamic_replicas() {
+    global_enums_reach_qt_dynamic_replicas(Dialect::Qt5).await;
+}

@@ -910,7 +910,10 @@ impl ClientCore {
         let value = if matches!(value, Value::Remote(_)) { self.unwrap_gadget(value) } else { value };
         let Some(r) = self.bound(conn, &name) else { return };
         let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
-            return tracing::warn!(replica = &*name, index, "property change for a property the replica lacks");
+            if let Some(suppressed) = self.conns.get_mut(&conn).and_then(|c| c.dropped_log.allow()) {
+                tracing::warn!(replica = &*name, index, suppressed, "property change for a property the replica lacks");
+            }
+            return;
         };
         // A child object is adopted (and announced) whether or not changes are wanted.
         if !r.interest.property_changes && !matches!(value, Value::Remote(_)) {
