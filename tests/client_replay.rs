@@ -232,3 +232,58 @@ fn registry_client_registers_and_discovers_like_qt() {
     client.receive(1, &f[17].1, now);
     assert!(client.registry_locations().is_empty(), "remoteObjectRemoved");
 }
+
+/// Frames a host sends whose content cannot be decoded cost only themselves: a signal with an
+/// argument of a type the replica was never told about, a property change of one, an empty list
+/// of such a type (which decodes); the replica stays Valid and gets what follows. A framing
+/// error still closes the connection.
+#[test]
+fn undecodable_packets_from_a_host_cost_only_themselves() {
+    let now = Instant::now();
+    let mut c = valid_static_replica(now);
+    let frame = |ty: u16, body: &[u8]| -> Vec<u8> {
+        let mut f = ((body.len() + 2) as u32).to_le_bytes().to_vec();
+        f.extend_from_slice(&ty.to_le_bytes());
+        f.extend_from_slice(body);
+        f
+    };
+    let mut name = (12u32).to_le_bytes().to_vec();
+    name.extend("Simple".encode_utf16().flat_map(u16::to_le_bytes));
+    let user = |type_name: &str, payload: &[u8]| -> Vec<u8> {
+        let mut v = vec![0, 0, 1, 0, 0];
+        v.extend_from_slice(&((type_name.len() + 1) as u32).to_le_bytes());
+        v.extend_from_slice(type_name.as_bytes());
+        v.push(0);
+        v.extend_from_slice(payload);
+        v
+    };
+    // fired(QList<ExtPod>) with two elements of a POD nobody registered.
+    let mut signal = name.clone();
+    signal.extend_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0]);
+    signal.extend(user("QList<ExtPod>", &[2, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    signal.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    // value := ExtPod(…), an unknown gadget.
+    let mut change = name.clone();
+    change.extend_from_slice(&[0, 0, 0, 0]);
+    change.extend(user("ExtPod", &[2, 0, 0, 0, 0, 1, 0, 0, 0]));
+    // An empty QList<ExtPod> as a signal argument decodes: its layout is known.
+    let mut empty = name.clone();
+    empty.extend_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0]);
+    empty.extend(user("QList<ExtPod>", &[0, 0, 0, 0]));
+    empty.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    // Then a good change of value.
+    let mut good = name.clone();
+    good.extend_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0, 0, 9, 0, 0, 0]);
+    c.receive(1, &[frame(6, &signal), frame(8, &change), frame(6, &empty), frame(8, &good)].concat(), now);
+    let got = events(&mut c);
+    assert!(!got.iter().any(|e| matches!(e, ClientEvent::ProtocolError { .. } | ClientEvent::StateChanged { .. })), "{got:?}");
+    assert!(
+        got.iter().any(|e| matches!(e, ClientEvent::Signal { index: 2, args, .. } if matches!(&args[..], [Value::Sequence(s)] if s.items.is_empty()))),
+        "the empty list decodes: {got:?}"
+    );
+    assert!(got.contains(&ClientEvent::PropertyChanged { replica: "Simple".into(), index: 0, value: Value::Int(9) }), "{got:?}");
+    assert_eq!(c.replica("Simple").unwrap().state, ReplicaState::Valid);
+    // A frame claiming more than the packet limit closes the connection.
+    c.receive(1, &u32::MAX.to_le_bytes(), now);
+    assert!(events(&mut c).iter().any(|e| matches!(e, ClientEvent::ProtocolError { conn: 1, .. })));
+}
