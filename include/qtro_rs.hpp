@@ -176,6 +176,65 @@ public:
         return m;
     }
 
+    // QtGui values (see the qtro_value_new_* functions they call).
+    struct Rgba {
+        uint8_t r, g, b, a;
+    };
+    static Value color(uint8_t r, uint8_t g, uint8_t b, uint8_t a = 255) { return adopt(qtro_value_new_color(r, g, b, a)); }
+    // QPolygon/QPolygonF (x, y pairs), QRegion (x, y, w, h), QTransform (9), QMatrix4x4 (16, row
+    // by row), QVector2D/3D/4D, QQuaternion (scalar, x, y, z), QKeySequence (key codes).
+    static Value numbers(qtro_type type, const std::vector<double> &n) { return adopt(qtro_value_new_numbers(type, n.data(), n.size())); }
+    static Value image_png(const std::vector<uint8_t> &png, bool pixmap = false) { return adopt(qtro_value_new_image_png(png.data(), png.size(), pixmap)); }
+    static Value image_rgba(uint32_t width, uint32_t height, const std::vector<uint8_t> &rgba, bool pixmap = false) {
+        if (rgba.size() != size_t(width) * height * 4) throw error(QTRO_ERR_INVALID_ARGUMENT, "rgba holds width * height * 4 bytes");
+        return adopt(qtro_value_new_image_rgba(width, height, rgba.data(), pixmap));
+    }
+    // QBrush, QPen, QFont or QColor from the JSON of its fields (as fields_json() gives).
+    static Value from_fields(qtro_type type, const std::string &json) { return adopt(qtro_value_new_from_fields(type, json.c_str())); }
+    // QJsonValue, QJsonObject, QJsonArray or QJsonDocument from JSON text.
+    static Value json(qtro_type type, const std::string &text) { return adopt(qtro_value_new_json(type, text.c_str())); }
+    static Value cbor(qtro_type type, const std::vector<uint8_t> &encoded) { return adopt(qtro_value_new_cbor(type, encoded.data(), encoded.size())); }
+    // A value from what QDataStream << QVariant wrote (big-endian, the dialect's version).
+    static Value from_datastream(const std::vector<uint8_t> &bytes, qtro_dialect dialect = QTRO_DIALECT_QT6) {
+        return adopt(qtro_value_from_datastream(bytes.data(), bytes.size(), dialect));
+    }
+
+    Rgba to_color() const {
+        Rgba c{};
+        detail::check(qtro_value_get_color(v_, &c.r, &c.g, &c.b, &c.a));
+        return c;
+    }
+    std::vector<double> to_numbers() const {
+        size_t n = 0;
+        detail::check(qtro_value_get_numbers(v_, nullptr, 0, &n));
+        std::vector<double> out(n);
+        if (n) detail::check(qtro_value_get_numbers(v_, out.data(), n, &n));
+        return out;
+    }
+    std::vector<uint8_t> to_png() const {
+        const uint8_t *d = nullptr;
+        size_t n = 0;
+        detail::check(qtro_value_get_png(v_, &d, &n));
+        return std::vector<uint8_t>(d, d + n);
+    }
+    std::string fields_json() const { return take_string(qtro_value_fields_json(v_)); }
+    std::string to_json() const { return take_string(qtro_value_get_json(v_)); }
+    std::vector<uint8_t> to_cbor() const {
+        const uint8_t *d = nullptr;
+        size_t n = 0;
+        detail::check(qtro_value_get_cbor(v_, &d, &n));
+        return std::vector<uint8_t>(d, d + n);
+    }
+    // What QDataStream << QVariant writes for this value (big-endian, the dialect's version).
+    std::vector<uint8_t> to_datastream(qtro_dialect dialect = QTRO_DIALECT_QT6) const {
+        uint8_t *d = nullptr;
+        size_t n = 0;
+        detail::check(qtro_value_to_datastream(v_, dialect, &d, &n));
+        std::vector<uint8_t> out(d, d + n);
+        qtro_bytes_free(d, n);
+        return out;
+    }
+
     qtro_type type() const { return qtro_value_type(v_); }
     bool is_valid() const { return type() != QTRO_TYPE_INVALID; }
     bool is_null() const { return qtro_value_is_null(v_); }
@@ -284,6 +343,12 @@ public:
 private:
     struct adopt_tag {};
     Value(qtro_value *v, adopt_tag) : v_(v) {}
+    static std::string take_string(char *s) {
+        if (!s) throw error(QTRO_ERR_TYPE_MISMATCH, qtro_last_error_message());
+        std::string out = s;
+        qtro_string_free(s);
+        return out;
+    }
     template <class T>
     static qtro_value *make_integer(T i) {
         if constexpr (std::is_signed_v<T>) {

@@ -110,6 +110,27 @@ static void values() {
     auto e = qtro::Value::enumeration("Interop::Color", 3);
     EXPECT(e.type() == QTRO_TYPE_ENUM && e.to_int() == 3);
     EXPECT(map.debug_string().find("Map") != std::string::npos);
+
+    // QtGui, JSON and CBOR values.
+    auto red = qtro::Value::color(255, 0, 0);
+    EXPECT(red.type() == QTRO_TYPE_COLOR && red.to_color().r == 255 && red.to_color().a == 255);
+    EXPECT(qtro::Value::from_fields(QTRO_TYPE_COLOR, red.fields_json()) == red);
+    auto poly = qtro::Value::numbers(QTRO_TYPE_POLYGON, {1, 2, 3, 4});
+    EXPECT(poly.type() == QTRO_TYPE_POLYGON && poly.to_numbers() == (std::vector<double>{1, 2, 3, 4}));
+    expect_error(QTRO_ERR_INVALID_ARGUMENT, [] { qtro::Value::numbers(QTRO_TYPE_VECTOR3D, {1, 2}); });
+    auto img = qtro::Value::image_rgba(1, 1, {1, 2, 3, 4});
+    EXPECT(img.type() == QTRO_TYPE_IMAGE && img.to_png().size() > 8);
+    EXPECT(qtro::Value::image_png(img.to_png(), true).type() == QTRO_TYPE_PIXMAP);
+    expect_error(QTRO_ERR_INVALID_ARGUMENT, [] { qtro::Value::image_rgba(2, 2, {1, 2, 3, 4}); });
+    auto doc = qtro::Value::json(QTRO_TYPE_JSONDOCUMENT, "{\"a\": 1}");
+    EXPECT(doc.to_json() == "{\"a\":1}");
+    expect_error(QTRO_ERR_INVALID_ARGUMENT, [] { qtro::Value::json(QTRO_TYPE_JSONARRAY, "[1,"); });
+    auto cbor = qtro::Value::cbor(QTRO_TYPE_CBORMAP, {0xa0});
+    EXPECT(cbor.to_cbor() == (std::vector<uint8_t>{0xa0}));
+    // Through QDataStream bytes and back (what a Qt program reads with QDataStream >> QVariant).
+    EXPECT(qtro::Value::from_datastream(poly.to_datastream()) == poly);
+    EXPECT(qtro::Value::from_datastream(red.to_datastream(QTRO_DIALECT_QT5), QTRO_DIALECT_QT5) == red);
+    expect_error(QTRO_ERR_TYPE_MISMATCH, [&] { poly.to_json(); });
 }
 
 static void node_source_replica(qtro_dispatch_mode client_mode) {
