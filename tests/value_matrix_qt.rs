@@ -95,6 +95,33 @@ fn values(dialect: Dialect) -> Vec<Value> {
         V::Vector4D([1.0, 2.0, 3.0, 4.0]),
         V::Quaternion([1.0, 0.0, 0.5, 0.0]),
         V::KeySequence(vec![0x0400_0053]),
+        V::Pen(Box::new(qtro_rs::core::gui::Pen {
+            style: 0x22,
+            cosmetic: false,
+            width: 2.0,
+            brush: Brush::solid(Color::rgba(7, 8, 9, 255)),
+            miter_limit: 2.0,
+            dash_pattern: vec![4.0, 2.0],
+            dash_offset: 0.0,
+            default_width: false,
+        })),
+        V::Font(Box::new(qtro_rs::core::gui::Font {
+            family: Some("Mono".into()),
+            style_name: None,
+            point_size: 11.0,
+            pixel_size: -1,
+            style_hint: 5,
+            style_strategy: 1,
+            weight: if dialect == Dialect::Qt6 { 400 } else { 50 },
+            bits: 0x10,
+            stretch: 0,
+            extended_bits: 1,
+            letter_spacing: 0,
+            word_spacing: 0,
+            hinting_preference: 0,
+            capitalization: 0,
+            families: if dialect == Dialect::Qt6 { vec![Some("Mono".into())] } else { vec![] },
+        })),
     ];
     if dialect == Dialect::Qt6 {
         v.extend([V::Char16(0x263a), V::Char32(0x1f600), V::Pair(Box::new(V::Int(1)), Box::new(V::string("one")))]);
@@ -112,6 +139,16 @@ fn from_peer(j: &serde_json::Value, dialect: Dialect) -> Value {
     let hex_text = j["datastream"].as_str().unwrap_or_else(|| panic!("not the exact form: {j}"));
     let types = TypeRegistry::new(dialect);
     from_bytes(hex::decode(hex_text).unwrap(), dialect, ByteOrder::Big, &types).unwrap_or_else(|e| panic!("{j}: {e}"))
+}
+
+/// Another value of `v`'s type to change to and back: the type's default, or for a font or pen
+/// (whose defaults depend on the application's) the same with another size.
+fn alternate(v: &Value, dialect: Dialect) -> Value {
+    match v {
+        Value::Font(f) => Value::Font(Box::new(qtro_rs::core::gui::Font { point_size: f.point_size + 1.0, ..(**f).clone() })),
+        Value::Pen(p) => Value::Pen(Box::new(qtro_rs::core::gui::Pen { width: p.width + 1.0, ..(**p).clone() })),
+        _ => qtro_rs::core::convert::convert(Value::Invalid, v.type_name(), &TypeRegistry::new(dialect)).unwrap(),
+    }
 }
 
 /// Equal values; images by their pixels (Qt writes its own PNG encoding of the same pixels).
@@ -226,7 +263,7 @@ async fn rust_source_qt_replica(dialect: Dialect, cells: &mut Cells) {
         assert!(same(&from_peer(&got["value"], dialect), v), "{what}: init Rust -> Qt: {got}");
         cells.pass("init Rust->Qt");
         // Property change: to the default and back.
-        let default = qtro_rs::core::convert::convert(Value::Invalid, v.type_name(), &TypeRegistry::new(dialect)).unwrap();
+        let default = alternate(v, dialect);
         if default != *v {
             source.set_property(&format!("p{i}"), default).unwrap();
             qt.expect("reset", |e| e["event"] == "property" && e["name"] == format!("p{i}").as_str()).await;
@@ -246,7 +283,7 @@ async fn rust_source_qt_replica(dialect: Dialect, cells: &mut Cells) {
         let reply = qt.expect("reply", |e| e["event"] == "reply" && e["id"] == i).await;
         assert!(same(&from_peer(&reply["value"], dialect), v), "{what}: slot return Rust -> Qt: {reply}");
         cells.pass("slot return Rust->Qt");
-        source.set_property(&format!("p{i}"), qtro_rs::core::convert::convert(Value::Invalid, v.type_name(), &TypeRegistry::new(dialect)).unwrap()).unwrap();
+        source.set_property(&format!("p{i}"), alternate(v, dialect)).unwrap();
         qt.command(&format!("write p{i} {}", exact(v, dialect))).await;
         tokio::time::timeout(T, async {
             while !same(&source.property(&format!("p{i}")).unwrap(), v) {
@@ -259,17 +296,133 @@ async fn rust_source_qt_replica(dialect: Dialect, cells: &mut Cells) {
     }
 }
 
+// ---- static replicas: repc classes of matrix.rep ------------------------------------------------
+
+const MATRIX_REP: &str = include_str!("../qt-interop/peers/matrix.rep");
+
+/// matrix.rep's class, and the value of each of its properties (by their types).
+fn matrix_class(dialect: Dialect) -> (SourceClass, Vec<Value>) {
+    let class = qtro_rs::rep::source_class(&qtro_rs::rep::parse(MATRIX_REP).unwrap(), "Matrix", dialect).unwrap();
+    let all = values(dialect);
+    let vals = class
+        .definition
+        .properties
+        .iter()
+        .map(|p| all.iter().find(|v| v.type_name() == p.type_name).cloned().unwrap_or_else(|| panic!("no value of type {}", p.type_name)))
+        .collect();
+    (class, vals)
+}
+
+async fn until<F: Fn() -> bool>(what: &str, f: F) {
+    tokio::time::timeout(T, async {
+        while !f() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what}"));
+}
+
+/// A stock static (repc) source and a Rust static replica of the same .rep class.
+async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cells) -> usize {
+    let (class, vals) = matrix_class(dialect);
+    let (mut qt, ready) = QtPeer::start_with(major(dialect), &["source-static", "Matrix", "--exact-values", "--url", "tcp://127.0.0.1:0"]).await;
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
+    node.connect_to(&url).unwrap();
+    let (replica, mut events) = node.acquire_with_events("Matrix", class.clone());
+    replica.wait_for_source(T).await.expect("repc's signature and ours agree");
+    for (i, v) in vals.iter().enumerate() {
+        let what = format!("Qt {} static {}", major(dialect), v.type_name());
+        let p = format!("p{i}");
+        qt.command(&format!("set {p} {}", exact(v, dialect))).await;
+        until(&format!("{what}: property change Qt -> Rust"), || replica.property(&p).is_some_and(|x| same(&x, v))).await;
+        cells.pass("static: property change Qt->Rust");
+        qt.command(&format!("emit s{i} [{}]", exact(v, dialect))).await;
+        let sig = format!("s{i}");
+        let got = tokio::time::timeout(T, async {
+            loop {
+                if let Some(ReplicaEvent::Signal { name, args, .. }) = events.recv().await {
+                    if name == sig.as_str() {
+                        return args;
+                    }
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no signal"));
+        assert!(same(&got[0], v), "{what}: signal argument Qt -> Rust: {got:?}");
+        cells.pass("static: signal argument Qt->Rust");
+    }
+    // Init: a static replica acquiring now gets every value.
+    let late = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
+    late.connect_to(&url).unwrap();
+    let r = late.acquire("Matrix", class.clone());
+    r.wait_for_source(T).await.unwrap();
+    for (i, v) in vals.iter().enumerate() {
+        assert!(same(&r.property(&format!("p{i}")).unwrap(), v), "Qt {} static {}: init Qt -> Rust", major(dialect), v.type_name());
+        cells.pass("static: init Qt->Rust");
+    }
+    // Writes from the Rust replica: each property back to its default, read on the Qt side.
+    for (i, v) in vals.iter().enumerate() {
+        let default = alternate(v, dialect);
+        replica.set_property(&format!("p{i}"), default.clone()).unwrap();
+        let p = format!("p{i}");
+        until(&format!("{}: property write Rust -> Qt", v.type_name()), || replica.property(&p).is_some_and(|x| same(&x, &default))).await;
+        let got = qt.command(&format!("get p{i}")).await;
+        assert!(same(&from_peer(&got["value"], dialect), &default), "{}: written {got}", v.type_name());
+        cells.pass("static: property write Rust->Qt");
+    }
+    vals.len()
+}
+
+/// A Rust source of matrix.rep's class and a stock static (repc) replica of it.
+async fn rust_source_qt_static_replica(dialect: Dialect, cells: &mut Cells) {
+    let (class, vals) = matrix_class(dialect);
+    let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
+    let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
+    let source = node.enable_source_without_slots("Matrix", class).unwrap();
+    for (i, v) in vals.iter().enumerate() {
+        source.set_property(&format!("p{i}"), v.clone()).unwrap();
+    }
+    let (mut qt, _) = QtPeer::start_with(major(dialect), &["replica-static", "Matrix", "--exact-values", "--url", &url]).await;
+    qt.expect("Valid", is("state", "state", "Valid")).await;
+    for (i, v) in vals.iter().enumerate() {
+        let what = format!("Qt {} static {}", major(dialect), v.type_name());
+        let p = format!("p{i}");
+        let got = qt.command(&format!("get {p}")).await;
+        assert!(same(&from_peer(&got["value"], dialect), v), "{what}: init Rust -> Qt: {got}");
+        cells.pass("static: init Rust->Qt");
+        let default = alternate(v, dialect);
+        source.set_property(&p, default.clone()).unwrap();
+        let e = qt.expect("change", |e| e["event"] == "property" && e["name"] == p.as_str()).await;
+        assert!(same(&from_peer(&e["value"], dialect), &default), "{what}: property change Rust -> Qt: {e}");
+        cells.pass("static: property change Rust->Qt");
+        source.emit(&format!("s{i}"), vec![v.clone()]).unwrap();
+        let e = qt.expect("signal", |e| e["event"] == "signal" && e["name"] == format!("s{i}").as_str()).await;
+        assert!(same(&from_peer(&e["args"][0], dialect), v), "{what}: signal argument Rust -> Qt: {e}");
+        cells.pass("static: signal argument Rust->Qt");
+        qt.command(&format!("write {p} {}", exact(v, dialect))).await;
+        until(&format!("{what}: property write Qt -> Rust"), || same(&source.property(&p).unwrap(), v)).await;
+        cells.pass("static: property write Qt->Rust");
+    }
+}
+
 async fn matrix(dialect: Dialect) {
     let mut cells = Cells::default();
     qt_source_rust_replica(dialect, &mut cells).await;
     rust_source_qt_replica(dialect, &mut cells).await;
+    let statics = qt_static_source_rust_static_replica(dialect, &mut cells).await;
+    rust_source_qt_static_replica(dialect, &mut cells).await;
     let n = values(dialect).len();
-    eprintln!("Qt {} value matrix: {} types", major(dialect), n);
+    eprintln!("Qt {} value matrix: {} types (dynamic), {} types (repc classes)", major(dialect), n, statics);
     for (cell, count) in &cells.0 {
-        eprintln!("  {cell}: {count}/{n}");
-        assert_eq!(*count, n, "{cell}");
+        let of = if cell.starts_with("static") { statics } else { n };
+        eprintln!("  {cell}: {count}/{of}");
+        assert_eq!(*count, of, "{cell}");
     }
-    assert_eq!(cells.0.len(), 12, "every cell kind in both directions");
+    assert_eq!(cells.0.len(), 20, "every cell kind in both directions");
+    eprintln!("  cells: {}", cells.0.values().sum::<usize>());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

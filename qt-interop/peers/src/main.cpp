@@ -42,7 +42,7 @@ bool parseOptions(const QStringList &arguments, Options *options)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Stock-Qt QtRO peer for the qtro_rs interop tests"));
     parser.addPositionalArgument(QStringLiteral("mode"), kModes.join(QStringLiteral(" | ")));
-    parser.addPositionalArgument(QStringLiteral("class"), QStringLiteral("Simple | Interop | Parent | Shapes (static modes)"));
+    parser.addPositionalArgument(QStringLiteral("class"), QStringLiteral("Simple | Interop | Parent | Shapes | Matrix (static modes)"));
     const QCommandLineOption url(QStringLiteral("url"),
                                  QStringLiteral("tcp://HOST:PORT, local:NAME or localabstract:NAME"),
                                  QStringLiteral("url"));
@@ -71,12 +71,12 @@ bool parseOptions(const QStringList &arguments, Options *options)
     const bool isStatic = options->mode.endsWith(QLatin1String("-static"));
     if (isStatic) {
         if (positional.size() != 2)
-            return usageError(QStringLiteral("%1 needs a CLASS argument (Simple, Interop, Parent or Shapes)").arg(options->mode));
+            return usageError(QStringLiteral("%1 needs a CLASS argument (Simple, Interop, Parent, Shapes or Matrix)").arg(options->mode));
         options->className = positional.at(1);
         static const QStringList classes = {QStringLiteral("Simple"), QStringLiteral("Interop"),
-                                            QStringLiteral("Parent"), QStringLiteral("Shapes")};
+                                            QStringLiteral("Parent"), QStringLiteral("Shapes"), QStringLiteral("Matrix")};
         if (!classes.contains(options->className))
-            return usageError(QStringLiteral("unknown class %1 (expected Simple, Interop, Parent or Shapes)").arg(options->className));
+            return usageError(QStringLiteral("unknown class %1 (expected Simple, Interop, Parent, Shapes or Matrix)").arg(options->className));
     } else if (positional.size() != 1) {
         return usageError(QStringLiteral("%1 takes no positional argument").arg(options->mode));
     }

@@ -4,6 +4,7 @@
 #include "replicapeer.h"
 
 #include "rep_interop_merged.h"
+#include "rep_matrix_merged.h"
 #include "output.h"
 
 QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QString &className,
@@ -15,6 +16,8 @@ QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QStrin
         return node.acquire<InteropReplica>(name);
     if (className == QLatin1String("Shapes"))
         return node.acquire<ShapesReplica>(name);
+    if (className == QLatin1String("Matrix"))
+        return node.acquire<MatrixReplica>(name);
     if (className == QLatin1String("Parent")) {
         // Report the child replica too: {"event":"child","state":...,"title":...}.
         auto *parent = node.acquire<ParentReplica>(name);

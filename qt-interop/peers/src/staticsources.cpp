@@ -4,6 +4,7 @@
 #include "hostedobject.h"
 
 #include "rep_interop_merged.h"
+#include "rep_matrix_merged.h"
 
 #include <QtRemoteObjects/QRemoteObjectHostBase>
 
@@ -269,10 +270,24 @@ public:
     }
 };
 
+// One property and one signal per value type (matrix.rep): nothing to implement.
+class MatrixImpl final : public MatrixSimpleSource, public HostedObject
+{
+public:
+    QObject *object() override { return this; }
+
+    bool enableRemotingWithTemplateApi(QRemoteObjectHostBase &host, QString *) override
+    {
+        return host.enableRemoting<MatrixSourceAPI>(this);
+    }
+};
+
 } // namespace
 
 std::unique_ptr<HostedObject> createStaticSource(const QString &className)
 {
+    if (className == QLatin1String("Matrix"))
+        return std::make_unique<MatrixImpl>();
     if (className == QLatin1String("Parent"))
         return std::make_unique<ParentImpl>();
     if (className == QLatin1String("Simple"))
