@@ -217,3 +217,84 @@ async fn no_replica_can_make_a_source_unacquirable() {
     qt.expect("n", |e| e["event"] == "property" && e["name"] == "n" && e["value"] == 1).await;
     assert_eq!(qt.command("get a").await["type"], "QByteArray");
 }
+
+/// Amplification is bounded both ways. A host's InitDynamic whose definition holds more enum keys
+/// than a packet may hold values is refused before it costs more (a replica once spent 756 MB on a
+/// 60 MB one); a replica's frames of types only hosts send are skipped unread by a host, whose
+/// stock Qt replica meanwhile gets every change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn definitions_and_host_only_packets_cannot_amplify() {
+    use qtro_rs::core::classdef::{ClassDefinition, EnumDef};
+    use qtro_rs::core::ObjectInfo;
+    // A fake host: 1.1 M enum keys (~12 MB), past the 1 Mi value budget of a packet.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("tcp://{}", listener.local_addr().unwrap());
+    let keys: Vec<(String, i32)> = (0..1_100_000).map(|i| (format!("K{i}"), i)).collect();
+    let definition = ClassDefinition {
+        type_name: Some("Huge".into()),
+        enums: vec![EnumDef { name: "E".into(), is_flag: false, is_scoped: false, size: 4, keys }],
+        ..Default::default()
+    };
+    let init = Packet::InitDynamic { name: "Huge".into(), definition, values: vec![] }.to_bytes(Dialect::Qt6).unwrap();
+    let server = tokio::spawn(async move {
+        loop {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let init = init.clone();
+            tokio::spawn(async move {
+                for p in [
+                    Packet::Handshake { version: Dialect::Qt6.protocol_version().into() },
+                    Packet::ObjectList(vec![ObjectInfo { name: "Huge".into(), type_name: None, signature: None }]),
+                ] {
+                    s.write_all(&p.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
+                }
+                let mut buf = [0u8; 1024];
+                if s.read(&mut buf).await.unwrap_or(0) > 0 {
+                    let _ = s.write_all(&init).await;
+                }
+                let _ = s.read(&mut buf).await;
+            });
+        }
+    });
+    let node = Node::new();
+    node.connect_to(&url).unwrap();
+    let r = node.acquire_dynamic("Huge");
+    let deadline = tokio::time::Instant::now() + T;
+    while node.last_protocol_error().is_none() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let err = node.last_protocol_error().expect("the definition was refused");
+    assert!(err.contains("value budget"), "{err}");
+    assert_ne!(r.state(), qtro_rs::core::ReplicaState::Valid);
+    server.abort();
+
+    // A host skips host-only packet types unread, and its stock Qt replica misses nothing.
+    let (_node, source, url) = host().await;
+    let (mut qt, _) = common::qt_peer::QtPeer::start(&["replica-dynamic", "--url", &url, "--name", "Target"]).await;
+    qt.expect("Valid", common::qt_peer::is("state", "state", "Valid")).await;
+    let mut flood = TcpStream::connect(url.trim_start_matches("tcp://")).await.unwrap();
+    let mut greeting = vec![0u8; 4096];
+    let _ = flood.read(&mut greeting).await;
+    // 8 frames of ~1 MB of nested empty lists each, as PropertyChange (type 8): a host would
+    // build millions of values from them if it decoded them.
+    let mut body = Vec::new();
+    body.extend_from_slice(&8u16.to_le_bytes());
+    body.extend_from_slice(&[12, 0, 0, 0]);
+    body.extend("Target".encode_utf16().flat_map(|u| u.to_le_bytes()));
+    body.extend_from_slice(&[0, 0, 0, 0, 9, 0, 0, 0, 0]);
+    let n = 1_000_000 / 9;
+    body.extend_from_slice(&(n as u32).to_le_bytes());
+    for _ in 0..n {
+        body.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+    let mut frame = ((body.len()) as u32).to_le_bytes().to_vec();
+    frame.extend(body);
+    for round in 1..=8 {
+        flood.write_all(&frame).await.unwrap();
+        source.set_property("seq", Value::Int(round)).unwrap();
+    }
+    qt.expect("seq 8", |e| e["event"] == "property" && e["name"] == "seq" && e["value"] == 8).await;
+    // The flooding connection is still served (nothing it sent was an error).
+    flood.write_all(&Packet::AddObject { name: "Target".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
+    let got = tokio::time::timeout(T, flood.read(&mut greeting)).await.unwrap().unwrap();
+    assert!(got > 0, "the Init came");
+}
