@@ -258,3 +258,40 @@ async fn undecodable_values_cost_only_their_packet_qt6() {
 async fn undecodable_values_cost_only_their_packet_qt5() {
     undecodable_values_cost_only_their_packet(Dialect::Qt5).await;
 }
+
+/// A CLASS property whose child pointer is null on a stock Qt source: Rust replicas (dynamic,
+/// and static of the .rep class) become Valid, see no child, and get the other properties.
+async fn null_child_objects_do_not_block_acquisition(dialect: Dialect) {
+    let (mut qt, ready) =
+        QtPeer::start_with_env(major(dialect), &["source-static", "Parent", "--url", "tcp://127.0.0.1:0"], &[("QTRO_PEER_NULL_CHILD", "1")]).await;
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let client = node(dialect);
+    client.connect_to(&url).unwrap();
+    let dynamic = client.acquire_dynamic("Parent");
+    let stat = client.acquire("Parent", class("Parent", dialect));
+    dynamic.wait_for_source(T).await.expect("dynamic replica Valid");
+    stat.wait_for_source(T).await.expect("static replica Valid");
+    for r in [&dynamic, &stat] {
+        assert_eq!(r.property("level"), Some(Value::Int(1)));
+        let Some(Value::Remote(child)) = r.property("child") else { panic!("{:?}", r.property("child")) };
+        assert!(child.is_null, "the null child is reported as such");
+    }
+    qt.command("set level 5").await;
+    tokio::time::timeout(T, async {
+        while stat.property("level") != Some(Value::Int(5)) || dynamic.property("level") != Some(Value::Int(5)) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("changes arrive");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_child_objects_do_not_block_acquisition_qt6() {
+    null_child_objects_do_not_block_acquisition(Dialect::Qt6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_child_objects_do_not_block_acquisition_qt5() {
+    null_child_objects_do_not_block_acquisition(Dialect::Qt5).await;
+}

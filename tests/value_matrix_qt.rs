@@ -75,6 +75,7 @@ fn values(dialect: Dialect) -> Vec<Value> {
         V::Line(Line { x1: 1, y1: 2, x2: 3, y2: 4 }),
         V::LineF(LineF { x1: 0.5, y1: 1.0, x2: 1.5, y2: 2.0 }),
         V::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![V::Int(1), V::Int(2)] }),
+        V::Assoc(Assoc { type_name: "QHash<int,QByteArray>".into(), entries: vec![(V::Int(1), b(b"one"))] }),
         V::JsonValue(JsonValue::Double(2.5)),
         V::JsonObject(r#"{"k":[1,true]}"#.into()),
         V::JsonArray(r#"[1,"two",null]"#.into()),

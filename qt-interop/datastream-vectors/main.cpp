@@ -95,6 +95,13 @@ QDataStream &operator>>(QDataStream &ds, Point3 &p)
     return ds;
 }
 
+#if QT_VERSION_MAJOR < 6
+// Qt 5's QtRO declares QHash<int,QByteArray> as the metatype "QIntHash" (the name a QtRO process
+// then writes for it): do as QtRO does, since these are the bytes a QtRO peer sends.
+typedef QHash<int, QByteArray> QIntHash;
+Q_DECLARE_METATYPE(QIntHash)
+#endif
+
 // A gadget with a Q_ENUM: Qt registers the enum as "G::E".
 class G
 {
@@ -337,6 +344,7 @@ void failOnWarnings(QtMsgType type, const QMessageLogContext &, const QString &m
 
 void registerTypes()
 {
+
     qRegisterMetaType<Point3>("Point3");
     qRegisterMetaType<G::E>("G::E");
     qRegisterMetaType<QList<int>>("QList<int>");

@@ -453,6 +453,26 @@ impl TypeLookup for TypeRegistry {
     }
 }
 
+/// Qt 5's QtRO registers `QHash<int,QByteArray>` (model role names) as `QIntHash`, the name a
+/// Qt 5 peer writes and reads for it: values carry the declared name, the wire Qt 5's.
+const QT5_ALIASES: &[(&str, &str)] = &[("QHash<int,QByteArray>", "QIntHash")];
+
+/// The name a user type is written under in `dialect`.
+pub(crate) fn wire_name(dialect: Dialect, name: &str) -> &str {
+    match dialect {
+        Dialect::Qt5 => QT5_ALIASES.iter().find(|(declared, _)| *declared == name).map_or(name, |(_, wire)| wire),
+        Dialect::Qt6 => name,
+    }
+}
+
+/// The declared name of a user type read in `dialect` (the inverse of [`wire_name`]).
+pub(crate) fn declared_name(dialect: Dialect, name: String) -> String {
+    match dialect {
+        Dialect::Qt5 => QT5_ALIASES.iter().find(|(_, wire)| *wire == name).map_or(name, |(declared, _)| (*declared).to_owned()),
+        Dialect::Qt6 => name,
+    }
+}
+
 /// A registry with extra types layered on top, for decoding a packet that carries definitions of
 /// its own (InitDynamicPacket, QRO_) without touching the node's registry.
 pub struct Overlay<'a> {
@@ -557,6 +577,18 @@ mod tests {
         assert!(r.contains("QMap<QString,QList<Point3>>"));
         assert!(!r.contains("QMap<QString>"));
         assert!(!r.contains("QList<int"));
+    }
+
+    #[test]
+    fn qt5_writes_qhash_int_qbytearray_as_qinthash() {
+        use crate::core::variant::{from_bytes, to_bytes_plain};
+        use crate::core::{Assoc, ByteOrder, Value};
+        let v = Value::Assoc(Assoc { type_name: "QHash<int,QByteArray>".into(), entries: vec![(Value::Int(1), Value::bytes(&b"a"[..]))] });
+        let qt5 = to_bytes_plain(&v, Dialect::Qt5, ByteOrder::Big).unwrap();
+        assert!(qt5.windows(8).any(|w| w == b"QIntHash"), "Qt 5 writes its own name");
+        assert_eq!(from_bytes(qt5, Dialect::Qt5, ByteOrder::Big, &TypeRegistry::new(Dialect::Qt5)).unwrap(), v, "and reads back the declared one");
+        let qt6 = to_bytes_plain(&v, Dialect::Qt6, ByteOrder::Little).unwrap();
+        assert!(qt6.windows(21).any(|w| w == b"QHash<int,QByteArray>"));
     }
 
     #[test]

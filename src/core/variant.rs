@@ -169,6 +169,7 @@ impl<'a> Decoder<'a> {
                 what: "QVariant",
                 detail: "user type without a name".into(),
             })?;
+            let name = super::types::declared_name(self.dialect, name);
             let desc = self.resolve_value_type(&name)?;
             match &*desc {
                 // "QVariant" spelled out by name: collapse to the inner one, as for its id.
@@ -581,7 +582,7 @@ impl Encoder {
                     None => {
                         w.u32(self.dialect.user_type_id());
                         w.i8(0);
-                        w.cstr(Some(v.type_name()))?;
+                        w.cstr(Some(super::types::wire_name(self.dialect, v.type_name())))?;
                     }
                 }
                 self.raw_at(w, v, depth)

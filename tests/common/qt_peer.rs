@@ -40,9 +40,15 @@ impl QtPeer {
     }
 
     pub async fn start_with(major: u32, args: &[&str]) -> (QtPeer, Json) {
+        Self::start_with_env(major, args, &[]).await
+    }
+
+    /// [`QtPeer::start_with`] with extra environment variables.
+    pub async fn start_with_env(major: u32, args: &[&str], env: &[(&str, &str)]) -> (QtPeer, Json) {
         let exe = peer_exe(major);
         let mut child = Command::new(&exe)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

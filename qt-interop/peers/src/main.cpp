@@ -14,6 +14,7 @@
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDataStream>
+#include <QtCore/QHash>
 #include <QtCore/QList>
 #include <QtGui/QGuiApplication>
 #include <QtCore/QJsonObject>
@@ -137,7 +138,10 @@ int main(int argc, char *argv[])
     // uses one has it registered (an unregistered user type cannot be read at all).
     qRegisterMetaType<QList<int>>("QList<int>");
 #if QT_VERSION_MAJOR < 6
+    // (Qt 6's QtRO declares QHash<int,QByteArray> itself.)
+    qRegisterMetaType<QHash<int, QByteArray>>("QHash<int,QByteArray>");
     qRegisterMetaTypeStreamOperators<QList<int>>("QList<int>");
+    qRegisterMetaTypeStreamOperators<QHash<int, QByteArray>>("QHash<int,QByteArray>");
 #endif
     out::installQtMessageHandler();
 

@@ -186,7 +186,12 @@ public:
 class ParentImpl final : public ParentSimpleSource, public HostedObject
 {
 public:
-    ParentImpl() { setChild(&m_child); }
+    // QTRO_PEER_NULL_CHILD=1: the child pointer stays null (a CLASS property without an object).
+    ParentImpl()
+    {
+        if (!qEnvironmentVariableIsSet("QTRO_PEER_NULL_CHILD"))
+            setChild(&m_child);
+    }
 
     QObject *object() override { return this; }
 
