@@ -5,24 +5,16 @@
 
 use std::time::Duration;
 
-use qtro_rs::core::{Dialect, Gadget, SourceClass, Value};
-use qtro_rs::node::{Node, NodeConfig, SlotCall};
+use qtro_rs::core::{Dialect, Gadget, Value};
+use qtro_rs::node::SlotCall;
 use serde_json::json;
 
 mod common;
+use common::dialect::{class, major, node};
 use common::qt_peer::{is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
-const INTEROP_REP: &str = include_str!("../qt-interop/peers/interop.rep");
 
-fn node(dialect: Dialect) -> Node {
-    Node::with_config(NodeConfig { dialect, ..NodeConfig::default() })
-}
-
-fn class(name: &str, dialect: Dialect) -> SourceClass {
-    let file = qtro_rs::rep::parse(INTEROP_REP).unwrap();
-    qtro_rs::rep::source_class(&file, name, dialect).unwrap()
-}
 
 fn point(x: i32, y: i32, z: i32) -> Value {
     Value::Gadget(Gadget { type_name: "Point3".into(), fields: vec![Value::Int(x), Value::Int(y), Value::Int(z)] })
@@ -37,9 +29,6 @@ fn items(v: Option<Value>) -> Vec<Value> {
     }
 }
 
-fn major(dialect: Dialect) -> u32 {
-    if dialect == Dialect::Qt5 { 5 } else { 6 }
-}
 
 async fn rust_replicas_of_a_qt_source_know_the_rep_types(dialect: Dialect) {
     let (mut qt, ready) = QtPeer::start_with(major(dialect), &["source-static", "Shapes", "--url", "tcp://127.0.0.1:0"]).await;

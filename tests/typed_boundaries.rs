@@ -10,29 +10,18 @@
 use std::time::Duration;
 
 use qtro_rs::core::packet::call;
-use qtro_rs::core::{ArgumentError, Dialect, Invoke, Packet, ReplicaState, SourceClass, Value};
-use qtro_rs::node::{Node, NodeConfig, NodeError, SlotCall, Source};
+use qtro_rs::core::{ArgumentError, Dialect, Invoke, Packet, ReplicaState, Value};
+use qtro_rs::node::{Node, NodeError, SlotCall, Source};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod common;
+use common::dialect::{class, major, node};
 use common::qt_peer::{is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
-const INTEROP_REP: &str = include_str!("../qt-interop/peers/interop.rep");
 
-fn node(dialect: Dialect) -> Node {
-    Node::with_config(NodeConfig { dialect, ..NodeConfig::default() })
-}
 
-fn class(name: &str, dialect: Dialect) -> SourceClass {
-    let file = qtro_rs::rep::parse(INTEROP_REP).unwrap();
-    qtro_rs::rep::source_class(&file, name, dialect).unwrap()
-}
-
-fn major(dialect: Dialect) -> u32 {
-    if dialect == Dialect::Qt5 { 5 } else { 6 }
-}
 
 /// A Rust `Interop` source whose slots answer as the stock peer's do.
 async fn interop_source(dialect: Dialect) -> (Node, Source, String) {

@@ -1,4 +1,5 @@
-//! The value-type matrix against stock Qt 6.4 and 5.15: every value type qtro_rs carries ×
+//! The value-type matrix against stock Qt 6.4 and 5.15: every value type qtro_rs carries (the
+//! QtCore built-ins, containers, JSON, CBOR and the QtGui types) ×
 //! {init, property change, signal argument, slot argument, slot return, property write} ×
 //! {Qt → Rust, Rust → Qt}, through stock Qt sources and stock Qt dynamic replicas, compared value
 //! by value. The stock peer runs with `--exact-values`: it reports each value as the bytes
@@ -25,13 +26,11 @@ use qtro_rs::node::{Node, NodeConfig, ReplicaEvent, SlotCall};
 use serde_json::json;
 
 mod common;
+use common::dialect::major;
 use common::qt_peer::{is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
 
-fn major(dialect: Dialect) -> u32 {
-    if dialect == Dialect::Qt5 { 5 } else { 6 }
-}
 
 /// One value of every type, for `dialect` (Qt 5 lacks char16_t, char32_t and QVariantPair).
 fn values(dialect: Dialect) -> Vec<Value> {
@@ -124,6 +123,26 @@ fn values(dialect: Dialect) -> Vec<Value> {
             families: if dialect == Dialect::Qt6 { vec![Some("Mono".into())] } else { vec![] },
         })),
     ];
+    // More of the QtGui formats: an HSV color, a radial gradient (its focal radius is Qt 6's).
+    v.push(V::Color(Color { spec: 2, alpha: 0xffff, components: [12000, 0x8080, 0x4040, 0] }));
+    v.push(V::Brush(Box::new(Brush {
+        style: 16,
+        color: Color { spec: 0, alpha: 0xffff, components: [0; 4] },
+        gradient: Some(qtro_rs::core::gui::Gradient {
+            kind: qtro_rs::core::gui::GradientKind::Radial {
+                center: PointF { x: 1.0, y: 2.0 },
+                focal: PointF { x: 1.5, y: 2.5 },
+                radius: 4.0,
+                focal_radius: if dialect == Dialect::Qt6 { 0.5 } else { 0.0 },
+            },
+            spread: 2,
+            coordinate_mode: 1,
+            interpolation_mode: 0,
+            stops: vec![(0.0, Color::rgba(1, 2, 3, 255)), (1.0, Color::rgba(4, 5, 6, 7))],
+        }),
+        texture: None,
+        transform: qtro_rs::core::gui::IDENTITY,
+    })));
     if dialect == Dialect::Qt6 {
         v.extend([V::Char16(0x263a), V::Char32(0x1f600), V::Pair(Box::new(V::Int(1)), Box::new(V::string("one")))]);
     }

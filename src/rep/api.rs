@@ -112,6 +112,31 @@ pub(crate) fn capitalize(name: &str) -> String {
     }
 }
 
+/// `ty` with every word `own` accepts prefixed with `scope::` (`QList<Color>` →
+/// `QList<Rich::Color>`): how repc and Qt name a class's or a POD's own enums.
+pub(crate) fn qualify_words(ty: &str, scope: &str, own: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(ty.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if own(word) {
+            out.push_str(scope);
+            out.push_str("::");
+        }
+        out.push_str(word);
+        word.clear();
+    };
+    for c in ty.chars() {
+        if matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 impl Class {
     /// Qualifies class enums in a property or return type like repc: Qt 6 qualifies every
     /// word (`QList<Color>` → `QList<Rich::Color>`), Qt 5.15 only a type that is the enum.
@@ -122,26 +147,7 @@ impl Class {
                 None => ty.to_string(),
             };
         }
-        let mut out = String::with_capacity(ty.len());
-        let mut word = String::new();
-        let flush = |word: &mut String, out: &mut String| {
-            if self.enum_named(word).is_some() {
-                out.push_str(&self.name);
-                out.push_str("::");
-            }
-            out.push_str(word);
-            word.clear();
-        };
-        for c in ty.chars() {
-            if matches!(c, '<' | '>' | ',') || c.is_whitespace() {
-                flush(&mut word, &mut out);
-                out.push(c);
-            } else {
-                word.push(c);
-            }
-        }
-        flush(&mut word, &mut out);
-        out
+        qualify_words(ty, &self.name, |w| self.enum_named(w).is_some())
     }
 
     /// Parameter types are only qualified when the whole type is a class enum.

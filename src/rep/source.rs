@@ -92,27 +92,7 @@ pub(crate) fn type_words(ty: &str) -> impl Iterator<Item = &str> {
 /// A POD field type with the POD's own enums and flags qualified (`Kind` → `Tagged::Kind`), the
 /// name Qt registers them under.
 pub(crate) fn qualify_pod_type(pod: &super::Pod, ty: &str) -> String {
-    let own = |w: &str| pod.enums.iter().any(|e| e.name == w) || pod.flags.iter().any(|f| f.name == w);
-    let mut out = String::with_capacity(ty.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if own(word) {
-            out.push_str(&pod.name);
-            out.push_str("::");
-        }
-        out.push_str(word);
-        word.clear();
-    };
-    for c in ty.chars() {
-        if matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace() {
-            flush(&mut word, &mut out);
-            out.push(c);
-        } else {
-            word.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
+    super::api::qualify_words(ty, &pod.name, |w| pod.enums.iter().any(|e| e.name == w) || pod.flags.iter().any(|f| f.name == w))
 }
 
 /// The PODs, Qt-namespace enums and global ENUMs an interface uses: in its properties,

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 pub mod captures;
+pub mod dialect;
 pub mod load_peer;
 pub mod qt_build;
 pub mod qt_peer;
