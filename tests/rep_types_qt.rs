@@ -57,6 +57,11 @@ async fn rust_replicas_of_a_qt_source_know_the_rep_types(dialect: Dialect) {
     dynamic.wait_for_source(T).await.expect("dynamic replica valid");
     assert_eq!(dynamic.property("origin"), Some(point(1, 2, 3)));
     assert_eq!(items(dynamic.property("path")), [point(4, 5, 6), point(7, 8, 9)]);
+    // A plain list of PODs written through the dynamic replica reaches the Qt setter as its
+    // QList<Point3> (a Qt 6 definition declares the property QtROSequentialContainer).
+    dynamic.set_property("path", Value::List(vec![point(1, 1, 1), point(2, 2, 2)])).unwrap();
+    let e = qt.expect("written path", is("written", "name", "path")).await;
+    assert_eq!(e["value"], json!([{"x":1,"y":1,"z":1},{"x":2,"y":2,"z":2}]), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,11 +107,20 @@ fn typedef(name: &str) -> Option<&'static str> {
 pub struct ClassTypes<'a> {
     pub types: &'a dyn TypeLookup,
     pub enums: &'a [EnumDef],
+    /// Values go to replicas (a source's changes, signals, replies): in Qt 6, top-level containers
+    /// of gadgets take QtRO's QSQ_/QAS_ form, as stock sources send them. Towards a source they
+    /// stay plain: the source knows its own container types, and a stock Qt 6.4 source hands a
+    /// wrapped container written to a property to the setter unconverted (garbage).
+    pub to_replicas: bool,
 }
 
 impl TypeLookup for ClassTypes<'_> {
     fn dialect(&self) -> Option<super::Dialect> {
         self.types.dialect()
+    }
+
+    fn wraps_gadget_containers(&self) -> bool {
+        self.to_replicas && self.types.wraps_gadget_containers()
     }
 
     fn lookup(&self, name: &str) -> Option<std::sync::Arc<TypeDesc>> {
@@ -226,15 +235,28 @@ impl Converter<'_> {
         }
         match &*name {
             // Qt 6 dynamic definitions name containers of gadgets this way.
+            // (Declared so by Qt 6 sources.) A list (map) of gadgets of one type goes as the
+            // source's own `QList<T>` (`QMap<QString,T>`).
             "QtROSequentialContainer" => {
                 return match value {
                     Value::GadgetSequence(_) | Value::Sequence(_) => Ok(value),
+                    Value::List(items) => match gadget_type(items.iter()) {
+                        Some(t) => Ok(Value::Sequence(Sequence { type_name: format!("QList<{t}>"), items })),
+                        None => Err(TypeMismatch::new(declared, &Value::List(items), Some("not a non-empty list of one gadget type".into()))),
+                    },
                     v => Err(TypeMismatch::new(declared, &v, None)),
                 }
             }
             "QtROAssociativeContainer" => {
                 return match value {
                     Value::GadgetAssoc(_) | Value::Assoc(_) => Ok(value),
+                    Value::Map(entries) => match gadget_type(entries.iter().map(|(_, v)| v)) {
+                        Some(t) => Ok(Value::Assoc(Assoc {
+                            type_name: format!("QMap<QString,{t}>"),
+                            entries: entries.into_iter().map(|(k, v)| (Value::string(k), v)).collect(),
+                        })),
+                        None => Err(TypeMismatch::new(declared, &Value::Map(entries), Some("not a non-empty map of one gadget type".into()))),
+                    },
                     v => Err(TypeMismatch::new(declared, &v, None)),
                 }
             }
@@ -256,7 +278,7 @@ impl Converter<'_> {
     /// `QList<Pt>` makes a stock Qt 6 dynamic replica abort).
     fn wraps_gadgets(&self, elem: &str) -> bool {
         self.depth == 1
-            && self.types.dialect() == Some(super::Dialect::Qt6)
+            && self.types.wraps_gadget_containers()
             && matches!(self.types.lookup(elem).as_deref(), Some(TypeDesc::Gadget { .. }))
     }
 
@@ -382,6 +404,12 @@ impl Converter<'_> {
             },
         }
     }
+}
+
+/// The type of gadgets that are all of one type (`None` for none, or mixed).
+fn gadget_type<'v>(mut values: impl Iterator<Item = &'v Value>) -> Option<String> {
+    let Some(Value::Gadget(first)) = values.next() else { return None };
+    values.all(|v| matches!(v, Value::Gadget(g) if g.type_name == first.type_name)).then(|| first.type_name.clone())
 }
 
 fn element_error(declared: &str, container: &str, which: String, e: TypeMismatch) -> TypeMismatch {
@@ -835,6 +863,17 @@ mod tests {
         // Qt 6: a top-level container of gadgets goes in QtRO's wrapper, nested ones do not.
         let Ok(Value::GadgetSequence(seq)) = conv(Value::List(vec![pt(1, 2.0)]), "QList<Pt>") else { panic!("not wrapped") };
         assert_eq!((seq.type_name.as_str(), seq.value_type_name.as_str(), seq.items.len()), ("QList<Pt>", "Pt", 1));
+        // A dynamic replica's declared QtRO container takes a plain list (map) of gadgets.
+        let Ok(Value::Sequence(seq)) = conv(Value::List(vec![pt(1, 2.0), pt(3, 4.0)]), "QtROSequentialContainer") else { panic!() };
+        assert_eq!((seq.type_name.as_str(), seq.items.len()), ("QList<Pt>", 2));
+        assert!(conv(Value::List(vec![]), "QtROSequentialContainer").is_err());
+        let Ok(Value::Assoc(map)) = conv(Value::map([("a".into(), pt(1, 2.0))]), "QtROAssociativeContainer") else { panic!() };
+        assert_eq!(map.type_name, "QMap<QString,Pt>");
+        // Towards a source, containers of gadgets stay plain.
+        let mut types = TypeRegistry::new(Dialect::Qt6);
+        types.register_gadget("Pt", vec![("x".into(), "int".into()), ("y".into(), "double".into())]);
+        let to_source = ClassTypes { types: &types, enums: &[], to_replicas: false };
+        assert!(matches!(convert(Value::List(vec![pt(1, 2.0)]), "QList<Pt>", &to_source), Ok(Value::Sequence(_))));
         let nested = conv(Value::List(vec![Value::List(vec![pt(1, 2.0)])]), "QList<QList<Pt>>").unwrap();
         assert!(matches!(&nested, Value::Sequence(s) if matches!(&s.items[0], Value::Sequence(_))), "{nested:?}");
         let mut qt5 = TypeRegistry::new(Dialect::Qt5);
@@ -848,7 +887,7 @@ mod tests {
     fn class_enums_resolve_by_plain_and_scoped_name() {
         let types = TypeRegistry::new(Dialect::Qt6);
         let enums = [EnumDef { name: "Color".into(), is_flag: false, is_scoped: false, size: 4, keys: vec![] }];
-        let lookup = ClassTypes { types: &types, enums: &enums };
+        let lookup = ClassTypes { types: &types, enums: &enums, to_replicas: true };
         assert!(matches!(convert(Value::Int(3), "Interop::Color", &lookup), Ok(Value::Enum(EnumValue { value: 3, size: 4, .. }))));
         assert!(matches!(convert(Value::Int(3), "Color", &lookup), Ok(Value::Enum(_))));
     }

@@ -456,7 +456,7 @@ impl HostCore {
         let value = if has_type(&value, &prop.type_name) || prop.type_name.ends_with('*') {
             value
         } else {
-            let lookup = ClassTypes { types, enums: &s.class.definition.enums };
+            let lookup = ClassTypes { types, enums: &s.class.definition.enums, to_replicas: true };
             convert(value, &prop.type_name, &lookup)
                 .map_err(|error| HostError::PropertyType { object: source.into(), property: prop.name.clone(), error: Box::new(error) })?
         };
@@ -575,7 +575,7 @@ impl HostCore {
     pub fn emit_signal(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
         let s = self.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let sig = s.class.definition.signals.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "signal", index })?;
-        let lookup = ClassTypes { types: &self.types, enums: &s.class.definition.enums };
+        let lookup = ClassTypes { types: &self.types, enums: &s.class.definition.enums, to_replicas: true };
         let first_declared = s.class.definition.signals.len() - s.class.signal_params.len();
         let converted = match index.checked_sub(first_declared).and_then(|i| s.class.signal_params.get(i)) {
             // Declared signals keep their parameter types: no signature parsing per emit.
@@ -614,7 +614,7 @@ impl HostCore {
     /// e.g. a slot's return type before [`HostCore::reply`].
     pub fn convert_for(&self, source: &str, type_name: &str, value: Value) -> Result<Value, TypeMismatch> {
         let enums = self.sources.get(source).map_or(&[][..], |s| &s.class.definition.enums[..]);
-        convert(value, type_name, &ClassTypes { types: &self.types, enums })
+        convert(value, type_name, &ClassTypes { types: &self.types, enums, to_replicas: true })
     }
 
     /// The initial values of a source given their declared types.
@@ -622,7 +622,7 @@ impl HostCore {
         if values.len() != class.property_count() {
             return Err(HostError::ValueCount { object: object.into(), expected: class.property_count(), given: values.len() });
         }
-        let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums };
+        let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums, to_replicas: true };
         values
             .into_iter()
             .zip(&class.definition.properties)
@@ -829,7 +829,7 @@ impl HostCore {
                 // A Qt source would hand each argument's storage to the slot as the declared
                 // type: arguments are given those types here, or the call is refused.
                 let params = class.slot_params.get(slot).map_or(&[][..], Vec::as_slice);
-                let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums };
+                let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums, to_replicas: true };
                 let types = params.iter().map(|p| p.type_name.as_str());
                 let args = match convert_args(Cow::Owned(inv.args), types, &method.parameter_names, &lookup) {
                     Ok(args) => args.into_owned(),

@@ -344,6 +344,12 @@ pub trait TypeLookup {
     fn dialect(&self) -> Option<Dialect> {
         None
     }
+
+    /// Whether top-level containers of gadgets are wrapped in QSQ_/QAS_ (Qt 6, towards
+    /// replicas; see [`crate::core::convert::ClassTypes`]).
+    fn wraps_gadget_containers(&self) -> bool {
+        self.dialect() == Some(Dialect::Qt6)
+    }
 }
 
 /// The user types a node knows, per dialect (type names differ between Qt 5 and Qt 6).

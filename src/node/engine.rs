@@ -1221,7 +1221,7 @@ impl State {
         };
         // A Qt host hands each argument's storage to the slot as the declared type: every
         // argument is converted to it, or the call is refused before anything is sent.
-        let lookup = crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums };
+        let lookup = crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums, to_replicas: false };
         let types = names.method_params[index].iter().map(String::as_str);
         let args = crate::core::convert_args(args.into(), types, &def.methods[index].parameter_names, &lookup)
             .map_err(|error| super::NodeError::Arguments { object: replica.into(), method: def.methods[index].signature.clone(), error: Box::new(error) })?

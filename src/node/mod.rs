@@ -830,7 +830,7 @@ impl Replica {
                 let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name_owned.clone()))?;
                 let i = def.property_index(name).ok_or_else(|| NodeError::UnknownMember { object: name_owned.clone(), what: "property", name: name.into() })?;
                 // A Qt host stores what it is sent as the declared type: convert or refuse.
-                let lookup = crate::core::convert::ClassTypes { types: st.client.types(), enums: &def.enums };
+                let lookup = crate::core::convert::ClassTypes { types: st.client.types(), enums: &def.enums, to_replicas: false };
                 let value = crate::core::convert(value, &def.properties[i].type_name, &lookup)
                     .map_err(|error| NodeError::PropertyType { object: name_owned.clone(), property: name.into(), error: Box::new(error) })?;
                 (i, value)
