@@ -12,6 +12,10 @@
 //! an echo slot of every type serves a stock dynamic replica: init, change and signal reach Qt;
 //! Qt's slot argument and property write reach Rust, Rust's slot return reaches Qt.
 //!
+//! Then the same with repc classes (`qt-interop/peers/matrix.rep`: a property and a signal per
+//! type, PODs, containers of PODs and enums included): a stock static source with a Rust static
+//! replica, and a Rust source with a stock static replica.
+//!
 //! Each cell that passes is counted; the counts per version and direction are printed and
 //! checked against the number of types, so no cell is skipped silently.
 
@@ -19,6 +23,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use qtro_rs::core::gui::{Brush, Color, Image};
+use qtro_rs::core::Gadget;
 use qtro_rs::core::value::JsonValue;
 use qtro_rs::core::variant::{from_bytes, to_bytes_plain};
 use qtro_rs::core::*;
@@ -154,10 +159,15 @@ fn exact(v: &Value, dialect: Dialect) -> serde_json::Value {
     json!({"$type": v.type_name(), "datastream": hex::encode(to_bytes_plain(v, dialect, ByteOrder::Big).unwrap())})
 }
 
-/// The value the peer reported in its exact form.
+/// The value the peer reported in its exact form (it may be of matrix.rep's PODs and enums).
 fn from_peer(j: &serde_json::Value, dialect: Dialect) -> Value {
+    // Enums: their number (QtRO sends them as integers).
+    if let Some(n) = j.as_i64() {
+        return i32::try_from(n).map_or(Value::LongLong(n), Value::Int);
+    }
     let hex_text = j["datastream"].as_str().unwrap_or_else(|| panic!("not the exact form: {j}"));
-    let types = TypeRegistry::new(dialect);
+    let mut types = TypeRegistry::new(dialect);
+    qtro_rs::rep::register_types(&qtro_rs::rep::parse(MATRIX_REP).unwrap(), &mut types);
     from_bytes(hex::decode(hex_text).unwrap(), dialect, ByteOrder::Big, &types).unwrap_or_else(|e| panic!("{j}: {e}"))
 }
 
@@ -167,7 +177,11 @@ fn alternate(v: &Value, dialect: Dialect) -> Value {
     match v {
         Value::Font(f) => Value::Font(Box::new(qtro_rs::core::gui::Font { point_size: f.point_size + 1.0, ..(**f).clone() })),
         Value::Pen(p) => Value::Pen(Box::new(qtro_rs::core::gui::Pen { width: p.width + 1.0, ..(**p).clone() })),
-        _ => qtro_rs::core::convert::convert(Value::Invalid, v.type_name(), &TypeRegistry::new(dialect)).unwrap(),
+        _ => {
+            let mut types = TypeRegistry::new(dialect);
+            qtro_rs::rep::register_types(&qtro_rs::rep::parse(MATRIX_REP).unwrap(), &mut types);
+            qtro_rs::core::convert::convert(Value::Invalid, v.type_name(), &types).unwrap()
+        }
     }
 }
 
@@ -176,6 +190,34 @@ fn same(a: &Value, b: &Value) -> bool {
     match (a.without_null_flag(), b.without_null_flag()) {
         (Value::Image(x), Value::Image(y)) => x.to_rgba().unwrap() == y.to_rgba().unwrap(),
         (Value::Variant(x), y) | (y, Value::Variant(x)) => same(x, y),
+        // Enums travel as integers of their size.
+        (Value::Enum(e), x) | (x, Value::Enum(e)) => x.as_i64() == Some(e.value),
+        // Containers of PODs: QtRO's wrappers and plain containers hold the same elements.
+        (Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_), Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_)) => {
+            let items = |v: &Value| match v {
+                Value::Sequence(s) => s.items.clone(),
+                Value::GadgetSequence(s) => s.items.clone(),
+                Value::List(l) => l.clone(),
+                _ => unreachable!(),
+            };
+            let (x, y) = (items(a.without_null_flag()), items(b.without_null_flag()));
+            x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| same(p, q))
+        }
+        (Value::Assoc(_) | Value::GadgetAssoc(_), Value::Assoc(_) | Value::GadgetAssoc(_) | Value::Map(_))
+        | (Value::Map(_), Value::Assoc(_) | Value::GadgetAssoc(_)) => {
+            let entries = |v: &Value| -> Vec<(String, Value)> {
+                let mut e: Vec<(String, Value)> = match v {
+                    Value::Assoc(a) => a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), v.clone())).collect(),
+                    Value::GadgetAssoc(a) => a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), v.clone())).collect(),
+                    Value::Map(m) => m.clone(),
+                    _ => unreachable!(),
+                };
+                e.sort_by(|p, q| p.0.cmp(&q.0));
+                e
+            };
+            let (x, y) = (entries(a.without_null_flag()), entries(b.without_null_flag()));
+            x.len() == y.len() && x.iter().zip(&y).all(|((kx, vx), (ky, vy))| kx == ky && same(vx, vy))
+        }
         // Qt 5 writes a QVariantMap in descending key order, Qt 6 ascending: the same map.
         (Value::Map(x), Value::Map(y)) | (Value::Hash(x), Value::Hash(y)) => {
             let sorted = |m: &Vec<(String, Value)>| {
@@ -320,17 +362,46 @@ async fn rust_source_qt_replica(dialect: Dialect, cells: &mut Cells) {
 
 const MATRIX_REP: &str = include_str!("../qt-interop/peers/matrix.rep");
 
-/// matrix.rep's class, and the value of each of its properties (by their types).
+/// matrix.rep's class, and the value of each of its properties (by their types): the values
+/// of the dynamic matrix, and a POD, containers of it, a global and a class enum.
 fn matrix_class(dialect: Dialect) -> (SourceClass, Vec<Value>) {
     let class = qtro_rs::rep::source_class(&qtro_rs::rep::parse(MATRIX_REP).unwrap(), "Matrix", dialect).unwrap();
     let all = values(dialect);
+    let pt = |x, y| Value::Gadget(Gadget { type_name: "MatrixPoint".into(), fields: vec![Value::Int(x), Value::Int(y)] });
+    let rep_value = |t: &str| -> Option<Value> {
+        Some(match t {
+            "MatrixPoint" => pt(3, 4),
+            "QList<MatrixPoint>" => Value::List(vec![pt(1, 2), pt(5, 6)]),
+            "QMap<QString,MatrixPoint>" => Value::map([("a".into(), pt(7, 8))]),
+            "ToneEnum::Tone" => Value::Int(5),
+            "Matrix::Mode" => Value::Int(2),
+            _ => return None,
+        })
+    };
     let vals = class
         .definition
         .properties
         .iter()
-        .map(|p| all.iter().find(|v| v.type_name() == p.type_name).cloned().unwrap_or_else(|| panic!("no value of type {}", p.type_name)))
+        .map(|p| {
+            all.iter().find(|v| v.type_name() == p.type_name).cloned().or_else(|| rep_value(&p.type_name)).unwrap_or_else(|| panic!("no value of type {}", p.type_name))
+        })
         .collect();
     (class, vals)
+}
+
+/// What the peer is given for a value of `declared`: an enum by its number, anything else in the
+/// exact form of the declared type.
+fn peer_input(v: &Value, declared: &str, dialect: Dialect) -> serde_json::Value {
+    let mut types = TypeRegistry::new(dialect);
+    let file = qtro_rs::rep::parse(MATRIX_REP).unwrap();
+    qtro_rs::rep::register_types(&file, &mut types);
+    let enums = qtro_rs::rep::source_class(&file, "Matrix", dialect).unwrap().definition.enums;
+    let lookup = qtro_rs::core::convert::ClassTypes { types: &types, enums: &enums, to_replicas: false };
+    let typed = qtro_rs::core::convert::convert(v.clone(), declared, &lookup).unwrap();
+    match typed {
+        Value::Enum(e) => json!(e.value),
+        other => exact(&other, dialect),
+    }
 }
 
 async fn until<F: Fn() -> bool>(what: &str, f: F) {
@@ -355,10 +426,11 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
     for (i, v) in vals.iter().enumerate() {
         let what = format!("Qt {} static {}", major(dialect), v.type_name());
         let p = format!("p{i}");
-        qt.command(&format!("set {p} {}", exact(v, dialect))).await;
+        let ty = &class.definition.properties[i].type_name;
+        qt.command(&format!("set {p} {}", peer_input(v, ty, dialect))).await;
         until(&format!("{what}: property change Qt -> Rust"), || replica.property(&p).is_some_and(|x| same(&x, v))).await;
         cells.pass("static: property change Qt->Rust");
-        qt.command(&format!("emit s{i} [{}]", exact(v, dialect))).await;
+        qt.command(&format!("emit s{i} [{}]", peer_input(v, ty, dialect))).await;
         let sig = format!("s{i}");
         let got = tokio::time::timeout(T, async {
             loop {
@@ -399,6 +471,7 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
 /// A Rust source of matrix.rep's class and a stock static (repc) replica of it.
 async fn rust_source_qt_static_replica(dialect: Dialect, cells: &mut Cells) {
     let (class, vals) = matrix_class(dialect);
+    let types: Vec<String> = class.definition.properties.iter().map(|p| p.type_name.clone()).collect();
     let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
     let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
     let source = node.enable_source_without_slots("Matrix", class).unwrap();
@@ -422,7 +495,7 @@ async fn rust_source_qt_static_replica(dialect: Dialect, cells: &mut Cells) {
         let e = qt.expect("signal", |e| e["event"] == "signal" && e["name"] == format!("s{i}").as_str()).await;
         assert!(same(&from_peer(&e["args"][0], dialect), v), "{what}: signal argument Rust -> Qt: {e}");
         cells.pass("static: signal argument Rust->Qt");
-        qt.command(&format!("write {p} {}", exact(v, dialect))).await;
+        qt.command(&format!("write {p} {}", peer_input(v, &types[i], dialect))).await;
         until(&format!("{what}: property write Qt -> Rust"), || same(&source.property(&p).unwrap(), v)).await;
         cells.pass("static: property write Qt->Rust");
     }

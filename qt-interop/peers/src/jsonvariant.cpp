@@ -636,7 +636,8 @@ void setExactValues(bool on)
 
 QJsonValue toJson(const QVariant &value)
 {
-    if (g_exactValues && value.isValid()) {
+    // Enums are numbers on the wire (QtRO sends them as integers of their size): reported as such.
+    if (g_exactValues && value.isValid() && !compat::isEnum(value.userType())) {
         QJsonObject object;
         object.insert(QLatin1String(kTypeKey), typeNameString(value.userType()));
         object.insert(QStringLiteral("datastream"), dataStreamHex(value));

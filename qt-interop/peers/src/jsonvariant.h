@@ -38,7 +38,8 @@ namespace jsonvariant {
 // JSON for a value at the top level of an event (its type is reported separately).
 QJsonValue toJson(const QVariant &value);
 
-// With `on` (option --exact-values), toJson gives every valid value in its exact form:
+// With `on` (option --exact-values), toJson gives every valid value but enums (numbers) in its
+// exact form:
 // {"$type": T, "datastream": "<hex of QDataStream << QVariant, big-endian, QtRO's version>"}.
 void setExactValues(bool on);
 
