@@ -12,8 +12,8 @@
 //! an echo slot of every type serves a stock dynamic replica: init, change and signal reach Qt;
 //! Qt's slot argument and property write reach Rust, Rust's slot return reaches Qt.
 //!
-//! Then the same with repc classes (`qt-interop/peers/matrix.rep`: a property and a signal per
-//! type, PODs, containers of PODs and enums included): a stock static source with a Rust static
+//! Then the same with repc classes (`qt-interop/peers/matrix.rep`: a property, a signal and an
+//! echo slot per type, PODs, containers of PODs and enums included): a stock static source with a Rust static
 //! replica, and a Rust source with a stock static replica.
 //!
 //! Each cell that passes is counted; the counts per version and direction are printed and
@@ -445,6 +445,13 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
         .unwrap_or_else(|_| panic!("{what}: no signal"));
         assert!(same(&got[0], v), "{what}: signal argument Qt -> Rust: {got:?}");
         cells.pass("static: signal argument Qt->Rust");
+        // The repc source's echo slot.
+        let back = replica.call(&format!("echo{i}"), vec![v.clone()]).await.unwrap_or_else(|e| panic!("{what}: echo: {e}"));
+        let e = qt.expect("invoked", |e| e["event"] == "invoked" && e["slot"] == format!("echo{i}").as_str()).await;
+        assert!(same(&from_peer(&e["args"][0], dialect), v), "{what}: slot argument Rust -> Qt: {e}");
+        cells.pass("static: slot argument Rust->Qt");
+        assert!(same(&back, v), "{what}: slot return Qt -> Rust: {back:?}");
+        cells.pass("static: slot return Qt->Rust");
     }
     // Init: a static replica acquiring now gets every value.
     let late = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
@@ -474,7 +481,16 @@ async fn rust_source_qt_static_replica(dialect: Dialect, cells: &mut Cells) {
     let types: Vec<String> = class.definition.properties.iter().map(|p| p.type_name.clone()).collect();
     let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
     let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
-    let source = node.enable_source_without_slots("Matrix", class).unwrap();
+    let (args_tx, mut args_rx) = tokio::sync::mpsc::unbounded_channel();
+    let source = node
+        .enable_source("Matrix", class, move |c: SlotCall| {
+            let tx = args_tx.clone();
+            async move {
+                let _ = tx.send(c.args[0].clone());
+                c.args[0].clone()
+            }
+        })
+        .unwrap();
     for (i, v) in vals.iter().enumerate() {
         source.set_property(&format!("p{i}"), v.clone()).unwrap();
     }
@@ -498,6 +514,13 @@ async fn rust_source_qt_static_replica(dialect: Dialect, cells: &mut Cells) {
         qt.command(&format!("write {p} {}", peer_input(v, &types[i], dialect))).await;
         until(&format!("{what}: property write Qt -> Rust"), || same(&source.property(&p).unwrap(), v)).await;
         cells.pass("static: property write Qt->Rust");
+        qt.command(&format!("call {i} echo{i} [{}]", peer_input(v, &types[i], dialect))).await;
+        let arg = tokio::time::timeout(T, args_rx.recv()).await.unwrap().unwrap();
+        assert!(same(&arg, v), "{what}: slot argument Qt -> Rust: {arg:?}");
+        cells.pass("static: slot argument Qt->Rust");
+        let reply = qt.expect("reply", |e| e["event"] == "reply" && e["id"] == i).await;
+        assert!(same(&from_peer(&reply["value"], dialect), v), "{what}: slot return Rust -> Qt: {reply}");
+        cells.pass("static: slot return Rust->Qt");
     }
 }
 
@@ -514,7 +537,7 @@ async fn matrix(dialect: Dialect) {
         eprintln!("  {cell}: {count}/{of}");
         assert_eq!(*count, of, "{cell}");
     }
-    assert_eq!(cells.0.len(), 20, "every cell kind in both directions");
+    assert_eq!(cells.0.len(), 24, "every cell kind in both directions");
     eprintln!("  cells: {}", cells.0.values().sum::<usize>());
 }
 

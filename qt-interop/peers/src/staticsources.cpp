@@ -275,7 +275,7 @@ public:
     }
 };
 
-// One property and one signal per value type (matrix.rep): nothing to implement.
+// One property, signal and echo slot per value type (matrix.rep, gen_matrix.py).
 class MatrixImpl final : public MatrixSimpleSource, public HostedObject
 {
 public:
@@ -285,6 +285,8 @@ public:
     {
         return host.enableRemoting<MatrixSourceAPI>(this);
     }
+
+#include "matrixslots.inc"
 };
 
 } // namespace
