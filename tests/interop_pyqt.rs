@@ -141,3 +141,111 @@ async fn rust_source_to_pyqt_dynamic_replica() {
     py.expect("changed").await;
     assert_eq!(source.property("name").unwrap(), Value::string("from python"));
 }
+
+// ---- the value matrix with PyQt6 (see tests/value_matrix_qt.rs for stock Qt) -------------------
+
+/// Values PyQt6 can hold as they are (a Python expression of them, and the value): PyQt turns
+/// QVariants into Python objects, which keeps these types and not, say, a `short` or a `uint`.
+fn pyqt_values() -> Vec<(&'static str, Value)> {
+    use qtro_rs::core::gui::Color;
+    use qtro_rs::core::*;
+    vec![
+        ("True", Value::Bool(true)),
+        ("-7", Value::Int(-7)),
+        ("-(2**40)", Value::LongLong(-(1 << 40))),
+        ("2.5", Value::Double(2.5)),
+        ("'héllo ✓'", Value::string("héllo ✓")),
+        ("QByteArray(b'\\x00\\x01\\xff')", Value::bytes(&[0u8, 1, 255][..])),
+        ("[1, 'x', [False]]", Value::List(vec![Value::Int(1), Value::string("x"), Value::List(vec![Value::Bool(false)])])),
+        ("{'k': 1, 's': 'v'}", Value::map([("k".into(), Value::Int(1)), ("s".into(), Value::string("v"))])),
+        ("QDate(2024, 1, 2)", Value::Date(QDate::from_ymd(2024, 1, 2))),
+        ("QTime(13, 14, 15, 16)", Value::Time(QTime::from_hms_ms(13, 14, 15, 16))),
+        ("QUrl('tcp://127.0.0.1:1234/p?q')", Value::Url("tcp://127.0.0.1:1234/p?q".into())),
+        ("QPoint(1, -2)", Value::Point(Point { x: 1, y: -2 })),
+        ("QPointF(0.5, 1.5)", Value::PointF(PointF { x: 0.5, y: 1.5 })),
+        ("QSize(3, 4)", Value::Size(Size { width: 3, height: 4 })),
+        ("QRect(1, 2, 30, 40)", Value::Rect(Rect::new(1, 2, 30, 40))),
+        ("QRectF(0.5, 0.25, 3, 4)", Value::RectF(RectF { x: 0.5, y: 0.25, width: 3.0, height: 4.0 })),
+        ("QLineF(0.5, 1, 1.5, 2)", Value::LineF(LineF { x1: 0.5, y1: 1.0, x2: 1.5, y2: 2.0 })),
+        ("QColor(10, 20, 30, 40)", Value::Color(Color::rgba(10, 20, 30, 40))),
+        ("QPolygon([QPoint(1, 2), QPoint(3, 4)])", Value::Polygon(vec![Point { x: 1, y: 2 }, Point { x: 3, y: 4 }])),
+        ("QTransform(1, 0, 0, 0, 2, 0, 5, 6, 1)", Value::Transform([1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 5.0, 6.0, 1.0])),
+        ("QVector3D(1, 2, 3)", Value::Vector3D([1.0, 2.0, 3.0])),
+        ("QQuaternion(1, 0, 0.5, 0)", Value::Quaternion([1.0, 0.0, 0.5, 0.0])),
+    ]
+}
+
+fn from_hex(h: &Json) -> Value {
+    let bytes = hex::decode(h.as_str().unwrap_or_else(|| panic!("no hex: {h}"))).unwrap();
+    let types = qtro_rs::core::TypeRegistry::new(qtro_rs::core::Dialect::Qt6);
+    qtro_rs::core::variant::from_bytes(bytes, qtro_rs::core::Dialect::Qt6, qtro_rs::core::ByteOrder::Big, &types).unwrap()
+}
+
+/// A PyQt6 source's QVariant property and identity slot, and a PyQt6 dynamic replica of a Rust
+/// source's typed properties: every value, both ways, compared value by value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn value_matrix_with_pyqt6() {
+    let vals = pyqt_values();
+    let mut cells = std::collections::BTreeMap::<&str, usize>::new();
+    let mut pass = |c: &'static str| *cells.entry(c).or_default() += 1;
+
+    let mut py = Py::start(&["matrix-source", "tcp://127.0.0.1:0"]);
+    let url = py.expect("ready").await["url"].as_str().unwrap().to_owned();
+    let node = Node::new();
+    node.connect_to(&url).unwrap();
+    let (replica, mut events) = node.acquire_dynamic_with_events("PyMatrix");
+    replica.wait_for_source(T).await.unwrap();
+    for (expr, v) in &vals {
+        py.send(&format!("set {expr}"));
+        let ok = py.expect("ok").await;
+        assert_eq!(from_hex(&ok["value"]), *v, "{expr}: what PyQt holds");
+        let arrived = tokio::time::timeout(T, async {
+            loop {
+                if let Some(ReplicaEvent::PropertyChanged { name, value, .. }) = events.recv().await {
+                    if name == "anything" && value == *v {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(arrived.is_ok(), "{expr}: property change PyQt -> Rust");
+        pass("property change PyQt->Rust");
+        let late = Node::new();
+        late.connect_to(&url).unwrap();
+        let r = late.acquire_dynamic("PyMatrix");
+        r.wait_for_source(T).await.unwrap();
+        assert_eq!(r.property("anything").as_ref(), Some(v), "{expr}: init PyQt -> Rust");
+        pass("init PyQt->Rust");
+        let back = replica.call("identity", vec![v.clone()]).await.unwrap();
+        assert_eq!(from_hex(&py.expect("invoked").await["value"]), *v, "{expr}: slot argument Rust -> PyQt");
+        pass("slot argument Rust->PyQt");
+        assert_eq!(back, *v, "{expr}: slot return PyQt -> Rust");
+        pass("slot return PyQt->Rust");
+        replica.set_property("anything", v.clone()).unwrap();
+        assert_eq!(from_hex(&py.expect("written").await["value"]), *v, "{expr}: property write Rust -> PyQt");
+        pass("property write Rust->PyQt");
+    }
+    py.send("quit");
+
+    // Rust source -> PyQt dynamic replica: a typed property per value.
+    let mut class = ClassBuilder::new("RustMatrix");
+    for (i, (_, v)) in vals.iter().enumerate() {
+        class = class.property(&format!("p{i}"), v.type_name(), PropertyMode::ReadOnly, v.clone());
+    }
+    let host = Node::new();
+    let host_url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let _source = host.enable_source_without_slots("RustMatrix", class.build()).unwrap();
+    let mut pyr = Py::start(&["matrix-replica", &host_url, "RustMatrix"]);
+    let valid = pyr.expect("valid").await;
+    for (i, (expr, v)) in vals.iter().enumerate() {
+        assert_eq!(from_hex(&valid["properties"][format!("p{i}")]), *v, "{expr}: init Rust -> PyQt");
+        pass("init Rust->PyQt");
+    }
+    eprintln!("PyQt6 value matrix: {} values", vals.len());
+    for (cell, count) in &cells {
+        eprintln!("  {cell}: {count}/{}", vals.len());
+        assert_eq!(*count, vals.len(), "{cell}");
+    }
+    assert_eq!(cells.len(), 6);
+}

@@ -4,14 +4,23 @@
     peer.py source URL         host a Python QObject as "PySource"; stdin: "set value N", "emit N TEXT", "quit"
     peer.py replica URL NAME   acquire NAME as a dynamic replica; print its properties once valid,
                                then write property "name" = "from python" and report the change
+    peer.py matrix-source URL  host "PyMatrix" (QVariant property "anything", slot identity(QVariant));
+                               stdin: "set EXPR" (a Python expression of Qt values), "quit"
+    peer.py matrix-replica URL NAME
+                               acquire NAME dynamically; once valid print every property
+(matrix modes report values as the hex of QDataStream << QVariant, big-endian, version 20: what
+PyQt6 makes of them)
 
 Events are JSON lines on stdout.
 """
 import json
 import sys
 
-from PyQt6.QtCore import (QCoreApplication, QObject, QSocketNotifier, QTimer, QUrl, pyqtProperty, pyqtSignal,
-                          pyqtSlot)
+from PyQt6.QtCore import (QByteArray, QCoreApplication, QDataStream, QDate, QDateTime, QIODevice, QJsonValue,
+                          QLine, QLineF, QObject, QPoint, QPointF, QRect, QRectF, QSize, QSizeF, QSocketNotifier,
+                          QTime, QTimer, QUrl, QUuid, pyqtProperty, pyqtSignal, pyqtSlot)
+from PyQt6.QtGui import (QColor, QGuiApplication, QMatrix4x4, QPolygon, QPolygonF, QQuaternion, QTransform, QVector2D,
+                         QVector3D, QVector4D)
 from PyQt6.QtRemoteObjects import QRemoteObjectHost, QRemoteObjectNode, QRemoteObjectReplica
 
 
@@ -144,7 +153,93 @@ def run_replica(url, name):
     return app.exec()
 
 
+def datastream_hex(value):
+    """What QDataStream << QVariant writes for a value as PyQt6 hands it over."""
+    data = QByteArray()
+    stream = QDataStream(data, QIODevice.OpenModeFlag.WriteOnly)
+    stream.setByteOrder(QDataStream.ByteOrder.BigEndian)
+    stream.setVersion(QDataStream.Version.Qt_6_2)
+    stream.writeQVariant(value)
+    return bytes(data).hex()
+
+
+class PyMatrix(QObject):
+    anythingChanged = pyqtSignal('QVariant')
+
+    def __init__(self):
+        super().__init__()
+        self._anything = None
+
+    @pyqtProperty('QVariant', notify=anythingChanged)
+    def anything(self):
+        return self._anything
+
+    @anything.setter
+    def anything(self, v):
+        self._anything = v
+        emit(event="written", value=datastream_hex(v))
+        self.anythingChanged.emit(v)
+
+    @pyqtSlot('QVariant', result='QVariant')
+    def identity(self, v):
+        emit(event="invoked", slot="identity", value=datastream_hex(v))
+        return v
+
+
+def run_matrix_source(url):
+    app = QGuiApplication(sys.argv)
+    host = QRemoteObjectHost(QUrl(url))
+    obj = PyMatrix()
+    if not host.enableRemoting(obj, "PyMatrix"):
+        emit(event="fatal", message="enableRemoting failed")
+        return 3
+    emit(event="ready", url=host.hostUrl().toString())
+
+    def on_stdin():
+        line = sys.stdin.readline()
+        if not line or line.strip() == "quit":
+            app.quit()
+            return
+        cmd, _, rest = line.strip().partition(" ")
+        if cmd == "set":
+            obj._anything = eval(rest)  # the test's own expressions of Qt values
+            obj.anythingChanged.emit(obj._anything)
+            emit(event="ok", cmd=cmd, value=datastream_hex(obj._anything))
+        else:
+            emit(event="error", cmd=cmd)
+
+    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(on_stdin)
+    return app.exec()
+
+
+def run_matrix_replica(url, name):
+    app = QGuiApplication(sys.argv)
+    node = QRemoteObjectNode()
+    if not node.connectToNode(QUrl(url)):
+        emit(event="fatal", message="connectToNode failed")
+        return 3
+    replica = node.acquireDynamic(name)
+    emit(event="ready")
+
+    def on_state(new, old):
+        if new == QRemoteObjectReplica.State.Valid:
+            mo = replica.metaObject()
+            first = QRemoteObjectReplica.staticMetaObject.propertyCount()
+            values = {mo.property(i).name(): datastream_hex(replica.property(mo.property(i).name()))
+                      for i in range(first, mo.propertyCount())}
+            emit(event="valid", properties=values)
+
+    replica.stateChanged.connect(on_state)
+    QTimer.singleShot(10000, lambda: (emit(event="fatal", message="timeout"), app.exit(4)))
+    return app.exec()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "matrix-source":
+        sys.exit(run_matrix_source(sys.argv[2]))
+    if len(sys.argv) >= 4 and sys.argv[1] == "matrix-replica":
+        sys.exit(run_matrix_replica(sys.argv[2], sys.argv[3]))
     if len(sys.argv) >= 3 and sys.argv[1] == "source":
         sys.exit(run_source(sys.argv[2]))
     if len(sys.argv) >= 4 and sys.argv[1] == "replica":
