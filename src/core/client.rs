@@ -165,7 +165,7 @@ impl EventInterest {
 impl ReplicaCore {
     /// Why a call or write cannot go out now: the host's signature differs, or no host serves
     /// this replica at the moment.
-    fn unbound_error(&self) -> CallError {
+    pub(crate) fn unbound_error(&self) -> CallError {
         match &self.offered_signature {
             Some(offered) => CallError::SignatureMismatch {
                 name: self.name.clone(),
@@ -713,8 +713,8 @@ impl ClientCore {
         }
     }
 
-    /// A packet whose content could not be decoded: it is dropped with a warning (at most a few
-    /// per second are logged) and the connection stays up, as with a stock Qt replica.
+    /// A packet whose content could not be decoded: it is dropped with a warning (throttled per
+    /// connection, see [`LogThrottle`]) and the connection stays up, as with a stock Qt replica.
     fn drop_packet(&mut self, conn: ConnectionId, packet_type: u16, error: DecodeError) {
         if let Some(c) = self.conns.get_mut(&conn) {
             if let Some(suppressed) = c.dropped_log.allow() {

@@ -570,17 +570,11 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
                 Value::String(s) => return Ok(Value::StringList(vec![s])),
                 v => return Err(refuse(&v, None)),
             };
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| match conv.convert(v, "QString") {
-                    Ok(Value::String(s)) => Ok(s),
-                    Ok(Value::Null(_)) => Ok(None),
-                    Ok(other) => Err(TypeMismatch::new(declared, &other, Some(format!("element {i}")))),
-                    Err(e) => Err(element_error(declared, "QVariantList", format!("element {i}"), e)),
-                })
-                .collect::<Result<_, _>>()
-                .map(Value::StringList)
+            elements(conv, items, "QString", declared, |v| match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .map(Value::StringList)
         }
         B::ByteArrayList => {
             let items = match value {
@@ -589,17 +583,11 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
                 Value::StringList(items) => items.into_iter().map(Value::String).collect(),
                 v => return Err(refuse(&v, None)),
             };
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| match conv.convert(v, "QByteArray") {
-                    Ok(Value::ByteArray(b)) => Ok(b),
-                    Ok(Value::Null(_)) => Ok(None),
-                    Ok(other) => Err(TypeMismatch::new(declared, &other, Some(format!("element {i}")))),
-                    Err(e) => Err(element_error(declared, "QVariantList", format!("element {i}"), e)),
-                })
-                .collect::<Result<_, _>>()
-                .map(Value::ByteArrayList)
+            elements(conv, items, "QByteArray", declared, |v| match v {
+                Value::ByteArray(b) => Some(b),
+                _ => None,
+            })
+            .map(Value::ByteArrayList)
         }
         B::VariantList => match value {
             Value::StringList(items) => Ok(Value::List(items.into_iter().map(Value::String).collect())),
@@ -652,6 +640,25 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
         },
         _ => Err(refuse(&value, None)),
     }
+}
+
+/// The elements of a list given type `elem` and taken out of their `Value` by `take` (for the
+/// built-in lists of strings and byte arrays).
+fn elements<T>(conv: &mut Converter<'_>, items: Vec<Value>, elem: &str, declared: &str, take: impl Fn(Value) -> Option<T>) -> Result<Vec<T>, TypeMismatch> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let converted = conv.convert(v, elem).map_err(|e| element_error(declared, "QVariantList", format!("element {i}"), e))?;
+            // A null-flagged element is its payload (an element has no flag of its own).
+            let converted = match converted {
+                Value::Null(inner) => *inner,
+                v => v,
+            };
+            let given = converted.type_name().to_owned();
+            take(converted).ok_or_else(|| TypeMismatch { expected: declared.into(), given, detail: Some(format!("element {i}")) })
+        })
+        .collect()
 }
 
 /// `f` as an `i32` when it is one exactly.

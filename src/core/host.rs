@@ -470,8 +470,6 @@ impl HostCore {
         if total > max && size > s.sizes[index] {
             return Err(HostError::InitTooLarge { object: source.into(), property: prop.name.clone(), size, total, max });
         }
-        let old_size = std::mem::replace(&mut s.sizes[index], size);
-        s.values_size = total;
         let slot = &mut s.values[index];
         // The usual case, a plain property of a top-level source watched by one replica: the
         // pair is encoded from `value` straight into that replica's queue with this one lookup
@@ -480,12 +478,10 @@ impl HostCore {
         if let (None, None | Some(None), Some(signal), [only]) = (&s.parent, s.children.get(index), s.class.notify_index[index], &s.listeners[..]) {
             if let Some(c) = conns.get_mut(only) {
                 c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                if let Err(e) = c.out.append(*only, dirty, |out| write_property_pair(*dialect, out, source, index, signal, &value, false)) {
-                    s.sizes[index] = old_size;
-                    s.values_size = s.values_size - size + old_size;
-                    return Err(e);
-                }
+                c.out.append(*only, dirty, |out| write_property_pair(*dialect, out, source, index, signal, &value, false))?;
                 *slot = value;
+                s.sizes[index] = size;
+                s.values_size = total;
                 return Ok(true);
             }
         }
@@ -497,10 +493,13 @@ impl HostCore {
         if let Err(e) = checked {
             if let Some(s) = self.sources.get_mut(source) {
                 s.values[index] = old;
-                s.sizes[index] = old_size;
-                s.values_size = s.values_size - size + old_size;
             }
             return Err(e);
+        }
+        // The value is stored: count its size.
+        if let Some(s) = self.sources.get_mut(source) {
+            s.sizes[index] = size;
+            s.values_size = total;
         }
         Ok(true)
     }

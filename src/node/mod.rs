@@ -770,12 +770,7 @@ impl Replica {
             Ok(Ok(_)) => {
                 let st = self.inner.shared.lock();
                 let r = st.client.replica(name).ok_or_else(|| CallError::UnknownReplica(name.clone()))?;
-                let Some(offered) = r.offered_signature.clone() else { return Err(CallError::NotConnected(name.clone()).into()) };
-                let expected = match &r.kind {
-                    crate::core::ReplicaKind::Static(c) => c.signature.clone().unwrap_or_default(),
-                    crate::core::ReplicaKind::Dynamic => String::new(),
-                };
-                Err(CallError::SignatureMismatch { name: name.clone(), expected, offered }.into())
+                Err(r.unbound_error().into())
             }
             Ok(Err(_)) => Err(NodeError::Shutdown),
             Err(_) => {
