@@ -86,11 +86,11 @@ class PySource(QObject):
         self.fired.emit(code, text)
 
 
-def run_source(url):
-    app = QCoreApplication(sys.argv)
-    host = QRemoteObjectHost(QUrl(url))
-    obj = PySource()
-    if not host.enableRemoting(obj, "PySource"):
+def host_and_serve(app, obj, name, on_command):
+    """Remotes `obj` as `name` on the URL of argv[2], then calls on_command(line) for each stdin
+    line until "quit" or the end of input."""
+    host = QRemoteObjectHost(QUrl(sys.argv[2]))
+    if not host.enableRemoting(obj, name):
         emit(event="fatal", message="enableRemoting failed")
         return 3
     emit(event="ready", url=host.hostUrl().toString())
@@ -100,6 +100,18 @@ def run_source(url):
         if not line or line.strip() == "quit":
             app.quit()
             return
+        on_command(line)
+
+    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(on_stdin)
+    return app.exec()
+
+
+def run_source():
+    app = QCoreApplication(sys.argv)
+    obj = PySource()
+
+    def on_command(line):
         words = line.split(maxsplit=2)
         if words[0] == "set" and words[1] == "value":
             obj.value = int(words[2])
@@ -107,9 +119,7 @@ def run_source(url):
             obj.fired.emit(int(words[1]), words[2].strip())
         emit(event="ok", cmd=words[0])
 
-    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
-    notifier.activated.connect(on_stdin)
-    return app.exec()
+    return host_and_serve(app, obj, "PySource", on_command)
 
 
 def run_replica(url, name):
@@ -186,20 +196,11 @@ class PyMatrix(QObject):
         return v
 
 
-def run_matrix_source(url):
+def run_matrix_source():
     app = QGuiApplication(sys.argv)
-    host = QRemoteObjectHost(QUrl(url))
     obj = PyMatrix()
-    if not host.enableRemoting(obj, "PyMatrix"):
-        emit(event="fatal", message="enableRemoting failed")
-        return 3
-    emit(event="ready", url=host.hostUrl().toString())
 
-    def on_stdin():
-        line = sys.stdin.readline()
-        if not line or line.strip() == "quit":
-            app.quit()
-            return
+    def on_command(line):
         cmd, _, rest = line.strip().partition(" ")
         if cmd == "set":
             obj._anything = eval(rest)  # the test's own expressions of Qt values
@@ -208,9 +209,7 @@ def run_matrix_source(url):
         else:
             emit(event="error", cmd=cmd)
 
-    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
-    notifier.activated.connect(on_stdin)
-    return app.exec()
+    return host_and_serve(app, obj, "PyMatrix", on_command)
 
 
 def run_matrix_replica(url, name):
@@ -237,11 +236,11 @@ def run_matrix_replica(url, name):
 
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "matrix-source":
-        sys.exit(run_matrix_source(sys.argv[2]))
+        sys.exit(run_matrix_source())
     if len(sys.argv) >= 4 and sys.argv[1] == "matrix-replica":
         sys.exit(run_matrix_replica(sys.argv[2], sys.argv[3]))
     if len(sys.argv) >= 3 and sys.argv[1] == "source":
-        sys.exit(run_source(sys.argv[2]))
+        sys.exit(run_source())
     if len(sys.argv) >= 4 and sys.argv[1] == "replica":
         sys.exit(run_replica(sys.argv[2], sys.argv[3]))
     print(__doc__, file=sys.stderr)
