@@ -8,7 +8,7 @@ use qtro_rs::core::registry::Location;
 use qtro_rs::core::*;
 
 mod common;
-use common::captures::{frames, simple_class};
+use common::captures::{frames, qt_string, raw_frame, simple_class};
 
 fn out(c: &mut ClientCore, conn: ConnectionId) -> String {
     hex::encode(c.take_output(conn).unwrap_or_default())
@@ -241,14 +241,7 @@ fn registry_client_registers_and_discovers_like_qt() {
 fn undecodable_packets_from_a_host_cost_only_themselves() {
     let now = Instant::now();
     let mut c = valid_static_replica(now);
-    let frame = |ty: u16, body: &[u8]| -> Vec<u8> {
-        let mut f = ((body.len() + 2) as u32).to_le_bytes().to_vec();
-        f.extend_from_slice(&ty.to_le_bytes());
-        f.extend_from_slice(body);
-        f
-    };
-    let mut name = (12u32).to_le_bytes().to_vec();
-    name.extend("Simple".encode_utf16().flat_map(u16::to_le_bytes));
+    let name = qt_string("Simple");
     let user = |type_name: &str, payload: &[u8]| -> Vec<u8> {
         let mut v = vec![0, 0, 1, 0, 0];
         v.extend_from_slice(&((type_name.len() + 1) as u32).to_le_bytes());
@@ -274,7 +267,7 @@ fn undecodable_packets_from_a_host_cost_only_themselves() {
     // Then a good change of value.
     let mut good = name.clone();
     good.extend_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0, 0, 9, 0, 0, 0]);
-    c.receive(1, &[frame(6, &signal), frame(8, &change), frame(6, &empty), frame(8, &good)].concat(), now);
+    c.receive(1, &[raw_frame(6, &signal), raw_frame(8, &change), raw_frame(6, &empty), raw_frame(8, &good)].concat(), now);
     let got = events(&mut c);
     assert!(!got.iter().any(|e| matches!(e, ClientEvent::ProtocolError { .. } | ClientEvent::StateChanged { .. })), "{got:?}");
     assert!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use qtro_rs::core::*;
 
 mod common;
-use common::captures::{frames, simple_class as class};
+use common::captures::{frames, qt_string, raw_frame, simple_class as class};
 
 fn simple_class() -> Arc<SourceClass> {
     Arc::new(class())
@@ -117,23 +117,16 @@ fn undecodable_frames_cost_only_themselves() {
     let mut h = host();
     h.accept(1);
     h.take_output(1);
-    let frame = |ty: u16, body: &[u8]| -> Vec<u8> {
-        let mut f = ((body.len() + 2) as u32).to_le_bytes().to_vec();
-        f.extend_from_slice(&ty.to_le_bytes());
-        f.extend_from_slice(body);
-        f
-    };
-    let mut name = (12u32).to_le_bytes().to_vec();
-    name.extend("Simple".encode_utf16().flat_map(u16::to_le_bytes));
+    let name = qt_string("Simple");
     // An Invoke whose argument is a user type nobody registered.
     let mut invoke = name.clone();
     invoke.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
     invoke.extend_from_slice(&[0, 0, 1, 0, 0, 8, 0, 0, 0]);
     invoke.extend_from_slice(b"Mystery\0");
-    h.receive(1, &frame(6, &invoke));
+    h.receive(1, &raw_frame(6, &invoke));
     assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { conn: 1, reason }) if reason.contains("Mystery")));
     // The same bytes as a PropertyChange (a type only hosts send): ignored, not decoded.
-    h.receive(1, &frame(8, &invoke));
+    h.receive(1, &raw_frame(8, &invoke));
     assert_eq!(h.poll_event(), None);
     // The connection still works.
     let mut add = name.clone();
@@ -143,7 +136,7 @@ fn undecodable_frames_cost_only_themselves() {
         add.extend_from_slice(&v.to_le_bytes());
     }
     add.extend_from_slice(&[5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
-    h.receive(1, &frame(6, &add));
+    h.receive(1, &raw_frame(6, &add));
     assert!(matches!(h.poll_event(), Some(HostEvent::Invoked { args, serial_id: Some(5), .. }) if args == [Value::Int(2), Value::Int(3)]));
     // A frame longer than the packet limit closes it.
     h.receive(1, &u32::MAX.to_le_bytes());

@@ -1,4 +1,5 @@
-//! Reading the golden capture document shared by the replay tests.
+//! Reading the golden capture document shared by the replay tests, and building raw frames
+//! beside it.
 
 /// The frames of one `### N.` section of tests/vectors/captures.md, with their headings.
 pub fn frames(section: &str) -> Vec<(String, Vec<u8>)> {
@@ -36,4 +37,20 @@ pub fn simple_class() -> qtro_rs::core::SourceClass {
         .slot("reset", &[], "void")
         .signature(Some("d73490aa59d4e788b36b725dafcbbcdddb485d09".into()))
         .build()
+}
+
+/// A raw frame as Qt 6 writes it: length (of type and body), packet type, body.
+pub fn raw_frame(packet_type: u16, body: &[u8]) -> Vec<u8> {
+    let mut f = ((body.len() + 2) as u32).to_le_bytes().to_vec();
+    f.extend_from_slice(&packet_type.to_le_bytes());
+    f.extend_from_slice(body);
+    f
+}
+
+/// A QString as QDataStream writes it: its UTF-16 byte length, then little-endian UTF-16.
+pub fn qt_string(s: &str) -> Vec<u8> {
+    let utf16: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut out = (utf16.len() as u32).to_le_bytes().to_vec();
+    out.extend(utf16);
+    out
 }
