@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use qtro_rs::core::{ClassBuilder, PropertyMode, Value};
-use qtro_rs::node::{Node, ReplicaEvent, SourceEvent};
+use qtro_rs::core::{ClassBuilder, Dialect, PropertyMode, TypeRegistry, Value};
+use qtro_rs::node::{EventReceiver, Node, ReplicaEvent, SlotCall, SourceEvent};
 use serde_json::Value as Json;
 use tokio::sync::mpsc;
 
@@ -45,17 +45,27 @@ impl Py {
     }
 
     async fn expect(&mut self, event: &str) -> Json {
+        self.expect_about(event, None).await
+    }
+
+    /// The next `event` about member `name` (events about other members are passed over: they
+    /// are answers to earlier steps nobody waited for).
+    async fn expect_of(&mut self, event: &str, name: &str) -> Json {
+        self.expect_about(event, Some(name)).await
+    }
+
+    async fn expect_about(&mut self, event: &str, name: Option<&str>) -> Json {
         tokio::time::timeout(T, async {
             loop {
                 let e = self.events.recv().await.unwrap_or_else(|| panic!("python peer ended before {event}"));
                 assert_ne!(e["event"], "fatal", "python peer failed: {e}");
-                if e["event"] == event {
+                if e["event"] == event && name.is_none_or(|n| e["name"] == n) {
                     return e;
                 }
             }
         })
         .await
-        .unwrap_or_else(|_| panic!("python peer: no {event}"))
+        .unwrap_or_else(|_| panic!("python peer: no {event} {name:?}"))
     }
 
     fn send(&mut self, line: &str) {
@@ -181,71 +191,144 @@ fn from_hex(h: &Json) -> Value {
     qtro_rs::core::variant::from_bytes(bytes, qtro_rs::core::Dialect::Qt6, qtro_rs::core::ByteOrder::Big, &types).unwrap()
 }
 
-/// A PyQt6 source's QVariant property and identity slot, and a PyQt6 dynamic replica of a Rust
-/// source's typed properties: every value, both ways, compared value by value.
+/// The first of `events` that `pick` takes (within the timeout), or `None`.
+async fn next_event<E, R>(events: &mut EventReceiver<E>, mut pick: impl FnMut(E) -> Option<R>) -> Option<R> {
+    tokio::time::timeout(T, async {
+        loop {
+            if let Some(r) = pick(events.recv().await?) {
+                return Some(r);
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Another value of `v`'s type (its default), to change a property to and back: setting the
+/// value a property already holds notifies nobody.
+fn alternate(v: &Value) -> Value {
+    qtro_rs::core::convert::convert(Value::Invalid, v.type_name(), &TypeRegistry::new(Dialect::Qt6)).unwrap()
+}
+
+/// Values that passed, by cell.
+#[derive(Default)]
+struct Cells(std::collections::BTreeMap<&'static str, usize>);
+
+impl Cells {
+    fn pass(&mut self, cell: &'static str) {
+        *self.0.entry(cell).or_default() += 1;
+    }
+}
+
+/// A PyQt6 source (QVariant property, signal and identity slot) and a PyQt6 dynamic replica of
+/// a Rust source (a typed property, signal and echo slot per value): every value, both ways,
+/// compared value by value.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn value_matrix_with_pyqt6() {
     let vals = pyqt_values();
-    let mut cells = std::collections::BTreeMap::<&str, usize>::new();
-    let mut pass = |c: &'static str| *cells.entry(c).or_default() += 1;
+    let mut cells = Cells::default();
+    pyqt_source_rust_replica(&vals, &mut cells).await;
+    rust_source_pyqt_replica(&vals, &mut cells).await;
+    eprintln!("PyQt6 value matrix: {} values", vals.len());
+    for (cell, count) in &cells.0 {
+        eprintln!("  {cell}: {count}/{}", vals.len());
+        assert_eq!(*count, vals.len(), "{cell}");
+    }
+    assert_eq!(cells.0.len(), 12);
+}
 
+async fn pyqt_source_rust_replica(vals: &[(&str, Value)], cells: &mut Cells) {
     let mut py = Py::start(&["matrix-source", "tcp://127.0.0.1:0"]);
     let url = py.expect("ready").await["url"].as_str().unwrap().to_owned();
     let node = Node::new();
     node.connect_to(&url).unwrap();
     let (replica, mut events) = node.acquire_dynamic_with_events("PyMatrix");
     replica.wait_for_source(T).await.unwrap();
-    for (expr, v) in &vals {
+    for (expr, v) in vals {
         py.send(&format!("set {expr}"));
         let ok = py.expect("ok").await;
         assert_eq!(from_hex(&ok["value"]), *v, "{expr}: what PyQt holds");
-        let arrived = tokio::time::timeout(T, async {
-            loop {
-                if let Some(ReplicaEvent::PropertyChanged { name, value, .. }) = events.recv().await {
-                    if name == "anything" && value == *v {
-                        return;
-                    }
-                }
-            }
-        })
-        .await;
-        assert!(arrived.is_ok(), "{expr}: property change PyQt -> Rust");
-        pass("property change PyQt->Rust");
+        // Skips changes still on their way from the previous value's property write.
+        let arrived = next_event(&mut events, |e| {
+            matches!(e, ReplicaEvent::PropertyChanged { name, value, .. } if name == "anything" && value == *v).then_some(())
+        });
+        assert!(arrived.await.is_some(), "{expr}: property change PyQt -> Rust");
+        cells.pass("property change PyQt->Rust");
         let late = Node::new();
         late.connect_to(&url).unwrap();
         let r = late.acquire_dynamic("PyMatrix");
         r.wait_for_source(T).await.unwrap();
         assert_eq!(r.property("anything").as_ref(), Some(v), "{expr}: init PyQt -> Rust");
-        pass("init PyQt->Rust");
+        cells.pass("init PyQt->Rust");
+        py.send(&format!("emit {expr}"));
+        py.expect("ok").await;
+        let fired = next_event(&mut events, |e| match e {
+            ReplicaEvent::Signal { name, args, .. } if name == "fired" => Some(args),
+            _ => None,
+        });
+        assert_eq!(fired.await, Some(vec![v.clone()]), "{expr}: signal argument PyQt -> Rust");
+        cells.pass("signal argument PyQt->Rust");
         let back = replica.call("identity", vec![v.clone()]).await.unwrap();
         assert_eq!(from_hex(&py.expect("invoked").await["value"]), *v, "{expr}: slot argument Rust -> PyQt");
-        pass("slot argument Rust->PyQt");
+        cells.pass("slot argument Rust->PyQt");
         assert_eq!(back, *v, "{expr}: slot return PyQt -> Rust");
-        pass("slot return PyQt->Rust");
+        cells.pass("slot return PyQt->Rust");
         replica.set_property("anything", v.clone()).unwrap();
         assert_eq!(from_hex(&py.expect("written").await["value"]), *v, "{expr}: property write Rust -> PyQt");
-        pass("property write Rust->PyQt");
+        cells.pass("property write Rust->PyQt");
     }
     py.send("quit");
+}
 
-    // Rust source -> PyQt dynamic replica: a typed property per value.
+async fn rust_source_pyqt_replica(vals: &[(&str, Value)], cells: &mut Cells) {
     let mut class = ClassBuilder::new("RustMatrix");
     for (i, (_, v)) in vals.iter().enumerate() {
-        class = class.property(&format!("p{i}"), v.type_name(), PropertyMode::ReadOnly, v.clone());
+        let t = v.type_name();
+        class = class
+            .property(&format!("p{i}"), t, PropertyMode::ReadWrite, v.clone())
+            .signal(&format!("s{i}"), &[("v", t)])
+            .slot(&format!("echo{i}"), &[("v", t)], t);
     }
     let host = Node::new();
     let host_url = host.listen("tcp://127.0.0.1:0").await.unwrap();
-    let _source = host.enable_source_without_slots("RustMatrix", class.build()).unwrap();
+    // The echo slots hand their argument to the test and return it.
+    let (args_tx, mut args_rx) = mpsc::unbounded_channel();
+    let (source, mut source_events) = host
+        .enable_source_with_events("RustMatrix", class.build(), move |c: SlotCall| {
+            let _ = args_tx.send(c.args[0].clone());
+            std::future::ready(c.args[0].clone())
+        })
+        .unwrap();
     let mut pyr = Py::start(&["matrix-replica", &host_url, "RustMatrix"]);
     let valid = pyr.expect("valid").await;
     for (i, (expr, v)) in vals.iter().enumerate() {
-        assert_eq!(from_hex(&valid["properties"][format!("p{i}")]), *v, "{expr}: init Rust -> PyQt");
-        pass("init Rust->PyQt");
+        let (p, s, echo) = (format!("p{i}"), format!("s{i}"), format!("echo{i}"));
+        assert_eq!(from_hex(&valid["properties"][&p]), *v, "{expr}: init Rust -> PyQt");
+        cells.pass("init Rust->PyQt");
+        source.set_property(&p, alternate(v)).unwrap();
+        pyr.expect_of("property", &p).await;
+        source.set_property(&p, v.clone()).unwrap();
+        assert_eq!(from_hex(&pyr.expect_of("property", &p).await["value"]), *v, "{expr}: property change Rust -> PyQt");
+        cells.pass("property change Rust->PyQt");
+        source.emit(&s, vec![v.clone()]).unwrap();
+        assert_eq!(from_hex(&pyr.expect_of("signal", &s).await["args"][0]), *v, "{expr}: signal argument Rust -> PyQt");
+        cells.pass("signal argument Rust->PyQt");
+        pyr.send(&format!("call {echo} {expr}"));
+        let arg = tokio::time::timeout(T, args_rx.recv()).await.ok().flatten();
+        assert_eq!(arg.as_ref(), Some(v), "{expr}: slot argument PyQt -> Rust");
+        cells.pass("slot argument PyQt->Rust");
+        assert_eq!(from_hex(&pyr.expect_of("reply", &echo).await["value"]), *v, "{expr}: slot return Rust -> PyQt");
+        cells.pass("slot return Rust->PyQt");
+        source.set_property(&p, alternate(v)).unwrap();
+        pyr.send(&format!("write {p} {expr}"));
+        let written = next_event(&mut source_events, |e| match e {
+            SourceEvent::PropertyWritten { name, value, .. } if name == p => Some(value),
+            _ => None,
+        });
+        assert_eq!(written.await.as_ref(), Some(v), "{expr}: property write PyQt -> Rust");
+        assert_eq!(source.property(&p).ok().as_ref(), Some(v), "{expr}: property write PyQt -> Rust");
+        cells.pass("property write PyQt->Rust");
     }
-    eprintln!("PyQt6 value matrix: {} values", vals.len());
-    for (cell, count) in &cells {
-        eprintln!("  {cell}: {count}/{}", vals.len());
-        assert_eq!(*count, vals.len(), "{cell}");
-    }
-    assert_eq!(cells.len(), 6);
+    pyr.send("quit");
 }

@@ -4,21 +4,27 @@
     peer.py source URL         host a Python QObject as "PySource"; stdin: "set value N", "emit N TEXT", "quit"
     peer.py replica URL NAME   acquire NAME as a dynamic replica; print its properties once valid,
                                then write property "name" = "from python" and report the change
-    peer.py matrix-source URL  host "PyMatrix" (QVariant property "anything", slot identity(QVariant));
-                               stdin: "set EXPR" (a Python expression of Qt values), "quit"
+    peer.py matrix-source URL  host "PyMatrix" (QVariant property "anything", slot identity(QVariant),
+                               signal fired(QVariant)); stdin: "set EXPR" (a Python expression of
+                               Qt values) sets "anything", "emit EXPR" emits fired, "quit"
     peer.py matrix-replica URL NAME
-                               acquire NAME dynamically; once valid print every property
+                               acquire NAME dynamically; once valid print every property, then
+                               report property changes and signals; stdin: "call SLOT EXPR" (the
+                               reply is reported), "write PROPERTY EXPR", "quit"
 (matrix modes report values as the hex of QDataStream << QVariant, big-endian, version 20: what
 PyQt6 makes of them)
 
 Events are JSON lines on stdout.
 """
+import ctypes
 import json
+import os
 import sys
 
+from PyQt6 import sip
 from PyQt6.QtCore import (QByteArray, QCoreApplication, QDataStream, QDate, QDateTime, QIODevice, QJsonValue,
-                          QLine, QLineF, QObject, QPoint, QPointF, QRect, QRectF, QSize, QSizeF, QSocketNotifier,
-                          QTime, QTimer, QUrl, QUuid, pyqtProperty, pyqtSignal, pyqtSlot)
+                          QLine, QLineF, QMetaMethod, QObject, QPoint, QPointF, QRect, QRectF, QSize, QSizeF,
+                          QSocketNotifier, QTime, QTimer, QUrl, QUuid, QVariant, pyqtProperty, pyqtSignal, pyqtSlot)
 from PyQt6.QtGui import (QColor, QGuiApplication, QMatrix4x4, QPolygon, QPolygonF, QQuaternion, QTransform, QVector2D,
                          QVector3D, QVector4D)
 from PyQt6.QtRemoteObjects import QRemoteObjectHost, QRemoteObjectNode, QRemoteObjectReplica
@@ -87,20 +93,34 @@ class PySource(QObject):
 
 
 def host_and_serve(app, obj, name, on_command):
-    """Remotes `obj` as `name` on the URL of argv[2], then calls on_command(line) for each stdin
-    line until "quit" or the end of input."""
+    """Remotes `obj` as `name` on the URL of argv[2], then serves stdin (see serve_stdin)."""
     host = QRemoteObjectHost(QUrl(sys.argv[2]))
     if not host.enableRemoting(obj, name):
         emit(event="fatal", message="enableRemoting failed")
         return 3
     emit(event="ready", url=host.hostUrl().toString())
+    return serve_stdin(app, on_command)
+
+
+def serve_stdin(app, on_command):
+    """Runs `app`, calling on_command(line) for each stdin line until "quit" or the end of input."""
+    pending = bytearray()
 
     def on_stdin():
-        line = sys.stdin.readline()
-        if not line or line.strip() == "quit":
+        # Read the descriptor itself: a buffered readline() could take in several lines at once
+        # and leave all but the first unseen, as the notifier only fires for new input.
+        data = os.read(sys.stdin.fileno(), 65536)
+        if not data:
             app.quit()
             return
-        on_command(line)
+        pending.extend(data)
+        while b"\n" in pending:
+            line, _, rest = bytes(pending).partition(b"\n")
+            pending[:] = rest
+            if line.strip() == b"quit":
+                app.quit()
+                return
+            on_command(line.decode())
 
     notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
     notifier.activated.connect(on_stdin)
@@ -175,6 +195,7 @@ def datastream_hex(value):
 
 class PyMatrix(QObject):
     anythingChanged = pyqtSignal('QVariant')
+    fired = pyqtSignal('QVariant')
 
     def __init__(self):
         super().__init__()
@@ -202,14 +223,77 @@ def run_matrix_source():
 
     def on_command(line):
         cmd, _, rest = line.strip().partition(" ")
+        value = eval(rest)  # the test's own expressions of Qt values
         if cmd == "set":
-            obj._anything = eval(rest)  # the test's own expressions of Qt values
-            obj.anythingChanged.emit(obj._anything)
-            emit(event="ok", cmd=cmd, value=datastream_hex(obj._anything))
+            obj._anything = value
+            obj.anythingChanged.emit(value)
+        elif cmd == "emit":
+            obj.fired.emit(value)
         else:
             emit(event="error", cmd=cmd)
+            return
+        emit(event="ok", cmd=cmd, value=datastream_hex(value))
 
     return host_and_serve(app, obj, "PyMatrix", on_command)
+
+
+class PendingCalls:
+    """Calls of a dynamic replica's slots that return a value, and their replies.
+
+    PyQt6 cannot make these: the dynamic meta-object declares such slots as returning
+    QRemoteObjectPendingCall, a type PyQt6 does not wrap, so both the method proxy
+    (`replica.echo(v)`: "unable to convert return value") and QMetaObject.invokeMethod
+    ("not supported as a Q_RETURN_ARG() type") refuse them, and without a return argument the
+    reply is dropped. So this calls Qt's C++ API through ctypes, as a C++ application would:
+    QMetaObject::metacall with a QRemoteObjectPendingCall to fill, then polls isFinished() (not
+    waitForFinished(), which blocks this thread's event loop) and reads returnValue()."""
+
+    core = ctypes.CDLL("libQt6Core.so.6")
+    ro = ctypes.CDLL("libQt6RemoteObjects.so.6")
+    metacall = core._ZN11QMetaObject8metacallEP7QObjectNS_4CallEiPPv
+    metacall.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+    variant_data = core._ZN8QVariant4dataEv
+    variant_data.argtypes, variant_data.restype = [ctypes.c_void_p], ctypes.c_void_p
+    construct = ro._ZN24QRemoteObjectPendingCallC1Ev
+    construct.argtypes = [ctypes.c_void_p]
+    destruct = ro._ZN24QRemoteObjectPendingCallD1Ev
+    destruct.argtypes = [ctypes.c_void_p]
+    is_finished = ro._ZNK24QRemoteObjectPendingCall10isFinishedEv
+    is_finished.argtypes, is_finished.restype = [ctypes.c_void_p], ctypes.c_bool
+    # Returns a QVariant: the Itanium ABI passes the address to construct it at first.
+    return_value = ro._ZNK24QRemoteObjectPendingCall11returnValueEv
+    return_value.argtypes, return_value.restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_void_p
+    INVOKE_META_METHOD = 0  # QMetaObject::InvokeMetaMethod
+
+    def __init__(self, replica):
+        self.replica = replica
+        self.calls = []  # (QRemoteObjectPendingCall storage, callback)
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.poll)
+        self.timer.start(5)
+
+    def call(self, slot, value, on_reply):
+        """Calls `slot` (one parameter) with `value`; on_reply(QVariant) gets its reply."""
+        mo = self.replica.metaObject()
+        index = next(i for i in range(mo.methodCount()) if mo.method(i).name() == slot.encode())
+        declared = bytes(mo.method(index).parameterTypes()[0]).decode()
+        arg = QVariant(value)
+        if arg.typeName() != declared:
+            emit(event="fatal", message=f"{slot} takes {declared}, not {arg.typeName()}")
+            return
+        pending = ctypes.create_string_buffer(16)  # a QRemoteObjectPendingCall is one d-pointer (8)
+        self.construct(pending)
+        argv = (ctypes.c_void_p * 2)(ctypes.addressof(pending), self.variant_data(sip.unwrapinstance(arg)))
+        self.metacall(sip.unwrapinstance(self.replica), self.INVOKE_META_METHOD, index, argv)
+        self.calls.append((pending, on_reply))
+
+    def poll(self):
+        for pending, on_reply in [c for c in self.calls if self.is_finished(c[0])]:
+            self.calls.remove((pending, on_reply))
+            reply = QVariant()  # invalid: holds nothing, so constructing over it leaks nothing
+            self.return_value(sip.unwrapinstance(reply), pending)
+            self.destruct(pending)
+            on_reply(reply)
 
 
 def run_matrix_replica(url, name):
@@ -219,19 +303,54 @@ def run_matrix_replica(url, name):
         emit(event="fatal", message="connectToNode failed")
         return 3
     replica = node.acquireDynamic(name)
+    calls = PendingCalls(replica)
     emit(event="ready")
 
+    def report(mo):
+        """Reports each property change (as the replica then holds it) and each other signal."""
+        notifies = {}
+        for i in range(QRemoteObjectReplica.staticMetaObject.propertyCount(), mo.propertyCount()):
+            prop = mo.property(i)
+            notifies[prop.notifySignalIndex()] = prop.name()
+        for i in range(QRemoteObjectReplica.staticMetaObject.methodCount(), mo.methodCount()):
+            method = mo.method(i)
+            if method.methodType() != QMetaMethod.MethodType.Signal:
+                continue
+            name = bytes(method.name()).decode()
+            if i in notifies:
+                getattr(replica, name).connect(lambda *_, p=notifies[i]: emit(
+                    event="property", name=p, value=datastream_hex(replica.property(p))))
+            else:
+                getattr(replica, name).connect(lambda *args, s=name: emit(
+                    event="signal", name=s, args=[datastream_hex(a) for a in args]))
+
+    def on_valid():
+        mo = replica.metaObject()
+        first = QRemoteObjectReplica.staticMetaObject.propertyCount()
+        values = {mo.property(i).name(): datastream_hex(replica.property(mo.property(i).name()))
+                  for i in range(first, mo.propertyCount())}
+        report(mo)
+        emit(event="valid", properties=values)
+
     def on_state(new, old):
+        # Right after Valid, Qt emits the notify signal of every property the initial values
+        # changed: reporting starts after those, which are no changes by the source.
         if new == QRemoteObjectReplica.State.Valid:
-            mo = replica.metaObject()
-            first = QRemoteObjectReplica.staticMetaObject.propertyCount()
-            values = {mo.property(i).name(): datastream_hex(replica.property(mo.property(i).name()))
-                      for i in range(first, mo.propertyCount())}
-            emit(event="valid", properties=values)
+            QTimer.singleShot(0, on_valid)
+
+    def on_command(line):
+        cmd, member, expr = line.split(maxsplit=2)
+        value = eval(expr)  # the test's own expressions of Qt values
+        if cmd == "call":
+            calls.call(member, value, lambda reply: emit(event="reply", name=member, value=datastream_hex(reply)))
+        elif cmd == "write":
+            if not replica.setProperty(member, value):
+                emit(event="fatal", message=f"setProperty {member} failed")
+        else:
+            emit(event="error", cmd=cmd)
 
     replica.stateChanged.connect(on_state)
-    QTimer.singleShot(10000, lambda: (emit(event="fatal", message="timeout"), app.exit(4)))
-    return app.exec()
+    return serve_stdin(app, on_command)
 
 
 if __name__ == "__main__":
