@@ -192,6 +192,9 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::Variant(x), y) | (y, Value::Variant(x)) => same(x, y),
         // Enums travel as integers of their size.
         (Value::Enum(e), x) | (x, Value::Enum(e)) => x.as_i64() == Some(e.value),
+        (Value::Gadget(x), Value::Gadget(y)) => {
+            x.type_name == y.type_name && x.fields.len() == y.fields.len() && x.fields.iter().zip(&y.fields).all(|(p, q)| same(p, q))
+        }
         // Containers of PODs: QtRO's wrappers and plain containers hold the same elements.
         (Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_), Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_)) => {
             let items = |v: &Value| match v {
@@ -368,6 +371,7 @@ fn matrix_class(dialect: Dialect) -> (SourceClass, Vec<Value>) {
     let class = qtro_rs::rep::source_class(&qtro_rs::rep::parse(MATRIX_REP).unwrap(), "Matrix", dialect).unwrap();
     let all = values(dialect);
     let pt = |x, y| Value::Gadget(Gadget { type_name: "MatrixPoint".into(), fields: vec![Value::Int(x), Value::Int(y)] });
+    let tone = |value| Value::Enum(EnumValue { type_name: "ToneEnum::Tone".into(), value, size: 4 });
     let rep_value = |t: &str| -> Option<Value> {
         Some(match t {
             "MatrixPoint" => pt(3, 4),
@@ -375,6 +379,10 @@ fn matrix_class(dialect: Dialect) -> (SourceClass, Vec<Value>) {
             "QMap<QString,MatrixPoint>" => Value::map([("a".into(), pt(7, 8))]),
             "ToneEnum::Tone" => Value::Int(5),
             "Matrix::Mode" => Value::Int(2),
+            // Enums Qt 5 streams in repc's width (one byte for Tone), not as an int.
+            "QList<ToneEnum::Tone>" => Value::List(vec![Value::Int(5), Value::Int(0)]),
+            "QVariant" => Value::List(vec![tone(5), Value::string("x")]),
+            "MatrixTone" => Value::Gadget(Gadget { type_name: "MatrixTone".into(), fields: vec![tone(5), Value::Int(3)] }),
             _ => return None,
         })
     };

@@ -25,6 +25,9 @@ TYPES = [
     "QCborValue", "QCborArray", "QCborMap", "QColor", "QBrush", "QPen", "QFont", "QImage", "QPolygon", "QPolygonF",
     "QRegion", "QTransform", "QMatrix4x4", "QVector2D", "QVector3D", "QVector4D", "QQuaternion", "QKeySequence",
     "MatrixPoint", "QList<MatrixPoint>", "QMap<QString,MatrixPoint>", "ToneEnum::Tone", "Mode",
+    # Enums streamed as themselves (Qt 5: repc's smallest fitting integer, not an int): in a
+    # typed list, inside a QVariant, in a POD field.
+    "QList<ToneEnum::Tone>", "QVariant", "MatrixTone",
 ]
 
 here = pathlib.Path(__file__).parent
@@ -37,6 +40,7 @@ rep = [
     "",
     "POD MatrixPoint(int x, int y)",
     "ENUM Tone {Low, High = 5}",
+    "POD MatrixTone(ToneEnum::Tone tone, int n)",
     "",
     "class Matrix",
     "{",

@@ -7,7 +7,7 @@ use super::dialect::Dialect;
 use super::error::{DecodeError, DecodeResult, EncodeResult};
 use super::limits::Limits;
 use super::stream::{Reader, Writer};
-use super::types::TypeRegistry;
+use super::types::{qt5_rep_enum_size, TypeDesc, TypeRegistry};
 
 /// An enum (or flag alias) of a class or gadget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,16 +210,31 @@ impl GadgetSection {
                 types.register_gadget(&g.name, g.properties.clone());
             }
             for e in &g.enums {
-                types.register_enum(&format!("{}::{}", g.name, e.name), enum_size(e.size));
+                e.register(&format!("{}::{}", g.name, e.name), types);
             }
         }
     }
 }
 
-fn enum_size(size: u32) -> u8 {
-    match size {
-        1 | 2 | 4 | 8 => size as u8,
-        _ => 4,
+impl EnumDef {
+    /// The type of this enum's values. Its width where it is streamed as itself is its size,
+    /// except in Qt 5, where the enums of definitions are `.rep` enums and repc's operators use
+    /// the smallest integer that fits the keys ([`qt5_rep_enum_size`]).
+    pub fn type_desc(&self, dialect: Option<Dialect>) -> TypeDesc {
+        let size = match self.size {
+            1 | 2 | 4 | 8 => self.size as u8,
+            _ => 4,
+        };
+        let raw_size = match dialect {
+            Some(Dialect::Qt5) if !self.is_flag => qt5_rep_enum_size(self.keys.iter().map(|(_, v)| i64::from(*v))),
+            _ => size,
+        };
+        TypeDesc::Enum { size, raw_size }
+    }
+
+    fn register(&self, name: &str, types: &mut TypeRegistry) {
+        let desc = self.type_desc(Some(types.dialect()));
+        types.register(name, desc);
     }
 }
 
@@ -290,7 +305,7 @@ impl ClassDefinition {
         self.gadgets.register_types(types);
         if let Some(t) = &self.type_name {
             for e in &self.enums {
-                types.register_enum(&format!("{t}::{}", e.name), enum_size(e.size));
+                e.register(&format!("{t}::{}", e.name), types);
             }
         }
     }

@@ -126,15 +126,8 @@ impl TypeLookup for ClassTypes<'_> {
     fn lookup(&self, name: &str) -> Option<std::sync::Arc<TypeDesc>> {
         self.types.lookup(name).or_else(|| {
             let plain = name.rsplit("::").next().unwrap_or(name);
-            self.enums.iter().find(|e| e.name == plain).map(|e| std::sync::Arc::new(TypeDesc::Enum { size: enum_size(e.size) }))
+            self.enums.iter().find(|e| e.name == plain).map(|e| std::sync::Arc::new(e.type_desc(self.types.dialect())))
         })
-    }
-}
-
-fn enum_size(size: u32) -> u8 {
-    match size {
-        1 | 2 | 8 => size as u8,
-        _ => 4,
     }
 }
 
@@ -151,10 +144,71 @@ pub fn has_type(value: &Value, type_name: &str) -> bool {
 /// reason it cannot have it. An invalid QVariant becomes the type's default value, as
 /// `QMetaProperty::write` and `QVariant::value<T>()` make it.
 pub fn convert(value: Value, declared: &str, types: &dyn TypeLookup) -> Result<Value, TypeMismatch> {
-    if has_type(&value, declared) {
-        return Ok(value);
+    let mut value = if has_type(&value, declared) { value } else { Converter { types, depth: 0 }.convert(value, declared)? };
+    if holds_qt5_enums(&value, types) {
+        qt5_enum_widths(&mut value, types, 0);
     }
-    Converter { types, depth: 0 }.convert(value, declared)
+    Ok(value)
+}
+
+/// Whether `value` may hold enums that a Qt 5 peer reads in their own width (anything that
+/// holds other values, in Qt 5).
+fn holds_qt5_enums(value: &Value, types: &dyn TypeLookup) -> bool {
+    types.dialect() == Some(super::Dialect::Qt5)
+        && matches!(
+            value,
+            Value::List(_)
+                | Value::Map(_)
+                | Value::Hash(_)
+                | Value::Variant(_)
+                | Value::Null(_)
+                | Value::Pair(..)
+                | Value::Gadget(_)
+                | Value::Struct(_)
+                | Value::Sequence(_)
+                | Value::Assoc(_)
+                | Value::GadgetSequence(_)
+                | Value::GadgetAssoc(_)
+        )
+}
+
+/// Gives the enums nested in `value` the width Qt 5 streams them in (and an enum at the top,
+/// which QtRO sends as an integer, its size): a value built with the enum's size (4 for every
+/// Qt 5 `.rep` enum) inside a `QVariantList` would otherwise be read wrongly by a stock Qt 5
+/// peer.
+fn qt5_enum_widths(value: &mut Value, types: &dyn TypeLookup, depth: u32) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let nested = |v: &mut Value| qt5_enum_widths(v, types, depth + 1);
+    match value {
+        Value::Enum(e) => {
+            if let Some(TypeDesc::Enum { size, raw_size }) = types.lookup(&e.type_name).as_deref() {
+                e.size = if depth == 0 { *size } else { *raw_size };
+            }
+        }
+        // A QVariant is its content: at the top, the content goes as QtRO's integer too.
+        Value::Variant(v) | Value::Null(v) => qt5_enum_widths(v, types, depth),
+        Value::Pair(a, b) => {
+            nested(a);
+            nested(b);
+        }
+        Value::List(items) => items.iter_mut().for_each(nested),
+        Value::Map(entries) | Value::Hash(entries) => entries.iter_mut().for_each(|(_, v)| nested(v)),
+        Value::Gadget(g) => g.fields.iter_mut().for_each(nested),
+        Value::Struct(s) => s.fields.iter_mut().for_each(nested),
+        Value::Sequence(s) => s.items.iter_mut().for_each(nested),
+        Value::GadgetSequence(s) => s.items.iter_mut().for_each(nested),
+        Value::Assoc(a) => a.entries.iter_mut().for_each(|(k, v)| {
+            nested(k);
+            nested(v);
+        }),
+        Value::GadgetAssoc(a) => a.entries.iter_mut().for_each(|(k, v)| {
+            nested(k);
+            nested(v);
+        }),
+        _ => {}
+    }
 }
 
 /// [`convert`] for each argument of a call or signal, with the parameters' declared types (and
@@ -168,12 +222,13 @@ where
     if args.len() != declared.len() {
         return Err(ArgumentError::Count { expected: declared.len(), given: args.len() });
     }
-    if args.iter().zip(declared.clone()).all(|(a, t)| has_type(a, t)) {
+    let settled = |a: &Value, t: &str| has_type(a, t) && !holds_qt5_enums(a, types);
+    if args.iter().zip(declared.clone()).all(|(a, t)| settled(a, t)) {
         return Ok(args);
     }
     let mut args = args;
     for (i, (a, t)) in args.to_mut().iter_mut().zip(declared).enumerate() {
-        if !has_type(a, t) {
+        if !settled(a, t) {
             let v = std::mem::replace(a, Value::Invalid);
             *a = convert(v, t, types).map_err(|mismatch| ArgumentError::Type {
                 position: i + 1,
@@ -286,7 +341,10 @@ impl Converter<'_> {
         let mismatch = |v: &Value, detail: Option<String>| TypeMismatch::new(declared, v, detail);
         match desc {
             TypeDesc::Builtin(b) => convert_builtin(value, *b, declared, self),
-            TypeDesc::Enum { size } => {
+            TypeDesc::Enum { size, raw_size } => {
+                // At the top QtRO sends the enum as an integer of its size; inside a container
+                // or a gadget it is streamed as itself (a different width for Qt 5 .rep enums).
+                let size = if self.depth > 1 { raw_size } else { size };
                 let raw = match &value {
                     Value::Invalid => 0,
                     Value::Enum(e) => e.value,
@@ -423,6 +481,11 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
         return Ok(value);
     }
     if matches!(value, Value::Invalid) {
+        // Qt makes an invalid QVariant a default-constructed `QFont`: the receiving
+        // application's own font, which no value sent can stand for.
+        if b == B::Font {
+            return Err(TypeMismatch::new(declared, &value, Some("a default QFont is the receiving application's font: give a font".into())));
+        }
         return Ok(default_builtin(b));
     }
     let refuse = |v: &Value, detail: Option<&str>| TypeMismatch::new(declared, v, detail.map(str::to_owned));
@@ -911,5 +974,54 @@ mod tests {
         assert_eq!(err.to_string(), "argument 2 (b): QString cannot be converted to int (not an integer)");
         let args = [Value::Int(1), Value::Int(2)];
         assert!(matches!(convert_args(Cow::Borrowed(&args[..]), ints(), &[], &types), Ok(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn an_invalid_value_is_no_font() {
+        let err = conv(Value::Invalid, "QFont").unwrap_err();
+        assert!(err.to_string().contains("receiving application's font"), "{err}");
+        assert!(conv(Value::Invalid, "QPen").is_ok());
+    }
+
+    /// Qt 5 streams a `.rep` enum as itself (in QVariants, containers and POD fields) in repc's
+    /// smallest fitting integer, but sends it at the top as an int: both widths, from values
+    /// built with the enum's size.
+    #[test]
+    fn qt5_rep_enums_take_repc_widths_when_nested() {
+        use crate::core::variant::{from_bytes, to_bytes, to_bytes_plain};
+        use crate::core::ByteOrder;
+        let tone = |size| Value::Enum(EnumValue { type_name: "ToneEnum::Tone".into(), value: 5, size });
+        for (dialect, nested) in [(Dialect::Qt5, 1u8), (Dialect::Qt6, 4)] {
+            let mut types = TypeRegistry::new(dialect);
+            types.register_rep_enum("ToneEnum::Tone", 4, 1);
+            types.register_gadget("Tagged", vec![("tone".into(), "ToneEnum::Tone".into())]);
+            types.register("QList<ToneEnum::Tone>", TypeDesc::Sequence { elem: "ToneEnum::Tone".into() });
+            assert_eq!(convert(Value::Int(5), "ToneEnum::Tone", &types), Ok(tone(4)), "{dialect:?}: top level");
+            let list = convert(Value::List(vec![tone(4)]), "QVariantList", &types).unwrap();
+            assert_eq!(list, Value::List(vec![tone(nested)]), "{dialect:?}: in a QVariantList");
+            let seq = convert(Value::List(vec![Value::Int(5)]), "QList<ToneEnum::Tone>", &types).unwrap();
+            assert!(matches!(&seq, Value::Sequence(s) if s.items == [tone(nested)]), "{dialect:?}: {seq:?}");
+            let gadget = convert(Value::map([("tone".into(), Value::Int(5))]), "Tagged", &types).unwrap();
+            assert!(matches!(&gadget, Value::Gadget(g) if g.fields == [tone(nested)]), "{dialect:?}: {gadget:?}");
+            // On the wire: by name, then the enum in its width; read back the same.
+            let variant = convert(Value::Variant(Box::new(tone(nested))), "QVariant", &types).unwrap();
+            assert_eq!(variant, Value::Variant(Box::new(tone(4))), "{dialect:?}: a QVariant at the top goes as an int");
+            for v in [list, seq, tone(nested), gadget] {
+                let bytes = to_bytes_plain(&v, dialect, ByteOrder::Big).unwrap();
+                let back = from_bytes(bytes.clone(), dialect, ByteOrder::Big, &types).unwrap();
+                // (Qt 6 gadget fields arrive as ints, given their type by their declaration.)
+                let back = if matches!(v, Value::Gadget(_)) { convert(back, "Tagged", &types).unwrap() } else { back };
+                assert_eq!(back, v, "{dialect:?}: {bytes:02x?}");
+            }
+        }
+        // A Qt 5 gadget field goes by name (user type, "ToneEnum::Tone", one byte); Qt 6 turns it
+        // into an int.
+        let field = |dialect| {
+            let v = Value::Gadget(Gadget { type_name: "Tagged".into(), fields: vec![tone(if dialect == Dialect::Qt5 { 1 } else { 4 })] });
+            to_bytes(&v, dialect, ByteOrder::Big).unwrap()
+        };
+        let qt5 = field(Dialect::Qt5);
+        assert!(qt5.ends_with(b"\0\0\0\x0fToneEnum::Tone\0\x05"), "{qt5:02x?}");
+        assert!(field(Dialect::Qt6).ends_with(&[0, 0, 0, 2, 0, 0, 0, 0, 5]), "Qt 6: an int field");
     }
 }

@@ -21,7 +21,7 @@ use super::source::{MethodKind, PropertyMode, SourceClass};
 use super::stream::{Output, SPLICE_MIN};
 use super::types::{TypeDesc, TypeLookup, TypeRegistry};
 use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
-use super::convert::{convert, convert_args, has_type, ArgumentError, ClassTypes, TypeMismatch};
+use super::convert::{convert, convert_args, ArgumentError, ClassTypes, TypeMismatch};
 use super::value::{ObjectKind, RemoteObject, Value};
 
 /// Identifies one connection of a node; chosen by the driver.
@@ -453,7 +453,7 @@ impl HostCore {
         let HostCore { dialect, sources, conns, dirty, types, limits, .. } = self;
         let s = sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let prop = s.class.definition.properties.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "property", index })?;
-        let value = if has_type(&value, &prop.type_name) || prop.type_name.ends_with('*') {
+        let value = if prop.type_name.ends_with('*') {
             value
         } else {
             let lookup = ClassTypes { types, enums: &s.class.definition.enums, to_replicas: true };

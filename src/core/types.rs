@@ -301,8 +301,12 @@ impl Builtin {
 pub enum TypeDesc {
     /// A built-in type (used as a raw element or alias).
     Builtin(Builtin),
-    /// An enum or flag: an integer of `size` bytes.
-    Enum { size: u8 },
+    /// An enum or flag: an integer of `size` bytes where QtRO sends it as a number (properties,
+    /// arguments, returns; Qt 6 gadget fields), and of `raw_size` bytes where its QDataStream
+    /// operator writes it (inside QVariants and containers): the same, except for Qt 5 `.rep`
+    /// enums, whose repc-written operators use the smallest integer that fits the keys (see
+    /// [`qt5_rep_enum_size`]).
+    Enum { size: u8, raw_size: u8 },
     /// A Q_GADGET / POD: every field as a complete QVariant. Field names and type names are kept
     /// for conversions and definitions.
     Gadget { fields: Vec<(String, String)> },
@@ -324,7 +328,7 @@ impl TypeDesc {
     pub fn min_raw_size(&self) -> usize {
         match self {
             TypeDesc::Builtin(b) => b.min_raw_size(),
-            TypeDesc::Enum { size } => *size as usize,
+            TypeDesc::Enum { raw_size, .. } => *raw_size as usize,
             TypeDesc::Gadget { fields } => fields.len() * 5,
             TypeDesc::Struct { .. } => 0,
             TypeDesc::Sequence { .. } | TypeDesc::Assoc { .. } => 4,
@@ -332,6 +336,27 @@ impl TypeDesc {
             TypeDesc::GadgetSequence => 12,
             TypeDesc::GadgetAssoc => 16,
         }
+    }
+}
+
+/// The width repc 5.15's QDataStream operators give a `.rep` enum with these key values: the
+/// smallest of qint8/qint16/qint32 (any negative key) or quint8/quint16/quint32 whose maximum
+/// is above the largest magnitude. Qt 5 writes the enum in this width wherever it is streamed
+/// as itself (by name in QVariants, in containers, in POD fields); QtRO's own transfer form
+/// (properties, arguments) is an `int`.
+pub fn qt5_rep_enum_size(values: impl IntoIterator<Item = i64>) -> u8 {
+    let (mut signed, mut max) = (false, 0i64);
+    for v in values {
+        if v < 0 {
+            signed = true;
+        }
+        max = max.max(v.abs());
+    }
+    let limits: [i64; 2] = if signed { [0x7f, 0x7fff] } else { [0xff, 0xffff] };
+    match limits.iter().position(|&l| max < l) {
+        Some(0) => 1,
+        Some(_) => 2,
+        None => 4,
     }
 }
 
@@ -391,7 +416,7 @@ impl TypeRegistry {
             TypeDesc::Struct { fields: vec!["DataEntries".into(), "QList<int>".into(), "QSize".into()] },
         );
         for e in ["Qt::Orientation", "Qt::ItemFlags", "QItemSelectionModel::SelectionFlags", "QAbstractItemModel::LayoutChangeHint"] {
-            reg(&mut r, e, TypeDesc::Enum { size: 4 });
+            reg(&mut r, e, TypeDesc::Enum { size: 4, raw_size: 4 });
         }
         match dialect {
             Dialect::Qt6 => {
@@ -430,7 +455,14 @@ impl TypeRegistry {
 
     /// Registers an enum or flag type of `size` bytes.
     pub fn register_enum(&mut self, name: &str, size: u8) {
-        self.register(name, TypeDesc::Enum { size });
+        self.register(name, TypeDesc::Enum { size, raw_size: size });
+    }
+
+    /// Registers an enum declared in a `.rep` file (or served by a repc class): `size` bytes, and
+    /// in Qt 5 `qt5_raw_size` bytes inside QVariants and containers ([`qt5_rep_enum_size`]).
+    pub fn register_rep_enum(&mut self, name: &str, size: u8, qt5_raw_size: u8) {
+        let raw_size = if self.dialect == Dialect::Qt5 { qt5_raw_size } else { size };
+        self.register(name, TypeDesc::Enum { size, raw_size });
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -559,6 +591,21 @@ pub(crate) fn split_template_args(s: &str) -> Option<Vec<&str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qt5_rep_enum_sizes_follow_repc() {
+        // repc 5.15 getEnumType: strict bounds, the magnitude of negative keys.
+        assert_eq!(qt5_rep_enum_size([0, 5]), 1);
+        assert_eq!(qt5_rep_enum_size([0, 254]), 1);
+        assert_eq!(qt5_rep_enum_size([0, 255]), 2);
+        assert_eq!(qt5_rep_enum_size([-1, 126]), 1);
+        assert_eq!(qt5_rep_enum_size([-1, 127]), 2);
+        assert_eq!(qt5_rep_enum_size([-200, 3]), 2);
+        assert_eq!(qt5_rep_enum_size([0, 0xfffe]), 2);
+        assert_eq!(qt5_rep_enum_size([0, 0xffff]), 4);
+        assert_eq!(qt5_rep_enum_size([-0x7fff]), 4);
+        assert_eq!(qt5_rep_enum_size([]), 1);
+    }
 
     #[test]
     fn builtin_ids_round_trip() {

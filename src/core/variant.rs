@@ -17,7 +17,7 @@ use super::value::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnumEncoding {
     /// As a plain integer of the enum's size: what QtRO does for top-level values (properties,
-    /// arguments, return values) and for gadget fields.
+    /// arguments, return values) and, in Qt 6, for gadget fields.
     Transfer,
     /// As a user type by name: what QDataStream does for enums nested in QVariant containers.
     ByName,
@@ -345,10 +345,12 @@ impl<'a> Decoder<'a> {
     fn raw_user(&mut self, r: &mut Reader, name: &str, desc: &TypeDesc) -> DecodeResult<Value> {
         Ok(match desc {
             TypeDesc::Builtin(b) => self.raw_builtin(r, *b)?,
-            TypeDesc::Enum { size } => Value::Enum(EnumValue {
+            // Streamed as itself: the width its QDataStream operator writes, kept in the value so
+            // that it goes back the same way.
+            TypeDesc::Enum { raw_size, .. } => Value::Enum(EnumValue {
                 type_name: name.to_owned(),
-                value: read_sized_int(r, *size)?,
-                size: *size,
+                value: read_sized_int(r, *raw_size)?,
+                size: *raw_size,
             }),
             TypeDesc::Gadget { fields } => {
                 let mut out = Vec::with_capacity(fields.len());
@@ -754,8 +756,14 @@ impl Encoder {
                 _ => w.i32(e.value as i32),
             },
             Value::Gadget(g) => {
+                // Each field as a QVariant: Qt 6 QtRO turns enum fields into integers first,
+                // Qt 5 streams them as themselves.
+                let enums = match self.dialect {
+                    Dialect::Qt6 => EnumEncoding::Transfer,
+                    Dialect::Qt5 => EnumEncoding::ByName,
+                };
                 for f in &g.fields {
-                    self.variant_at(w, f, EnumEncoding::Transfer, depth)?;
+                    self.variant_at(w, f, enums, depth)?;
                 }
             }
             Value::Struct(s) => {

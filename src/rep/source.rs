@@ -193,15 +193,15 @@ pub fn register_types(file: &RepFile, types: &mut TypeRegistry) {
     for p in &file.pods {
         types.register_gadget(&p.name, p.attributes.iter().map(|a| (a.name.clone(), a.type_name.clone())).collect());
         for e in &p.enums {
-            types.register_enum(&format!("{}::{}", p.name, e.name), e.byte_size() as u8);
+            e.register(&format!("{}::{}", p.name, e.name), types);
         }
         for f in &p.flags {
             types.register_enum(&format!("{}::{}", p.name, f.name), flag_size);
         }
     }
     for e in &file.enums {
-        types.register_enum(&e.name, e.byte_size() as u8);
-        types.register_enum(&format!("{}Enum::{}", e.name, e.name), e.byte_size() as u8);
+        e.register(&e.name, types);
+        e.register(&format!("{}Enum::{}", e.name, e.name), types);
     }
     for f in &file.flags {
         types.register_enum(&f.name, flag_size);
@@ -209,7 +209,7 @@ pub fn register_types(file: &RepFile, types: &mut TypeRegistry) {
     }
     for c in &file.classes {
         for e in &c.enums {
-            types.register_enum(&format!("{}::{}", c.name, e.name), e.byte_size() as u8);
+            e.register(&format!("{}::{}", c.name, e.name), types);
         }
         for f in &c.flags {
             types.register_enum(&format!("{}::{}", c.name, f.name), flag_size);

@@ -335,7 +335,8 @@ impl PodSpec {
         let fields = self.fields.iter().map(|f| (f.name.to_owned(), f.ty.get(dialect).to_owned())).collect();
         types.register_gadget(self.name, fields);
         for e in self.enums {
-            types.register_enum(&format!("{}::{}", self.name, e.name), e.size as u8);
+            let desc = e.def().type_desc(Some(dialect));
+            types.register(&format!("{}::{}", self.name, e.name), desc);
         }
     }
 }

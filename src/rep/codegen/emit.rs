@@ -1406,7 +1406,12 @@ pub(crate) fn file(file: &RepFile, options: &Options) -> Result<String, CodegenE
         any = true;
     }
     for e in ctx.enums.iter().filter(|e| !file.pods.iter().any(|p| Some(&p.name) == e.scope.as_ref())) {
-        o.line(format!("types.register_enum({}, {});", quote(&e.qt_name), e.size));
+        if e.flag_of.is_some() {
+            o.line(format!("types.register_enum({}, {});", quote(&e.qt_name), e.size));
+        } else {
+            let qt5 = crate::core::types::qt5_rep_enum_size(e.def.keys.iter().map(|k| i64::from(k.value)));
+            o.line(format!("types.register_rep_enum({}, {}, {qt5});", quote(&e.qt_name), e.size));
+        }
         any = true;
     }
     if !any {

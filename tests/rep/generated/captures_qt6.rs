@@ -1917,9 +1917,9 @@ fn flagged_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Flagged
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     POINT3_POD.register(types);
     TAGGED_POD.register(types);
-    types.register_enum("Rich::Color", 4);
-    types.register_enum("Rich::Mode", 2);
-    types.register_enum("Flagged::Opt", 4);
-    types.register_enum("Flagged::Small", 1);
+    types.register_rep_enum("Rich::Color", 4, 1);
+    types.register_rep_enum("Rich::Mode", 2, 1);
+    types.register_rep_enum("Flagged::Opt", 4, 1);
+    types.register_rep_enum("Flagged::Small", 1, 1);
     types.register_enum("Flagged::Opts", 4);
 }

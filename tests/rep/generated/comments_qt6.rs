@@ -455,5 +455,5 @@ fn commented_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Comme
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
-    types.register_enum("Commented::E", 4);
+    types.register_rep_enum("Commented::E", 4, 1);
 }

@@ -1302,7 +1302,7 @@ fn observer_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Observ
 /// decoded.
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     REPORT_POD.register(types);
-    types.register_enum("Status", 4);
-    types.register_enum("Level", 4);
-    types.register_enum("Machine::Mode", 4);
+    types.register_rep_enum("Status", 4, 4);
+    types.register_rep_enum("Level", 4, 1);
+    types.register_rep_enum("Machine::Mode", 4, 1);
 }

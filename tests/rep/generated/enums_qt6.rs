@@ -1225,11 +1225,11 @@ fn files_event(event: qtro::node::ReplicaEvent) -> std::option::Option<FilesEven
 /// decoded.
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     ACCESS_POD.register(types);
-    types.register_enum("Direction", 1);
-    types.register_enum("Permission", 4);
-    types.register_enum("Wide", 4);
+    types.register_rep_enum("Direction", 1, 1);
+    types.register_rep_enum("Permission", 4, 1);
+    types.register_rep_enum("Wide", 4, 4);
     types.register_enum("Permissions", 4);
-    types.register_enum("Files::State", 1);
-    types.register_enum("Files::Mode", 4);
+    types.register_rep_enum("Files::State", 1, 1);
+    types.register_rep_enum("Files::Mode", 4, 1);
     types.register_enum("Files::Modes", 4);
 }

@@ -995,5 +995,5 @@ fn functions_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Funct
 /// decoded.
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     PAIR_POD.register(types);
-    types.register_enum("Functions::Result", 4);
+    types.register_rep_enum("Functions::Result", 4, 1);
 }

@@ -2560,6 +2560,6 @@ fn shapes_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ShapesEv
 /// decoded.
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     POINT3_POD.register(types);
-    types.register_enum("Interop::Color", 4);
-    types.register_enum("Shapes::Color", 4);
+    types.register_rep_enum("Interop::Color", 4, 1);
+    types.register_rep_enum("Shapes::Color", 4, 1);
 }

@@ -1216,5 +1216,5 @@ pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     REFS_POD.register(types);
     UNNAMED_POD.register(types);
     LATE_POD.register(types);
-    types.register_enum("Shape", 4);
+    types.register_rep_enum("Shape", 4, 1);
 }

@@ -1652,5 +1652,5 @@ fn kinds_event(event: qtro::node::ReplicaEvent) -> std::option::Option<KindsEven
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     STAMP_POD.register(types);
     SHAPES_POD.register(types);
-    types.register_enum("Level", 4);
+    types.register_rep_enum("Level", 4, 4);
 }
