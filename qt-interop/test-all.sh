@@ -19,7 +19,7 @@ bash qt-interop/install-qt-deps.sh
 step "cargo test (unit, golden vectors, property tests, stock-Qt interop)"
 mkdir -p target
 set +e
-cargo test --all-targets --no-fail-fast 2>&1 | tee target/test-all.log
+cargo test --workspace --all-targets --no-fail-fast 2>&1 | tee target/test-all.log
 cargo_status=${PIPESTATUS[0]}
 set -e
 # Sum the results of every test binary into one closing line.
@@ -31,7 +31,7 @@ if [ "$cargo_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 
 step "doc tests"
-cargo test --doc
+cargo test --workspace --doc
 
 step "fuzz targets (build + ${FUZZ_SECONDS:-20}s smoke run each)"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

@@ -2,7 +2,6 @@
 //! text, cannot flood the host's log: warnings are throttled per connection and clip what they
 //! quote. A stock Qt replica of the same host meanwhile gets every change. (Its own test binary:
 //! it installs the process-wide log subscriber that captures what the host logs.)
-#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

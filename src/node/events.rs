@@ -398,7 +398,7 @@ impl Backlog {
 
 /// Resolves once `done()` holds, checking it again whenever `changed` is notified. Interest is
 /// registered before each check, so a notification between the check and the wait is not lost.
-pub(crate) async fn wait_until(changed: &Notify, mut done: impl FnMut() -> bool) {
+pub async fn wait_until(changed: &Notify, mut done: impl FnMut() -> bool) {
     loop {
         let notified = changed.notified();
         tokio::pin!(notified);

@@ -48,7 +48,9 @@ use crate::net::{BoxStream, Listener, NodeUrl, UrlError};
 
 pub use coerce::{coerce, parameter_types};
 pub use events::{EventReceiver, Name, TryRecvError};
-pub(crate) use events::wait_until;
+// Support for the C library (capi/), not part of the Rust API.
+#[doc(hidden)]
+pub use events::wait_until;
 use engine::{Role, Shared};
 
 /// Settings of a node.

@@ -27,12 +27,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::core::classdef::ClassDefinition;
-use crate::core::packet::call;
-use crate::core::registry;
-use crate::core::{Dialect, Frame, FrameDecoder, Limits, Packet, PacketType, TypeRegistry, Value};
-use crate::net::{transport, BoxStream, Listener, NodeUrl};
-use crate::node::{parameter_types, Node, NodeConfig};
+use qtro_rs::core::classdef::ClassDefinition;
+use qtro_rs::core::packet::call;
+use qtro_rs::core::registry;
+use qtro_rs::core::{Dialect, Frame, FrameDecoder, Limits, Packet, PacketType, TypeRegistry, Value};
+use qtro_rs::net::{transport, BoxStream, Listener, NodeUrl};
+use qtro_rs::node::{parameter_types, Node, NodeConfig};
 
 use super::error::{CliError, CliResult};
 use super::output::Out;
@@ -93,11 +93,11 @@ fn frame_bytes(frame: &Frame, dialect: Dialect) -> Vec<u8> {
     let len = (frame.payload.len() + 2) as u32;
     let mut v = Vec::with_capacity(frame.payload.len() + 6);
     match dialect.outer_order() {
-        crate::core::ByteOrder::Big => {
+        qtro_rs::core::ByteOrder::Big => {
             v.extend_from_slice(&len.to_be_bytes());
             v.extend_from_slice(&frame.packet_type.to_be_bytes());
         }
-        crate::core::ByteOrder::Little => {
+        qtro_rs::core::ByteOrder::Little => {
             v.extend_from_slice(&len.to_le_bytes());
             v.extend_from_slice(&frame.packet_type.to_le_bytes());
         }
@@ -112,7 +112,7 @@ fn peek_name(frame: &Frame, dialect: Dialect) -> Option<String> {
         return None;
     }
     let p = &frame.payload;
-    let big = dialect.outer_order() == crate::core::ByteOrder::Big;
+    let big = dialect.outer_order() == qtro_rs::core::ByteOrder::Big;
     let len = p.get(..4)?;
     let len = if big { u32::from_be_bytes(len.try_into().ok()?) } else { u32::from_le_bytes(len.try_into().ok()?) };
     if len == u32::MAX {

@@ -12,8 +12,8 @@ use super::qtro_result::{self, *};
 use super::source::qtro_class;
 use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
 use super::{arg, cstr, err, guard, guard_value, millis, out_ptr, to_cstring, Error, Result};
-use crate::core::{ClassDefinition, ReplicaState, Value};
-use crate::node::{parameter_types, NodeError, Replica, ReplicaEvent};
+use qtro_rs::core::{ClassDefinition, ReplicaState, Value};
+use qtro_rs::node::{parameter_types, NodeError, Replica, ReplicaEvent};
 
 /// State of a replica, as Qt's `QRemoteObjectReplica::State`.
 #[repr(C)]
@@ -105,6 +105,8 @@ impl ReplicaShared {
                         f(ud, name.as_ptr(), index, if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() }, ptrs.len());
                     }
                 }
+                // Kinds of event added later have no C callback yet.
+                _ => {}
             }
         }
     }

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::core::{MethodKind, SourceClass, Value};
-use crate::node::{parameter_types, Node, NodeConfig, Source, SourceEvent};
+use qtro_rs::core::{MethodKind, SourceClass, Value};
+use qtro_rs::node::{parameter_types, Node, NodeConfig, Source, SourceEvent};
 
 use super::client::{load_rep, node_error, register_rep_types};
 use super::error::{CliError, CliResult, Kind};
@@ -72,7 +72,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
     let (file, class_name) = load_rep(&o.rep_file, o.class.as_deref(), None)?;
     let dialect = g.dialect();
     let rep_class = file.class(&class_name).expect("checked").clone();
-    let mut class = crate::rep::source_class(&file, &class_name, dialect).expect("checked");
+    let mut class = qtro_rs::rep::source_class(&file, &class_name, dialect).expect("checked");
     let mut ctx = TypeCtx::from_definition(&class.definition);
     ctx.add_rep(&file, &rep_class);
 
@@ -106,7 +106,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
     // Slot calls: printed, answered with the configured reply or the return type's default.
     let handler = {
         let (class, ctx, out, replies, file, rep_class) = (class.clone(), ctx.clone(), out.clone(), replies.clone(), file.clone(), rep_class.clone());
-        move |call: crate::node::SlotCall| {
+        move |call: qtro_rs::node::SlotCall| {
             let method = class.method_kinds.iter().position(|k| *k == MethodKind::Slot(call.slot)).unwrap_or(0);
             let m = &class.definition.methods[method];
             let ret = if m.return_type.is_empty() { "void".to_owned() } else { m.return_type.clone() };
@@ -115,7 +115,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
                 .unwrap()
                 .get(call.name.as_str())
                 .cloned()
-                .unwrap_or_else(|| crate::rep::default_value(&file, &rep_class, &ret, None));
+                .unwrap_or_else(|| qtro_rs::rep::default_value(&file, &rep_class, &ret, None));
             let types = parameter_types(&m.signature);
             out.emit(
                 || {
@@ -173,6 +173,8 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
                             || json!({"event": "written", "name": name, "type": ty, "value": value::to_json(&v, &ctx)}),
                         )
                     }
+                    // Kinds of event added later are not printed yet.
+                    _ => {}
                 }
             }
         });
@@ -222,8 +224,8 @@ struct Script {
     ctx: TypeCtx,
     replies: Arc<Mutex<HashMap<String, Value>>>,
     out: Out,
-    file: crate::rep::RepFile,
-    rep_class: crate::rep::Class,
+    file: qtro_rs::rep::RepFile,
+    rep_class: qtro_rs::rep::Class,
 }
 
 impl Script {
@@ -292,7 +294,7 @@ impl Script {
                     return Err(CliError::usage("usage: reply SLOT VALUE"));
                 }
                 let (_, ret) = slot_of(&self.class, first)?;
-                let v = if args == "default" { crate::rep::default_value(&self.file, &self.rep_class, &ret, None) } else { convert(args, &ret, &self.ctx, first)? };
+                let v = if args == "default" { qtro_rs::rep::default_value(&self.file, &self.rep_class, &ret, None) } else { convert(args, &ret, &self.ctx, first)? };
                 self.replies.lock().unwrap().insert(first.to_owned(), v.clone());
                 self.out.emit(
                     || format!("ok reply {first} = {}", value::format(&v, Some(&ret), &self.ctx)),

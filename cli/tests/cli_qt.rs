@@ -1,11 +1,11 @@
 //! The `qtro` binary against stock Qt 6 and Qt 5.15 peers (qt-interop/peers): explore a Qt
 //! source, go through a Qt registry, serve a .rep class to Qt replicas, and tap a Qt source with a
 //! Qt replica going through the tap.
-#![cfg(feature = "cli")]
 
 use serde_json::json;
 
 mod cli_support;
+#[path = "../../tests/common/mod.rs"]
 mod common;
 use cli_support::*;
 use common::qt_peer::{is, QtPeer};

@@ -21,8 +21,8 @@ use super::replica::ReplicaShared;
 use super::source::SourceShared;
 use super::value::{as_raw, qtro_value};
 use super::{arg, c_string_out, cstr, err, guard, millis, out_ptr, to_cstring, Error, Result};
-use crate::core::{Dialect, Value};
-use crate::node::{Node, NodeConfig, ReplicaEvent, SlotCall, SourceEvent};
+use qtro_rs::core::{Dialect, Value};
+use qtro_rs::node::{Node, NodeConfig, ReplicaEvent, SlotCall, SourceEvent};
 
 /// Settings for `qtro_node_new`, created by `qtro_node_config_new`.
 pub struct qtro_node_config {
@@ -204,7 +204,7 @@ impl EventQueue {
 
     /// Like [`EventQueue::push`] for streams of events: waits while the queue is full.
     async fn push_when_room(&self, e: Event) {
-        crate::node::wait_until(&self.room, || {
+        qtro_rs::node::wait_until(&self.room, || {
             let st = self.lock();
             st.closed || st.events.len() < EVENT_QUEUE_ROOM
         })
@@ -214,7 +214,7 @@ impl EventQueue {
 
     /// Moves the events of one replica or source into this queue, in order, until the stream
     /// ends or `closed()` (its handle was freed).
-    pub(crate) async fn forward<T>(&self, mut rx: crate::node::EventReceiver<T>, closed: impl Fn() -> bool, wrap: impl Fn(T) -> Event) {
+    pub(crate) async fn forward<T>(&self, mut rx: qtro_rs::node::EventReceiver<T>, closed: impl Fn() -> bool, wrap: impl Fn(T) -> Event) {
         while let Some(ev) = rx.recv().await {
             if closed() {
                 break;

@@ -22,14 +22,14 @@
 use bytes::Bytes;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
-use crate::core::classdef::{ClassDefinition, GadgetDef};
-use crate::core::gui::{Color, Image};
-use crate::core::value::JsonValue;
-use crate::core::{
+use qtro_rs::core::classdef::{ClassDefinition, GadgetDef};
+use qtro_rs::core::gui::{Color, Image};
+use qtro_rs::core::value::JsonValue;
+use qtro_rs::core::{
     Assoc, BitArray, Builtin, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect, RectF, Sequence,
     Size, SizeF, TimeSpec, Value,
 };
-use crate::node::parameter_types;
+use qtro_rs::node::parameter_types;
 
 /// A parsed literal, before it is converted to a declared type.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +75,7 @@ impl TypeCtx {
     pub fn from_definition(def: &ClassDefinition) -> TypeCtx {
         let scope = def.type_name.as_deref().filter(|t| !t.is_empty());
         let mut ctx = TypeCtx::default();
-        let mut add = |scope: Option<&str>, e: &crate::core::classdef::EnumDef| {
+        let mut add = |scope: Option<&str>, e: &qtro_rs::core::classdef::EnumDef| {
             let name = match scope {
                 Some(s) => format!("{s}::{}", e.name),
                 None => e.name.clone(),
@@ -99,8 +99,8 @@ impl TypeCtx {
     }
 
     /// Adds the enums and PODs of a .rep file (class enums scoped by the class name).
-    pub fn add_rep(&mut self, file: &crate::rep::RepFile, class: &crate::rep::Class) {
-        let mut add = |name: String, e: &crate::rep::Enum| {
+    pub fn add_rep(&mut self, file: &qtro_rs::rep::RepFile, class: &qtro_rs::rep::Class) {
+        let mut add = |name: String, e: &qtro_rs::rep::Enum| {
             self.enums.push(EnumInfo {
                 name,
                 keys: e.keys.iter().map(|k| (k.name.clone(), k.value as i64)).collect(),
@@ -508,7 +508,7 @@ pub fn to_value(lit: &Lit, ty: Option<&str>, ctx: &TypeCtx) -> Result<Value, Str
     }
     let Some(ty) = ty.filter(|t| !is_variant_type(Some(t))) else { return natural(lit, ctx) };
     // `size_t`, `int64_t`, `QList<qsizetype>` …: the type Qt streams for them.
-    let canonical = crate::core::convert::canonical_type_name(ty);
+    let canonical = qtro_rs::core::convert::canonical_type_name(ty);
     let ty = canonical.as_ref();
     if let Some(e) = ctx.enum_for(ty) {
         return enum_value(lit, e);
@@ -539,7 +539,7 @@ fn fit(v: Value, ty: &str, ctx: &TypeCtx) -> Result<Value, String> {
     if let Some(b) = Builtin::from_name(ty) {
         let numeric = |v: &Value| v.as_f64().is_some() && !matches!(v, Value::Bool(_));
         if numeric(&v) && is_number_type(b) {
-            let c = crate::node::coerce(v.clone(), ty);
+            let c = qtro_rs::node::coerce(v.clone(), ty);
             if Builtin::from_name(c.type_name()) == Some(b) {
                 return Ok(c);
             }
@@ -1571,7 +1571,7 @@ mod tests {
         assert_eq!(val("3", Some("size_t")), Value::ULong(3));
         assert_eq!(val("-3", Some("qsizetype")), Value::LongLong(-3));
         assert!(to_value(&parse("-3", &ctx()).unwrap(), Some("size_t"), &ctx()).is_err());
-        assert_eq!(val("[1, 2]", Some("QList<size_t>")), Value::Sequence(crate::core::Sequence { type_name: "QList<ulong>".into(), items: vec![Value::ULong(1), Value::ULong(2)] }));
+        assert_eq!(val("[1, 2]", Some("QList<size_t>")), Value::Sequence(qtro_rs::core::Sequence { type_name: "QList<ulong>".into(), items: vec![Value::ULong(1), Value::ULong(2)] }));
         let red = val("\"#ff0000\"", Some("QColor"));
         assert_eq!(red, Value::Color(Color::rgba(255, 0, 0, 255)));
         assert_eq!(val("\"#80ff0000\"", Some("QColor")), Value::Color(Color::rgba(255, 0, 0, 128)));
@@ -1588,7 +1588,7 @@ mod tests {
             assert_eq!(v.type_name(), ty);
             assert_eq!(val(&format(&v, Some(ty), &ctx()), Some(ty)), v, "{ty} reads back what it prints");
         }
-        let pen = crate::core::convert::default_builtin(Builtin::Pen);
+        let pen = qtro_rs::core::convert::default_builtin(Builtin::Pen);
         assert_eq!(val(&format(&pen, Some("QPen"), &ctx()), Some("QPen")), pen, "a pen reads back from its fields");
         assert!(to_value(&parse("hex:00", &ctx()).unwrap(), Some("QImage"), &ctx()).is_err(), "not a PNG");
     }

@@ -1,4 +1,4 @@
-//! C constructors and getters of the QtGui value types (see `crate::core::gui`).
+//! C constructors and getters of the QtGui value types (see `qtro_rs::core::gui`).
 //!
 //! Colors have their own pair of functions; the geometry types (`QPolygon`, `QPolygonF`,
 //! `QRegion`, `QTransform`, `QMatrix4x4`, `QVector2D/3D/4D`, `QQuaternion`, `QKeySequence`) are
@@ -12,8 +12,8 @@ use bytes::Bytes;
 use super::qtro_result::{self, *};
 use super::value::{mismatch, new_value, out_bytes, qtro_type, qtro_value, value_ref};
 use super::{bytes_arg, c_string_out, cstr, err, guard, guard_ptr, out_ptr, Result};
-use crate::core::gui::{Brush, Color, Font, Image, Pen};
-use crate::core::{Point, PointF, Rect, Value};
+use qtro_rs::core::gui::{Brush, Color, Font, Image, Pen};
+use qtro_rs::core::{Point, PointF, Rect, Value};
 
 /// An RGB `QColor` from 8-bit components (`QColor(r, g, b, a)`).
 #[no_mangle]
@@ -206,10 +206,10 @@ pub unsafe extern "C" fn qtro_value_fields_json(value: *const qtro_value) -> *mu
     })
 }
 
-fn dialect_arg(dialect: super::node::qtro_dialect) -> Result<crate::core::Dialect> {
+fn dialect_arg(dialect: super::node::qtro_dialect) -> Result<qtro_rs::core::Dialect> {
     match dialect {
-        super::node::QTRO_DIALECT_QT6 => Ok(crate::core::Dialect::Qt6),
-        super::node::QTRO_DIALECT_QT5 => Ok(crate::core::Dialect::Qt5),
+        super::node::QTRO_DIALECT_QT6 => Ok(qtro_rs::core::Dialect::Qt6),
+        super::node::QTRO_DIALECT_QT5 => Ok(qtro_rs::core::Dialect::Qt5),
         other => err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown dialect {other}")),
     }
 }
@@ -223,7 +223,7 @@ pub unsafe extern "C" fn qtro_value_to_datastream(value: *const qtro_value, dial
     guard(|| {
         let v = value_ref(value, "value")?;
         let dialect = dialect_arg(dialect)?;
-        let bytes = crate::core::variant::to_bytes(v, dialect, crate::core::ByteOrder::Big).or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))?;
+        let bytes = qtro_rs::core::variant::to_bytes(v, dialect, qtro_rs::core::ByteOrder::Big).or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))?;
         let boxed: Box<[u8]> = bytes.to_vec().into_boxed_slice();
         *out_ptr(len, "len")? = boxed.len();
         *out_ptr(data, "data")? = Box::into_raw(boxed) as *mut u8;
@@ -250,8 +250,8 @@ pub unsafe extern "C" fn qtro_value_from_datastream(data: *const u8, len: usize,
     new_value(|| {
         let dialect = dialect_arg(dialect)?;
         let bytes = Bytes::copy_from_slice(bytes_arg(data, len, "data")?);
-        let types = crate::core::TypeRegistry::new(dialect);
-        crate::core::variant::from_bytes(bytes, dialect, crate::core::ByteOrder::Big, &types).or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))
+        let types = qtro_rs::core::TypeRegistry::new(dialect);
+        qtro_rs::core::variant::from_bytes(bytes, dialect, qtro_rs::core::ByteOrder::Big, &types).or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))
     })
 }
 
@@ -264,7 +264,7 @@ pub unsafe extern "C" fn qtro_value_from_datastream(data: *const u8, len: usize,
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char) -> *mut qtro_value {
     new_value(|| {
-        use crate::core::value::JsonValue as J;
+        use qtro_rs::core::value::JsonValue as J;
         use qtro_type::*;
         let text = cstr(json, "json")?;
         if ty == QTRO_TYPE_JSONVALUE && text.trim() == "undefined" {
@@ -272,7 +272,7 @@ pub unsafe extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char)
         }
         let parsed: serde_json::Value = serde_json::from_str(text).or_else(|e| err(QTRO_ERR_PARSE, format!("not JSON: {e}")))?;
         let compact = parsed.to_string();
-        let wrong = |what: &str| err(QTRO_ERR_INVALID_ARGUMENT, format!("expected {what}, got {}", super::super::core::limits::clip(text)));
+        let wrong = |what: &str| err(QTRO_ERR_INVALID_ARGUMENT, format!("expected {what}, got {}", qtro_rs::core::limits::clip(text)));
         Ok(match (ty, &parsed) {
             (QTRO_TYPE_JSONOBJECT, serde_json::Value::Object(_)) => Value::JsonObject(compact),
             (QTRO_TYPE_JSONOBJECT, _) => return wrong("a JSON object"),
@@ -298,7 +298,7 @@ pub unsafe extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char)
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_get_json(value: *const qtro_value) -> *mut c_char {
     guard_ptr(|| {
-        use crate::core::value::JsonValue as J;
+        use qtro_rs::core::value::JsonValue as J;
         let v = value_ref(value, "value")?;
         let text = match v.without_null_flag() {
             Value::JsonValue(J::Undefined) => "undefined".to_owned(),

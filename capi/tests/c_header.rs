@@ -1,22 +1,28 @@
-//! `include/qtro_rs.h` is generated from `src/ffi/` by cbindgen and committed. This test
+//! `include/qtro_rs.h` is generated from `capi/src/` by cbindgen and committed. This test
 //! regenerates it and fails when the committed header is stale; run
-//! `QTRO_UPDATE_HEADER=1 cargo test --test c_header` to rewrite it. It also compiles the header
+//! `QTRO_UPDATE_HEADER=1 cargo test -p qtro-capi --test c_header` to rewrite it. It also compiles the header
 //! as C and C++ with warnings as errors.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> &'static Path {
+/// The C library's package (capi/).
+fn capi() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The repository, where include/ is.
+fn root() -> &'static Path {
+    capi().parent().expect("capi/ is in the repository")
+}
+
 fn generate() -> String {
-    let config = cbindgen::Config::from_file(root().join("cbindgen.toml")).expect("read cbindgen.toml");
+    let config = cbindgen::Config::from_file(capi().join("cbindgen.toml")).expect("read cbindgen.toml");
     let bindings = cbindgen::Builder::new()
         .with_config(config)
-        .with_src(root().join("src/ffi/mod.rs"))
+        .with_src(capi().join("src/lib.rs"))
         .generate()
-        .expect("cbindgen failed on src/ffi");
+        .expect("cbindgen failed on capi/src");
     let mut out = Vec::new();
     bindings.write(&mut out);
     String::from_utf8(out).expect("header is UTF-8")

@@ -14,11 +14,11 @@ use bytes::Bytes;
 
 use super::qtro_result::{self, *};
 use super::{arg, arg_mut, bytes_arg, c_string_out, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, utf8_arg, Error, Result};
-use crate::core::value::{
+use qtro_rs::core::value::{
     sort_qt_keys, Assoc, BitArray, EnumValue, Gadget, GadgetAssoc, GadgetSequence, Line, LineF, ObjectKind, Point, PointF, QDate, QDateTime, QTime, Rect, RectF,
     RemoteObject, Sequence, Size, SizeF, Struct, TimeSpec, UtcOffsetZone,
 };
-use crate::core::Value;
+use qtro_rs::core::Value;
 
 /// An opaque value: a QVariant of any type QtRO can carry.
 pub struct qtro_value {

@@ -14,22 +14,21 @@ mod common;
 use common::qt_build::{install_qt_deps, manifest_dir, run_checked, target_dir};
 use common::qt_peer::peer_exe;
 
-/// `target/<profile>`: where cargo puts libqtro_rs.so for this build. `cargo test` links the
-/// tests against the rlib only, so the shared and static libraries are built here first (a no-op
-/// when they are current).
+/// `target/<profile>`: where cargo puts libqtro_rs.so for this build. The shared and static
+/// libraries are built here first (a no-op when they are current).
 fn library_dir() -> PathBuf {
     // The test binary is target/<profile>/deps/ctest-<hash>.
     let exe = std::env::current_exe().expect("current exe");
     let dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>").to_path_buf();
     let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "--lib", "--quiet"]).current_dir(manifest_dir());
+    cargo.args(["build", "-p", "qtro-capi", "--lib", "--quiet"]).current_dir(manifest_dir());
     if dir.file_name().is_some_and(|n| n == "release") {
         cargo.arg("--release");
     }
     run_checked(&mut cargo);
     assert!(
         dir.join("libqtro_rs.so").is_file(),
-        "{} has no libqtro_rs.so (the crate builds it as a cdylib alongside the tests)",
+        "{} has no libqtro_rs.so (capi/ builds it as a cdylib)",
         dir.display()
     );
     dir

@@ -12,7 +12,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 /// The longest any single step may take.
 pub const T: Duration = Duration::from_secs(15);
 
-pub const INTEROP_REP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/qt-interop/peers/interop.rep");
+pub const INTEROP_REP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../qt-interop/peers/interop.rep");
 
 pub fn qtro() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_qtro"));

@@ -4,14 +4,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use crate::node::EventReceiver;
+use qtro_rs::node::EventReceiver;
 use tokio::time::Instant;
 
-use crate::core::classdef::{ClassDefinition, MethodDef};
-use crate::core::registry;
-use crate::core::{CallError, ReplicaState, SourceClass, TypeRegistry, Value};
-use crate::node::{parameter_types, Node, NodeConfig, NodeError, Replica, ReplicaEvent};
-use crate::rep::RepFile;
+use qtro_rs::core::classdef::{ClassDefinition, MethodDef};
+use qtro_rs::core::registry;
+use qtro_rs::core::{CallError, ReplicaState, SourceClass, TypeRegistry, Value};
+use qtro_rs::node::{parameter_types, Node, NodeConfig, NodeError, Replica, ReplicaEvent};
+use qtro_rs::rep::RepFile;
 
 use super::describe::{self, Description};
 use super::error::{CliError, CliResult, Kind};
@@ -46,7 +46,7 @@ impl Session {
 /// such a class, else its only class.
 pub fn load_rep(path: &Path, explicit: Option<&str>, name: Option<&str>) -> CliResult<(RepFile, String)> {
     let text = std::fs::read_to_string(path).map_err(|e| CliError::other(format!("cannot read {}: {e}", path.display())))?;
-    let file = crate::rep::parse(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    let file = qtro_rs::rep::parse(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     let classes: Vec<&str> = file.classes.iter().map(|c| c.name.as_str()).collect();
     let class = if let Some(c) = explicit {
         if !classes.contains(&c) {
@@ -65,9 +65,9 @@ pub fn load_rep(path: &Path, explicit: Option<&str>, name: Option<&str>) -> CliR
     Ok((file, class))
 }
 
-/// Registers a .rep file's types (see [`crate::rep::register_types`]).
+/// Registers a .rep file's types (see [`qtro_rs::rep::register_types`]).
 pub fn register_rep_types(types: &mut TypeRegistry, file: &RepFile) {
-    crate::rep::register_types(file, types);
+    qtro_rs::rep::register_types(file, types);
 }
 
 pub fn node_error(e: NodeError, what: &str) -> CliError {
@@ -80,7 +80,7 @@ pub fn node_error(e: NodeError, what: &str) -> CliError {
         NodeError::Timeout { .. } => CliError::new(Kind::Timeout, e.to_string()),
         NodeError::NotOffered { .. } => CliError::new(Kind::UnknownObject, e.to_string()),
         NodeError::Call(CallError::SignatureMismatch { .. }) => CliError::new(Kind::SignatureMismatch, format!("{what}: {e}")),
-        NodeError::Arguments { ref error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => {
+        NodeError::Arguments { ref error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => {
             CliError::new(Kind::SignatureMismatch, format!("{what}: {e}"))
         }
         NodeError::Arguments { .. } | NodeError::PropertyType { .. } => CliError::bad_value(format!("{what}: {e}")),
@@ -97,7 +97,7 @@ pub async fn open(g: &Global, url: &str, name: &str, rep: &RepArgs, wait: bool) 
     let replica = match &rep.rep {
         Some(path) => {
             let (file, class_name) = load_rep(path, rep.class.as_deref(), Some(name))?;
-            let class = crate::rep::source_class(&file, &class_name, target.dialect).expect("class checked");
+            let class = qtro_rs::rep::source_class(&file, &class_name, target.dialect).expect("class checked");
             node.register_types(|t| register_rep_types(t, &file));
             ctx = TypeCtx::from_definition(&class.definition);
             ctx.add_rep(&file, file.class(&class_name).expect("class checked"));
@@ -553,6 +553,8 @@ pub async fn watch(g: &Global, out: &Out, url: &str, name: &str, count: Option<u
                     },
                 );
             }
+            // Kinds of event added later are not printed yet.
+            _ => continue,
         }
         printed += 1;
         if count.is_some_and(|c| printed >= c) {

@@ -11,8 +11,8 @@ use super::qtro_result::{self, *};
 use super::replica::{interface_of, qtro_interface};
 use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
 use super::{arg, arg_mut, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, to_cstring, Error, Result};
-use crate::core::{ClassBuilder, Dialect, EnumDef, MethodKind, PropertyMode, SourceClass, Value};
-use crate::node::{coerce, SlotCall, Source, SourceEvent};
+use qtro_rs::core::{ClassBuilder, Dialect, EnumDef, MethodKind, PropertyMode, SourceClass, Value};
+use qtro_rs::node::{coerce, SlotCall, Source, SourceEvent};
 
 /// How a property may change (as in `.rep` files).
 pub type qtro_property_mode = c_int;
@@ -99,8 +99,8 @@ pub unsafe extern "C" fn qtro_class_from_rep(rep_text: *const c_char, class_name
             QTRO_DIALECT_QT5 => Dialect::Qt5,
             other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_dialect {other}")),
         };
-        let file = crate::rep::parse(text).map_err(|e| Error::new(QTRO_ERR_PARSE, format!("invalid .rep text: {e}")))?;
-        let class = crate::rep::source_class(&file, name, dialect).ok_or_else(|| Error::new(QTRO_ERR_PARSE, format!("the .rep text has no class {name:?}")))?;
+        let file = qtro_rs::rep::parse(text).map_err(|e| Error::new(QTRO_ERR_PARSE, format!("invalid .rep text: {e}")))?;
+        let class = qtro_rs::rep::source_class(&file, name, dialect).ok_or_else(|| Error::new(QTRO_ERR_PARSE, format!("the .rep text has no class {name:?}")))?;
         *out = Box::into_raw(Box::new(qtro_class { spec: ClassSpec::Built(class) }));
         Ok(())
     })
@@ -311,6 +311,8 @@ impl SourceShared {
                         f(ud, conn);
                     }
                 }
+                // Kinds of event added later have no C callback yet.
+                _ => {}
             }
         }
     }
@@ -473,7 +475,7 @@ pub unsafe extern "C" fn qtro_source_emit(source: *mut qtro_source, signal: *con
         let s = source_ref(source)?;
         let signal = cstr(signal, "signal")?;
         let args = values_arg(args, nargs, "args")?;
-        let expected = s.source.class().signal_index(signal).and_then(|i| s.source.class().definition.signals.get(i)).map(|sig| crate::node::parameter_types(&sig.signature).len());
+        let expected = s.source.class().signal_index(signal).and_then(|i| s.source.class().definition.signals.get(i)).map(|sig| qtro_rs::node::parameter_types(&sig.signature).len());
         if let Some(n) = expected {
             if n != args.len() {
                 return err(QTRO_ERR_INVALID_ARGUMENT, format!("signal {signal:?} takes {n} argument(s), {} given", args.len()));

@@ -3,16 +3,16 @@
 //!
 //! A QtRO host speaks first: Handshake (protocol version), then ObjectList. That is enough to
 //! tell "unreachable", "other dialect" and "unknown object" apart with a clear message, which a
-//! [`crate::node::Node`] (it silently reconnects and waits) cannot.
+//! [`qtro_rs::node::Node`] (it silently reconnects and waits) cannot.
 
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
-use crate::core::registry::{self, Location};
-use crate::core::{Dialect, FrameDecoder, Limits, ObjectInfo, Packet, TypeRegistry};
-use crate::net::{transport, BoxStream, NodeUrl};
+use qtro_rs::core::registry::{self, Location};
+use qtro_rs::core::{Dialect, FrameDecoder, Limits, ObjectInfo, Packet, TypeRegistry};
+use qtro_rs::net::{transport, BoxStream, NodeUrl};
 
 use super::error::{CliError, CliResult, Kind};
 use super::Global;
@@ -204,6 +204,6 @@ fn names(list: &[&str]) -> String {
     if list.is_empty() {
         "nothing".into()
     } else {
-        crate::node::Offered(list.iter().map(|n| (*n).to_owned()).collect()).to_string()
+        qtro_rs::node::Offered(list.iter().map(|n| (*n).to_owned()).collect()).to_string()
     }
 }

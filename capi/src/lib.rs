@@ -110,20 +110,20 @@ pub(crate) fn err<T>(code: qtro_result, message: impl Into<String>) -> Result<T>
     Err(Error::new(code, message))
 }
 
-impl From<crate::node::NodeError> for Error {
-    fn from(e: crate::node::NodeError) -> Error {
-        use crate::core::CallError;
-        use crate::node::NodeError as N;
+impl From<qtro_rs::node::NodeError> for Error {
+    fn from(e: qtro_rs::node::NodeError) -> Error {
+        use qtro_rs::core::CallError;
+        use qtro_rs::node::NodeError as N;
         let code = match &e {
             N::Url(_) => QTRO_ERR_BAD_URL,
             N::Listen { .. } => QTRO_ERR_IO,
             N::AlreadyListening(_) => QTRO_ERR_ALREADY,
             N::Host(h) => {
-                use crate::core::HostError as H;
+                use qtro_rs::core::HostError as H;
                 match h {
                     H::UnknownSource(_) | H::BadIndex { .. } => QTRO_ERR_NOT_FOUND,
                     H::DuplicateSource(_) => QTRO_ERR_ALREADY,
-                    H::Arguments { error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
+                    H::Arguments { error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
                     H::ValueCount { .. } | H::InitTooLarge { .. } => QTRO_ERR_INVALID_ARGUMENT,
                     H::Arguments { .. } | H::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
                     H::Encode(_) => QTRO_ERR_PROTOCOL,
@@ -138,7 +138,7 @@ impl From<crate::node::NodeError> for Error {
                 CallError::Encode(_) => QTRO_ERR_PROTOCOL,
             },
             N::UnknownMember { .. } => QTRO_ERR_NOT_FOUND,
-            N::Arguments { error, .. } if matches!(**error, crate::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
+            N::Arguments { error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
             N::Arguments { .. } | N::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
             N::Timeout { .. } | N::NotOffered { .. } => QTRO_ERR_TIMEOUT,
             N::Shutdown => QTRO_ERR_SHUTDOWN,

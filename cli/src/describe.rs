@@ -8,10 +8,10 @@
 
 use serde_json::json;
 
-use crate::core::classdef::ClassDefinition;
-use crate::core::{Builtin, Dialect, Value};
-use crate::node::parameter_types;
-use crate::rep::{self, Modifier};
+use qtro_rs::core::classdef::ClassDefinition;
+use qtro_rs::core::{Builtin, Dialect, Value};
+use qtro_rs::node::parameter_types;
+use qtro_rs::rep::{self, Modifier};
 
 use super::value::{self, TypeCtx};
 

@@ -1,8 +1,8 @@
 //! `qtro`, the command-line tool: explore, test and debug any QtRO network (stock Qt 5.15 / 6
 //! nodes as well as qtro_rs ones).
 //!
-//! Everything here is built on the crate's public APIs: [`crate::node`] for replicas and sources,
-//! [`crate::core`] for decoding raw traffic, [`crate::rep`] for `.rep` files. The binary
+//! Everything here is built on the crate's public APIs: [`qtro_rs::node`] for replicas and sources,
+//! [`qtro_rs::core`] for decoding raw traffic, [`qtro_rs::rep`] for `.rep` files. The binary
 //! (`src/bin/qtro.rs`) only calls [`main`]. The README section "qtro — the command-line tool" is
 //! the user documentation.
 
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::core::Dialect;
+use qtro_rs::core::Dialect;
 pub use error::{CliError, CliResult, Kind};
 use output::Out;
 
@@ -247,7 +247,12 @@ fn init_logging(verbose: u8) {
 }
 
 /// Runs the tool with the process arguments; returns the exit code.
-pub fn main() -> i32 {
+fn main() {
+    std::process::exit(exit_code());
+}
+
+/// Runs the command line; the process exit code.
+fn exit_code() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -1,6 +1,5 @@
 //! The `qtro` binary against Rust peers started in this process (qtro_rs::node): every
 //! subcommand, text and `--json` output, and the error paths with their exit codes.
-#![cfg(feature = "cli")]
 
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use serde_json::json;
 mod cli_support;
 use cli_support::*;
 
-const INTEROP: &str = include_str!("../qt-interop/peers/interop.rep");
+const INTEROP: &str = include_str!("../../qt-interop/peers/interop.rep");
 
 fn class(name: &str) -> SourceClass {
     qtro_rs::rep::source_class(&qtro_rs::rep::parse(INTEROP).unwrap(), name, Dialect::Qt6).unwrap()
