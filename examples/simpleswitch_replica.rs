@@ -40,7 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 replica.call("server_slot", vec![value]).await?;
                 seen += 1;
                 if count.is_some_and(|c| seen >= c) {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // The acknowledgement is a void call, sent without a reply: let it leave.
+                    node.flush(Duration::from_secs(5)).await;
                     return Ok(());
                 }
             }

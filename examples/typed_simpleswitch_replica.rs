@@ -11,8 +11,6 @@ use std::time::Duration;
 
 use qtro_rs::node::Node;
 
-// The generated module has the whole API; a binary uses only part of it.
-#[allow(dead_code)]
 mod simpleswitch {
     include!("generated/simpleswitch.rs");
 }
@@ -44,7 +42,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 replica.server_slot(state).await?;
                 seen += 1;
                 if count.is_some_and(|c| seen >= c) {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // The acknowledgement is a void call, sent without a reply: let it leave.
+                    node.flush(Duration::from_secs(5)).await;
                     return Ok(());
                 }
             }

@@ -1,5 +1,7 @@
 //! The Rust simpleswitch examples against the stock-Qt simpleswitch pair (both directions), as in
 //! the README's demo: states flow source → replica, acknowledgements flow back through the slot.
+//! Then a crate outside the workspace (`examples/downstream/`) that generates its typed replica in
+//! build.rs, as the rustdoc shows, built with its warnings checked and run against the Qt source.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -76,4 +78,36 @@ fn qt_source_with_rust_replica() {
     let acks = src.iter().filter(|l| l.contains("acknowledged")).count();
     assert_eq!(acks, 3, "the Qt source got 3 acknowledgements from the Rust replica:\n{}\n---\n{}", src.join("\n"), rep.join("\n"));
     assert_eq!(rep.iter().filter(|l| l.contains("currState changed")).count(), 3, "{}", rep.join("\n"));
+}
+
+/// `examples/downstream/` (qtro_rs in [dependencies] and [build-dependencies], codegen in build.rs)
+/// builds without a warning and its typed replica acknowledges a stock Qt source's states.
+#[test]
+fn downstream_crate_with_build_rs_codegen() {
+    let qt = qt_pair();
+    let root = common::qt_build::manifest_dir();
+    let krate = root.join("examples/downstream");
+    // The same dependency versions as ours (a fresh resolution would be a moving target).
+    std::fs::copy(root.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    let target = common::qt_build::target_dir().join("downstream");
+    let build = Command::new(env!("CARGO"))
+        .args(["build", "--color", "never", "--target-dir"])
+        .arg(&target)
+        .current_dir(&krate)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success(), "the downstream crate builds:\n{log}");
+    assert!(!log.contains("warning"), "the downstream crate builds without warnings:\n{log}");
+
+    let url = format!("local:qtro_switch_test_c_{}", std::process::id());
+    let mut source = Command::new(qt.join("simpleswitch_source"));
+    source.args(["--url", &url, "--period-ms", "200", "--acks", "2"]);
+    let mut replica = Command::new(target.join("debug/qtro-downstream-example"));
+    replica.args([url.as_str(), "2"]);
+    let (src, rep) = run_pair(source, replica);
+    let acks = src.iter().filter(|l| l.contains("acknowledged")).count();
+    assert_eq!(acks, 2, "the Qt source got 2 acknowledgements:\n{}\n---\n{}", src.join("\n"), rep.join("\n"));
+    assert_eq!(rep.iter().filter(|l| l.starts_with("downstream: acknowledged")).count(), 2, "{}", rep.join("\n"));
 }

@@ -9,6 +9,7 @@ use qtro::typed::ToValue as _;
 // class SimpleSwitch
 
 /// Static description of class `SimpleSwitch`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static SIMPLE_SWITCH_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "SimpleSwitch",
     signature: qtro::typed::Ty::both("848df11717af2d8be5106a80a701bfc5723baba7"),
@@ -38,12 +39,14 @@ pub static SIMPLE_SWITCH_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec 
 /// The properties of class `SimpleSwitch`: initial values of a source, and what a replica shows
 /// until the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct SimpleSwitchProperties {
     /// `bool currState` = `false`, READPUSH
     pub curr_state: bool,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for SimpleSwitchProperties {
     fn default() -> Self {
         Self { curr_state: false }
@@ -55,6 +58,7 @@ fn simple_switch_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value
     SimpleSwitchProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl SimpleSwitchProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -66,6 +70,7 @@ impl SimpleSwitchProperties {
 
 /// The slots of class `SimpleSwitch`: implement them to host a [`SimpleSwitchSource`]. Each is
 /// called with the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait SimpleSwitchSlots: Send + Sync + 'static {
     /// `SLOT(void server_slot(bool clientState))`
     fn server_slot(
@@ -78,10 +83,12 @@ pub trait SimpleSwitchSlots: Send + Sync + 'static {
 /// A source of class `SimpleSwitch` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct SimpleSwitchSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl SimpleSwitchSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "848df11717af2d8be5106a80a701bfc5723baba7";
@@ -183,6 +190,7 @@ impl SimpleSwitchSource {
 
 /// What replicas do to a [`SimpleSwitchSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum SimpleSwitchSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -230,10 +238,12 @@ fn simple_switch_source_event(
 /// A replica of class `SimpleSwitch`, with typed accessors. Cheap to clone; released when the last
 /// clone is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct SimpleSwitchReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl SimpleSwitchReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "848df11717af2d8be5106a80a701bfc5723baba7";
@@ -302,6 +312,7 @@ impl SimpleSwitchReplica {
 
 /// What a [`SimpleSwitchReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum SimpleSwitchEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -341,6 +352,7 @@ fn simple_switch_event(event: qtro::node::ReplicaEvent) -> std::option::Option<S
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     let _ = types;
 }

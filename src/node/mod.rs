@@ -289,12 +289,30 @@ impl Default for Node {
 }
 
 impl Node {
-    /// A Qt 6 node with default settings. Must be called inside a tokio runtime.
+    /// A Qt 6 node with default settings.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime: a node's connections and timers are tokio tasks. Call it from
+    /// `#[tokio::main]` / `#[tokio::test]` code or inside [`tokio::runtime::Runtime::enter`].
+    #[track_caller]
     pub fn new() -> Node {
         Node::with_config(NodeConfig::default())
     }
 
+    /// A node with these settings (dialect, limits, heartbeat, ...).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, as [`Node::new`].
+    #[track_caller]
     pub fn with_config(config: NodeConfig) -> Node {
+        if tokio::runtime::Handle::try_current().is_err() {
+            panic!(
+                "qtro_rs: a Node needs a tokio runtime (its connections and timers are tokio tasks): \
+                 create it inside #[tokio::main], #[tokio::test] or Runtime::enter()"
+            );
+        }
         let shared = Shared::new(config);
         Node { _life: Arc::new(Lifetime(shared.clone())), shared }
     }
@@ -958,5 +976,19 @@ mod tests {
         assert!(text.len() < 400 && text.ends_with("and 999980 more"), "{text}");
         let long = Offered(vec!["x".repeat(10_000)]).to_string();
         assert!(long.len() < 300, "each name is clipped: {}", long.len());
+    }
+
+    #[test]
+    #[should_panic(expected = "a Node needs a tokio runtime")]
+    fn a_node_outside_a_runtime_says_what_it_needs() {
+        let _ = Node::new();
+    }
+
+    #[test]
+    fn a_node_inside_an_entered_runtime_works() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let _guard = rt.enter();
+        let node = Node::new();
+        assert!(node.connect_to("tcp://127.0.0.1:1").is_ok());
     }
 }

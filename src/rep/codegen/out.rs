@@ -29,8 +29,14 @@ impl Out {
     }
 
     /// One line (each `\n`-separated part indented).
+    ///
+    /// A top-level item gets `#[allow(dead_code)]`: a program uses part of a generated API, and
+    /// the rest must not warn in the user's crate.
     pub fn line(&mut self, text: impl AsRef<str>) {
         for l in text.as_ref().split('\n') {
+            if self.indent == 0 && (l.starts_with("pub ") || l.starts_with("impl")) {
+                self.buf.push_str("#[allow(dead_code)]\n");
+            }
             if l.is_empty() {
                 self.buf.push('\n');
             } else {

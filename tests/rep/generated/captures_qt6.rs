@@ -8,6 +8,7 @@ use qtro::typed::ToValue as _;
 
 /// `POD Point3(int x, int y, int z)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Point3 {
     /// `int x`
     pub x: i32,
@@ -18,6 +19,7 @@ pub struct Point3 {
 }
 
 /// Static description of POD `Point3`.
+#[allow(dead_code)]
 pub static POINT3_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Point3",
     fields: &[
@@ -37,6 +39,7 @@ pub static POINT3_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Point3 {
     const IS_GADGET: bool = true;
 
@@ -51,6 +54,7 @@ impl qtro::typed::ToValue for Point3 {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Point3 {
     fn from_value(
         value: &qtro::core::Value,
@@ -65,6 +69,7 @@ impl qtro::typed::FromValue for Point3 {
 }
 
 /// Enums and flags of POD `Tagged`.
+#[allow(dead_code)]
 pub mod tagged {
     use super::qtro;
 
@@ -119,6 +124,7 @@ pub mod tagged {
 
 /// `POD Tagged { Kind kind, QString label }`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Tagged {
     /// `Kind kind`
     pub kind: tagged::Kind,
@@ -127,6 +133,7 @@ pub struct Tagged {
 }
 
 /// Static description of POD `Tagged`.
+#[allow(dead_code)]
 pub static TAGGED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Tagged",
     fields: &[
@@ -148,6 +155,7 @@ pub static TAGGED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     }],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Tagged {
     const IS_GADGET: bool = true;
 
@@ -161,6 +169,7 @@ impl qtro::typed::ToValue for Tagged {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Tagged {
     fn from_value(
         value: &qtro::core::Value,
@@ -176,6 +185,7 @@ impl qtro::typed::FromValue for Tagged {
 // class Child
 
 /// Static description of class `Child`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static CHILD_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Child",
     signature: qtro::typed::Ty::both("16df3c993071e304c2f44d2d2d0d75be029562eb"),
@@ -205,12 +215,14 @@ pub static CHILD_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Child`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct ChildProperties {
     /// `QString title` = `"kid"`, READONLY
     pub title: String,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for ChildProperties {
     fn default() -> Self {
         Self {
@@ -224,6 +236,7 @@ fn child_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     ChildProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl ChildProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -235,6 +248,7 @@ impl ChildProperties {
 
 /// The slots of class `Child`: implement them to host a [`ChildSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait ChildSlots: Send + Sync + 'static {
     /// `SLOT(void poke(int n))`
     fn poke(&self, source: &ChildSource, n: i32) -> impl std::future::Future<Output = ()> + Send;
@@ -243,10 +257,12 @@ pub trait ChildSlots: Send + Sync + 'static {
 /// A source of class `Child` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ChildSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl ChildSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "16df3c993071e304c2f44d2d2d0d75be029562eb";
@@ -338,6 +354,7 @@ impl ChildSource {
 
 /// What replicas do to a [`ChildSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ChildSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -371,10 +388,12 @@ fn child_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Chi
 /// A replica of class `Child`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ChildReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl ChildReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "16df3c993071e304c2f44d2d2d0d75be029562eb";
@@ -438,6 +457,7 @@ impl ChildReplica {
 
 /// What a [`ChildReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ChildEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -474,6 +494,7 @@ fn child_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ChildEven
 // class Rich
 
 /// Enums and flags of class `Rich`.
+#[allow(dead_code)]
 pub mod rich {
     use super::qtro;
 
@@ -578,6 +599,7 @@ pub mod rich {
 }
 
 /// Static description of class `Rich`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static RICH_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Rich",
     signature: qtro::typed::Ty::new(
@@ -752,6 +774,7 @@ pub static RICH_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Rich`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct RichProperties {
     /// `Color color` = `Color::Green`, READWRITE
     pub color: rich::Color,
@@ -778,6 +801,7 @@ pub struct RichProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for RichProperties {
     fn default() -> Self {
         Self {
@@ -801,6 +825,7 @@ fn rich_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     RichProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl RichProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -826,6 +851,7 @@ impl RichProperties {
 
 /// The slots of class `Rich`: implement them to host a [`RichSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait RichSlots: Send + Sync + 'static {
     /// `SLOT(Color next(Color c))`
     fn next(
@@ -846,10 +872,12 @@ pub trait RichSlots: Send + Sync + 'static {
 /// A source of class `Rich` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct RichSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl RichSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "a809bd01dec948a2accbc2bc880c03fcda60cf18";
@@ -1068,6 +1096,7 @@ impl RichSource {
 
 /// What replicas do to a [`RichSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum RichSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1128,10 +1157,12 @@ fn rich_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Rich
 /// A replica of class `Rich`, with typed accessors. Cheap to clone; released when the last clone is
 /// dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct RichReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl RichReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "a809bd01dec948a2accbc2bc880c03fcda60cf18";
@@ -1305,6 +1336,7 @@ impl RichReplica {
 
 /// What a [`RichReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum RichEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1385,6 +1417,7 @@ fn rich_event(event: qtro::node::ReplicaEvent) -> std::option::Option<RichEvent>
 // class Flagged
 
 /// Enums and flags of class `Flagged`.
+#[allow(dead_code)]
 pub mod flagged {
     use super::qtro;
 
@@ -1492,6 +1525,7 @@ pub mod flagged {
 }
 
 /// Static description of class `Flagged`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static FLAGGED_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Flagged",
     signature: qtro::typed::Ty::new(
@@ -1564,6 +1598,7 @@ pub static FLAGGED_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Flagged`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct FlaggedProperties {
     /// `Opts opts` = `Opt::OA`, READWRITE
     pub opts: flagged::Opts,
@@ -1574,6 +1609,7 @@ pub struct FlaggedProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for FlaggedProperties {
     fn default() -> Self {
         Self {
@@ -1589,6 +1625,7 @@ fn flagged_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     FlaggedProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl FlaggedProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -1604,6 +1641,7 @@ impl FlaggedProperties {
 
 /// The slots of class `Flagged`: implement them to host a [`FlaggedSource`]. Each is called with
 /// the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait FlaggedSlots: Send + Sync + 'static {
     /// `SLOT(Opts toggle(Opts o))`
     fn toggle(
@@ -1616,10 +1654,12 @@ pub trait FlaggedSlots: Send + Sync + 'static {
 /// A source of class `Flagged` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FlaggedSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl FlaggedSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "492b874ed91aee19fb08f30a946a197e9f167e2f";
@@ -1731,6 +1771,7 @@ impl FlaggedSource {
 
 /// What replicas do to a [`FlaggedSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FlaggedSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1778,10 +1819,12 @@ fn flagged_source_event(event: qtro::node::SourceEvent) -> std::option::Option<F
 /// A replica of class `Flagged`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FlaggedReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl FlaggedReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "492b874ed91aee19fb08f30a946a197e9f167e2f";
@@ -1873,6 +1916,7 @@ impl FlaggedReplica {
 
 /// What a [`FlaggedReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FlaggedEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1914,6 +1958,7 @@ fn flagged_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Flagged
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     POINT3_POD.register(types);
     TAGGED_POD.register(types);

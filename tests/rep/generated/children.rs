@@ -9,6 +9,7 @@ use qtro::typed::ToValue as _;
 // class Leaf
 
 /// Static description of class `Leaf`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static LEAF_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Leaf",
     signature: qtro::typed::Ty::both("1f15a02c0a40ced91e55e0228f9703c53ea553a7"),
@@ -35,12 +36,14 @@ pub static LEAF_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Leaf`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct LeafProperties {
     /// `QString label` = `"leaf node"`, READONLY
     pub label: String,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for LeafProperties {
     fn default() -> Self {
         Self {
@@ -54,6 +57,7 @@ fn leaf_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     LeafProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl LeafProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -65,6 +69,7 @@ impl LeafProperties {
 
 /// The slots of class `Leaf`: implement them to host a [`LeafSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait LeafSlots: Send + Sync + 'static {
     /// `SLOT(void touch())`
     fn touch(&self, source: &LeafSource) -> impl std::future::Future<Output = ()> + Send;
@@ -73,10 +78,12 @@ pub trait LeafSlots: Send + Sync + 'static {
 /// A source of class `Leaf` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct LeafSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl LeafSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "1f15a02c0a40ced91e55e0228f9703c53ea553a7";
@@ -167,6 +174,7 @@ impl LeafSource {
 
 /// What replicas do to a [`LeafSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum LeafSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -200,10 +208,12 @@ fn leaf_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Leaf
 /// A replica of class `Leaf`, with typed accessors. Cheap to clone; released when the last clone is
 /// dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct LeafReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl LeafReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "1f15a02c0a40ced91e55e0228f9703c53ea553a7";
@@ -267,6 +277,7 @@ impl LeafReplica {
 
 /// What a [`LeafReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum LeafEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -303,6 +314,7 @@ fn leaf_event(event: qtro::node::ReplicaEvent) -> std::option::Option<LeafEvent>
 // class Branch
 
 /// Static description of class `Branch`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static BRANCH_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Branch",
     signature: qtro::typed::Ty::new(
@@ -353,12 +365,14 @@ pub static BRANCH_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Branch`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct BranchProperties {
     /// `int depth` = `1`, READONLY
     pub depth: i32,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for BranchProperties {
     fn default() -> Self {
         Self { depth: 1 }
@@ -370,6 +384,7 @@ fn branch_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     BranchProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl BranchProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -385,18 +400,22 @@ impl BranchProperties {
 
 /// The slots of class `Branch`: implement them to host a [`BranchSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait BranchSlots: Send + Sync + 'static {}
 
 /// For a source without slots.
+#[allow(dead_code)]
 impl BranchSlots for () {}
 
 /// A source of class `Branch` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct BranchSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl BranchSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "989078ae0343a62deee141c2f3ea4de06ed17697";
@@ -488,6 +507,7 @@ impl BranchSource {
 
 /// What replicas do to a [`BranchSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum BranchSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -521,10 +541,12 @@ fn branch_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Br
 /// A replica of class `Branch`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct BranchReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl BranchReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "989078ae0343a62deee141c2f3ea4de06ed17697";
@@ -590,6 +612,7 @@ impl BranchReplica {
 
 /// What a [`BranchReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum BranchEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -641,6 +664,7 @@ fn branch_event(event: qtro::node::ReplicaEvent) -> std::option::Option<BranchEv
 // class Tree
 
 /// Static description of class `Tree`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static TREE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Tree",
     signature: qtro::typed::Ty::new(
@@ -723,6 +747,7 @@ pub static TREE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Tree`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct TreeProperties {
     /// `QString name`, READPUSH
     pub name: String,
@@ -731,6 +756,7 @@ pub struct TreeProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for TreeProperties {
     fn default() -> Self {
         Self {
@@ -745,6 +771,7 @@ fn tree_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     TreeProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl TreeProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -764,6 +791,7 @@ impl TreeProperties {
 
 /// The slots of class `Tree`: implement them to host a [`TreeSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait TreeSlots: Send + Sync + 'static {
     /// `SLOT(void prune(int level))`
     fn prune(
@@ -776,10 +804,12 @@ pub trait TreeSlots: Send + Sync + 'static {
 /// A source of class `Tree` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct TreeSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl TreeSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "616bd89ba3bb366b490de2341daa5c808cb27493";
@@ -923,6 +953,7 @@ impl TreeSource {
 
 /// What replicas do to a [`TreeSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum TreeSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -962,10 +993,12 @@ fn tree_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Tree
 /// A replica of class `Tree`, with typed accessors. Cheap to clone; released when the last clone is
 /// dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct TreeReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl TreeReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "616bd89ba3bb366b490de2341daa5c808cb27493";
@@ -1060,6 +1093,7 @@ impl TreeReplica {
 
 /// What a [`TreeReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum TreeEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1108,6 +1142,7 @@ fn tree_event(event: qtro::node::ReplicaEvent) -> std::option::Option<TreeEvent>
 // class Future
 
 /// Static description of class `Future`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static FUTURE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Future",
     signature: qtro::typed::Ty::both("9797ebcf25de02d51a1b7855ee4ce68dcc840c91"),
@@ -1130,12 +1165,14 @@ pub static FUTURE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Future`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct FutureProperties {
     /// `bool ready` = `false`, READPUSH
     pub ready: bool,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for FutureProperties {
     fn default() -> Self {
         Self { ready: false }
@@ -1147,6 +1184,7 @@ fn future_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     FutureProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl FutureProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -1158,18 +1196,22 @@ impl FutureProperties {
 
 /// The slots of class `Future`: implement them to host a [`FutureSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait FutureSlots: Send + Sync + 'static {}
 
 /// For a source without slots.
+#[allow(dead_code)]
 impl FutureSlots for () {}
 
 /// A source of class `Future` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FutureSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl FutureSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "9797ebcf25de02d51a1b7855ee4ce68dcc840c91";
@@ -1242,6 +1284,7 @@ impl FutureSource {
 
 /// What replicas do to a [`FutureSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FutureSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1281,10 +1324,12 @@ fn future_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Fu
 /// A replica of class `Future`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FutureReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl FutureReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "9797ebcf25de02d51a1b7855ee4ce68dcc840c91";
@@ -1348,6 +1393,7 @@ impl FutureReplica {
 
 /// What a [`FutureReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FutureEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1383,6 +1429,7 @@ fn future_event(event: qtro::node::ReplicaEvent) -> std::option::Option<FutureEv
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     let _ = types;
 }

@@ -9,6 +9,7 @@ use qtro::typed::ToValue as _;
 // class Commented
 
 /// Enums and flags of class `Commented`.
+#[allow(dead_code)]
 pub mod commented {
     use super::qtro;
 
@@ -62,6 +63,7 @@ pub mod commented {
 }
 
 /// Static description of class `Commented`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static COMMENTED_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Commented",
     signature: qtro::typed::Ty::new(
@@ -122,6 +124,7 @@ pub static COMMENTED_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Commented`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct CommentedProperties {
     /// `int a` = `1`, READWRITE
     pub a: i32,
@@ -130,6 +133,7 @@ pub struct CommentedProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for CommentedProperties {
     fn default() -> Self {
         Self { a: 1, b: 0 }
@@ -141,6 +145,7 @@ fn commented_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     CommentedProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl CommentedProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -156,6 +161,7 @@ impl CommentedProperties {
 
 /// The slots of class `Commented`: implement them to host a [`CommentedSource`]. Each is called
 /// with the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait CommentedSlots: Send + Sync + 'static {
     /// `SLOT(void slot1())`
     fn slot1(&self, source: &CommentedSource) -> impl std::future::Future<Output = ()> + Send;
@@ -164,10 +170,12 @@ pub trait CommentedSlots: Send + Sync + 'static {
 /// A source of class `Commented` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct CommentedSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl CommentedSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "f0b1dd2c68f89d03ba6649a1af79acc3623866f6";
@@ -278,6 +286,7 @@ impl CommentedSource {
 
 /// What replicas do to a [`CommentedSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum CommentedSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -322,10 +331,12 @@ fn commented_source_event(
 /// A replica of class `Commented`, with typed accessors. Cheap to clone; released when the last
 /// clone is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct CommentedReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl CommentedReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "f0b1dd2c68f89d03ba6649a1af79acc3623866f6";
@@ -404,6 +415,7 @@ impl CommentedReplica {
 
 /// What a [`CommentedReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum CommentedEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -454,6 +466,7 @@ fn commented_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Comme
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     types.register_rep_enum("Commented::E", 4, 1);
 }

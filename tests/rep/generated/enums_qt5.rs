@@ -12,6 +12,7 @@ use qtro::typed::ToValue as _;
 /// Qt type `Status`, 4 byte(s) on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(i32)]
+#[allow(dead_code)]
 pub enum Status {
     /// `Idle`
     #[default]
@@ -32,6 +33,7 @@ pub enum Status {
     Big = 2147483647,
 }
 
+#[allow(dead_code)]
 impl qtro::typed::QtEnum for Status {
     const QT_NAME: &'static str = "Status";
     const SIZE: u8 = 4;
@@ -55,6 +57,7 @@ impl qtro::typed::QtEnum for Status {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Status {
     fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
         qtro::typed::enum_to_variant(*self, dialect)
@@ -65,6 +68,7 @@ impl qtro::typed::ToValue for Status {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Status {
     fn from_value(
         value: &qtro::core::Value,
@@ -78,6 +82,7 @@ impl qtro::typed::FromValue for Status {
 /// Qt type `Level`, 4 byte(s) on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(i32)]
+#[allow(dead_code)]
 pub enum Level {
     /// `Low`
     #[default]
@@ -86,6 +91,7 @@ pub enum Level {
     High = 16,
 }
 
+#[allow(dead_code)]
 impl qtro::typed::QtEnum for Level {
     const QT_NAME: &'static str = "Level";
     const SIZE: u8 = 4;
@@ -103,6 +109,7 @@ impl qtro::typed::QtEnum for Level {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Level {
     fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
         qtro::typed::enum_to_variant(*self, dialect)
@@ -113,6 +120,7 @@ impl qtro::typed::ToValue for Level {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Level {
     fn from_value(
         value: &qtro::core::Value,
@@ -123,6 +131,7 @@ impl qtro::typed::FromValue for Level {
 
 /// `POD Report(Status status, Level level, QString text)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Report {
     /// `Status status`
     pub status: Status,
@@ -133,6 +142,7 @@ pub struct Report {
 }
 
 /// Static description of POD `Report`.
+#[allow(dead_code)]
 pub static REPORT_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Report",
     fields: &[
@@ -152,6 +162,7 @@ pub static REPORT_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Report {
     const IS_GADGET: bool = true;
 
@@ -166,6 +177,7 @@ impl qtro::typed::ToValue for Report {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Report {
     fn from_value(
         value: &qtro::core::Value,
@@ -182,6 +194,7 @@ impl qtro::typed::FromValue for Report {
 // class Machine
 
 /// Enums and flags of class `Machine`.
+#[allow(dead_code)]
 pub mod machine {
     use super::qtro;
 
@@ -238,6 +251,7 @@ pub mod machine {
 }
 
 /// Static description of class `Machine`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static MACHINE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Machine",
     signature: qtro::typed::Ty::new(
@@ -370,6 +384,7 @@ pub static MACHINE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Machine`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct MachineProperties {
     /// `Mode mode` = `Mode::Auto`, READWRITE
     pub mode: machine::Mode,
@@ -388,6 +403,7 @@ pub struct MachineProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for MachineProperties {
     fn default() -> Self {
         Self {
@@ -407,6 +423,7 @@ fn machine_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     MachineProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl MachineProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -426,6 +443,7 @@ impl MachineProperties {
 
 /// The slots of class `Machine`: implement them to host a [`MachineSource`]. Each is called with
 /// the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait MachineSlots: Send + Sync + 'static {
     /// `SLOT(Mode cycle())`
     fn cycle(
@@ -452,10 +470,12 @@ pub trait MachineSlots: Send + Sync + 'static {
 /// A source of class `Machine` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct MachineSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl MachineSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "439bbcf3b3122436889e232c91064a91d70e8a2f";
@@ -636,6 +656,7 @@ impl MachineSource {
 
 /// What replicas do to a [`MachineSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum MachineSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -702,10 +723,12 @@ fn machine_source_event(event: qtro::node::SourceEvent) -> std::option::Option<M
 /// A replica of class `Machine`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct MachineReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl MachineReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "439bbcf3b3122436889e232c91064a91d70e8a2f";
@@ -845,6 +868,7 @@ impl MachineReplica {
 
 /// What a [`MachineReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum MachineEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -926,6 +950,7 @@ fn machine_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Machine
 // class Observer
 
 /// Static description of class `Observer`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static OBSERVER_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Observer",
     signature: qtro::typed::Ty::new(
@@ -974,6 +999,7 @@ pub static OBSERVER_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Observer`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct ObserverProperties {
     /// `Mode seen` = `Machine::On`, READPUSH
     pub seen: machine::Mode,
@@ -982,6 +1008,7 @@ pub struct ObserverProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for ObserverProperties {
     fn default() -> Self {
         Self {
@@ -996,6 +1023,7 @@ fn observer_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     ObserverProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl ObserverProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -1010,6 +1038,7 @@ impl ObserverProperties {
 
 /// The slots of class `Observer`: implement them to host a [`ObserverSource`]. Each is called with
 /// the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait ObserverSlots: Send + Sync + 'static {
     /// `SLOT(void watch(Mode m, Status s))`
     fn watch(
@@ -1023,10 +1052,12 @@ pub trait ObserverSlots: Send + Sync + 'static {
 /// A source of class `Observer` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ObserverSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl ObserverSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "90e5681af178270e663b125fa50f1d74055d33b1";
@@ -1128,6 +1159,7 @@ impl ObserverSource {
 
 /// What replicas do to a [`ObserverSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ObserverSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1176,10 +1208,12 @@ fn observer_source_event(
 /// A replica of class `Observer`, with typed accessors. Cheap to clone; released when the last
 /// clone is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ObserverReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl ObserverReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "90e5681af178270e663b125fa50f1d74055d33b1";
@@ -1258,6 +1292,7 @@ impl ObserverReplica {
 
 /// What a [`ObserverReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ObserverEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1300,6 +1335,7 @@ fn observer_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Observ
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     REPORT_POD.register(types);
     types.register_rep_enum("Status", 4, 4);

@@ -11,6 +11,7 @@ use qtro::typed::ToValue as _;
 /// Qt type `Direction`, 1 byte(s) on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(i8)]
+#[allow(dead_code)]
 pub enum Direction {
     /// `North`
     #[default]
@@ -23,6 +24,7 @@ pub enum Direction {
     West = 17,
 }
 
+#[allow(dead_code)]
 impl qtro::typed::QtEnum for Direction {
     const QT_NAME: &'static str = "Direction";
     const SIZE: u8 = 1;
@@ -42,6 +44,7 @@ impl qtro::typed::QtEnum for Direction {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Direction {
     fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
         qtro::typed::enum_to_variant(*self, dialect)
@@ -52,6 +55,7 @@ impl qtro::typed::ToValue for Direction {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Direction {
     fn from_value(
         value: &qtro::core::Value,
@@ -65,6 +69,7 @@ impl qtro::typed::FromValue for Direction {
 /// Qt type `Permission`, 4 byte(s) on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(i32)]
+#[allow(dead_code)]
 pub enum Permission {
     /// `Read`
     #[default]
@@ -75,6 +80,7 @@ pub enum Permission {
     Exec = 4,
 }
 
+#[allow(dead_code)]
 impl qtro::typed::QtEnum for Permission {
     const QT_NAME: &'static str = "Permission";
     const SIZE: u8 = 4;
@@ -93,6 +99,7 @@ impl qtro::typed::QtEnum for Permission {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Permission {
     fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
         qtro::typed::enum_to_variant(*self, dialect)
@@ -103,6 +110,7 @@ impl qtro::typed::ToValue for Permission {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Permission {
     fn from_value(
         value: &qtro::core::Value,
@@ -116,6 +124,7 @@ impl qtro::typed::FromValue for Permission {
 /// Qt type `Wide`, 4 byte(s) on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(u32)]
+#[allow(dead_code)]
 pub enum Wide {
     /// `W0`
     #[default]
@@ -124,6 +133,7 @@ pub enum Wide {
     W1 = 65535,
 }
 
+#[allow(dead_code)]
 impl qtro::typed::QtEnum for Wide {
     const QT_NAME: &'static str = "Wide";
     const SIZE: u8 = 4;
@@ -141,6 +151,7 @@ impl qtro::typed::QtEnum for Wide {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Wide {
     fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
         qtro::typed::enum_to_variant(*self, dialect)
@@ -151,6 +162,7 @@ impl qtro::typed::ToValue for Wide {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Wide {
     fn from_value(
         value: &qtro::core::Value,
@@ -161,9 +173,11 @@ impl qtro::typed::FromValue for Wide {
 
 /// `FLAG(Permissions Permission)`: any combination of [`Permission`] values (Qt type
 /// `Permissions`).
+#[allow(dead_code)]
 pub type Permissions = qtro::typed::Flags<Permission>;
 
 /// Enums and flags of POD `Access`.
+#[allow(dead_code)]
 pub mod access {
     use super::qtro;
 
@@ -272,6 +286,7 @@ pub mod access {
 
 /// `POD Access { Kind kind, BitSet bits, Permissions permissions, Direction direction }`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Access {
     /// `Kind kind`
     pub kind: access::Kind,
@@ -284,6 +299,7 @@ pub struct Access {
 }
 
 /// Static description of POD `Access`.
+#[allow(dead_code)]
 pub static ACCESS_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Access",
     fields: &[
@@ -329,6 +345,7 @@ pub static ACCESS_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     ],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Access {
     const IS_GADGET: bool = true;
 
@@ -344,6 +361,7 @@ impl qtro::typed::ToValue for Access {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Access {
     fn from_value(
         value: &qtro::core::Value,
@@ -361,6 +379,7 @@ impl qtro::typed::FromValue for Access {
 // class Files
 
 /// Enums and flags of class `Files`.
+#[allow(dead_code)]
 pub mod files {
     use super::qtro;
 
@@ -468,6 +487,7 @@ pub mod files {
 }
 
 /// Static description of class `Files`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static FILES_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Files",
     signature: qtro::typed::Ty::new(
@@ -622,6 +642,7 @@ pub static FILES_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Files`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct FilesProperties {
     /// `State state` = `State::Closed`, READONLY
     pub state: files::State,
@@ -644,6 +665,7 @@ pub struct FilesProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for FilesProperties {
     fn default() -> Self {
         Self {
@@ -665,6 +687,7 @@ fn files_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     FilesProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl FilesProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -686,6 +709,7 @@ impl FilesProperties {
 
 /// The slots of class `Files`: implement them to host a [`FilesSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait FilesSlots: Send + Sync + 'static {
     /// `SLOT(Modes open(const QString & path, Modes modes))`
     fn open(
@@ -710,10 +734,12 @@ pub trait FilesSlots: Send + Sync + 'static {
 /// A source of class `Files` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FilesSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl FilesSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "72ddb7b4c34b29efa7f9a4e5bfc42994c2aa832b";
@@ -908,6 +934,7 @@ impl FilesSource {
 
 /// What replicas do to a [`FilesSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FilesSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -982,10 +1009,12 @@ fn files_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Fil
 /// A replica of class `Files`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FilesReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl FilesReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "72ddb7b4c34b29efa7f9a4e5bfc42994c2aa832b";
@@ -1148,6 +1177,7 @@ impl FilesReplica {
 
 /// What a [`FilesReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FilesEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1223,6 +1253,7 @@ fn files_event(event: qtro::node::ReplicaEvent) -> std::option::Option<FilesEven
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     ACCESS_POD.register(types);
     types.register_rep_enum("Direction", 1, 1);

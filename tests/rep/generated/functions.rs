@@ -7,6 +7,7 @@ use ::qtro_rs as qtro;
 
 /// `POD Pair(int first, int second)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Pair {
     /// `int first`
     pub first: i32,
@@ -15,6 +16,7 @@ pub struct Pair {
 }
 
 /// Static description of POD `Pair`.
+#[allow(dead_code)]
 pub static PAIR_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Pair",
     fields: &[
@@ -30,6 +32,7 @@ pub static PAIR_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Pair {
     const IS_GADGET: bool = true;
 
@@ -43,6 +46,7 @@ impl qtro::typed::ToValue for Pair {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Pair {
     fn from_value(
         value: &qtro::core::Value,
@@ -58,6 +62,7 @@ impl qtro::typed::FromValue for Pair {
 // class Functions
 
 /// Enums and flags of class `Functions`.
+#[allow(dead_code)]
 pub mod functions {
     use super::qtro;
 
@@ -111,6 +116,7 @@ pub mod functions {
 }
 
 /// Static description of class `Functions`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static FUNCTIONS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Functions",
     signature: qtro::typed::Ty::new(
@@ -385,9 +391,11 @@ pub static FUNCTIONS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Functions`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct FunctionsProperties {}
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for FunctionsProperties {
     fn default() -> Self {
         Self {}
@@ -399,6 +407,7 @@ fn functions_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     FunctionsProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl FunctionsProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -409,6 +418,7 @@ impl FunctionsProperties {
 
 /// The slots of class `Functions`: implement them to host a [`FunctionsSource`]. Each is called
 /// with the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait FunctionsSlots: Send + Sync + 'static {
     /// `SLOT(void explicitVoid())`
     fn explicit_void(
@@ -500,10 +510,12 @@ pub trait FunctionsSlots: Send + Sync + 'static {
 /// A source of class `Functions` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FunctionsSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl FunctionsSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "ca3883872e84e009e8f39c1fe4c3791eb5f984cd";
@@ -693,6 +705,7 @@ impl FunctionsSource {
 
 /// What replicas do to a [`FunctionsSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FunctionsSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -728,10 +741,12 @@ fn functions_source_event(
 /// A replica of class `Functions`, with typed accessors. Cheap to clone; released when the last
 /// clone is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct FunctionsReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl FunctionsReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "ca3883872e84e009e8f39c1fe4c3791eb5f984cd";
@@ -867,6 +882,7 @@ impl FunctionsReplica {
 
 /// What a [`FunctionsReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum FunctionsEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -993,6 +1009,7 @@ fn functions_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Funct
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     PAIR_POD.register(types);
     types.register_rep_enum("Functions::Result", 4, 1);

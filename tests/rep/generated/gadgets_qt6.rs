@@ -8,6 +8,7 @@ use qtro::typed::ToValue as _;
 
 /// `POD Point3(int x, int y, int z)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Point3 {
     /// `int x`
     pub x: i32,
@@ -18,6 +19,7 @@ pub struct Point3 {
 }
 
 /// Static description of POD `Point3`.
+#[allow(dead_code)]
 pub static POINT3_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Point3",
     fields: &[
@@ -37,6 +39,7 @@ pub static POINT3_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Point3 {
     const IS_GADGET: bool = true;
 
@@ -51,6 +54,7 @@ impl qtro::typed::ToValue for Point3 {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Point3 {
     fn from_value(
         value: &qtro::core::Value,
@@ -65,6 +69,7 @@ impl qtro::typed::FromValue for Point3 {
 }
 
 /// Enums and flags of POD `Tagged`.
+#[allow(dead_code)]
 pub mod tagged {
     use super::qtro;
 
@@ -119,6 +124,7 @@ pub mod tagged {
 
 /// `POD Tagged { Kind kind, QString label }`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Tagged {
     /// `Kind kind`
     pub kind: tagged::Kind,
@@ -127,6 +133,7 @@ pub struct Tagged {
 }
 
 /// Static description of POD `Tagged`.
+#[allow(dead_code)]
 pub static TAGGED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Tagged",
     fields: &[
@@ -148,6 +155,7 @@ pub static TAGGED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     }],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Tagged {
     const IS_GADGET: bool = true;
 
@@ -161,6 +169,7 @@ impl qtro::typed::ToValue for Tagged {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Tagged {
     fn from_value(
         value: &qtro::core::Value,
@@ -176,6 +185,7 @@ impl qtro::typed::FromValue for Tagged {
 // class Probe
 
 /// Static description of class `Probe`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static PROBE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Probe",
     signature: qtro::typed::Ty::new(
@@ -240,6 +250,7 @@ pub static PROBE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Probe`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct ProbeProperties {
     /// `Point3 pt`, READPUSH
     pub pt: Point3,
@@ -252,6 +263,7 @@ pub struct ProbeProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for ProbeProperties {
     fn default() -> Self {
         Self {
@@ -268,6 +280,7 @@ fn probe_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     ProbeProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl ProbeProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -284,6 +297,7 @@ impl ProbeProperties {
 
 /// The slots of class `Probe`: implement them to host a [`ProbeSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait ProbeSlots: Send + Sync + 'static {
     /// `SLOT(Point3 scale(Point3 p, int f))`
     fn scale(
@@ -297,10 +311,12 @@ pub trait ProbeSlots: Send + Sync + 'static {
 /// A source of class `Probe` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ProbeSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl ProbeSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "88095ca470cd44abae961a8283766f57d1fd81a0";
@@ -425,6 +441,7 @@ impl ProbeSource {
 
 /// What replicas do to a [`ProbeSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ProbeSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -473,10 +490,12 @@ fn probe_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Pro
 /// A replica of class `Probe`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ProbeReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl ProbeReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "88095ca470cd44abae961a8283766f57d1fd81a0";
@@ -578,6 +597,7 @@ impl ProbeReplica {
 
 /// What a [`ProbeReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ProbeEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -622,6 +642,7 @@ fn probe_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ProbeEven
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     POINT3_POD.register(types);
     TAGGED_POD.register(types);

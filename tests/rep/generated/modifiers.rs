@@ -9,6 +9,7 @@ use qtro::typed::ToValue as _;
 // class Modifiers
 
 /// Static description of class `Modifiers`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static MODIFIERS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Modifiers",
     signature: qtro::typed::Ty::new(
@@ -168,6 +169,7 @@ pub static MODIFIERS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Modifiers`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct ModifiersProperties {
     /// `int plain`, READPUSH
     pub plain: i32,
@@ -206,6 +208,7 @@ pub struct ModifiersProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for ModifiersProperties {
     fn default() -> Self {
         Self {
@@ -235,6 +238,7 @@ fn modifiers_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     ModifiersProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl ModifiersProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -264,6 +268,7 @@ impl ModifiersProperties {
 
 /// The slots of class `Modifiers`: implement them to host a [`ModifiersSource`]. Each is called
 /// with the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait ModifiersSlots: Send + Sync + 'static {
     /// `SLOT(void clear())`
     fn clear(&self, source: &ModifiersSource) -> impl std::future::Future<Output = ()> + Send;
@@ -272,10 +277,12 @@ pub trait ModifiersSlots: Send + Sync + 'static {
 /// A source of class `Modifiers` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ModifiersSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl ModifiersSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "3ca316ba60ba009e94b94ef0d759202d21784410";
@@ -511,6 +518,7 @@ impl ModifiersSource {
 
 /// What replicas do to a [`ModifiersSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ModifiersSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -605,10 +613,12 @@ fn modifiers_source_event(
 /// A replica of class `Modifiers`, with typed accessors. Cheap to clone; released when the last
 /// clone is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ModifiersReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl ModifiersReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "3ca316ba60ba009e94b94ef0d759202d21784410";
@@ -792,6 +802,7 @@ impl ModifiersReplica {
 
 /// What a [`ModifiersReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ModifiersEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -892,6 +903,7 @@ fn modifiers_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Modif
 // class Defaults
 
 /// Static description of class `Defaults`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static DEFAULTS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Defaults",
     signature: qtro::typed::Ty::both("cc590092452cb2932fe78a2ff5bfd3ce79a54bbb"),
@@ -940,6 +952,7 @@ pub static DEFAULTS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Defaults`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct DefaultsProperties {
     /// `QByteArray data` = `"raw bytes"`, READPUSH
     pub data: qtro::typed::Bytes,
@@ -952,6 +965,7 @@ pub struct DefaultsProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for DefaultsProperties {
     fn default() -> Self {
         Self {
@@ -968,6 +982,7 @@ fn defaults_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     DefaultsProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl DefaultsProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -984,18 +999,22 @@ impl DefaultsProperties {
 
 /// The slots of class `Defaults`: implement them to host a [`DefaultsSource`]. Each is called with
 /// the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait DefaultsSlots: Send + Sync + 'static {}
 
 /// For a source without slots.
+#[allow(dead_code)]
 impl DefaultsSlots for () {}
 
 /// A source of class `Defaults` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct DefaultsSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl DefaultsSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "cc590092452cb2932fe78a2ff5bfd3ce79a54bbb";
@@ -1098,6 +1117,7 @@ impl DefaultsSource {
 
 /// What replicas do to a [`DefaultsSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum DefaultsSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1151,10 +1171,12 @@ fn defaults_source_event(
 /// A replica of class `Defaults`, with typed accessors. Cheap to clone; released when the last
 /// clone is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct DefaultsReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl DefaultsReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "cc590092452cb2932fe78a2ff5bfd3ce79a54bbb";
@@ -1243,6 +1265,7 @@ impl DefaultsReplica {
 
 /// What a [`DefaultsReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum DefaultsEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1289,6 +1312,7 @@ fn defaults_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Defaul
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     let _ = types;
 }

@@ -8,6 +8,7 @@ use qtro::typed::ToValue as _;
 
 /// `POD Point3(int x, int y, int z)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Point3 {
     /// `int x`
     pub x: i32,
@@ -18,6 +19,7 @@ pub struct Point3 {
 }
 
 /// Static description of POD `Point3`.
+#[allow(dead_code)]
 pub static POINT3_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Point3",
     fields: &[
@@ -37,6 +39,7 @@ pub static POINT3_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Point3 {
     const IS_GADGET: bool = true;
 
@@ -51,6 +54,7 @@ impl qtro::typed::ToValue for Point3 {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Point3 {
     fn from_value(
         value: &qtro::core::Value,
@@ -67,6 +71,7 @@ impl qtro::typed::FromValue for Point3 {
 // class Simple
 
 /// Static description of class `Simple`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static SIMPLE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Simple",
     signature: qtro::typed::Ty::both("d73490aa59d4e788b36b725dafcbbcdddb485d09"),
@@ -126,6 +131,7 @@ pub static SIMPLE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Simple`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct SimpleProperties {
     /// `int value` = `0`, READPUSH
     pub value: i32,
@@ -134,6 +140,7 @@ pub struct SimpleProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for SimpleProperties {
     fn default() -> Self {
         Self {
@@ -148,6 +155,7 @@ fn simple_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     SimpleProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl SimpleProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -162,6 +170,7 @@ impl SimpleProperties {
 
 /// The slots of class `Simple`: implement them to host a [`SimpleSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait SimpleSlots: Send + Sync + 'static {
     /// `SLOT(int add(int a, int b))`
     fn add(
@@ -178,10 +187,12 @@ pub trait SimpleSlots: Send + Sync + 'static {
 /// A source of class `Simple` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct SimpleSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl SimpleSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "d73490aa59d4e788b36b725dafcbbcdddb485d09";
@@ -292,6 +303,7 @@ impl SimpleSource {
 
 /// What replicas do to a [`SimpleSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum SimpleSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -334,10 +346,12 @@ fn simple_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Si
 /// A replica of class `Simple`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct SimpleReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl SimpleReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "d73490aa59d4e788b36b725dafcbbcdddb485d09";
@@ -421,6 +435,7 @@ impl SimpleReplica {
 
 /// What a [`SimpleReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum SimpleEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -472,6 +487,7 @@ fn simple_event(event: qtro::node::ReplicaEvent) -> std::option::Option<SimpleEv
 // class Interop
 
 /// Enums and flags of class `Interop`.
+#[allow(dead_code)]
 pub mod interop {
     use super::qtro;
 
@@ -528,6 +544,7 @@ pub mod interop {
 }
 
 /// Static description of class `Interop`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static INTEROP_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Interop",
     signature: qtro::typed::Ty::new(
@@ -710,6 +727,7 @@ pub static INTEROP_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Interop`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct InteropProperties {
     /// `int count` = `0`, READPUSH
     pub count: i32,
@@ -732,6 +750,7 @@ pub struct InteropProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for InteropProperties {
     fn default() -> Self {
         Self {
@@ -753,6 +772,7 @@ fn interop_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     InteropProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl InteropProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -774,6 +794,7 @@ impl InteropProperties {
 
 /// The slots of class `Interop`: implement them to host a [`InteropSource`]. Each is called with
 /// the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait InteropSlots: Send + Sync + 'static {
     /// `SLOT(int add(int a, int b))`
     fn add(
@@ -827,10 +848,12 @@ pub trait InteropSlots: Send + Sync + 'static {
 /// A source of class `Interop` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct InteropSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl InteropSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "f417ff033ed92f8be99dca0f49c5ec08f989dece";
@@ -1036,6 +1059,7 @@ impl InteropSource {
 
 /// What replicas do to a [`InteropSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum InteropSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1097,10 +1121,12 @@ fn interop_source_event(event: qtro::node::SourceEvent) -> std::option::Option<I
 /// A replica of class `Interop`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct InteropReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl InteropReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "f417ff033ed92f8be99dca0f49c5ec08f989dece";
@@ -1274,6 +1300,7 @@ impl InteropReplica {
 
 /// What a [`InteropReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum InteropEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1345,6 +1372,7 @@ fn interop_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Interop
 // class Child
 
 /// Static description of class `Child`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static CHILD_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Child",
     signature: qtro::typed::Ty::both("16df3c993071e304c2f44d2d2d0d75be029562eb"),
@@ -1374,12 +1402,14 @@ pub static CHILD_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Child`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct ChildProperties {
     /// `QString title` = `"kid"`, READONLY
     pub title: String,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for ChildProperties {
     fn default() -> Self {
         Self {
@@ -1393,6 +1423,7 @@ fn child_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     ChildProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl ChildProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -1404,6 +1435,7 @@ impl ChildProperties {
 
 /// The slots of class `Child`: implement them to host a [`ChildSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait ChildSlots: Send + Sync + 'static {
     /// `SLOT(void poke(int n))`
     fn poke(&self, source: &ChildSource, n: i32) -> impl std::future::Future<Output = ()> + Send;
@@ -1412,10 +1444,12 @@ pub trait ChildSlots: Send + Sync + 'static {
 /// A source of class `Child` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ChildSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl ChildSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "16df3c993071e304c2f44d2d2d0d75be029562eb";
@@ -1507,6 +1541,7 @@ impl ChildSource {
 
 /// What replicas do to a [`ChildSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ChildSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1540,10 +1575,12 @@ fn child_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Chi
 /// A replica of class `Child`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ChildReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl ChildReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "16df3c993071e304c2f44d2d2d0d75be029562eb";
@@ -1607,6 +1644,7 @@ impl ChildReplica {
 
 /// What a [`ChildReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ChildEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1643,6 +1681,7 @@ fn child_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ChildEven
 // class Parent
 
 /// Static description of class `Parent`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static PARENT_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Parent",
     signature: qtro::typed::Ty::new(
@@ -1678,12 +1717,14 @@ pub static PARENT_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Parent`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct ParentProperties {
     /// `int level` = `1`, READWRITE
     pub level: i32,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for ParentProperties {
     fn default() -> Self {
         Self { level: 1 }
@@ -1695,6 +1736,7 @@ fn parent_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     ParentProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl ParentProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -1709,18 +1751,22 @@ impl ParentProperties {
 
 /// The slots of class `Parent`: implement them to host a [`ParentSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait ParentSlots: Send + Sync + 'static {}
 
 /// For a source without slots.
+#[allow(dead_code)]
 impl ParentSlots for () {}
 
 /// A source of class `Parent` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ParentSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl ParentSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "9dadd7168abe4c016442e0e427b1de1c7c48b568";
@@ -1807,6 +1853,7 @@ impl ParentSource {
 
 /// What replicas do to a [`ParentSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ParentSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1846,10 +1893,12 @@ fn parent_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Pa
 /// A replica of class `Parent`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ParentReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl ParentReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "9dadd7168abe4c016442e0e427b1de1c7c48b568";
@@ -1920,6 +1969,7 @@ impl ParentReplica {
 
 /// What a [`ParentReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ParentEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1959,6 +2009,7 @@ fn parent_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ParentEv
 // class Shapes
 
 /// Enums and flags of class `Shapes`.
+#[allow(dead_code)]
 pub mod shapes {
     use super::qtro;
 
@@ -2015,6 +2066,7 @@ pub mod shapes {
 }
 
 /// Static description of class `Shapes`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static SHAPES_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Shapes",
     signature: qtro::typed::Ty::new(
@@ -2122,6 +2174,7 @@ pub static SHAPES_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Shapes`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct ShapesProperties {
     /// `Point3 origin`, READWRITE
     pub origin: Point3,
@@ -2134,6 +2187,7 @@ pub struct ShapesProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for ShapesProperties {
     fn default() -> Self {
         Self {
@@ -2150,6 +2204,7 @@ fn shapes_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     ShapesProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl ShapesProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -2166,6 +2221,7 @@ impl ShapesProperties {
 
 /// The slots of class `Shapes`: implement them to host a [`ShapesSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait ShapesSlots: Send + Sync + 'static {
     /// `SLOT(Point3 scale(Point3 p, int f))`
     fn scale(
@@ -2194,10 +2250,12 @@ pub trait ShapesSlots: Send + Sync + 'static {
 /// A source of class `Shapes` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ShapesSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl ShapesSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "77bfeae4ffb1dfbb1d0b7e2991d3e9a0008d07dd";
@@ -2337,6 +2395,7 @@ impl ShapesSource {
 
 /// What replicas do to a [`ShapesSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ShapesSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -2385,10 +2444,12 @@ fn shapes_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Sh
 /// A replica of class `Shapes`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct ShapesReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl ShapesReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "77bfeae4ffb1dfbb1d0b7e2991d3e9a0008d07dd";
@@ -2500,6 +2561,7 @@ impl ShapesReplica {
 
 /// What a [`ShapesReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum ShapesEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -2558,6 +2620,7 @@ fn shapes_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ShapesEv
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     POINT3_POD.register(types);
     types.register_rep_enum("Interop::Color", 4, 1);

@@ -11,6 +11,7 @@ use qtro::typed::ToValue as _;
 /// Qt type `Shape`, 4 byte(s) on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(i32)]
+#[allow(dead_code)]
 pub enum Shape {
     /// `Circle`
     #[default]
@@ -21,6 +22,7 @@ pub enum Shape {
     Triangle = 2,
 }
 
+#[allow(dead_code)]
 impl qtro::typed::QtEnum for Shape {
     const QT_NAME: &'static str = "Shape";
     const SIZE: u8 = 4;
@@ -39,6 +41,7 @@ impl qtro::typed::QtEnum for Shape {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Shape {
     fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
         qtro::typed::enum_to_variant(*self, dialect)
@@ -49,6 +52,7 @@ impl qtro::typed::ToValue for Shape {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Shape {
     fn from_value(
         value: &qtro::core::Value,
@@ -59,6 +63,7 @@ impl qtro::typed::FromValue for Shape {
 
 /// `POD Point(int x, int y)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Point {
     /// `int x`
     pub x: i32,
@@ -67,6 +72,7 @@ pub struct Point {
 }
 
 /// Static description of POD `Point`.
+#[allow(dead_code)]
 pub static POINT_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Point",
     fields: &[
@@ -82,6 +88,7 @@ pub static POINT_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Point {
     const IS_GADGET: bool = true;
 
@@ -95,6 +102,7 @@ impl qtro::typed::ToValue for Point {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Point {
     fn from_value(
         value: &qtro::core::Value,
@@ -109,6 +117,7 @@ impl qtro::typed::FromValue for Point {
 
 /// `POD Sized(Point origin, QSizeF size, Shape shape)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Sized {
     /// `Point origin`
     pub origin: Point,
@@ -119,6 +128,7 @@ pub struct Sized {
 }
 
 /// Static description of POD `Sized`.
+#[allow(dead_code)]
 pub static SIZED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Sized",
     fields: &[
@@ -138,6 +148,7 @@ pub static SIZED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Sized {
     const IS_GADGET: bool = true;
 
@@ -152,6 +163,7 @@ impl qtro::typed::ToValue for Sized {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Sized {
     fn from_value(
         value: &qtro::core::Value,
@@ -167,6 +179,7 @@ impl qtro::typed::FromValue for Sized {
 
 /// `POD Bag(QList<Point> points, QMap<QString, Point> named, QHash<int, QByteArray> blobs)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Bag {
     /// `QList<Point> points`
     pub points: Vec<Point>,
@@ -177,6 +190,7 @@ pub struct Bag {
 }
 
 /// Static description of POD `Bag`.
+#[allow(dead_code)]
 pub static BAG_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Bag",
     fields: &[
@@ -196,6 +210,7 @@ pub static BAG_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Bag {
     const IS_GADGET: bool = true;
 
@@ -210,6 +225,7 @@ impl qtro::typed::ToValue for Bag {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Bag {
     fn from_value(
         value: &qtro::core::Value,
@@ -225,6 +241,7 @@ impl qtro::typed::FromValue for Bag {
 
 /// `POD Nested(QList<QMap<QString, QList<Point>>> deep, QMap<QString,Sized> compact)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Nested {
     /// `QList<QMap<QString, QList<Point>>> deep`
     pub deep: Vec<std::collections::BTreeMap<String, Vec<Point>>>,
@@ -233,6 +250,7 @@ pub struct Nested {
 }
 
 /// Static description of POD `Nested`.
+#[allow(dead_code)]
 pub static NESTED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Nested",
     fields: &[
@@ -251,6 +269,7 @@ pub static NESTED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Nested {
     const IS_GADGET: bool = true;
 
@@ -264,6 +283,7 @@ impl qtro::typed::ToValue for Nested {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Nested {
     fn from_value(
         value: &qtro::core::Value,
@@ -278,6 +298,7 @@ impl qtro::typed::FromValue for Nested {
 
 /// `POD Refs(QString label, QVariantMap extra, int count)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Refs {
     /// `QString label`
     pub label: String,
@@ -288,6 +309,7 @@ pub struct Refs {
 }
 
 /// Static description of POD `Refs`.
+#[allow(dead_code)]
 pub static REFS_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Refs",
     fields: &[
@@ -307,6 +329,7 @@ pub static REFS_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Refs {
     const IS_GADGET: bool = true;
 
@@ -321,6 +344,7 @@ impl qtro::typed::ToValue for Refs {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Refs {
     fn from_value(
         value: &qtro::core::Value,
@@ -336,6 +360,7 @@ impl qtro::typed::FromValue for Refs {
 
 /// `POD Unnamed(int __repc_variable_1, QString __repc_variable_2, double named)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Unnamed {
     /// `int __repc_variable_1`
     pub field1: i32,
@@ -346,6 +371,7 @@ pub struct Unnamed {
 }
 
 /// Static description of POD `Unnamed`.
+#[allow(dead_code)]
 pub static UNNAMED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Unnamed",
     fields: &[
@@ -365,6 +391,7 @@ pub static UNNAMED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Unnamed {
     const IS_GADGET: bool = true;
 
@@ -379,6 +406,7 @@ impl qtro::typed::ToValue for Unnamed {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Unnamed {
     fn from_value(
         value: &qtro::core::Value,
@@ -394,12 +422,14 @@ impl qtro::typed::FromValue for Unnamed {
 
 /// `POD Late(int value)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Late {
     /// `int value`
     pub value: i32,
 }
 
 /// Static description of POD `Late`.
+#[allow(dead_code)]
 pub static LATE_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Late",
     fields: &[qtro::typed::FieldSpec {
@@ -409,6 +439,7 @@ pub static LATE_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Late {
     const IS_GADGET: bool = true;
 
@@ -419,6 +450,7 @@ impl qtro::typed::ToValue for Late {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Late {
     fn from_value(
         value: &qtro::core::Value,
@@ -433,6 +465,7 @@ impl qtro::typed::FromValue for Late {
 // class Canvas
 
 /// Static description of class `Canvas`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static CANVAS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Canvas",
     signature: qtro::typed::Ty::new(
@@ -587,6 +620,7 @@ pub static CANVAS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Canvas`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct CanvasProperties {
     /// `Point cursor`, READWRITE
     pub cursor: Point,
@@ -607,6 +641,7 @@ pub struct CanvasProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for CanvasProperties {
     fn default() -> Self {
         Self {
@@ -627,6 +662,7 @@ fn canvas_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     CanvasProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl CanvasProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -647,6 +683,7 @@ impl CanvasProperties {
 
 /// The slots of class `Canvas`: implement them to host a [`CanvasSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait CanvasSlots: Send + Sync + 'static {
     /// `SLOT(Sized measure(const Point & p, Shape shape))`
     fn measure(
@@ -681,10 +718,12 @@ pub trait CanvasSlots: Send + Sync + 'static {
 /// A source of class `Canvas` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct CanvasSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl CanvasSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "9d4704d1b5b62ae68ea467ff52d7221a6b458021";
@@ -879,6 +918,7 @@ impl CanvasSource {
 
 /// What replicas do to a [`CanvasSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum CanvasSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -949,10 +989,12 @@ fn canvas_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Ca
 /// A replica of class `Canvas`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct CanvasReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl CanvasReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "9d4704d1b5b62ae68ea467ff52d7221a6b458021";
@@ -1130,6 +1172,7 @@ impl CanvasReplica {
 
 /// What a [`CanvasReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum CanvasEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1208,6 +1251,7 @@ fn canvas_event(event: qtro::node::ReplicaEvent) -> std::option::Option<CanvasEv
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     POINT_POD.register(types);
     SIZED_POD.register(types);

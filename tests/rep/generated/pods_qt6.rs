@@ -8,6 +8,7 @@ use qtro::typed::ToValue as _;
 
 /// `POD Vec2(double x, double y)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Vec2 {
     /// `double x`
     pub x: f64,
@@ -16,6 +17,7 @@ pub struct Vec2 {
 }
 
 /// Static description of POD `Vec2`.
+#[allow(dead_code)]
 pub static VEC2_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Vec2",
     fields: &[
@@ -31,6 +33,7 @@ pub static VEC2_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Vec2 {
     const IS_GADGET: bool = true;
 
@@ -44,6 +47,7 @@ impl qtro::typed::ToValue for Vec2 {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Vec2 {
     fn from_value(
         value: &qtro::core::Value,
@@ -58,6 +62,7 @@ impl qtro::typed::FromValue for Vec2 {
 
 /// `POD Segment { Vec2 from, Vec2 to }`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Segment {
     /// `Vec2 from`
     pub from: Vec2,
@@ -66,6 +71,7 @@ pub struct Segment {
 }
 
 /// Static description of POD `Segment`.
+#[allow(dead_code)]
 pub static SEGMENT_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Segment",
     fields: &[
@@ -81,6 +87,7 @@ pub static SEGMENT_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Segment {
     const IS_GADGET: bool = true;
 
@@ -94,6 +101,7 @@ impl qtro::typed::ToValue for Segment {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Segment {
     fn from_value(
         value: &qtro::core::Value,
@@ -109,6 +117,7 @@ impl qtro::typed::FromValue for Segment {
 /// `POD Polyline { QList<Vec2> points, QMap<QString,Segment> named, QHash<int,QByteArray> blobs,
 /// QString label, QList<QMap<QString,QList<Segment>>> deep }`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Polyline {
     /// `QList<Vec2> points`
     pub points: Vec<Vec2>,
@@ -123,6 +132,7 @@ pub struct Polyline {
 }
 
 /// Static description of POD `Polyline`.
+#[allow(dead_code)]
 pub static POLYLINE_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Polyline",
     fields: &[
@@ -153,6 +163,7 @@ pub static POLYLINE_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Polyline {
     const IS_GADGET: bool = true;
 
@@ -169,6 +180,7 @@ impl qtro::typed::ToValue for Polyline {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Polyline {
     fn from_value(
         value: &qtro::core::Value,
@@ -185,6 +197,7 @@ impl qtro::typed::FromValue for Polyline {
 }
 
 /// Enums and flags of POD `Labelled`.
+#[allow(dead_code)]
 pub mod labelled {
     use super::qtro;
 
@@ -239,6 +252,7 @@ pub mod labelled {
 
 /// `POD Labelled { Color color, QString text }`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Labelled {
     /// `Color color`
     pub color: labelled::Color,
@@ -247,6 +261,7 @@ pub struct Labelled {
 }
 
 /// Static description of POD `Labelled`.
+#[allow(dead_code)]
 pub static LABELLED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Labelled",
     fields: &[
@@ -268,6 +283,7 @@ pub static LABELLED_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     }],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Labelled {
     const IS_GADGET: bool = true;
 
@@ -281,6 +297,7 @@ impl qtro::typed::ToValue for Labelled {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Labelled {
     fn from_value(
         value: &qtro::core::Value,
@@ -294,6 +311,7 @@ impl qtro::typed::FromValue for Labelled {
 }
 
 /// Enums and flags of POD `OnlyEnum`.
+#[allow(dead_code)]
 pub mod only_enum {
     use super::qtro;
 
@@ -345,9 +363,11 @@ pub mod only_enum {
 
 /// `POD OnlyEnum { }`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct OnlyEnum {}
 
 /// Static description of POD `OnlyEnum`.
+#[allow(dead_code)]
 pub static ONLY_ENUM_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "OnlyEnum",
     fields: &[],
@@ -360,6 +380,7 @@ pub static ONLY_ENUM_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     }],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for OnlyEnum {
     const IS_GADGET: bool = true;
 
@@ -368,6 +389,7 @@ impl qtro::typed::ToValue for OnlyEnum {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for OnlyEnum {
     fn from_value(
         value: &qtro::core::Value,
@@ -380,6 +402,7 @@ impl qtro::typed::FromValue for OnlyEnum {
 // class Drawing
 
 /// Static description of class `Drawing`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static DRAWING_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Drawing",
     signature: qtro::typed::Ty::new(
@@ -452,6 +475,7 @@ pub static DRAWING_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Drawing`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct DrawingProperties {
     /// `Polyline outline`, READWRITE
     pub outline: Polyline,
@@ -464,6 +488,7 @@ pub struct DrawingProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for DrawingProperties {
     fn default() -> Self {
         Self {
@@ -480,6 +505,7 @@ fn drawing_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     DrawingProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl DrawingProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -496,6 +522,7 @@ impl DrawingProperties {
 
 /// The slots of class `Drawing`: implement them to host a [`DrawingSource`]. Each is called with
 /// the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait DrawingSlots: Send + Sync + 'static {
     /// `SLOT(Segment longest())`
     fn longest(&self, source: &DrawingSource) -> impl std::future::Future<Output = Segment> + Send;
@@ -511,10 +538,12 @@ pub trait DrawingSlots: Send + Sync + 'static {
 /// A source of class `Drawing` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct DrawingSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl DrawingSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "d20ae05d9a8b625241760330ed62432e5416f653";
@@ -648,6 +677,7 @@ impl DrawingSource {
 
 /// What replicas do to a [`DrawingSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum DrawingSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -710,10 +740,12 @@ fn drawing_source_event(event: qtro::node::SourceEvent) -> std::option::Option<D
 /// A replica of class `Drawing`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct DrawingReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl DrawingReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "d20ae05d9a8b625241760330ed62432e5416f653";
@@ -820,6 +852,7 @@ impl DrawingReplica {
 
 /// What a [`DrawingReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum DrawingEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -880,6 +913,7 @@ fn drawing_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Drawing
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     VEC2_POD.register(types);
     SEGMENT_POD.register(types);

@@ -9,6 +9,7 @@ use qtro::typed::ToValue as _;
 // class Quirks
 
 /// Static description of class `Quirks`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static QUIRKS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Quirks",
     signature: qtro::typed::Ty::new(
@@ -65,6 +66,7 @@ pub static QUIRKS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Quirks`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct QuirksProperties {
     /// `QMap< QString, int > spacedMap`, READPUSH
     pub spaced_map: std::collections::BTreeMap<String, i32>,
@@ -73,6 +75,7 @@ pub struct QuirksProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for QuirksProperties {
     fn default() -> Self {
         Self {
@@ -87,6 +90,7 @@ fn quirks_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     QuirksProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl QuirksProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -101,6 +105,7 @@ impl QuirksProperties {
 
 /// The slots of class `Quirks`: implement them to host a [`QuirksSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait QuirksSlots: Send + Sync + 'static {
     /// `SLOT(int twoSpaces())`
     fn two_spaces(&self, source: &QuirksSource) -> impl std::future::Future<Output = i32> + Send;
@@ -116,10 +121,12 @@ pub trait QuirksSlots: Send + Sync + 'static {
 /// A source of class `Quirks` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct QuirksSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl QuirksSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "121dcc55bd1d308b9f8dd296e22433b7e958f2ff";
@@ -236,6 +243,7 @@ impl QuirksSource {
 
 /// What replicas do to a [`QuirksSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum QuirksSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -279,10 +287,12 @@ fn quirks_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Qu
 /// A replica of class `Quirks`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct QuirksReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl QuirksReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "121dcc55bd1d308b9f8dd296e22433b7e958f2ff";
@@ -364,6 +374,7 @@ impl QuirksReplica {
 
 /// What a [`QuirksReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum QuirksEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -414,6 +425,7 @@ fn quirks_event(event: qtro::node::ReplicaEvent) -> std::option::Option<QuirksEv
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     let _ = types;
 }

@@ -9,6 +9,7 @@ use qtro::typed::ToValue as _;
 // class Simple
 
 /// Static description of class `Simple`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static SIMPLE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Simple",
     signature: qtro::typed::Ty::both("d73490aa59d4e788b36b725dafcbbcdddb485d09"),
@@ -68,6 +69,7 @@ pub static SIMPLE_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Simple`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct SimpleProperties {
     /// `int value` = `0`, READPUSH
     pub value: i32,
@@ -76,6 +78,7 @@ pub struct SimpleProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for SimpleProperties {
     fn default() -> Self {
         Self {
@@ -90,6 +93,7 @@ fn simple_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     SimpleProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl SimpleProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -104,6 +108,7 @@ impl SimpleProperties {
 
 /// The slots of class `Simple`: implement them to host a [`SimpleSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait SimpleSlots: Send + Sync + 'static {
     /// `SLOT(int add(int a, int b))`
     fn add(
@@ -120,10 +125,12 @@ pub trait SimpleSlots: Send + Sync + 'static {
 /// A source of class `Simple` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct SimpleSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl SimpleSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "d73490aa59d4e788b36b725dafcbbcdddb485d09";
@@ -234,6 +241,7 @@ impl SimpleSource {
 
 /// What replicas do to a [`SimpleSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum SimpleSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -276,10 +284,12 @@ fn simple_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Si
 /// A replica of class `Simple`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct SimpleReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl SimpleReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "d73490aa59d4e788b36b725dafcbbcdddb485d09";
@@ -363,6 +373,7 @@ impl SimpleReplica {
 
 /// What a [`SimpleReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum SimpleEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -414,6 +425,7 @@ fn simple_event(event: qtro::node::ReplicaEvent) -> std::option::Option<SimpleEv
 // class Counter
 
 /// Static description of class `Counter`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static COUNTER_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Counter",
     signature: qtro::typed::Ty::both("84194018f77475460c433e6230a89d0a386236cf"),
@@ -454,12 +466,14 @@ pub static COUNTER_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Counter`: initial values of a source, and what a replica shows until
 /// the source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct CounterProperties {
     /// `qint64 count` = `0`, READONLY
     pub count: i64,
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for CounterProperties {
     fn default() -> Self {
         Self { count: 0 }
@@ -471,6 +485,7 @@ fn counter_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     CounterProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl CounterProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -482,6 +497,7 @@ impl CounterProperties {
 
 /// The slots of class `Counter`: implement them to host a [`CounterSource`]. Each is called with
 /// the source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait CounterSlots: Send + Sync + 'static {
     /// `SLOT(void increment())`
     fn increment(&self, source: &CounterSource) -> impl std::future::Future<Output = ()> + Send;
@@ -497,10 +513,12 @@ pub trait CounterSlots: Send + Sync + 'static {
 /// A source of class `Counter` hosted by a node, with typed accessors. Cheap to clone; stays
 /// enabled while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct CounterSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl CounterSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "84194018f77475460c433e6230a89d0a386236cf";
@@ -601,6 +619,7 @@ impl CounterSource {
 
 /// What replicas do to a [`CounterSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum CounterSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -634,10 +653,12 @@ fn counter_source_event(event: qtro::node::SourceEvent) -> std::option::Option<C
 /// A replica of class `Counter`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct CounterReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl CounterReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "84194018f77475460c433e6230a89d0a386236cf";
@@ -706,6 +727,7 @@ impl CounterReplica {
 
 /// What a [`CounterReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum CounterEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -747,6 +769,7 @@ fn counter_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Counter
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     let _ = types;
 }

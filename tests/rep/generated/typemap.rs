@@ -11,6 +11,7 @@ use qtro::typed::ToValue as _;
 /// Qt type `Level`, 4 byte(s) on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(i32)]
+#[allow(dead_code)]
 pub enum Level {
     /// `Low`
     #[default]
@@ -23,12 +24,14 @@ pub enum Level {
     Max = 2147483647,
 }
 
+#[allow(dead_code)]
 impl Level {
     /// `Top`: the same value as [`Level::High`].
     #[allow(non_upper_case_globals)]
     pub const Top: Self = Self::High;
 }
 
+#[allow(dead_code)]
 impl qtro::typed::QtEnum for Level {
     const QT_NAME: &'static str = "Level";
     const SIZE: u8 = 4;
@@ -48,6 +51,7 @@ impl qtro::typed::QtEnum for Level {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Level {
     fn to_variant(&self, _ty: &str, dialect: qtro::core::Dialect) -> qtro::core::Value {
         qtro::typed::enum_to_variant(*self, dialect)
@@ -58,6 +62,7 @@ impl qtro::typed::ToValue for Level {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Level {
     fn from_value(
         value: &qtro::core::Value,
@@ -68,6 +73,7 @@ impl qtro::typed::FromValue for Level {
 
 /// `POD Stamp(QDate day, QTime at, QDateTime when, QUuid id)`
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct Stamp {
     /// `QDate day`
     pub day: qtro::core::QDate,
@@ -79,6 +85,7 @@ pub struct Stamp {
     pub id: [u8; 16],
 }
 
+#[allow(dead_code)]
 impl Default for Stamp {
     fn default() -> Self {
         Self {
@@ -91,6 +98,7 @@ impl Default for Stamp {
 }
 
 /// Static description of POD `Stamp`.
+#[allow(dead_code)]
 pub static STAMP_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Stamp",
     fields: &[
@@ -114,6 +122,7 @@ pub static STAMP_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Stamp {
     const IS_GADGET: bool = true;
 
@@ -129,6 +138,7 @@ impl qtro::typed::ToValue for Stamp {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Stamp {
     fn from_value(
         value: &qtro::core::Value,
@@ -145,6 +155,7 @@ impl qtro::typed::FromValue for Stamp {
 
 /// `POD Shapes(QPoint p, QPointF pf, QSize s, QSizeF sf, QRect r, QRectF rf, QLine l, QLineF lf)`
 #[derive(Debug, Clone, PartialEq, Default)]
+#[allow(dead_code)]
 pub struct Shapes {
     /// `QPoint p`
     pub p: qtro::core::Point,
@@ -165,6 +176,7 @@ pub struct Shapes {
 }
 
 /// Static description of POD `Shapes`.
+#[allow(dead_code)]
 pub static SHAPES_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     name: "Shapes",
     fields: &[
@@ -204,6 +216,7 @@ pub static SHAPES_POD: qtro::typed::PodSpec = qtro::typed::PodSpec {
     enums: &[],
 };
 
+#[allow(dead_code)]
 impl qtro::typed::ToValue for Shapes {
     const IS_GADGET: bool = true;
 
@@ -223,6 +236,7 @@ impl qtro::typed::ToValue for Shapes {
     }
 }
 
+#[allow(dead_code)]
 impl qtro::typed::FromValue for Shapes {
     fn from_value(
         value: &qtro::core::Value,
@@ -244,6 +258,7 @@ impl qtro::typed::FromValue for Shapes {
 // class Kinds
 
 /// Static description of class `Kinds`: member lists, wire types, signatures.
+#[allow(dead_code)]
 pub static KINDS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
     name: "Kinds",
     signature: qtro::typed::Ty::new(
@@ -516,6 +531,7 @@ pub static KINDS_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
 /// The properties of class `Kinds`: initial values of a source, and what a replica shows until the
 /// source's values arrive. `Default` gives the .rep defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub struct KindsProperties {
     /// `QByteArray bytes` = `"raw"`, READWRITE
     pub bytes: qtro::typed::Bytes,
@@ -572,6 +588,7 @@ pub struct KindsProperties {
 }
 
 #[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
 impl Default for KindsProperties {
     fn default() -> Self {
         Self {
@@ -610,6 +627,7 @@ fn kinds_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
     KindsProperties::default().to_values(dialect)
 }
 
+#[allow(dead_code)]
 impl KindsProperties {
     /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
     /// they are set apart).
@@ -648,6 +666,7 @@ impl KindsProperties {
 
 /// The slots of class `Kinds`: implement them to host a [`KindsSource`]. Each is called with the
 /// source, so it can change properties or emit signals.
+#[allow(dead_code)]
 pub trait KindsSlots: Send + Sync + 'static {
     /// `SLOT(Level self(Level level))`
     fn self_(
@@ -670,10 +689,12 @@ pub trait KindsSlots: Send + Sync + 'static {
 /// A source of class `Kinds` hosted by a node, with typed accessors. Cheap to clone; stays enabled
 /// while the node runs.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct KindsSource {
     core: std::sync::Arc<qtro::typed::SourceCore>,
 }
 
+#[allow(dead_code)]
 impl KindsSource {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "21d504ba7b5151cade4d0605b6b06ca0335a7221";
@@ -1051,6 +1072,7 @@ impl KindsSource {
 
 /// What replicas do to a [`KindsSource`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum KindsSourceEvent {
     /// A replica acquired the source.
     Acquired {
@@ -1167,10 +1189,12 @@ fn kinds_source_event(event: qtro::node::SourceEvent) -> std::option::Option<Kin
 /// A replica of class `Kinds`, with typed accessors. Cheap to clone; released when the last clone
 /// is dropped.
 #[derive(Clone)]
+#[allow(dead_code)]
 pub struct KindsReplica {
     core: std::sync::Arc<qtro::typed::ReplicaCore>,
 }
 
+#[allow(dead_code)]
 impl KindsReplica {
     /// The class signature as repc 6 computes it (Qt replicas and sources check it).
     pub const SIGNATURE: &'static str = "21d504ba7b5151cade4d0605b6b06ca0335a7221";
@@ -1516,6 +1540,7 @@ impl KindsReplica {
 
 /// What a [`KindsReplica`] observes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
 pub enum KindsEvent {
     /// The replica's state changed.
     ReplicaStateChanged {
@@ -1649,6 +1674,7 @@ fn kinds_event(event: qtro::node::ReplicaEvent) -> std::option::Option<KindsEven
 
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
+#[allow(dead_code)]
 pub fn register_types(types: &mut qtro::core::TypeRegistry) {
     STAMP_POD.register(types);
     SHAPES_POD.register(types);
