@@ -43,9 +43,34 @@ impl HostInfo {
     }
 }
 
-/// Checks a URL's syntax (usage error if wrong).
+/// Checks a URL's syntax (usage error if wrong, with the URL the user probably meant).
 pub fn check_url(url: &str) -> CliResult<NodeUrl> {
-    NodeUrl::parse(url).map_err(|e| CliError::usage(e.to_string()))
+    NodeUrl::parse(url).map_err(|e| match suggest_url(url) {
+        Some(meant) => CliError::usage(format!("{e}; did you mean {meant}?")),
+        None => CliError::usage(e.to_string()),
+    })
+}
+
+/// A valid node URL close to a refused one: `HOST:PORT` → `tcp://HOST:PORT`, an absolute socket
+/// path → `local:PATH`, and the schemes other tools spell (`http://`, `tcp:` without `//`,
+/// `unix:`). Only a guess that parses is offered.
+fn suggest_url(url: &str) -> Option<String> {
+    let guess = if let Some((scheme, rest)) = url.split_once("://") {
+        match scheme {
+            "tcp" => return None,
+            "unix" => format!("local:{rest}"),
+            _ => format!("tcp://{rest}"),
+        }
+    } else if let Some(rest) = url.strip_prefix("tcp:") {
+        format!("tcp://{}", rest.trim_start_matches('/'))
+    } else if let Some(path) = url.strip_prefix("unix:") {
+        format!("local:{path}")
+    } else if url.starts_with('/') {
+        format!("local:{url}")
+    } else {
+        format!("tcp://{url}")
+    };
+    NodeUrl::parse(&guess).ok().map(|u| u.to_string())
 }
 
 fn protocol_name(d: Dialect) -> &'static str {
@@ -205,5 +230,40 @@ fn names(list: &[&str]) -> String {
         "nothing".into()
     } else {
         qtro_rs::node::Offered(list.iter().map(|n| (*n).to_owned()).collect()).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_without_its_scheme_gets_a_suggestion() {
+        for (given, meant) in [
+            ("127.0.0.1:1234", "tcp://127.0.0.1:1234"),
+            ("localhost:5000", "tcp://localhost:5000"),
+            ("[::1]:80", "tcp://[::1]:80"),
+            ("/tmp/sock", "local:/tmp/sock"),
+            ("http://host:1", "tcp://host:1"),
+            ("tcp:host:1", "tcp://host:1"),
+            ("tcp:/host:1", "tcp://host:1"),
+            ("unix:/run/x.sock", "local:/run/x.sock"),
+            ("unix:///run/x.sock", "local:/run/x.sock"),
+        ] {
+            let e = check_url(given).unwrap_err();
+            assert_eq!(e.kind, Kind::Usage, "{given}");
+            assert!(e.message.ends_with(&format!("; did you mean {meant}?")), "{given}: {}", e.message);
+            assert!(NodeUrl::parse(meant).is_ok());
+        }
+    }
+
+    #[test]
+    fn no_suggestion_that_would_not_parse() {
+        for given in ["localhost", "host:port", "http://x", "tcp://host", "tcp://h:99999", "local:", "localabstract:", "sock", "", "127.0.0.1:70000"] {
+            let e = check_url(given).unwrap_err();
+            assert_eq!(e.kind, Kind::Usage, "{given}");
+            assert!(!e.message.contains("did you mean"), "{given}: {}", e.message);
+        }
+        assert!(check_url("tcp://127.0.0.1:1234").is_ok() && check_url("local:/tmp/sock").is_ok());
     }
 }

@@ -601,3 +601,22 @@ async fn errors_give_the_real_reason() {
     assert!(err.contains("undecodable") && err.contains("maximum packet size"), "{err}");
     server.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_without_its_scheme_gets_a_hint() {
+    let (_host, url, _s) = rust_host().await;
+    let bare = url.strip_prefix("tcp://").unwrap();
+    let e = run_fails(&["get", bare, "Interop", "count"], 2).await;
+    assert!(e.starts_with("qtro: error: unsupported URL scheme") && e.trim_end().ends_with(&format!("did you mean {url}?")), "{e}");
+    assert_eq!(run_ok(&["get", &url, "Interop", "count"]).await.trim(), "0", "the suggestion works");
+
+    assert!(run_fails(&["list", "localhost:5000"], 2).await.contains("did you mean tcp://localhost:5000?"));
+    assert!(run_fails(&["list", "/tmp/sock"], 2).await.contains("did you mean local:/tmp/sock?"));
+    assert!(run_fails(&["serve", INTEROP_REP, "--class", "Simple", "--url", "127.0.0.1:0"], 2).await.contains("did you mean tcp://127.0.0.1:0?"));
+    assert!(run_fails(&["tap", "--listen", "tcp://127.0.0.1:0", "--upstream", bare], 2).await.contains(&format!("did you mean {url}?")));
+    let j = &json_lines(&run_fails(&["list", "127.0.0.1:1234", "--json"], 2).await)[0];
+    assert_eq!(j["error"], "usage");
+    assert!(j["message"].as_str().unwrap().ends_with("did you mean tcp://127.0.0.1:1234?"), "{j}");
+    // Nothing to suggest for a bare word.
+    assert!(!run_fails(&["list", "localhost"], 2).await.contains("did you mean"));
+}
