@@ -18,7 +18,11 @@ pub mod value;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 
 use qtro_rs::core::Dialect;
 pub use error::{CliError, CliResult, Kind};
@@ -98,8 +102,9 @@ pub enum Command {
     },
     /// Show an object's interface (properties with types and values, signals, slots).
     Describe {
+        /// Node URL: tcp://HOST:PORT, local:NAME or localabstract:NAME (a host node, or a registry that lists the object).
         url: String,
-        /// Object name.
+        /// Object name (as `qtro list` shows it).
         name: String,
         /// text, json (same as --json) or rep (a .rep file repc accepts).
         #[arg(long, value_enum, default_value_t = DescribeFormat::Text)]
@@ -109,8 +114,11 @@ pub enum Command {
     },
     /// Print a property (or all properties when PROP is omitted).
     Get {
+        /// Node URL: tcp://HOST:PORT, local:NAME or localabstract:NAME (a host node, or a registry that lists the object).
         url: String,
+        /// Object name (as `qtro list` shows it).
         name: String,
+        /// Property name (all properties when omitted).
         prop: Option<String>,
         #[command(flatten)]
         rep: RepArgs,
@@ -118,8 +126,11 @@ pub enum Command {
     /// Change a property (push<Prop> slot if it has one, else a property write) and print the
     /// value the source confirms.
     Set {
+        /// Node URL: tcp://HOST:PORT, local:NAME or localabstract:NAME (a host node, or a registry that lists the object).
         url: String,
+        /// Object name (as `qtro list` shows it).
         name: String,
+        /// Property name.
         prop: String,
         /// New value (see "Values" below).
         #[arg(allow_negative_numbers = true)]
@@ -129,7 +140,9 @@ pub enum Command {
     },
     /// Call a slot and print its reply.
     Call {
+        /// Node URL: tcp://HOST:PORT, local:NAME or localabstract:NAME (a host node, or a registry that lists the object).
         url: String,
+        /// Object name (as `qtro list` shows it).
         name: String,
         /// Slot name, or its full signature (add(int,int)).
         slot: String,
@@ -141,7 +154,9 @@ pub enum Command {
     },
     /// Stream property changes, signals and state changes until interrupted.
     Watch {
+        /// Node URL: tcp://HOST:PORT, local:NAME or localabstract:NAME (a host node, or a registry that lists the object).
         url: String,
+        /// Object name (as `qtro list` shows it).
         name: String,
         /// Stop after this many events.
         #[arg(long, value_name = "N")]
@@ -197,10 +212,21 @@ pub enum Command {
     },
     /// Print a capture saved by `qtro tap --save`, decoded as it was live.
     Replay {
+        /// Capture file written by `qtro tap --save`.
         file: PathBuf,
         /// Only this connection number.
         #[arg(long, value_name = "N")]
         conn: Option<u64>,
+    },
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    ///
+    /// Install it where the shell looks, e.g.
+    /// `qtro completions bash > ~/.local/share/bash-completion/completions/qtro`,
+    /// `qtro completions zsh > ~/.zfunc/_qtro` (with `fpath+=~/.zfunc` before `compinit`),
+    /// `qtro completions fish > ~/.config/fish/completions/qtro.fish`.
+    Completions {
+        /// The shell to complete for.
+        shell: Shell,
     },
 }
 
@@ -253,12 +279,10 @@ fn main() {
 
 /// Runs the command line; the process exit code.
 fn exit_code() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { Kind::Usage.exit_code() } else { 0 };
-        }
+        Err(e) => return parse_failure(&e, wants_json(args.get(1..).unwrap_or_default())),
     };
     init_logging(cli.global.verbose);
     let out = Out::new(cli.global.json);
@@ -281,6 +305,52 @@ fn exit_code() -> i32 {
     }
 }
 
+/// Whether `--json` is among the options (those before a `--`). clap stops at the first usage
+/// error, before it has parsed `--json`, so a usage error looks for it here.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter().take_while(|a| *a != "--").any(|a| a == "--json")
+}
+
+/// What to print when clap stops, and the exit code: `--help` and `--version` print their text
+/// and succeed; a usage error exits 2 with clap's message, or with `--json` as one error object
+/// of the same shape as every other error.
+fn parse_failure(e: &clap::Error, json: bool) -> i32 {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return 0;
+    }
+    if json {
+        Out::new(true).error(&CliError::usage(usage_message(e)));
+    } else {
+        let _ = e.print();
+    }
+    Kind::Usage.exit_code()
+}
+
+/// A clap error as a one-line message: its text up to the usage line, lines joined by `; `,
+/// without the `error: ` prefix.
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let message = lines.join("; ").replace(":; ", ": ");
+    message.strip_prefix("error: ").unwrap_or(&message).to_owned()
+}
+
+/// Prints the completion script of `shell` (built in memory first: clap_complete panics when a
+/// write fails, and a closed stdout is no error here, as for every other output).
+fn completions(shell: Shell) -> CliResult<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "qtro", &mut script);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(&script).and_then(|()| stdout.flush());
+    Ok(())
+}
+
 async fn run(cli: Cli, out: Out) -> CliResult<()> {
     let g = cli.global;
     match cli.command {
@@ -296,6 +366,7 @@ async fn run(cli: Cli, out: Out) -> CliResult<()> {
         }
         Command::Tap { listen, upstream, save, no_learn } => tap::tap(&g, &out, &listen, &upstream, save.as_deref(), !no_learn).await,
         Command::Replay { file, conn } => tap::replay(&out, &file, conn),
+        Command::Completions { shell } => completions(shell),
     }
 }
 
@@ -323,7 +394,49 @@ mod tests {
 
     #[test]
     fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    /// `qtro help CMD` describes every argument: a new argument without a doc comment fails here.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, checked: &mut usize) {
+            assert!(cmd.get_about().is_some_and(|a| !a.to_string().trim().is_empty()), "{path} has no description");
+            for arg in cmd.get_arguments() {
+                let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                assert!(!help.trim().is_empty(), "argument {} of `{path}` has no help", arg.get_id());
+                *checked += arg.is_positional() as usize;
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), checked);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut positionals = 0;
+        walk(&cmd, "qtro", &mut positionals);
+        // The walk reaches them all: 19 today (url of six commands, name of five, prop twice, value, slot, args,
+        // serve's .rep file, replay's capture, the shell).
+        assert!(positionals >= 19, "only {positionals} positional arguments walked");
+        let help = cmd.find_subcommand_mut("call").unwrap().render_long_help().to_string();
+        assert!(help.contains("<URL>") && help.contains("Node URL: tcp://HOST:PORT") && help.contains("Arguments, one value each"), "{help}");
+    }
+
+    #[test]
+    fn json_is_found_among_the_options_only() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(wants_json(&args(&["get", "--json"])));
+        assert!(wants_json(&args(&["--json", "frobnicate"])));
+        assert!(!wants_json(&args(&["call", "u", "o", "s", "--", "--json"])));
+        assert!(!wants_json(&args(&["get", "--jsonx", "json"])));
+    }
+
+    #[test]
+    fn usage_errors_become_one_line_messages() {
+        let message = |a: &[&str]| usage_message(&Cli::try_parse_from(a).unwrap_err());
+        assert_eq!(message(&["qtro", "get", "--json"]), "the following required arguments were not provided: <URL>; <NAME>");
+        assert_eq!(message(&["qtro", "frobnicate"]), "unrecognized subcommand 'frobnicate'");
+        let m = message(&["qtro", "completions", "tcsh"]);
+        assert!(m.starts_with("invalid value 'tcsh' for '<SHELL>'") && m.contains("bash") && !m.contains('\n'), "{m}");
     }
 }

@@ -602,6 +602,57 @@ async fn errors_give_the_real_reason() {
     server.abort();
 }
 
+/// Item 7 of issue 18: completion scripts, help for every argument, usage errors as JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_help_and_usage_errors() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = run_ok(&["completions", shell]).await;
+        for word in ["qtro", "list", "describe", "call", "watch", "serve", "tap", "replay", "completions", "timeout", "rep"] {
+            assert!(script.contains(word), "{shell} completions lack {word:?}");
+        }
+    }
+    assert!(run_fails(&["completions", "tcsh"], 2).await.contains("invalid value 'tcsh'"));
+    assert_eq!(run(&["completions"]).await.code, 2);
+
+    // `qtro help CMD` describes every positional argument.
+    let help = run_ok(&["help", "call"]).await;
+    for needle in ["<URL>", "Node URL: tcp://HOST:PORT", "<NAME>", "Object name", "<SLOT>", "Slot name", "[ARGS]...", "Arguments, one value each"] {
+        assert!(help.contains(needle), "missing {needle:?} in\n{help}");
+    }
+    assert!(run_ok(&["replay", "--help"]).await.contains("Capture file written by `qtro tap --save`"));
+
+    // Usage errors: clap's text, or with --json (wherever it is) one error object like every other error.
+    let text = run_fails(&["get", "tcp://127.0.0.1:1"], 2).await;
+    assert!(text.starts_with("error: the following required arguments were not provided") && text.contains("Usage: qtro get"), "{text}");
+    for (args, message) in [
+        (&["get", "tcp://127.0.0.1:1", "--json"][..], "the following required arguments were not provided: <NAME>"),
+        (&["--json", "frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
+        (&["list", "--timeout", "soon", "--json", "tcp://127.0.0.1:1"][..], "invalid value 'soon' for '--timeout <DURATION>'"),
+        (&["completions", "tcsh", "--json"][..], "invalid value 'tcsh' for '<SHELL>'"),
+        (&["--json"][..], "'qtro' requires a subcommand"),
+    ] {
+        let o = run(args).await;
+        assert_eq!((o.code, o.stdout.as_str()), (2, ""), "qtro {args:?}: {}", o.stderr);
+        let j = json_lines(&o.stderr);
+        assert_eq!(j.len(), 1, "one JSON object: {}", o.stderr);
+        assert_eq!((&j[0]["error"], &j[0]["exit"]), (&json!("usage"), &json!(2)), "{}", o.stderr);
+        let m = j[0]["message"].as_str().unwrap();
+        assert!(m.starts_with(message) && !m.contains('\n') && !m.contains("Usage:"), "qtro {args:?}: {m}");
+        assert_eq!(j[0].as_object().unwrap().len(), 3, "the shape of every error object: {}", o.stderr);
+    }
+    // The same shape as an error found after parsing.
+    let later = run(&["list", "http://x", "--json"]).await;
+    let later = &json_lines(&later.stderr)[0];
+    assert_eq!((later["error"].as_str(), later["exit"].as_i64(), later.as_object().unwrap().len()), (Some("usage"), Some(2), 3));
+    // --help and --version print their text and succeed, --json or not.
+    let h = run(&["--json", "--help"]).await;
+    assert!(h.code == 0 && h.stdout.contains("Usage: qtro") && h.stderr.is_empty(), "{h:?}");
+    let v = run(&["--version", "--json"]).await;
+    assert!(v.code == 0 && v.stdout.starts_with("qtro ") && v.stderr.is_empty(), "{v:?}");
+    // After `--`, "--json" is an argument: the URL "--json" is refused in text.
+    assert!(run_fails(&["list", "--", "--json"], 2).await.starts_with("qtro: error: unsupported URL scheme in \"--json\""));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_url_without_its_scheme_gets_a_hint() {
     let (_host, url, _s) = rust_host().await;
