@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// What went wrong, each with its own exit code (documented in the README and `qtro --help`).
+/// What went wrong, each with its own exit code (documented in docs/cli.md and `qtro --help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// 1: anything else (I/O errors, unreadable files, malformed captures, listen failures).

@@ -1,10 +1,9 @@
 //! `qtro`, the command-line tool: explore, test and debug any QtRO network (stock Qt 5.15 / 6
 //! nodes as well as qtro_rs ones).
 //!
-//! Everything here is built on the crate's public APIs: [`qtro_rs::node`] for replicas and sources,
-//! [`qtro_rs::core`] for decoding raw traffic, [`qtro_rs::rep`] for `.rep` files. The binary
-//! (`src/bin/qtro.rs`) only calls [`main`]. The README section "qtro — the command-line tool" is
-//! the user documentation.
+//! Everything here is built on qtro_rs's public API: [`qtro_rs::node`] for replicas and sources,
+//! [`qtro_rs::core`] for decoding raw traffic, [`qtro_rs::rep`] for `.rep` files. The user
+//! documentation is `docs/cli.md`.
 
 mod client;
 mod describe;
