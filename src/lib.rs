@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 // The README's examples are compiled and run as doc tests.
 
 pub mod core;
