@@ -151,6 +151,9 @@
 //! describes, reads, writes, calls, watches, serves and taps any QtRO network. Their manuals are
 //! `docs/c-cpp.md` and `docs/cli.md` in the repository; `docs/semantics.md` describes behaviour
 //! shared by all of them and `docs/limits.md` every limit and how to set it.
+#![warn(missing_docs)]
+// The build.rs example above shows a build script's `main`.
+#![allow(clippy::needless_doctest_main)]
 
 pub mod core;
 pub mod net;

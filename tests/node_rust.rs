@@ -896,3 +896,45 @@ async fn borrowed_emits_reach_observers_and_streams_exactly() {
         }
     }
 }
+
+#[tokio::test]
+async fn event_receivers_are_streams_that_end_when_the_node_shuts_down() {
+    use futures_util::StreamExt;
+    use qtro_rs::node::{EventFilter, SourceEvent};
+    let (host, source, client, replica) = simple_pair().await;
+    let mut changes = replica.events_filtered(EventFilter::PROPERTIES);
+    // A typed stream keeps the events its conversion maps and skips the rest without waiting.
+    let fired = |e: ReplicaEvent| match e {
+        ReplicaEvent::Signal { name, args, .. } if name == "fired" => args.first().and_then(Value::as_i64),
+        _ => None,
+    };
+    let mut codes = qtro_rs::typed::EventStream::new(replica.events(), fired);
+    let mut writes = source.events();
+
+    for i in 1..=3 {
+        source.set_property("value", Value::Int(i)).unwrap();
+        source.emit("fired", vec![Value::Int(10 * i)]).unwrap();
+    }
+    let got: Vec<ReplicaEvent> = tokio::time::timeout(T, (&mut changes).take(3).collect()).await.unwrap();
+    let values: Vec<Value> = got.into_iter().map(|e| if let ReplicaEvent::PropertyChanged { value, .. } = e { value } else { panic!("{e:?}") }).collect();
+    assert_eq!(values, [Value::Int(1), Value::Int(2), Value::Int(3)]);
+    let got: Vec<i64> = tokio::time::timeout(T, (&mut codes).take(3).collect()).await.unwrap();
+    assert_eq!(got, [10, 20, 30]);
+
+    replica.set_property("name", Value::string("x")).unwrap();
+    let written = tokio::time::timeout(T, writes.next()).await.unwrap();
+    assert!(matches!(written, Some(SourceEvent::PropertyWritten { ref name, .. }) if name == "name"), "{written:?}");
+
+    // The replica handle lives on, yet its streams end: what was queued first, then `None`.
+    client.shutdown();
+    let rest: Vec<ReplicaEvent> = tokio::time::timeout(T, changes.collect()).await.expect("the stream ends");
+    assert!(rest.iter().all(|e| matches!(e, ReplicaEvent::PropertyChanged { name, .. } if name == "name")), "{rest:?}");
+    assert_eq!(tokio::time::timeout(T, codes.next()).await.unwrap(), None);
+    assert_eq!(replica.events().next().await, None, "a stream subscribed after the shutdown ends at once");
+
+    // Dropping a node's last handle shuts it down too, though the `Source` handle keeps its
+    // state alive.
+    drop(host);
+    assert_eq!(tokio::time::timeout(T, writes.collect::<Vec<_>>()).await.expect("the source's stream ends"), []);
+    assert_eq!(source.events().next().await, None);
+}

@@ -142,6 +142,9 @@ impl From<qtro_rs::node::NodeError> for Error {
             N::Arguments { .. } | N::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
             N::Timeout { .. } | N::NotOffered { .. } => QTRO_ERR_TIMEOUT,
             N::Shutdown => QTRO_ERR_SHUTDOWN,
+            // A kind of error newer than this mapping (`NodeError` is non-exhaustive): the
+            // message says what it is.
+            _ => QTRO_ERR_PROTOCOL,
         };
         Error::new(code, e.to_string())
     }

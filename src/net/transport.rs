@@ -1,4 +1,8 @@
 //! Opening and accepting byte streams for node URLs.
+//!
+//! [`crate::node::Node`] does this itself; these are for tools that handle the bytes (a proxy,
+//! a probe) and for running a node over a stream opened another way
+//! ([`Node::add_client_connection`](crate::node::Node::add_client_connection)).
 
 use std::io;
 use std::pin::Pin;
@@ -8,22 +12,24 @@ use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
 use super::url::NodeUrl;
 
-/// Any bidirectional byte stream a connection can run over.
+/// Any bidirectional byte stream a connection can run over (a socket, a TLS session, a pipe...).
+/// Implemented for every type with the bounds.
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 
+/// A [`Stream`] of any type, as connections take and [`connect`] / [`Listener::accept`] give.
 pub type BoxStream = Pin<Box<dyn Stream>>;
 
-/// A connected socket of one of the URL schemes.
+/// A connected socket of one of the URL schemes (the node's engine writes to it directly).
 #[derive(Debug)]
-pub enum Socket {
+pub(crate) enum Socket {
     Tcp(TcpStream),
     Unix(UnixStream),
 }
 
 impl Socket {
     /// The socket's descriptor (valid while the socket or its halves live).
-    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+    pub(crate) fn raw_fd(&self) -> std::os::fd::RawFd {
         use std::os::fd::AsRawFd;
         match self {
             Socket::Tcp(s) => s.as_raw_fd(),
@@ -31,7 +37,7 @@ impl Socket {
         }
     }
 
-    pub fn into_box(self) -> BoxStream {
+    pub(crate) fn into_box(self) -> BoxStream {
         match self {
             Socket::Tcp(s) => Box::pin(s),
             Socket::Unix(s) => Box::pin(s),
@@ -40,12 +46,17 @@ impl Socket {
 }
 
 /// Connects to a node URL. TCP connections get TCP_NODELAY: QtRO traffic is many small packets.
+///
+/// # Errors
+///
+/// The operating system's: the name does not resolve, nobody listens, no permission;
+/// [`io::ErrorKind::Unsupported`] for `localabstract:` outside Linux.
 pub async fn connect(url: &NodeUrl) -> io::Result<BoxStream> {
     connect_socket(url).await.map(Socket::into_box)
 }
 
 /// [`connect`], keeping the socket's type (the engine writes to sockets without waiting).
-pub async fn connect_socket(url: &NodeUrl) -> io::Result<Socket> {
+pub(crate) async fn connect_socket(url: &NodeUrl) -> io::Result<Socket> {
     match url {
         NodeUrl::Tcp { host, port } => {
             let s = TcpStream::connect((host.as_str(), *port)).await?;
@@ -72,21 +83,32 @@ fn connect_abstract(_: &str) -> io::Result<UnixStream> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "localabstract: needs Linux"))
 }
 
-/// A bound listener.
-pub enum Listener {
+/// A socket listening on a node URL; a `local:` socket file is removed when it is dropped.
+#[derive(Debug)]
+pub struct Listener(Bound);
+
+#[derive(Debug)]
+enum Bound {
     Tcp(TcpListener),
     Unix { listener: UnixListener, path: Option<std::path::PathBuf> },
 }
 
 impl Listener {
-    /// Binds `url`. For `local:` a stale socket file (nobody accepting) is removed and the bind
-    /// retried once, as QLocalServer-based hosts do.
+    /// Binds `url`, returning the listener and the URL peers should connect to (for `tcp://`
+    /// the bound address, with the real port when `0` was given). For `local:` a stale socket
+    /// file (nobody accepting) is removed and the bind retried once, as QLocalServer-based
+    /// hosts do.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's: address in use, no permission, a name that does not resolve;
+    /// [`io::ErrorKind::Unsupported`] for `localabstract:` outside Linux.
     pub async fn bind(url: &NodeUrl) -> io::Result<(Listener, NodeUrl)> {
         match url {
             NodeUrl::Tcp { host, port } => {
                 let l = bind_tcp(host, *port).await?;
                 let bound = url.with_bound_addr(Some(l.local_addr()?));
-                Ok((Listener::Tcp(l), bound))
+                Ok((Listener(Bound::Tcp(l)), bound))
             }
             NodeUrl::Local(name) => {
                 let path = NodeUrl::local_path(name);
@@ -101,32 +123,34 @@ impl Listener {
                     }
                     Err(e) => return Err(e),
                 };
-                Ok((Listener::Unix { listener: l, path: Some(path) }, url.clone()))
+                Ok((Listener(Bound::Unix { listener: l, path: Some(path) }), url.clone()))
             }
-            NodeUrl::LocalAbstract(name) => Ok((Listener::Unix { listener: bind_abstract(name)?, path: None }, url.clone())),
+            NodeUrl::LocalAbstract(name) => Ok((Listener(Bound::Unix { listener: bind_abstract(name)?, path: None }), url.clone())),
         }
     }
 
+    /// Waits for the next connection (TCP ones get TCP_NODELAY). Cancel safe: no connection is
+    /// lost when the future is dropped.
     pub async fn accept(&self) -> io::Result<BoxStream> {
         self.accept_socket().await.map(Socket::into_box)
     }
 
     /// [`Listener::accept`], keeping the socket's type.
-    pub async fn accept_socket(&self) -> io::Result<Socket> {
-        match self {
-            Listener::Tcp(l) => {
+    pub(crate) async fn accept_socket(&self) -> io::Result<Socket> {
+        match &self.0 {
+            Bound::Tcp(l) => {
                 let (s, _) = l.accept().await?;
                 s.set_nodelay(true)?;
                 Ok(Socket::Tcp(s))
             }
-            Listener::Unix { listener, .. } => Ok(Socket::Unix(listener.accept().await?.0)),
+            Bound::Unix { listener, .. } => Ok(Socket::Unix(listener.accept().await?.0)),
         }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        if let Listener::Unix { path: Some(p), .. } = self {
+        if let Bound::Unix { path: Some(p), .. } = &self.0 {
             let _ = std::fs::remove_file(p);
         }
     }

@@ -4,11 +4,19 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// A parsed node address.
+/// A parsed node address, as Qt's `QRemoteObjectNode` takes it. `Display` gives the URL back.
+///
+/// Marked non-exhaustive: schemes may be added.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NodeUrl {
     /// `tcp://host:port`; `host` is an IP literal or a name resolved when connecting/listening.
-    Tcp { host: String, port: u16 },
+    Tcp {
+        /// An IP address (IPv6 without the brackets) or a host name.
+        host: String,
+        /// The port; `0` to listen on any free port.
+        port: u16,
+    },
     /// `local:NAME`: a Unix socket file; relative names live in the temp dir, as with QLocalServer.
     Local(String),
     /// `localabstract:NAME`: a Linux abstract-namespace socket named exactly NAME.
@@ -17,14 +25,24 @@ pub enum NodeUrl {
 
 /// Why a URL was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UrlError {
+    /// Not `tcp://`, `local:` or `localabstract:` (the URL is given).
     #[error("unsupported URL scheme in {0:?} (expected tcp://host:port, local:NAME or localabstract:NAME)")]
     UnsupportedScheme(String),
+    /// A known scheme with a malformed rest.
     #[error("invalid URL {url:?}: {reason}")]
-    Invalid { url: String, reason: &'static str },
+    Invalid {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it (`"missing :port"`...).
+        reason: &'static str,
+    },
 }
 
 impl NodeUrl {
+    /// Parses `tcp://host:port` (`tcp://[::1]:port` for IPv6; a trailing `/` is allowed),
+    /// `local:NAME` or `localabstract:NAME` (1 to 107 bytes). Nothing is resolved here.
     pub fn parse(url: &str) -> Result<NodeUrl, UrlError> {
         let invalid = |reason| UrlError::Invalid { url: url.into(), reason };
         if let Some(rest) = url.strip_prefix("tcp://") {
@@ -67,7 +85,7 @@ impl NodeUrl {
     }
 
     /// The URL a host advertises once bound (tcp uses the bound address, as Qt does).
-    pub fn with_bound_addr(&self, addr: Option<SocketAddr>) -> NodeUrl {
+    pub(crate) fn with_bound_addr(&self, addr: Option<SocketAddr>) -> NodeUrl {
         match (self, addr) {
             (NodeUrl::Tcp { .. }, Some(a)) => NodeUrl::Tcp { host: a.ip().to_string(), port: a.port() },
             _ => self.clone(),

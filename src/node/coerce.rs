@@ -2,12 +2,14 @@
 //!
 //! The lenient conversion of the typed layer and the C API's value constructors: what converts
 //! is converted, everything else passes unchanged. Values on their way to a peer go through the
-//! strict [`crate::core::convert`] as well, which refuses what cannot have the declared type.
+//! strict [`convert`](crate::core::convert()) as well, which refuses what cannot have the declared type.
 
 use crate::core::convert::has_type;
 use crate::core::{Builtin, Value};
 
-/// `value` converted to `type_name` where a sensible conversion exists.
+/// `value` converted to `type_name` where a sensible conversion exists: numbers to other
+/// numeric types they fit in (no lossy narrowing), between `QString` and `QByteArray`, and so
+/// on. Anything else, including types this crate does not know, is returned unchanged.
 pub fn coerce(value: Value, type_name: &str) -> Value {
     if has_type(&value, type_name) {
         return value;

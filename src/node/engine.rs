@@ -232,6 +232,13 @@ impl<T: Clone + Send + 'static> Subscribers<T> {
         self.observers.push(observer);
     }
 
+    /// Ends every event stream: the receivers get what was queued, then `None`. Observers stay
+    /// (they see nothing more once the node's tasks stopped).
+    fn end_streams(&mut self) {
+        self.senders.clear();
+        self.recompute_wanted();
+    }
+
     /// Removes observers whose handle was dropped.
     pub(crate) fn prune_observers(&mut self) {
         use std::sync::atomic::Ordering;
@@ -438,6 +445,29 @@ impl Shared {
 
     pub(crate) fn dialect(&self) -> Dialect {
         self.config.dialect
+    }
+
+    /// Stops every task of the node and ends its event streams (their receivers get what was
+    /// queued, then `None`), for [`super::Node::shutdown`]. Under the node's lock (a batch or an
+    /// observer) the timer task ends the streams instead, as it does when the last handle goes.
+    pub(crate) fn shut_down(self: &Arc<Self>) {
+        let _ = self.shutdown.send(true);
+        if !self.held_by_this_thread() {
+            self.end_streams();
+        }
+    }
+
+    fn end_streams(self: &Arc<Self>) {
+        self.with(|st| {
+            st.replicas.values_mut().for_each(|r| r.subscribers.end_streams());
+            st.sources.values_mut().for_each(|s| s.subscribers.end_streams());
+        });
+    }
+
+    /// Whether the node was shut down: an event stream subscribed now would never see an event,
+    /// so it is ended at once (its sender is not kept).
+    pub(crate) fn is_shut_down(&self) -> bool {
+        *self.shutdown.borrow()
     }
 
     /// Whether this thread holds the node's lock right now (user code under [`Shared::with`]).
@@ -1046,7 +1076,14 @@ async fn timer_task(weak: Weak<Shared>, mut shutdown: watch::Receiver<bool>) {
                 me.with(|st| st.client.handle_timeout(Instant::now()));
             }
             _ = notified => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => {
+                // The node's event streams end with it (the state lives on while a `Source`
+                // handle does).
+                if let Some(me) = weak.upgrade() {
+                    me.end_streams();
+                }
+                return;
+            }
         }
     }
 }
@@ -1400,4 +1437,4 @@ impl State {
 }
 
 /// How long to wait between reconnect attempts (Qt uses a fixed 250 ms).
-pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_millis(250);
+pub(crate) const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_millis(250);

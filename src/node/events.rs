@@ -7,12 +7,18 @@
 //! queued in one swap. The queue is bounded in the way Qt's synchronous signal delivery is: when a
 //! subscriber falls more than the configured backlog behind, the connection that feeds it stops
 //! reading (so TCP pushes back on the peer) until the subscriber catches up. Nothing is dropped.
+//!
+//! The receiver is a [`Stream`]: its waker is kept under the queue's lock, so the flush that
+//! hands a batch over finds it there and wakes the consumer once per batch, not per event.
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
+use futures_core::{FusedStream, Stream};
 use tokio::sync::Notify;
 
 /// A member name carried by events: cheap to clone, compares with `&str`.
@@ -42,6 +48,7 @@ struct Interner {
 static INTERNER: Mutex<Option<Interner>> = Mutex::new(None);
 
 impl Name {
+    /// The name as text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Interned(s) => s,
@@ -187,19 +194,35 @@ fn retained<T>() -> usize {
 }
 
 struct Queue<T> {
-    items: Mutex<VecDeque<T>>,
+    items: Mutex<Handover<T>>,
     /// Items in `items` (readable without the lock).
     len: AtomicUsize,
-    /// Wakes the receiver: items arrived or the sender is gone.
-    arrived: Notify,
     /// Wakes a connection task paused on this queue's backlog.
     drained: Notify,
     sender_gone: AtomicBool,
     receiver_gone: AtomicBool,
 }
 
-/// The receiving end of an event stream (from `Replica::events`, `Source::events` and the
-/// `*_with_events` constructors). Events arrive in order; none are dropped.
+/// What the sender hands over and the receiver takes, under the queue's lock.
+struct Handover<T> {
+    items: VecDeque<T>,
+    /// The waker of a receiver that found the queue empty: taken and woken by the next flush,
+    /// or by the sender leaving.
+    waker: Option<Waker>,
+}
+
+/// The receiving end of an event stream (from [`Replica::events`](super::Replica::events),
+/// [`Source::events`](super::Source::events) and the `*_with_events` constructors of
+/// [`Node`](super::Node)). Events arrive in order; none are dropped.
+///
+/// Read it with [`recv`](EventReceiver::recv), or as a [`Stream`] (`StreamExt::next`, `while
+/// let Some(event) = stream.next().await`, combinators). The stream ends (`None`) once its
+/// producer is gone — the replica released, the source disabled, the node shut down — and
+/// everything queued before was received.
+///
+/// A receiver that is not read holds its connection back once it is
+/// [`NodeConfig::event_backlog`](super::NodeConfig::event_backlog) events behind; drop the
+/// receiver to unsubscribe.
 pub struct EventReceiver<T> {
     queue: Arc<Queue<T>>,
     /// Events already taken from the shared queue, delivered one by one without locking.
@@ -208,9 +231,12 @@ pub struct EventReceiver<T> {
 
 /// Why [`EventReceiver::try_recv`] returned nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TryRecvError {
+    /// No event is queued now; one may come later.
     #[error("no event queued")]
     Empty,
+    /// The stream ended: its producer is gone and every event was received.
     #[error("the event stream ended")]
     Disconnected,
 }
@@ -224,9 +250,8 @@ pub(crate) struct EventSender<T: Send + 'static> {
 
 pub(crate) fn channel<T: Send + 'static>() -> (EventSender<T>, EventReceiver<T>) {
     let queue = Arc::new(Queue {
-        items: Mutex::new(VecDeque::new()),
+        items: Mutex::new(Handover { items: VecDeque::new(), waker: None }),
         len: AtomicUsize::new(0),
-        arrived: Notify::new(),
         drained: Notify::new(),
         sender_gone: AtomicBool::new(false),
         receiver_gone: AtomicBool::new(false),
@@ -237,15 +262,33 @@ pub(crate) fn channel<T: Send + 'static>() -> (EventSender<T>, EventReceiver<T>)
 impl<T> EventReceiver<T> {
     /// The next event, waiting for one; `None` once the stream ended (replica or node gone) and
     /// everything queued was received.
+    ///
+    /// Cancel safe: dropping the future before it completes loses no event.
     pub async fn recv(&mut self) -> Option<T> {
-        loop {
-            match self.try_recv() {
-                Ok(item) => return Some(item),
-                Err(TryRecvError::Disconnected) => return None,
-                // `notify_one` stores a permit, so an event flushed between the check and this
-                // wait still wakes us.
-                Err(TryRecvError::Empty) => self.queue.arrived.notified().await,
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Polls for the next event: `Ready(Some)` with one, `Ready(None)` once the stream ended,
+    /// `Pending` (the task woken when events arrive or the stream ends) otherwise. What
+    /// [`recv`](EventReceiver::recv) and the [`Stream`] implementation wait with.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        match self.try_recv() {
+            Ok(item) => return Poll::Ready(Some(item)),
+            Err(TryRecvError::Disconnected) => return Poll::Ready(None),
+            Err(TryRecvError::Empty) => {}
+        }
+        {
+            let mut handover = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            if !handover.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                handover.waker = Some(cx.waker().clone());
             }
+        }
+        // Look again: a flush (or the sender's exit) after the check above either found the
+        // waker just stored, or happened before it was stored and is seen now.
+        match self.try_recv() {
+            Ok(item) => Poll::Ready(Some(item)),
+            Err(TryRecvError::Disconnected) => Poll::Ready(None),
+            Err(TryRecvError::Empty) => Poll::Pending,
         }
     }
 
@@ -292,8 +335,8 @@ impl<T> EventReceiver<T> {
             self.local = VecDeque::new();
         }
         {
-            let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
-            std::mem::swap(&mut *items, &mut self.local);
+            let mut handover = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::swap(&mut handover.items, &mut self.local);
             self.queue.len.store(0, Ordering::Release);
         }
         self.queue.drained.notify_waiters();
@@ -305,6 +348,28 @@ impl<T> Drop for EventReceiver<T> {
     fn drop(&mut self) {
         self.queue.receiver_gone.store(true, Ordering::Release);
         self.queue.drained.notify_waiters();
+    }
+}
+
+// Nothing in a receiver is pinned: polling only needs `&mut`.
+impl<T> Unpin for EventReceiver<T> {}
+
+impl<T> Stream for EventReceiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().poll_recv(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.local.len() + self.queue.len.load(Ordering::Acquire), None)
+    }
+}
+
+impl<T> FusedStream for EventReceiver<T> {
+    /// True once the stream ended and everything was received: polling again gives `None`.
+    fn is_terminated(&self) -> bool {
+        self.local.is_empty() && self.queue.sender_gone.load(Ordering::Acquire) && self.queue.len.load(Ordering::Acquire) == 0
     }
 }
 
@@ -334,24 +399,34 @@ impl<T: Send + 'static> EventSender<T> {
             self.staged.clear();
             return 0;
         }
-        let len = {
-            let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
-            if items.is_empty() {
+        let (len, waker) = {
+            let mut handover = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            if handover.items.is_empty() {
                 // The receiver keeps up: hand the staged batch over as it is and stage the next
                 // one in the (empty) queue's memory, instead of copying every event.
                 let batch = VecDeque::from(std::mem::take(&mut self.staged));
-                self.staged = Vec::from(std::mem::replace(&mut *items, batch));
+                self.staged = Vec::from(std::mem::replace(&mut handover.items, batch));
             } else {
-                items.extend(self.staged.drain(..));
+                handover.items.extend(self.staged.drain(..));
             }
-            self.queue.len.store(items.len(), Ordering::Release);
-            items.len()
+            self.queue.len.store(handover.items.len(), Ordering::Release);
+            (handover.items.len(), handover.waker.take())
         };
         if self.staged.capacity() > retained::<T>() {
             self.staged = Vec::new();
         }
-        self.queue.arrived.notify_one();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
         len
+    }
+
+    /// Wakes a receiver waiting for events, if there is one.
+    fn wake_receiver(&self) {
+        let waker = self.queue.items.lock().unwrap_or_else(|e| e.into_inner()).waker.take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     /// A handle to wait on this subscriber's backlog without holding the sender.
@@ -364,7 +439,7 @@ impl<T: Send + 'static> Drop for EventSender<T> {
     fn drop(&mut self) {
         self.flush();
         self.queue.sender_gone.store(true, Ordering::Release);
-        self.queue.arrived.notify_one();
+        self.wake_receiver();
     }
 }
 
@@ -479,6 +554,62 @@ mod tests {
         drop(rx);
         assert!(!tx.is_open());
         tokio::time::timeout(std::time::Duration::from_secs(5), waiter).await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_receiver_is_a_stream_that_ends_with_its_sender() {
+        use futures_util::StreamExt;
+        let (mut tx, mut rx) = channel::<u32>();
+        (0..10).for_each(|i| tx.push(i));
+        tx.flush();
+        assert_eq!(rx.size_hint(), (10, None));
+        assert_eq!(rx.next().await, Some(0));
+        let three: Vec<u32> = (&mut rx).take(3).collect().await;
+        assert_eq!(three, [1, 2, 3]);
+        assert!(!rx.is_terminated());
+        // A consumer waiting on the stream is woken by a flush from another task, then by the
+        // sender's end, and sees every event before the end.
+        let consumer = tokio::spawn(async move { rx.collect::<Vec<u32>>().await });
+        tokio::task::yield_now().await;
+        assert!(!consumer.is_finished(), "the stream waits for more");
+        tx.push(10);
+        tx.flush();
+        tokio::task::yield_now().await;
+        tx.push(11);
+        drop(tx);
+        let rest = tokio::time::timeout(std::time::Duration::from_secs(5), consumer).await.unwrap().unwrap();
+        assert_eq!(rest, [4, 5, 6, 7, 8, 9, 10, 11]);
+    }
+
+    #[test]
+    fn a_polled_stream_is_woken_once_per_flush_and_not_before() {
+        use std::sync::atomic::AtomicUsize;
+        use std::task::Wake;
+        struct Count(AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (mut tx, mut rx) = channel::<u32>();
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Pending);
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Pending, "polling again registers, does not spin");
+        tx.push(1);
+        assert_eq!(count.0.load(Ordering::SeqCst), 0, "a staged event wakes nobody");
+        tx.push(2);
+        tx.flush();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "one wake per flushed batch");
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(Some(1)));
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(Some(2)));
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Pending);
+        drop(tx);
+        assert_eq!(count.0.load(Ordering::SeqCst), 2, "the sender's end wakes the waiting receiver");
+        assert!(rx.is_terminated());
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None));
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None), "fused");
     }
 
     #[test]

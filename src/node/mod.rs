@@ -1,14 +1,21 @@
 //! The public async API: nodes that host sources, acquire replicas, and find each other through a
 //! registry — interoperating with stock Qt nodes.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use qtro_rs::core::{ClassBuilder, PropertyMode, Value};
-//! use qtro_rs::node::{Node, SlotCall};
+//! A [`Node`] runs on the tokio runtime it is created in. It hosts [`Source`]s once it
+//! [listens](Node::listen), and acquires [`Replica`]s of the sources of the hosts it
+//! [connects to](Node::connect_to). What happens to them arrives as [`ReplicaEvent`]s and
+//! [`SourceEvent`]s through [`EventReceiver`]s, which are also [`Stream`](futures_core::Stream)s.
 //!
-//! // Host a dynamic source.
+//! ```
+//! use futures_util::StreamExt; // or tokio-stream's, or `recv().await` without either
+//! use qtro_rs::core::{ClassBuilder, PropertyMode, Value};
+//! use qtro_rs::node::{Node, ReplicaEvent, SlotCall};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Host a dynamic source on a free port.
 //! let host = Node::new();
-//! host.listen("tcp://127.0.0.1:65213").await?;
+//! let url = host.listen("tcp://127.0.0.1:0").await?;
 //! let class = ClassBuilder::new("Simple")
 //!     .property("value", "int", PropertyMode::ReadPush, Value::Int(0))
 //!     .slot("add", &[("a", "int"), ("b", "int")], "int")
@@ -16,14 +23,23 @@
 //! let source = host.enable_source("Simple", class, |call: SlotCall| async move {
 //!     Value::Int(call.args.iter().filter_map(Value::as_i64).sum::<i64>() as i32)
 //! })?;
-//! source.set_property("value", Value::Int(5))?;
 //!
 //! // Acquire it from another node and call a slot.
 //! let client = Node::new();
-//! client.connect_to("tcp://127.0.0.1:65213")?;
+//! client.connect_to(&url)?;
 //! let replica = client.acquire_dynamic("Simple");
 //! replica.wait_for_source(std::time::Duration::from_secs(5)).await?;
 //! assert_eq!(replica.call("add", vec![Value::Int(2), Value::Int(3)]).await?, Value::Int(5));
+//!
+//! // Follow its changes.
+//! let mut events = replica.events();
+//! source.set_property("value", Value::Int(7))?;
+//! while let Some(event) = events.next().await {
+//!     if let ReplicaEvent::PropertyChanged { name, value, .. } = event {
+//!         assert_eq!((name.as_str(), value), ("value", Value::Int(7)));
+//!         break;
+//!     }
+//! }
 //! # Ok(()) }
 //! ```
 
@@ -58,6 +74,8 @@ use engine::{Role, Shared};
 pub struct NodeConfig {
     /// Qt 6 (default) or Qt 5.15 peers.
     pub dialect: Dialect,
+    /// What the node accepts from peers (packet size, nesting, container lengths...);
+    /// `docs/limits.md` lists each with its default.
     pub limits: Limits,
     /// Heartbeat of replicas; `None` (Qt's default) disables it.
     pub heartbeat: Option<Duration>,
@@ -111,31 +129,84 @@ impl Default for NodeConfig {
 
 /// Errors of node operations.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum NodeError {
+    /// A node URL that does not parse.
     #[error(transparent)]
     Url(#[from] UrlError),
+    /// Binding the listening socket failed (address in use, no permission...).
     #[error("cannot listen on {url}: {source}")]
-    Listen { url: String, source: std::io::Error },
+    Listen {
+        /// The URL given to [`Node::listen`].
+        url: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// [`Node::listen`] (or [`Node::listen_registry`]) on a node that already listens: a node
+    /// hosts on one URL, the one given.
     #[error("this node already listens on {0}")]
     AlreadyListening(String),
+    /// The host side refused: an unknown or duplicate source name, a value or arguments that
+    /// cannot have the declared types, a value too large for one packet.
     #[error(transparent)]
     Host(#[from] HostError),
+    /// The replica side failed: not acquired, not connected, signature mismatch, connection
+    /// lost before the reply.
     #[error(transparent)]
     Call(#[from] CallError),
+    /// The object's interface has no such property, signal or slot: nothing was sent.
     #[error("{object:?} has no {what} named {name:?}")]
-    UnknownMember { object: String, what: &'static str, name: String },
+    UnknownMember {
+        /// The source or replica name.
+        object: String,
+        /// `"property"`, `"signal"` or `"slot"`.
+        what: &'static str,
+        /// The name asked for (an index, for the `*_at` methods).
+        name: String,
+    },
     /// Arguments of a call that do not fit the method's declared parameters (count or types):
     /// nothing was sent.
     #[error("{method} of {object:?}: {error}")]
-    Arguments { object: String, method: String, error: Box<crate::core::ArgumentError> },
+    Arguments {
+        /// The replica name.
+        object: String,
+        /// The slot called.
+        method: String,
+        /// Which argument does not fit, or the count.
+        error: Box<crate::core::ArgumentError>,
+    },
     /// A property value that cannot have the property's declared type: nothing was sent.
     #[error("property {property:?} of {object:?}: {error}")]
-    PropertyType { object: String, property: String, error: Box<crate::core::TypeMismatch> },
+    PropertyType {
+        /// The replica name.
+        object: String,
+        /// The property.
+        property: String,
+        /// The declared type and the value's.
+        error: Box<crate::core::TypeMismatch>,
+    },
+    /// [`Replica::wait_for_source`] gave up: the replica is not Valid yet.
     #[error("replica {name:?} did not become valid within {timeout:?} (state {state:?})")]
-    Timeout { name: String, timeout: Duration, state: ReplicaState },
+    Timeout {
+        /// The replica name.
+        name: String,
+        /// How long it waited.
+        timeout: Duration,
+        /// The replica's state when it gave up.
+        state: ReplicaState,
+    },
     /// No connected host offers the object (within the wait): what they offer instead.
     #[error("no connected host offers {name:?} (waited {timeout:?}); they offer {offered}")]
-    NotOffered { name: String, timeout: Duration, offered: Offered },
+    NotOffered {
+        /// The replica name.
+        name: String,
+        /// How long it waited.
+        timeout: Duration,
+        /// The objects the connected hosts offer.
+        offered: Offered,
+    },
+    /// The node was shut down ([`Node::shutdown`], or its last handle dropped) while the
+    /// operation waited.
     #[error("the node was shut down")]
     Shutdown,
 }
@@ -146,6 +217,7 @@ pub enum NodeError {
 pub struct Offered(pub Vec<String>);
 
 impl Offered {
+    /// Names shown by `Display`; the rest is counted.
     pub const SHOWN: usize = 20;
 }
 
@@ -169,13 +241,21 @@ pub struct SlotCall {
     pub slot: usize,
     /// The slot's name.
     pub name: Name,
+    /// The arguments, converted to the slot's declared parameter types.
     pub args: Vec<Value>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Value> + Send>>;
 
 /// Answers slot calls; its result is the reply (use [`Value::Invalid`] for `void`).
+///
+/// Implemented by every `Fn(SlotCall) -> impl Future<Output = Value>` (an async closure), and by
+/// [`sync_handler`] for plain functions. The reply is converted to the slot's declared return
+/// type before it is sent; a call whose replica does not wait for the reply (a `void` slot) is
+/// still run.
 pub trait SlotHandler: Send + Sync + 'static {
+    /// Runs the slot: the future's output is the reply. Calls of one source run one at a time
+    /// in arrival order unless [`NodeConfig::concurrent_slots`] is set.
     fn call(&self, call: SlotCall) -> BoxFuture;
 }
 
@@ -218,6 +298,7 @@ impl EventFilter {
     /// Every event.
     pub const ALL: EventFilter = EventFilter(15);
 
+    /// Whether every kind in `other` is in `self`.
     pub const fn contains(self, other: EventFilter) -> bool {
         self.0 & other.0 == other.0
     }
@@ -244,26 +325,72 @@ impl std::ops::BitOr for EventFilter {
     }
 }
 
-/// What a replica observes.
+/// What a replica observes ([`Replica::events`]): Qt's `stateChanged`, `initialized`, property
+/// notifications and signals of a `QRemoteObjectReplica`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ReplicaEvent {
-    StateChanged { old: ReplicaState, new: ReplicaState },
+    /// The replica's state changed (Valid once the source's values arrived, Suspect while its
+    /// connection is lost...).
+    StateChanged {
+        /// The state before.
+        old: ReplicaState,
+        /// The state now.
+        new: ReplicaState,
+    },
     /// Values (and for dynamic replicas, the interface) arrived.
     Initialized,
-    PropertyChanged { index: usize, name: Name, value: Value },
+    /// A property has a new value (from the source; a replica's own writes come back this way).
+    PropertyChanged {
+        /// Position in the interface's property list ([`ClassDefinition::properties`]).
+        index: usize,
+        /// The property's name.
+        name: Name,
+        /// The new value, of the property's declared type.
+        value: Value,
+    },
     /// A signal of the source; notify signals carry `property_index`.
-    Signal { index: usize, name: Name, args: Vec<Value>, property_index: Option<usize> },
+    Signal {
+        /// Position in the interface's signal list ([`ClassDefinition::signals`]: notify
+        /// signals first, then the declared ones).
+        index: usize,
+        /// The signal's name.
+        name: Name,
+        /// The arguments, of the signal's declared parameter types.
+        args: Vec<Value>,
+        /// For a notify signal, the property it reports (its
+        /// [`ReplicaEvent::PropertyChanged`] came just before).
+        property_index: Option<usize>,
+    },
 }
 
-/// What a hosted source observes.
+/// What a hosted source observes ([`Source::events`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SourceEvent {
     /// A replica changed a property (already applied and broadcast).
-    PropertyWritten { index: usize, name: Name, value: Value },
-    Acquired { conn: ConnectionId, dynamic: bool },
-    Released { conn: ConnectionId },
+    PropertyWritten {
+        /// Position in the class's property list.
+        index: usize,
+        /// The property's name.
+        name: Name,
+        /// The value written, of the property's declared type.
+        value: Value,
+    },
+    /// A replica on connection `conn` acquired the source and was sent its values.
+    Acquired {
+        /// The connection (one per peer node).
+        conn: ConnectionId,
+        /// Acquired as a dynamic replica (which learns the interface from the source) rather
+        /// than a static one (which checks the class signature).
+        dynamic: bool,
+    },
+    /// A replica on connection `conn` released the source (a peer whose connection drops
+    /// sends no release: its replicas are simply gone).
+    Released {
+        /// The connection.
+        conn: ConnectionId,
+    },
 }
 
 /// A QtRO node: acquires replicas (client side) and, once [`Node::listen`]ing, hosts sources.
@@ -278,6 +405,8 @@ struct Lifetime(Arc<Shared>);
 
 impl Drop for Lifetime {
     fn drop(&mut self) {
+        // Not `shut_down`: this may run where the node's lock is held. The timer task ends the
+        // event streams.
         let _ = self.0.shutdown.send(true);
     }
 }
@@ -317,6 +446,7 @@ impl Node {
         Node { _life: Arc::new(Lifetime(shared.clone())), shared }
     }
 
+    /// The settings this node was created with.
     pub fn config(&self) -> &NodeConfig {
         &self.shared.config
     }
@@ -329,9 +459,13 @@ impl Node {
         f(st.host.types_mut());
     }
 
-    /// Stops every connection and task of this node.
+    /// Stops every connection and task of this node, and ends its event streams: each
+    /// [`EventReceiver`] yields what was queued, then `None` (streams subscribed later end at
+    /// once). Awaited calls fail with [`NodeError::Shutdown`] or a lost connection. Dropping the
+    /// last handle of a node (every clone of it and every [`Replica`]) does the same, the
+    /// streams ending a moment later (from the node's timer task).
     pub fn shutdown(&self) {
-        let _ = self.shared.shutdown.send(true);
+        self.shared.shut_down();
     }
 
     /// Keeps a client connection to a host node open, reconnecting when it drops.
@@ -447,7 +581,9 @@ impl Node {
     ) -> Result<(Source, EventReceiver<SourceEvent>), NodeError> {
         let (tx, rx) = events::channel();
         let mut subscribers = engine::Subscribers::default();
-        subscribers.add(tx);
+        if !self.shared.is_shut_down() {
+            subscribers.add(tx);
+        }
         let source = self.enable_source_routed(name, class, Some(Arc::new(handler)), subscribers)?;
         Ok((source, rx))
     }
@@ -525,8 +661,10 @@ impl Node {
             // Subscribe first, so events caused by this very acquisition reach the subscriber.
             let rx = with_events.then(|| {
                 let (tx, rx) = events::channel();
-                st.replicas.entry(name.into()).or_default().subscribers.add(tx);
-                st.sync_interest(name);
+                if !self.shared.is_shut_down() {
+                    st.replicas.entry(name.into()).or_default().subscribers.add(tx);
+                    st.sync_interest(name);
+                }
                 rx
             });
             st.client.acquire(name, kind, Instant::now());
@@ -594,10 +732,12 @@ pub struct Source {
 }
 
 impl Source {
+    /// The name replicas acquire it by (for a child object, the name Qt gives it).
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// Its class: the interface and the initial values.
     pub fn class(&self) -> &SourceClass {
         &self.class
     }
@@ -633,6 +773,8 @@ impl Source {
         self.shared.with(|st| self.encode_set_property(st, name, value))
     }
 
+    /// The current value of a property ([`NodeError::UnknownMember`] if the class has none of
+    /// that name).
     pub fn property(&self, name: &str) -> Result<Value, NodeError> {
         let index = self.property_index(name)?;
         Ok(self.shared.lock().host.values(&self.name).and_then(|v| v.get(index).cloned()).unwrap_or(Value::Invalid))
@@ -692,7 +834,7 @@ impl Source {
     /// [`Node::enable_source_with_events`] to miss nothing).
     pub fn events(&self) -> EventReceiver<SourceEvent> {
         let (tx, rx) = events::channel();
-        if let Some(r) = self.shared.lock().sources.get_mut(&self.name) {
+        if let Some(r) = self.shared.lock().sources.get_mut(&self.name).filter(|_| !self.shared.is_shut_down()) {
             r.subscribers.add(tx);
         }
         rx
@@ -769,10 +911,15 @@ pub struct Replica {
 }
 
 impl Replica {
+    /// The name of the source it replicates.
     pub fn name(&self) -> &str {
         &self.inner.name
     }
 
+    /// Its state now, as Qt's `QRemoteObjectReplica::state()`: Uninitialized until it is
+    /// connected, Default (static replicas, with the class defaults), Valid once the source's
+    /// values arrived, Suspect while the connection is lost, SignatureMismatch when the host
+    /// offers another interface.
     pub fn state(&self) -> ReplicaState {
         *self.inner.state.borrow()
     }
@@ -908,8 +1055,10 @@ impl Replica {
     pub fn events_filtered(&self, filter: EventFilter) -> EventReceiver<ReplicaEvent> {
         let (tx, rx) = events::channel();
         let mut st = self.inner.shared.lock();
-        st.replicas.entry(self.inner.name.clone()).or_default().subscribers.add_filtered(tx, filter);
-        st.sync_interest(&self.inner.name);
+        if !self.inner.shared.is_shut_down() {
+            st.replicas.entry(self.inner.name.clone()).or_default().subscribers.add_filtered(tx, filter);
+            st.sync_interest(&self.inner.name);
+        }
         rx
     }
 

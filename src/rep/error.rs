@@ -16,6 +16,7 @@ pub struct ParseError {
 
 /// The reason of a [`ParseError`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ParseErrorKind {
     /// A token that does not fit the grammar at this point.
     #[error("unexpected {found}, expected {expected}")]

@@ -40,7 +40,7 @@ pub use ast::{
 pub use error::{ParseError, ParseErrorKind};
 pub use parser::parse;
 pub use signature::{signature_qt5, signature_qt6, signatures_qt5, signatures_qt6};
-pub use source::{default_value, gadget_section, register_types, source_class};
+pub use source::{default_value, register_types, source_class};
 
 #[cfg(test)]
 mod tests;

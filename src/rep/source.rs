@@ -166,7 +166,7 @@ fn enum_defs(enums: &[super::Enum], flags: &[super::Flag]) -> Vec<EnumDef> {
 /// ENUM it uses (properties name such an enum `EEnum::E`), and the Qt enums. A class carries it,
 /// so wherever the class is used its values decode ([`ClassDefinition::register_types`]), and
 /// dynamic replicas of a source get it.
-pub fn gadget_section(file: &RepFile, class: &Class, dialect: Dialect) -> GadgetSection {
+pub(crate) fn gadget_section(file: &RepFile, class: &Class, dialect: Dialect) -> GadgetSection {
     let (pods, qt_enums, globals) = interface_types(file, class);
     let mut gadgets: Vec<GadgetDef> = pods
         .iter()

@@ -19,6 +19,7 @@ use crate::node::coerce;
 
 /// Why a [`Value`] could not be converted to a Rust type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConvertError {
     /// The value has another type.
     #[error("expected {expected}, got {found}")]
@@ -126,7 +127,7 @@ pub trait FromValue: Sized {
 
 /// `value` without the wrappers that do not change its meaning: the is-null flag, a QVariant
 /// nested in a QVariant, and a QtRO gadget descriptor (`QRO_` of kind GADGET).
-pub fn unwrap(value: &Value) -> &Value {
+pub(crate) fn unwrap(value: &Value) -> &Value {
     match value {
         Value::Null(inner) | Value::Variant(inner) => unwrap(inner),
         Value::Remote(r) if r.kind == crate::core::ObjectKind::Gadget && r.parameters.len() == 1 => {
@@ -148,7 +149,7 @@ pub fn map_value<T: FromValue, E>(value: &Value, member: &str, f: impl FnOnce(T)
 }
 
 /// Splits `Base<A,B<C,D>>` into `Base` and its top-level arguments (trimmed).
-pub fn template_args(ty: &str) -> Option<(&str, Vec<&str>)> {
+pub(crate) fn template_args(ty: &str) -> Option<(&str, Vec<&str>)> {
     let ty = ty.trim();
     let open = ty.find('<')?;
     let inner = ty.strip_suffix('>')?.get(open + 1..)?;
@@ -170,7 +171,7 @@ pub fn template_args(ty: &str) -> Option<(&str, Vec<&str>)> {
 }
 
 /// The declared type without a top-level `const` and `&` (parameters may be declared so).
-pub fn value_type(ty: &str) -> &str {
+pub(crate) fn value_type(ty: &str) -> &str {
     let ty = ty.trim();
     let ty = ty.strip_prefix("const ").unwrap_or(ty);
     ty.strip_suffix('&').unwrap_or(ty).trim_end()

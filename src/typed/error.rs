@@ -7,6 +7,7 @@ use super::store::StoreError;
 
 /// What can go wrong with a typed source or replica.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TypedError {
     /// The node refused the operation (unknown member, not connected, call failed, ...).
     #[error(transparent)]

@@ -9,6 +9,24 @@
 //! * [`PersistedStore`]: where `PERSISTED` properties are kept ([`MemoryStore`], [`FileStore`]).
 //!
 //! Generated code only calls into this module; applications normally use the generated types.
+//! By hand, the conversions are what is most useful: a Rust value to the [`Value`] of a
+//! declared Qt type and back.
+//!
+//! [`Value`]: crate::core::Value
+//!
+//! ```
+//! use qtro_rs::core::{Dialect, Value};
+//! use qtro_rs::typed::{ConvertError, FromValue, ToValue};
+//!
+//! // The declared type decides the wire form.
+//! assert_eq!(7i64.to_variant("int", Dialect::Qt6), Value::Int(7));
+//! let names = vec!["a".to_owned(), "b".to_owned()].to_variant("QStringList", Dialect::Qt6);
+//! assert_eq!(Vec::<String>::from_value(&names)?, ["a", "b"]);
+//! // What does not fit is an error, never a guess.
+//! assert!(matches!(u8::from_value(&Value::Int(300)), Err(ConvertError::OutOfRange { .. })));
+//! assert!(matches!(String::from_value(&Value::Int(1)), Err(ConvertError::Mismatch { .. })));
+//! # Ok::<(), ConvertError>(())
+//! ```
 
 mod convert;
 mod error;
@@ -20,9 +38,10 @@ mod spec;
 mod store;
 
 pub use bytes::Bytes;
+pub(crate) use convert::template_args;
 pub use convert::{
-    enum_from_value, enum_to_element, enum_to_variant, from_args, from_value, map_value, template_args, unwrap,
-    value_type, ConvertError, Flags, FromArgs, FromValue, QtEnum, RawEnum, ToArgs, ToValue,
+    enum_from_value, enum_to_element, enum_to_variant, from_args, from_value, map_value, ConvertError, Flags, FromArgs,
+    FromValue, QtEnum, RawEnum, ToArgs, ToValue,
 };
 pub use error::TypedError;
 pub use event::EventStream;

@@ -22,6 +22,7 @@ use super::convert::template_args;
 
 /// Errors of a persisted store.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// Reading or writing the storage failed.
     #[error("persisted store I/O on {path}: {source}")]

@@ -66,6 +66,7 @@ impl Default for Options {
 
 /// Why code could not be generated.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CodegenError {
     /// The `.rep` file does not parse.
     #[error("{path}:{error}")]
@@ -93,6 +94,17 @@ pub enum CodegenError {
 }
 
 /// Generates the Rust source for `file`.
+///
+/// ```
+/// use qtro_rs::rep::codegen::{generate, Options};
+///
+/// let file = qtro_rs::rep::parse("class Simple {\n  PROP(int value = 0)\n  SLOT(int add(int a, int b))\n}\n")?;
+/// let code = generate(&file, &Options { sources: false, ..Options::default() })?;
+/// assert!(code.contains("pub struct SimpleReplica {"));
+/// assert!(code.contains("pub async fn add(&self, a: i32, b: i32) -> qtro::typed::Result<i32> {"));
+/// assert!(!code.contains("SimpleSource"), "replicas only");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn generate(file: &RepFile, options: &Options) -> Result<String, CodegenError> {
     emit::file(file, options)
 }

@@ -15,16 +15,16 @@ pub(crate) struct Out {
 }
 
 impl Out {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Out::default()
     }
 
-    pub fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         self.buf
     }
 
     /// Current indentation in columns.
-    pub fn col(&self) -> usize {
+    pub(crate) fn col(&self) -> usize {
         self.indent * 4
     }
 
@@ -32,7 +32,7 @@ impl Out {
     ///
     /// A top-level item gets `#[allow(dead_code)]`: a program uses part of a generated API, and
     /// the rest must not warn in the user's crate.
-    pub fn line(&mut self, text: impl AsRef<str>) {
+    pub(crate) fn line(&mut self, text: impl AsRef<str>) {
         for l in text.as_ref().split('\n') {
             if self.indent == 0 && (l.starts_with("pub ") || l.starts_with("impl")) {
                 self.buf.push_str("#[allow(dead_code)]\n");
@@ -49,29 +49,29 @@ impl Out {
         }
     }
 
-    pub fn blank(&mut self) {
+    pub(crate) fn blank(&mut self) {
         self.buf.push('\n');
     }
 
     /// A line that opens a block.
-    pub fn open(&mut self, text: impl AsRef<str>) {
+    pub(crate) fn open(&mut self, text: impl AsRef<str>) {
         self.line(text);
         self.indent += 1;
     }
 
     /// Indents the following lines one more level.
-    pub fn enter(&mut self) {
+    pub(crate) fn enter(&mut self) {
         self.indent += 1;
     }
 
     /// A line that closes a block.
-    pub fn close(&mut self, text: impl AsRef<str>) {
+    pub(crate) fn close(&mut self, text: impl AsRef<str>) {
         self.indent -= 1;
         self.line(text);
     }
 
     /// `///` doc lines: paragraphs (separated by a blank line) wrapped at the line width.
-    pub fn doc(&mut self, text: impl AsRef<str>) {
+    pub(crate) fn doc(&mut self, text: impl AsRef<str>) {
         let width = MAX_WIDTH.saturating_sub(self.col() + 4).max(40);
         for (i, paragraph) in text.as_ref().split("\n\n").enumerate() {
             if i > 0 {
@@ -97,14 +97,14 @@ impl Out {
     }
 
     /// `head items tail` where `tail` opens a block (`) {`): the lines that follow are indented.
-    pub fn list_open(&mut self, head: &str, items: &[String], tail: &str, width: usize) {
+    pub(crate) fn list_open(&mut self, head: &str, items: &[String], tail: &str, width: usize) {
         self.list(head, items, tail, width);
         self.enter();
     }
 
     /// `head(args)tail`: on one line when it fits, else one argument per line. `head` ends with
     /// the opening delimiter and `tail` starts with the closing one.
-    pub fn list(&mut self, head: &str, items: &[String], tail: &str, width: usize) {
+    pub(crate) fn list(&mut self, head: &str, items: &[String], tail: &str, width: usize) {
         let joined = items.join(", ");
         if fits_list(self.col(), head, &joined, tail, width) {
             self.line(format!("{head}{joined}{tail}"));

@@ -68,7 +68,7 @@ pub(crate) struct EnumInfo {
 
 impl EnumInfo {
     /// Path from the top level of the generated file.
-    pub fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         match &self.module {
             Some(m) => format!("{m}::{}", self.rust_name),
             None => self.rust_name.clone(),
@@ -216,7 +216,7 @@ pub(crate) fn module_name(scope: &str) -> String {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &'a RepFile) -> Ctx<'a> {
+    pub(crate) fn new(file: &'a RepFile) -> Ctx<'a> {
         let mut ctx = Ctx { file, enums: Vec::new(), pods: HashMap::new() };
         let add = |ctx: &mut Ctx, enums: &[Enum], flags: &[crate::rep::Flag], scope: Option<&str>| {
             let first = ctx.enums.len();
@@ -247,13 +247,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// Enums and flags declared in `scope` (class or POD name; `None` for global).
-    pub fn enums_in(&self, scope: Option<&str>) -> impl Iterator<Item = (usize, &EnumInfo)> {
+    pub(crate) fn enums_in(&self, scope: Option<&str>) -> impl Iterator<Item = (usize, &EnumInfo)> {
         let scope = scope.map(str::to_owned);
         self.enums.iter().enumerate().filter(move |(_, e)| e.scope == scope)
     }
 
     /// Finds the enum or flag a type word names.
-    pub fn find_enum(&self, word: &str, scope: Scope) -> Option<usize> {
+    pub(crate) fn find_enum(&self, word: &str, scope: Scope) -> Option<usize> {
         if let Some((prefix, last)) = word.rsplit_once("::") {
             return self.enums.iter().position(|e| e.scope.as_deref() == Some(prefix) && e.name == last);
         }
@@ -275,7 +275,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Maps a .rep type (as written) to Rust.
-    pub fn map(&self, ty: &str, scope: Scope) -> Mapped {
+    pub(crate) fn map(&self, ty: &str, scope: Scope) -> Mapped {
         let n = normalize_type(ty);
         let n = n.strip_suffix('&').unwrap_or(&n);
         self.map_normalized(n, scope)
@@ -413,7 +413,7 @@ impl<'a> Ctx<'a> {
 
     /// The Rust expression of a .rep default value for a property of type `m`, or `None` when
     /// the expression has no Rust translation.
-    pub fn default_expr(&self, m: &Mapped, text: &str) -> Option<String> {
+    pub(crate) fn default_expr(&self, m: &Mapped, text: &str) -> Option<String> {
         let text = text.trim();
         match &m.kind {
             Kind::Bool => matches!(text, "true" | "false").then(|| text.to_owned()),
