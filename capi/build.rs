@@ -1,4 +1,4 @@
-//! Build script of the C library (`capi/`, which names this file as its `build`).
+//! Build script of the C library (`capi/`).
 //!
 //! Gives the shared library a versioned soname (`libqtro_rs.so.0`) so C/C++ programs linked against
 //! it keep working across compatible upgrades and packagers can install it the usual way.
