@@ -12,7 +12,32 @@
 #   - the source/build tree: -Dqtro_rs_DIR=<repo>/cmake after `cargo build [--release]`. The
 #     library is taken from QTRO_RS_LIBRARY_DIR if set, else <CARGO_TARGET_DIR or repo/target>/
 #     <QTRO_RS_PROFILE> (default: release if it was built, else debug).
-cmake_minimum_required(VERSION 3.16)
+#
+# Components: QtAdapter (above). Asking for any other is an error (or, under
+# OPTIONAL_COMPONENTS, leaves qtro_rs_<name>_FOUND false).
+
+# find_package gives this file its own policy scope; cmake_minimum_required would also set the
+# caller's CMAKE_MINIMUM_REQUIRED_VERSION.
+cmake_policy(VERSION 3.16)
+
+set(_qtro_rs_unknown)
+foreach(_qtro_rs_comp IN LISTS qtro_rs_FIND_COMPONENTS)
+  if(NOT _qtro_rs_comp STREQUAL "QtAdapter")
+    set(qtro_rs_${_qtro_rs_comp}_FOUND FALSE)
+    if(qtro_rs_FIND_REQUIRED_${_qtro_rs_comp})
+      list(APPEND _qtro_rs_unknown "${_qtro_rs_comp}")
+    endif()
+  endif()
+endforeach()
+unset(_qtro_rs_comp)
+if(_qtro_rs_unknown)
+  string(REPLACE ";" ", " _qtro_rs_unknown "${_qtro_rs_unknown}")
+  set(qtro_rs_FOUND FALSE)
+  set(qtro_rs_NOT_FOUND_MESSAGE "qtro_rs has no component ${_qtro_rs_unknown}; its one component is QtAdapter")
+  unset(_qtro_rs_unknown)
+  return()
+endif()
+unset(_qtro_rs_unknown)
 
 get_filename_component(_qtro_rs_here "${CMAKE_CURRENT_LIST_DIR}" REALPATH)
 
@@ -87,8 +112,7 @@ if(NOT TARGET qtro_rs::qtro_rs_static AND EXISTS "${_qtro_rs_lib_dir}/libqtro_rs
 endif()
 
 # The Qt adapter is source code compiled against the consumer's Qt.
-list(FIND qtro_rs_FIND_COMPONENTS QtAdapter _qtro_rs_want_adapter)
-if(NOT _qtro_rs_want_adapter EQUAL -1 AND NOT TARGET Qt6::Core)
+if("QtAdapter" IN_LIST qtro_rs_FIND_COMPONENTS AND NOT TARGET Qt6::Core)
   find_package(Qt6 COMPONENTS Core QUIET)
 endif()
 if(NOT TARGET qtro_rs::qt_adapter AND TARGET Qt6::Core AND EXISTS "${_qtro_rs_adapter_dir}/qtroqt.cpp")
@@ -111,4 +135,3 @@ if(qtro_rs_FIND_REQUIRED_QtAdapter AND NOT qtro_rs_QtAdapter_FOUND)
 endif()
 
 unset(_qtro_rs_here)
-unset(_qtro_rs_want_adapter)
