@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 // The README's examples are compiled and run as doc tests.
+#![warn(missing_docs)]
 
 pub mod core;
 pub mod net;

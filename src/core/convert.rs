@@ -105,7 +105,9 @@ fn typedef(name: &str) -> Option<&'static str> {
 /// enums by their plain and scoped names (`Color`, `Interop::Color`), which definitions name
 /// without registering them anywhere.
 pub struct ClassTypes<'a> {
+    /// The node's types.
     pub types: &'a dyn TypeLookup,
+    /// The class's own enums ([`ClassDefinition::enums`](super::ClassDefinition::enums)).
     pub enums: &'a [EnumDef],
     /// Values go to replicas (a source's changes, signals, replies): in Qt 6, top-level containers
     /// of gadgets take QtRO's QSQ_/QAS_ form, as stock sources send them. Towards a source they
@@ -243,11 +245,24 @@ where
 /// Why arguments do not fit a method's or signal's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArgumentError {
+    /// The number of arguments differs from the number of parameters.
     #[error("takes {expected} argument(s), {given} given")]
-    Count { expected: usize, given: usize },
+    Count {
+        /// Parameters declared.
+        expected: usize,
+        /// Arguments given.
+        given: usize,
+    },
     /// Argument `position` (from 1), named `name` where the declaration names it.
     #[error("argument {position}{}: {mismatch}", if name.is_empty() { String::new() } else { format!(" ({name})") })]
-    Type { position: usize, name: String, mismatch: TypeMismatch },
+    Type {
+        /// The argument's position, from 1.
+        position: usize,
+        /// The parameter's name; empty where the declaration has none.
+        name: String,
+        /// Why the value cannot have the parameter's type.
+        mismatch: TypeMismatch,
+    },
 }
 
 /// Nesting bound for conversions of nested containers (values are bounded by the decoder's
