@@ -61,7 +61,10 @@ pub enum ReplicaKind {
 }
 
 /// Why a call could not be made or completed.
+///
+/// `#[non_exhaustive]`: new variants may be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallError {
     /// No replica of this name was acquired.
     #[error("no replica named {0:?} was acquired")]
@@ -99,7 +102,10 @@ pub enum CallError {
 }
 
 /// Events for the application, from [`ClientCore::poll_event`].
+///
+/// `#[non_exhaustive]`: new events may be added; ignore the ones you do not handle.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ClientEvent {
     /// A replica's state changed.
     StateChanged {

@@ -22,7 +22,10 @@ use super::types::{Builtin, TypeDesc, TypeLookup};
 use super::value::*;
 
 /// Why a value cannot be given its declared type.
+///
+/// `#[non_exhaustive]`: fields may be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("{given} cannot be converted to {expected}{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
 pub struct TypeMismatch {
     /// The declared type, as declared.
@@ -243,7 +246,10 @@ where
 }
 
 /// Why arguments do not fit a method's or signal's parameters.
+///
+/// `#[non_exhaustive]`: new variants may be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArgumentError {
     /// The number of arguments differs from the number of parameters.
     #[error("takes {expected} argument(s), {given} given")]

@@ -4,7 +4,11 @@ use thiserror::Error;
 
 /// Why bytes could not be decoded. Every variant leaves the decoder in a defined state: the caller
 /// drops the packet (and, for framing errors, the connection) instead of guessing.
+///
+/// New variants may be added as the decoder learns more of Qt's formats, hence
+/// `#[non_exhaustive]`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// The data ended in the middle of a field.
     #[error("unexpected end of data: needed {needed} more byte(s) while reading {what}")]
@@ -117,7 +121,10 @@ impl DecodeError {
 
 /// Why a value or packet could not be encoded. Encoding never writes a partial value that a Qt
 /// peer would mis-read: on error the output buffer is left as it was before the call.
+///
+/// `#[non_exhaustive]`: new variants may be added.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// A string, byte array, container or packet is longer than a QDataStream length field
     /// can say (lengths of 2³² − 2 and more are not written).

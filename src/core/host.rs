@@ -101,7 +101,10 @@ impl std::hash::Hasher for ConnHasher {
 pub(crate) type ConnMap<V> = HashMap<ConnectionId, V, std::hash::BuildHasherDefault<ConnHasher>>;
 
 /// What the application must know or do, from [`HostCore::poll_event`].
+///
+/// `#[non_exhaustive]`: new events may be added; ignore the ones you do not handle.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum HostEvent {
     /// A replica called a declared slot. If `serial_id` is `Some`, answer with
     /// [`HostCore::reply`] (with [`Value::Invalid`] for `void`).
@@ -163,7 +166,10 @@ pub enum HostEvent {
 }
 
 /// Why a host operation failed.
+///
+/// `#[non_exhaustive]`: new variants may be added.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HostError {
     /// No source of this name is enabled.
     #[error("no source named {0:?} is enabled")]

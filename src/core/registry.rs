@@ -110,7 +110,10 @@ pub fn registry_class(dialect: Dialect) -> SourceClass {
 }
 
 /// What the registry host must broadcast after handling a call.
+///
+/// `#[non_exhaustive]`: new kinds of change may be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RegistryChange {
     /// A source was registered: emit `remoteObjectAdded`.
     Added(Location),

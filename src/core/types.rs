@@ -20,7 +20,10 @@ pub const QAS_NAME: &str = "QRemoteObjectPackets::QAS_";
 
 /// Built-in QMetaType types with a fixed id: the types a QVariant header names by number, and
 /// the element types of typed containers. Each has its [`Value`](super::Value) variant.
+///
+/// `#[non_exhaustive]` for the reason [`Value`](super::Value) is: Qt's list grows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Builtin {
     /// `bool` (id 1).
     Bool,
@@ -366,7 +369,10 @@ impl Builtin {
 
 /// How a named type is encoded by its QDataStream operator: what a [`TypeRegistry`] knows about
 /// a user type name.
+///
+/// `#[non_exhaustive]`: new layouts may be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TypeDesc {
     /// A built-in type (used as a raw element or alias).
     Builtin(Builtin),

@@ -12,7 +12,12 @@ use serde::{Deserialize, Serialize};
 /// Each variant names the QMetaType it stands for (ids are Qt 6's; Qt 5 uses the same for the
 /// core types). Encode and decode values with [`crate::core::variant`], give them a declared
 /// type with [`crate::core::convert()`].
+///
+/// `#[non_exhaustive]`: Qt's list of streamable types grows (Qt 6 added `char16_t`, `char32_t`
+/// and `QVariantPair`) and so does what this crate supports, so a `match` outside this crate
+/// needs a `_` arm, for the types it does not handle anyway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Value {
     /// `QVariant()`.
     Invalid,
