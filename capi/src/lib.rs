@@ -127,6 +127,8 @@ impl From<qtro_rs::node::NodeError> for Error {
                     H::ValueCount { .. } | H::InitTooLarge { .. } => QTRO_ERR_INVALID_ARGUMENT,
                     H::Arguments { .. } | H::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
                     H::Encode(_) => QTRO_ERR_PROTOCOL,
+                    // `HostError` is `#[non_exhaustive]`; the message says what happened.
+                    _ => QTRO_ERR_PROTOCOL,
                 }
             }
             N::Call(c) => match c {
@@ -136,6 +138,8 @@ impl From<qtro_rs::node::NodeError> for Error {
                 CallError::ConnectionLost(_) => QTRO_ERR_CONNECTION_LOST,
                 CallError::BadIndex { .. } => QTRO_ERR_NOT_FOUND,
                 CallError::Encode(_) => QTRO_ERR_PROTOCOL,
+                // `CallError` is `#[non_exhaustive]`; the message says what happened.
+                _ => QTRO_ERR_PROTOCOL,
             },
             N::UnknownMember { .. } => QTRO_ERR_NOT_FOUND,
             N::Arguments { error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,

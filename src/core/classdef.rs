@@ -12,20 +12,26 @@ use super::types::{qt5_rep_enum_size, TypeDesc, TypeRegistry};
 /// An enum (or flag alias) of a class or gadget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumDef {
+    /// The enum's name within its class or gadget, e.g. `Color`.
     pub name: String,
+    /// Whether it is a flag type (`Q_FLAG`): values are OR-ed keys.
     pub is_flag: bool,
+    /// Whether it is an `enum class`.
     pub is_scoped: bool,
     /// Byte size of the enum type (1, 2 or 4).
     pub size: u32,
+    /// (key, value) pairs in declaration order.
     pub keys: Vec<(String, i32)>,
 }
 
 /// A Q_GADGET type used by the interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GadgetDef {
+    /// The gadget's type name, e.g. `Point3`.
     pub name: String,
     /// (property name, type name) in declaration order; empty for an "enum holder" record.
     pub properties: Vec<(String, String)>,
+    /// Its enums, registered as `<Gadget>::<Enum>`.
     pub enums: Vec<EnumDef>,
 }
 
@@ -34,27 +40,37 @@ pub struct GadgetDef {
 pub struct GadgetSection {
     /// `Scope::Name` of Qt enums, registered by receivers as 4-byte enums.
     pub qt_enums: Vec<String>,
+    /// The gadgets the interface's values use.
     pub gadgets: Vec<GadgetDef>,
 }
 
+/// A signal of a class: what signal index `i` of an InvokePacket means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalDef {
     /// Normalized signature, e.g. `valueChanged(int)`.
     pub signature: String,
+    /// One name per parameter (empty names where the declaration has none).
     pub parameter_names: Vec<String>,
 }
 
+/// A method (slot) of a class: what method index `i` of an InvokePacket means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodDef {
+    /// Normalized signature, e.g. `add(int,int)`.
     pub signature: String,
     /// `void`, `int`, … ; empty for some internal adapters.
     pub return_type: String,
+    /// One name per parameter (empty names where the declaration has none).
     pub parameter_names: Vec<String>,
 }
 
+/// A property of a class: what property index `i` of Init, PropertyChange and write packets
+/// means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PropertyDef {
+    /// The property name.
     pub name: String,
+    /// Its normalized C++ type name, e.g. `QList<int>`.
     pub type_name: String,
     /// Signature of the notify signal; `None` when the property has none (CONSTANT).
     pub notify_signal: Option<String>,
@@ -65,10 +81,17 @@ pub struct PropertyDef {
 pub struct ClassDefinition {
     /// `None` for a plain QObject without a "RemoteObject Type" class-info.
     pub type_name: Option<String>,
+    /// The class's own enums, registered as `<TypeName>::<Enum>`.
     pub enums: Vec<EnumDef>,
+    /// The gadgets and Qt enums its values use.
     pub gadgets: GadgetSection,
+    /// Signals in API order (a signal index on the wire is a position here); in classes from
+    /// repc or [`ClassBuilder`](super::ClassBuilder), the notify signals come first.
     pub signals: Vec<SignalDef>,
+    /// Methods in API order (a method index on the wire is a position here); in classes from
+    /// repc or [`ClassBuilder`](super::ClassBuilder), the `push<Prop>` slots come first.
     pub methods: Vec<MethodDef>,
+    /// Properties in declaration order.
     pub properties: Vec<PropertyDef>,
 }
 
@@ -76,17 +99,19 @@ pub struct ClassDefinition {
 /// gadget section alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EmbeddedDefinition {
+    /// A child object's class.
     Class(ClassDefinition),
+    /// The gadgets of a gadget descriptor.
     Gadgets(GadgetSection),
 }
 
 /// What decoding a definition may still cost: every name, signature and enum key it holds counts
 /// as one value against the packet's value budget ([`Limits::max_values`]), as decoded values
 /// do, so a definition of millions of tiny entries costs what a packet of as many values may.
-pub struct DefBudget<'a> {
-    pub limits: &'a Limits,
+pub(crate) struct DefBudget<'a> {
+    pub(crate) limits: &'a Limits,
     /// Entries still allowed; decremented as they are read.
-    pub left: &'a mut usize,
+    pub(crate) left: &'a mut usize,
 }
 
 impl DefBudget<'_> {
@@ -179,12 +204,14 @@ impl GadgetDef {
 }
 
 impl GadgetSection {
+    /// Reads a gadget section (Qt enums, then gadgets). `with_gadget_enums` is false for Qt 5
+    /// gadget descriptors, whose gadgets have no enum list.
     pub fn decode(r: &mut Reader, limits: &Limits, with_gadget_enums: bool) -> DecodeResult<Self> {
         Self::decode_within(r, &mut DefBudget { limits, left: &mut limits.max_values.clone() }, with_gadget_enums)
     }
 
     /// [`GadgetSection::decode`] spending from the budget of the packet it is part of.
-    pub fn decode_within(r: &mut Reader, b: &mut DefBudget<'_>, with_gadget_enums: bool) -> DecodeResult<Self> {
+    pub(crate) fn decode_within(r: &mut Reader, b: &mut DefBudget<'_>, with_gadget_enums: bool) -> DecodeResult<Self> {
         let n = b.count(r, "Qt enums", 4)?;
         let qt_enums = (0..n).map(|_| text(r, "Qt enum name")).collect::<DecodeResult<_>>()?;
         let n = b.count(r, "gadgets", 8)?;
@@ -192,6 +219,7 @@ impl GadgetSection {
         Ok(GadgetSection { qt_enums, gadgets })
     }
 
+    /// Writes the section as [`GadgetSection::decode`] reads it.
     pub fn encode(&self, w: &mut Writer, with_gadget_enums: bool) -> EncodeResult<()> {
         w.count("Qt enums", self.qt_enums.len())?;
         self.qt_enums.iter().try_for_each(|e| w.qbytearray(Some(e.as_bytes())))?;
@@ -239,12 +267,14 @@ impl EnumDef {
 }
 
 impl ClassDefinition {
+    /// Reads a definition block as an InitDynamicPacket carries it (or a QRO_'s nested stream).
+    /// Every entry counts against [`Limits::max_values`].
     pub fn decode(r: &mut Reader, limits: &Limits) -> DecodeResult<Self> {
         Self::decode_within(r, &mut DefBudget { limits, left: &mut limits.max_values.clone() })
     }
 
     /// [`ClassDefinition::decode`] spending from the budget of the packet it is part of.
-    pub fn decode_within(r: &mut Reader, b: &mut DefBudget<'_>) -> DecodeResult<Self> {
+    pub(crate) fn decode_within(r: &mut Reader, b: &mut DefBudget<'_>) -> DecodeResult<Self> {
         let type_name = r.qstring()?;
         let enums = decode_enums(r, b)?;
         let gadgets = GadgetSection::decode_within(r, b, true)?;
@@ -275,6 +305,7 @@ impl ClassDefinition {
         Ok(ClassDefinition { type_name, enums, gadgets, signals, methods, properties })
     }
 
+    /// Writes the definition block as [`ClassDefinition::decode`] reads it.
     pub fn encode(&self, w: &mut Writer) -> EncodeResult<()> {
         w.qstring(self.type_name.as_deref())?;
         encode_enums(w, &self.enums)?;
@@ -320,6 +351,7 @@ impl ClassDefinition {
         self.methods.iter().position(|m| m.signature.split('(').next() == Some(name))
     }
 
+    /// Index of the property named `name`.
     pub fn property_index(&self, name: &str) -> Option<usize> {
         self.properties.iter().position(|p| p.name == name)
     }
@@ -331,6 +363,8 @@ impl EmbeddedDefinition {
         dialect == Dialect::Qt6
     }
 
+    /// Registers the types the definition introduces (see [`ClassDefinition::register_types`]
+    /// and [`GadgetSection::register_types`]).
     pub fn register_types(&self, types: &mut TypeRegistry) {
         match self {
             EmbeddedDefinition::Class(c) => c.register_types(types),

@@ -3,6 +3,8 @@
 //! Time is an input: the driver passes `now` and sleeps until [`ClientCore::poll_timeout`]; the
 //! core never reads a clock. Connections are opened by the driver (for URLs the application asked
 //! for or that the registry announced) and announced with [`ClientCore::connected`].
+//!
+//! The [`host`](super::host) module's example joins a client and a host in memory.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -26,13 +28,18 @@ use super::source::SourceClass;
 use super::types::TypeRegistry;
 use super::value::{ObjectKind, RemoteObject, Value};
 
-/// Replica states, with Qt's numbering.
+/// Replica states, with Qt's numbering (`QRemoteObjectReplica::State`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ReplicaState {
+    /// A dynamic replica before its definition and values arrive.
     Uninitialized = 0,
+    /// A static replica holding its class's default values, before its source's values arrive.
     Default = 1,
+    /// Initialized by its source and connected to it.
     Valid = 2,
+    /// The connection to the source was lost; values are the last ones received.
     Suspect = 3,
+    /// The host offers the source with another signature than the replica's class.
     SignatureMismatch = 4,
 }
 
@@ -54,48 +61,135 @@ pub enum ReplicaKind {
 }
 
 /// Why a call could not be made or completed.
+///
+/// `#[non_exhaustive]`: new variants may be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallError {
+    /// No replica of this name was acquired.
     #[error("no replica named {0:?} was acquired")]
     UnknownReplica(String),
+    /// The replica has no connection to its source right now.
     #[error("replica {0:?} is not connected to its source")]
     NotConnected(String),
     /// The host offers the object with another signature than the replica's class: nothing is
     /// sent until a host offers a matching one.
     #[error("replica {name:?} does not match its source: the host offers signature {offered}, the class expects {expected}")]
-    SignatureMismatch { name: String, expected: String, offered: String },
+    SignatureMismatch {
+        /// The replica.
+        name: String,
+        /// The signature of the replica's class.
+        expected: String,
+        /// The signature the host offers.
+        offered: String,
+    },
+    /// The connection closed before the reply arrived.
     #[error("the connection to the source of {0:?} was lost before the reply arrived")]
     ConnectionLost(String),
+    /// A method or property index the replica's interface does not have.
     #[error("replica {name:?} has no {what} {index}")]
-    BadIndex { name: String, what: &'static str, index: usize },
+    BadIndex {
+        /// The replica.
+        name: String,
+        /// `"method"` or `"property"`.
+        what: &'static str,
+        /// The index given.
+        index: usize,
+    },
+    /// The arguments or value could not be encoded.
     #[error("cannot encode the call: {0}")]
     Encode(#[from] EncodeError),
 }
 
-/// Events for the application.
+/// Events for the application, from [`ClientCore::poll_event`].
+///
+/// `#[non_exhaustive]`: new events may be added; ignore the ones you do not handle.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ClientEvent {
-    StateChanged { replica: Arc<str>, old: ReplicaState, new: ReplicaState },
+    /// A replica's state changed.
+    StateChanged {
+        /// The replica.
+        replica: Arc<str>,
+        /// Its state before.
+        old: ReplicaState,
+        /// Its state now.
+        new: ReplicaState,
+    },
     /// Init(Dynamic) processed: values (and, for dynamic replicas, the definition) are current.
-    Initialized { replica: Arc<str> },
+    Initialized {
+        /// The replica.
+        replica: Arc<str>,
+    },
     /// A property value arrived (PropertyChange).
-    PropertyChanged { replica: Arc<str>, index: usize, value: Value },
+    PropertyChanged {
+        /// The replica.
+        replica: Arc<str>,
+        /// The property's index.
+        index: usize,
+        /// Its new value.
+        value: Value,
+    },
     /// A signal was emitted by the source (notify signals included, with `property_index`).
-    Signal { replica: Arc<str>, index: usize, args: Vec<Value>, property_index: Option<usize> },
+    Signal {
+        /// The replica.
+        replica: Arc<str>,
+        /// The signal's API index.
+        index: usize,
+        /// Its arguments.
+        args: Vec<Value>,
+        /// For a notify signal, the index of its property.
+        property_index: Option<usize>,
+    },
     /// The reply to a call.
-    Reply { replica: Arc<str>, serial_id: i32, value: Value },
+    Reply {
+        /// The replica called.
+        replica: Arc<str>,
+        /// The serial [`ClientCore::call`] returned.
+        serial_id: i32,
+        /// The return value.
+        value: Value,
+    },
     /// A call will never be answered.
-    CallFailed { replica: Arc<str>, serial_id: i32, error: CallError },
+    CallFailed {
+        /// The replica called.
+        replica: Arc<str>,
+        /// The serial [`ClientCore::call`] returned.
+        serial_id: i32,
+        /// Why.
+        error: CallError,
+    },
     /// The driver should open a connection to this URL (learned from the registry).
-    ConnectTo { url: String },
+    ConnectTo {
+        /// The host node's URL.
+        url: String,
+    },
     /// The registry announced or withdrew a source.
-    RegistryChanged { location: Location, added: bool },
+    RegistryChanged {
+        /// The source's location.
+        location: Location,
+        /// `true` when announced, `false` when withdrawn.
+        added: bool,
+    },
     /// The heartbeat found the peer dead: close this connection (and reconnect).
-    HeartbeatFailed { conn: ConnectionId },
+    HeartbeatFailed {
+        /// The connection to close.
+        conn: ConnectionId,
+    },
     /// The host speaks another protocol version: close, do not reconnect.
-    ProtocolMismatch { conn: ConnectionId, version: String },
+    ProtocolMismatch {
+        /// The connection to close.
+        conn: ConnectionId,
+        /// The version the host announced.
+        version: String,
+    },
     /// Undecodable bytes: close the connection.
-    ProtocolError { conn: ConnectionId, error: DecodeError },
+    ProtocolError {
+        /// The connection to close.
+        conn: ConnectionId,
+        /// What could not be decoded.
+        error: DecodeError,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -116,16 +210,21 @@ struct ClientConnection {
 }
 
 
-/// One acquired replica.
+/// One acquired replica, as [`ClientCore::replica`] shows it.
 pub struct ReplicaCore {
+    /// The source name it was acquired by.
     pub name: String,
+    /// Static or dynamic.
     pub kind: ReplicaKind,
     /// For a child object (a CLASS property of another replica): that replica's name.
     pub parent: Option<String>,
+    /// Its state.
     pub state: ReplicaState,
+    /// The connection of the host serving it, while bound.
     pub conn: Option<ConnectionId>,
     /// The interface: from the static class, or learned from InitDynamicPacket.
     pub definition: Option<ClassDefinition>,
+    /// The property values, by index.
     pub values: Vec<Value>,
     next_serial: i32,
     pending: VecDeque<i32>,
@@ -153,12 +252,16 @@ fn queue_all(event: ClientEvent, _: &mut Vec<Value>) -> Option<ClientEvent> {
 /// dropped there, with no allocation and no event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventInterest {
+    /// [`ClientEvent::PropertyChanged`].
     pub property_changes: bool,
+    /// [`ClientEvent::Signal`] of declared signals.
     pub signals: bool,
+    /// [`ClientEvent::Signal`] of notify signals.
     pub notify_signals: bool,
 }
 
 impl EventInterest {
+    /// Every event (the default of a replica).
     pub const ALL: EventInterest = EventInterest { property_changes: true, signals: true, notify_signals: true };
 }
 
@@ -183,7 +286,8 @@ impl ReplicaCore {
         }
     }
 }
-
+/// The sans-IO client: the replicas a node holds and its connections to hosts (see the
+/// [module documentation](self)). It performs no I/O and reads no clock.
 pub struct ClientCore {
     dialect: Dialect,
     limits: Limits,
@@ -205,6 +309,7 @@ pub struct ClientCore {
 }
 
 impl ClientCore {
+    /// A client speaking `dialect` to every host, decoding within `limits`.
     pub fn new(dialect: Dialect, limits: Limits) -> Self {
         ClientCore {
             dialect,
@@ -223,6 +328,7 @@ impl ClientCore {
         }
     }
 
+    /// The dialect this client speaks.
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
@@ -232,6 +338,7 @@ impl ClientCore {
         &self.types
     }
 
+    /// The types values from the sources may contain, to register more.
     pub fn types_mut(&mut self) -> &mut TypeRegistry {
         &mut self.types
     }
@@ -256,14 +363,17 @@ impl ClientCore {
         std::mem::take(&mut self.dirty)
     }
 
+    /// The next event, in order; `None` when there is none.
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         super::limits::pop_front_shrinking(&mut self.events)
     }
 
+    /// The replica acquired as `name`.
     pub fn replica(&self, name: &str) -> Option<&ReplicaCore> {
         self.replicas.get(name)
     }
 
+    /// Every acquired replica, child objects included.
     pub fn replicas(&self) -> impl Iterator<Item = &ReplicaCore> {
         self.replicas.values()
     }
@@ -273,6 +383,7 @@ impl ClientCore {
         self.conns.iter().flat_map(|(c, conn)| conn.objects.values().map(move |o| (*c, o.clone()))).collect()
     }
 
+    /// The sources the registry lists, by name (empty without a registry replica).
     pub fn registry_locations(&self) -> &BTreeMap<String, Location> {
         &self.locations
     }
@@ -429,6 +540,7 @@ impl ClientCore {
         }
     }
 
+    /// The next piece of output to write to `conn`, in order; call until `None`.
     pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
         let c = self.conns.get_mut(&conn)?;
         c.out.take()
@@ -458,6 +570,7 @@ impl ClientCore {
         self.conns.get(&conn).map_or(0, |c| c.out.len())
     }
 
+    /// The open connections.
     pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
         self.conns.keys().copied()
     }

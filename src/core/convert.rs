@@ -22,7 +22,10 @@ use super::types::{Builtin, TypeDesc, TypeLookup};
 use super::value::*;
 
 /// Why a value cannot be given its declared type.
+///
+/// `#[non_exhaustive]`: fields may be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("{given} cannot be converted to {expected}{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
 pub struct TypeMismatch {
     /// The declared type, as declared.
@@ -105,7 +108,9 @@ fn typedef(name: &str) -> Option<&'static str> {
 /// enums by their plain and scoped names (`Color`, `Interop::Color`), which definitions name
 /// without registering them anywhere.
 pub struct ClassTypes<'a> {
+    /// The node's types.
     pub types: &'a dyn TypeLookup,
+    /// The class's own enums ([`ClassDefinition::enums`](super::ClassDefinition::enums)).
     pub enums: &'a [EnumDef],
     /// Values go to replicas (a source's changes, signals, replies): in Qt 6, top-level containers
     /// of gadgets take QtRO's QSQ_/QAS_ form, as stock sources send them. Towards a source they
@@ -241,13 +246,29 @@ where
 }
 
 /// Why arguments do not fit a method's or signal's parameters.
+///
+/// `#[non_exhaustive]`: new variants may be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArgumentError {
+    /// The number of arguments differs from the number of parameters.
     #[error("takes {expected} argument(s), {given} given")]
-    Count { expected: usize, given: usize },
+    Count {
+        /// Parameters declared.
+        expected: usize,
+        /// Arguments given.
+        given: usize,
+    },
     /// Argument `position` (from 1), named `name` where the declaration names it.
     #[error("argument {position}{}: {mismatch}", if name.is_empty() { String::new() } else { format!(" ({name})") })]
-    Type { position: usize, name: String, mismatch: TypeMismatch },
+    Type {
+        /// The argument's position, from 1.
+        position: usize,
+        /// The parameter's name; empty where the declaration has none.
+        name: String,
+        /// Why the value cannot have the parameter's type.
+        mismatch: TypeMismatch,
+    },
 }
 
 /// Nesting bound for conversions of nested containers (values are bounded by the decoder's

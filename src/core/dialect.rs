@@ -2,10 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Byte order of a QDataStream, chosen at run time.
+/// Byte order of a QDataStream (`QDataStream::ByteOrder`), chosen at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ByteOrder {
+    /// `QDataStream::BigEndian`, the default of a freshly constructed QDataStream.
     Big,
+    /// `QDataStream::LittleEndian`: the order of Qt 6 QtRO's outer stream ([`Dialect::outer_order`]).
     Little,
 }
 

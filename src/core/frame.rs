@@ -20,7 +20,10 @@ const SMALL_FRAME: usize = 48 * 1024;
 /// One complete frame: its packet type and the bytes after the type field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
+    /// The packet type number (see [`PacketType`](super::PacketType)); not checked here.
     pub packet_type: u16,
+    /// The rest of the body: the object name and the fields, for
+    /// [`Packet::decode`](super::Packet::decode).
     pub payload: Bytes,
 }
 
@@ -35,6 +38,8 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
+    /// A decoder for a stream of `dialect` (which decides the byte order of the length header)
+    /// accepting bodies up to [`Limits::max_packet_size`].
     pub fn new(dialect: Dialect, limits: &Limits) -> Self {
         FrameDecoder { order: dialect.outer_order(), max_packet_size: limits.max_packet_size, buf: BytesMut::new() }
     }

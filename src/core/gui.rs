@@ -96,15 +96,37 @@ fn write_point_f(w: &mut Writer, p: PointF) {
 /// The geometry of a gradient.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum GradientKind {
-    Linear { start: PointF, final_stop: PointF },
-    /// `focal_radius` travels in Qt 6 streams only (Qt 5 reads it as 0).
-    Radial { center: PointF, focal: PointF, radius: f64, focal_radius: f64 },
-    Conical { center: PointF, angle: f64 },
+    /// `QLinearGradient`.
+    Linear {
+        /// Where the gradient starts.
+        start: PointF,
+        /// Where it ends.
+        final_stop: PointF,
+    },
+    /// `QRadialGradient`. `focal_radius` travels in Qt 6 streams only (Qt 5 reads it as 0).
+    Radial {
+        /// The center.
+        center: PointF,
+        /// The focal point.
+        focal: PointF,
+        /// The center radius.
+        radius: f64,
+        /// The focal radius.
+        focal_radius: f64,
+    },
+    /// `QConicalGradient`.
+    Conical {
+        /// The center.
+        center: PointF,
+        /// The start angle (`QConicalGradient::angle`).
+        angle: f64,
+    },
 }
 
 /// `QGradient`: a linear, radial or conical gradient of a [`Brush`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gradient {
+    /// Its type and geometry.
     pub kind: GradientKind,
     /// `QGradient::Spread`: 0 pad, 1 reflect, 2 repeat.
     pub spread: i32,
@@ -121,11 +143,13 @@ pub struct Gradient {
 pub struct Brush {
     /// `Qt::BrushStyle` (0 none, 1 solid, … 15-17 gradients, 24 texture).
     pub style: u8,
+    /// The brush color.
     pub color: Color,
     /// For the gradient styles (15, 16, 17).
     pub gradient: Option<Gradient>,
     /// For the texture style (24): the texture image.
     pub texture: Option<Image>,
+    /// The brush's transformation matrix.
     pub transform: Transform,
 }
 
@@ -224,11 +248,17 @@ impl Brush {
 pub struct Pen {
     /// `Qt::PenStyle | Qt::PenCapStyle | Qt::PenJoinStyle` (a default pen: 0x51).
     pub style: u16,
+    /// `QPen::isCosmetic`.
     pub cosmetic: bool,
+    /// The width.
     pub width: f64,
+    /// The brush that fills strokes.
     pub brush: Brush,
+    /// The miter limit.
     pub miter_limit: f64,
+    /// The custom dash pattern (empty for none).
     pub dash_pattern: Vec<f64>,
+    /// The dash offset.
     pub dash_offset: f64,
     /// Qt's "width not set" flag, as streamed.
     pub default_width: bool,
@@ -265,7 +295,9 @@ impl Pen {
 /// `QFont`: the font request as Qt streams it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Font {
+    /// The family name.
     pub family: Option<String>,
+    /// The style name (`QFont::styleName`).
     pub style_name: Option<String>,
     /// Point size, -1 when the size is in pixels.
     pub point_size: f64,
@@ -279,13 +311,17 @@ pub struct Font {
     pub weight: u16,
     /// Italic, underline, overline, strike-out, fixed pitch… (`get_font_bits`).
     pub bits: u8,
+    /// `QFont::stretch`.
     pub stretch: u16,
     /// Which spacings and other extended attributes are set.
     pub extended_bits: u8,
     /// Letter and word spacing in 1/64 units.
     pub letter_spacing: i32,
+    /// Word spacing, in 1/64 units.
     pub word_spacing: i32,
+    /// `QFont::HintingPreference`.
     pub hinting_preference: u8,
+    /// `QFont::Capitalization`.
     pub capitalization: u8,
     /// The families the stream carries: in Qt 6 every family of the request (the first is
     /// [`Font::family`]); in Qt 5 streams of version 19 (QtRO's nested ones) the families after

@@ -4,6 +4,57 @@
 //! [`HostCore::take_output`] returns, and handles [`HostEvent`]s (slot calls to answer with
 //! [`HostCore::reply`]). Source changes ([`HostCore::set_property`], [`HostCore::emit_signal`])
 //! queue packets for every listening connection.
+//!
+//! # Example
+//!
+//! A host and a [`ClientCore`](super::ClientCore) joined in memory by one connection: the
+//! replica is initialized with the source's values, and a `push<Prop>` call from it changes the
+//! source.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//!
+//! use qtro_rs::core::{ClassBuilder, ClientCore, Dialect, HostCore, HostEvent, Limits, PropertyMode, ReplicaKind, ReplicaState, Value};
+//!
+//! /// Moves bytes both ways over connection 1 until neither side has any to send.
+//! fn pump(host: &mut HostCore, client: &mut ClientCore, now: Instant) {
+//!     let mut moved = true;
+//!     while moved {
+//!         moved = false;
+//!         while let Some(bytes) = host.take_output(1) {
+//!             client.receive(1, &bytes, now);
+//!             moved = true;
+//!         }
+//!         while let Some(bytes) = client.take_output(1) {
+//!             host.receive(1, &bytes);
+//!             moved = true;
+//!         }
+//!     }
+//! }
+//!
+//! let class = Arc::new(ClassBuilder::new("Counter").property("count", "int", PropertyMode::ReadPush, Value::Int(0)).build());
+//! let mut host = HostCore::new(Dialect::Qt6, Limits::DEFAULT);
+//! host.enable("Counter", class.clone(), vec![Value::Int(5)])?;
+//!
+//! let now = Instant::now();
+//! let mut client = ClientCore::new(Dialect::Qt6, Limits::DEFAULT);
+//! client.acquire("Counter", ReplicaKind::Static(class), now);
+//! host.accept(1);
+//! client.connected(1);
+//! pump(&mut host, &mut client, now);
+//! let replica = client.replica("Counter").expect("acquired");
+//! assert_eq!((replica.state, replica.values.as_slice()), (ReplicaState::Valid, &[Value::Int(5)][..]));
+//!
+//! // Method 0 is `pushCount(int)`: the host applies it and sends the new value back.
+//! client.call("Counter", 0, vec![Value::Int(7)], false, now)?;
+//! pump(&mut host, &mut client, now);
+//! let events: Vec<HostEvent> = std::iter::from_fn(|| host.poll_event()).collect();
+//! assert!(events.iter().any(|e| matches!(e, HostEvent::PropertyWritten { property: 0, value: Value::Int(7), .. })), "{events:?}");
+//! assert_eq!(host.values("Counter"), Some(&[Value::Int(7)][..]));
+//! assert_eq!(client.replica("Counter").expect("acquired").values, [Value::Int(7)]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -30,7 +81,7 @@ pub type ConnectionId = u64;
 /// Hashing for maps keyed by [`ConnectionId`]: ids are small distinct integers, so a
 /// multiplicative mix is enough and much cheaper than SipHash on hot paths.
 #[derive(Default, Clone, Copy)]
-pub struct ConnHasher(u64);
+pub(crate) struct ConnHasher(u64);
 
 impl std::hash::Hasher for ConnHasher {
     fn finish(&self) -> u64 {
@@ -46,50 +97,142 @@ impl std::hash::Hasher for ConnHasher {
     }
 }
 
-pub use super::outbox::OUTPUT_CAP_REPORT;
-
 /// A map keyed by connection id.
-pub type ConnMap<V> = HashMap<ConnectionId, V, std::hash::BuildHasherDefault<ConnHasher>>;
+pub(crate) type ConnMap<V> = HashMap<ConnectionId, V, std::hash::BuildHasherDefault<ConnHasher>>;
 
-/// What the application must know or do.
+/// What the application must know or do, from [`HostCore::poll_event`].
+///
+/// `#[non_exhaustive]`: new events may be added; ignore the ones you do not handle.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum HostEvent {
     /// A replica called a declared slot. If `serial_id` is `Some`, answer with
     /// [`HostCore::reply`] (with [`Value::Invalid`] for `void`).
-    Invoked { conn: ConnectionId, source: String, slot: usize, method: usize, args: Vec<Value>, serial_id: Option<i32> },
+    Invoked {
+        /// The connection the call came on.
+        conn: ConnectionId,
+        /// The source called.
+        source: String,
+        /// The slot's position among the declared slots ([`SourceClass::slot_params`]).
+        slot: usize,
+        /// The method's API index ([`ClassDefinition::methods`]).
+        method: usize,
+        /// The arguments, already given the slot's parameter types.
+        args: Vec<Value>,
+        /// The serial to pass to [`HostCore::reply`]; `None` when the caller wants no reply.
+        serial_id: Option<i32>,
+    },
     /// A replica changed a property (WriteProperty or `push<Prop>`); already applied and broadcast.
-    PropertyWritten { conn: ConnectionId, source: String, property: usize, value: Value },
+    PropertyWritten {
+        /// The connection the write came on.
+        conn: ConnectionId,
+        /// The source written.
+        source: String,
+        /// The property's index.
+        property: usize,
+        /// Its new value.
+        value: Value,
+    },
     /// A replica acquired a source on this connection.
-    Acquired { conn: ConnectionId, source: String, dynamic: bool },
+    Acquired {
+        /// The connection.
+        conn: ConnectionId,
+        /// The source acquired.
+        source: String,
+        /// Whether the replica is dynamic (it was sent the class definition).
+        dynamic: bool,
+    },
     /// A replica released it.
-    Released { conn: ConnectionId, source: String },
+    Released {
+        /// The connection.
+        conn: ConnectionId,
+        /// The source released.
+        source: String,
+    },
     /// A packet asked for something that does not exist or cannot be done; it was ignored.
-    Rejected { conn: ConnectionId, reason: String },
+    Rejected {
+        /// The connection the packet came on.
+        conn: ConnectionId,
+        /// What was refused and why.
+        reason: String,
+    },
     /// The connection sent bytes that cannot be decoded: close it.
-    ProtocolError { conn: ConnectionId, error: DecodeError },
+    ProtocolError {
+        /// The connection to close.
+        conn: ConnectionId,
+        /// What could not be decoded.
+        error: DecodeError,
+    },
 }
 
 /// Why a host operation failed.
+///
+/// `#[non_exhaustive]`: new variants may be added.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HostError {
+    /// No source of this name is enabled.
     #[error("no source named {0:?} is enabled")]
     UnknownSource(String),
+    /// A source of this name is enabled already.
     #[error("a source named {0:?} is already enabled")]
     DuplicateSource(String),
+    /// A property or signal index the source's class does not have.
     #[error("source {object:?} has no {what} with index {index}")]
-    BadIndex { object: String, what: &'static str, index: usize },
+    BadIndex {
+        /// The source.
+        object: String,
+        /// `"property"` or `"signal"`.
+        what: &'static str,
+        /// The index given.
+        index: usize,
+    },
     /// Arguments that do not fit the declared parameters (count or types).
     #[error("{what} of {object:?}: {error}")]
-    Arguments { object: String, what: String, error: Box<ArgumentError> },
+    Arguments {
+        /// The source.
+        object: String,
+        /// The signal's signature, e.g. `fired(int)`.
+        what: String,
+        /// Why the arguments do not fit.
+        error: Box<ArgumentError>,
+    },
     /// A value that cannot have the property's declared type.
     #[error("property {property:?} of {object:?}: {error}")]
-    PropertyType { object: String, property: String, error: Box<TypeMismatch> },
+    PropertyType {
+        /// The source.
+        object: String,
+        /// The property's name.
+        property: String,
+        /// Why the value cannot have its type.
+        error: Box<TypeMismatch>,
+    },
+    /// A source enabled with another number of initial values than its class has properties.
     #[error("source {object:?} needs {expected} initial values, {given} given")]
-    ValueCount { object: String, expected: usize, given: usize },
+    ValueCount {
+        /// The source.
+        object: String,
+        /// The class's number of properties.
+        expected: usize,
+        /// Values given.
+        given: usize,
+    },
     /// The change would make the source's InitPacket larger than the packet limit replicas
     /// accept ([`Limits::max_packet_size`]), so no replica could acquire it any more: refused.
     #[error("property {property:?} of {object:?}: a value of up to {size} bytes would make the source's values {total} bytes, more than one packet may carry ({max} bytes)")]
-    InitTooLarge { object: String, property: String, size: usize, total: usize, max: usize },
+    InitTooLarge {
+        /// The source.
+        object: String,
+        /// The property's name.
+        property: String,
+        /// A bound of the new value's encoded size.
+        size: usize,
+        /// What all the source's values would take.
+        total: usize,
+        /// What they may take.
+        max: usize,
+    },
+    /// A packet could not be encoded.
     #[error(transparent)]
     Encode(#[from] EncodeError),
 }
@@ -144,7 +287,8 @@ struct HostConnection {
     refused_log: LogThrottle,
 }
 
-
+/// The sans-IO host: the sources a node shares and its connections to replicas (see the
+/// [module documentation](self)). It performs no I/O and reads no clock.
 pub struct HostCore {
     dialect: Dialect,
     limits: Limits,
@@ -160,6 +304,7 @@ pub struct HostCore {
 }
 
 impl HostCore {
+    /// A host speaking `dialect` to every connection, decoding within `limits`.
     pub fn new(dialect: Dialect, limits: Limits) -> Self {
         HostCore {
             dialect,
@@ -174,6 +319,7 @@ impl HostCore {
         }
     }
 
+    /// The dialect this host speaks.
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
@@ -215,11 +361,13 @@ impl HostCore {
         }
     }
 
+    /// The connections being served.
     pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
         self.conns.keys().copied()
     }
 
-    /// Bytes waiting to be written to `conn`.
+    /// The next piece of output to write to `conn`, in order; call until `None`. Output holding
+    /// large byte arrays comes in several pieces (the arrays are not copied into it).
     pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
         let c = self.conns.get_mut(&conn)?;
         c.out.take()
@@ -246,18 +394,22 @@ impl HostCore {
         std::mem::take(&mut self.dirty)
     }
 
+    /// The next event, in order; `None` when there is none.
     pub fn poll_event(&mut self) -> Option<HostEvent> {
         super::limits::pop_front_shrinking(&mut self.events)
     }
 
+    /// The names of the enabled sources, child objects included.
     pub fn source_names(&self) -> impl Iterator<Item = &str> {
         self.sources.keys().map(String::as_str)
     }
 
+    /// The class of `source`.
     pub fn class(&self, source: &str) -> Option<&Arc<SourceClass>> {
         self.sources.get(source).map(|s| &s.class)
     }
 
+    /// The current property values of `source`.
     pub fn values(&self, source: &str) -> Option<&[Value]> {
         self.sources.get(source).map(|s| s.values.as_slice())
     }
@@ -326,7 +478,7 @@ impl HostCore {
     /// The definition as a Qt 6 host sends it to dynamic replicas: containers of gadgets are
     /// named `QtROSequentialContainer` / `QtROAssociativeContainer` in property types and in
     /// signal and method signatures (but, as in Qt, not in the properties' notify signatures).
-    pub fn dynamic_definition(&self, def: &ClassDefinition) -> ClassDefinition {
+    pub(crate) fn dynamic_definition(&self, def: &ClassDefinition) -> ClassDefinition {
         if self.dialect != Dialect::Qt6 {
             // Qt 5.15 sources list the gadgets too (a stock Qt 5 dynamic replica cannot decode a
             // POD it was not told about), but have no container wrappers to rename.
@@ -447,7 +599,7 @@ impl HostCore {
 
     /// Sets a property; if the value changed, every listener gets PropertyChange + notify signal.
     /// Returns whether it changed.
-    /// The value is first given the property's declared type ([`crate::core::convert`]): a
+    /// The value is first given the property's declared type ([`convert`](crate::core::convert())): a
     /// value that cannot have it is refused, nothing is stored or sent.
     pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
         let HostCore { dialect, sources, conns, dirty, types, limits, .. } = self;

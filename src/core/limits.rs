@@ -18,6 +18,8 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The defaults: 64 MiB packets, nesting 64 deep, 2²⁰ values per packet, containers of up
+    /// to 2²⁴ elements.
     pub const DEFAULT: Limits = Limits {
         max_packet_size: 64 * 1024 * 1024,
         max_depth: 64,
@@ -34,7 +36,7 @@ impl Default for Limits {
 
 /// Queues (of events, staged output) keep at most this many entries of capacity once drained, so
 /// a burst's peak allocation is not held by an idle object (1000 replicas would hold ~1 GiB).
-pub const RETAINED_QUEUE: usize = 4096;
+pub(crate) const RETAINED_QUEUE: usize = 4096;
 
 /// The front of `queue`; once it is drained, gives back a burst's allocation beyond
 /// [`RETAINED_QUEUE`] entries.
@@ -51,16 +53,17 @@ pub(crate) fn pop_front_shrinking<T>(queue: &mut std::collections::VecDeque<T>) 
 /// (a log line per doubling), each saying how many were held back since the last. Counts, not
 /// clocks: the core reads no time.
 #[derive(Debug, Default, Clone)]
-pub struct LogThrottle {
+pub(crate) struct LogThrottle {
     seen: u64,
     suppressed: u64,
 }
 
 impl LogThrottle {
-    pub const BURST: u64 = 8;
+    /// Occurrences logged before throttling starts.
+    pub(crate) const BURST: u64 = 8;
 
     /// `Some(held back since the last one)` when this occurrence is to be logged.
-    pub fn allow(&mut self) -> Option<u64> {
+    pub(crate) fn allow(&mut self) -> Option<u64> {
         self.seen += 1;
         if self.seen <= Self::BURST || self.seen.is_power_of_two() {
             Some(std::mem::take(&mut self.suppressed))
@@ -72,10 +75,12 @@ impl LogThrottle {
 }
 
 /// Longest text from a peer quoted in a log line.
-pub const LOG_QUOTE_MAX: usize = 200;
+pub(crate) const LOG_QUOTE_MAX: usize = 200;
 
 /// `text` cut to [`LOG_QUOTE_MAX`] bytes (at a character boundary) with the length of the rest,
 /// for quoting what a peer sent in a log line.
+// Public for the C library (capi/), which quotes user input the same way; not part of the API.
+#[doc(hidden)]
 pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
     if text.len() <= LOG_QUOTE_MAX {
         return std::borrow::Cow::Borrowed(text);

@@ -9,7 +9,7 @@ use super::stream::{Output, Splice};
 
 /// Output queued beyond this is reported to the driver again (so it can apply its own hard cap
 /// while the connection's writer makes no progress).
-pub const OUTPUT_CAP_REPORT: usize = 1024 * 1024;
+pub(crate) const OUTPUT_CAP_REPORT: usize = 1024 * 1024;
 
 /// Capacity past which a written buffer is not kept for reuse: enough for the steady stream of
 /// small writes that profits from it, small enough that thousands of idle connections hold

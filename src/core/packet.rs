@@ -3,6 +3,27 @@
 //! A frame is `u32 bodyLength` + `u16 type` + (except ObjectList) `QString name` + fields. Decoding
 //! works on one complete frame body from [`super::frame::FrameDecoder`], so a malformed packet can
 //! never consume bytes of the next one, and every body must be consumed exactly.
+//!
+//! # Example
+//!
+//! A packet encoded, its bytes arriving in two pieces, and decoded again (as a capture tool
+//! reads a recorded stream):
+//!
+//! ```
+//! use qtro_rs::core::{Dialect, FrameDecoder, Limits, Packet, TypeRegistry, Value};
+//!
+//! let sent = Packet::PropertyChange { name: "Counter".into(), index: 0, value: Value::Int(42) };
+//! let bytes = sent.to_bytes(Dialect::Qt6)?;
+//!
+//! let mut frames = FrameDecoder::new(Dialect::Qt6, &Limits::DEFAULT);
+//! frames.extend(&bytes[..5]);
+//! assert!(frames.next_frame()?.is_none(), "a frame is returned only once complete");
+//! frames.extend(&bytes[5..]);
+//! let frame = frames.next_frame()?.expect("complete");
+//! let types = TypeRegistry::new(Dialect::Qt6);
+//! assert_eq!(Packet::decode(&frame, Dialect::Qt6, &types, &Limits::DEFAULT)?, sent);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::sync::Arc;
 
@@ -19,20 +40,32 @@ use super::types::{Overlay, TypeLookup, TypeRegistry};
 use super::value::Value;
 use super::variant::{Decoder, EnumEncoding, Encoder};
 
-/// Packet type numbers (identical in Qt 5.15 and Qt 6).
+/// Packet type numbers (`QRemoteObjectPacketTypeEnum`, identical in Qt 5.15 and Qt 6). See
+/// [`Packet`] for what each carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u16)]
 pub enum PacketType {
+    /// The protocol version; [`Packet::Handshake`].
     Handshake = 1,
+    /// Property values for a static replica; [`Packet::Init`].
     InitPacket = 2,
+    /// Definition and values for a dynamic replica; [`Packet::InitDynamic`].
     InitDynamicPacket = 3,
+    /// Acquire a source; [`Packet::AddObject`].
     AddObject = 4,
+    /// Release a source, or the source is gone; [`Packet::RemoveObject`].
     RemoveObject = 5,
+    /// Call, property write or signal; [`Packet::Invoke`].
     InvokePacket = 6,
+    /// A call's return value; [`Packet::InvokeReply`].
     InvokeReplyPacket = 7,
+    /// A property's new value; [`Packet::PropertyChange`].
     PropertyChangePacket = 8,
+    /// The sources a host offers; [`Packet::ObjectList`].
     ObjectList = 9,
+    /// Heartbeat request; [`Packet::Ping`].
     Ping = 10,
+    /// Heartbeat answer; [`Packet::Pong`].
     Pong = 11,
 }
 
@@ -44,6 +77,7 @@ impl PacketType {
         matches!(PacketType::from_u16(v), Some(PacketType::Handshake | PacketType::AddObject | PacketType::RemoveObject | PacketType::InvokePacket | PacketType::Ping))
     }
 
+    /// The packet type with this number; `None` for a number QtRO does not define.
     pub fn from_u16(v: u16) -> Option<PacketType> {
         use PacketType::*;
         Some(match v {
@@ -76,6 +110,7 @@ pub mod call {
 /// One entry of an ObjectList.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectInfo {
+    /// The source name replicas acquire it by.
     pub name: String,
     /// Class type name; `None` for a plain QObject without a type class-info.
     pub type_name: Option<String>,
@@ -87,38 +122,83 @@ pub struct ObjectInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Packet {
     /// Host → client, first packet: the protocol version string.
-    Handshake { version: String },
+    Handshake {
+        /// `QtRO 2.0` (Qt 6) or `QtRO 1.3` (Qt 5.15); see [`Dialect::protocol_version`].
+        version: String,
+    },
     /// Host → client: values of every API property, for a static replica.
-    Init { name: String, values: Vec<Value> },
+    Init {
+        /// The source name.
+        name: String,
+        /// One value per property, in API order.
+        values: Vec<Value>,
+    },
     /// Host → client: class definition and values, for a dynamic replica.
-    InitDynamic { name: String, definition: ClassDefinition, values: Vec<Value> },
+    InitDynamic {
+        /// The source name.
+        name: String,
+        /// The interface: what the property, signal and method indexes mean.
+        definition: ClassDefinition,
+        /// One value per property of `definition`.
+        values: Vec<Value>,
+    },
     /// Client → host: acquire a source.
-    AddObject { name: String, is_dynamic: bool },
+    AddObject {
+        /// The source name.
+        name: String,
+        /// Whether the replica is dynamic (the host answers with InitDynamic, else Init).
+        is_dynamic: bool,
+    },
     /// Both directions: release a source / the source is gone.
-    RemoveObject { name: String },
+    RemoveObject {
+        /// The source name.
+        name: String,
+    },
     /// Method call or property write (client → host), signal emission (host → client).
     Invoke(Invoke),
     /// Host → client: the return value of a call that asked for one.
-    InvokeReply { name: String, serial_id: i32, value: Value },
+    InvokeReply {
+        /// The source name.
+        name: String,
+        /// The call's [`Invoke::serial_id`].
+        serial_id: i32,
+        /// The return value (invalid for `void`).
+        value: Value,
+    },
     /// Host → client: new value of API property `index`.
-    PropertyChange { name: String, index: i32, value: Value },
+    PropertyChange {
+        /// The source name.
+        name: String,
+        /// The property's index in the API (definition) order.
+        index: i32,
+        /// Its new value.
+        value: Value,
+    },
     /// Host → client: sources on this host (all at connect, then each one newly enabled).
     ObjectList(Vec<ObjectInfo>),
     /// Client → host heartbeat, named after the replica.
-    Ping { name: String },
+    Ping {
+        /// The replica's name.
+        name: String,
+    },
     /// Host → client answer, echoing the Ping's name.
-    Pong { name: String },
+    Pong {
+        /// The name the Ping carried.
+        name: String,
+    },
 }
 
 /// InvokePacket fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invoke {
+    /// The source name.
     pub name: String,
     /// See [`call`].
     pub call: i32,
     /// API method index (call 0, client → host), property index (write), signal index
     /// (host → client).
     pub index: i32,
+    /// The call's arguments, or the signal's.
     pub args: Vec<Value>,
     /// Client → host: -1 for no reply, ≥ 1 for a reply; host → client: -1.
     pub serial_id: i32,
@@ -181,7 +261,7 @@ fn read_values_over(r: &mut Reader, dec: &mut Decoder, limits: &Limits, out: &mu
 
 /// The last object name a connection decoded, with its wire bytes.
 #[derive(Debug, Default)]
-pub struct NameCache {
+pub(crate) struct NameCache {
     raw: Vec<u8>,
     name: Arc<str>,
 }
@@ -214,7 +294,7 @@ impl NameCache {
 /// The packets a replica receives in streams, decoded by [`Packet::decode_stream`] with the
 /// object name shared from the connection's [`NameCache`] (no allocation per packet).
 #[derive(Debug, Clone, PartialEq)]
-pub enum StreamPacket {
+pub(crate) enum StreamPacket {
     PropertyChange { name: Arc<str>, index: i32, value: Value },
     /// A host→client InvokePacket: a signal (or notify signal) of the source. Its arguments
     /// are in the buffer passed to [`Packet::decode_stream`].
@@ -224,6 +304,7 @@ pub enum StreamPacket {
 }
 
 impl Packet {
+    /// The type number this packet is sent with.
     pub fn packet_type(&self) -> PacketType {
         match self {
             Packet::Handshake { .. } => PacketType::Handshake,
@@ -328,7 +409,7 @@ impl Packet {
 
     /// Writes a PropertyChangePacket without building a [`Packet`] (no copies of name or value).
     /// A large QByteArray value is spliced when `out` collects splices.
-    pub fn write_property_change<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, index: i32, value: &Value) -> EncodeResult<()> {
+    pub(crate) fn write_property_change<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, index: i32, value: &Value) -> EncodeResult<()> {
         framed(dialect, out.into(), PacketType::PropertyChangePacket, name, |w| {
             w.i32(index);
             Encoder::new(dialect).variant(w, value, EnumEncoding::Transfer)
@@ -337,7 +418,7 @@ impl Packet {
 
     /// Writes an InvokeReplyPacket without building a [`Packet`] (a large byte array is spliced
     /// when `out` collects splices).
-    pub fn write_invoke_reply<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, serial_id: i32, value: &Value) -> EncodeResult<()> {
+    pub(crate) fn write_invoke_reply<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, serial_id: i32, value: &Value) -> EncodeResult<()> {
         framed(dialect, out.into(), PacketType::InvokeReplyPacket, name, |w| {
             w.i32(serial_id);
             Encoder::new(dialect).variant(w, value, EnumEncoding::Transfer)
@@ -346,7 +427,7 @@ impl Packet {
 
     /// Writes an InvokePacket without building a [`Packet`].
     #[allow(clippy::too_many_arguments)]
-    pub fn write_invoke<'o>(
+    pub(crate) fn write_invoke<'o>(
         dialect: Dialect,
         out: impl Into<Output<'o>>,
         name: &str,
@@ -368,12 +449,12 @@ impl Packet {
         })
     }
 
-    /// Decodes one frame. `types` resolves user type names in values.
     /// Decodes PropertyChange and Invoke frames as [`StreamPacket`]s; `None` for other types
     /// (decode those with [`Packet::decode_with`]). Checks exactly what `decode` checks.
     /// A signal's arguments are decoded into `args`, over what it held before (its strings
     /// reuse their buffers); afterwards it holds exactly that signal's arguments.
-    pub fn decode_stream(
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn decode_stream(
         frame: &Frame,
         dialect: Dialect,
         types: &dyn TypeLookup,
@@ -386,7 +467,7 @@ impl Packet {
     }
 
     /// [`Packet::decode_stream`] of the payload `r` holds (all of what remains in it).
-    pub fn decode_stream_in(
+    pub(crate) fn decode_stream_in(
         packet_type: u16,
         r: &mut Reader,
         dialect: Dialect,
@@ -421,13 +502,16 @@ impl Packet {
         Some(decode())
     }
 
+    /// Decodes one frame (from [`FrameDecoder`](super::FrameDecoder)). `types` resolves the user
+    /// type names of values; the limits bound what decoding may allocate. The whole payload must
+    /// be consumed: trailing bytes are an error.
     pub fn decode(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits) -> DecodeResult<Packet> {
         Self::decode_with(frame, dialect, types, limits, &mut NameCache::default())
     }
 
     /// [`Packet::decode`] remembering the last object name seen: a stream of packets for the
     /// same object (property changes, signals) decodes its name once.
-    pub fn decode_with(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits, names: &mut NameCache) -> DecodeResult<Packet> {
+    pub(crate) fn decode_with(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits, names: &mut NameCache) -> DecodeResult<Packet> {
         let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
         let ty = PacketType::from_u16(frame.packet_type).ok_or(DecodeError::UnknownPacketType(frame.packet_type))?;
         let name = if ty == PacketType::ObjectList { String::new() } else { names.read(&mut r)? };

@@ -31,8 +31,11 @@ const INFO: &str = "QRemoteObjectSourceLocationInfo";
 /// Where a source lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Location {
+    /// The source name.
     pub name: String,
+    /// The source's class type name.
     pub type_name: String,
+    /// The URL of the host node serving it, e.g. `tcp://127.0.0.1:65213`.
     pub url: String,
 }
 
@@ -107,9 +110,14 @@ pub fn registry_class(dialect: Dialect) -> SourceClass {
 }
 
 /// What the registry host must broadcast after handling a call.
+///
+/// `#[non_exhaustive]`: new kinds of change may be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RegistryChange {
+    /// A source was registered: emit `remoteObjectAdded`.
     Added(Location),
+    /// A source was unregistered: emit `remoteObjectRemoved`.
     Removed(Location),
     /// The table changed without a signal (a registering host went away).
     Dropped(Vec<Location>),
@@ -124,6 +132,7 @@ pub struct RegistryTable {
 }
 
 impl RegistryTable {
+    /// The registered locations, by name.
     pub fn locations(&self) -> impl Iterator<Item = &Location> {
         self.entries.values()
     }

@@ -3,6 +3,32 @@
 //! A [`SourceClass`] is built at run time with [`ClassBuilder`] (dynamic sources) or from a `.rep`
 //! class; it produces the [`ClassDefinition`] dynamic replicas receive and the index mappings the
 //! host uses to dispatch invokes.
+//!
+//! # Example
+//!
+//! A class with the API lists repc would derive, and a value given a declared type with
+//! [`convert`](super::convert()) before it goes to a peer:
+//!
+//! ```
+//! use qtro_rs::core::{convert, ClassBuilder, Dialect, PropertyMode, TypeRegistry, Value};
+//!
+//! let class = ClassBuilder::new("Counter")
+//!     .property("count", "int", PropertyMode::ReadPush, Value::Int(0))
+//!     .signal("overflowed", &[("limit", "int")])
+//!     .slot("scale", &[("factor", "double")], "void")
+//!     .build();
+//! let signals: Vec<&str> = class.definition.signals.iter().map(|s| s.signature.as_str()).collect();
+//! assert_eq!(signals, ["countChanged(int)", "overflowed(int)"]);
+//! let methods: Vec<&str> = class.definition.methods.iter().map(|m| m.signature.as_str()).collect();
+//! assert_eq!(methods, ["pushCount(int)", "scale(double)"]);
+//!
+//! // A Qt peer reads `scale`'s argument as a double, whatever it is sent: an int is converted
+//! // (losslessly), text is refused rather than sent.
+//! let types = TypeRegistry::new(Dialect::Qt6);
+//! assert_eq!(convert(Value::Int(2), "double", &types)?, Value::Double(2.0));
+//! assert!(convert(Value::string("two"), "double", &types).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +52,7 @@ pub enum PropertyMode {
 }
 
 impl PropertyMode {
+    /// Whether the property has a `<name>Changed` notify signal (all but CONSTANT).
     pub fn has_notify(self) -> bool {
         self != PropertyMode::Constant
     }
@@ -39,11 +66,14 @@ impl PropertyMode {
 /// A parameter: name and normalized C++ type name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Param {
+    /// The parameter name (may be empty).
     pub name: String,
+    /// Its normalized C++ type name.
     pub type_name: String,
 }
 
 impl Param {
+    /// A parameter named `name` of type `type_name`.
     pub fn new(name: impl Into<String>, type_name: impl Into<String>) -> Self {
         Param { name: name.into(), type_name: type_name.into() }
     }
@@ -61,8 +91,11 @@ pub enum MethodKind {
 /// A remotable class: definition, property modes and defaults, and index mappings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceClass {
+    /// The definition dynamic replicas receive; its lists give the wire indexes.
     pub definition: ClassDefinition,
+    /// Per property: its mode.
     pub modes: Vec<PropertyMode>,
+    /// Per property: its initial value.
     pub defaults: Vec<Value>,
     /// The repc signature to advertise; `None` disables the check on static Qt replicas.
     pub signature: Option<String>,
@@ -77,14 +110,17 @@ pub struct SourceClass {
 }
 
 impl SourceClass {
+    /// The class's type name (`""` if it has none).
     pub fn type_name(&self) -> &str {
         self.definition.type_name.as_deref().unwrap_or("")
     }
 
+    /// Number of properties.
     pub fn property_count(&self) -> usize {
         self.definition.properties.len()
     }
 
+    /// Index of the property named `name`.
     pub fn property_index(&self, name: &str) -> Option<usize> {
         self.definition.property_index(name)
     }
@@ -142,6 +178,7 @@ pub struct ClassBuilder {
 }
 
 impl ClassBuilder {
+    /// A class named `type_name` (the type name replicas see), with no members yet.
     pub fn new(type_name: impl Into<String>) -> Self {
         ClassBuilder { type_name: type_name.into(), ..Default::default() }
     }
@@ -176,6 +213,9 @@ impl ClassBuilder {
         self
     }
 
+    /// The class, with its API lists derived as repc derives them: a `<name>Changed` notify
+    /// signal per non-CONSTANT property, then the declared signals; a `push<Name>` slot per
+    /// READPUSH property, then the declared slots.
     pub fn build(self) -> SourceClass {
         let mut def = ClassDefinition { type_name: Some(self.type_name.clone()), enums: self.enums, ..Default::default() };
         let mut notify_index = Vec::new();

@@ -28,6 +28,7 @@ pub struct Reader {
 
 macro_rules! read_int {
     ($name:ident, $ty:ty, $n:expr, $be:expr, $le:expr) => {
+        #[doc = concat!("Reads a `", stringify!($ty), "` in the stream's byte order.")]
         #[inline]
         pub fn $name(&mut self) -> DecodeResult<$ty> {
             let order = self.order;
@@ -41,6 +42,7 @@ macro_rules! read_int {
 }
 
 impl Reader {
+    /// A reader at the start of `data`, reading in `order`.
     pub fn new(data: Bytes, order: ByteOrder) -> Self {
         let end = data.len();
         Reader { data, pos: 0, end, order }
@@ -54,18 +56,22 @@ impl Reader {
         self.end = range.end;
     }
 
+    /// The byte order this reader reads in.
     pub fn order(&self) -> ByteOrder {
         self.order
     }
 
+    /// Bytes left to read (up to the end of the window, see [`Reader::set_window`]).
     pub fn remaining(&self) -> usize {
         self.end - self.pos
     }
 
+    /// Offset of the next byte to read in the underlying buffer.
     pub fn position(&self) -> usize {
         self.pos
     }
 
+    /// Whether every byte has been read.
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
@@ -92,7 +98,7 @@ impl Reader {
     /// returned if that is what starts here, otherwise nothing moves. The reading twin of
     /// [`Writer::variant_u32`].
     #[inline]
-    pub fn i32_variant(&mut self, type_id: u32) -> Option<i32> {
+    pub(crate) fn i32_variant(&mut self, type_id: u32) -> Option<i32> {
         let b: &[u8; 9] = self.data[self.pos..self.end].get(..9)?.try_into().ok()?;
         let (id, value) = match self.order {
             ByteOrder::Big => (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), i32::from_be_bytes([b[5], b[6], b[7], b[8]])),
@@ -105,10 +111,9 @@ impl Reader {
         Some(value)
     }
 
-    /// Takes `n` bytes as a zero-copy slice of the underlying buffer.
     /// The bytes of the QString (length prefix included) that starts here, if it is complete and
     /// not null; the position does not move.
-    pub fn peek_qstring_raw(&self) -> Option<&[u8]> {
+    pub(crate) fn peek_qstring_raw(&self) -> Option<&[u8]> {
         let rest = &self.data[self.pos..self.end];
         let len = match self.order {
             ByteOrder::Big => u32::from_be_bytes(rest.get(..4)?.try_into().ok()?),
@@ -131,6 +136,8 @@ impl Reader {
         self.take_slice(n, what).map(|_| ())
     }
 
+    /// Takes `n` bytes as a zero-copy slice of the underlying buffer; `what` names them in the
+    /// error if fewer remain.
     pub fn take_bytes(&mut self, n: usize, what: &'static str) -> DecodeResult<Bytes> {
         if self.remaining() < n {
             return Err(DecodeError::Truncated { what, needed: n - self.remaining() });
@@ -140,10 +147,12 @@ impl Reader {
         Ok(out)
     }
 
+    /// Reads a `u8`.
     pub fn u8(&mut self) -> DecodeResult<u8> {
         Ok(self.take_slice(1, "u8")?[0])
     }
 
+    /// Reads an `i8`.
     pub fn i8(&mut self) -> DecodeResult<i8> {
         Ok(self.u8()? as i8)
     }
@@ -300,26 +309,26 @@ fn widen4(q: &[u8]) -> u64 {
 const SHORT_QSTRING: usize = 32;
 
 /// Byte arrays at least this large are sent by reference when the writer collects splices.
-pub const SPLICE_MIN: usize = 64 * 1024;
+pub(crate) const SPLICE_MIN: usize = 64 * 1024;
 
 /// A large byte array sent by reference instead of copied into the output: its bytes go out
 /// right after the first `at` bytes of the buffer (before whatever follows there).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Splice {
-    pub at: usize,
-    pub bytes: Bytes,
+pub(crate) struct Splice {
+    pub(crate) at: usize,
+    pub(crate) bytes: Bytes,
 }
 
 /// Where packets are encoded: a buffer and, optionally, the splices that go with it.
 #[derive(Debug)]
-pub struct Output<'a> {
-    pub buf: &'a mut BytesMut,
-    pub splices: Option<&'a mut Vec<Splice>>,
+pub(crate) struct Output<'a> {
+    pub(crate) buf: &'a mut BytesMut,
+    pub(crate) splices: Option<&'a mut Vec<Splice>>,
 }
 
 impl Output<'_> {
     /// The same output, borrowed for one more packet.
-    pub fn reborrow(&mut self) -> Output<'_> {
+    pub(crate) fn reborrow(&mut self) -> Output<'_> {
         Output { buf: &mut *self.buf, splices: self.splices.as_deref_mut() }
     }
 }
@@ -343,6 +352,7 @@ pub struct Writer<'a> {
 
 macro_rules! write_int {
     ($name:ident, $ty:ty, $be:ident, $le:ident) => {
+        #[doc = concat!("Writes a `", stringify!($ty), "` in the stream's byte order.")]
         #[inline]
         pub fn $name(&mut self, v: $ty) {
             match self.order {
@@ -354,23 +364,25 @@ macro_rules! write_int {
 }
 
 impl<'a> Writer<'a> {
+    /// A writer appending to `buf` in `order`.
     pub fn new(buf: &'a mut BytesMut, order: ByteOrder) -> Self {
         Writer { buf, order, splices: None, spliced: 0 }
     }
 
     /// A writer that records large byte arrays (see [`Writer::qbytearray_shared`]) in the
     /// output's splices, if it has a list for them.
-    pub fn to_output(out: Output<'a>, order: ByteOrder) -> Self {
+    pub(crate) fn to_output(out: Output<'a>, order: ByteOrder) -> Self {
         Writer { buf: out.buf, order, splices: out.splices, spliced: 0 }
     }
 
     /// A running count of bytes written, spliced ones included: the difference of two
     /// readings is what was written in between (for length prefixes around spliced data;
     /// [`Writer::len`] is the position in the buffer).
-    pub fn written(&self) -> usize {
+    pub(crate) fn written(&self) -> usize {
         self.buf.len() + self.spliced
     }
 
+    /// The byte order this writer writes in.
     pub fn order(&self) -> ByteOrder {
         self.order
     }
@@ -380,6 +392,7 @@ impl<'a> Writer<'a> {
         self.buf.len()
     }
 
+    /// Whether the underlying buffer is empty.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
@@ -416,18 +429,22 @@ impl<'a> Writer<'a> {
         self.buf[at] = v;
     }
 
+    /// Appends `bytes` as they are (no length prefix).
     pub fn raw(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Writes a `u8`.
     pub fn u8(&mut self, v: u8) {
         self.buf.put_u8(v)
     }
 
+    /// Writes an `i8`.
     pub fn i8(&mut self, v: i8) {
         self.buf.put_i8(v)
     }
 
+    /// Writes a bool as one byte, 0 or 1, as QDataStream does.
     pub fn bool(&mut self, v: bool) {
         self.buf.put_u8(v as u8)
     }
@@ -478,7 +495,7 @@ impl<'a> Writer<'a> {
 
     /// The start of a packet: a length to patch later (0 for now), the packet type and the
     /// object name, in one append when the name is short ASCII (as object names are).
-    pub fn packet_header(&mut self, packet_type: u16, name: &str) -> EncodeResult<()> {
+    pub(crate) fn packet_header(&mut self, packet_type: u16, name: &str) -> EncodeResult<()> {
         if name.len() <= SHORT_QSTRING && name.is_ascii() {
             let mut staged = [0u8; 6 + 4 + 2 * SHORT_QSTRING];
             staged[4..6].copy_from_slice(&match self.order {
@@ -495,7 +512,7 @@ impl<'a> Writer<'a> {
     }
 
     /// A QVariant of a four-byte builtin type (type id, not-null flag, value) in one append.
-    pub fn variant_u32(&mut self, type_id: u32, v: u32) {
+    pub(crate) fn variant_u32(&mut self, type_id: u32, v: u32) {
         let mut staged = [0u8; 9];
         let (id, v) = match self.order {
             ByteOrder::Big => (type_id.to_be_bytes(), v.to_be_bytes()),
@@ -506,6 +523,7 @@ impl<'a> Writer<'a> {
         self.buf.extend_from_slice(&staged);
     }
 
+    /// QString: byte length (or, for `None`, the null marker) then UTF-16 in this writer's order.
     pub fn qstring(&mut self, s: Option<&str>) -> EncodeResult<()> {
         let Some(s) = s else {
             self.u32(NULL_LENGTH);
@@ -553,6 +571,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// QByteArray: length (or, for `None`, the null marker) then the bytes.
     pub fn qbytearray(&mut self, b: Option<&[u8]>) -> EncodeResult<()> {
         match b {
             None => self.u32(NULL_LENGTH),
@@ -566,7 +585,7 @@ impl<'a> Writer<'a> {
 
     /// A QByteArray held as [`Bytes`]: like [`Writer::qbytearray`], but a large one is recorded
     /// as a [`Splice`] (a reference, no copy) when this writer collects them.
-    pub fn qbytearray_shared(&mut self, b: Option<&Bytes>) -> EncodeResult<()> {
+    pub(crate) fn qbytearray_shared(&mut self, b: Option<&Bytes>) -> EncodeResult<()> {
         match b {
             Some(b) if b.len() >= SPLICE_MIN && self.splices.is_some() => {
                 self.length("QByteArray", b.len())?;

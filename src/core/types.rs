@@ -11,77 +11,148 @@ use std::sync::Arc;
 
 use super::dialect::Dialect;
 
+/// The user type name of QtRO's child object / gadget descriptor wrapper ([`Value::Remote`](super::Value::Remote)).
 pub const QRO_NAME: &str = "QRemoteObjectPackets::QRO_";
+/// The user type name of QtRO's Qt 6 gadget sequence wrapper ([`Value::GadgetSequence`](super::Value::GadgetSequence)).
 pub const QSQ_NAME: &str = "QRemoteObjectPackets::QSQ_";
+/// The user type name of QtRO's Qt 6 gadget map wrapper ([`Value::GadgetAssoc`](super::Value::GadgetAssoc)).
 pub const QAS_NAME: &str = "QRemoteObjectPackets::QAS_";
 
-/// Built-in QMetaType types with a fixed id.
+/// Built-in QMetaType types with a fixed id: the types a QVariant header names by number, and
+/// the element types of typed containers. Each has its [`Value`](super::Value) variant.
+///
+/// `#[non_exhaustive]` for the reason [`Value`](super::Value) is: Qt's list grows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Builtin {
+    /// `bool` (id 1).
     Bool,
+    /// `int` (id 2).
     Int,
+    /// `uint` (id 3).
     UInt,
+    /// `qlonglong` (id 4).
     LongLong,
+    /// `qulonglong` (id 5).
     ULongLong,
+    /// `double` (id 6).
     Double,
+    /// `QChar` (id 7).
     QChar,
+    /// `QVariantMap` (id 8).
     VariantMap,
+    /// `QVariantList` (id 9).
     VariantList,
+    /// `QString` (id 10).
     QString,
+    /// `QStringList` (id 11).
     StringList,
+    /// `QByteArray` (id 12).
     ByteArray,
+    /// `QBitArray` (id 13).
     BitArray,
+    /// `QDate` (id 14).
     Date,
+    /// `QTime` (id 15).
     Time,
+    /// `QDateTime` (id 16).
     DateTime,
+    /// `QUrl` (id 17).
     Url,
+    /// `QRect` (id 19).
     Rect,
+    /// `QRectF` (id 20).
     RectF,
+    /// `QSize` (id 21).
     Size,
+    /// `QSizeF` (id 22).
     SizeF,
+    /// `QLine` (id 23).
     Line,
+    /// `QLineF` (id 24).
     LineF,
+    /// `QPoint` (id 25).
     Point,
+    /// `QPointF` (id 26).
     PointF,
+    /// `QVariantHash` (id 28).
     VariantHash,
+    /// `QUuid` (id 30).
     Uuid,
+    /// `long` (id 32).
     Long,
+    /// `short` (id 33).
     Short,
+    /// `char` (id 34).
     Char,
+    /// `ulong` (id 35).
     ULong,
+    /// `ushort` (id 36).
     UShort,
+    /// `uchar` (id 37).
     UChar,
+    /// `float` (id 38).
     Float,
+    /// `signed char` (id 40).
     SChar,
+    /// `QVariant` (id 41).
     Variant,
+    /// `QByteArrayList` (id 49).
     ByteArrayList,
+    /// `char16_t` (id 56, Qt 6 only).
     Char16,
+    /// `char32_t` (id 57, Qt 6 only).
     Char32,
+    /// `QVariantPair` (id 58, Qt 6 only).
     VariantPair,
+    /// `QJsonValue` (id 45).
     JsonValue,
+    /// `QJsonObject` (id 46).
     JsonObject,
+    /// `QJsonArray` (id 47).
     JsonArray,
+    /// `QJsonDocument` (id 48).
     JsonDocument,
+    /// `QCborSimpleType` (id 52).
     CborSimpleType,
+    /// `QCborValue` (id 53).
     CborValue,
+    /// `QCborArray` (id 54).
     CborArray,
+    /// `QCborMap` (id 55).
     CborMap,
     // QtGui value types (ids differ between Qt 5 and Qt 6: see [`Builtin::id_in`]).
+    /// `QFont` (id 0x1000 in Qt 6, 64 in Qt 5).
     Font,
+    /// `QPixmap` (id 0x1001 in Qt 6, 65 in Qt 5).
     Pixmap,
+    /// `QBrush` (id 0x1002 in Qt 6, 66 in Qt 5).
     Brush,
+    /// `QColor` (id 0x1003 in Qt 6, 67 in Qt 5).
     Color,
+    /// `QImage` (id 0x1006 in Qt 6, 70 in Qt 5).
     Image,
+    /// `QPolygon` (id 0x1007 in Qt 6, 71 in Qt 5).
     Polygon,
+    /// `QRegion` (id 0x1008 in Qt 6, 72 in Qt 5).
     Region,
+    /// `QKeySequence` (id 0x100b in Qt 6, 75 in Qt 5).
     KeySequence,
+    /// `QPen` (id 0x100c in Qt 6, 76 in Qt 5).
     Pen,
+    /// `QTransform` (id 0x1010 in Qt 6, 80 in Qt 5).
     Transform,
+    /// `QMatrix4x4` (id 0x1011 in Qt 6, 81 in Qt 5).
     Matrix4x4,
+    /// `QVector2D` (id 0x1012 in Qt 6, 82 in Qt 5).
     Vector2D,
+    /// `QVector3D` (id 0x1013 in Qt 6, 83 in Qt 5).
     Vector3D,
+    /// `QVector4D` (id 0x1014 in Qt 6, 84 in Qt 5).
     Vector4D,
+    /// `QQuaternion` (id 0x1015 in Qt 6, 85 in Qt 5).
     Quaternion,
+    /// `QPolygonF` (id 0x1016 in Qt 6, 86 in Qt 5).
     PolygonF,
 }
 
@@ -296,8 +367,12 @@ impl Builtin {
     }
 }
 
-/// How a named type is encoded by its QDataStream operator.
+/// How a named type is encoded by its QDataStream operator: what a [`TypeRegistry`] knows about
+/// a user type name.
+///
+/// `#[non_exhaustive]`: new layouts may be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TypeDesc {
     /// A built-in type (used as a raw element or alias).
     Builtin(Builtin),
@@ -306,19 +381,40 @@ pub enum TypeDesc {
     /// operator writes it (inside QVariants and containers): the same, except for Qt 5 `.rep`
     /// enums, whose repc-written operators use the smallest integer that fits the keys (see
     /// [`qt5_rep_enum_size`]).
-    Enum { size: u8, raw_size: u8 },
+    Enum {
+        /// Bytes of the integer QtRO sends (1, 2, 4 or 8).
+        size: u8,
+        /// Bytes of the integer its stream operator writes.
+        raw_size: u8,
+    },
     /// A Q_GADGET / POD: every field as a complete QVariant. Field names and type names are kept
     /// for conversions and definitions.
-    Gadget { fields: Vec<(String, String)> },
+    Gadget {
+        /// (property name, type name), in declaration order.
+        fields: Vec<(String, String)>,
+    },
     /// A struct whose fields are written raw, one after another (by type name).
-    Struct { fields: Vec<String> },
+    Struct {
+        /// The fields' type names, in stream order.
+        fields: Vec<String>,
+    },
     /// `u32 count` then raw elements of the named type.
-    Sequence { elem: String },
+    Sequence {
+        /// The element type name.
+        elem: String,
+    },
     /// `u32 count` then raw (key, value) pairs.
-    Assoc { key: String, value: String },
-    /// The QtRO wrappers, which have bespoke layouts.
+    Assoc {
+        /// The key type name.
+        key: String,
+        /// The value type name.
+        value: String,
+    },
+    /// QtRO's QRO_ wrapper ([`QRO_NAME`]), which has a bespoke layout.
     Remote,
+    /// QtRO's QSQ_ wrapper ([`QSQ_NAME`]), which has a bespoke layout.
     GadgetSequence,
+    /// QtRO's QAS_ wrapper ([`QAS_NAME`]), which has a bespoke layout.
     GadgetAssoc,
 }
 
@@ -360,8 +456,11 @@ pub fn qt5_rep_enum_size(values: impl IntoIterator<Item = i64>) -> u8 {
     }
 }
 
-/// Resolves user type names.
+/// Resolves user type names: what the decoder and [`convert`](super::convert()) ask when they
+/// meet a type that is not built in. [`TypeRegistry`] is the usual implementation.
 pub trait TypeLookup {
+    /// How values of the type `name` (a normalized C++ type name) are encoded; `None` when
+    /// unknown.
     fn lookup(&self, name: &str) -> Option<Arc<TypeDesc>>;
 
     /// The protocol version values are prepared for, where it decides their form (Qt 6 sends
@@ -439,6 +538,7 @@ impl TypeRegistry {
         r
     }
 
+    /// The dialect this registry names types for.
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
@@ -465,6 +565,7 @@ impl TypeRegistry {
         self.register(name, TypeDesc::Enum { size, raw_size });
     }
 
+    /// Whether `name` resolves: registered, built in, or a container of known types.
     pub fn contains(&self, name: &str) -> bool {
         self.lookup(name).is_some()
     }
@@ -513,9 +614,9 @@ pub(crate) fn declared_name(dialect: Dialect, name: String) -> String {
 
 /// A registry with extra types layered on top, for decoding a packet that carries definitions of
 /// its own (InitDynamicPacket, QRO_) without touching the node's registry.
-pub struct Overlay<'a> {
-    pub base: &'a dyn TypeLookup,
-    pub extra: &'a TypeRegistry,
+pub(crate) struct Overlay<'a> {
+    pub(crate) base: &'a dyn TypeLookup,
+    pub(crate) extra: &'a TypeRegistry,
 }
 
 impl TypeLookup for Overlay<'_> {

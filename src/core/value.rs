@@ -8,7 +8,16 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// A QVariant, or a raw element of a typed container.
+///
+/// Each variant names the QMetaType it stands for (ids are Qt 6's; Qt 5 uses the same for the
+/// core types). Encode and decode values with [`crate::core::variant`], give them a declared
+/// type with [`crate::core::convert()`].
+///
+/// `#[non_exhaustive]`: Qt's list of streamable types grows (Qt 6 added `char16_t`, `char32_t`
+/// and `QVariantPair`) and so does what this crate supports, so a `match` outside this crate
+/// needs a `_` arm, for the types it does not handle anyway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Value {
     /// `QVariant()`.
     Invalid,
@@ -17,6 +26,7 @@ pub enum Value {
     /// type's default value — still follows on the wire. Kept apart so such variants re-encode
     /// byte-exact; [`Value::without_null_flag`] gives the payload.
     Null(Box<Value>),
+    /// `bool` (id 1).
     Bool(bool),
     /// `int` (id 2).
     Int(i32),
@@ -68,20 +78,31 @@ pub enum Value {
     Pair(Box<Value>, Box<Value>),
     /// `QBitArray` (id 13).
     BitArray(BitArray),
+    /// `QDate` (id 14).
     Date(QDate),
+    /// `QTime` (id 15).
     Time(QTime),
+    /// `QDateTime` (id 16).
     DateTime(QDateTime),
     /// `QUrl` (id 17): the fully encoded URL text; empty is an empty (invalid) URL.
     Url(String),
     /// `QUuid` (id 30), 16 bytes in RFC 4122 order.
     Uuid([u8; 16]),
+    /// `QPoint` (id 25).
     Point(Point),
+    /// `QPointF` (id 26).
     PointF(PointF),
+    /// `QSize` (id 21).
     Size(Size),
+    /// `QSizeF` (id 22).
     SizeF(SizeF),
+    /// `QRect` (id 19).
     Rect(Rect),
+    /// `QRectF` (id 20).
     RectF(RectF),
+    /// `QLine` (id 23).
     Line(Line),
+    /// `QLineF` (id 24).
     LineF(LineF),
     /// A value of a registered enum or flag type.
     Enum(EnumValue),
@@ -152,15 +173,23 @@ pub enum Value {
     CborSimpleType(u8),
 }
 
-/// A `QJsonValue`; arrays and objects as their compact JSON text.
+/// A `QJsonValue`, one variant per `QJsonValue::Type`; arrays and objects as their compact
+/// JSON text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum JsonValue {
+    /// JSON `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number (QJsonValue holds every number as a double).
     Double(f64),
+    /// A string; `None` for a null QString.
     String(Option<String>),
+    /// An array, as its compact JSON text.
     Array(String),
+    /// An object, as its compact JSON text.
     Object(String),
+    /// `QJsonValue::Undefined`, which has no JSON spelling.
     Undefined,
 }
 
@@ -293,6 +322,7 @@ impl Value {
         })
     }
 
+    /// Floating-point view of `double`, `float` and the integral values of [`Value::as_i64`].
     pub fn as_f64(&self) -> Option<f64> {
         match *self {
             Value::Double(v) => Some(v),
@@ -301,6 +331,7 @@ impl Value {
         }
     }
 
+    /// The text of a QString (a null QString reads as `""`), looking through [`Value::Null`].
     pub fn as_str(&self) -> Option<&str> {
         match self.without_null_flag() {
             Value::String(s) => Some(s.as_deref().unwrap_or("")),
@@ -373,10 +404,12 @@ pub struct BitArray {
 }
 
 impl BitArray {
+    /// `len` bits, all clear.
     pub fn new(len: usize) -> Self {
         BitArray { len, bits: vec![0; len.div_ceil(8)] }
     }
 
+    /// One bit per item, in order.
     pub fn from_bools(bits: impl IntoIterator<Item = bool>) -> Self {
         let bits: Vec<bool> = bits.into_iter().collect();
         let mut out = BitArray::new(bits.len());
@@ -397,18 +430,26 @@ impl BitArray {
         BitArray { len, bits }
     }
 
+    /// Number of bits.
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether there are no bits.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    /// Bit `i`; `false` past the end.
     pub fn get(&self, i: usize) -> bool {
         i < self.len && self.bits[i / 8] & (1 << (i % 8)) != 0
     }
 
+    /// Sets bit `i` to `on`.
+    ///
+    /// # Panics
+    ///
+    /// If `i` is not below [`BitArray::len`].
     pub fn set(&mut self, i: usize, on: bool) {
         assert!(i < self.len, "bit index out of range");
         if on {
@@ -418,6 +459,7 @@ impl BitArray {
         }
     }
 
+    /// The bits as they travel: `len.div_ceil(8)` bytes, bit *i* in byte *i/8* at bit *i%8*.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bits
     }
@@ -426,6 +468,7 @@ impl BitArray {
 /// `QDate` as its Julian day number; `i64::MIN` is the null date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QDate {
+    /// The Julian day number, as `QDate::toJulianDay` gives it (1970-01-01 is 2440588).
     pub julian_day: i64,
 }
 
@@ -437,8 +480,10 @@ impl Default for QDate {
 }
 
 impl QDate {
+    /// The null date, `QDate()`.
     pub const NULL: QDate = QDate { julian_day: i64::MIN };
 
+    /// Whether this is [`QDate::NULL`].
     pub fn is_null(self) -> bool {
         self == Self::NULL
     }
@@ -478,6 +523,7 @@ impl QDate {
 /// `QTime` as milliseconds since midnight; `u32::MAX` is the null time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QTime {
+    /// Milliseconds since midnight (`QTime::msecsSinceStartOfDay`).
     pub msecs: u32,
 }
 
@@ -489,21 +535,27 @@ impl Default for QTime {
 }
 
 impl QTime {
+    /// The null time, `QTime()`.
     pub const NULL: QTime = QTime { msecs: u32::MAX };
 
+    /// The time `h:m:s.ms`, as `QTime(h, m, s, ms)`. The fields are not range-checked.
     pub fn from_hms_ms(h: u32, m: u32, s: u32, ms: u32) -> QTime {
         QTime { msecs: ((h * 60 + m) * 60 + s) * 1000 + ms }
     }
 
+    /// Whether this is [`QTime::NULL`].
     pub fn is_null(self) -> bool {
         self == Self::NULL
     }
 }
 
-/// How a QDateTime's wall-clock fields are to be read.
+/// How a QDateTime's wall-clock fields are to be read (`Qt::TimeSpec`, and the zone for
+/// `Qt::TimeZone`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TimeSpec {
+    /// `Qt::LocalTime`: the receiver's local time zone.
     LocalTime,
+    /// `Qt::UTC`.
     Utc,
     /// Fixed offset from UTC in seconds.
     OffsetFromUtc(i32),
@@ -517,12 +569,17 @@ pub enum TimeSpec {
 /// The fields Qt streams for a UTC-offset-backend `QTimeZone`, in wire order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UtcOffsetZone {
+    /// The zone id, e.g. `UTC+01:00`.
     pub id: Option<String>,
+    /// Offset from UTC in seconds.
     pub offset_seconds: i32,
+    /// The zone's display name.
     pub name: Option<String>,
+    /// The zone's abbreviation.
     pub abbreviation: Option<String>,
     /// `QLocale::Territory` (Qt 6) / `QLocale::Country` (Qt 5) value; the numbering differs.
     pub territory: i32,
+    /// The zone's comment.
     pub comment: Option<String>,
 }
 
@@ -532,12 +589,16 @@ pub const UTC_OFFSET_ZONE_MARKER: &str = "OffsetFromUtc";
 /// `QDateTime`: date and time as wall-clock values in `spec`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct QDateTime {
+    /// The calendar date.
     pub date: QDate,
+    /// The time of day.
     pub time: QTime,
+    /// The time zone `date` and `time` are in.
     pub spec: TimeSpec,
 }
 
 impl Default for QDateTime {
+    /// The null QDateTime, as a default-constructed one.
     fn default() -> Self {
         QDateTime::null()
     }
@@ -550,27 +611,39 @@ impl QDateTime {
     }
 }
 
+/// `QPoint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Point {
+    /// The x coordinate.
     pub x: i32,
+    /// The y coordinate.
     pub y: i32,
 }
 
+/// `QPointF`.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct PointF {
+    /// The x coordinate.
     pub x: f64,
+    /// The y coordinate.
     pub y: f64,
 }
 
+/// `QSize`. Qt's default `QSize()` is (-1, -1); `Size::default()` is (0, 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Size {
+    /// The width.
     pub width: i32,
+    /// The height.
     pub height: i32,
 }
 
+/// `QSizeF`. Qt's default `QSizeF()` is (-1, -1); `SizeF::default()` is (0, 0).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SizeF {
+    /// The width.
     pub width: f64,
+    /// The height.
     pub height: f64,
 }
 
@@ -578,13 +651,18 @@ pub struct SizeF {
 /// `right = x + width - 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Rect {
+    /// x of the left edge.
     pub left: i32,
+    /// y of the top edge.
     pub top: i32,
+    /// x of the right edge, inclusive.
     pub right: i32,
+    /// y of the bottom edge, inclusive.
     pub bottom: i32,
 }
 
 impl Rect {
+    /// The rectangle at (`x`, `y`) of `width` × `height`, as `QRect(x, y, width, height)`.
     pub fn new(x: i32, y: i32, width: i32, height: i32) -> Rect {
         Rect {
             left: x,
@@ -594,10 +672,12 @@ impl Rect {
         }
     }
 
+    /// `right - left + 1`, as `QRect::width`.
     pub fn width(&self) -> i32 {
         self.right.wrapping_sub(self.left).wrapping_add(1)
     }
 
+    /// `bottom - top + 1`, as `QRect::height`.
     pub fn height(&self) -> i32 {
         self.bottom.wrapping_sub(self.top).wrapping_add(1)
     }
@@ -610,34 +690,51 @@ impl Default for Rect {
     }
 }
 
+/// `QRectF`: origin and size, as Qt stores and streams it.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct RectF {
+    /// x of the left edge.
     pub x: f64,
+    /// y of the top edge.
     pub y: f64,
+    /// The width.
     pub width: f64,
+    /// The height.
     pub height: f64,
 }
 
+/// `QLine`: from (`x1`, `y1`) to (`x2`, `y2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Line {
+    /// x of the start point.
     pub x1: i32,
+    /// y of the start point.
     pub y1: i32,
+    /// x of the end point.
     pub x2: i32,
+    /// y of the end point.
     pub y2: i32,
 }
 
+/// `QLineF`: from (`x1`, `y1`) to (`x2`, `y2`).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct LineF {
+    /// x of the start point.
     pub x1: f64,
+    /// y of the start point.
     pub y1: f64,
+    /// x of the end point.
     pub x2: f64,
+    /// y of the end point.
     pub y2: f64,
 }
 
 /// A value of an enum or flag type known by name (e.g. `Rich::Color`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EnumValue {
+    /// The enum's registered name, e.g. `Rich::Color`.
     pub type_name: String,
+    /// The value (a flag's OR-ed keys).
     pub value: i64,
     /// Byte size of the enum type: 1, 2, 4 or 8. It decides the wire width.
     pub size: u8,
@@ -646,36 +743,47 @@ pub struct EnumValue {
 /// A Q_GADGET (PODs of .rep files).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gadget {
+    /// The gadget's registered type name, e.g. `Point3`.
     pub type_name: String,
+    /// One value per property, in declaration order.
     pub fields: Vec<Value>,
 }
 
 /// A struct with raw-encoded fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Struct {
+    /// The struct's registered type name, e.g. `QRemoteObjectSourceLocationInfo`.
     pub type_name: String,
+    /// The fields, in stream order.
     pub fields: Vec<Value>,
 }
 
 /// A typed sequence such as `QList<int>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sequence {
+    /// The container's normalized type name, e.g. `QList<int>`.
     pub type_name: String,
+    /// The elements, each a value of the element type.
     pub items: Vec<Value>,
 }
 
 /// A typed associative container such as `QHash<int,QByteArray>`, in wire order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assoc {
+    /// The container's normalized type name, e.g. `QHash<int,QByteArray>`.
     pub type_name: String,
+    /// (key, value) pairs in wire order.
     pub entries: Vec<(Value, Value)>,
 }
 
-/// What a QRO_ describes.
+/// What a QRO_ describes (QtRO's `ObjectType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ObjectKind {
+    /// A child QObject (a `.rep` `CLASS` property).
     Class = 0,
+    /// A child model (a `.rep` `MODEL` property).
     Model = 1,
+    /// A gadget descriptor.
     Gadget = 2,
 }
 
@@ -687,6 +795,7 @@ pub struct RemoteObject {
     pub name: Option<String>,
     /// Child type name; `None` for gadgets.
     pub type_name: Option<String>,
+    /// What it describes.
     pub kind: ObjectKind,
     /// The definition sent along (dynamic mode only), decoded from its big-endian nested stream.
     pub definition: Option<super::classdef::EmbeddedDefinition>,
@@ -710,9 +819,14 @@ pub struct GadgetSequence {
 /// `QAS_`: `QMap<K,POD>` / `QHash<K,POD>` on Qt 6.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GadgetAssoc {
+    /// e.g. `QMap<QString,Point3>`.
     pub type_name: String,
+    /// e.g. `QString`.
     pub key_type_name: String,
+    /// e.g. `Point3`.
     pub value_type_name: String,
+    /// (key, value) pairs in wire order; each value a [`Value::Gadget`] (or another value of
+    /// `value_type_name`).
     pub entries: Vec<(Value, Value)>,
 }
 

@@ -25,8 +25,11 @@ pub enum EnumEncoding {
 
 /// Decoding state for one packet: configuration plus the depth and value budget used so far.
 pub struct Decoder<'a> {
+    /// The dialect values are read in (QMetaType ids, formats).
     pub dialect: Dialect,
+    /// Resolves the user type names values carry.
     pub types: &'a dyn TypeLookup,
+    /// Bounds the depth and number of values decoded.
     pub limits: &'a Limits,
     depth: u32,
     values_left: usize,
@@ -36,6 +39,7 @@ pub struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
+    /// A decoder with the whole budget of `limits` (one per packet or value).
     pub fn new(dialect: Dialect, types: &'a dyn TypeLookup, limits: &'a Limits) -> Self {
         Decoder { dialect, types, limits, depth: 0, values_left: limits.max_values, qt5_nested: false }
     }
@@ -61,7 +65,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// This decoding state (depth, what remains of the budget) resolving names with `types`.
-    pub fn with_lookup<'b>(&self, types: &'b dyn TypeLookup) -> Decoder<'b>
+    pub(crate) fn with_lookup<'b>(&self, types: &'b dyn TypeLookup) -> Decoder<'b>
     where
         'a: 'b,
     {
@@ -69,7 +73,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// A definition in this packet spends from the same value budget as its values.
-    pub fn definition_budget(&mut self) -> DefBudget<'_> {
+    pub(crate) fn definition_budget(&mut self) -> DefBudget<'_> {
         DefBudget { limits: self.limits, left: &mut self.values_left }
     }
 
@@ -136,7 +140,7 @@ impl<'a> Decoder<'a> {
     /// [`Decoder::variant`] into `slot`: a QString read where `slot` already holds a string
     /// reuses that string's buffer (signal arguments decoded into the previous signal's), any
     /// other value replaces it. On error `slot` holds some value, not necessarily the old one.
-    pub fn variant_into(&mut self, r: &mut Reader, slot: &mut Value) -> DecodeResult<()> {
+    pub(crate) fn variant_into(&mut self, r: &mut Reader, slot: &mut Value) -> DecodeResult<()> {
         self.spend()?;
         if let Some(x) = self.int_in_one_step(r) {
             *slot = Value::Int(x);
@@ -503,13 +507,16 @@ fn read_sized_int(r: &mut Reader, size: u8) -> DecodeResult<i64> {
 /// Writes values. Stateless apart from the dialect and a depth bound.
 #[derive(Debug, Clone, Copy)]
 pub struct Encoder {
+    /// The dialect values are written in.
     pub dialect: Dialect,
+    /// Deepest nesting written; deeper values fail with [`EncodeError::TooDeep`].
     pub max_depth: u32,
     /// Writing a Qt 5 nested stream (QRO_ parameters, version 19): see [`Decoder`].
     qt5_nested: bool,
 }
 
 impl Encoder {
+    /// An encoder for `dialect`, bounded by the default depth limit ([`Limits::DEFAULT`]).
     pub fn new(dialect: Dialect) -> Self {
         Encoder { dialect, max_depth: Limits::DEFAULT.max_depth, qt5_nested: false }
     }
@@ -968,6 +975,7 @@ pub fn from_bytes(bytes: impl Into<Bytes>, dialect: Dialect, order: ByteOrder, t
     from_bytes_with_limits(bytes, dialect, order, types, &Limits::DEFAULT)
 }
 
+/// [`from_bytes`] within `limits` rather than the defaults: for bytes from an untrusted peer.
 pub fn from_bytes_with_limits(
     bytes: impl Into<Bytes>,
     dialect: Dialect,
