@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole qtro_rs test suite, installing what it needs first:
 #   - system packages: stock Qt 6 and Qt 5.15 Remote Objects, CMake, Ninja (qt-interop/install-qt-deps.sh)
+#   - gates: rustfmt, clippy and rustdoc with warnings denied, a build with the declared rust-version
 #   - the Rust tests: unit tests, golden vectors from real Qt captures, property tests, and the
 #     interop tests that build and run stock-Qt programs (QDataStream vectors, repc signatures)
 #   - the fuzz targets: built with cargo-fuzz and run briefly on their seed corpora
@@ -15,6 +16,20 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step "system packages"
 bash qt-interop/install-qt-deps.sh
+
+step "gates: rustfmt, clippy, rustdoc, the declared rust-version"
+cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+# The oldest Rust the crates declare they build with, checked with that very toolchain (clippy
+# above already refuses standard-library APIs newer than it: incompatible_msrv).
+msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+if rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1; then
+  cargo +"$msrv" check --workspace --all-targets --quiet --target-dir target/msrv
+else
+  echo "warning: Rust $msrv could not be installed here; rust-version checked by clippy's incompatible_msrv only" >&2
+fi
 
 step "cargo test (unit, golden vectors, property tests, stock-Qt interop)"
 mkdir -p target
