@@ -5,4 +5,5 @@ pub mod core;
 pub mod net;
 pub mod node;
 pub mod rep;
+pub mod text;
 pub mod typed;
