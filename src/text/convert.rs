@@ -405,10 +405,11 @@ const LENIENT: base64::engine::GeneralPurposeConfig = base64::engine::GeneralPur
     .with_decode_allow_trailing_bits(true);
 
 /// `hex:00ff` (blanks between the digits allowed), `b64:AAE=` / `base64:AAE=`, any other word or
-/// string as its UTF-8 bytes, `null` for a null byte array.
+/// string as its UTF-8 bytes, `null` for a null byte array (also after `bytes:`, as it prints).
 fn bytes_of(lit: &Literal, ty: &str) -> Result<Option<Bytes>> {
     match lit {
         Literal::Null => Ok(None),
+        Literal::Word(w) if w == "null" => Ok(None),
         Literal::Str(s) => Ok(Some(Bytes::from(s.clone().into_bytes()))),
         Literal::Word(w) => {
             if let Some(h) = w.strip_prefix("hex:") {

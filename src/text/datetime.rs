@@ -30,8 +30,12 @@ pub(super) fn date_text(d: QDate) -> String {
     }
 }
 
-/// `YYYY-MM-DD` (any number of year digits, `-` for years BC: `-44-03-15`), or `jd:N`.
+/// `YYYY-MM-DD` (any number of year digits, `-` for years BC: `-44-03-15`), `jd:N`, or `null`
+/// (what the null date prints as, so `date:null` reads back).
 pub(super) fn parse_date(s: &str) -> Result<QDate, String> {
+    if s == "null" {
+        return Ok(QDate::NULL);
+    }
     if let Some(jd) = s.strip_prefix("jd:") {
         let julian_day = jd.parse::<i64>().map_err(|_| format!("expected a Julian day number after jd:, got {s:?}"))?;
         return Ok(QDate { julian_day });
@@ -72,8 +76,11 @@ pub(super) fn time_text(t: QTime) -> String {
     }
 }
 
-/// `HH:MM[:SS[.mmm]]` (1 to 3 digits of fraction).
+/// `HH:MM[:SS[.mmm]]` (1 to 3 digits of fraction), or `null`.
 pub(super) fn parse_time(s: &str) -> Result<QTime, String> {
+    if s == "null" {
+        return Ok(QTime::NULL);
+    }
     let bad = || format!("expected a time HH:MM[:SS[.mmm]], got {s:?}");
     let (hms, frac) = match s.split_once('.') {
         Some((a, b)) => (a, Some(b)),
@@ -136,8 +143,11 @@ pub(super) fn datetime_text(dt: &QDateTime) -> String {
 }
 
 /// A date, `T` (or a blank), a time, then `Z` (UTC), `±HH:MM[:SS]` (offset), `[Zone/Id]` (time
-/// zone) or nothing (local time).
+/// zone) or nothing (local time); or `null`.
 pub(super) fn parse_datetime(s: &str) -> Result<QDateTime, String> {
+    if s == "null" {
+        return Ok(QDateTime::null());
+    }
     let (date, rest) = s.split_once(['T', ' ']).ok_or_else(|| format!("expected YYYY-MM-DDTHH:MM:SS[.mmm][Z|±HH:MM|[Zone]], got {s:?}"))?;
     let date = parse_date(date)?;
     let (time, spec) = if let Some(t) = rest.strip_suffix('Z') {

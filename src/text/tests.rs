@@ -113,6 +113,7 @@ fn printing_round_trips() {
         Value::string("a \"q\" b"),
         Value::bytes(vec![0u8, 1, 255]),
         Value::bytes(&b"text"[..]),
+        Value::ByteArray(None),
         Value::Url("tcp://h:1".into()),
         Value::StringList(vec![Some("x".into())]),
         Value::List(vec![Value::UInt(1), Value::string("s"), Value::Float(1.5)]),
@@ -178,6 +179,8 @@ fn bytes_in_hex_and_base64() {
         assert!(e.starts_with("bad hex digits") || e.starts_with("bad base64 text"), "{bad}: {e}");
     }
     assert_eq!(format(&Value::bytes(vec![0u8, 0xab]), None, &c), "bytes:hex:00ab");
+    assert_eq!(format(&Value::ByteArray(None), None, &c), "bytes:null");
+    assert_eq!(val("bytes:\"null\"", None), Value::bytes(&b"null"[..]), "the four bytes, quoted");
 }
 
 #[test]
@@ -201,6 +204,12 @@ fn dates_in_the_syntax() {
     assert_eq!(format(&Value::Date(QDate { julian_day: i64::MAX }), None, &c), format!("date:jd:{}", i64::MAX));
     assert_eq!(val(&format!("date:jd:{}", i64::MAX), None), Value::Date(QDate { julian_day: i64::MAX }));
     assert_eq!(val("datetime:2024-01-02T03:04:05.006+01:00", None), val("datetime:\"2024-01-02 03:04:05.006+01:00\"", None));
+    // The null date, time and date-time print as `null` and read back.
+    for v in [Value::Date(QDate::NULL), Value::Time(QTime::NULL), Value::DateTime(QDateTime::null())] {
+        let text = format(&v, None, &c);
+        assert!(text.ends_with(":null"), "{text}");
+        assert_eq!(val(&text, None), v);
+    }
     let e = parse_value("date:2023-02-29", None, &c).unwrap_err();
     assert!(matches!(&e, TextError::Conversion { expected: Some(t), .. } if t == "QDate"), "{e}");
 }
