@@ -134,6 +134,7 @@ pub struct EnumInfo {
 /// The user types (enums, gadgets) of the interface values belong to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TypeContext {
+    /// Enums and flags, by full name (`Interop::Color`); found by their last segment too.
     pub enums: Vec<EnumInfo>,
     /// Gadgets (PODs) with their fields.
     pub gadgets: Vec<GadgetDef>,
