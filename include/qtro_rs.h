@@ -102,7 +102,8 @@ typedef enum qtro_result {
      */
     QTRO_ERR_WRONG_THREAD = 13,
     /**
-     * A `.rep` text failed to parse, or names no such class.
+     * A `.rep` text failed to parse, or names no such class; a value's text
+     * (`qtro_value_from_string`) is not well-formed.
      */
     QTRO_ERR_PARSE = 14,
     /**
@@ -1333,10 +1334,43 @@ struct qtro_value *qtro_value_clone(const struct qtro_value *value);
 bool qtro_value_equal(const struct qtro_value *a, const struct qtro_value *b);
 
 /**
- * A readable description of the value for logs and tests (Rust debug syntax), owned by the
- * caller: free it with `qtro_string_free`. `NULL` if `value` is `NULL`.
+ * The exact structure of the value for debugging (Rust debug syntax, every field), owned by the
+ * caller: free it with `qtro_string_free`. `NULL` if `value` is `NULL`. For readable text that
+ * reads back, use `qtro_value_to_string`.
  */
 char *qtro_value_to_debug_string(const struct qtro_value *value);
+
+/**
+ * The value as text, in the syntax the `qtro` tool prints and reads: `42`, `-1.5` (a double
+ * always has a `.` or an exponent: `2.0`), `true`, `"text"` (JSON escapes), `null`, `[1, "a"]`,
+ * `{"k": 1}`, and `TYPE:VALUE` wherever the plain form would read back as another type:
+ * `uint:3`, `bytes:hex:00ff`, `url:tcp://x:1`, `date:2024-01-02`,
+ * `datetime:2024-01-02T12:00:00Z`, `point:[1, 2]`, `QList<int>:[1, 2]`. Owned by the caller:
+ * free it with `qtro_string_free`. `NULL` if `value` is `NULL`.
+ *
+ * `qtro_value_from_string(text, NULL, &v)` reads it back as an equal value for built-in types and
+ * Qt containers, except a null `QString`, which prints as `""` (read `null` as a `"QString"` for
+ * one). Enum and gadget values need their interface to read back: an enum prints as
+ * `Type:number` (read back: a string), a gadget as the list of its fields.
+ */
+char *qtro_value_to_string(const struct qtro_value *value);
+
+/**
+ * Reads `text` (the syntax of `qtro_value_to_string`) as a value of the declared type
+ * `type_name`: a Qt type name such as `"int"`, `"double"`, `"QStringList"`, `"QDateTime"`,
+ * `"QList<int>"`, `"QMap<QString,int>"`; `NULL` or `"QVariant"` for the literal's natural type
+ * (`42` an `int`, `2.0` a `double`, `hello` or `"hello"` a `QString`, `[1, "a"]` a
+ * `QVariantList`). Conversion is strict: `1.5` is refused for an `int`, `42` for a `QString`
+ * (write `"42"`). `*out` gets a new value owned by the caller (`NULL` on failure):
+ *
+ * - `QTRO_ERR_PARSE`: the text is not well-formed; the message gives the column.
+ * - `QTRO_ERR_TYPE_MISMATCH`: it does not convert to `type_name`; the message says why.
+ *
+ * No interface is known here, so enums and gadgets of a class are not: `Color:Blue` reads as the
+ * string "Color:Blue", and for an enum or gadget `type_name` the literal keeps its natural type
+ * (an `int` for `3`). Build those with `qtro_value_new_enum` / `qtro_value_new_gadget`.
+ */
+enum qtro_result qtro_value_from_string(const char *text, const char *type_name, struct qtro_value **out);
 
 /**
  * The value's type. `QTRO_TYPE_INVALID` for `NULL`.

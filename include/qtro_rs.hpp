@@ -198,6 +198,18 @@ public:
     static Value from_datastream(const std::vector<uint8_t> &bytes, qtro_dialect dialect = QTRO_DIALECT_QT6) {
         return adopt(qtro_value_from_datastream(bytes.data(), bytes.size(), dialect));
     }
+    // A value from the text syntax of the `qtro` tool (`42`, `uint:3`, `[1, "a"]`,
+    // `date:2024-01-02`), as the declared type `type_name` (empty: the literal's natural type).
+    // Throws qtro::error: QTRO_ERR_PARSE (malformed text) or QTRO_ERR_TYPE_MISMATCH (does not
+    // convert to `type_name`), with the reason. See qtro_value_from_string.
+    static Value parse(std::string_view text, std::string_view type_name = {}) {
+        if (text.find('\0') != std::string_view::npos || type_name.find('\0') != std::string_view::npos)
+            throw error(QTRO_ERR_INVALID_ARGUMENT, "the text or type name contains a NUL character");
+        const std::string t(text), ty(type_name);
+        qtro_value *v = nullptr;
+        detail::check(qtro_value_from_string(t.c_str(), ty.empty() ? nullptr : ty.c_str(), &v));
+        return adopt(v);
+    }
 
     Rgba to_color() const {
         Rgba c{};
@@ -324,6 +336,15 @@ public:
 
     std::string debug_string() const {
         char *s = qtro_value_to_debug_string(v_);
+        std::string out = s ? s : "";
+        qtro_string_free(s);
+        return out;
+    }
+    // The value in the text syntax of the `qtro` tool (`uint:3`, `[1, "a"]`, `date:2024-01-02`),
+    // which Value::parse reads back (see qtro_value_to_string). Not to_string(): that one reads a
+    // QString.
+    std::string to_text() const {
+        char *s = qtro_value_to_string(v_);
         std::string out = s ? s : "";
         qtro_string_free(s);
         return out;

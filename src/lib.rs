@@ -159,6 +159,7 @@ pub mod core;
 pub mod net;
 pub mod node;
 pub mod rep;
+pub mod text;
 pub mod typed;
 
 /// The Rust code of the README and of the manuals in `docs/`, compiled (and run, unless marked

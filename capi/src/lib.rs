@@ -76,7 +76,8 @@ pub enum qtro_result {
     /// The call is not allowed on this thread (e.g. a blocking call from a logging callback, or a
     /// nested `qtro_node_dispatch` from inside a callback).
     QTRO_ERR_WRONG_THREAD = 13,
-    /// A `.rep` text failed to parse, or names no such class.
+    /// A `.rep` text failed to parse, or names no such class; a value's text
+    /// (`qtro_value_from_string`) is not well-formed.
     QTRO_ERR_PARSE = 14,
     /// A protocol-level failure (encoding a value, host core error).
     QTRO_ERR_PROTOCOL = 15,

@@ -19,6 +19,7 @@ use qtro_rs::core::value::{
     RemoteObject, Sequence, Size, SizeF, Struct, TimeSpec, UtcOffsetZone,
 };
 use qtro_rs::core::Value;
+use qtro_rs::text::{self, TextError, TypeContext};
 
 /// An opaque value: a QVariant of any type QtRO can carry.
 pub struct qtro_value {
@@ -427,11 +428,62 @@ pub unsafe extern "C" fn qtro_value_equal(a: *const qtro_value, b: *const qtro_v
     })
 }
 
-/// A readable description of the value for logs and tests (Rust debug syntax), owned by the
-/// caller: free it with `qtro_string_free`. `NULL` if `value` is `NULL`.
+/// The exact structure of the value for debugging (Rust debug syntax, every field), owned by the
+/// caller: free it with `qtro_string_free`. `NULL` if `value` is `NULL`. For readable text that
+/// reads back, use `qtro_value_to_string`.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_to_debug_string(value: *const qtro_value) -> *mut c_char {
     guard_ptr(|| Ok(c_string_out(&format!("{:?}", value_ref(value, "value")?))))
+}
+
+// ---- text --------------------------------------------------------------------------------------
+
+/// The value as text, in the syntax the `qtro` tool prints and reads: `42`, `-1.5` (a double
+/// always has a `.` or an exponent: `2.0`), `true`, `"text"` (JSON escapes), `null`, `[1, "a"]`,
+/// `{"k": 1}`, and `TYPE:VALUE` wherever the plain form would read back as another type:
+/// `uint:3`, `bytes:hex:00ff`, `url:tcp://x:1`, `date:2024-01-02`,
+/// `datetime:2024-01-02T12:00:00Z`, `point:[1, 2]`, `QList<int>:[1, 2]`. Owned by the caller:
+/// free it with `qtro_string_free`. `NULL` if `value` is `NULL`.
+///
+/// `qtro_value_from_string(text, NULL, &v)` reads it back as an equal value for built-in types and
+/// Qt containers, except a null `QString`, which prints as `""` (read `null` as a `"QString"` for
+/// one). Enum and gadget values need their interface to read back: an enum prints as
+/// `Type:number` (read back: a string), a gadget as the list of its fields.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_to_string(value: *const qtro_value) -> *mut c_char {
+    guard_ptr(|| Ok(c_string_out(&text::format(value_ref(value, "value")?, None, &TypeContext::default()))))
+}
+
+/// Reads `text` (the syntax of `qtro_value_to_string`) as a value of the declared type
+/// `type_name`: a Qt type name such as `"int"`, `"double"`, `"QStringList"`, `"QDateTime"`,
+/// `"QList<int>"`, `"QMap<QString,int>"`; `NULL` or `"QVariant"` for the literal's natural type
+/// (`42` an `int`, `2.0` a `double`, `hello` or `"hello"` a `QString`, `[1, "a"]` a
+/// `QVariantList`). Conversion is strict: `1.5` is refused for an `int`, `42` for a `QString`
+/// (write `"42"`). `*out` gets a new value owned by the caller (`NULL` on failure):
+///
+/// - `QTRO_ERR_PARSE`: the text is not well-formed; the message gives the column.
+/// - `QTRO_ERR_TYPE_MISMATCH`: it does not convert to `type_name`; the message says why.
+///
+/// No interface is known here, so enums and gadgets of a class are not: `Color:Blue` reads as the
+/// string "Color:Blue", and for an enum or gadget `type_name` the literal keeps its natural type
+/// (an `int` for `3`). Build those with `qtro_value_new_enum` / `qtro_value_new_gadget`.
+#[no_mangle]
+pub unsafe extern "C" fn qtro_value_from_string(text: *const c_char, type_name: *const c_char, out: *mut *mut qtro_value) -> qtro_result {
+    guard(|| {
+        let out = out_ptr(out, "out")?;
+        *out = std::ptr::null_mut();
+        let text = cstr(text, "text")?;
+        let type_name = opt_cstr(type_name, "type_name")?;
+        let value = text::parse_value(text, type_name, &TypeContext::default()).map_err(|e| {
+            let code = match e {
+                TextError::Syntax { .. } => QTRO_ERR_PARSE,
+                _ => QTRO_ERR_TYPE_MISMATCH,
+            };
+            Error::new(code, e.to_string())
+        })?;
+        *out = into_raw(value);
+        Ok(())
+    })
 }
 
 // ---- introspection ----------------------------------------------------------------------------
@@ -1675,9 +1727,128 @@ pub unsafe extern "C" fn qtro_value_get_element_types(
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::{CStr, CString};
+
     use super::*;
+    use crate::{qtro_last_error_message, qtro_string_free};
     use qtro_rs::core::convert::default_builtin;
     use qtro_rs::core::{Builtin, Dialect};
+
+    fn text_of(v: *const qtro_value) -> String {
+        // SAFETY: `v` is a live value or NULL; the returned string is ours to free.
+        unsafe {
+            let p = qtro_value_to_string(v);
+            assert!(!p.is_null(), "no text for a value");
+            let s = CStr::from_ptr(p).to_str().expect("UTF-8").to_owned();
+            qtro_string_free(p);
+            s
+        }
+    }
+
+    fn from_text(text: &str, type_name: Option<&str>) -> std::result::Result<*mut qtro_value, (qtro_result, String)> {
+        let text = CString::new(text).unwrap();
+        let type_name = type_name.map(|t| CString::new(t).unwrap());
+        let mut out: *mut qtro_value = std::ptr::dangling_mut();
+        // SAFETY: valid NUL-terminated strings and a valid out pointer.
+        let r = unsafe { qtro_value_from_string(text.as_ptr(), type_name.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()), &mut out) };
+        if r == QTRO_OK {
+            assert!(!out.is_null());
+            Ok(out)
+        } else {
+            assert!(out.is_null(), "out is cleared on failure");
+            // SAFETY: the message is a NUL-terminated string of this thread.
+            Err((r, unsafe { CStr::from_ptr(qtro_last_error_message()) }.to_str().unwrap().to_owned()))
+        }
+    }
+
+    fn free(v: *mut qtro_value) {
+        // SAFETY: `v` was returned by a constructor and is freed once.
+        unsafe { qtro_value_free(v) }
+    }
+
+    #[test]
+    fn values_print_as_text_that_reads_back() {
+        let list = qtro_value_new_list();
+        // SAFETY: live values; `append` takes ownership of the items.
+        unsafe {
+            assert_eq!(qtro_value_append(list, qtro_value_new_uint(1)), QTRO_OK);
+            assert_eq!(qtro_value_append(list, qtro_value_new_double(2.0)), QTRO_OK);
+            assert_eq!(qtro_value_append(list, qtro_value_new_string(c"a \"b\"".as_ptr())), QTRO_OK);
+        }
+        let cases = [
+            (qtro_value_new_int(-42), "-42"),
+            (qtro_value_new_uint(3), "uint:3"),
+            (qtro_value_new_double(2.0), "2.0"),
+            (qtro_value_new_double(f64::NAN), "nan"),
+            (qtro_value_new_bool(true), "true"),
+            (qtro_value_new_invalid(), "null"),
+            // SAFETY: 2 readable bytes / a NUL-terminated string.
+            (unsafe { qtro_value_new_bytearray([0u8, 0xff].as_ptr(), 2) }, "bytes:hex:00ff"),
+            (unsafe { qtro_value_new_url(c"tcp://x:1".as_ptr()) }, "url:tcp://x:1"),
+            (qtro_value_new_null_bytearray(), "bytes:null"),
+            (qtro_value_new_date(2024, 1, 2), "date:2024-01-02"),
+            (qtro_value_new_date(-44, 3, 15), "date:-44-03-15"),
+            (qtro_value_new_time(12, 34, 56, 789), "time:12:34:56.789"),
+            (qtro_value_new_point(qtro_point { x: 1, y: -2 }), "point:[1, -2]"),
+            (list, "[uint:1, 2.0, \"a \\\"b\\\"\"]"),
+        ];
+        for (v, expected) in cases {
+            assert_eq!(text_of(v), expected);
+            let back = from_text(expected, None).unwrap_or_else(|e| panic!("{expected}: {e:?}"));
+            // SAFETY: both are live values.
+            let (same, back_type) = unsafe { (qtro_value_equal(v, back), qtro_value_type(back)) };
+            // NaN is not equal to itself: its type must still be double.
+            assert!(same || (expected == "nan" && back_type == qtro_type::QTRO_TYPE_DOUBLE), "{expected} does not read back");
+            free(back);
+            free(v);
+        }
+        // SAFETY: NULL is allowed and gives NULL.
+        assert!(unsafe { qtro_value_to_string(std::ptr::null()) }.is_null());
+    }
+
+    #[test]
+    fn text_is_read_as_the_declared_type() {
+        let read = |text: &str, ty: Option<&str>| {
+            let v = from_text(text, ty).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            // SAFETY: a live value, freed right after the copy.
+            let copy = unsafe { (*(v as *const Value)).clone() };
+            free(v);
+            copy
+        };
+        assert_eq!(read("2", Some("double")), Value::Double(2.0));
+        assert_eq!(read("2", Some("qint16")), Value::Short(2));
+        assert_eq!(read("[\"a\", b]", Some("QStringList")), Value::StringList(vec![Some("a".into()), Some("b".into())]));
+        assert_eq!(read("[1, 2]", Some("QList<int>")), Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(1), Value::Int(2)] }));
+        assert_eq!(read("null", Some("QString")), Value::String(None));
+        assert_eq!(read("2024-01-02T12:00:00Z", Some("QDateTime")), Value::DateTime(QDateTime { date: QDate::from_ymd(2024, 1, 2), time: QTime::from_hms_ms(12, 0, 0, 0), spec: TimeSpec::Utc }));
+        assert_eq!(read("hello", None), Value::string("hello"));
+        assert_eq!(read("42", Some("QVariant")), Value::Int(42));
+        // No interface: an enum type is unknown, the literal keeps its natural type.
+        assert_eq!(read("3", Some("Interop::Color")), Value::Int(3));
+        assert_eq!(read("Color:Blue", None), Value::string("Color:Blue"));
+    }
+
+    #[test]
+    fn bad_text_gives_the_reason() {
+        let (code, message) = from_text("[1, 2", None).unwrap_err();
+        assert_eq!(code, QTRO_ERR_PARSE);
+        assert_eq!(message, "expected ',' or ']' at the end of \"[1, 2\"");
+        let (code, message) = from_text("1.5", Some("int")).unwrap_err();
+        assert_eq!(code, QTRO_ERR_TYPE_MISMATCH);
+        assert_eq!(message, "expected an integer for int, got the number 1.5");
+        assert_eq!(from_text("date:2023-02-29", None).unwrap_err().0, QTRO_ERR_TYPE_MISMATCH);
+        assert_eq!(from_text("70000", Some("short")).unwrap_err().0, QTRO_ERR_TYPE_MISMATCH);
+        assert_eq!(from_text("", None).unwrap_err().0, QTRO_ERR_PARSE);
+        let mut out = std::ptr::null_mut();
+        // SAFETY: NULL and invalid UTF-8 arguments are refused before anything is read past them.
+        unsafe {
+            assert_eq!(qtro_value_from_string(std::ptr::null(), std::ptr::null(), &mut out), QTRO_ERR_NULL_ARGUMENT);
+            assert_eq!(qtro_value_from_string(c"1".as_ptr(), std::ptr::null(), std::ptr::null_mut()), QTRO_ERR_NULL_ARGUMENT);
+            assert_eq!(qtro_value_from_string(c"\xff".as_ptr(), std::ptr::null(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
+            assert_eq!(qtro_value_from_string(c"1".as_ptr(), c"\xff".as_ptr(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
+        }
+        assert!(out.is_null());
+    }
 
     /// The compiler cannot check that [`type_of`] maps every [`Value`] type (it is
     /// `#[non_exhaustive]`): every built-in type must have a C type of its own.

@@ -12,12 +12,13 @@ use qtro_rs::core::registry;
 use qtro_rs::core::{CallError, ReplicaState, SourceClass, TypeRegistry, Value};
 use qtro_rs::node::{parameter_types, Node, NodeConfig, NodeError, Replica, ReplicaEvent};
 use qtro_rs::rep::RepFile;
+use qtro_rs::text::{self as value, TypeContext};
 
 use super::describe::{self, Description};
 use super::error::{CliError, CliResult, Kind};
+use super::json;
 use super::output::Out;
 use super::probe::{self, Target};
-use super::value::{self, TypeCtx};
 use super::{DescribeFormat, Global, RepArgs};
 
 /// A replica of the object, connected and (unless asked otherwise) valid.
@@ -26,7 +27,7 @@ pub struct Session {
     pub _node: Node,
     pub replica: Replica,
     pub target: Target,
-    pub ctx: TypeCtx,
+    pub ctx: TypeContext,
     pub events: EventReceiver<ReplicaEvent>,
     /// The .rep class of a static acquisition.
     pub static_class: Option<SourceClass>,
@@ -93,13 +94,13 @@ pub async fn open(g: &Global, url: &str, name: &str, rep: &RepArgs, wait: bool) 
     let target = probe::resolve(g, url, name).await?;
     let node = Node::with_config(NodeConfig { dialect: target.dialect, ..Default::default() });
     let mut static_class = None;
-    let mut ctx = TypeCtx::default();
+    let mut ctx = TypeContext::default();
     let replica = match &rep.rep {
         Some(path) => {
             let (file, class_name) = load_rep(path, rep.class.as_deref(), Some(name))?;
             let class = qtro_rs::rep::source_class(&file, &class_name, target.dialect).expect("class checked");
             node.register_types(|t| register_rep_types(t, &file));
-            ctx = TypeCtx::from_definition(&class.definition);
+            ctx = TypeContext::from_definition(&class.definition);
             ctx.add_rep(&file, file.class(&class_name).expect("class checked"));
             static_class = Some(class.clone());
             node.acquire(name, class)
@@ -121,7 +122,7 @@ impl Session {
     fn refresh_ctx(&mut self) {
         if self.static_class.is_none() {
             if let Some(def) = self.replica.definition() {
-                self.ctx = TypeCtx::from_definition(&def);
+                self.ctx = TypeContext::from_definition(&def);
             }
         }
     }
@@ -308,7 +309,7 @@ pub async fn describe(g: &Global, out: &Out, url: &str, name: &str, format: Desc
 // ---- get / set ----------------------------------------------------------------------------
 
 fn property_json(s: &Session, name: &str, ty: &str, v: &Value) -> serde_json::Value {
-    json!({"name": name, "type": ty, "value": value::to_json(v, &s.ctx)})
+    json!({"name": name, "type": ty, "value": json::to_json(v, &s.ctx)})
 }
 
 pub async fn get(g: &Global, out: &Out, url: &str, name: &str, prop: Option<&str>, rep: &RepArgs) -> CliResult<()> {
@@ -347,7 +348,7 @@ pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text:
     let def = s.definition();
     let i = property_index(&s, &def, prop)?;
     let p = def.properties[i].clone();
-    let lit = value::parse_arg(text, &s.ctx).map_err(|e| CliError::bad_value(format!("bad value for {prop}: {e}")))?;
+    let lit = value::parse_argument(text, &s.ctx).map_err(|e| CliError::bad_value(format!("bad value for {prop}: {e}")))?;
     let new = value::to_value(&lit, Some(&p.type_name), &s.ctx).map_err(|e| CliError::bad_value(format!("bad value for {prop} ({}): {e}", p.type_name)))?;
     let push = format!("push{}({})", capitalized(prop), p.type_name);
     let via_push = def.methods.iter().any(|m| m.signature == push);
@@ -444,7 +445,7 @@ pub async fn call(g: &Global, out: &Out, url: &str, name: &str, slot: &str, args
     let mut values = Vec::new();
     for (i, (arg, ty)) in args.iter().zip(&types).enumerate() {
         let pname = m.parameter_names.get(i).filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| format!("#{}", i + 1));
-        let lit = value::parse_arg(arg, &s.ctx).map_err(|e| CliError::bad_value(format!("argument {} ({pname}) of {}: {e}", i + 1, m.signature)))?;
+        let lit = value::parse_argument(arg, &s.ctx).map_err(|e| CliError::bad_value(format!("argument {} ({pname}) of {}: {e}", i + 1, m.signature)))?;
         let v = value::to_value(&lit, Some(ty), &s.ctx)
             .map_err(|e| CliError::bad_value(format!("argument {} ({pname}) of {}: {e}", i + 1, m.signature)))?;
         values.push(v);
@@ -468,7 +469,7 @@ pub async fn call(g: &Global, out: &Out, url: &str, name: &str, slot: &str, args
     }
     out.emit(
         || if void { String::new() } else { value::format(&reply, Some(&ret), &s.ctx) },
-        || json!({"slot": short, "signature": m.signature, "type": ret, "value": if void { serde_json::Value::Null } else { value::to_json(&reply, &s.ctx) }}),
+        || json!({"slot": short, "signature": m.signature, "type": ret, "value": if void { serde_json::Value::Null } else { json::to_json(&reply, &s.ctx) }}),
     );
     Ok(())
 }
@@ -526,7 +527,7 @@ pub async fn watch(g: &Global, out: &Out, url: &str, name: &str, count: Option<u
                         format!("init {}", items.join(", "))
                     },
                     || {
-                        let props: serde_json::Map<String, serde_json::Value> = values.iter().map(|(n, v)| (n.clone(), value::to_json(v, ctx))).collect();
+                        let props: serde_json::Map<String, serde_json::Value> = values.iter().map(|(n, v)| (n.clone(), json::to_json(v, ctx))).collect();
                         json!({"event": "init", "properties": props})
                     },
                 );
@@ -535,7 +536,7 @@ pub async fn watch(g: &Global, out: &Out, url: &str, name: &str, count: Option<u
                 let ty = def.properties.get(index).map(|p| p.type_name.clone()).unwrap_or_default();
                 out.emit(
                     || format!("property {prop} = {}", value::format(&v, Some(&ty), &s.ctx)),
-                    || json!({"event": "property", "name": prop, "type": ty, "value": value::to_json(&v, &s.ctx)}),
+                    || json!({"event": "property", "name": prop, "type": ty, "value": json::to_json(&v, &s.ctx)}),
                 );
             }
             ReplicaEvent::Signal { property_index: Some(_), .. } => continue,
@@ -549,7 +550,7 @@ pub async fn watch(g: &Global, out: &Out, url: &str, name: &str, count: Option<u
                     },
                     || {
                         json!({"event": "signal", "name": sig, "signature": signature,
-                               "args": args.iter().map(|v| value::to_json(v, &s.ctx)).collect::<Vec<_>>()})
+                               "args": args.iter().map(|v| json::to_json(v, &s.ctx)).collect::<Vec<_>>()})
                     },
                 );
             }

@@ -12,8 +12,9 @@ use qtro_rs::core::classdef::ClassDefinition;
 use qtro_rs::core::{Builtin, Dialect, Value};
 use qtro_rs::node::parameter_types;
 use qtro_rs::rep::{self, Modifier};
+use qtro_rs::text::{self as value, TypeContext};
 
-use super::value::{self, TypeCtx};
+use super::json;
 
 pub struct Description {
     pub name: String,
@@ -24,7 +25,7 @@ pub struct Description {
     pub signature: Option<String>,
     pub definition: ClassDefinition,
     pub values: Vec<Value>,
-    pub ctx: TypeCtx,
+    pub ctx: TypeContext,
     /// Learned by a dynamic replica (else from a .rep class).
     pub dynamic: bool,
 }
@@ -183,7 +184,7 @@ pub fn render_json(d: &Description) -> serde_json::Value {
                 "index": i, "name": p.name, "type": p.type_name, "notify": p.notify_signal,
                 "constant": p.notify_signal.is_none(),
                 "push": push_of(def, i).map(|m| member_name(&def.methods[m].signature).to_owned()),
-                "value": value::to_json(&v, &d.ctx),
+                "value": json::to_json(&v, &d.ctx),
                 "text": value::format(&v, Some(&p.type_name), &d.ctx),
             })
         }).collect::<Vec<_>>(),
@@ -219,7 +220,7 @@ struct RepModel {
     slots: Vec<(String, String, Params)>,
 }
 
-fn is_scalar(ty: &str, ctx: &TypeCtx) -> bool {
+fn is_scalar(ty: &str, ctx: &TypeContext) -> bool {
     use Builtin::*;
     ctx.enum_for(ty).is_some()
         || matches!(
@@ -295,7 +296,7 @@ impl RepModel {
         self.props.iter().enumerate().filter(|(_, p)| p.3 && !p.4).map(|(i, _)| i).collect()
     }
 
-    fn render(&self, modifiers: &[Modifier], const_refs: bool, ctx: &TypeCtx, header: &[String]) -> String {
+    fn render(&self, modifiers: &[Modifier], const_refs: bool, ctx: &TypeContext, header: &[String]) -> String {
         let mut out = String::new();
         for h in header {
             out.push_str(&format!("// {h}\n"));

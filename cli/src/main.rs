@@ -8,11 +8,11 @@
 mod client;
 mod describe;
 pub mod error;
+mod json;
 mod output;
 mod probe;
 mod serve;
 mod tap;
-pub mod value;
 
 use std::path::PathBuf;
 use std::time::Duration;

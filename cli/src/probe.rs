@@ -104,7 +104,7 @@ pub async fn connect(url: &str, forced: Option<Dialect>, timeout: Duration) -> C
         first.extend_from_slice(&buf[..n]);
     }
     let detected = Dialect::detect(&first).ok_or_else(|| {
-        CliError::new(Kind::Protocol, format!("{url} is not a QtRO node (it sent {} first)", super::value::hex_encode(&first[..first.len().min(16)])))
+        CliError::new(Kind::Protocol, format!("{url} is not a QtRO node (it sent {} first)", hex::encode(&first[..first.len().min(16)])))
     })?;
     if let Some(f) = forced {
         if f != detected {

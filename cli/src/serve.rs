@@ -14,11 +14,12 @@ use tokio::sync::mpsc;
 
 use qtro_rs::core::{MethodKind, SourceClass, Value};
 use qtro_rs::node::{parameter_types, Node, NodeConfig, Source, SourceEvent};
+use qtro_rs::text::{self as value, TypeContext};
 
 use super::client::{load_rep, node_error, register_rep_types};
 use super::error::{CliError, CliResult, Kind};
+use super::json;
 use super::output::Out;
-use super::value::{self, TypeCtx};
 use super::Global;
 
 pub struct ServeOptions {
@@ -62,8 +63,8 @@ fn slot_of(class: &SourceClass, name: &str) -> CliResult<(usize, String)> {
         })
 }
 
-fn convert(text: &str, ty: &str, ctx: &TypeCtx, what: &str) -> CliResult<Value> {
-    let lit = value::parse_arg(text, ctx).map_err(|e| CliError::bad_value(format!("{what}: {e}")))?;
+fn convert(text: &str, ty: &str, ctx: &TypeContext, what: &str) -> CliResult<Value> {
+    let lit = value::parse_argument(text, ctx).map_err(|e| CliError::bad_value(format!("{what}: {e}")))?;
     value::to_value(&lit, Some(ty), ctx).map_err(|e| CliError::bad_value(format!("{what} ({ty}): {e}")))
 }
 
@@ -73,7 +74,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
     let dialect = g.dialect();
     let rep_class = file.class(&class_name).expect("checked").clone();
     let mut class = qtro_rs::rep::source_class(&file, &class_name, dialect).expect("checked");
-    let mut ctx = TypeCtx::from_definition(&class.definition);
+    let mut ctx = TypeContext::from_definition(&class.definition);
     ctx.add_rep(&file, &rep_class);
 
     if let Some(path) = &o.values {
@@ -82,7 +83,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
         let obj = j.as_object().ok_or_else(|| CliError::bad_value(format!("{}: expected a JSON object {{\"prop\": value}}", path.display())))?;
         for (k, v) in obj {
             let (i, ty) = prop_type(&class, k)?;
-            let lit = value::json_to_lit(v, &ctx).map_err(|e| CliError::bad_value(format!("{}: {k}: {e}", path.display())))?;
+            let lit = json::json_to_lit(v, &ctx).map_err(|e| CliError::bad_value(format!("{}: {k}: {e}", path.display())))?;
             class.defaults[i] = value::to_value(&lit, Some(&ty), &ctx).map_err(|e| CliError::bad_value(format!("{}: {k} ({ty}): {e}", path.display())))?;
         }
     }
@@ -128,9 +129,9 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
                 },
                 || {
                     let mut j = json!({"event": "invoked", "slot": call.name, "signature": m.signature,
-                        "args": call.args.iter().map(|a| value::to_json(a, &ctx)).collect::<Vec<_>>(), "types": types});
+                        "args": call.args.iter().map(|a| json::to_json(a, &ctx)).collect::<Vec<_>>(), "types": types});
                     if ret != "void" {
-                        j["reply"] = value::to_json(&reply, &ctx);
+                        j["reply"] = json::to_json(&reply, &ctx);
                         j["replyType"] = json!(ret);
                     }
                     j
@@ -170,7 +171,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
                         let ty = class.definition.properties.get(index).map(|p| p.type_name.clone()).unwrap_or_default();
                         out.emit(
                             || format!("written {name} = {}", value::format(&v, Some(&ty), &ctx)),
-                            || json!({"event": "written", "name": name, "type": ty, "value": value::to_json(&v, &ctx)}),
+                            || json!({"event": "written", "name": name, "type": ty, "value": json::to_json(&v, &ctx)}),
                         )
                     }
                     // Kinds of event added later are not printed yet.
@@ -221,7 +222,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
 struct Script {
     source: Source,
     class: SourceClass,
-    ctx: TypeCtx,
+    ctx: TypeContext,
     replies: Arc<Mutex<HashMap<String, Value>>>,
     out: Out,
     file: qtro_rs::rep::RepFile,
@@ -242,7 +243,7 @@ impl Script {
                 let now = self.source.property(first).unwrap_or(Value::Invalid);
                 self.out.emit(
                     || format!("ok set {first} = {}{}", value::format(&now, Some(&ty), &self.ctx), if changed { "" } else { " (unchanged)" }),
-                    || json!({"event": "ok", "cmd": "set", "name": first, "type": ty, "value": value::to_json(&now, &self.ctx), "changed": changed}),
+                    || json!({"event": "ok", "cmd": "set", "name": first, "type": ty, "value": json::to_json(&now, &self.ctx), "changed": changed}),
                 );
             }
             "get" => {
@@ -255,7 +256,7 @@ impl Script {
                     let v = self.source.property(&p).unwrap_or(Value::Invalid);
                     self.out.emit(
                         || format!("ok get {p} = {}", value::format(&v, Some(&ty), &self.ctx)),
-                        || json!({"event": "ok", "cmd": "get", "name": p, "type": ty, "value": value::to_json(&v, &self.ctx)}),
+                        || json!({"event": "ok", "cmd": "get", "name": p, "type": ty, "value": json::to_json(&v, &self.ctx)}),
                     );
                 }
             }
@@ -270,7 +271,7 @@ impl Script {
                 })?;
                 let signature = self.class.definition.signals[index].signature.clone();
                 let types = parameter_types(&signature);
-                let lits = value::parse_many(args, &self.ctx).map_err(CliError::bad_value)?;
+                let lits = value::parse_many(args, &self.ctx).map_err(|e| CliError::bad_value(e.to_string()))?;
                 if lits.len() != types.len() {
                     return Err(CliError::new(Kind::SignatureMismatch, format!("{signature} takes {} argument(s), {} given", types.len(), lits.len())));
                 }
@@ -286,7 +287,7 @@ impl Script {
                         let a: Vec<String> = values.iter().zip(&types).map(|(v, t)| value::format(v, Some(t), &self.ctx)).collect();
                         format!("ok emit {first}({})", a.join(", "))
                     },
-                    || json!({"event": "ok", "cmd": "emit", "signal": signature, "args": values.iter().map(|v| value::to_json(v, &self.ctx)).collect::<Vec<_>>()}),
+                    || json!({"event": "ok", "cmd": "emit", "signal": signature, "args": values.iter().map(|v| json::to_json(v, &self.ctx)).collect::<Vec<_>>()}),
                 );
             }
             "reply" => {
@@ -298,7 +299,7 @@ impl Script {
                 self.replies.lock().unwrap().insert(first.to_owned(), v.clone());
                 self.out.emit(
                     || format!("ok reply {first} = {}", value::format(&v, Some(&ret), &self.ctx)),
-                    || json!({"event": "ok", "cmd": "reply", "slot": first, "value": value::to_json(&v, &self.ctx)}),
+                    || json!({"event": "ok", "cmd": "reply", "slot": first, "value": json::to_json(&v, &self.ctx)}),
                 );
             }
             "help" => self.out.emit(

@@ -33,11 +33,12 @@ use qtro_rs::core::registry;
 use qtro_rs::core::{Dialect, Frame, FrameDecoder, Limits, Packet, PacketType, TypeRegistry, Value};
 use qtro_rs::net::{transport, BoxStream, Listener, NodeUrl};
 use qtro_rs::node::{parameter_types, Node, NodeConfig};
+use qtro_rs::text::{self as value, TypeContext};
 
 use super::error::{CliError, CliResult};
+use super::json;
 use super::output::Out;
 use super::probe::check_url;
-use super::value::{self, hex_decode, hex_encode, TypeCtx};
 use super::{dialect_name, Global};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +186,7 @@ impl Analyzer {
     }
 
     fn unframed(&mut self, t: f64, conn: u64, dir: Dir, raw: &[u8], error: &str) {
-        self.save(json!({"t": t, "conn": conn, "dir": dir.name(), "raw": hex_encode(raw), "error": error}));
+        self.save(json!({"t": t, "conn": conn, "dir": dir.name(), "raw": hex::encode(raw), "error": error}));
         self.out.emit(
             || format!("#{conn} {} undecodable stream ({} bytes): {error}", dir.arrow(), raw.len()),
             || json!({"event": "undecodable", "t": t, "conn": conn, "dir": dir.name(), "bytes": raw.len(), "error": error}),
@@ -196,7 +197,7 @@ impl Analyzer {
     /// should be learned on the side (a static acquisition of an unknown interface).
     fn frame(&mut self, t: f64, conn: u64, dir: Dir, frame: &Frame) -> Option<String> {
         let dialect = self.conns.get(&conn).and_then(|c| c.dialect).unwrap_or_default();
-        self.save(json!({"t": t, "conn": conn, "dir": dir.name(), "frame": hex_encode(&frame_bytes(frame, dialect))}));
+        self.save(json!({"t": t, "conn": conn, "dir": dir.name(), "frame": hex::encode(frame_bytes(frame, dialect))}));
         if !self.types.contains_key(&dialect) {
             let mut r = TypeRegistry::new(dialect);
             self.definitions.values().for_each(|d| d.register_types(&mut r));
@@ -241,9 +242,9 @@ impl Analyzer {
         learn
     }
 
-    fn ctx_of(&self, name: &str) -> (Option<&ClassDefinition>, TypeCtx) {
+    fn ctx_of(&self, name: &str) -> (Option<&ClassDefinition>, TypeContext) {
         let def = self.definitions.get(name);
-        (def, def.map(TypeCtx::from_definition).unwrap_or_default())
+        (def, def.map(TypeContext::from_definition).unwrap_or_default())
     }
 
     fn describe(&mut self, conn: u64, dir: Dir, packet: &Packet) -> (String, serde_json::Map<String, serde_json::Value>) {
@@ -302,12 +303,12 @@ impl Analyzer {
                             def.properties.iter().zip(values).map(|(p, v)| format!("{} = {}", p.name, value::format(v, Some(&p.type_name), &ctx))).collect();
                         j.insert(
                             "properties".into(),
-                            def.properties.iter().zip(values).map(|(p, v)| (p.name.clone(), value::to_json(v, &ctx))).collect::<serde_json::Map<_, _>>().into(),
+                            def.properties.iter().zip(values).map(|(p, v)| (p.name.clone(), json::to_json(v, &ctx))).collect::<serde_json::Map<_, _>>().into(),
                         );
                         format!("{head} {{{}}}", items.join(", "))
                     }
                     None => {
-                        j.insert("values".into(), values.iter().map(|v| value::to_json(v, &ctx)).collect());
+                        j.insert("values".into(), values.iter().map(|v| json::to_json(v, &ctx)).collect());
                         let items: Vec<String> = values.iter().map(|v| value::format(v, None, &ctx)).collect();
                         format!("{head} [{}]", items.join(", "))
                     }
@@ -321,7 +322,7 @@ impl Analyzer {
                 let idx = usize::try_from(inv.index).ok();
                 let args_of = |sig: Option<&str>, j: &mut serde_json::Map<String, serde_json::Value>| {
                     let types = sig.map(parameter_types).unwrap_or_default();
-                    j.insert("args".into(), inv.args.iter().map(|v| value::to_json(v, &ctx)).collect());
+                    j.insert("args".into(), inv.args.iter().map(|v| json::to_json(v, &ctx)).collect());
                     inv.args.iter().enumerate().map(|(i, v)| value::format(v, types.get(i).map(String::as_str), &ctx)).collect::<Vec<_>>().join(", ")
                 };
                 if dir == Dir::ToSource && inv.call != call::INVOKE_META_METHOD {
@@ -329,7 +330,7 @@ impl Analyzer {
                     let pname = p.map(|p| p.name.clone()).unwrap_or_else(|| format!("property#{}", inv.index));
                     j.insert("member".into(), json!(pname));
                     let v = inv.args.first().cloned().unwrap_or(Value::Invalid);
-                    j.insert("value".into(), value::to_json(&v, &ctx));
+                    j.insert("value".into(), json::to_json(&v, &ctx));
                     format!("{name}.{pname} = {}", value::format(&v, p.map(|p| p.type_name.as_str()), &ctx))
                 } else if dir == Dir::ToSource {
                     let m = def.and_then(|d| idx.and_then(|i| d.methods.get(i)));
@@ -369,7 +370,7 @@ impl Analyzer {
                 let (def, ctx) = self.ctx_of(name);
                 let m = def.and_then(|d| method.and_then(|i| d.methods.get(i)));
                 j.insert("member".into(), json!(m.map(|m| member(&m.signature).to_owned())));
-                j.insert("value".into(), value::to_json(v, &ctx));
+                j.insert("value".into(), json::to_json(v, &ctx));
                 let mname = m.map(|m| member(&m.signature).to_owned()).unwrap_or_else(|| "?".into());
                 format!("{name}.{mname} #{serial_id} = {}", value::format(v, m.map(|m| m.return_type.as_str()), &ctx))
             }
@@ -380,7 +381,7 @@ impl Analyzer {
                 let p = def.and_then(|d| usize::try_from(*index).ok().and_then(|i| d.properties.get(i)));
                 let pname = p.map(|p| p.name.clone()).unwrap_or_else(|| format!("property#{index}"));
                 j.insert("member".into(), json!(pname));
-                j.insert("value".into(), value::to_json(v, &ctx));
+                j.insert("value".into(), json::to_json(v, &ctx));
                 format!("{name}.{pname} = {}", value::format(v, p.map(|p| p.type_name.as_str()), &ctx))
             }
         };
@@ -642,12 +643,12 @@ pub fn replay(out: &Out, path: &Path, only: Option<u64>) -> CliResult<()> {
             (None, Some(c)) => {
                 let dir = j["dir"].as_str().and_then(Dir::parse).ok_or_else(|| bad(n, "missing dir"))?;
                 if let Some(raw) = j["raw"].as_str() {
-                    let raw = hex_decode(raw).map_err(|e| bad(n, &e))?;
+                    let raw = hex::decode(raw).map_err(|e| bad(n, &format!("bad hex digits ({e})")))?;
                     a.unframed(t, c, dir, &raw, j["error"].as_str().unwrap_or(""));
                     continue;
                 }
                 let hex = j["frame"].as_str().ok_or_else(|| bad(n, "missing frame"))?;
-                let bytes = hex_decode(hex).map_err(|e| bad(n, &e))?;
+                let bytes = hex::decode(hex).map_err(|e| bad(n, &format!("bad hex digits ({e})")))?;
                 let d = a.conns.get(&c).and_then(|ci| ci.dialect).or_else(|| Dialect::detect_frame(&bytes)).unwrap_or_default();
                 let mut dec = FrameDecoder::new(d, &Limits::DEFAULT);
                 dec.extend(&bytes);

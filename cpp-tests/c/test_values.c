@@ -490,6 +490,92 @@ static void check_null_arguments(void) {
     CHECK(qtro_value_to_debug_string(NULL) == NULL);
 }
 
+/* The text syntax: qtro_value_to_string prints what qtro_value_from_string reads back. */
+static void check_text(void) {
+    qtro_value *list = qtro_value_new_list();
+    CHECK_OK(qtro_value_append(list, qtro_value_new_uint(1)));
+    CHECK_OK(qtro_value_append(list, qtro_value_new_double(2.0)));
+    CHECK_OK(qtro_value_append(list, qtro_value_new_string("a b")));
+    CHECK_OK(qtro_value_append(list, qtro_value_new_date(2024, 1, 2)));
+    static const uint8_t raw[] = {0, 255};
+    struct {
+        qtro_value *value;
+        const char *text;
+    } cases[] = {
+        {qtro_value_new_int(-42), "-42"},
+        {qtro_value_new_ulonglong(3), "qulonglong:3"},
+        {qtro_value_new_double(0.5), "0.5"},
+        {qtro_value_new_string("h\"i"), "\"h\\\"i\""},
+        {qtro_value_new_bytearray(raw, 2), "bytes:hex:00ff"},
+        {qtro_value_new_null_bytearray(), "bytes:null"},
+        {qtro_value_new_null_datetime(), "datetime:null"},
+        {qtro_value_new_time(23, 59, 59, 999), "time:23:59:59.999"},
+        {qtro_value_new_rect((qtro_rect){1, 2, 3, 4}), "rect:[1, 2, 3, 4]"},
+        {list, "[uint:1, 2.0, \"a b\", date:2024-01-02]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        char *text = qtro_value_to_string(cases[i].value);
+        CHECK(text != NULL);
+        if (strcmp(text, cases[i].text) != 0) {
+            fprintf(stderr, "printed %s, expected %s\n", text, cases[i].text);
+            exit(1);
+        }
+        qtro_value *back = NULL;
+        CHECK_OK(qtro_value_from_string(text, NULL, &back));
+        CHECK(qtro_value_equal(back, cases[i].value));
+        qtro_string_free(text);
+        qtro_value_free(back);
+        qtro_value_free(cases[i].value);
+    }
+    CHECK(qtro_value_to_string(NULL) == NULL);
+
+    /* A declared type gives the literal that type, strictly. */
+    qtro_value *v = NULL;
+    int64_t i64;
+    CHECK_OK(qtro_value_from_string("7", "qlonglong", &v));
+    CHECK(qtro_value_type(v) == QTRO_TYPE_LONGLONG);
+    CHECK_OK(qtro_value_get_int64(v, &i64));
+    CHECK(i64 == 7);
+    qtro_value_free(v);
+    CHECK_OK(qtro_value_from_string("[\"a\", b]", "QStringList", &v));
+    CHECK(qtro_value_type(v) == QTRO_TYPE_STRINGLIST);
+    qtro_value_free(v);
+    /* A null QString: `null` where the type is declared. */
+    CHECK_OK(qtro_value_from_string("null", "QString", &v));
+    CHECK(qtro_value_type(v) == QTRO_TYPE_STRING && qtro_value_is_null(v));
+    qtro_value_free(v);
+    CHECK_OK(qtro_value_from_string("date:null", NULL, &v));
+    CHECK(qtro_value_type(v) == QTRO_TYPE_DATE && qtro_value_is_null(v));
+    qtro_value_free(v);
+    CHECK_OK(qtro_value_from_string("2024-01-02T12:00:00+01:00", "QDateTime", &v));
+    int64_t jd;
+    uint32_t ms;
+    qtro_timespec spec;
+    int32_t offset;
+    CHECK_OK(qtro_value_get_datetime(v, &jd, &ms, &spec, &offset));
+    CHECK(jd == 2460312 && ms == 12 * 3600 * 1000 && spec == QTRO_TIMESPEC_OFFSET && offset == 3600);
+    qtro_value_free(v);
+
+    /* Errors: the code says which kind, the message where or why; *out is NULL. */
+    qtro_value *before = qtro_value_new_int(1);
+    v = before;
+    CHECK_RESULT(QTRO_ERR_PARSE, qtro_value_from_string("[1, 2", NULL, &v));
+    CHECK(v == NULL);
+    qtro_value_free(before);
+    CHECK(strstr(qtro_last_error_message(), "at the end of") != NULL);
+    CHECK_RESULT(QTRO_ERR_PARSE, qtro_value_from_string("{k 1}", NULL, &v));
+    CHECK(strstr(qtro_last_error_message(), "column 4") != NULL);
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_value_from_string("1.5", "int", &v));
+    CHECK(strstr(qtro_last_error_message(), "expected an integer for int") != NULL);
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_value_from_string("70000", "short", &v));
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_value_from_string("date:2023-02-29", NULL, &v));
+    CHECK_RESULT(QTRO_ERR_TYPE_MISMATCH, qtro_value_from_string("bytes:b64:A", NULL, &v));
+    CHECK_RESULT(QTRO_ERR_NULL_ARGUMENT, qtro_value_from_string(NULL, NULL, &v));
+    CHECK_RESULT(QTRO_ERR_NULL_ARGUMENT, qtro_value_from_string("1", NULL, NULL));
+    CHECK_RESULT(QTRO_ERR_INVALID_ARGUMENT, qtro_value_from_string("\xff", NULL, &v));
+    CHECK(v == NULL);
+}
+
 /* QtGui values: colors, geometry from numbers, images, brushes/pens/fonts from their fields. */
 static void check_gui(void) {
     uint8_t r, g, b, a;
@@ -597,6 +683,7 @@ int main(void) {
     check_dates_and_geometry();
     check_containers();
     check_gui();
+    check_text();
     check_null_arguments();
     printf("test_values: ok\n");
     return 0;

@@ -111,6 +111,19 @@ static void values() {
     EXPECT(e.type() == QTRO_TYPE_ENUM && e.to_int() == 3);
     EXPECT(map.debug_string().find("Map") != std::string::npos);
 
+    // The text syntax.
+    EXPECT(map.to_text() == "{\"k\": 2, \"s\": 1}");
+    EXPECT(qtro::Value(5u).to_text() == "uint:5");
+    EXPECT(qtro::Value::parse(qtro::Value(5u).to_text()) == qtro::Value(5u));
+    EXPECT(qtro::Value::parse("[1, \"two\", 3.0]") == qtro::Value::list({1, "two", 3.0}));
+    EXPECT(qtro::Value::parse("2", "double").to_double() == 2.0);
+    EXPECT(qtro::Value::parse("bytes:hex:0001ff").to_bytes() == (std::vector<uint8_t>{0, 1, 255}));
+    EXPECT(qtro::Value::parse("tcp://x:1", "QUrl").to_url() == "tcp://x:1");
+    auto parse_error = expect_error(QTRO_ERR_PARSE, [] { qtro::Value::parse("[1,"); });
+    EXPECT(std::string(parse_error.what()).find("at the end of") != std::string::npos);
+    expect_error(QTRO_ERR_TYPE_MISMATCH, [] { qtro::Value::parse("1.5", "int"); });
+    expect_error(QTRO_ERR_INVALID_ARGUMENT, [] { qtro::Value::parse(std::string("1\0", 2)); });
+
     // QtGui, JSON and CBOR values.
     auto red = qtro::Value::color(255, 0, 0);
     EXPECT(red.type() == QTRO_TYPE_COLOR && red.to_color().r == 255 && red.to_color().a == 255);

@@ -482,10 +482,20 @@ impl Default for QDate {
 impl QDate {
     /// The null date, `QDate()`.
     pub const NULL: QDate = QDate { julian_day: i64::MIN };
+    /// The first day Qt's QDate can represent: -2147483648-01-01 (`QDate::isValid()` is false
+    /// for Julian days outside `MIN_JULIAN_DAY..=MAX_JULIAN_DAY`, though they still stream).
+    pub const MIN_JULIAN_DAY: i64 = -784_350_574_879;
+    /// The last day Qt's QDate can represent: 2147483647-12-31.
+    pub const MAX_JULIAN_DAY: i64 = 784_354_017_364;
 
     /// Whether this is [`QDate::NULL`].
     pub fn is_null(self) -> bool {
         self == Self::NULL
+    }
+
+    /// Whether Qt considers the date valid: not null, and within Qt's range of Julian days.
+    pub fn is_valid(self) -> bool {
+        (Self::MIN_JULIAN_DAY..=Self::MAX_JULIAN_DAY).contains(&self.julian_day)
     }
 
     /// From a proleptic Gregorian date (the calendar Qt uses for Julian day numbers).
@@ -499,12 +509,13 @@ impl QDate {
         QDate { julian_day: jd }
     }
 
-    /// `(year, month, day)` in the proleptic Gregorian calendar; `None` for the null date.
+    /// `(year, month, day)` in the proleptic Gregorian calendar; `None` for the null date and for
+    /// Julian days outside Qt's range (years beyond the range of `i32`).
     pub fn ymd(self) -> Option<(i32, u32, u32)> {
-        if self.is_null() {
+        if !self.is_valid() {
             return None;
         }
-        let a = self.julian_day.checked_add(32044)?;
+        let a = self.julian_day + 32044;
         let b = (4 * a + 3).div_euclid(146097);
         let c = a - (146097 * b).div_euclid(4);
         let d = (4 * c + 3).div_euclid(1461);
@@ -841,6 +852,13 @@ mod tests {
         assert_eq!(QDate { julian_day: 2460312 }.ymd(), Some((2024, 1, 2)));
         assert_eq!(QDate::from_ymd(-1, 12, 31).ymd(), Some((-1, 12, 31)));
         assert_eq!(QDate::NULL.ymd(), None);
+        // Qt's range is exactly the years of an i32.
+        assert_eq!(QDate::from_ymd(i32::MIN, 1, 1).julian_day, QDate::MIN_JULIAN_DAY);
+        assert_eq!(QDate::from_ymd(i32::MAX, 12, 31).julian_day, QDate::MAX_JULIAN_DAY);
+        assert_eq!(QDate { julian_day: QDate::MIN_JULIAN_DAY }.ymd(), Some((i32::MIN, 1, 1)));
+        assert_eq!(QDate { julian_day: QDate::MAX_JULIAN_DAY }.ymd(), Some((i32::MAX, 12, 31)));
+        assert_eq!(QDate { julian_day: QDate::MAX_JULIAN_DAY + 1 }.ymd(), None);
+        assert_eq!(QDate { julian_day: i64::MAX }.ymd(), None, "no overflow");
     }
 
     #[test]
