@@ -55,14 +55,86 @@ struct Scenario {
 }
 
 const SCENARIOS: &[Scenario] = &[
-    Scenario { id: "prop", title: "1. property changes (int)", unit: "changes/s", count: 100_000, quick_count: 20_000, rows: &[Kind::Rate], replicas: 1, timeout: 60 },
-    Scenario { id: "sig", title: "2. signals (int, 16-char QString)", unit: "signals/s", count: 100_000, quick_count: 20_000, rows: &[Kind::Rate], replicas: 1, timeout: 60 },
-    Scenario { id: "rtt", title: "3a. slot round trip, sequential", unit: "", count: 10_000, quick_count: 2_000, rows: &[Kind::P50, Kind::P99], replicas: 1, timeout: 60 },
-    Scenario { id: "pipe", title: "3b. slot calls, pipelined (256 in flight)", unit: "calls/s", count: 100_000, quick_count: 20_000, rows: &[Kind::Rate], replicas: 1, timeout: 60 },
-    Scenario { id: "bulk", title: "4. bulk: 1 MiB QByteArray property", unit: "MiB/s", count: 200, quick_count: 50, rows: &[Kind::Mibps], replicas: 1, timeout: 90 },
-    Scenario { id: "init1", title: "5a. acquire -> initialized, 1 property (static)", unit: "", count: 2_000, quick_count: 300, rows: &[Kind::P50], replicas: 1, timeout: 60 },
-    Scenario { id: "init200", title: "5b. acquire -> initialized, dynamic, 200 properties", unit: "", count: 200, quick_count: 30, rows: &[Kind::P50], replicas: 1, timeout: 90 },
-    Scenario { id: "fanout", title: "6. fan-out: 1 source, 50 replicas, signals", unit: "deliveries/s", count: 10_000, quick_count: 2_000, rows: &[Kind::Rate], replicas: 50, timeout: 90 },
+    Scenario {
+        id: "prop",
+        title: "1. property changes (int)",
+        unit: "changes/s",
+        count: 100_000,
+        quick_count: 20_000,
+        rows: &[Kind::Rate],
+        replicas: 1,
+        timeout: 60,
+    },
+    Scenario {
+        id: "sig",
+        title: "2. signals (int, 16-char QString)",
+        unit: "signals/s",
+        count: 100_000,
+        quick_count: 20_000,
+        rows: &[Kind::Rate],
+        replicas: 1,
+        timeout: 60,
+    },
+    Scenario {
+        id: "rtt",
+        title: "3a. slot round trip, sequential",
+        unit: "",
+        count: 10_000,
+        quick_count: 2_000,
+        rows: &[Kind::P50, Kind::P99],
+        replicas: 1,
+        timeout: 60,
+    },
+    Scenario {
+        id: "pipe",
+        title: "3b. slot calls, pipelined (256 in flight)",
+        unit: "calls/s",
+        count: 100_000,
+        quick_count: 20_000,
+        rows: &[Kind::Rate],
+        replicas: 1,
+        timeout: 60,
+    },
+    Scenario {
+        id: "bulk",
+        title: "4. bulk: 1 MiB QByteArray property",
+        unit: "MiB/s",
+        count: 200,
+        quick_count: 50,
+        rows: &[Kind::Mibps],
+        replicas: 1,
+        timeout: 90,
+    },
+    Scenario {
+        id: "init1",
+        title: "5a. acquire -> initialized, 1 property (static)",
+        unit: "",
+        count: 2_000,
+        quick_count: 300,
+        rows: &[Kind::P50],
+        replicas: 1,
+        timeout: 60,
+    },
+    Scenario {
+        id: "init200",
+        title: "5b. acquire -> initialized, dynamic, 200 properties",
+        unit: "",
+        count: 200,
+        quick_count: 30,
+        rows: &[Kind::P50],
+        replicas: 1,
+        timeout: 90,
+    },
+    Scenario {
+        id: "fanout",
+        title: "6. fan-out: 1 source, 50 replicas, signals",
+        unit: "deliveries/s",
+        count: 10_000,
+        quick_count: 2_000,
+        rows: &[Kind::Rate],
+        replicas: 50,
+        timeout: 90,
+    },
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,7 +257,9 @@ fn parse_opts() -> Option<Opts> {
                 let v = val();
                 o.scenarios = v
                     .split(',')
-                    .map(|s| SCENARIOS.iter().find(|x| x.id == s).unwrap_or_else(|| die(&format!("unknown scenario {s}"))))
+                    .map(|s| {
+                        SCENARIOS.iter().find(|x| x.id == s).unwrap_or_else(|| die(&format!("unknown scenario {s}")))
+                    })
                     .collect();
                 shown.push(format!("--scenarios {v}"));
             }
@@ -199,7 +273,10 @@ fn parse_opts() -> Option<Opts> {
             }
             "--pairs" => {
                 let v = val();
-                o.pairs = v.split(',').map(|p| Pair::from_key(p).unwrap_or_else(|| die(&format!("unknown pair {p}")))).collect();
+                o.pairs = v
+                    .split(',')
+                    .map(|p| Pair::from_key(p).unwrap_or_else(|| die(&format!("unknown pair {p}"))))
+                    .collect();
                 shown.push(format!("--pairs {v}"));
             }
             "--qt" => {
@@ -228,7 +305,8 @@ fn parse_opts() -> Option<Opts> {
     o.reps = reps.unwrap_or(if o.quick { 1 } else { 7 }).max(1);
     o.qt_peer = qt_peer.unwrap_or_else(|| format!("target/qt-interop/bench-qt{}/qtro_qt_bench", o.qt_major).into());
     // A quick smoke run never overwrites the committed results.
-    o.out = out.unwrap_or_else(|| if o.quick { "target/bench/RESULTS-quick.md".into() } else { "bench/RESULTS.md".into() });
+    o.out =
+        out.unwrap_or_else(|| if o.quick { "target/bench/RESULTS-quick.md".into() } else { "bench/RESULTS.md".into() });
     let stem = o.out.file_stem().map_or("RESULTS".into(), |s| s.to_string_lossy().into_owned());
     o.raw = PathBuf::from(format!("target/bench/{stem}.csv"));
     o.command_line = shown.join(" ");
@@ -303,7 +381,12 @@ struct Proc {
 }
 
 impl Proc {
-    fn spawn(tag: &'static str, program: &PathBuf, args: &[String], tx: std::sync::mpsc::Sender<Msg>) -> Result<Proc, String> {
+    fn spawn(
+        tag: &'static str,
+        program: &PathBuf,
+        args: &[String],
+        tx: std::sync::mpsc::Sender<Msg>,
+    ) -> Result<Proc, String> {
         let mut child = Command::new(program)
             .args(args)
             .stdin(Stdio::piped())
@@ -358,7 +441,11 @@ impl Proc {
 }
 
 fn kv(line: &str) -> BTreeMap<String, f64> {
-    line.split_whitespace().skip(1).filter_map(|w| w.split_once('=')).filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?))).collect()
+    line.split_whitespace()
+        .skip(1)
+        .filter_map(|w| w.split_once('='))
+        .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+        .collect()
 }
 
 fn usage_of(line: &str) -> Usage {
@@ -407,7 +494,12 @@ impl RunCtx<'_> {
         let timeout = Duration::from_secs(o.timeout.unwrap_or(sc.timeout).max(3));
         let peer = |imp: Impl, role: &str, url: &str| -> (PathBuf, Vec<String>) {
             let mut a: Vec<String> = vec![role.into(), "--url".into(), url.into(), "--scenario".into(), sc.id.into()];
-            a.extend(["--count".into(), count.to_string(), "--timeout-ms".into(), (timeout.as_millis() as u64 - 2000).to_string()]);
+            a.extend([
+                "--count".into(),
+                count.to_string(),
+                "--timeout-ms".into(),
+                (timeout.as_millis() as u64 - 2000).to_string(),
+            ]);
             if sc.replicas > 1 && role == "replica" {
                 a.extend(["--replicas".into(), sc.replicas.to_string()]);
             }
@@ -439,7 +531,11 @@ impl RunCtx<'_> {
             let url = loop {
                 match recv(&rx, Duration::from_secs(20))? {
                     Msg::Line("source", l) if l.starts_with("ready ") => {
-                        let url = l.split_whitespace().find_map(|w| w.strip_prefix("url=")).ok_or("ready without url")?.to_string();
+                        let url = l
+                            .split_whitespace()
+                            .find_map(|w| w.strip_prefix("url="))
+                            .ok_or("ready without url")?
+                            .to_string();
                         if let Some(v) = l.split_whitespace().find_map(|w| w.strip_prefix("impl=qt")) {
                             self.qt_version = v.to_string();
                         }
@@ -471,7 +567,9 @@ impl RunCtx<'_> {
                         out.source = usage_of(&l);
                         got_src_usage = true;
                     }
-                    Msg::Eof("replica") if !(got_result && got_rep_usage) => return Err("replica exited without reporting".into()),
+                    Msg::Eof("replica") if !(got_result && got_rep_usage) => {
+                        return Err("replica exited without reporting".into())
+                    }
                     Msg::Eof("source") if !got_src_usage => return Err("source exited without reporting".into()),
                     _ => {}
                 }
@@ -648,7 +746,11 @@ impl Table {
     fn markdown(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "| {} |", self.header.join(" | "));
-        let _ = writeln!(s, "|{}", self.header.iter().enumerate().map(|(i, _)| if i == 0 { "---|" } else { "---:|" }).collect::<String>());
+        let _ = writeln!(
+            s,
+            "|{}",
+            self.header.iter().enumerate().map(|(i, _)| if i == 0 { "---|" } else { "---:|" }).collect::<String>()
+        );
         for r in &self.rows {
             let _ = writeln!(s, "| {} |", r.join(" | "));
         }
@@ -657,7 +759,9 @@ impl Table {
 
     fn text(&self) -> String {
         let cols = self.header.len();
-        let width = |i: usize| self.rows.iter().map(|r| r[i].chars().count()).chain([self.header[i].chars().count()]).max().unwrap_or(0);
+        let width = |i: usize| {
+            self.rows.iter().map(|r| r[i].chars().count()).chain([self.header[i].chars().count()]).max().unwrap_or(0)
+        };
         let widths: Vec<usize> = (0..cols).map(width).collect();
         let line = |r: &[String]| {
             r.iter()
@@ -731,7 +835,10 @@ impl Report<'_> {
     }
 
     fn targets_table(&self) -> Table {
-        let header = ["target (Rust<->Rust vs Qt<->Qt)", "transport", "Rust<->Rust", "Qt<->Qt", "ratio", "needed", "status"].map(String::from).to_vec();
+        let header =
+            ["target (Rust<->Rust vs Qt<->Qt)", "transport", "Rust<->Rust", "Qt<->Qt", "ratio", "needed", "status"]
+                .map(String::from)
+                .to_vec();
         let mut rows = Vec::new();
         for sc in &self.opts.scenarios {
             for &kind in sc.rows {
@@ -742,7 +849,12 @@ impl Report<'_> {
                     let (a, b, r, st) = match (rr, qq) {
                         (Some(a), Some(b)) => {
                             let r = ratio(kind, a.median, b.median);
-                            (fmt_value(kind, a.median), fmt_value(kind, b.median), format!("x{r:.2}"), if r >= need { "met" } else { "MISSED" })
+                            (
+                                fmt_value(kind, a.median),
+                                fmt_value(kind, b.median),
+                                format!("x{r:.2}"),
+                                if r >= need { "met" } else { "MISSED" },
+                            )
                         }
                         _ => ("-".into(), "-".into(), "-".into(), "n/a"),
                     };
@@ -778,9 +890,18 @@ impl Report<'_> {
     }
 
     fn resources_table(&self) -> Table {
-        let header = ["scenario", "transport", "pair", "source CPU ms", "replica CPU ms", "CPU us/op", "source peak RSS", "replica peak RSS"]
-            .map(String::from)
-            .to_vec();
+        let header = [
+            "scenario",
+            "transport",
+            "pair",
+            "source CPU ms",
+            "replica CPU ms",
+            "CPU us/op",
+            "source peak RSS",
+            "replica peak RSS",
+        ]
+        .map(String::from)
+        .to_vec();
         let mut rows = Vec::new();
         for sc in &self.opts.scenarios {
             for t in &self.opts.transports {
@@ -793,7 +914,16 @@ impl Report<'_> {
                     let rhw = self.stat(sc, t, p, |o| o.replica.hwm_kb / 1024.0);
                     let f = |s: Option<Stat>, prec: usize| s.map_or("-".into(), |s| format!("{:.*}", prec, s.median));
                     let mib = |s: Option<Stat>| s.map_or("-".into(), |s| format!("{:.0} MiB", s.max));
-                    rows.push(vec![sc.id.to_string(), t.clone(), p.key().to_string(), f(src, 0), f(rep, 0), f(per, 2), mib(shw), mib(rhw)]);
+                    rows.push(vec![
+                        sc.id.to_string(),
+                        t.clone(),
+                        p.key().to_string(),
+                        f(src, 0),
+                        f(rep, 0),
+                        f(per, 2),
+                        mib(shw),
+                        mib(rhw),
+                    ]);
                 }
             }
         }
@@ -823,7 +953,11 @@ impl Report<'_> {
             for (i, o) in outs.iter().enumerate() {
                 let (lost, errors) = o.anomalies();
                 if lost > 0.0 || errors > 0.0 {
-                    v.push(format!("{sc} {t} {} rep {}: {lost} notifications not observed, {errors} order/content errors", p.key(), i + 1));
+                    v.push(format!(
+                        "{sc} {t} {} rep {}: {lost} notifications not observed, {errors} order/content errors",
+                        p.key(),
+                        i + 1
+                    ));
                 }
             }
         }
@@ -835,12 +969,22 @@ impl Report<'_> {
 // Machine description
 
 fn sh(cmd: &str, args: &[&str]) -> String {
-    Command::new(cmd).args(args).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
 }
 
 fn machine() -> Vec<(String, String)> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|x| x.1.trim().to_string()).unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|x| x.1.trim().to_string())
+        .unwrap_or_default();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
@@ -855,7 +999,11 @@ fn machine() -> Vec<(String, String)> {
         .unwrap_or_default();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_string();
     let commit = sh("git", &["rev-parse", "--short", "HEAD"]);
-    let dirty = if sh("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty() { "" } else { " (with uncommitted changes)" };
+    let dirty = if sh("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty() {
+        ""
+    } else {
+        " (with uncommitted changes)"
+    };
     vec![
         ("date".into(), sh("date", &["-u", "+%Y-%m-%d %H:%M UTC"])),
         ("machine".into(), format!("{model}, {cores} CPUs, {mem} RAM")),
@@ -869,7 +1017,13 @@ fn machine() -> Vec<(String, String)> {
 
 fn main() {
     let Some(opts) = parse_opts() else { return };
-    let mut ctx = RunCtx { opts: &opts, counter: 0, qt_version: String::new(), quiet_budget: if opts.quick { 20.0 } else { 150.0 }, waited: 0.0 };
+    let mut ctx = RunCtx {
+        opts: &opts,
+        counter: 0,
+        qt_version: String::new(),
+        quiet_budget: if opts.quick { 20.0 } else { 150.0 },
+        waited: 0.0,
+    };
     let mut report = Report { opts: &opts, runs: BTreeMap::new(), failures: Vec::new() };
     let started = Instant::now();
     let total = opts.scenarios.len() * opts.transports.len() * opts.pairs.len() * opts.reps;
@@ -937,9 +1091,22 @@ fn main() {
     let res_t = report.resources_table();
     let anomalies = report.anomalies();
     let mut info = machine();
-    info.push(("Qt".into(), if ctx.qt_version.is_empty() { format!("Qt {}", opts.qt_major) } else { format!("Qt {} (distribution packages)", ctx.qt_version) }));
-    info.push(("background load".into(), format!("{}; {:.0} s spent waiting for quiet moments", report.background(), ctx.waited)));
-    info.push(("command".into(), format!("`{}` ({} repetitions, {:.0} s)", opts.command_line, opts.reps, started.elapsed().as_secs_f64())));
+    info.push((
+        "Qt".into(),
+        if ctx.qt_version.is_empty() {
+            format!("Qt {}", opts.qt_major)
+        } else {
+            format!("Qt {} (distribution packages)", ctx.qt_version)
+        },
+    ));
+    info.push((
+        "background load".into(),
+        format!("{}; {:.0} s spent waiting for quiet moments", report.background(), ctx.waited),
+    ));
+    info.push((
+        "command".into(),
+        format!("`{}` ({} repetitions, {:.0} s)", opts.command_line, opts.reps, started.elapsed().as_secs_f64()),
+    ));
 
     println!();
     for (k, v) in &info {

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use qtro_rs::core::{Dialect, SourceClass, Value};
-use qtro_rs::node::{sync_handler, EventFilter, Node, NodeConfig, Replica, ReplicaEvent, Source, SlotCall};
+use qtro_rs::node::{sync_handler, EventFilter, Node, NodeConfig, Replica, ReplicaEvent, SlotCall, Source};
 use tokio::sync::mpsc;
 
 const REP: &str = include_str!("../qt-interop/bench/bench.rep");
@@ -73,7 +73,9 @@ fn fail(msg: impl std::fmt::Display) -> ! {
 
 fn parse() -> Opts {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(role) = args.first().cloned() else { fail("usage: bench_peer source|replica --url URL --scenario S [options]") };
+    let Some(role) = args.first().cloned() else {
+        fail("usage: bench_peer source|replica --url URL --scenario S [options]")
+    };
     let mut o = Opts {
         role,
         url: String::new(),
@@ -156,7 +158,9 @@ fn cpu_now() -> Cpu {
 fn hwm_kb() -> i64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(-1)
 }
 
@@ -176,7 +180,11 @@ fn main() {
         std::thread::sleep(timeout);
         fail("timeout");
     });
-    let mut rt = if o.rt == "current" { tokio::runtime::Builder::new_current_thread() } else { tokio::runtime::Builder::new_multi_thread() };
+    let mut rt = if o.rt == "current" {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
     if let Some(w) = o.workers {
         if o.rt != "current" {
             rt.worker_threads(w);
@@ -224,8 +232,10 @@ async fn source(o: Opts) {
         _ => Value::Invalid,
     });
     let bench = node.enable_source("Bench", class(&o, "Bench"), handler).unwrap_or_else(|e| fail(e));
-    let _small = (o.scenario == "init1").then(|| node.enable_source_without_slots("Small", class(&o, "Small")).unwrap_or_else(|e| fail(e)));
-    let _wide = (o.scenario == "init200").then(|| node.enable_source_without_slots("Wide", class(&o, "Wide")).unwrap_or_else(|e| fail(e)));
+    let _small = (o.scenario == "init1")
+        .then(|| node.enable_source_without_slots("Small", class(&o, "Small")).unwrap_or_else(|e| fail(e)));
+    let _wide = (o.scenario == "init200")
+        .then(|| node.enable_source_without_slots("Wide", class(&o, "Wide")).unwrap_or_else(|e| fail(e)));
 
     // Leave when the harness closes our stdin.
     std::thread::spawn(|| {
@@ -384,7 +394,9 @@ async fn replica(o: Opts) {
     }
     let bench = benches[0].clone();
     let node = nodes[0].clone();
-    let call = |b: Replica, slot: &'static str, args: Vec<Value>| async move { b.call(slot, args).await.unwrap_or_else(|e| fail(format!("{slot}: {e}"))) };
+    let call = |b: Replica, slot: &'static str, args: Vec<Value>| async move {
+        b.call(slot, args).await.unwrap_or_else(|e| fail(format!("{slot}: {e}")))
+    };
 
     let (m, expected) = match o.scenario.as_str() {
         "prop" | "bulk" => {
@@ -520,7 +532,13 @@ async fn replica(o: Opts) {
         }
         "init1" | "init200" => {
             let small = class(&o, "Small");
-            let acquire = |node: &Node| if o.scenario == "init1" { node.acquire("Small", small.clone()) } else { node.acquire_dynamic("Wide") };
+            let acquire = |node: &Node| {
+                if o.scenario == "init1" {
+                    node.acquire("Small", small.clone())
+                } else {
+                    node.acquire_dynamic("Wide")
+                }
+            };
             for _ in 0..o.warmup {
                 let r = acquire(&node);
                 r.wait_for_source(o.timeout).await.unwrap_or_else(|e| fail(e));
@@ -544,7 +562,10 @@ async fn replica(o: Opts) {
 
     let elapsed = m.t0.elapsed().as_nanos();
     let cpu1 = cpu_now();
-    let mut res = format!("result elapsed_ns={elapsed} count={} expected={expected} errors={} bytes={}", m.count, m.errors, m.bytes);
+    let mut res = format!(
+        "result elapsed_ns={elapsed} count={} expected={expected} errors={} bytes={}",
+        m.count, m.errors, m.bytes
+    );
     if !m.lat.is_empty() {
         let mut lat = m.lat;
         lat.sort_unstable();

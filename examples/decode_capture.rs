@@ -28,12 +28,16 @@ fn main() {
         if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) || !hex.len().is_multiple_of(2) {
             continue;
         }
-        let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let bytes: Vec<u8> =
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
         let Some(dialect) = Dialect::detect_frame(&bytes) else { continue };
         let mut types = TypeRegistry::new(dialect);
         // The PODs of the captured sessions, as their .rep files declare them.
         types.register_gadget("Point3", ["x", "y", "z"].iter().map(|f| (f.to_string(), "int".to_string())).collect());
-        types.register_gadget("Tagged", vec![("kind".into(), "Tagged::Kind".into()), ("label".into(), "QString".into())]);
+        types.register_gadget(
+            "Tagged",
+            vec![("kind".into(), "Tagged::Kind".into()), ("label".into(), "QString".into())],
+        );
         types.register_enum("Tagged::Kind", 4);
         let mut frames = FrameDecoder::new(dialect, &Limits::DEFAULT);
         frames.extend(&bytes);

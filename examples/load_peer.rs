@@ -148,9 +148,13 @@ async fn source(o: &Opts, mut commands: tokio::sync::mpsc::UnboundedReceiver<Str
     while let Some(line) = commands.recv().await {
         let words: Vec<&str> = line.split_whitespace().collect();
         let done = match words.as_slice() {
-            ["set", "seq", v] => v.parse::<i32>().ok().and_then(|v| source.set_property("seq", Value::Int(v)).ok()).is_some(),
+            ["set", "seq", v] => {
+                v.parse::<i32>().ok().and_then(|v| source.set_property("seq", Value::Int(v)).ok()).is_some()
+            }
             ["set", "text", s] => source.set_property("text", Value::string(*s)).is_ok(),
-            ["emit", "tick", n] => n.parse::<i32>().ok().and_then(|n| source.emit("tick", vec![Value::Int(n)]).ok()).is_some(),
+            ["emit", "tick", n] => {
+                n.parse::<i32>().ok().and_then(|n| source.emit("tick", vec![Value::Int(n)]).ok()).is_some()
+            }
             ["run", k] => match k.parse::<i32>() {
                 Ok(k) => {
                     produce(&source, k).await;
@@ -247,9 +251,15 @@ async fn replica(o: &Opts) -> i32 {
             let mut valid_seen = false;
             while let Some(e) = events.recv().await {
                 match e {
-                    ReplicaEvent::StateChanged { new, .. } if new == ReplicaState::Valid && !valid_seen => valid_seen = true,
-                    ReplicaEvent::StateChanged { old, new } => problem(&mut t, format!("state {old:?} -> {new:?} after the first init")),
-                    ReplicaEvent::Initialized if valid_seen => problem(&mut t, "initialized again (reconnected?)".into()),
+                    ReplicaEvent::StateChanged { new, .. } if new == ReplicaState::Valid && !valid_seen => {
+                        valid_seen = true
+                    }
+                    ReplicaEvent::StateChanged { old, new } => {
+                        problem(&mut t, format!("state {old:?} -> {new:?} after the first init"))
+                    }
+                    ReplicaEvent::Initialized if valid_seen => {
+                        problem(&mut t, "initialized again (reconnected?)".into())
+                    }
                     ReplicaEvent::PropertyChanged { name, value, .. } if name == "seq" => {
                         t.changes += 1;
                         let v = value.as_i64().unwrap_or(-1);
@@ -271,9 +281,17 @@ async fn replica(o: &Opts) -> i32 {
                         let seq = replica.property("seq").and_then(|v| v.as_i64());
                         let text = replica.property("text");
                         let want_text = Value::string(format!("t{count}"));
-                        if k != count || next_tick != count + 1 || t.ticks != count as u64 || seq != Some(count) || text.as_ref() != Some(&want_text) {
+                        if k != count
+                            || next_tick != count + 1
+                            || t.ticks != count as u64
+                            || seq != Some(count)
+                            || text.as_ref() != Some(&want_text)
+                        {
                             let ticks = t.ticks;
-                            problem(&mut t, format!("done({k}): ticks {ticks} (next {next_tick}), seq {seq:?}, text {text:?}"));
+                            problem(
+                                &mut t,
+                                format!("done({k}): ticks {ticks} (next {next_tick}), seq {seq:?}, text {text:?}"),
+                            );
                         }
                         t.complete = t.errors == 0;
                         break;
@@ -305,5 +323,9 @@ async fn replica(o: &Opts) -> i32 {
         started.elapsed().as_millis()
     );
     drop(nodes);
-    if complete == o.replicas && errors == 0 { 0 } else { 1 }
+    if complete == o.replicas && errors == 0 {
+        0
+    } else {
+        1
+    }
 }

@@ -32,7 +32,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bound = node.listen(&url).await?;
     let source = node.enable_source("SimpleSwitch", class, |call: SlotCall| async move {
         if call.name == "server_slot" {
-            println!("source: replica reports clientState = {:?}", call.args.first().and_then(Value::as_i64).map(|v| v != 0));
+            println!(
+                "source: replica reports clientState = {:?}",
+                call.args.first().and_then(Value::as_i64).map(|v| v != 0)
+            );
         }
         Value::Invalid
     })?;

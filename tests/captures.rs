@@ -179,8 +179,7 @@ fn dynamic_init_carries_the_simple_definition() {
     assert_eq!(definition.type_name.as_deref(), Some("Simple"));
     let sigs: Vec<_> = definition.signals.iter().map(|s| s.signature.as_str()).collect();
     assert_eq!(sigs, ["valueChanged(int)", "nameChanged(QString)", "fired(int)"]);
-    let methods: Vec<_> =
-        definition.methods.iter().map(|m| (m.signature.as_str(), m.return_type.as_str())).collect();
+    let methods: Vec<_> = definition.methods.iter().map(|m| (m.signature.as_str(), m.return_type.as_str())).collect();
     assert_eq!(methods, [("pushValue(int)", "void"), ("add(int,int)", "int"), ("reset()", "void")]);
     assert_eq!(definition.methods[1].parameter_names, ["a", "b"]);
     let props: Vec<_> = definition.properties.iter().map(|p| (p.name.as_str(), p.type_name.as_str())).collect();
@@ -236,7 +235,10 @@ fn rich_values_decode_to_what_the_host_held() {
     assert_eq!(rich_value("P2 "), point3(1, 2, 3));
     assert_eq!(
         rich_value("P3 "),
-        Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(1), Value::Int(2), Value::Int(3)] })
+        Value::Sequence(Sequence {
+            type_name: "QList<int>".into(),
+            items: vec![Value::Int(1), Value::Int(2), Value::Int(3)]
+        })
     );
     assert_eq!(
         rich_value("P4 "),
@@ -271,7 +273,8 @@ fn rich_values_decode_to_what_the_host_held() {
     let Value::Remote(model) = rich_value("P12 ") else { panic!() };
     assert_eq!(model.name.as_deref(), Some("Model::Rich::items"));
     assert_eq!(model.kind, ObjectKind::Model);
-    let roles = Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(0), Value::Int(257)] });
+    let roles =
+        Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(0), Value::Int(257)] });
     assert_eq!(model.parameters[0], roles);
     let Value::Assoc(names) = &model.parameters[1] else { panic!() };
     assert_eq!(names.type_name, "QHash<int,QByteArray>");

@@ -49,7 +49,10 @@ fn static_replica_speaks_like_a_qt_replica() {
     c.receive(1, &f[3].1, now);
     assert_eq!(
         events(&mut c),
-        [ClientEvent::Initialized { replica: "Simple".into() }, state_change(ReplicaState::Default, ReplicaState::Valid)]
+        [
+            ClientEvent::Initialized { replica: "Simple".into() },
+            state_change(ReplicaState::Default, ReplicaState::Valid)
+        ]
     );
     assert_eq!(c.replica("Simple").unwrap().values, [Value::Int(0), Value::String(None)]);
 
@@ -66,7 +69,12 @@ fn static_replica_speaks_like_a_qt_replica() {
         events(&mut c),
         [
             ClientEvent::PropertyChanged { replica: "Simple".into(), index: 1, value: Value::string("hi") },
-            ClientEvent::Signal { replica: "Simple".into(), index: 1, args: vec![Value::string("hi")], property_index: Some(1) },
+            ClientEvent::Signal {
+                replica: "Simple".into(),
+                index: 1,
+                args: vec![Value::string("hi")],
+                property_index: Some(1)
+            },
         ]
     );
     c.call("Simple", 0, vec![Value::Int(7)], false, now).unwrap();
@@ -134,8 +142,13 @@ fn heartbeat_pings_and_detects_a_silent_host() {
 fn replies_are_matched_to_calls_in_and_out_of_order_and_unknown_ones_dropped() {
     let now = Instant::now();
     let mut c = valid_static_replica(now);
-    let serials: Vec<i32> = (0..4).map(|i| c.call("Simple", 1, vec![Value::Int(i), Value::Int(1)], true, now).unwrap().unwrap()).collect();
-    let reply = |serial_id: i32| Packet::InvokeReply { name: "Simple".into(), serial_id, value: Value::Int(serial_id) }.to_bytes(Dialect::Qt6).unwrap();
+    let serials: Vec<i32> =
+        (0..4).map(|i| c.call("Simple", 1, vec![Value::Int(i), Value::Int(1)], true, now).unwrap().unwrap()).collect();
+    let reply = |serial_id: i32| {
+        Packet::InvokeReply { name: "Simple".into(), serial_id, value: Value::Int(serial_id) }
+            .to_bytes(Dialect::Qt6)
+            .unwrap()
+    };
     // In order, then out of order, a duplicate and one never asked for.
     for serial in [serials[0], serials[2], serials[1], serials[1], 999, serials[3]] {
         c.receive(1, &reply(serial), now);
@@ -162,7 +175,11 @@ fn pending_calls_fail_when_the_connection_drops() {
     assert_eq!(
         events(&mut c),
         [
-            ClientEvent::CallFailed { replica: "Simple".into(), serial_id: 1, error: CallError::ConnectionLost("Simple".into()) },
+            ClientEvent::CallFailed {
+                replica: "Simple".into(),
+                serial_id: 1,
+                error: CallError::ConnectionLost("Simple".into())
+            },
             state_change(ReplicaState::Valid, ReplicaState::Suspect),
         ]
     );
@@ -267,14 +284,24 @@ fn undecodable_packets_from_a_host_cost_only_themselves() {
     // Then a good change of value.
     let mut good = name.clone();
     good.extend_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0, 0, 9, 0, 0, 0]);
-    c.receive(1, &[raw_frame(6, &signal), raw_frame(8, &change), raw_frame(6, &empty), raw_frame(8, &good)].concat(), now);
+    c.receive(
+        1,
+        &[raw_frame(6, &signal), raw_frame(8, &change), raw_frame(6, &empty), raw_frame(8, &good)].concat(),
+        now,
+    );
     let got = events(&mut c);
-    assert!(!got.iter().any(|e| matches!(e, ClientEvent::ProtocolError { .. } | ClientEvent::StateChanged { .. })), "{got:?}");
+    assert!(
+        !got.iter().any(|e| matches!(e, ClientEvent::ProtocolError { .. } | ClientEvent::StateChanged { .. })),
+        "{got:?}"
+    );
     assert!(
         got.iter().any(|e| matches!(e, ClientEvent::Signal { index: 2, args, .. } if matches!(&args[..], [Value::Sequence(s)] if s.items.is_empty()))),
         "the empty list decodes: {got:?}"
     );
-    assert!(got.contains(&ClientEvent::PropertyChanged { replica: "Simple".into(), index: 0, value: Value::Int(9) }), "{got:?}");
+    assert!(
+        got.contains(&ClientEvent::PropertyChanged { replica: "Simple".into(), index: 0, value: Value::Int(9) }),
+        "{got:?}"
+    );
     assert_eq!(c.replica("Simple").unwrap().state, ReplicaState::Valid);
     // A frame claiming more than the packet limit closes the connection.
     c.receive(1, &u32::MAX.to_le_bytes(), now);

@@ -113,7 +113,9 @@ async fn until_state(replica: &Replica, state: ReplicaState, within: Duration) -
         }
     })
     .await
-    .unwrap_or_else(|_| panic!("{} never reached {state:?} within {within:?} (is {:?})", replica.name(), replica.state()));
+    .unwrap_or_else(|_| {
+        panic!("{} never reached {state:?} within {within:?} (is {:?})", replica.name(), replica.state())
+    });
     started.elapsed()
 }
 
@@ -128,7 +130,12 @@ async fn until_value(replica: &Replica, property: &str, value: Value) {
         }
     })
     .await;
-    assert!(r.is_ok() && replica.property(property).as_ref() == Some(&value), "{property} of {} is {:?}, want {value:?}", replica.name(), replica.property(property));
+    assert!(
+        r.is_ok() && replica.property(property).as_ref() == Some(&value),
+        "{property} of {} is {:?}, want {value:?}",
+        replica.name(),
+        replica.property(property)
+    );
 }
 
 /// A duration in ms with one decimal, for the summary lines.
@@ -233,7 +240,12 @@ const SOURCE_THREAD: &str = "faults-source";
 fn replica_processes_killed_mid_call_leave_the_source_serving() {
     let panics = panics_on(SOURCE_THREAD);
     let panics_before = panics.load(Ordering::SeqCst);
-    let source_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name(SOURCE_THREAD).enable_all().build().unwrap();
+    let source_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(SOURCE_THREAD)
+        .enable_all()
+        .build()
+        .unwrap();
     let test_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
 
     let started = Arc::new(AtomicUsize::new(0));
@@ -356,7 +368,8 @@ async fn pending_calls_fail_when_a_qt_source_process_dies_and_the_replica_recove
     assert_eq!(o.connection_lost, CALLS, "{o:?}");
     until_state(&replica, ReplicaState::Suspect, T).await;
     // While the source is gone, a new call fails at once.
-    let now = tokio::time::timeout(Duration::from_secs(1), replica.call("add", vec![Value::Int(1), Value::Int(1)])).await;
+    let now =
+        tokio::time::timeout(Duration::from_secs(1), replica.call("add", vec![Value::Int(1), Value::Int(1)])).await;
     assert!(matches!(now, Ok(Err(NodeError::Call(CallError::NotConnected(_))))), "{now:?}");
 
     // Restarted on the same URL, with a value the old one never had.
@@ -496,7 +509,8 @@ async fn rust_source_re_registers_with_a_restarted_qt_registry() {
 async fn qt_source_re_registers_with_a_restarted_rust_registry() {
     let reg_url = format!("tcp://127.0.0.1:{}", free_port());
     let registry = registry_on(&reg_url).await;
-    let (mut qt, _) = QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg_url]).await;
+    let (mut qt, _) =
+        QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg_url]).await;
     let cfg = NodeConfig { retry_interval: Duration::from_millis(100), ..NodeConfig::default() };
     let client = Node::with_config(cfg.clone());
     client.set_registry_url(&reg_url).unwrap();
@@ -514,7 +528,10 @@ async fn qt_source_re_registers_with_a_restarted_rust_registry() {
     newcomer.set_registry_url(&reg_url).unwrap();
     let late = newcomer.acquire_dynamic("Simple");
     if let Err(e) = late.wait_for_source(Duration::from_secs(15)).await {
-        panic!("a new acquisition by name through the restarted registry failed: {e}; it lists {:?}", registry2.registry_locations());
+        panic!(
+            "a new acquisition by name through the restarted registry failed: {e}; it lists {:?}",
+            registry2.registry_locations()
+        );
     }
     let found = restart.elapsed();
     assert_eq!(replica.state(), ReplicaState::Valid);
@@ -538,7 +555,11 @@ async fn frozen_qt_source_is_detected_by_the_heartbeat_and_recovered() {
     let (mut qt, ready) = QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0"]).await;
     let url = ready["url"].as_str().unwrap().to_owned();
     qt.command("set value 5").await;
-    let node = Node::with_config(NodeConfig { heartbeat: Some(HEARTBEAT), retry_interval: Duration::from_millis(100), ..NodeConfig::default() });
+    let node = Node::with_config(NodeConfig {
+        heartbeat: Some(HEARTBEAT),
+        retry_interval: Duration::from_millis(100),
+        ..NodeConfig::default()
+    });
     node.connect_to(&url).unwrap();
     let replica = node.acquire_dynamic("Simple");
     replica.wait_for_source(T).await.unwrap();
@@ -561,7 +582,8 @@ async fn frozen_qt_source_is_detected_by_the_heartbeat_and_recovered() {
         tokio::time::sleep(rest).await;
     }
     let paused = stopped.elapsed();
-    let call = tokio::time::timeout(Duration::from_secs(1), replica.call("add", vec![Value::Int(1), Value::Int(1)])).await;
+    let call =
+        tokio::time::timeout(Duration::from_secs(1), replica.call("add", vec![Value::Int(1), Value::Int(1)])).await;
     assert!(matches!(call, Ok(Err(_))), "a call while Suspect fails at once: {call:?}");
 
     signal(qt.pid(), libc::SIGCONT);

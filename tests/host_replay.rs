@@ -93,7 +93,9 @@ fn bad_requests_are_rejected_without_output_and_garbage_fails_the_connection() {
     let send = |h: &mut HostCore, p: Packet| h.receive(1, &p.to_bytes(Dialect::Qt6).unwrap());
     send(&mut h, Packet::AddObject { name: "Nope".into(), is_dynamic: false });
     assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { .. })));
-    let call = |index, args| Packet::Invoke(Invoke { name: "Simple".into(), call: 0, index, args, serial_id: 1, property_index: -1 });
+    let call = |index, args| {
+        Packet::Invoke(Invoke { name: "Simple".into(), call: 0, index, args, serial_id: 1, property_index: -1 })
+    };
     send(&mut h, call(9, vec![]));
     assert!(matches!(h.poll_event(), Some(HostEvent::Rejected { .. })));
     send(&mut h, call(1, vec![Value::Int(1)])); // add(int,int) with one argument
@@ -137,7 +139,9 @@ fn undecodable_frames_cost_only_themselves() {
     }
     add.extend_from_slice(&[5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
     h.receive(1, &raw_frame(6, &add));
-    assert!(matches!(h.poll_event(), Some(HostEvent::Invoked { args, serial_id: Some(5), .. }) if args == [Value::Int(2), Value::Int(3)]));
+    assert!(
+        matches!(h.poll_event(), Some(HostEvent::Invoked { args, serial_id: Some(5), .. }) if args == [Value::Int(2), Value::Int(3)])
+    );
     // A frame longer than the packet limit closes it.
     h.receive(1, &u32::MAX.to_le_bytes());
     assert!(matches!(h.poll_event(), Some(HostEvent::ProtocolError { conn: 1, .. })));

@@ -99,18 +99,22 @@ async fn abusive_connections_fail_alone_and_nothing_is_lost_for_the_others() {
         // refused with a log line, the connection stays, as on a stock Qt host.
         ("unknown packet type", vec![2, 0, 0, 0, 99, 0], false),
         ("truncated QString inside a frame", vec![8, 0, 0, 0, 4, 0, 0xff, 0xff, 0xff, 0x7f, 0, 0], false),
-        ("unknown user type", {
-            let mut b = Vec::new();
-            let mut body = Vec::new();
-            body.extend_from_slice(&8u16.to_le_bytes());
-            body.extend_from_slice(&[12, 0, 0, 0]);
-            body.extend("Target".encode_utf16().flat_map(|u| u.to_le_bytes()));
-            body.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 0, 0, 8, 0, 0, 0]);
-            body.extend_from_slice(b"Mystery\0");
-            b.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            b.extend(body);
-            b
-        }, false),
+        (
+            "unknown user type",
+            {
+                let mut b = Vec::new();
+                let mut body = Vec::new();
+                body.extend_from_slice(&8u16.to_le_bytes());
+                body.extend_from_slice(&[12, 0, 0, 0]);
+                body.extend("Target".encode_utf16().flat_map(|u| u.to_le_bytes()));
+                body.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 0, 0, 8, 0, 0, 0]);
+                body.extend_from_slice(b"Mystery\0");
+                b.extend_from_slice(&(body.len() as u32).to_le_bytes());
+                b.extend(body);
+                b
+            },
+            false,
+        ),
         // Well-formed but wrong requests are refused with a log line, the connection stays.
         ("AddObject of an unknown name", frame(Packet::AddObject { name: "Nope".into(), is_dynamic: true }), false),
         ("invoke of an unknown method", invoke("Target", 0, 77, vec![]), false),
@@ -294,7 +298,10 @@ async fn definitions_and_host_only_packets_cannot_amplify() {
     }
     qt.expect("seq 8", |e| e["event"] == "property" && e["name"] == "seq" && e["value"] == 8).await;
     // The flooding connection is still served (nothing it sent was an error).
-    flood.write_all(&Packet::AddObject { name: "Target".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
+    flood
+        .write_all(&Packet::AddObject { name: "Target".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap())
+        .await
+        .unwrap();
     let got = tokio::time::timeout(T, flood.read(&mut greeting)).await.unwrap().unwrap();
     assert!(got > 0, "the Init came");
 }

@@ -166,7 +166,10 @@ fn pyqt_values() -> Vec<(&'static str, Value)> {
         ("2.5", Value::Double(2.5)),
         ("'héllo ✓'", Value::string("héllo ✓")),
         ("QByteArray(b'\\x00\\x01\\xff')", Value::bytes(&[0u8, 1, 255][..])),
-        ("[1, 'x', [False]]", Value::List(vec![Value::Int(1), Value::string("x"), Value::List(vec![Value::Bool(false)])])),
+        (
+            "[1, 'x', [False]]",
+            Value::List(vec![Value::Int(1), Value::string("x"), Value::List(vec![Value::Bool(false)])]),
+        ),
         ("{'k': 1, 's': 'v'}", Value::map([("k".into(), Value::Int(1)), ("s".into(), Value::string("v"))])),
         ("QDate(2024, 1, 2)", Value::Date(QDate::from_ymd(2024, 1, 2))),
         ("QTime(13, 14, 15, 16)", Value::Time(QTime::from_hms_ms(13, 14, 15, 16))),
@@ -188,7 +191,8 @@ fn pyqt_values() -> Vec<(&'static str, Value)> {
 fn from_hex(h: &Json) -> Value {
     let bytes = hex::decode(h.as_str().unwrap_or_else(|| panic!("no hex: {h}"))).unwrap();
     let types = qtro_rs::core::TypeRegistry::new(qtro_rs::core::Dialect::Qt6);
-    qtro_rs::core::variant::from_bytes(bytes, qtro_rs::core::Dialect::Qt6, qtro_rs::core::ByteOrder::Big, &types).unwrap()
+    qtro_rs::core::variant::from_bytes(bytes, qtro_rs::core::Dialect::Qt6, qtro_rs::core::ByteOrder::Big, &types)
+        .unwrap()
 }
 
 /// The first of `events` that `pick` takes (within the timeout), or `None`.
@@ -251,7 +255,8 @@ async fn pyqt_source_rust_replica(vals: &[(&str, Value)], cells: &mut Cells) {
         assert_eq!(from_hex(&ok["value"]), *v, "{expr}: what PyQt holds");
         // Skips changes still on their way from the previous value's property write.
         let arrived = next_event(&mut events, |e| {
-            matches!(e, ReplicaEvent::PropertyChanged { name, value, .. } if name == "anything" && value == *v).then_some(())
+            matches!(e, ReplicaEvent::PropertyChanged { name, value, .. } if name == "anything" && value == *v)
+                .then_some(())
         });
         assert!(arrived.await.is_some(), "{expr}: property change PyQt -> Rust");
         cells.pass("property change PyQt->Rust");

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use qtro_rs::core::{Dialect, ReplicaState, SourceClass, Value};
+use qtro_rs::node::EventReceiver;
 use qtro_rs::node::{Node, NodeConfig, Replica, ReplicaEvent, SlotCall, Source, SourceEvent};
 use serde_json::json;
-use qtro_rs::node::EventReceiver;
 
 mod common;
 use common::qt_peer::{free_port, is, QtPeer};
@@ -78,7 +78,8 @@ async fn qt_source_rust_replica(url: &str) {
 
     // A signal with arguments.
     replica.call("emitFired", vec![Value::Int(7), Value::string("boom")]).await.unwrap();
-    let e = next_event(&mut events, "fired", |e| matches!(e, ReplicaEvent::Signal { name, .. } if name == "fired")).await;
+    let e =
+        next_event(&mut events, "fired", |e| matches!(e, ReplicaEvent::Signal { name, .. } if name == "fired")).await;
     assert!(matches!(e, ReplicaEvent::Signal { args, .. } if args == vec![Value::Int(7), Value::string("boom")]));
 
     // Property write from the replica (READWRITE) and push (READPUSH).
@@ -146,7 +147,10 @@ async fn rust_static_replica_checks_the_signature_of_a_qt_source() {
     let started = std::time::Instant::now();
     let err = bad.wait_for_source(Duration::from_secs(30)).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "failed fast");
-    let qtro_rs::node::NodeError::Call(qtro_rs::core::CallError::SignatureMismatch { expected, offered, .. }) = &err else { panic!("{err:?}") };
+    let qtro_rs::node::NodeError::Call(qtro_rs::core::CallError::SignatureMismatch { expected, offered, .. }) = &err
+    else {
+        panic!("{err:?}")
+    };
     assert_eq!(expected, "0123456789abcdef0123456789abcdef01234567");
     assert_eq!(offered, "d73490aa59d4e788b36b725dafcbbcdddb485d09", "the stock Simple's repc signature");
     let err = bad.call("add", vec![Value::Int(1), Value::Int(2)]).await.unwrap_err();
@@ -307,7 +311,8 @@ async fn qt_registry_with_rust_host_and_rust_client() {
 async fn rust_registry_with_qt_host_and_qt_client() {
     let registry = Node::new();
     let reg_url = registry.listen_registry("tcp://127.0.0.1:0").await.unwrap();
-    let (mut source, _) = QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg_url]).await;
+    let (mut source, _) =
+        QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg_url]).await;
     let (mut replica, _) = QtPeer::start(&["replica-static", "Simple", "--registry", &reg_url]).await;
     replica.expect("Valid through the Rust registry", is("state", "state", "Valid")).await;
     replica.command("call 1 add [1,2]").await;
@@ -398,7 +403,8 @@ async fn qt5_source_to_rust_replicas() {
     keys.sort();
     assert_eq!(keys, ["a", "b"]);
     qt.command("emit fired [1,\"qt5\"]").await;
-    let e = next_event(&mut events, "fired", |e| matches!(e, ReplicaEvent::Signal { name, .. } if name == "fired")).await;
+    let e =
+        next_event(&mut events, "fired", |e| matches!(e, ReplicaEvent::Signal { name, .. } if name == "fired")).await;
     assert!(matches!(e, ReplicaEvent::Signal { args, .. } if args == vec![Value::Int(1), Value::string("qt5")]));
 
     let dynamic = qt5_node();
@@ -512,11 +518,15 @@ async fn rust_source_with_a_child_object_to_qt_static_replica() {
     let file = qtro_rs::rep::parse(INTEROP_REP).unwrap();
     let node = Node::new();
     let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
-    let parent = node.enable_source_without_slots("Parent", qtro_rs::rep::source_class(&file, "Parent", Dialect::Qt6).unwrap()).unwrap();
+    let parent = node
+        .enable_source_without_slots("Parent", qtro_rs::rep::source_class(&file, "Parent", Dialect::Qt6).unwrap())
+        .unwrap();
     let child = parent
-        .enable_child("child", qtro_rs::rep::source_class(&file, "Child", Dialect::Qt6).unwrap(), |_c: SlotCall| async {
-            Value::Invalid
-        })
+        .enable_child(
+            "child",
+            qtro_rs::rep::source_class(&file, "Child", Dialect::Qt6).unwrap(),
+            |_c: SlotCall| async { Value::Invalid },
+        )
         .unwrap();
     let (mut qt, _) = QtPeer::start(&["replica-static", "Parent", "--url", &url]).await;
     // Qt initializes the child from the parent's values before the parent turns Valid.
@@ -531,7 +541,9 @@ async fn rust_source_with_a_child_object_to_qt_static_replica() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qt_dynamic_replica_decodes_gadgets_and_gadget_lists_of_a_rust_source() {
     use qtro_rs::core::{ClassBuilder, Gadget, GadgetSequence, PropertyMode};
-    let point = |x: i32, y: i32| Value::Gadget(Gadget { type_name: "Point2".into(), fields: vec![Value::Int(x), Value::Int(y)] });
+    let point = |x: i32, y: i32| {
+        Value::Gadget(Gadget { type_name: "Point2".into(), fields: vec![Value::Int(x), Value::Int(y)] })
+    };
     let node = Node::new();
     node.register_types(|t| t.register_gadget("Point2", vec![("x".into(), "int".into()), ("y".into(), "int".into())]));
     let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
@@ -551,7 +563,8 @@ async fn qt_dynamic_replica_decodes_gadgets_and_gadget_lists_of_a_rust_source() 
     let _source = node.enable_source_without_slots("Shapes", class).unwrap();
     let (mut qt, _) = QtPeer::start(&["replica-dynamic", "--url", &url, "--name", "Shapes"]).await;
     let iface = qt.expect("interface", |e| e["event"] == "interface").await;
-    let types: Vec<_> = iface["properties"].as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap().to_owned()).collect();
+    let types: Vec<_> =
+        iface["properties"].as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap().to_owned()).collect();
     assert_eq!(types, ["Point2", "QtROSequentialContainer"], "{iface}");
     let origin = qt.command("get origin").await;
     assert_eq!(origin["type"], "Point2", "Qt registered the gadget from our definition: {origin}");

@@ -63,7 +63,11 @@ fn rust_source_with_qt_replica() {
     let (src, rep) = run_pair(source, replica);
     let acks = src.iter().filter(|l| l.contains("replica reports clientState")).count();
     assert!(acks >= 3, "the Qt replica acknowledged through server_slot:\n{}\n---\n{}", src.join("\n"), rep.join("\n"));
-    assert!(rep.iter().any(|l| l.contains("Valid")), "Qt replica accepted the Rust source (signature matched):\n{}", rep.join("\n"));
+    assert!(
+        rep.iter().any(|l| l.contains("Valid")),
+        "Qt replica accepted the Rust source (signature matched):\n{}",
+        rep.join("\n")
+    );
 }
 
 #[test]
@@ -76,7 +80,13 @@ fn qt_source_with_rust_replica() {
     replica.args(["--url", &url, "--count", "3"]);
     let (src, rep) = run_pair(source, replica);
     let acks = src.iter().filter(|l| l.contains("acknowledged")).count();
-    assert_eq!(acks, 3, "the Qt source got 3 acknowledgements from the Rust replica:\n{}\n---\n{}", src.join("\n"), rep.join("\n"));
+    assert_eq!(
+        acks,
+        3,
+        "the Qt source got 3 acknowledgements from the Rust replica:\n{}\n---\n{}",
+        src.join("\n"),
+        rep.join("\n")
+    );
     assert_eq!(rep.iter().filter(|l| l.contains("currState changed")).count(), 3, "{}", rep.join("\n"));
 }
 

@@ -83,7 +83,11 @@ impl Peer {
                         panic!("load_peer {} failed: {}", self.child.id(), self.seen.join("\n"));
                     }
                 }
-                other => panic!("load_peer {}: no {prefix:?} line ({other:?}); output:\n{}", self.child.id(), self.seen.join("\n")),
+                other => panic!(
+                    "load_peer {}: no {prefix:?} line ({other:?}); output:\n{}",
+                    self.child.id(),
+                    self.seen.join("\n")
+                ),
             }
         }
     }
@@ -108,13 +112,34 @@ async fn one_source_a_thousand_replicas_in_four_processes() {
     // stall timeout is generous: evicting a replica process that is merely starved of CPU on a
     // loaded machine would show up as a reconnect (an error here), and eviction is tested in
     // tests/node_rust.rs.
-    let host = Node::with_config(NodeConfig { queue_high_water: HIGH_WATER, stall_timeout: Duration::from_secs(30), ..NodeConfig::default() });
+    let host = Node::with_config(NodeConfig {
+        queue_high_water: HIGH_WATER,
+        stall_timeout: Duration::from_secs(30),
+        ..NodeConfig::default()
+    });
     let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
     let source = host.enable_source_without_slots("Load", load_class()).unwrap();
 
     let (replicas, count) = (REPLICAS_PER_PROCESS.to_string(), COUNT.to_string());
     let mut peers: Vec<Peer> = (0..PROCESSES)
-        .map(|_| Peer::start(&exe, &["replica", "--url", &url, "--replicas", &replicas, "--count", &count, "--event-backlog", EVENT_BACKLOG, "--timeout-ms", "90000"]))
+        .map(|_| {
+            Peer::start(
+                &exe,
+                &[
+                    "replica",
+                    "--url",
+                    &url,
+                    "--replicas",
+                    &replicas,
+                    "--count",
+                    &count,
+                    "--event-backlog",
+                    EVENT_BACKLOG,
+                    "--timeout-ms",
+                    "90000",
+                ],
+            )
+        })
         .collect();
     for p in &mut peers {
         p.expect("ready", Duration::from_secs(60)).await;
@@ -163,7 +188,11 @@ async fn one_source_a_thousand_replicas_in_four_processes() {
         assert!(status.success(), "process {i} reported failure: {line}\n{}", problems.join("\n"));
         assert_eq!(field(line, "complete"), REPLICAS_PER_PROCESS as u64, "{line}");
         assert_eq!(field(line, "errors"), 0, "{line}");
-        assert_eq!(field(line, "ticks"), REPLICAS_PER_PROCESS as u64 * COUNT as u64, "every signal exactly once: {line}");
+        assert_eq!(
+            field(line, "ticks"),
+            REPLICAS_PER_PROCESS as u64 * COUNT as u64,
+            "every signal exactly once: {line}"
+        );
         assert_eq!(field(line, "changes"), REPLICAS_PER_PROCESS as u64 * COUNT as u64, "every change in order: {line}");
         let peer_hwm = field(line, "hwm_kb");
         peer_hwm_max = peer_hwm_max.max(peer_hwm);
@@ -192,5 +221,8 @@ async fn one_source_a_thousand_replicas_in_four_processes() {
     // The source's memory: bounded by the per-connection state plus the high-water mark of queued
     // output, not by the amount of traffic.
     assert!(hwm < 512 * 1024, "source process peak RSS {hwm} kB");
-    assert!(rss_after < rss_connected + 128 * 1024, "source RSS grew from {rss_connected} kB to {rss_after} kB with the traffic");
+    assert!(
+        rss_after < rss_connected + 128 * 1024,
+        "source RSS grew from {rss_connected} kB to {rss_after} kB with the traffic"
+    );
 }

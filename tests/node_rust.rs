@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use qtro_rs::core::{ClassBuilder, PropertyMode, ReplicaState, SourceClass, Value};
-use qtro_rs::node::{Node, NodeConfig, Replica, ReplicaEvent, SlotCall};
 use qtro_rs::node::EventReceiver;
+use qtro_rs::node::{Node, NodeConfig, Replica, ReplicaEvent, SlotCall};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -168,14 +168,22 @@ async fn heartbeat_detects_a_frozen_host() {
         let mut out = Vec::new();
         out.extend(Packet::Handshake { version: "QtRO 2.0".into() }.to_bytes(Dialect::Qt6).unwrap());
         out.extend(
-            Packet::ObjectList(vec![ObjectInfo { name: "Simple".into(), type_name: Some("Simple".into()), signature: None }])
-                .to_bytes(Dialect::Qt6)
-                .unwrap(),
+            Packet::ObjectList(vec![ObjectInfo {
+                name: "Simple".into(),
+                type_name: Some("Simple".into()),
+                signature: None,
+            }])
+            .to_bytes(Dialect::Qt6)
+            .unwrap(),
         );
         s.write_all(&out).await.unwrap();
         let mut buf = [0u8; 64];
         let _ = s.read(&mut buf).await; // AddObject
-        let init = Packet::InitDynamic { name: "Simple".into(), definition: class.definition.clone(), values: class.defaults.clone() };
+        let init = Packet::InitDynamic {
+            name: "Simple".into(),
+            definition: class.definition.clone(),
+            values: class.defaults.clone(),
+        };
         s.write_all(&init.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
         // Then silence, with the socket open.
         loop {
@@ -203,7 +211,8 @@ async fn heartbeat_detects_a_frozen_host() {
 async fn many_replicas_of_many_sources_on_one_host() {
     let host = Node::new();
     let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
-    let sources: Vec<_> = (0..5).map(|i| host.enable_source_without_slots(&format!("S{i}"), simple()).unwrap()).collect();
+    let sources: Vec<_> =
+        (0..5).map(|i| host.enable_source_without_slots(&format!("S{i}"), simple()).unwrap()).collect();
     let clients: Vec<Node> = (0..4).map(|_| Node::new()).collect();
     let mut replicas = Vec::new();
     for c in &clients {
@@ -282,14 +291,23 @@ async fn a_stuck_replica_does_not_stall_the_others_and_memory_stays_bounded() {
     // The stuck peer: acquires, then never reads again.
     let addr = url.trim_start_matches("tcp://").to_owned();
     let mut stuck = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    stuck.write_all(&Packet::AddObject { name: "Bulk".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
+    stuck
+        .write_all(&Packet::AddObject { name: "Bulk".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap())
+        .await
+        .unwrap();
 
     let client = Node::new();
     client.connect_to(&url).unwrap();
     let good = client.acquire_dynamic("Bulk");
     good.wait_for_source(T).await.unwrap();
     let mut events = good.events();
-    tokio::time::timeout(T, async { while source.listener_count() < 2 { tokio::time::sleep(Duration::from_millis(5)).await } }).await.unwrap();
+    tokio::time::timeout(T, async {
+        while source.listener_count() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await
+        }
+    })
+    .await
+    .unwrap();
     // The healthy replica's application reads its events as they come (one that does not would
     // pause its own connection past `event_backlog`, and count as stuck too).
     let reader = tokio::spawn(async move {
@@ -322,9 +340,13 @@ async fn a_stuck_replica_does_not_stall_the_others_and_memory_stays_bounded() {
     tokio::time::timeout(Duration::from_secs(30), reader).await.expect("the healthy replica keeps up").unwrap();
     assert_eq!(good.property("seq"), Some(Value::Int(256)));
     // The stuck one was disconnected instead of buffering 64 MiB.
-    tokio::time::timeout(T, async { while source.listener_count() != 1 { tokio::time::sleep(Duration::from_millis(10)).await } })
-        .await
-        .expect("the stuck peer is dropped once its queue passes the budget");
+    tokio::time::timeout(T, async {
+        while source.listener_count() != 1 {
+            tokio::time::sleep(Duration::from_millis(10)).await
+        }
+    })
+    .await
+    .expect("the stuck peer is dropped once its queue passes the budget");
     drop(stuck);
 }
 
@@ -453,9 +475,13 @@ async fn slot_calls_of_one_source_run_in_arrival_order() {
     for n in 0..20 {
         r.call("note", vec![Value::Int(n)]).await.unwrap();
     }
-    tokio::time::timeout(T, async { while seen.lock().unwrap().len() < 20 { tokio::time::sleep(Duration::from_millis(5)).await } })
-        .await
-        .unwrap();
+    tokio::time::timeout(T, async {
+        while seen.lock().unwrap().len() < 20 {
+            tokio::time::sleep(Duration::from_millis(5)).await
+        }
+    })
+    .await
+    .unwrap();
     assert_eq!(*seen.lock().unwrap(), (0..20).collect::<Vec<i64>>());
 }
 
@@ -465,18 +491,33 @@ async fn hard_cap_evicts_a_stuck_peer_even_without_ready() {
     use tokio::io::AsyncWriteExt;
     let host = Node::with_config(NodeConfig { max_queued_bytes: 4 * 1024 * 1024, ..NodeConfig::default() });
     let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
-    let class = ClassBuilder::new("Bulk").property("blob", "QByteArray", PropertyMode::ReadOnly, Value::ByteArray(None)).build();
+    let class = ClassBuilder::new("Bulk")
+        .property("blob", "QByteArray", PropertyMode::ReadOnly, Value::ByteArray(None))
+        .build();
     let source = host.enable_source_without_slots("Bulk", class).unwrap();
     let mut stuck = tokio::net::TcpStream::connect(url.trim_start_matches("tcp://")).await.unwrap();
-    stuck.write_all(&Packet::AddObject { name: "Bulk".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap()).await.unwrap();
-    tokio::time::timeout(T, async { while source.listener_count() < 1 { tokio::time::sleep(Duration::from_millis(5)).await } }).await.unwrap();
+    stuck
+        .write_all(&Packet::AddObject { name: "Bulk".into(), is_dynamic: false }.to_bytes(Dialect::Qt6).unwrap())
+        .await
+        .unwrap();
+    tokio::time::timeout(T, async {
+        while source.listener_count() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await
+        }
+    })
+    .await
+    .unwrap();
     for n in 0..64u8 {
         source.set_property("blob", Value::bytes(vec![n; 256 * 1024])).unwrap();
         tokio::task::yield_now().await;
     }
-    tokio::time::timeout(T, async { while source.listener_count() != 0 { tokio::time::sleep(Duration::from_millis(10)).await } })
-        .await
-        .expect("past the hard cap the stuck peer is disconnected");
+    tokio::time::timeout(T, async {
+        while source.listener_count() != 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await
+        }
+    })
+    .await
+    .expect("past the hard cap the stuck peer is disconnected");
     assert!(source.queued_bytes() < 8 * 1024 * 1024);
     drop(stuck);
 }
@@ -590,13 +631,19 @@ async fn filtered_subscriptions_get_only_the_kinds_they_asked_for() {
         source.set_property("value", Value::Int(i)).unwrap();
         source.emit("fired", vec![Value::Int(100 + i)]).unwrap();
     }
-    let last_signal: fn(&ReplicaEvent) -> bool = |e| matches!(e, ReplicaEvent::Signal { args, .. } if args == &vec![Value::Int(103)]);
-    let last_change: fn(&ReplicaEvent) -> bool = |e| matches!(e, ReplicaEvent::PropertyChanged { value: Value::Int(3), .. });
-    let last_notify: fn(&ReplicaEvent) -> bool = |e| matches!(e, ReplicaEvent::Signal { args, property_index: Some(0), .. } if args == &vec![Value::Int(3)]);
+    let last_signal: fn(&ReplicaEvent) -> bool =
+        |e| matches!(e, ReplicaEvent::Signal { args, .. } if args == &vec![Value::Int(103)]);
+    let last_change: fn(&ReplicaEvent) -> bool =
+        |e| matches!(e, ReplicaEvent::PropertyChanged { value: Value::Int(3), .. });
+    let last_notify: fn(&ReplicaEvent) -> bool =
+        |e| matches!(e, ReplicaEvent::Signal { args, property_index: Some(0), .. } if args == &vec![Value::Int(3)]);
 
     let everything = drain(&mut all, last_signal).await;
     assert_eq!(everything.iter().filter(|e| matches!(e, ReplicaEvent::PropertyChanged { .. })).count(), 3);
-    assert_eq!(everything.iter().filter(|e| matches!(e, ReplicaEvent::Signal { property_index: Some(_), .. })).count(), 3);
+    assert_eq!(
+        everything.iter().filter(|e| matches!(e, ReplicaEvent::Signal { property_index: Some(_), .. })).count(),
+        3
+    );
     assert_eq!(everything.iter().filter(|e| matches!(e, ReplicaEvent::Signal { property_index: None, .. })).count(), 3);
 
     let changes = drain(&mut props, last_change).await;
@@ -605,12 +652,16 @@ async fn filtered_subscriptions_get_only_the_kinds_they_asked_for() {
 
     let signals = drain(&mut sigs, last_signal).await;
     assert_eq!(signals.len(), 3, "{signals:?}");
-    assert!(signals.iter().all(|e| matches!(e, ReplicaEvent::Signal { name, property_index: None, .. } if name == "fired")));
+    assert!(signals
+        .iter()
+        .all(|e| matches!(e, ReplicaEvent::Signal { name, property_index: None, .. } if name == "fired")));
 
     let pairs = drain(&mut notify, last_notify).await;
     assert_eq!(pairs.len(), 6, "{pairs:?}");
     for pair in pairs.chunks(2) {
-        let [ReplicaEvent::PropertyChanged { value, .. }, ReplicaEvent::Signal { args, property_index: Some(0), .. }] = pair else {
+        let [ReplicaEvent::PropertyChanged { value, .. }, ReplicaEvent::Signal { args, property_index: Some(0), .. }] =
+            pair
+        else {
             panic!("a change and its notify signal, in that order: {pair:?}")
         };
         assert_eq!(args, &vec![value.clone()]);
@@ -627,7 +678,8 @@ async fn filtered_subscriptions_get_only_the_kinds_they_asked_for() {
 #[tokio::test]
 async fn a_batch_of_changes_arrives_complete_and_in_order() {
     let (_host, source, _client, replica) = simple_pair().await;
-    let mut events = replica.events_filtered(qtro_rs::node::EventFilter::PROPERTIES | qtro_rs::node::EventFilter::SIGNALS);
+    let mut events =
+        replica.events_filtered(qtro_rs::node::EventFilter::PROPERTIES | qtro_rs::node::EventFilter::SIGNALS);
 
     source.batch(|b| {
         for i in 1..=500 {
@@ -673,9 +725,15 @@ async fn signals_nobody_wants_are_skipped_until_someone_subscribes() {
     source.emit("fired", vec![Value::Int(42)]).unwrap();
     source.set_property("value", Value::Int(4)).unwrap();
     let e = next_matching(&mut all, |e| matches!(e, ReplicaEvent::Signal { .. })).await;
-    assert!(matches!(&e, ReplicaEvent::Signal { args, property_index: None, .. } if *args == vec![Value::Int(42)]), "{e:?}");
+    assert!(
+        matches!(&e, ReplicaEvent::Signal { args, property_index: None, .. } if *args == vec![Value::Int(42)]),
+        "{e:?}"
+    );
     let e = next_matching(&mut all, |e| matches!(e, ReplicaEvent::Signal { .. })).await;
-    assert!(matches!(&e, ReplicaEvent::Signal { args, property_index: Some(0), .. } if *args == vec![Value::Int(4)]), "{e:?}");
+    assert!(
+        matches!(&e, ReplicaEvent::Signal { args, property_index: Some(0), .. } if *args == vec![Value::Int(4)]),
+        "{e:?}"
+    );
     // And the property subscriber saw only property changes throughout.
     let e = next_matching(&mut props, |_| true).await;
     assert_eq!(e, ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(4) });
@@ -723,16 +781,23 @@ async fn observers_see_the_events_they_asked_for_in_order_beside_streams() {
 
     let signals = signals.lock().unwrap().clone();
     for (i, e) in signals.iter().enumerate() {
-        assert!(matches!(e, ReplicaEvent::Signal { name, args, property_index: None, .. } if name == "fired" && *args == vec![Value::Int(i as i32)]), "{i}: {e:?}");
+        assert!(
+            matches!(e, ReplicaEvent::Signal { name, args, property_index: None, .. } if name == "fired" && *args == vec![Value::Int(i as i32)]),
+            "{i}: {e:?}"
+        );
     }
     let changes = changes.lock().unwrap().clone();
     for (pair, i) in changes.chunks(2).zip(1..) {
         assert_eq!(pair[0], ReplicaEvent::PropertyChanged { index: 0, name: "value".into(), value: Value::Int(i) });
-        assert!(matches!(&pair[1], ReplicaEvent::Signal { args, property_index: Some(0), .. } if *args == vec![Value::Int(i)]), "{pair:?}");
+        assert!(
+            matches!(&pair[1], ReplicaEvent::Signal { args, property_index: Some(0), .. } if *args == vec![Value::Int(i)]),
+            "{pair:?}"
+        );
     }
     // The stream subscriber got the same signals, arguments intact (the observers' argument
     // buffers are reused only for events no stream holds).
-    let streamed = drain(&mut stream, |e| matches!(e, ReplicaEvent::Signal { args, .. } if *args == vec![Value::Int(1000)])).await;
+    let streamed =
+        drain(&mut stream, |e| matches!(e, ReplicaEvent::Signal { args, .. } if *args == vec![Value::Int(1000)])).await;
     assert_eq!(streamed, signals);
 }
 
@@ -773,9 +838,13 @@ async fn dropping_an_observation_stops_its_callback_even_from_inside_it() {
     drop((replica, stream));
     drop(holder);
     source.emit("fired", vec![Value::Int(10)]).unwrap();
-    tokio::time::timeout(T, async { while source.listener_count() != 0 { tokio::time::sleep(Duration::from_millis(5)).await } })
-        .await
-        .expect("the replica is released once the callback holding it is gone");
+    tokio::time::timeout(T, async {
+        while source.listener_count() != 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await
+        }
+    })
+    .await
+    .expect("the replica is released once the callback holding it is gone");
 }
 
 #[tokio::test]
@@ -830,7 +899,11 @@ async fn large_byte_arrays_arrive_intact_whatever_their_size_and_listeners() {
         client.connect_to(&url).unwrap();
         let replica = client.acquire_dynamic("Blobs");
         replica.wait_for_source(T).await.unwrap();
-        replicas.push((client, replica.clone(), replica.events_filtered(EventFilter::PROPERTIES | EventFilter::SIGNALS)));
+        replicas.push((
+            client,
+            replica.clone(),
+            replica.events_filtered(EventFilter::PROPERTIES | EventFilter::SIGNALS),
+        ));
         for (salt, &size) in sizes.iter().enumerate() {
             let (value, other) = (blob(size, salt + round), blob(sizes[sizes.len() - 1 - salt], salt));
             source.set_property("blob", value.clone()).unwrap();
@@ -871,7 +944,13 @@ async fn borrowed_emits_reach_observers_and_streams_exactly() {
         }
     });
 
-    let text = |i: usize| if i % 7 == 3 { Value::String(None) } else { Value::string("é".repeat(i % 5) + &"x".repeat((i * 37) % 3000)) };
+    let text = |i: usize| {
+        if i % 7 == 3 {
+            Value::String(None)
+        } else {
+            Value::string("é".repeat(i % 5) + &"x".repeat((i * 37) % 3000))
+        }
+    };
     let mut args = [Value::Invalid, Value::Int(0)];
     // First the observer alone (its signals' arguments go back to the decoder and are decoded
     // over), then with an event stream as well (the arguments go with the events).
@@ -891,7 +970,10 @@ async fn borrowed_emits_reach_observers_and_streams_exactly() {
             assert_eq!(observed, expected, "observed signal {i}");
             if let Some(stream) = stream.as_mut() {
                 let streamed = next_matching(stream, |_| true).await;
-                assert!(matches!(&streamed, ReplicaEvent::Signal { args, .. } if *args == expected), "streamed signal {i}: {streamed:?}");
+                assert!(
+                    matches!(&streamed, ReplicaEvent::Signal { args, .. } if *args == expected),
+                    "streamed signal {i}: {streamed:?}"
+                );
             }
         }
     }
@@ -916,7 +998,10 @@ async fn event_receivers_are_streams_that_end_when_the_node_shuts_down() {
         source.emit("fired", vec![Value::Int(10 * i)]).unwrap();
     }
     let got: Vec<ReplicaEvent> = tokio::time::timeout(T, (&mut changes).take(3).collect()).await.unwrap();
-    let values: Vec<Value> = got.into_iter().map(|e| if let ReplicaEvent::PropertyChanged { value, .. } = e { value } else { panic!("{e:?}") }).collect();
+    let values: Vec<Value> = got
+        .into_iter()
+        .map(|e| if let ReplicaEvent::PropertyChanged { value, .. } = e { value } else { panic!("{e:?}") })
+        .collect();
     assert_eq!(values, [Value::Int(1), Value::Int(2), Value::Int(3)]);
     let got: Vec<i64> = tokio::time::timeout(T, (&mut codes).take(3).collect()).await.unwrap();
     assert_eq!(got, [10, 20, 30]);

@@ -23,11 +23,11 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use qtro_rs::core::variant::{from_bytes, to_bytes_plain};
 use qtro_rs::core::value::JsonValue;
+use qtro_rs::core::variant::{from_bytes, to_bytes_plain};
 use qtro_rs::core::{
     Assoc, BitArray, ByteOrder, Dialect, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect,
-    RectF, Sequence, Size, SizeF, TimeSpec, UtcOffsetZone, TypeRegistry, Value,
+    RectF, Sequence, Size, SizeF, TimeSpec, TypeRegistry, UtcOffsetZone, Value,
 };
 
 // ---------------------------------------------------------------------------------------------

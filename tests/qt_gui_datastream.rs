@@ -34,7 +34,9 @@ fn rows(qt_major: u32) -> &'static Rows {
         let out = qt_build::run_checked(Command::new(&exe).env("QT_QPA_PLATFORM", "offscreen"));
         let mut rows = Rows::new();
         for line in String::from_utf8(out.stdout).expect("UTF-8").lines() {
-            let [name, stream, hex] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("malformed line {line:?}") };
+            let [name, stream, hex] = line.split('\t').collect::<Vec<_>>()[..] else {
+                panic!("malformed line {line:?}")
+            };
             rows.insert((name.into(), stream.into()), hex::decode(hex).expect("hex"));
         }
         assert!(!rows.is_empty(), "gui_vectors printed nothing");
@@ -60,8 +62,26 @@ fn no_color() -> Color {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn pen(style: u16, cosmetic: bool, width: f64, color: Color, miter: f64, dashes: Vec<f64>, offset: f64, default_width: bool) -> Value {
-    Value::Pen(Box::new(Pen { style, cosmetic, width, brush: Brush::solid(color), miter_limit: miter, dash_pattern: dashes, dash_offset: offset, default_width }))
+fn pen(
+    style: u16,
+    cosmetic: bool,
+    width: f64,
+    color: Color,
+    miter: f64,
+    dashes: Vec<f64>,
+    offset: f64,
+    default_width: bool,
+) -> Value {
+    Value::Pen(Box::new(Pen {
+        style,
+        cosmetic,
+        width,
+        brush: Brush::solid(color),
+        miter_limit: miter,
+        dash_pattern: dashes,
+        dash_offset: offset,
+        default_width,
+    }))
 }
 
 /// The 2×2 image every image case holds: red, half-transparent green / blue, transparent.
@@ -87,7 +107,10 @@ fn expected(dialect: Dialect) -> Vec<(&'static str, Option<Value>)> {
         ("qvector3d", Some(V::Vector3D([1.0, 2.0, 3.25]))),
         ("qvector4d", Some(V::Vector4D([1.0, 2.0, 3.0, 4.0]))),
         ("qquaternion", Some(V::Quaternion([0.5, 1.0, 2.0, 3.0]))),
-        ("qmatrix4x4_identity", Some(V::Matrix4x4(Box::new(std::array::from_fn(|i| if i % 5 == 0 { 1.0 } else { 0.0 }))))),
+        (
+            "qmatrix4x4_identity",
+            Some(V::Matrix4x4(Box::new(std::array::from_fn(|i| if i % 5 == 0 { 1.0 } else { 0.0 })))),
+        ),
         ("qmatrix4x4", Some(V::Matrix4x4(Box::new(std::array::from_fn(|i| (i + 1) as f32))))),
         ("qtransform_identity", Some(V::Transform(IDENTITY))),
         ("qtransform", Some(V::Transform([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]))),
@@ -121,7 +144,12 @@ fn expected(dialect: Dialect) -> Vec<(&'static str, Option<Value>)> {
                 no_color(),
                 Some(Gradient {
                     // Qt 5 streams no focal radius.
-                    kind: GradientKind::Radial { center: pf(10.0, 20.0), focal: pf(12.0, 22.0), radius: 30.0, focal_radius: if qt6 { 2.0 } else { 0.0 } },
+                    kind: GradientKind::Radial {
+                        center: pf(10.0, 20.0),
+                        focal: pf(12.0, 22.0),
+                        radius: 30.0,
+                        focal_radius: if qt6 { 2.0 } else { 0.0 },
+                    },
                     spread: 0,
                     coordinate_mode: 2,
                     interpolation_mode: 0,
@@ -145,7 +173,10 @@ fn expected(dialect: Dialect) -> Vec<(&'static str, Option<Value>)> {
         ),
         (
             "qbrush_transform",
-            Some(V::Brush(Box::new(Brush { transform: [2.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 1.0], ..Brush::solid(rgb(9, 8, 7)) }))),
+            Some(V::Brush(Box::new(Brush {
+                transform: [2.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 1.0],
+                ..Brush::solid(rgb(9, 8, 7))
+            }))),
         ),
         // SolidLine | SquareCap | BevelJoin; Qt 5 streams its "default width" flag set.
         ("qpen_default", Some(pen(0x51, false, 1.0, rgb(0, 0, 0), 2.0, vec![], 0.0, !qt6))),
@@ -175,7 +206,10 @@ fn check_font(name: &str, v: &Value, dialect: Dialect) {
         }
         "qfont_pixel" => {
             assert_eq!(f.family.as_deref(), Some("Mono"));
-            assert_eq!((f.point_size, f.pixel_size, f.weight, f.style_hint, f.capitalization), (-1.0, 17, normal, 7, 3));
+            assert_eq!(
+                (f.point_size, f.pixel_size, f.weight, f.style_hint, f.capitalization),
+                (-1.0, 17, normal, 7, 3)
+            );
         }
         _ => assert_eq!((f.pixel_size, f.weight), (-1, normal)),
     }
@@ -208,7 +242,11 @@ fn check(qt_major: u32, dialect: Dialect, streams: &[(&str, ByteOrder)]) {
             let again = to_bytes_plain(&decoded, dialect, *order).unwrap();
             assert_eq!(hex::encode(&again), hex::encode(bytes), "Qt {qt_major} {name}/{stream}: re-encoded");
             if let Some(v) = expected {
-                assert_eq!(hex::encode(to_bytes_plain(v, dialect, *order).unwrap()), hex::encode(bytes), "Qt {qt_major} {name}/{stream}: encoded");
+                assert_eq!(
+                    hex::encode(to_bytes_plain(v, dialect, *order).unwrap()),
+                    hex::encode(bytes),
+                    "Qt {qt_major} {name}/{stream}: encoded"
+                );
             }
         }
     }

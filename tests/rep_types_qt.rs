@@ -15,7 +15,6 @@ use common::qt_peer::{is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
 
-
 fn point(x: i32, y: i32, z: i32) -> Value {
     Value::Gadget(Gadget { type_name: "Point3".into(), fields: vec![Value::Int(x), Value::Int(y), Value::Int(z)] })
 }
@@ -29,9 +28,9 @@ fn items(v: Option<Value>) -> Vec<Value> {
     }
 }
 
-
 async fn rust_replicas_of_a_qt_source_know_the_rep_types(dialect: Dialect) {
-    let (mut qt, ready) = QtPeer::start_with(major(dialect), &["source-static", "Shapes", "--url", "tcp://127.0.0.1:0"]).await;
+    let (mut qt, ready) =
+        QtPeer::start_with(major(dialect), &["source-static", "Shapes", "--url", "tcp://127.0.0.1:0"]).await;
     let url = ready["url"].as_str().unwrap().to_owned();
     qt.command(r#"set origin {"x":1,"y":2,"z":3}"#).await;
     qt.command(r#"set path [{"x":4,"y":5,"z":6},{"x":7,"y":8,"z":9}]"#).await;
@@ -82,9 +81,16 @@ async fn qt_replicas_of_a_rust_rep_source(dialect: Dialect) {
             match (&*c.name, c.args.as_slice()) {
                 ("scale", [Value::Gadget(g), f]) => {
                     let f = f.as_i64().unwrap_or(1);
-                    Value::Gadget(Gadget { type_name: g.type_name.clone(), fields: g.fields.iter().map(|v| Value::Int((v.as_i64().unwrap_or(0) * f) as i32)).collect() })
+                    Value::Gadget(Gadget {
+                        type_name: g.type_name.clone(),
+                        fields: g.fields.iter().map(|v| Value::Int((v.as_i64().unwrap_or(0) * f) as i32)).collect(),
+                    })
                 }
-                ("next", [c]) => Value::Int(match c.as_i64() { Some(0) => 3, Some(3) => 4, _ => 0 }),
+                ("next", [c]) => Value::Int(match c.as_i64() {
+                    Some(0) => 3,
+                    Some(3) => 4,
+                    _ => 0,
+                }),
                 _ => Value::Invalid,
             }
         })
@@ -93,11 +99,19 @@ async fn qt_replicas_of_a_rust_rep_source(dialect: Dialect) {
     source.set_property("path", Value::List(vec![point(4, 5, 6)])).unwrap();
 
     for mode in ["replica-dynamic", "replica-static"] {
-        let args: &[&str] = if mode == "replica-static" { &[mode, "Shapes", "--url", &url] } else { &[mode, "--url", &url, "--name", "Shapes"] };
+        let args: &[&str] = if mode == "replica-static" {
+            &[mode, "Shapes", "--url", &url]
+        } else {
+            &[mode, "--url", &url, "--name", "Shapes"]
+        };
         let (mut qt, _) = QtPeer::start_with(major(dialect), args).await;
         qt.expect("Valid", is("state", "state", "Valid")).await;
         let origin = qt.command("get origin").await;
-        assert_eq!((origin["type"].as_str(), &origin["value"]), (Some("Point3"), &json!({"x":1,"y":2,"z":3})), "{mode}: {origin}");
+        assert_eq!(
+            (origin["type"].as_str(), &origin["value"]),
+            (Some("Point3"), &json!({"x":1,"y":2,"z":3})),
+            "{mode}: {origin}"
+        );
         source.set_property("path", Value::List(vec![point(4, 5, 6)])).unwrap();
         if dialect == Dialect::Qt5 && mode == "replica-dynamic" {
             // A stock Qt 5.15 dynamic replica cannot hold a QList of PODs even from a stock
@@ -115,7 +129,9 @@ async fn qt_replicas_of_a_rust_rep_source(dialect: Dialect) {
         assert_eq!(path["value"], json!([{"x":4,"y":5,"z":6}]), "{mode}: {path}");
         // Changes reach it in the same forms (a Qt 6 dynamic replica links no notify signal
         // to a container of PODs, with a stock source too: read the value until it changes).
-        for (value, json) in [(point(5, 5, 5), json!({"x":5,"y":5,"z":5})), (point(1, 2, 3), json!({"x":1,"y":2,"z":3}))] {
+        for (value, json) in
+            [(point(5, 5, 5), json!({"x":5,"y":5,"z":5})), (point(1, 2, 3), json!({"x":1,"y":2,"z":3}))]
+        {
             source.set_property("origin", value).unwrap();
             let e = qt.expect("origin", is("property", "name", "origin")).await;
             assert_eq!(e["value"], json, "{mode}: {e}");
@@ -152,11 +168,18 @@ async fn global_enums_reach_qt_dynamic_replicas(dialect: Dialect) {
     const REP: &str = "ENUM Mood {Calm, Happy = 3, Angry}\nclass Moody {\n    PROP(MoodEnum::Mood mood READWRITE)\n    SLOT(MoodEnum::Mood next(MoodEnum::Mood m))\n}\n";
     let file = qtro_rs::rep::parse(REP).unwrap();
     let class = qtro_rs::rep::source_class(&file, "Moody", dialect).unwrap();
-    assert!(class.definition.gadgets.gadgets.iter().any(|g| g.name == "MoodEnum" && g.properties.is_empty() && g.enums[0].name == "Mood"));
+    assert!(class
+        .definition
+        .gadgets
+        .gadgets
+        .iter()
+        .any(|g| g.name == "MoodEnum" && g.properties.is_empty() && g.enums[0].name == "Mood"));
     let n = node(dialect);
     let url = n.listen("tcp://127.0.0.1:0").await.unwrap();
     let source = n
-        .enable_source("Moody", class, |c: SlotCall| async move { Value::Int(if c.args[0].as_i64() == Some(3) { 4 } else { 0 }) })
+        .enable_source("Moody", class, |c: SlotCall| async move {
+            Value::Int(if c.args[0].as_i64() == Some(3) { 4 } else { 0 })
+        })
         .unwrap();
     source.set_property("mood", Value::Int(3)).unwrap();
     let (mut qt, _) = QtPeer::start_with(major(dialect), &["replica-dynamic", "--url", &url, "--name", "Moody"]).await;

@@ -32,11 +32,7 @@ fn ensure_tools() {
         }
         let script = manifest_dir().join("qt-interop/install-qt-deps.sh");
         eprintln!("repc missing, running {}", script.display());
-        match Command::new("bash")
-            .arg(&script)
-            .current_dir(manifest_dir())
-            .status()
-        {
+        match Command::new("bash").arg(&script).current_dir(manifest_dir()).status() {
             Ok(status) if status.success() => {}
             Ok(status) => eprintln!("{} exited with {status}", script.display()),
             Err(e) => eprintln!("could not run {}: {e}", script.display()),
@@ -60,10 +56,7 @@ fn corpus() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "rep"))
         .collect();
     files.sort();
-    assert!(
-        files.len() >= 8,
-        "the corpus should hold at least 8 .rep files"
-    );
+    assert!(files.len() >= 8, "the corpus should hold at least 8 .rep files");
     files
 }
 
@@ -93,11 +86,7 @@ fn run_repc(tool: &str, mode: &str, rep: &Path) -> Generated {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
     let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
-    assert!(
-        result.status.success(),
-        "{tool} -o {mode} failed on {}: {stderr}",
-        rep.display()
-    );
+    assert!(result.status.success(), "{tool} -o {mode} failed on {}: {stderr}", rep.display());
     let header = std::fs::read_to_string(&out)
         .unwrap_or_else(|e| panic!("no header written by {tool} for {}: {e}", rep.display()));
     let _ = std::fs::remove_file(&out);
@@ -125,21 +114,14 @@ fn header_signatures(header: &str) -> Vec<(String, String)> {
             || line.starts_with("Q_CLASSINFO(\"RemoteObject Signature\"")
         {
             let sig = quoted(line.split_once(',').unwrap().1).unwrap().to_string();
-            let ty = current_type
-                .take()
-                .expect("signature class-info without a type class-info");
+            let ty = current_type.take().expect("signature class-info without a type class-info");
             out.push((ty, sig));
         }
     }
     out
 }
 
-fn check_signatures(
-    label: &str,
-    rep: &Path,
-    ours: &[(String, String)],
-    headers: &[&Generated],
-) -> usize {
+fn check_signatures(label: &str, rep: &Path, ours: &[(String, String)], headers: &[&Generated]) -> usize {
     let mut checked = 0;
     for generated in headers {
         let theirs = header_signatures(&generated.header);
@@ -147,20 +129,10 @@ fn check_signatures(
         let mut found: Vec<&str> = theirs.iter().map(|(n, _)| n.as_str()).collect();
         expected_classes.dedup();
         found.dedup();
-        assert_eq!(
-            found,
-            expected_classes,
-            "{label} {}: classes in header",
-            rep.display()
-        );
+        assert_eq!(found, expected_classes, "{label} {}: classes in header", rep.display());
         for (class, sig) in &theirs {
             let (_, mine) = ours.iter().find(|(n, _)| n == class).unwrap();
-            assert_eq!(
-                mine,
-                sig,
-                "{label} signature of class {class} in {}",
-                rep.display()
-            );
+            assert_eq!(mine, sig, "{label} signature of class {class} in {}", rep.display());
             checked += 1;
         }
     }
@@ -211,16 +183,9 @@ fn api_spelling(s: &str, class: &str, children: &[String]) -> String {
     s
 }
 
-fn replica_members(
-    header: &str,
-    class: &str,
-    children: &[String],
-    dialect: Dialect,
-) -> ReplicaMembers {
+fn replica_members(header: &str, class: &str, children: &[String], dialect: Dialect) -> ReplicaMembers {
     let start_marker = format!("class {class}Replica : public QRemoteObjectReplica");
-    let start = header
-        .find(&start_marker)
-        .unwrap_or_else(|| panic!("no {class}Replica in the generated header"));
+    let start = header.find(&start_marker).unwrap_or_else(|| panic!("no {class}Replica in the generated header"));
     let body = &header[start..];
     let body = &body[..body.find("\n};").expect("unterminated replica class")];
 
@@ -239,11 +204,7 @@ fn replica_members(
             if line.is_empty() {
                 break;
             }
-            let decl = line
-                .strip_prefix("void ")
-                .unwrap()
-                .strip_suffix(");")
-                .unwrap();
+            let decl = line.strip_prefix("void ").unwrap().strip_suffix(");").unwrap();
             let (name, params) = decl.split_once('(').unwrap();
             let types: Vec<String> = split_params(params)
                 .into_iter()
@@ -273,39 +234,24 @@ fn replica_members(
         rest = &rest[end..];
     }
 
-    ReplicaMembers {
-        properties,
-        signals,
-        slots,
-    }
+    ReplicaMembers { properties, signals, slots }
 }
 
 fn check_api(dialect: Dialect, rep: &Path, file: &RepFile, replica_header: &str) {
     let label = format!("{dialect:?}");
     for class in &file.classes {
         let api: ApiLists = class.api_for(dialect);
-        let children: Vec<String> = api
-            .properties
-            .iter()
-            .filter_map(|p| p.child_class.clone())
-            .collect();
+        let children: Vec<String> = api.properties.iter().filter_map(|p| p.child_class.clone()).collect();
         let members = replica_members(replica_header, &class.name, &children, dialect);
         let ctx = format!("{label} {} class {}", rep.display(), class.name);
 
-        let props: Vec<(String, bool)> = api
-            .properties
-            .iter()
-            .map(|p| (p.name.clone(), p.modifier == Modifier::ReadWrite))
-            .collect();
+        let props: Vec<(String, bool)> =
+            api.properties.iter().map(|p| (p.name.clone(), p.modifier == Modifier::ReadWrite)).collect();
         assert_eq!(members.properties, props, "{ctx}: properties");
 
         // The replica declares notify signals of CONSTANT properties after the API signals.
         let mut signals: Vec<String> = api.signals.iter().map(|s| s.signature.clone()).collect();
-        for p in api
-            .properties
-            .iter()
-            .filter(|p| p.modifier == Modifier::Constant)
-        {
+        for p in api.properties.iter().filter(|p| p.modifier == Modifier::Constant) {
             signals.push(format!("{}Changed({})", p.name, p.type_name));
         }
         assert_eq!(members.signals, signals, "{ctx}: signals");
@@ -317,20 +263,9 @@ fn check_api(dialect: Dialect, rep: &Path, file: &RepFile, replica_header: &str)
 
 /// repc prints one warning per SLOT without return type; we record the same ones.
 fn check_warnings(label: &str, rep: &Path, file: &RepFile, stderr: &str) {
-    let theirs = stderr
-        .matches("Adding 'void' for unspecified return type")
-        .count();
-    let ours = file
-        .warnings
-        .iter()
-        .filter(|w| w.message.contains("unspecified return type"))
-        .count();
-    assert_eq!(
-        ours,
-        theirs,
-        "{label} {}: implicit-void warnings\n{stderr}",
-        rep.display()
-    );
+    let theirs = stderr.matches("Adding 'void' for unspecified return type").count();
+    let ours = file.warnings.iter().filter(|w| w.message.contains("unspecified return type")).count();
+    assert_eq!(ours, theirs, "{label} {}: implicit-void warnings\n{stderr}", rep.display());
 }
 
 #[test]
@@ -342,46 +277,26 @@ fn signatures_and_api_match_stock_repc() {
     for rep in corpus() {
         let text = std::fs::read_to_string(&rep).unwrap();
         let file = parse(&text).unwrap_or_else(|e| panic!("{}:{e}", rep.display()));
-        assert!(
-            !file.classes.is_empty(),
-            "{} declares no class",
-            rep.display()
-        );
+        assert!(!file.classes.is_empty(), "{} declares no class", rep.display());
         classes += file.classes.len();
 
         let replica6 = run_repc(REPC_QT6, "replica", &rep);
         let source6 = run_repc(REPC_QT6, "source", &rep);
-        checked_qt6 +=
-            check_signatures("Qt 6", &rep, &signatures_qt6(&file), &[&replica6, &source6]);
+        checked_qt6 += check_signatures("Qt 6", &rep, &signatures_qt6(&file), &[&replica6, &source6]);
         check_api(Dialect::Qt6, &rep, &file, &replica6.header);
         check_warnings("Qt 6", &rep, &file, &replica6.stderr);
 
         if is_qt6_only(&rep) {
-            assert!(
-                !file.is_qt5_compatible() || text.contains("/*"),
-                "{} needs no Qt 6",
-                rep.display()
-            );
+            assert!(!file.is_qt5_compatible() || text.contains("/*"), "{} needs no Qt 6", rep.display());
             continue;
         }
-        assert!(
-            file.is_qt5_compatible(),
-            "{} uses Qt 6 constructs",
-            rep.display()
-        );
+        assert!(file.is_qt5_compatible(), "{} uses Qt 6 constructs", rep.display());
         let replica5 = run_repc(REPC_QT5, "replica", &rep);
         let source5 = run_repc(REPC_QT5, "source", &rep);
-        checked_qt5 += check_signatures(
-            "Qt 5.15",
-            &rep,
-            &signatures_qt5(&file),
-            &[&replica5, &source5],
-        );
+        checked_qt5 += check_signatures("Qt 5.15", &rep, &signatures_qt5(&file), &[&replica5, &source5]);
         check_api(Dialect::Qt5, &rep, &file, &replica5.header);
         check_warnings("Qt 5.15", &rep, &file, &replica5.stderr);
     }
-    eprintln!(
-        "checked {checked_qt6} Qt 6 and {checked_qt5} Qt 5.15 signature class-infos of {classes} classes"
-    );
+    eprintln!("checked {checked_qt6} Qt 6 and {checked_qt5} Qt 5.15 signature class-infos of {classes} classes");
     assert!(checked_qt6 > 0 && checked_qt5 > 0);
 }

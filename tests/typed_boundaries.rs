@@ -21,8 +21,6 @@ use common::qt_peer::{is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
 
-
-
 /// A Rust `Interop` source whose slots answer as the stock peer's do.
 async fn interop_source(dialect: Dialect) -> (Node, Source, String) {
     let node = node(dialect);
@@ -99,7 +97,7 @@ async fn writes_and_calls_are_typed_by_a_rust_source(dialect: Dialect) {
     raw.invoke(call::INVOKE_META_METHOD, 0, vec![Value::string("many")], 7).await; // pushCount
     raw.invoke(call::INVOKE_META_METHOD, 1, vec![Value::string("x"), Value::Int(1)], 8).await; // add(int,int)
     raw.invoke(call::INVOKE_META_METHOD, 1, vec![Value::Int(1)], 9).await; // add: one argument
-    // Then a good call on the same connection: its answer is the only one.
+                                                                           // Then a good call on the same connection: its answer is the only one.
     raw.invoke(call::INVOKE_META_METHOD, 1, vec![Value::Int(2), Value::string("3")], 10).await;
     let replies = raw.read_for(Duration::from_millis(700)).await;
     let mut frames = qtro_rs::core::FrameDecoder::new(dialect, &Default::default());
@@ -107,7 +105,9 @@ async fn writes_and_calls_are_typed_by_a_rust_source(dialect: Dialect) {
     let types = qtro_rs::core::TypeRegistry::new(dialect);
     let mut answers = Vec::new();
     while let Some(f) = frames.next_frame().unwrap() {
-        if let Packet::InvokeReply { serial_id, value, .. } = Packet::decode(&f, dialect, &types, &Default::default()).unwrap() {
+        if let Packet::InvokeReply { serial_id, value, .. } =
+            Packet::decode(&f, dialect, &types, &Default::default()).unwrap()
+        {
             answers.push((serial_id, value));
         }
     }
@@ -142,7 +142,8 @@ async fn rust_source_types_what_replicas_send_qt5() {
 }
 
 async fn calls_to_a_qt_source_are_typed(dialect: Dialect) {
-    let (mut qt, ready) = QtPeer::start_with(major(dialect), &["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
+    let (mut qt, ready) =
+        QtPeer::start_with(major(dialect), &["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
     let url = ready["url"].as_str().unwrap().to_owned();
     let node = node(dialect);
     node.connect_to(&url).unwrap();
@@ -155,12 +156,22 @@ async fn calls_to_a_qt_source_are_typed(dialect: Dialect) {
         let err = replica.call("add", vec![Value::string("two"), Value::Int(1)]).await.unwrap_err();
         let NodeError::Arguments { error, .. } = &err else { panic!("{err:?}") };
         let ArgumentError::Type { position: 1, name, mismatch } = &**error else { panic!("{err:?}") };
-        assert_eq!((name.as_str(), mismatch.expected.as_str(), mismatch.given.as_str()), ("a", "int", "QString"), "{err}");
+        assert_eq!(
+            (name.as_str(), mismatch.expected.as_str(), mismatch.given.as_str()),
+            ("a", "int", "QString"),
+            "{err}"
+        );
         assert!(err.to_string().contains("add(int,int)"), "{err}");
         let err = replica.call("add", vec![Value::Int(1)]).await.unwrap_err();
-        assert!(matches!(&err, NodeError::Arguments { error, .. } if **error == ArgumentError::Count { expected: 2, given: 1 }), "{err:?}");
+        assert!(
+            matches!(&err, NodeError::Arguments { error, .. } if **error == ArgumentError::Count { expected: 2, given: 1 }),
+            "{err:?}"
+        );
         let err = replica.call("scale", vec![Value::Int(2), Value::Bool(true), Value::Int(1)]).await.unwrap_err();
-        assert!(matches!(&err, NodeError::Arguments { error, .. } if **error == ArgumentError::Count { expected: 2, given: 3 }), "{err:?}");
+        assert!(
+            matches!(&err, NodeError::Arguments { error, .. } if **error == ArgumentError::Count { expected: 2, given: 3 }),
+            "{err:?}"
+        );
         let err = replica.set_property("ratio", Value::string("abc")).unwrap_err();
         assert!(matches!(&err, NodeError::PropertyType { property, .. } if property == "ratio"), "{err:?}");
         assert!(replica.set_property("color", Value::string("Blue")).is_err());
@@ -200,7 +211,8 @@ async fn rust_replica_types_calls_to_a_qt_source_qt5() {
 /// change that carries it is dropped, the Init that carries it leaves that value (and the ones
 /// after it) invalid, and the replica stays Valid and gets everything else.
 async fn undecodable_values_cost_only_their_packet(dialect: Dialect) {
-    let (mut qt, ready) = QtPeer::start_with(major(dialect), &["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
+    let (mut qt, ready) =
+        QtPeer::start_with(major(dialect), &["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
     let url = ready["url"].as_str().unwrap().to_owned();
     let client = node(dialect);
     client.connect_to(&url).unwrap();
@@ -251,8 +263,12 @@ async fn undecodable_values_cost_only_their_packet_qt5() {
 /// A CLASS property whose child pointer is null on a stock Qt source: Rust replicas (dynamic,
 /// and static of the .rep class) become Valid, see no child, and get the other properties.
 async fn null_child_objects_do_not_block_acquisition(dialect: Dialect) {
-    let (mut qt, ready) =
-        QtPeer::start_with_env(major(dialect), &["source-static", "Parent", "--url", "tcp://127.0.0.1:0"], &[("QTRO_PEER_NULL_CHILD", "1")]).await;
+    let (mut qt, ready) = QtPeer::start_with_env(
+        major(dialect),
+        &["source-static", "Parent", "--url", "tcp://127.0.0.1:0"],
+        &[("QTRO_PEER_NULL_CHILD", "1")],
+    )
+    .await;
     let url = ready["url"].as_str().unwrap().to_owned();
     let client = node(dialect);
     client.connect_to(&url).unwrap();

@@ -168,7 +168,8 @@ fn gadget_sections_list_what_qt_lists() {
     let flagged = cap::FLAGGED_CLASS.gadget_section(Dialect::Qt6);
     assert_eq!((flagged.qt_enums, flagged.gadgets), (vec!["Qt::Orientation".to_owned()], vec![]));
     // PODs used only inside other PODs, and by child classes, are listed too.
-    let canvas: Vec<String> = rep_pods_qt5::CANVAS_CLASS.gadget_section(Dialect::Qt5).gadgets.into_iter().map(|g| g.name).collect();
+    let canvas: Vec<String> =
+        rep_pods_qt5::CANVAS_CLASS.gadget_section(Dialect::Qt5).gadgets.into_iter().map(|g| g.name).collect();
     assert_eq!(canvas, ["Point", "Sized", "Bag", "Nested", "Refs", "Unnamed", "Late"]);
 }
 

@@ -329,12 +329,15 @@ async fn rust_shapes_source_with_qt_static_replica(major: u32) {
     source.set_origin(p3(4, 5, 6)).unwrap();
     qt.expect("origin", |e| e["event"] == "property" && e["name"] == "origin" && e["value"] == pj(&p3(4, 5, 6))).await;
     source.set_path(vec![p3(1, 2, 3)]).unwrap();
-    qt.expect("path", |e| e["event"] == "property" && e["name"] == "path" && e["value"] == json!([pj(&p3(1, 2, 3))])).await;
+    qt.expect("path", |e| e["event"] == "property" && e["name"] == "path" && e["value"] == json!([pj(&p3(1, 2, 3))]))
+        .await;
     source.set_path(Vec::new()).unwrap();
     qt.expect("empty path", |e| e["event"] == "property" && e["name"] == "path" && e["value"] == json!([])).await;
     source.set_named(named(&[("z", p3(0, 0, -1))])).unwrap();
-    qt.expect("named", |e| e["event"] == "property" && e["name"] == "named" && e["value"] == json!({"z": pj(&p3(0, 0, -1))}))
-        .await;
+    qt.expect("named", |e| {
+        e["event"] == "property" && e["name"] == "named" && e["value"] == json!({"z": pj(&p3(0, 0, -1))})
+    })
+    .await;
     source.set_color(Shade::Red).unwrap();
     qt.expect("color", |e| e["event"] == "property" && e["name"] == "color" && e["value"] == 0).await;
 
@@ -342,7 +345,10 @@ async fn rust_shapes_source_with_qt_static_replica(major: u32) {
     qt.command(r#"set origin {"x":-1,"y":-2,"z":-3}"#).await;
     next(&mut events, "origin written", |e| matches!(e, ShapesSourceEvent::OriginWritten(_))).await;
     assert_eq!(source.origin().unwrap(), p3(-1, -2, -3));
-    qt.expect("origin echo", |e| e["event"] == "property" && e["name"] == "origin" && e["value"] == pj(&p3(-1, -2, -3))).await;
+    qt.expect("origin echo", |e| {
+        e["event"] == "property" && e["name"] == "origin" && e["value"] == pj(&p3(-1, -2, -3))
+    })
+    .await;
     qt.command(r#"set color "Green""#).await;
     next(&mut events, "color written", |e| *e == ShapesSourceEvent::ColorWritten(Shade::Green)).await;
     qt.command(r#"set named {"k":{"x":1,"y":2,"z":3},"l":{"x":4,"y":5,"z":6}}"#).await;
@@ -391,8 +397,7 @@ async fn rust_shapes_source_with_qt5_static_replica() {
 
 /// Qt `major`'s repc `Shapes` source against a Rust typed replica.
 async fn qt_shapes_source_with_rust_typed_replica(major: u32) {
-    let (mut qt, ready) =
-        QtPeer::start_with(major, &["source-static", "Shapes", "--url", "tcp://127.0.0.1:0"]).await;
+    let (mut qt, ready) = QtPeer::start_with(major, &["source-static", "Shapes", "--url", "tcp://127.0.0.1:0"]).await;
     let url = ready["url"].as_str().unwrap().to_owned();
     // Values set on the Qt source before the replica connects arrive with the init.
     qt.command(r#"set origin {"x":1,"y":-2,"z":3}"#).await;
@@ -456,7 +461,8 @@ async fn qt_shapes_source_with_rust_typed_replica(major: u32) {
     assert_eq!(e["args"], json!([pj(&p3(1, -2, 3)), 10]), "{e}");
     assert_eq!(replica.next(Shade::Blue).await.unwrap(), Shade::Red);
     assert_eq!(replica.next(Shade::Green).await.unwrap(), Shade::Blue);
-    let e = qt.expect("next invoked", |e| e["event"] == "invoked" && e["slot"] == "next" && e["args"] == json!([3])).await;
+    let e =
+        qt.expect("next invoked", |e| e["event"] == "invoked" && e["slot"] == "next" && e["args"] == json!([3])).await;
     assert_eq!(e["result"], 4, "{e}");
 
     // The signal with a POD and an enum argument, emitted on behalf of a slot and directly.

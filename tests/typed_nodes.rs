@@ -516,9 +516,18 @@ async fn dynamic_replicas_of_typed_sources_decode_pods() {
     assert_eq!(Point3::from_value(&replica.property("pt").unwrap()), Ok(p(4, 5, 6)));
     assert_eq!(Vec::<Point3>::from_value(&replica.property("pts").unwrap()), Ok(vec![p(1, 1, 1)]));
     assert_eq!(Tagged::from_value(&replica.property("tag").unwrap()), Ok(Tagged::default()));
-    let scaled = replica.call("scale", vec![Value::Gadget(qtro_rs::core::Gadget {
-        type_name: "Point3".into(),
-        fields: vec![Value::Int(1), Value::Int(2), Value::Int(3)],
-    }), Value::Int(3)]).await.unwrap();
+    let scaled = replica
+        .call(
+            "scale",
+            vec![
+                Value::Gadget(qtro_rs::core::Gadget {
+                    type_name: "Point3".into(),
+                    fields: vec![Value::Int(1), Value::Int(2), Value::Int(3)],
+                }),
+                Value::Int(3),
+            ],
+        )
+        .await
+        .unwrap();
     assert_eq!(Point3::from_value(&scaled), Ok(p(3, 6, 9)));
 }

@@ -23,9 +23,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use qtro_rs::core::gui::{Brush, Color, Image};
-use qtro_rs::core::Gadget;
 use qtro_rs::core::value::JsonValue;
 use qtro_rs::core::variant::{from_bytes, to_bytes_plain};
+use qtro_rs::core::Gadget;
 use qtro_rs::core::*;
 use qtro_rs::node::{Node, NodeConfig, ReplicaEvent, SlotCall};
 use serde_json::json;
@@ -35,7 +35,6 @@ use common::dialect::major;
 use common::qt_peer::{is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
-
 
 /// One value of every type, for `dialect` (Qt 5 lacks char16_t, char32_t and QVariantPair).
 fn values(dialect: Dialect) -> Vec<Value> {
@@ -67,7 +66,11 @@ fn values(dialect: Dialect) -> Vec<Value> {
         V::BitArray(BitArray::from_bools([true, false, true])),
         V::Date(QDate::from_ymd(2024, 1, 2)),
         V::Time(QTime::from_hms_ms(13, 14, 15, 16)),
-        V::DateTime(QDateTime { date: QDate::from_ymd(2024, 1, 2), time: QTime::from_hms_ms(3, 4, 5, 0), spec: TimeSpec::Utc }),
+        V::DateTime(QDateTime {
+            date: QDate::from_ymd(2024, 1, 2),
+            time: QTime::from_hms_ms(3, 4, 5, 0),
+            spec: TimeSpec::Utc,
+        }),
         V::Url("tcp://127.0.0.1:1234/p?q".into()),
         V::Uuid([0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]),
         V::Point(Point { x: 1, y: -2 }),
@@ -175,7 +178,9 @@ fn from_peer(j: &serde_json::Value, dialect: Dialect) -> Value {
 /// (whose defaults depend on the application's) the same with another size.
 fn alternate(v: &Value, dialect: Dialect) -> Value {
     match v {
-        Value::Font(f) => Value::Font(Box::new(qtro_rs::core::gui::Font { point_size: f.point_size + 1.0, ..(**f).clone() })),
+        Value::Font(f) => {
+            Value::Font(Box::new(qtro_rs::core::gui::Font { point_size: f.point_size + 1.0, ..(**f).clone() }))
+        }
         Value::Pen(p) => Value::Pen(Box::new(qtro_rs::core::gui::Pen { width: p.width + 1.0, ..(**p).clone() })),
         _ => {
             let mut types = TypeRegistry::new(dialect);
@@ -193,10 +198,15 @@ fn same(a: &Value, b: &Value) -> bool {
         // Enums travel as integers of their size.
         (Value::Enum(e), x) | (x, Value::Enum(e)) => x.as_i64() == Some(e.value),
         (Value::Gadget(x), Value::Gadget(y)) => {
-            x.type_name == y.type_name && x.fields.len() == y.fields.len() && x.fields.iter().zip(&y.fields).all(|(p, q)| same(p, q))
+            x.type_name == y.type_name
+                && x.fields.len() == y.fields.len()
+                && x.fields.iter().zip(&y.fields).all(|(p, q)| same(p, q))
         }
         // Containers of PODs: QtRO's wrappers and plain containers hold the same elements.
-        (Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_), Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_)) => {
+        (
+            Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_),
+            Value::Sequence(_) | Value::GadgetSequence(_) | Value::List(_),
+        ) => {
             let items = |v: &Value| match v {
                 Value::Sequence(s) => s.items.clone(),
                 Value::GadgetSequence(s) => s.items.clone(),
@@ -210,8 +220,12 @@ fn same(a: &Value, b: &Value) -> bool {
         | (Value::Map(_), Value::Assoc(_) | Value::GadgetAssoc(_)) => {
             let entries = |v: &Value| -> Vec<(String, Value)> {
                 let mut e: Vec<(String, Value)> = match v {
-                    Value::Assoc(a) => a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), v.clone())).collect(),
-                    Value::GadgetAssoc(a) => a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), v.clone())).collect(),
+                    Value::Assoc(a) => {
+                        a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), v.clone())).collect()
+                    }
+                    Value::GadgetAssoc(a) => {
+                        a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), v.clone())).collect()
+                    }
                     Value::Map(m) => m.clone(),
                     _ => unreachable!(),
                 };
@@ -250,8 +264,14 @@ async fn next_change(events: &mut qtro_rs::node::EventReceiver<ReplicaEvent>, wa
     let _ = tokio::time::timeout(T, async {
         while !(seen.0 && seen.1) {
             match events.recv().await {
-                Some(ReplicaEvent::PropertyChanged { name, value, .. }) if name == "anything" && same(&value, want) => seen.0 = true,
-                Some(ReplicaEvent::Signal { name, args, .. }) if name == "anythingChanged" && args.len() == 1 && same(&args[0], want) => seen.1 = true,
+                Some(ReplicaEvent::PropertyChanged { name, value, .. }) if name == "anything" && same(&value, want) => {
+                    seen.0 = true
+                }
+                Some(ReplicaEvent::Signal { name, args, .. })
+                    if name == "anythingChanged" && args.len() == 1 && same(&args[0], want) =>
+                {
+                    seen.1 = true
+                }
                 Some(_) => {}
                 None => return,
             }
@@ -262,7 +282,8 @@ async fn next_change(events: &mut qtro_rs::node::EventReceiver<ReplicaEvent>, wa
 }
 
 async fn qt_source_rust_replica(dialect: Dialect, cells: &mut Cells) {
-    let (mut qt, ready) = QtPeer::start_with(major(dialect), &["source-plain", "--exact-values", "--url", "tcp://127.0.0.1:0"]).await;
+    let (mut qt, ready) =
+        QtPeer::start_with(major(dialect), &["source-plain", "--exact-values", "--url", "tcp://127.0.0.1:0"]).await;
     let url = ready["url"].as_str().unwrap().to_owned();
     let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
     node.connect_to(&url).unwrap();
@@ -305,7 +326,10 @@ async fn rust_source_qt_replica(dialect: Dialect, cells: &mut Cells) {
     let mut class = ClassBuilder::new("Matrix");
     for (i, v) in vals.iter().enumerate() {
         let t = v.type_name();
-        class = class.property(&format!("p{i}"), t, PropertyMode::ReadWrite, v.clone()).signal(&format!("s{i}"), &[("v", t)]).slot(&format!("echo{i}"), &[("v", t)], t);
+        class = class
+            .property(&format!("p{i}"), t, PropertyMode::ReadWrite, v.clone())
+            .signal(&format!("s{i}"), &[("v", t)])
+            .slot(&format!("echo{i}"), &[("v", t)], t);
     }
     let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
     let url = node.listen("tcp://127.0.0.1:0").await.unwrap();
@@ -320,7 +344,9 @@ async fn rust_source_qt_replica(dialect: Dialect, cells: &mut Cells) {
             }
         })
         .unwrap();
-    let (mut qt, _) = QtPeer::start_with(major(dialect), &["replica-dynamic", "--exact-values", "--url", &url, "--name", "Matrix"]).await;
+    let (mut qt, _) =
+        QtPeer::start_with(major(dialect), &["replica-dynamic", "--exact-values", "--url", &url, "--name", "Matrix"])
+            .await;
     qt.expect("Valid", is("state", "state", "Valid")).await;
     for (i, v) in vals.iter().enumerate() {
         let what = format!("Qt {} {}", major(dialect), v.type_name());
@@ -370,7 +396,8 @@ const MATRIX_REP: &str = include_str!("../qt-interop/peers/matrix.rep");
 fn matrix_class(dialect: Dialect) -> (SourceClass, Vec<Value>) {
     let class = qtro_rs::rep::source_class(&qtro_rs::rep::parse(MATRIX_REP).unwrap(), "Matrix", dialect).unwrap();
     let all = values(dialect);
-    let pt = |x, y| Value::Gadget(Gadget { type_name: "MatrixPoint".into(), fields: vec![Value::Int(x), Value::Int(y)] });
+    let pt =
+        |x, y| Value::Gadget(Gadget { type_name: "MatrixPoint".into(), fields: vec![Value::Int(x), Value::Int(y)] });
     let tone = |value| Value::Enum(EnumValue { type_name: "ToneEnum::Tone".into(), value, size: 4 });
     let rep_value = |t: &str| -> Option<Value> {
         Some(match t {
@@ -382,7 +409,9 @@ fn matrix_class(dialect: Dialect) -> (SourceClass, Vec<Value>) {
             // Enums Qt 5 streams in repc's width (one byte for Tone), not as an int.
             "QList<ToneEnum::Tone>" => Value::List(vec![Value::Int(5), Value::Int(0)]),
             "QVariant" => Value::List(vec![tone(5), Value::string("x")]),
-            "MatrixTone" => Value::Gadget(Gadget { type_name: "MatrixTone".into(), fields: vec![tone(5), Value::Int(3)] }),
+            "MatrixTone" => {
+                Value::Gadget(Gadget { type_name: "MatrixTone".into(), fields: vec![tone(5), Value::Int(3)] })
+            }
             _ => return None,
         })
     };
@@ -391,7 +420,11 @@ fn matrix_class(dialect: Dialect) -> (SourceClass, Vec<Value>) {
         .properties
         .iter()
         .map(|p| {
-            all.iter().find(|v| v.type_name() == p.type_name).cloned().or_else(|| rep_value(&p.type_name)).unwrap_or_else(|| panic!("no value of type {}", p.type_name))
+            all.iter()
+                .find(|v| v.type_name() == p.type_name)
+                .cloned()
+                .or_else(|| rep_value(&p.type_name))
+                .unwrap_or_else(|| panic!("no value of type {}", p.type_name))
         })
         .collect();
     (class, vals)
@@ -425,7 +458,11 @@ async fn until<F: Fn() -> bool>(what: &str, f: F) {
 /// A stock static (repc) source and a Rust static replica of the same .rep class.
 async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cells) -> usize {
     let (class, vals) = matrix_class(dialect);
-    let (mut qt, ready) = QtPeer::start_with(major(dialect), &["source-static", "Matrix", "--exact-values", "--url", "tcp://127.0.0.1:0"]).await;
+    let (mut qt, ready) = QtPeer::start_with(
+        major(dialect),
+        &["source-static", "Matrix", "--exact-values", "--url", "tcp://127.0.0.1:0"],
+    )
+    .await;
     let url = ready["url"].as_str().unwrap().to_owned();
     let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
     node.connect_to(&url).unwrap();
@@ -436,7 +473,8 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
         let p = format!("p{i}");
         let ty = &class.definition.properties[i].type_name;
         qt.command(&format!("set {p} {}", peer_input(v, ty, dialect))).await;
-        until(&format!("{what}: property change Qt -> Rust"), || replica.property(&p).is_some_and(|x| same(&x, v))).await;
+        until(&format!("{what}: property change Qt -> Rust"), || replica.property(&p).is_some_and(|x| same(&x, v)))
+            .await;
         cells.pass("static: property change Qt->Rust");
         qt.command(&format!("emit s{i} [{}]", peer_input(v, ty, dialect))).await;
         let sig = format!("s{i}");
@@ -454,7 +492,8 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
         assert!(same(&got[0], v), "{what}: signal argument Qt -> Rust: {got:?}");
         cells.pass("static: signal argument Qt->Rust");
         // The repc source's echo slot.
-        let back = replica.call(&format!("echo{i}"), vec![v.clone()]).await.unwrap_or_else(|e| panic!("{what}: echo: {e}"));
+        let back =
+            replica.call(&format!("echo{i}"), vec![v.clone()]).await.unwrap_or_else(|e| panic!("{what}: echo: {e}"));
         let e = qt.expect("invoked", |e| e["event"] == "invoked" && e["slot"] == format!("echo{i}").as_str()).await;
         assert!(same(&from_peer(&e["args"][0], dialect), v), "{what}: slot argument Rust -> Qt: {e}");
         cells.pass("static: slot argument Rust->Qt");
@@ -467,7 +506,12 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
     let r = late.acquire("Matrix", class.clone());
     r.wait_for_source(T).await.unwrap();
     for (i, v) in vals.iter().enumerate() {
-        assert!(same(&r.property(&format!("p{i}")).unwrap(), v), "Qt {} static {}: init Qt -> Rust", major(dialect), v.type_name());
+        assert!(
+            same(&r.property(&format!("p{i}")).unwrap(), v),
+            "Qt {} static {}: init Qt -> Rust",
+            major(dialect),
+            v.type_name()
+        );
         cells.pass("static: init Qt->Rust");
     }
     // Writes from the Rust replica: each property back to its default, read on the Qt side.
@@ -475,7 +519,10 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
         let default = alternate(v, dialect);
         replica.set_property(&format!("p{i}"), default.clone()).unwrap();
         let p = format!("p{i}");
-        until(&format!("{}: property write Rust -> Qt", v.type_name()), || replica.property(&p).is_some_and(|x| same(&x, &default))).await;
+        until(&format!("{}: property write Rust -> Qt", v.type_name()), || {
+            replica.property(&p).is_some_and(|x| same(&x, &default))
+        })
+        .await;
         let got = qt.command(&format!("get p{i}")).await;
         assert!(same(&from_peer(&got["value"], dialect), &default), "{}: written {got}", v.type_name());
         cells.pass("static: property write Rust->Qt");
@@ -502,7 +549,8 @@ async fn rust_source_qt_static_replica(dialect: Dialect, cells: &mut Cells) {
     for (i, v) in vals.iter().enumerate() {
         source.set_property(&format!("p{i}"), v.clone()).unwrap();
     }
-    let (mut qt, _) = QtPeer::start_with(major(dialect), &["replica-static", "Matrix", "--exact-values", "--url", &url]).await;
+    let (mut qt, _) =
+        QtPeer::start_with(major(dialect), &["replica-static", "Matrix", "--exact-values", "--url", &url]).await;
     qt.expect("Valid", is("state", "state", "Valid")).await;
     for (i, v) in vals.iter().enumerate() {
         let what = format!("Qt {} static {}", major(dialect), v.type_name());

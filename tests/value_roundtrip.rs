@@ -54,18 +54,33 @@ fn leaf(dialect: Dialect) -> BoxedStrategy<Value> {
         prop::collection::vec(any::<bool>(), 0..40).prop_map(|b| Value::BitArray(BitArray::from_bools(b))),
         any::<i64>().prop_map(|d| Value::Date(QDate { julian_day: d })),
         any::<u32>().prop_map(|t| Value::Time(QTime { msecs: t })),
-        (any::<i64>(), any::<u32>(), prop_oneof![
-            Just(TimeSpec::LocalTime),
-            Just(TimeSpec::Utc),
-            any::<i32>().prop_map(TimeSpec::OffsetFromUtc),
-            "[A-Za-z/_]{1,20}".prop_map(TimeSpec::TimeZone),
-            (opt_string(), any::<i32>(), opt_string(), opt_string(), any::<i32>(), opt_string()).prop_map(
-                |(id, offset_seconds, name, abbreviation, territory, comment)| {
-                    TimeSpec::UtcOffsetZone(Box::new(UtcOffsetZone { id, offset_seconds, name, abbreviation, territory, comment }))
-                }
-            ),
-        ])
-            .prop_map(|(d, t, spec)| Value::DateTime(QDateTime { date: QDate { julian_day: d }, time: QTime { msecs: t }, spec })),
+        (
+            any::<i64>(),
+            any::<u32>(),
+            prop_oneof![
+                Just(TimeSpec::LocalTime),
+                Just(TimeSpec::Utc),
+                any::<i32>().prop_map(TimeSpec::OffsetFromUtc),
+                "[A-Za-z/_]{1,20}".prop_map(TimeSpec::TimeZone),
+                (opt_string(), any::<i32>(), opt_string(), opt_string(), any::<i32>(), opt_string()).prop_map(
+                    |(id, offset_seconds, name, abbreviation, territory, comment)| {
+                        TimeSpec::UtcOffsetZone(Box::new(UtcOffsetZone {
+                            id,
+                            offset_seconds,
+                            name,
+                            abbreviation,
+                            territory,
+                            comment,
+                        }))
+                    }
+                ),
+            ]
+        )
+            .prop_map(|(d, t, spec)| Value::DateTime(QDateTime {
+                date: QDate { julian_day: d },
+                time: QTime { msecs: t },
+                spec
+            })),
         "[a-z]{1,5}://[a-z0-9.]{1,10}(:[0-9]{1,5})?(/[a-z%0-9]{0,8})?".prop_map(Value::Url),
         any::<[u8; 16]>().prop_map(Value::Uuid),
         (any::<i32>(), any::<i32>()).prop_map(|(x, y)| Value::Point(Point { x, y })),
@@ -76,10 +91,16 @@ fn leaf(dialect: Dialect) -> BoxedStrategy<Value> {
         (finite_f64(), finite_f64(), finite_f64(), finite_f64())
             .prop_map(|(x, y, width, height)| Value::RectF(RectF { x, y, width, height })),
         any::<[i32; 4]>().prop_map(|[x1, y1, x2, y2]| Value::Line(Line { x1, y1, x2, y2 })),
-        (finite_f64(), finite_f64(), finite_f64(), finite_f64())
-            .prop_map(|(x1, y1, x2, y2)| Value::LineF(LineF { x1, y1, x2, y2 })),
-        prop::collection::vec(any::<i32>(), 0..6)
-            .prop_map(|v| Value::Sequence(Sequence { type_name: "QList<int>".into(), items: v.into_iter().map(Value::Int).collect() })),
+        (finite_f64(), finite_f64(), finite_f64(), finite_f64()).prop_map(|(x1, y1, x2, y2)| Value::LineF(LineF {
+            x1,
+            y1,
+            x2,
+            y2
+        })),
+        prop::collection::vec(any::<i32>(), 0..6).prop_map(|v| Value::Sequence(Sequence {
+            type_name: "QList<int>".into(),
+            items: v.into_iter().map(Value::Int).collect()
+        })),
         prop::collection::vec((any::<i32>(), opt_bytes()), 0..4).prop_map(|v| Value::Assoc(Assoc {
             type_name: "QHash<int,QByteArray>".into(),
             entries: v.into_iter().map(|(k, b)| (Value::Int(k), Value::ByteArray(b))).collect(),
@@ -103,7 +124,11 @@ fn pt(x: i32, label: Option<String>) -> Value {
 
 fn enum_value() -> impl Strategy<Value = Value> {
     prop_oneof![
-        any::<i8>().prop_map(|v| Value::Enum(EnumValue { type_name: "Holder::Small".into(), value: v as i64, size: 1 })),
+        any::<i8>().prop_map(|v| Value::Enum(EnumValue {
+            type_name: "Holder::Small".into(),
+            value: v as i64,
+            size: 1
+        })),
         any::<i16>().prop_map(|v| Value::Enum(EnumValue { type_name: "Holder::Mid".into(), value: v as i64, size: 2 })),
         any::<i32>().prop_map(|v| Value::Enum(EnumValue { type_name: "Holder::Big".into(), value: v as i64, size: 4 })),
     ]
@@ -116,8 +141,11 @@ fn value(dialect: Dialect) -> BoxedStrategy<Value> {
         let element = prop_oneof![4 => inner.clone(), 1 => enum_value()];
         let mut choices = vec![
             // Valid types with the is-null flag set (an invalid inner value has no such flag).
-            inner.clone().prop_filter("a null flag needs a valid type", |v| !matches!(v, Value::Invalid | Value::Null(_)))
-                .prop_map(|v| Value::Null(Box::new(v))).boxed(),
+            inner
+                .clone()
+                .prop_filter("a null flag needs a valid type", |v| !matches!(v, Value::Invalid | Value::Null(_)))
+                .prop_map(|v| Value::Null(Box::new(v)))
+                .boxed(),
             prop::collection::vec(element.clone(), 0..5).prop_map(Value::List).boxed(),
             prop::collection::vec((any::<String>(), element.clone()), 0..4).prop_map(Value::Map).boxed(),
             prop::collection::vec((any::<String>(), element.clone()), 0..4).prop_map(Value::Hash).boxed(),
@@ -178,13 +206,19 @@ fn packet(dialect: Dialect) -> impl Strategy<Value = Packet> {
                 Packet::Invoke(Invoke { name, call, index, args, serial_id, property_index })
             }
         ),
-        (name, any::<i32>(), value(dialect)).prop_map(|(name, serial_id, value)| Packet::InvokeReply { name, serial_id, value }),
-        (name, any::<i32>(), value(dialect)).prop_map(|(name, index, value)| Packet::PropertyChange { name, index, value }),
+        (name, any::<i32>(), value(dialect)).prop_map(|(name, serial_id, value)| Packet::InvokeReply {
+            name,
+            serial_id,
+            value
+        }),
+        (name, any::<i32>(), value(dialect)).prop_map(|(name, index, value)| Packet::PropertyChange {
+            name,
+            index,
+            value
+        }),
         prop::collection::vec((name, prop::option::of(name), prop::option::of("[0-9a-f]{40}")), 0..4).prop_map(|v| {
             Packet::ObjectList(
-                v.into_iter()
-                    .map(|(n, t, s)| ObjectInfo { name: n, type_name: t, signature: s })
-                    .collect(),
+                v.into_iter().map(|(n, t, s)| ObjectInfo { name: n, type_name: t, signature: s }).collect(),
             )
         }),
         name.prop_map(|name| Packet::Ping { name }),
@@ -192,7 +226,12 @@ fn packet(dialect: Dialect) -> impl Strategy<Value = Packet> {
     ]
 }
 
-fn decode_packet(bytes: &[u8], dialect: Dialect, types: &TypeRegistry, limits: &Limits) -> Result<Vec<Packet>, DecodeError> {
+fn decode_packet(
+    bytes: &[u8],
+    dialect: Dialect,
+    types: &TypeRegistry,
+    limits: &Limits,
+) -> Result<Vec<Packet>, DecodeError> {
     let mut d = FrameDecoder::new(dialect, limits);
     d.extend(bytes);
     let mut out = Vec::new();
@@ -310,10 +349,10 @@ fn enums_travel_as_sized_integers_at_the_top_level() {
     let e = |size, value| Value::Enum(EnumValue { type_name: "Holder::X".into(), value, size });
     // The PropertyChange value is the last thing in the frame, so the encoding ends the frame.
     let cases = [
-        (Dialect::Qt6, e(1, 200), "2800000000c8"),        // qint8 -56: signedness dropped
-        (Dialect::Qt5, e(1, 200), "0000002200c8"),        // Qt 5 uses char
-        (Dialect::Qt6, e(2, 2), "21000000000200"),        // short
-        (Dialect::Qt6, e(4, 3), "020000000003000000"),    // int
+        (Dialect::Qt6, e(1, 200), "2800000000c8"),     // qint8 -56: signedness dropped
+        (Dialect::Qt5, e(1, 200), "0000002200c8"),     // Qt 5 uses char
+        (Dialect::Qt6, e(2, 2), "21000000000200"),     // short
+        (Dialect::Qt6, e(4, 3), "020000000003000000"), // int
         (Dialect::Qt5, e(4, 3), "000000020000000003"),
     ];
     for (dialect, v, expected_tail) in cases {

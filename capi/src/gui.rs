@@ -25,7 +25,13 @@ pub extern "C" fn qtro_value_new_color(r: u8, g: u8, b: u8, a: u8) -> *mut qtro_
 /// for colors of another spec (HSV, CMYK, HSL, extended RGB, invalid), whose fields
 /// `qtro_value_fields_json` gives.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_color(value: *const qtro_value, r: *mut u8, g: *mut u8, b: *mut u8, a: *mut u8) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_color(
+    value: *const qtro_value,
+    r: *mut u8,
+    g: *mut u8,
+    b: *mut u8,
+    a: *mut u8,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         let Value::Color(c) = v.without_null_flag() else { return mismatch(v, "a QColor") };
@@ -70,21 +76,43 @@ fn whole<T: TryFrom<i64>>(f: f64, what: &str) -> Result<T> {
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_new_numbers(ty: qtro_type, numbers: *const f64, count: usize) -> *mut qtro_value {
     new_value(|| {
-        let Some((per, fixed)) = shape(ty) else { return err(QTRO_ERR_INVALID_ARGUMENT, format!("type {} is not built from numbers", ty as i32)) };
-        let n: &[f64] = if count == 0 { &[] } else { std::slice::from_raw_parts(super::arg(numbers, "numbers")?, count) };
+        let Some((per, fixed)) = shape(ty) else {
+            return err(QTRO_ERR_INVALID_ARGUMENT, format!("type {} is not built from numbers", ty as i32));
+        };
+        let n: &[f64] =
+            if count == 0 { &[] } else { std::slice::from_raw_parts(super::arg(numbers, "numbers")?, count) };
         if fixed.is_some_and(|f| f != count) || !count.is_multiple_of(per) {
-            return err(QTRO_ERR_INVALID_ARGUMENT, format!("{count} numbers do not make this type ({} expected)", fixed.map_or(format!("a multiple of {per}"), |f| f.to_string())));
+            return err(
+                QTRO_ERR_INVALID_ARGUMENT,
+                format!(
+                    "{count} numbers do not make this type ({} expected)",
+                    fixed.map_or(format!("a multiple of {per}"), |f| f.to_string())
+                ),
+            );
         }
         let floats = || n.iter().map(|f| *f as f32);
         use qtro_type::*;
         Ok(match ty {
-            QTRO_TYPE_POLYGON => Value::Polygon(n.chunks(2).map(|p| Ok(Point { x: whole(p[0], "x")?, y: whole(p[1], "y")? })).collect::<Result<_>>()?),
+            QTRO_TYPE_POLYGON => Value::Polygon(
+                n.chunks(2).map(|p| Ok(Point { x: whole(p[0], "x")?, y: whole(p[1], "y")? })).collect::<Result<_>>()?,
+            ),
             QTRO_TYPE_POLYGONF => Value::PolygonF(n.chunks(2).map(|p| PointF { x: p[0], y: p[1] }).collect()),
             QTRO_TYPE_REGION => Value::Region(
-                n.chunks(4).map(|r| Ok(Rect::new(whole(r[0], "x")?, whole(r[1], "y")?, whole(r[2], "width")?, whole(r[3], "height")?))).collect::<Result<_>>()?,
+                n.chunks(4)
+                    .map(|r| {
+                        Ok(Rect::new(
+                            whole(r[0], "x")?,
+                            whole(r[1], "y")?,
+                            whole(r[2], "width")?,
+                            whole(r[3], "height")?,
+                        ))
+                    })
+                    .collect::<Result<_>>()?,
             ),
             QTRO_TYPE_TRANSFORM => Value::Transform(n.try_into().expect("9 numbers")),
-            QTRO_TYPE_MATRIX4X4 => Value::Matrix4x4(Box::new(floats().collect::<Vec<_>>().try_into().expect("16 numbers"))),
+            QTRO_TYPE_MATRIX4X4 => {
+                Value::Matrix4x4(Box::new(floats().collect::<Vec<_>>().try_into().expect("16 numbers")))
+            }
             QTRO_TYPE_VECTOR2D => Value::Vector2D(floats().collect::<Vec<_>>().try_into().expect("2 numbers")),
             QTRO_TYPE_VECTOR3D => Value::Vector3D(floats().collect::<Vec<_>>().try_into().expect("3 numbers")),
             QTRO_TYPE_VECTOR4D => Value::Vector4D(floats().collect::<Vec<_>>().try_into().expect("4 numbers")),
@@ -103,7 +131,12 @@ pub unsafe extern "C" fn qtro_value_new_numbers(ty: qtro_type, numbers: *const f
 /// how many there are; at most `capacity` are written to `out` (`out` may be `NULL` when
 /// `capacity` is 0, to ask for the count).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_numbers(value: *const qtro_value, out: *mut f64, capacity: usize, count: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_numbers(
+    value: *const qtro_value,
+    out: *mut f64,
+    capacity: usize,
+    count: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         let wide = |f: &[f32]| f.iter().map(|x| *x as f64).collect::<Vec<_>>();
@@ -149,11 +182,17 @@ pub unsafe extern "C" fn qtro_value_new_image_png(data: *const u8, len: usize, p
 /// A `QImage` (or `QPixmap`) from `width` × `height` 8-bit RGBA pixels, row by row
 /// (`width * height * 4` bytes, encoded as PNG).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_image_rgba(width: u32, height: u32, rgba: *const u8, pixmap: bool) -> *mut qtro_value {
+pub unsafe extern "C" fn qtro_value_new_image_rgba(
+    width: u32,
+    height: u32,
+    rgba: *const u8,
+    pixmap: bool,
+) -> *mut qtro_value {
     new_value(|| {
         let len = (width as usize).checked_mul(height as usize).and_then(|n| n.checked_mul(4));
         let Some(len) = len else { return err(QTRO_ERR_INVALID_ARGUMENT, "the image is too large") };
-        let image = Image::from_rgba(width, height, bytes_arg(rgba, len, "rgba")?).or_else(|e| err(QTRO_ERR_INVALID_ARGUMENT, e))?;
+        let image = Image::from_rgba(width, height, bytes_arg(rgba, len, "rgba")?)
+            .or_else(|e| err(QTRO_ERR_INVALID_ARGUMENT, e))?;
         Ok(if pixmap { Value::Pixmap(image) } else { Value::Image(image) })
     })
 }
@@ -161,7 +200,11 @@ pub unsafe extern "C" fn qtro_value_new_image_rgba(width: u32, height: u32, rgba
 /// The PNG file of a `QImage` or `QPixmap` (borrowed from the value); a null image gives
 /// `*len` 0.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_png(value: *const qtro_value, data: *mut *const u8, len: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_png(
+    value: *const qtro_value,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -177,7 +220,9 @@ pub unsafe extern "C" fn qtro_value_get_png(value: *const qtro_value, data: *mut
 pub unsafe extern "C" fn qtro_value_new_from_fields(ty: qtro_type, json: *const c_char) -> *mut qtro_value {
     new_value(|| {
         let json = cstr(json, "json")?;
-        let bad = |e: serde_json::Error| super::Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("not the fields of this type: {e}"));
+        let bad = |e: serde_json::Error| {
+            super::Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("not the fields of this type: {e}"))
+        };
         use qtro_type::*;
         Ok(match ty {
             QTRO_TYPE_BRUSH => Value::Brush(Box::new(serde_json::from_str::<Brush>(json).map_err(bad)?)),
@@ -219,11 +264,17 @@ fn dialect_arg(dialect: super::node::qtro_dialect) -> Result<qtro_rs::core::Dial
 /// `QDataStream >> QVariant` (the Qt adapter passes the QtGui types this way). Free `*data`
 /// with `qtro_bytes_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_to_datastream(value: *const qtro_value, dialect: super::node::qtro_dialect, data: *mut *mut u8, len: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_to_datastream(
+    value: *const qtro_value,
+    dialect: super::node::qtro_dialect,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         let dialect = dialect_arg(dialect)?;
-        let bytes = qtro_rs::core::variant::to_bytes(v, dialect, qtro_rs::core::ByteOrder::Big).or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))?;
+        let bytes = qtro_rs::core::variant::to_bytes(v, dialect, qtro_rs::core::ByteOrder::Big)
+            .or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))?;
         let boxed: Box<[u8]> = bytes.to_vec().into_boxed_slice();
         *out_ptr(len, "len")? = boxed.len();
         *out_ptr(data, "data")? = Box::into_raw(boxed) as *mut u8;
@@ -246,12 +297,17 @@ pub unsafe extern "C" fn qtro_bytes_free(data: *mut u8, len: usize) {
 /// of `dialect`'s version (built-in and QtGui types; user types by name are not known here).
 /// `NULL` with the reason if the bytes are not exactly one such QVariant.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_from_datastream(data: *const u8, len: usize, dialect: super::node::qtro_dialect) -> *mut qtro_value {
+pub unsafe extern "C" fn qtro_value_from_datastream(
+    data: *const u8,
+    len: usize,
+    dialect: super::node::qtro_dialect,
+) -> *mut qtro_value {
     new_value(|| {
         let dialect = dialect_arg(dialect)?;
         let bytes = Bytes::copy_from_slice(bytes_arg(data, len, "data")?);
         let types = qtro_rs::core::TypeRegistry::new(dialect);
-        qtro_rs::core::variant::from_bytes(bytes, dialect, qtro_rs::core::ByteOrder::Big, &types).or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))
+        qtro_rs::core::variant::from_bytes(bytes, dialect, qtro_rs::core::ByteOrder::Big, &types)
+            .or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))
     })
 }
 
@@ -270,20 +326,27 @@ pub unsafe extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char)
         if ty == QTRO_TYPE_JSONVALUE && text.trim() == "undefined" {
             return Ok(Value::JsonValue(J::Undefined));
         }
-        let parsed: serde_json::Value = serde_json::from_str(text).or_else(|e| err(QTRO_ERR_PARSE, format!("not JSON: {e}")))?;
+        let parsed: serde_json::Value =
+            serde_json::from_str(text).or_else(|e| err(QTRO_ERR_PARSE, format!("not JSON: {e}")))?;
         let compact = parsed.to_string();
-        let wrong = |what: &str| err(QTRO_ERR_INVALID_ARGUMENT, format!("expected {what}, got {}", qtro_rs::core::limits::clip(text)));
+        let wrong = |what: &str| {
+            err(QTRO_ERR_INVALID_ARGUMENT, format!("expected {what}, got {}", qtro_rs::core::limits::clip(text)))
+        };
         Ok(match (ty, &parsed) {
             (QTRO_TYPE_JSONOBJECT, serde_json::Value::Object(_)) => Value::JsonObject(compact),
             (QTRO_TYPE_JSONOBJECT, _) => return wrong("a JSON object"),
             (QTRO_TYPE_JSONARRAY, serde_json::Value::Array(_)) => Value::JsonArray(compact),
             (QTRO_TYPE_JSONARRAY, _) => return wrong("a JSON array"),
             (QTRO_TYPE_JSONDOCUMENT, serde_json::Value::Null) => Value::JsonDocument(None),
-            (QTRO_TYPE_JSONDOCUMENT, serde_json::Value::Object(_) | serde_json::Value::Array(_)) => Value::JsonDocument(Some(compact)),
+            (QTRO_TYPE_JSONDOCUMENT, serde_json::Value::Object(_) | serde_json::Value::Array(_)) => {
+                Value::JsonDocument(Some(compact))
+            }
             (QTRO_TYPE_JSONDOCUMENT, _) => return wrong("a JSON object, array or null"),
             (QTRO_TYPE_JSONVALUE, serde_json::Value::Null) => Value::JsonValue(J::Null),
             (QTRO_TYPE_JSONVALUE, serde_json::Value::Bool(b)) => Value::JsonValue(J::Bool(*b)),
-            (QTRO_TYPE_JSONVALUE, serde_json::Value::Number(n)) => Value::JsonValue(J::Double(n.as_f64().unwrap_or(f64::NAN))),
+            (QTRO_TYPE_JSONVALUE, serde_json::Value::Number(n)) => {
+                Value::JsonValue(J::Double(n.as_f64().unwrap_or(f64::NAN)))
+            }
             (QTRO_TYPE_JSONVALUE, serde_json::Value::String(s)) => Value::JsonValue(J::String(Some(s.clone()))),
             (QTRO_TYPE_JSONVALUE, serde_json::Value::Array(_)) => Value::JsonValue(J::Array(compact)),
             (QTRO_TYPE_JSONVALUE, serde_json::Value::Object(_)) => Value::JsonValue(J::Object(compact)),
@@ -306,7 +369,10 @@ pub unsafe extern "C" fn qtro_value_get_json(value: *const qtro_value) -> *mut c
             Value::JsonValue(J::Bool(b)) => b.to_string(),
             Value::JsonValue(J::Double(f)) => serde_json::Value::from(*f).to_string(),
             Value::JsonValue(J::String(s)) => serde_json::Value::from(s.clone().unwrap_or_default()).to_string(),
-            Value::JsonValue(J::Array(t) | J::Object(t)) | Value::JsonObject(t) | Value::JsonArray(t) | Value::JsonDocument(Some(t)) => t.clone(),
+            Value::JsonValue(J::Array(t) | J::Object(t))
+            | Value::JsonObject(t)
+            | Value::JsonArray(t)
+            | Value::JsonDocument(Some(t)) => t.clone(),
             other => return mismatch(other, "a QJsonValue, QJsonObject, QJsonArray or QJsonDocument"),
         };
         Ok(c_string_out(&text))
@@ -338,7 +404,11 @@ pub extern "C" fn qtro_value_new_cbor_simple_type(t: u8) -> *mut qtro_value {
 /// The CBOR encoding of a `QCborValue`, `QCborArray` or `QCborMap` (borrowed from the value), or
 /// the one byte of a `QCborSimpleType`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_cbor(value: *const qtro_value, data: *mut *const u8, len: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_cbor(
+    value: *const qtro_value,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {

@@ -124,7 +124,9 @@ impl From<qtro_rs::node::NodeError> for Error {
                 match h {
                     H::UnknownSource(_) | H::BadIndex { .. } => QTRO_ERR_NOT_FOUND,
                     H::DuplicateSource(_) => QTRO_ERR_ALREADY,
-                    H::Arguments { error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
+                    H::Arguments { error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => {
+                        QTRO_ERR_INVALID_ARGUMENT
+                    }
                     H::ValueCount { .. } | H::InitTooLarge { .. } => QTRO_ERR_INVALID_ARGUMENT,
                     H::Arguments { .. } | H::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
                     H::Encode(_) => QTRO_ERR_PROTOCOL,
@@ -143,7 +145,9 @@ impl From<qtro_rs::node::NodeError> for Error {
                 _ => QTRO_ERR_PROTOCOL,
             },
             N::UnknownMember { .. } => QTRO_ERR_NOT_FOUND,
-            N::Arguments { error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => QTRO_ERR_INVALID_ARGUMENT,
+            N::Arguments { error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => {
+                QTRO_ERR_INVALID_ARGUMENT
+            }
             N::Arguments { .. } | N::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
             N::Timeout { .. } | N::NotOffered { .. } => QTRO_ERR_TIMEOUT,
             N::Shutdown => QTRO_ERR_SHUTDOWN,
@@ -243,7 +247,9 @@ pub(crate) unsafe fn cstr<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
     if p.is_null() {
         return err(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL"));
     }
-    CStr::from_ptr(p).to_str().map_err(|_| Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("argument `{name}` is not valid UTF-8")))
+    CStr::from_ptr(p)
+        .to_str()
+        .map_err(|_| Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("argument `{name}` is not valid UTF-8")))
 }
 
 /// An optional NUL-terminated UTF-8 string argument (`NULL` gives `None`).
@@ -269,7 +275,8 @@ pub(crate) unsafe fn bytes_arg<'a>(p: *const u8, len: usize, name: &str) -> Resu
 /// A `(pointer, length)` UTF-8 argument; `NULL` is allowed when `len` is 0.
 pub(crate) unsafe fn utf8_arg<'a>(p: *const c_char, len: usize, name: &str) -> Result<&'a str> {
     let b = bytes_arg(p as *const u8, len, name)?;
-    std::str::from_utf8(b).map_err(|_| Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("argument `{name}` is not valid UTF-8")))
+    std::str::from_utf8(b)
+        .map_err(|_| Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("argument `{name}` is not valid UTF-8")))
 }
 
 /// A NUL-terminated copy of `s` for C, freed with `qtro_string_free`.

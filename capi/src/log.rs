@@ -30,7 +30,9 @@ pub const QTRO_LOG_TRACE: qtro_log_level = 5;
 /// call. Runs on whichever library thread logs (often a network worker), possibly on several
 /// threads at once: it must be thread-safe, return quickly, and not call `qtro_*` functions that
 /// block (they fail with `QTRO_ERR_WRONG_THREAD` there).
-pub type qtro_log_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, level: qtro_log_level, target: *const c_char, message: *const c_char)>;
+pub type qtro_log_cb = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, level: qtro_log_level, target: *const c_char, message: *const c_char),
+>;
 
 struct Sink {
     cb: unsafe extern "C" fn(*mut c_void, qtro_log_level, *const c_char, *const c_char),
@@ -138,7 +140,11 @@ impl Drop for Reset {
 /// longer called. Installs the library's `tracing` subscriber on first use (`QTRO_ERR_ALREADY` if
 /// another global subscriber was installed in the same library instance).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_set_log_callback(callback: qtro_log_cb, user_data: *mut c_void, max_level: qtro_log_level) -> qtro_result {
+pub unsafe extern "C" fn qtro_set_log_callback(
+    callback: qtro_log_cb,
+    user_data: *mut c_void,
+    max_level: qtro_log_level,
+) -> qtro_result {
     guard(|| {
         if IN_CALLBACK.with(|c| c.get()) {
             return err(QTRO_ERR_WRONG_THREAD, "qtro_set_log_callback cannot be called from inside the log callback");
@@ -146,7 +152,9 @@ pub unsafe extern "C" fn qtro_set_log_callback(callback: qtro_log_cb, user_data:
         if !(QTRO_LOG_OFF..=QTRO_LOG_TRACE).contains(&max_level) {
             return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_log_level {max_level}"));
         }
-        let installed = INSTALLED.get_or_init(|| tracing::subscriber::set_global_default(CLogger { next_span: AtomicU64::new(1) }).map_err(|e| e.to_string()));
+        let installed = INSTALLED.get_or_init(|| {
+            tracing::subscriber::set_global_default(CLogger { next_span: AtomicU64::new(1) }).map_err(|e| e.to_string())
+        });
         if let Err(e) = installed {
             return err(QTRO_ERR_ALREADY, format!("cannot install the log forwarder: {e}"));
         }
@@ -158,4 +166,3 @@ pub unsafe extern "C" fn qtro_set_log_callback(callback: qtro_log_cb, user_data:
         Ok(())
     })
 }
-

@@ -63,7 +63,9 @@ pub const QTRO_DISPATCH_POLL: qtro_dispatch_mode = 1;
 /// message in `error`. Both pointers are borrowed for the duration of the call. Called exactly
 /// once for every `qtro_replica_call` that returned `QTRO_OK`, on the node's dispatch thread (or
 /// in `qtro_node_dispatch`), or with `QTRO_ERR_SHUTDOWN` inside `qtro_node_free`.
-pub type qtro_reply_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, result: qtro_result, value: *const qtro_value, error: *const c_char)>;
+pub type qtro_reply_cb = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, result: qtro_result, value: *const qtro_value, error: *const c_char),
+>;
 
 /// A `void *` handed back to callbacks. The library never dereferences it.
 #[derive(Clone, Copy)]
@@ -214,7 +216,12 @@ impl EventQueue {
 
     /// Moves the events of one replica or source into this queue, in order, until the stream
     /// ends or `closed()` (its handle was freed).
-    pub(crate) async fn forward<T>(&self, mut rx: qtro_rs::node::EventReceiver<T>, closed: impl Fn() -> bool, wrap: impl Fn(T) -> Event) {
+    pub(crate) async fn forward<T>(
+        &self,
+        mut rx: qtro_rs::node::EventReceiver<T>,
+        closed: impl Fn() -> bool,
+        wrap: impl Fn(T) -> Event,
+    ) {
         while let Some(ev) = rx.recv().await {
             if closed() {
                 break;
@@ -329,9 +336,19 @@ impl NodeCore {
     }
 
     /// Runs `fut` to completion on the runtime from a plain thread, at most `timeout`.
-    pub(crate) fn block_on<T>(&self, timeout: Duration, what: &str, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    pub(crate) fn block_on<T>(
+        &self,
+        timeout: Duration,
+        what: &str,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
         if tokio::runtime::Handle::try_current().is_ok() {
-            return err(QTRO_ERR_WRONG_THREAD, format!("{what}: blocking calls are not allowed on a libqtro_rs runtime thread (e.g. from a log callback)"));
+            return err(
+                QTRO_ERR_WRONG_THREAD,
+                format!(
+                    "{what}: blocking calls are not allowed on a libqtro_rs runtime thread (e.g. from a log callback)"
+                ),
+            );
         }
         match self.rt().block_on(async { tokio::time::timeout(timeout, fut).await }) {
             Ok(r) => r,
@@ -343,7 +360,10 @@ impl NodeCore {
     pub(crate) fn add_pending(&self, cb: qtro_reply_cb, user_data: *mut c_void) -> Option<u64> {
         let cb = cb?;
         let id = self.next_call.fetch_add(1, Ordering::Relaxed);
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id, PendingReply { cb, user_data: UserData(user_data) });
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, PendingReply { cb, user_data: UserData(user_data) });
         Some(id)
     }
 
@@ -414,8 +434,13 @@ impl NodeCore {
             }
         }
         // Pending replies complete now, on this thread, with no other callback running.
-        let lock = if self.dispatch_owner.load(Ordering::SeqCst) == thread_token() { None } else { Some(self.dispatch_lock.lock().unwrap_or_else(|e| e.into_inner())) };
-        let pending: Vec<PendingReply> = self.pending.lock().unwrap_or_else(|e| e.into_inner()).drain().map(|(_, p)| p).collect();
+        let lock = if self.dispatch_owner.load(Ordering::SeqCst) == thread_token() {
+            None
+        } else {
+            Some(self.dispatch_lock.lock().unwrap_or_else(|e| e.into_inner()))
+        };
+        let pending: Vec<PendingReply> =
+            self.pending.lock().unwrap_or_else(|e| e.into_inner()).drain().map(|(_, p)| p).collect();
         for p in pending {
             p.complete(Err(Error::new(QTRO_ERR_SHUTDOWN, "the node was shut down before the reply arrived")));
         }
@@ -451,7 +476,12 @@ pub unsafe extern "C" fn qtro_node_config_free(config: *mut qtro_node_config) {
 
 /// Changes `config` by `set` if `valid`, else fails with `QTRO_ERR_INVALID_ARGUMENT` and the
 /// message `why` gives: the shape of every setter below.
-unsafe fn update_config(config: *mut qtro_node_config, valid: bool, why: impl FnOnce() -> String, set: impl FnOnce(&mut qtro_node_config)) -> qtro_result {
+unsafe fn update_config(
+    config: *mut qtro_node_config,
+    valid: bool,
+    why: impl FnOnce() -> String,
+    set: impl FnOnce(&mut qtro_node_config),
+) -> qtro_result {
     guard(|| {
         let c = super::arg_mut(config, "config")?;
         if !valid {
@@ -464,43 +494,73 @@ unsafe fn update_config(config: *mut qtro_node_config, valid: bool, why: impl Fn
 
 /// Qt 6 (`QTRO_DIALECT_QT6`) or Qt 5.15 (`QTRO_DIALECT_QT5`) peers.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_dialect(config: *mut qtro_node_config, dialect: qtro_dialect) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_dialect(
+    config: *mut qtro_node_config,
+    dialect: qtro_dialect,
+) -> qtro_result {
     let chosen = match dialect {
         QTRO_DIALECT_QT6 => Some(Dialect::Qt6),
         QTRO_DIALECT_QT5 => Some(Dialect::Qt5),
         _ => None,
     };
-    update_config(config, chosen.is_some(), || format!("unknown qtro_dialect {dialect}"), |c| {
-        if let Some(d) = chosen {
-            c.node.dialect = d
-        }
-    })
+    update_config(
+        config,
+        chosen.is_some(),
+        || format!("unknown qtro_dialect {dialect}"),
+        |c| {
+            if let Some(d) = chosen {
+                c.node.dialect = d
+            }
+        },
+    )
 }
 
 /// Heartbeat interval of the node's replicas in ms (0, the default, disables it as in Qt).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_heartbeat_ms(config: *mut qtro_node_config, interval_ms: u32) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_heartbeat_ms(
+    config: *mut qtro_node_config,
+    interval_ms: u32,
+) -> qtro_result {
     update_config(config, true, String::new, |c| c.node.heartbeat = (interval_ms > 0).then(|| millis(interval_ms)))
 }
 
 /// Delay between reconnect attempts in ms (default 250, must be > 0).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_retry_interval_ms(config: *mut qtro_node_config, interval_ms: u32) -> qtro_result {
-    update_config(config, interval_ms > 0, || "the retry interval must be > 0".into(), |c| c.node.retry_interval = millis(interval_ms))
+pub unsafe extern "C" fn qtro_node_config_set_retry_interval_ms(
+    config: *mut qtro_node_config,
+    interval_ms: u32,
+) -> qtro_result {
+    update_config(
+        config,
+        interval_ms > 0,
+        || "the retry interval must be > 0".into(),
+        |c| c.node.retry_interval = millis(interval_ms),
+    )
 }
 
 /// `QTRO_DISPATCH_THREAD` (default) or `QTRO_DISPATCH_POLL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_dispatch(config: *mut qtro_node_config, mode: qtro_dispatch_mode) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_dispatch(
+    config: *mut qtro_node_config,
+    mode: qtro_dispatch_mode,
+) -> qtro_result {
     let valid = mode == QTRO_DISPATCH_THREAD || mode == QTRO_DISPATCH_POLL;
     update_config(config, valid, || format!("unknown qtro_dispatch_mode {mode}"), |c| c.dispatch = mode)
 }
 
 /// Number of network worker threads of the node's runtime (1-64, default 2).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_worker_threads(config: *mut qtro_node_config, threads: u32) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_worker_threads(
+    config: *mut qtro_node_config,
+    threads: u32,
+) -> qtro_result {
     let valid = (1..=64).contains(&threads);
-    update_config(config, valid, || format!("worker_threads must be 1..=64, not {threads}"), |c| c.worker_threads = threads)
+    update_config(
+        config,
+        valid,
+        || format!("worker_threads must be 1..=64, not {threads}"),
+        |c| c.worker_threads = threads,
+    )
 }
 
 /// How long, in microseconds, a replica's connection reads its socket directly after a lone
@@ -509,37 +569,62 @@ pub unsafe extern "C" fn qtro_node_config_set_worker_threads(config: *mut qtro_n
 /// more than one CPU, else 0.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_node_config_set_busy_poll_us(config: *mut qtro_node_config, micros: u32) -> qtro_result {
-    update_config(config, micros <= 100_000, || format!("busy_poll_us must be at most 100000, not {micros}"), |c| {
-        c.node.busy_poll = (micros > 0).then(|| Duration::from_micros(micros as u64))
-    })
+    update_config(
+        config,
+        micros <= 100_000,
+        || format!("busy_poll_us must be at most 100000, not {micros}"),
+        |c| c.node.busy_poll = (micros > 0).then(|| Duration::from_micros(micros as u64)),
+    )
 }
 
 /// Largest packet accepted from a peer, in bytes (default 64 MiB; 1024 to 2^31 - 1). A larger
 /// one closes the connection.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_max_packet_size(config: *mut qtro_node_config, bytes: u32) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_max_packet_size(
+    config: *mut qtro_node_config,
+    bytes: u32,
+) -> qtro_result {
     let valid = (1024..=i32::MAX as u32).contains(&bytes);
-    update_config(config, valid, || format!("max_packet_size must be 1024..=2147483647, not {bytes}"), |c| c.node.limits.max_packet_size = bytes)
+    update_config(
+        config,
+        valid,
+        || format!("max_packet_size must be 1024..=2147483647, not {bytes}"),
+        |c| c.node.limits.max_packet_size = bytes,
+    )
 }
 
 /// Output queued for one peer, in bytes, above which `qtro_source_ready` waits (default 4 MiB,
 /// must be > 0 and at most the `max_queued_bytes` given to the same config).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_queue_high_water(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_queue_high_water(
+    config: *mut qtro_node_config,
+    bytes: usize,
+) -> qtro_result {
     update_config(config, bytes > 0, || "queue_high_water must be > 0".into(), |c| c.node.queue_high_water = bytes)
 }
 
 /// How long, in ms, a peer may stay above the high-water mark while a producer waits before it
 /// is disconnected (default 5000, must be > 0).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_stall_timeout_ms(config: *mut qtro_node_config, timeout_ms: u32) -> qtro_result {
-    update_config(config, timeout_ms > 0, || "the stall timeout must be > 0".into(), |c| c.node.stall_timeout = millis(timeout_ms))
+pub unsafe extern "C" fn qtro_node_config_set_stall_timeout_ms(
+    config: *mut qtro_node_config,
+    timeout_ms: u32,
+) -> qtro_result {
+    update_config(
+        config,
+        timeout_ms > 0,
+        || "the stall timeout must be > 0".into(),
+        |c| c.node.stall_timeout = millis(timeout_ms),
+    )
 }
 
 /// Output queued for one peer, in bytes, past which the peer is disconnected at once, whatever
 /// the producer does (default 256 MiB, must be at least `queue_high_water`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(
+    config: *mut qtro_node_config,
+    bytes: usize,
+) -> qtro_result {
     update_config(config, bytes > 0, || "max_queued_bytes must be > 0".into(), |c| c.node.max_queued_bytes = bytes)
 }
 
@@ -547,7 +632,10 @@ pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(config: *mut qtro
 /// arrival order, as on a Qt host). With `QTRO_DISPATCH_*` callbacks this only matters for
 /// deferred replies (`qtro_invocation` kept past the callback).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_concurrent_slots(config: *mut qtro_node_config, concurrent: bool) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_config_set_concurrent_slots(
+    config: *mut qtro_node_config,
+    concurrent: bool,
+) -> qtro_result {
     update_config(config, true, String::new, |c| c.node.concurrent_slots = concurrent)
 }
 
@@ -565,7 +653,10 @@ pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mu
         if c.node.max_queued_bytes < c.node.queue_high_water {
             return err(
                 QTRO_ERR_INVALID_ARGUMENT,
-                format!("max_queued_bytes ({}) is below queue_high_water ({})", c.node.max_queued_bytes, c.node.queue_high_water),
+                format!(
+                    "max_queued_bytes ({}) is below queue_high_water ({})",
+                    c.node.max_queued_bytes, c.node.queue_high_water
+                ),
             );
         }
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -579,7 +670,12 @@ pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mu
             let _g = rt.enter();
             Node::with_config(c.node.clone())
         };
-        let events = Arc::new(EventQueue { state: Mutex::new(QueueState::default()), cv: Condvar::new(), fd, room: tokio::sync::Notify::new() });
+        let events = Arc::new(EventQueue {
+            state: Mutex::new(QueueState::default()),
+            cv: Condvar::new(),
+            fd,
+            room: tokio::sync::Notify::new(),
+        });
         let core = Arc::new(NodeCore {
             rt: Some(rt),
             node,
@@ -649,13 +745,23 @@ unsafe fn write_url(out: *mut *mut c_char, url: &str) {
 /// sources there. Blocks at most `timeout_ms`. `bound_url` (may be `NULL`) receives the URL peers
 /// should use, with the real port when `:0` was given; free it with `qtro_string_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_listen(node: *mut qtro_node, url: *const c_char, timeout_ms: u32, bound_url: *mut *mut c_char) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_listen(
+    node: *mut qtro_node,
+    url: *const c_char,
+    timeout_ms: u32,
+    bound_url: *mut *mut c_char,
+) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let url = cstr(url, "url")?;
         core.check_open()?;
         let n = core.node.clone();
-        let bound = core.block_on(millis(timeout_ms), "qtro_node_listen", async move { n.listen(url).await.map_err(Error::from) })?;
+        let bound =
+            core.block_on(
+                millis(timeout_ms),
+                "qtro_node_listen",
+                async move { n.listen(url).await.map_err(Error::from) },
+            )?;
         write_url(bound_url, &bound);
         Ok(())
     })
@@ -664,13 +770,20 @@ pub unsafe extern "C" fn qtro_node_listen(node: *mut qtro_node, url: *const c_ch
 /// Makes this node a registry host listening on `url` (its own sources are listed there too).
 /// Blocks at most `timeout_ms`; `bound_url` as for `qtro_node_listen`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_listen_registry(node: *mut qtro_node, url: *const c_char, timeout_ms: u32, bound_url: *mut *mut c_char) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_listen_registry(
+    node: *mut qtro_node,
+    url: *const c_char,
+    timeout_ms: u32,
+    bound_url: *mut *mut c_char,
+) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let url = cstr(url, "url")?;
         core.check_open()?;
         let n = core.node.clone();
-        let bound = core.block_on(millis(timeout_ms), "qtro_node_listen_registry", async move { n.listen_registry(url).await.map_err(Error::from) })?;
+        let bound = core.block_on(millis(timeout_ms), "qtro_node_listen_registry", async move {
+            n.listen_registry(url).await.map_err(Error::from)
+        })?;
         write_url(bound_url, &bound);
         Ok(())
     })
@@ -736,7 +849,11 @@ pub unsafe extern "C" fn qtro_node_host_url(node: *const qtro_node, url: *mut *m
 /// Waits at most `timeout_ms` until a connected host (or the registry) announces a source named
 /// `name`; `QTRO_ERR_TIMEOUT` otherwise.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_wait_for_object(node: *mut qtro_node, name: *const c_char, timeout_ms: u32) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_wait_for_object(
+    node: *mut qtro_node,
+    name: *const c_char,
+    timeout_ms: u32,
+) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let name = cstr(name, "name")?;
@@ -746,11 +863,16 @@ pub unsafe extern "C" fn qtro_node_wait_for_object(node: *mut qtro_node, name: *
         core.block_on(d + Duration::from_millis(50), "qtro_node_wait_for_object", async move {
             let deadline = tokio::time::Instant::now() + d;
             loop {
-                if n.known_objects().iter().any(|o| o.name == name) || n.registry_locations().iter().any(|l| l.name == name) {
+                if n.known_objects().iter().any(|o| o.name == name)
+                    || n.registry_locations().iter().any(|l| l.name == name)
+                {
                     return Ok(());
                 }
                 if tokio::time::Instant::now() >= deadline {
-                    return err(QTRO_ERR_TIMEOUT, format!("no source named {name:?} was announced within {} ms", d.as_millis()));
+                    return err(
+                        QTRO_ERR_TIMEOUT,
+                        format!("no source named {name:?} was announced within {} ms", d.as_millis()),
+                    );
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -783,7 +905,11 @@ pub unsafe extern "C" fn qtro_node_event_fd(node: *const qtro_node, fd: *mut c_i
 /// waiting for events. `QTRO_DISPATCH_POLL` nodes only; not from inside a callback of the same node
 /// (`QTRO_ERR_WRONG_THREAD`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_dispatch(node: *mut qtro_node, max_events: usize, dispatched: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_dispatch(
+    node: *mut qtro_node,
+    max_events: usize,
+    dispatched: *mut usize,
+) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?.clone();
         if core.mode != QTRO_DISPATCH_POLL {
@@ -802,7 +928,11 @@ pub unsafe extern "C" fn qtro_node_dispatch(node: *mut qtro_node, max_events: us
 /// calling thread (a simple event loop for programs without poll). `dispatched` may be `NULL`.
 /// `QTRO_DISPATCH_POLL` nodes only.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_dispatch_timeout(node: *mut qtro_node, timeout_ms: u32, dispatched: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_dispatch_timeout(
+    node: *mut qtro_node,
+    timeout_ms: u32,
+    dispatched: *mut usize,
+) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?.clone();
         if core.mode != QTRO_DISPATCH_POLL {
@@ -810,7 +940,10 @@ pub unsafe extern "C" fn qtro_node_dispatch_timeout(node: *mut qtro_node, timeou
         }
         core.check_open()?;
         if core.dispatch_owner.load(Ordering::SeqCst) == thread_token() {
-            return err(QTRO_ERR_WRONG_THREAD, "qtro_node_dispatch_timeout called from inside a callback of the same node");
+            return err(
+                QTRO_ERR_WRONG_THREAD,
+                "qtro_node_dispatch_timeout called from inside a callback of the same node",
+            );
         }
         core.events.wait(Some(millis(timeout_ms)));
         let n = core.dispatch(usize::MAX)?;
@@ -820,4 +953,3 @@ pub unsafe extern "C" fn qtro_node_dispatch_timeout(node: *mut qtro_node, timeou
         Ok(())
     })
 }
-

@@ -49,15 +49,27 @@ fn state_of(s: ReplicaState) -> qtro_replica_state {
 #[derive(Clone, Copy)]
 pub struct qtro_replica_callbacks {
     /// The replica's state changed.
-    pub state_changed: Option<unsafe extern "C" fn(user_data: *mut c_void, old_state: qtro_replica_state, new_state: qtro_replica_state)>,
+    pub state_changed: Option<
+        unsafe extern "C" fn(user_data: *mut c_void, old_state: qtro_replica_state, new_state: qtro_replica_state),
+    >,
     /// Values (and for dynamic replicas, the interface) arrived: on the first connection and on
     /// every reconnection.
     pub initialized: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
     /// A property has a new value (`index` is its position in the interface).
-    pub property_changed: Option<unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, index: usize, value: *const qtro_value)>,
+    pub property_changed: Option<
+        unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, index: usize, value: *const qtro_value),
+    >,
     /// The source emitted a declared signal (notify signals are reported by `property_changed`);
     /// `index` is the signal's position in the interface.
-    pub signal: Option<unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, index: usize, args: *const *const qtro_value, nargs: usize)>,
+    pub signal: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            name: *const c_char,
+            index: usize,
+            args: *const *const qtro_value,
+            nargs: usize,
+        ),
+    >,
 }
 
 pub(crate) struct ReplicaShared {
@@ -102,7 +114,13 @@ impl ReplicaShared {
                     if let Some(f) = cb.signal {
                         let name = to_cstring(&name);
                         let ptrs: Vec<*const qtro_value> = args.iter().map(as_raw).collect();
-                        f(ud, name.as_ptr(), index, if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() }, ptrs.len());
+                        f(
+                            ud,
+                            name.as_ptr(),
+                            index,
+                            if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() },
+                            ptrs.len(),
+                        );
                     }
                 }
                 // Kinds of event added later have no C callback yet.
@@ -131,7 +149,14 @@ unsafe fn replica_ref<'a>(r: *const qtro_replica) -> Result<&'a qtro_replica> {
     arg(r, "replica")
 }
 
-unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*const qtro_class>, callbacks: *const qtro_replica_callbacks, user_data: *mut c_void, out: *mut *mut qtro_replica) -> qtro_result {
+unsafe fn acquire(
+    node: *mut qtro_node,
+    name: *const c_char,
+    class: Option<*const qtro_class>,
+    callbacks: *const qtro_replica_callbacks,
+    user_data: *mut c_void,
+    out: *mut *mut qtro_replica,
+) -> qtro_result {
     guard(|| {
         let out = out_ptr(out, "out")?;
         *out = std::ptr::null_mut();
@@ -143,7 +168,8 @@ unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*cons
         };
         core.check_open()?;
         let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
-        let shared = Arc::new(ReplicaShared { closed: AtomicBool::new(false), callbacks: cbs, user_data: UserData(user_data) });
+        let shared =
+            Arc::new(ReplicaShared { closed: AtomicBool::new(false), callbacks: cbs, user_data: UserData(user_data) });
         let replica = {
             let _g = core.rt().enter();
             // Subscribed atomically with the acquisition: no event can be missed.
@@ -153,7 +179,9 @@ unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*cons
             };
             let q = core.events.clone();
             let sh = shared.clone();
-            core.rt().spawn(async move { q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Replica(sh.clone(), ev)).await });
+            core.rt().spawn(async move {
+                q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Replica(sh.clone(), ev)).await
+            });
             r
         };
         *out = Box::into_raw(Box::new(qtro_replica { core, replica: Some(replica), shared, name: to_cstring(name_s) }));
@@ -161,13 +189,18 @@ unsafe fn acquire(node: *mut qtro_node, name: *const c_char, class: Option<*cons
     })
 }
 
-
 /// Acquires a dynamic replica of the source `name`: it learns the interface from the source (Qt
 /// or libqtro_rs). `callbacks` (copied; may be `NULL`) and `user_data` receive its events from
 /// now on. On success `*out` owns the replica: free it with `qtro_replica_free` before or after
 /// the node.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_acquire(node: *mut qtro_node, name: *const c_char, callbacks: *const qtro_replica_callbacks, user_data: *mut c_void, out: *mut *mut qtro_replica) -> qtro_result {
+pub unsafe extern "C" fn qtro_node_acquire(
+    node: *mut qtro_node,
+    name: *const c_char,
+    callbacks: *const qtro_replica_callbacks,
+    user_data: *mut c_void,
+    out: *mut *mut qtro_replica,
+) -> qtro_result {
     acquire(node, name, None, callbacks, user_data, out)
 }
 
@@ -218,7 +251,10 @@ pub unsafe extern "C" fn qtro_replica_name(replica: *const qtro_replica) -> *con
 
 /// The current state.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_get_state(replica: *const qtro_replica, state: *mut qtro_replica_state) -> qtro_result {
+pub unsafe extern "C" fn qtro_replica_get_state(
+    replica: *const qtro_replica,
+    state: *mut qtro_replica_state,
+) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let out = out_ptr(state, "state")?;
@@ -236,7 +272,9 @@ pub unsafe extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica
         let r = replica_ref(replica)?;
         let rep = r.get()?.clone();
         let d = millis(timeout_ms);
-        r.core.block_on(d + std::time::Duration::from_millis(50), "qtro_replica_wait_for_source", async move { rep.wait_for_source(d).await.map_err(Error::from) })
+        r.core.block_on(d + std::time::Duration::from_millis(50), "qtro_replica_wait_for_source", async move {
+            rep.wait_for_source(d).await.map_err(Error::from)
+        })
     })
 }
 
@@ -244,7 +282,11 @@ pub unsafe extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica
 /// `QTRO_ERR_NOT_CONNECTED` before a dynamic replica learnt its interface, `QTRO_ERR_NOT_FOUND`
 /// for an unknown property.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_property(replica: *const qtro_replica, name: *const c_char, value: *mut *mut qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_replica_property(
+    replica: *const qtro_replica,
+    name: *const c_char,
+    value: *mut *mut qtro_value,
+) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let name = cstr(name, "name")?;
@@ -256,7 +298,9 @@ pub unsafe extern "C" fn qtro_replica_property(replica: *const qtro_replica, nam
                 *out = into_raw(v);
                 Ok(())
             }
-            None if rep.definition().is_none() => err(QTRO_ERR_NOT_CONNECTED, format!("replica {:?} has not received its interface yet", rep.name())),
+            None if rep.definition().is_none() => {
+                err(QTRO_ERR_NOT_CONNECTED, format!("replica {:?} has not received its interface yet", rep.name()))
+            }
             None => err(QTRO_ERR_NOT_FOUND, format!("replica {:?} has no property {name:?}", rep.name())),
         }
     })
@@ -266,7 +310,11 @@ pub unsafe extern "C" fn qtro_replica_property(replica: *const qtro_replica, nam
 /// the value is converted to the property's declared type and copied. The new value comes back
 /// as a `property_changed` callback. Does not block.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_set_property(replica: *mut qtro_replica, name: *const c_char, value: *const qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_replica_set_property(
+    replica: *mut qtro_replica,
+    name: *const c_char,
+    value: *const qtro_value,
+) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let name = cstr(name, "name")?;
@@ -370,11 +418,16 @@ pub unsafe extern "C" fn qtro_replica_call_sync(
             *result = std::ptr::null_mut();
         }
         if tokio::runtime::Handle::try_current().is_ok() {
-            return err(QTRO_ERR_WRONG_THREAD, "qtro_replica_call_sync: blocking calls are not allowed on a libqtro_rs runtime thread");
+            return err(
+                QTRO_ERR_WRONG_THREAD,
+                "qtro_replica_call_sync: blocking calls are not allowed on a libqtro_rs runtime thread",
+            );
         }
         let v = match start_call(r, slot, args)? {
             Ok(v) => v,
-            Err(fut) => r.core.block_on(millis(timeout_ms), "qtro_replica_call_sync", async move { fut.await.map_err(Error::from) })?,
+            Err(fut) => r.core.block_on(millis(timeout_ms), "qtro_replica_call_sync", async move {
+                fut.await.map_err(Error::from)
+            })?,
         };
         if !result.is_null() {
             *result = into_raw(v);
@@ -422,7 +475,11 @@ fn member(signature: &str, return_type: &str, names: &[String]) -> Member {
         name: to_cstring(signature.split('(').next().unwrap_or_default()),
         signature: to_cstring(signature),
         return_type: to_cstring(return_type),
-        params: types.iter().enumerate().map(|(i, t)| (to_cstring(names.get(i).map(String::as_str).unwrap_or("")), to_cstring(t))).collect(),
+        params: types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (to_cstring(names.get(i).map(String::as_str).unwrap_or("")), to_cstring(t)))
+            .collect(),
     }
 }
 
@@ -432,14 +489,23 @@ pub(crate) fn interface_of(def: &ClassDefinition) -> qtro_interface {
         properties: def
             .properties
             .iter()
-            .map(|p| PropertyInfo { name: to_cstring(&p.name), type_name: to_cstring(&p.type_name), notify: p.notify_signal.as_deref().map(to_cstring) })
+            .map(|p| PropertyInfo {
+                name: to_cstring(&p.name),
+                type_name: to_cstring(&p.type_name),
+                notify: p.notify_signal.as_deref().map(to_cstring),
+            })
             .collect(),
         signals: def.signals.iter().map(|s| member(&s.signature, "void", &s.parameter_names)).collect(),
         methods: def.methods.iter().map(|m| member(&m.signature, &m.return_type, &m.parameter_names)).collect(),
         enums: def
             .enums
             .iter()
-            .map(|e| EnumInfo { name: to_cstring(&e.name), is_flag: e.is_flag, size: e.size, keys: e.keys.iter().map(|(k, v)| (to_cstring(k), *v)).collect() })
+            .map(|e| EnumInfo {
+                name: to_cstring(&e.name),
+                is_flag: e.is_flag,
+                size: e.size,
+                keys: e.keys.iter().map(|(k, v)| (to_cstring(k), *v)).collect(),
+            })
             .collect(),
     }
 }
@@ -447,7 +513,10 @@ pub(crate) fn interface_of(def: &ClassDefinition) -> qtro_interface {
 /// The replica's interface, in `*interface` (free with `qtro_interface_free`).
 /// `QTRO_ERR_NOT_CONNECTED` until a dynamic replica has been initialized.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_interface(replica: *const qtro_replica, interface: *mut *mut qtro_interface) -> qtro_result {
+pub unsafe extern "C" fn qtro_replica_interface(
+    replica: *const qtro_replica,
+    interface: *mut *mut qtro_interface,
+) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let out = out_ptr(interface, "interface")?;
@@ -488,7 +557,10 @@ unsafe fn put(out: *mut *const c_char, s: &CString) {
 /// `NULL`.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_interface_type_name(interface: *const qtro_interface) -> *const c_char {
-    guard_value(std::ptr::null(), || if interface.is_null() { std::ptr::null() } else { (*interface).type_name.as_ptr() })
+    guard_value(
+        std::ptr::null(),
+        || if interface.is_null() { std::ptr::null() } else { (*interface).type_name.as_ptr() },
+    )
 }
 
 /// Number of properties (0 if `interface` is `NULL`).
@@ -500,7 +572,13 @@ pub unsafe extern "C" fn qtro_interface_property_count(interface: *const qtro_in
 /// Property `index`: name, type name, and notify signal signature (`NULL` for a CONSTANT
 /// property). Outputs may be `NULL`; strings are borrowed from the interface.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_property(interface: *const qtro_interface, index: usize, name: *mut *const c_char, type_name: *mut *const c_char, notify_signature: *mut *const c_char) -> qtro_result {
+pub unsafe extern "C" fn qtro_interface_property(
+    interface: *const qtro_interface,
+    index: usize,
+    name: *mut *const c_char,
+    type_name: *mut *const c_char,
+    notify_signature: *mut *const c_char,
+) -> qtro_result {
     guard(|| {
         let i = iface(interface)?;
         let Some(p) = i.properties.get(index) else { return index_err("property", index, i.properties.len()) };
@@ -522,7 +600,13 @@ pub unsafe extern "C" fn qtro_interface_signal_count(interface: *const qtro_inte
 /// Signal `index`: name, normalized signature (`"fired(int,QString)"`) and parameter count.
 /// Outputs may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_signal(interface: *const qtro_interface, index: usize, name: *mut *const c_char, signature: *mut *const c_char, param_count: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_interface_signal(
+    interface: *const qtro_interface,
+    index: usize,
+    name: *mut *const c_char,
+    signature: *mut *const c_char,
+    param_count: *mut usize,
+) -> qtro_result {
     guard(|| {
         let i = iface(interface)?;
         let Some(m) = i.signals.get(index) else { return index_err("signal", index, i.signals.len()) };
@@ -567,11 +651,20 @@ pub unsafe extern "C" fn qtro_interface_method(
 
 /// Parameter `param` of signal (`is_signal` true) or slot `index`: name (may be `""`) and type.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_param(interface: *const qtro_interface, is_signal: bool, index: usize, param: usize, name: *mut *const c_char, type_name: *mut *const c_char) -> qtro_result {
+pub unsafe extern "C" fn qtro_interface_param(
+    interface: *const qtro_interface,
+    is_signal: bool,
+    index: usize,
+    param: usize,
+    name: *mut *const c_char,
+    type_name: *mut *const c_char,
+) -> qtro_result {
     guard(|| {
         let i = iface(interface)?;
         let list = if is_signal { &i.signals } else { &i.methods };
-        let Some(m) = list.get(index) else { return index_err(if is_signal { "signal" } else { "method" }, index, list.len()) };
+        let Some(m) = list.get(index) else {
+            return index_err(if is_signal { "signal" } else { "method" }, index, list.len());
+        };
         let Some(p) = m.params.get(param) else { return index_err("parameter", param, m.params.len()) };
         put(name, &p.0);
         put(type_name, &p.1);
@@ -587,7 +680,14 @@ pub unsafe extern "C" fn qtro_interface_enum_count(interface: *const qtro_interf
 
 /// Enum `index`: name, whether it is a flag, byte size and number of keys. Outputs may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum(interface: *const qtro_interface, index: usize, name: *mut *const c_char, is_flag: *mut bool, size: *mut u32, key_count: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_interface_enum(
+    interface: *const qtro_interface,
+    index: usize,
+    name: *mut *const c_char,
+    is_flag: *mut bool,
+    size: *mut u32,
+    key_count: *mut usize,
+) -> qtro_result {
     guard(|| {
         let i = iface(interface)?;
         let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
@@ -607,7 +707,13 @@ pub unsafe extern "C" fn qtro_interface_enum(interface: *const qtro_interface, i
 
 /// Key `key` of enum `index`: its name and value. Outputs may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum_key(interface: *const qtro_interface, index: usize, key: usize, name: *mut *const c_char, value: *mut i32) -> qtro_result {
+pub unsafe extern "C" fn qtro_interface_enum_key(
+    interface: *const qtro_interface,
+    index: usize,
+    key: usize,
+    name: *mut *const c_char,
+    value: *mut i32,
+) -> qtro_result {
     guard(|| {
         let i = iface(interface)?;
         let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
@@ -619,4 +725,3 @@ pub unsafe extern "C" fn qtro_interface_enum_key(interface: *const qtro_interfac
         Ok(())
     })
 }
-

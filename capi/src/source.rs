@@ -81,14 +81,23 @@ impl qtro_class {
 /// `qtro_class_free`. `NULL` on error.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_class_new(type_name: *const c_char) -> *mut qtro_class {
-    guard_ptr(|| Ok(Box::into_raw(Box::new(qtro_class { spec: ClassSpec::Builder(ClassBuilder::new(cstr(type_name, "type_name")?)) }))))
+    guard_ptr(|| {
+        Ok(Box::into_raw(Box::new(qtro_class {
+            spec: ClassSpec::Builder(ClassBuilder::new(cstr(type_name, "type_name")?)),
+        })))
+    })
 }
 
 /// Parses `rep_text` (the contents of a `.rep` file) and returns class `class_name` with the
 /// signature stock repc computes for `dialect`, so static Qt replicas generated from the same file
 /// accept it. `QTRO_ERR_PARSE` with a line:column message on syntax errors.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_from_rep(rep_text: *const c_char, class_name: *const c_char, dialect: qtro_dialect, out: *mut *mut qtro_class) -> qtro_result {
+pub unsafe extern "C" fn qtro_class_from_rep(
+    rep_text: *const c_char,
+    class_name: *const c_char,
+    dialect: qtro_dialect,
+    out: *mut *mut qtro_class,
+) -> qtro_result {
     guard(|| {
         let out = out_ptr(out, "out")?;
         *out = std::ptr::null_mut();
@@ -99,8 +108,10 @@ pub unsafe extern "C" fn qtro_class_from_rep(rep_text: *const c_char, class_name
             QTRO_DIALECT_QT5 => Dialect::Qt5,
             other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_dialect {other}")),
         };
-        let file = qtro_rs::rep::parse(text).map_err(|e| Error::new(QTRO_ERR_PARSE, format!("invalid .rep text: {e}")))?;
-        let class = qtro_rs::rep::source_class(&file, name, dialect).ok_or_else(|| Error::new(QTRO_ERR_PARSE, format!("the .rep text has no class {name:?}")))?;
+        let file =
+            qtro_rs::rep::parse(text).map_err(|e| Error::new(QTRO_ERR_PARSE, format!("invalid .rep text: {e}")))?;
+        let class = qtro_rs::rep::source_class(&file, name, dialect)
+            .ok_or_else(|| Error::new(QTRO_ERR_PARSE, format!("the .rep text has no class {name:?}")))?;
         *out = Box::into_raw(Box::new(qtro_class { spec: ClassSpec::Built(class) }));
         Ok(())
     })
@@ -135,12 +146,20 @@ unsafe fn params_arg(params: *const qtro_param, count: usize) -> Result<Vec<(Str
     std::slice::from_raw_parts(params, count)
         .iter()
         .enumerate()
-        .map(|(i, p)| Ok((opt_cstr(p.name, &format!("params[{i}].name"))?.unwrap_or("").to_owned(), cstr(p.type_name, &format!("params[{i}].type_name"))?.to_owned())))
+        .map(|(i, p)| {
+            Ok((
+                opt_cstr(p.name, &format!("params[{i}].name"))?.unwrap_or("").to_owned(),
+                cstr(p.type_name, &format!("params[{i}].type_name"))?.to_owned(),
+            ))
+        })
         .collect()
 }
 
 fn check_identifier(name: &str, what: &str) -> Result<()> {
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') || name.starts_with(|c: char| c.is_ascii_digit()) {
+    if name.is_empty()
+        || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        || name.starts_with(|c: char| c.is_ascii_digit())
+    {
         return err(QTRO_ERR_INVALID_ARGUMENT, format!("{what} {name:?} is not a C++ identifier"));
     }
     Ok(())
@@ -150,7 +169,13 @@ fn check_identifier(name: &str, what: &str) -> Result<()> {
 /// invalid value, i.e. the type's default for Qt peers). Non-CONSTANT properties get a
 /// `<name>Changed` notify signal, READ_PUSH ones a `push<Name>` slot.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_property(cls: *mut qtro_class, name: *const c_char, type_name: *const c_char, mode: qtro_property_mode, initial: *const qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_class_add_property(
+    cls: *mut qtro_class,
+    name: *const c_char,
+    type_name: *const c_char,
+    mode: qtro_property_mode,
+    initial: *const qtro_value,
+) -> qtro_result {
     guard(|| {
         let c = arg_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
@@ -165,7 +190,12 @@ pub unsafe extern "C" fn qtro_class_add_property(cls: *mut qtro_class, name: *co
 
 /// Adds a signal `name(params…)`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_signal(cls: *mut qtro_class, name: *const c_char, params: *const qtro_param, param_count: usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_class_add_signal(
+    cls: *mut qtro_class,
+    name: *const c_char,
+    params: *const qtro_param,
+    param_count: usize,
+) -> qtro_result {
     guard(|| {
         let c = arg_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
@@ -178,7 +208,13 @@ pub unsafe extern "C" fn qtro_class_add_signal(cls: *mut qtro_class, name: *cons
 
 /// Adds a slot `return_type name(params…)` (`return_type` `NULL` or `"void"` for none).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_slot(cls: *mut qtro_class, name: *const c_char, params: *const qtro_param, param_count: usize, return_type: *const c_char) -> qtro_result {
+pub unsafe extern "C" fn qtro_class_add_slot(
+    cls: *mut qtro_class,
+    name: *const c_char,
+    params: *const qtro_param,
+    param_count: usize,
+    return_type: *const c_char,
+) -> qtro_result {
     guard(|| {
         let c = arg_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
@@ -192,7 +228,15 @@ pub unsafe extern "C" fn qtro_class_add_slot(cls: *mut qtro_class, name: *const 
 
 /// Adds an enum of the class; its values travel as integers of `size` bytes (1, 2 or 4).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_enum(cls: *mut qtro_class, name: *const c_char, is_flag: bool, is_scoped: bool, size: u32, keys: *const qtro_enum_key, key_count: usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_class_add_enum(
+    cls: *mut qtro_class,
+    name: *const c_char,
+    is_flag: bool,
+    is_scoped: bool,
+    size: u32,
+    keys: *const qtro_enum_key,
+    key_count: usize,
+) -> qtro_result {
     guard(|| {
         let c = arg_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
@@ -206,7 +250,11 @@ pub unsafe extern "C" fn qtro_class_add_enum(cls: *mut qtro_class, name: *const 
             if keys.is_null() {
                 return err(QTRO_ERR_NULL_ARGUMENT, "argument `keys` is NULL");
             }
-            std::slice::from_raw_parts(keys, key_count).iter().enumerate().map(|(i, k)| Ok((cstr(k.name, &format!("keys[{i}].name"))?.to_owned(), k.value))).collect::<Result<Vec<_>>>()?
+            std::slice::from_raw_parts(keys, key_count)
+                .iter()
+                .enumerate()
+                .map(|(i, k)| Ok((cstr(k.name, &format!("keys[{i}].name"))?.to_owned(), k.value)))
+                .collect::<Result<Vec<_>>>()?
         };
         let def = EnumDef { name: name.to_owned(), is_flag, is_scoped, size, keys };
         c.edit(|b| b.enumeration(def))
@@ -233,7 +281,10 @@ pub unsafe extern "C" fn qtro_class_set_signature(cls: *mut qtro_class, signatur
 /// The interface the class defines (as dynamic replicas will see it), in `*interface`; free it
 /// with `qtro_interface_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_interface(cls: *const qtro_class, interface: *mut *mut qtro_interface) -> qtro_result {
+pub unsafe extern "C" fn qtro_class_interface(
+    cls: *const qtro_class,
+    interface: *mut *mut qtro_interface,
+) -> qtro_result {
     guard(|| {
         let c = arg(cls, "cls")?;
         let out = out_ptr(interface, "interface")?;
@@ -256,7 +307,9 @@ pub struct qtro_source_callbacks {
     /// that way. Push slots (`push<Name>`) are handled by the library (they set the property).
     pub invoked: Option<unsafe extern "C" fn(user_data: *mut c_void, invocation: *mut qtro_invocation)>,
     /// A replica wrote a property (already applied and sent to every replica).
-    pub property_written: Option<unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, index: usize, value: *const qtro_value)>,
+    pub property_written: Option<
+        unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, index: usize, value: *const qtro_value),
+    >,
     /// A replica on connection `connection` acquired the source.
     pub replica_acquired: Option<unsafe extern "C" fn(user_data: *mut c_void, connection: u64, dynamic: bool)>,
     /// The replica on connection `connection` released it (or disconnected).
@@ -387,7 +440,13 @@ pub unsafe extern "C" fn qtro_node_enable_source(
         let class = arg(cls, "cls")?.build();
         core.check_open()?;
         let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
-        let shared = Arc::new(SourceShared { closed: AtomicBool::new(false), callbacks: cbs, user_data: UserData(user_data), class: Arc::new(class.clone()), name: name_s.to_owned() });
+        let shared = Arc::new(SourceShared {
+            closed: AtomicBool::new(false),
+            callbacks: cbs,
+            user_data: UserData(user_data),
+            class: Arc::new(class.clone()),
+            name: name_s.to_owned(),
+        });
         let _g = core.rt().enter();
         let q = core.events.clone();
         let sh = shared.clone();
@@ -403,7 +462,9 @@ pub unsafe extern "C" fn qtro_node_enable_source(
         })?;
         let q = core.events.clone();
         let sh = shared.clone();
-        core.rt().spawn(async move { q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Source(sh.clone(), ev)).await });
+        core.rt().spawn(async move {
+            q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Source(sh.clone(), ev)).await
+        });
         *out = Box::into_raw(Box::new(qtro_source { core, source, shared, name: to_cstring(name_s), enabled: true }));
         Ok(())
     })
@@ -440,7 +501,12 @@ pub unsafe extern "C" fn qtro_source_name(source: *const qtro_source) -> *const 
 /// Sets property `name` to a copy of `value`, converted to the declared type. Replicas are
 /// notified when the value changed; `changed` (may be `NULL`) tells whether it did.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_set_property(source: *mut qtro_source, name: *const c_char, value: *const qtro_value, changed: *mut bool) -> qtro_result {
+pub unsafe extern "C" fn qtro_source_set_property(
+    source: *mut qtro_source,
+    name: *const c_char,
+    value: *const qtro_value,
+    changed: *mut bool,
+) -> qtro_result {
     guard(|| {
         let s = source_ref(source)?;
         let name = cstr(name, "name")?;
@@ -456,7 +522,11 @@ pub unsafe extern "C" fn qtro_source_set_property(source: *mut qtro_source, name
 
 /// A copy of the current value of property `name` in `*value` (free with `qtro_value_free`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_property(source: *const qtro_source, name: *const c_char, value: *mut *mut qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_source_property(
+    source: *const qtro_source,
+    name: *const c_char,
+    value: *mut *mut qtro_value,
+) -> qtro_result {
     guard(|| {
         let s = source_ref(source)?;
         let name = cstr(name, "name")?;
@@ -470,15 +540,28 @@ pub unsafe extern "C" fn qtro_source_property(source: *const qtro_source, name: 
 /// Emits declared signal `signal` with copies of `args` (converted to its parameter types) to
 /// every replica.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_emit(source: *mut qtro_source, signal: *const c_char, args: *const *const qtro_value, nargs: usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_source_emit(
+    source: *mut qtro_source,
+    signal: *const c_char,
+    args: *const *const qtro_value,
+    nargs: usize,
+) -> qtro_result {
     guard(|| {
         let s = source_ref(source)?;
         let signal = cstr(signal, "signal")?;
         let args = values_arg(args, nargs, "args")?;
-        let expected = s.source.class().signal_index(signal).and_then(|i| s.source.class().definition.signals.get(i)).map(|sig| qtro_rs::node::parameter_types(&sig.signature).len());
+        let expected = s
+            .source
+            .class()
+            .signal_index(signal)
+            .and_then(|i| s.source.class().definition.signals.get(i))
+            .map(|sig| qtro_rs::node::parameter_types(&sig.signature).len());
         if let Some(n) = expected {
             if n != args.len() {
-                return err(QTRO_ERR_INVALID_ARGUMENT, format!("signal {signal:?} takes {n} argument(s), {} given", args.len()));
+                return err(
+                    QTRO_ERR_INVALID_ARGUMENT,
+                    format!("signal {signal:?} takes {n} argument(s), {} given", args.len()),
+                );
             }
         }
         let _g = s.core.rt().enter();
@@ -502,7 +585,10 @@ pub unsafe extern "C" fn qtro_source_replica_count(source: *const qtro_source, c
 unsafe fn inv_ref<'a>(i: *const qtro_invocation) -> Result<&'a qtro_invocation> {
     let i = arg(i, "invocation")?;
     if i.deferred {
-        return err(QTRO_ERR_INVALID_ARGUMENT, "this invocation was deferred: use the handle qtro_invocation_defer returned");
+        return err(
+            QTRO_ERR_INVALID_ARGUMENT,
+            "this invocation was deferred: use the handle qtro_invocation_defer returned",
+        );
     }
     Ok(i)
 }
@@ -523,7 +609,10 @@ pub unsafe extern "C" fn qtro_invocation_slot_index(invocation: *const qtro_invo
 /// The name of the source whose slot was called (borrowed).
 #[no_mangle]
 pub unsafe extern "C" fn qtro_invocation_source(invocation: *const qtro_invocation) -> *const c_char {
-    guard_value(std::ptr::null(), || if invocation.is_null() { std::ptr::null() } else { (*invocation).source.as_ptr() })
+    guard_value(
+        std::ptr::null(),
+        || if invocation.is_null() { std::ptr::null() } else { (*invocation).source.as_ptr() },
+    )
 }
 
 /// Number of arguments (0 if `invocation` is `NULL`).
@@ -548,7 +637,10 @@ pub unsafe extern "C" fn qtro_invocation_arg(invocation: *const qtro_invocation,
 /// to the slot's return type. `QTRO_ERR_ALREADY` if it was answered before. Answers to replicas
 /// that went away are dropped silently.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_reply(invocation: *mut qtro_invocation, value: *const qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_invocation_reply(
+    invocation: *mut qtro_invocation,
+    value: *const qtro_value,
+) -> qtro_result {
     guard(|| {
         inv_ref(invocation)?;
         let inv = &mut *invocation;
@@ -565,7 +657,10 @@ pub unsafe extern "C" fn qtro_invocation_reply(invocation: *mut qtro_invocation,
 /// it with `qtro_invocation_free` (freeing it unanswered answers with an invalid value). The
 /// borrowed handle must not be used afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_defer(invocation: *mut qtro_invocation, deferred: *mut *mut qtro_invocation) -> qtro_result {
+pub unsafe extern "C" fn qtro_invocation_defer(
+    invocation: *mut qtro_invocation,
+    deferred: *mut *mut qtro_invocation,
+) -> qtro_result {
     guard(|| {
         inv_ref(invocation)?;
         let out = out_ptr(deferred, "deferred")?;
@@ -598,4 +693,3 @@ pub unsafe extern "C" fn qtro_invocation_free(invocation: *mut qtro_invocation) 
         });
     }
 }
-

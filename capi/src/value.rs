@@ -13,10 +13,13 @@ use std::ffi::c_char;
 use bytes::Bytes;
 
 use super::qtro_result::{self, *};
-use super::{arg, arg_mut, bytes_arg, c_string_out, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, utf8_arg, Error, Result};
+use super::{
+    arg, arg_mut, bytes_arg, c_string_out, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, utf8_arg,
+    Error, Result,
+};
 use qtro_rs::core::value::{
-    sort_qt_keys, Assoc, BitArray, EnumValue, Gadget, GadgetAssoc, GadgetSequence, Line, LineF, ObjectKind, Point, PointF, QDate, QDateTime, QTime, Rect, RectF,
-    RemoteObject, Sequence, Size, SizeF, Struct, TimeSpec, UtcOffsetZone,
+    sort_qt_keys, Assoc, BitArray, EnumValue, Gadget, GadgetAssoc, GadgetSequence, Line, LineF, ObjectKind, Point,
+    PointF, QDate, QDateTime, QTime, Rect, RectF, RemoteObject, Sequence, Size, SizeF, Struct, TimeSpec, UtcOffsetZone,
 };
 use qtro_rs::core::Value;
 use qtro_rs::text::{self, TextError, TypeContext};
@@ -382,7 +385,10 @@ fn type_of(v: &Value) -> qtro_type {
 
 pub(crate) fn mismatch<T>(v: &Value, wanted: &str) -> Result<T> {
     let t = v.type_name();
-    err(QTRO_ERR_TYPE_MISMATCH, format!("the value is {} , not {wanted}", if t.is_empty() { "invalid" } else { t }).replace(" ,", ","))
+    err(
+        QTRO_ERR_TYPE_MISMATCH,
+        format!("the value is {} , not {wanted}", if t.is_empty() { "invalid" } else { t }).replace(" ,", ","),
+    )
 }
 
 /// Writes a borrowed byte view into two output pointers.
@@ -468,7 +474,11 @@ pub unsafe extern "C" fn qtro_value_to_string(value: *const qtro_value) -> *mut 
 /// string "Color:Blue", and for an enum or gadget `type_name` the literal keeps its natural type
 /// (an `int` for `3`). Build those with `qtro_value_new_enum` / `qtro_value_new_gadget`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_from_string(text: *const c_char, type_name: *const c_char, out: *mut *mut qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_from_string(
+    text: *const c_char,
+    type_name: *const c_char,
+    out: *mut *mut qtro_value,
+) -> qtro_result {
     guard(|| {
         let out = out_ptr(out, "out")?;
         *out = std::ptr::null_mut();
@@ -491,13 +501,23 @@ pub unsafe extern "C" fn qtro_value_from_string(text: *const c_char, type_name: 
 /// The value's type. `QTRO_TYPE_INVALID` for `NULL`.
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_type(value: *const qtro_value) -> qtro_type {
-    guard_value(qtro_type::QTRO_TYPE_INVALID, || if value.is_null() { qtro_type::QTRO_TYPE_INVALID } else { type_of(&*(value as *const Value)) })
+    guard_value(qtro_type::QTRO_TYPE_INVALID, || {
+        if value.is_null() {
+            qtro_type::QTRO_TYPE_INVALID
+        } else {
+            type_of(&*(value as *const Value))
+        }
+    })
 }
 
 /// The value's Qt type name (`"int"`, `"QString"`, `"QList<int>"`, an enum's `"Class::Color"`,
 /// `""` for invalid), borrowed: `*data` is UTF-8 of `*len` bytes, not NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_type_name(value: *const qtro_value, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_type_name(
+    value: *const qtro_value,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> qtro_result {
     guard(|| out_str(data, len, value_ref(value, "value")?.type_name()))
 }
 
@@ -720,7 +740,11 @@ pub extern "C" fn qtro_value_new_date_julian(julian_day: i64) -> *mut qtro_value
 #[no_mangle]
 pub extern "C" fn qtro_value_new_time(hour: i32, minute: i32, second: i32, msec: i32) -> *mut qtro_value {
     new_value(|| {
-        if !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..60).contains(&second) || !(0..1000).contains(&msec) {
+        if !(0..24).contains(&hour)
+            || !(0..60).contains(&minute)
+            || !(0..60).contains(&second)
+            || !(0..1000).contains(&msec)
+        {
             return err(QTRO_ERR_INVALID_ARGUMENT, format!("invalid time {hour}:{minute}:{second}.{msec}"));
         }
         Ok(Value::Time(QTime::from_hms_ms(hour as u32, minute as u32, second as u32, msec as u32)))
@@ -743,7 +767,13 @@ pub extern "C" fn qtro_value_new_time_msecs(msecs_since_midnight: u32) -> *mut q
 /// `zone_id` (NUL-terminated, may be `NULL` otherwise) by `QTRO_TIMESPEC_TIME_ZONE` (required)
 /// and `QTRO_TIMESPEC_UTC_OFFSET_ZONE` (optional, e.g. `"UTC+01:00"`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_datetime(julian_day: i64, msecs_since_midnight: u32, spec: qtro_timespec, offset_seconds: i32, zone_id: *const c_char) -> *mut qtro_value {
+pub unsafe extern "C" fn qtro_value_new_datetime(
+    julian_day: i64,
+    msecs_since_midnight: u32,
+    spec: qtro_timespec,
+    offset_seconds: i32,
+    zone_id: *const c_char,
+) -> *mut qtro_value {
     new_value(|| {
         let spec = match spec {
             QTRO_TIMESPEC_LOCAL => TimeSpec::LocalTime,
@@ -926,7 +956,10 @@ pub unsafe extern "C" fn qtro_value_new_assoc(type_name: *const c_char) -> *mut 
 /// An empty QtRO gadget sequence (`QSQ_`, Qt 6): `type_name` such as `"QList<Point3>"`,
 /// `value_type_name` such as `"Point3"`; add gadgets with `qtro_value_append`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_gadget_sequence(type_name: *const c_char, value_type_name: *const c_char) -> *mut qtro_value {
+pub unsafe extern "C" fn qtro_value_new_gadget_sequence(
+    type_name: *const c_char,
+    value_type_name: *const c_char,
+) -> *mut qtro_value {
     new_value(|| {
         Ok(Value::GadgetSequence(Box::new(GadgetSequence {
             type_name: cstr(type_name, "type_name")?.into(),
@@ -939,7 +972,11 @@ pub unsafe extern "C" fn qtro_value_new_gadget_sequence(type_name: *const c_char
 /// An empty QtRO gadget associative container (`QAS_`, Qt 6); add entries with
 /// `qtro_value_insert_keyed`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_gadget_assoc(type_name: *const c_char, key_type_name: *const c_char, value_type_name: *const c_char) -> *mut qtro_value {
+pub unsafe extern "C" fn qtro_value_new_gadget_assoc(
+    type_name: *const c_char,
+    key_type_name: *const c_char,
+    value_type_name: *const c_char,
+) -> *mut qtro_value {
     new_value(|| {
         Ok(Value::GadgetAssoc(Box::new(GadgetAssoc {
             type_name: cstr(type_name, "type_name")?.into(),
@@ -954,7 +991,12 @@ pub unsafe extern "C" fn qtro_value_new_gadget_assoc(type_name: *const c_char, k
 /// and `type_name` may be `NULL` (gadgets have neither); add parameters (property values) with
 /// `qtro_value_append`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_remote(name: *const c_char, type_name: *const c_char, kind: qtro_object_kind, is_null: bool) -> *mut qtro_value {
+pub unsafe extern "C" fn qtro_value_new_remote(
+    name: *const c_char,
+    type_name: *const c_char,
+    kind: qtro_object_kind,
+    is_null: bool,
+) -> *mut qtro_value {
     new_value(|| {
         let kind = match kind {
             QTRO_OBJECT_CLASS => ObjectKind::Class,
@@ -1008,7 +1050,11 @@ pub unsafe extern "C" fn qtro_value_append(container: *mut qtro_value, item: *mu
 /// Qt's key order) or `QVariantHash`; an existing entry with that key is replaced. **Takes
 /// ownership** of `item`, also on failure.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_insert(container: *mut qtro_value, key: *const c_char, item: *mut qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_insert(
+    container: *mut qtro_value,
+    key: *const c_char,
+    item: *mut qtro_value,
+) -> qtro_result {
     guard(|| {
         let item = take_required(item, "item")?;
         let key = cstr(key, "key")?.to_owned();
@@ -1034,7 +1080,11 @@ pub unsafe extern "C" fn qtro_value_insert(container: *mut qtro_value, key: *con
 /// an entry with an equal key is replaced. **Takes ownership** of `key` and `item`, also on
 /// failure.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_insert_keyed(container: *mut qtro_value, key: *mut qtro_value, item: *mut qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_insert_keyed(
+    container: *mut qtro_value,
+    key: *mut qtro_value,
+    item: *mut qtro_value,
+) -> qtro_result {
     guard(|| {
         let (key, item) = (take(key), take(item));
         let key = key.ok_or_else(|| Error::new(QTRO_ERR_NULL_ARGUMENT, "argument `key` is NULL"))?;
@@ -1095,7 +1145,11 @@ fn out_of_range<T>(index: usize, count: usize) -> Result<T> {
 /// `QVariant`. Not for `QStringList`/`QByteArrayList` (use `qtro_value_get_string_at`/
 /// `qtro_value_get_bytes_at`). The element stays owned by `value`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_at(value: *const qtro_value, index: usize, element: *mut *const qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_at(
+    value: *const qtro_value,
+    index: usize,
+    element: *mut *const qtro_value,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         let out = out_ptr(element, "element")?;
@@ -1126,7 +1180,12 @@ pub unsafe extern "C" fn qtro_value_at(value: *const qtro_value, index: usize, e
 /// Borrows the key of entry `index` of a `QVariantMap` or `QVariantHash` (UTF-8, `*len` bytes,
 /// not NUL-terminated).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_key_at(value: *const qtro_value, index: usize, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_key_at(
+    value: *const qtro_value,
+    index: usize,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1141,7 +1200,11 @@ pub unsafe extern "C" fn qtro_value_key_at(value: *const qtro_value, index: usiz
 
 /// Borrows the key of entry `index` of a typed or gadget associative container.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_keyed_at(value: *const qtro_value, index: usize, key: *mut *const qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_keyed_at(
+    value: *const qtro_value,
+    index: usize,
+    key: *mut *const qtro_value,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         let entries = match v.without_null_flag() {
@@ -1162,7 +1225,11 @@ pub unsafe extern "C" fn qtro_value_keyed_at(value: *const qtro_value, index: us
 /// Borrows the value stored under `key` in a `QVariantMap` or `QVariantHash`;
 /// `QTRO_ERR_NOT_FOUND` when absent.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_find(value: *const qtro_value, key: *const c_char, element: *mut *const qtro_value) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_find(
+    value: *const qtro_value,
+    key: *const c_char,
+    element: *mut *const qtro_value,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         let key = cstr(key, "key")?;
@@ -1182,7 +1249,13 @@ pub unsafe extern "C" fn qtro_value_find(value: *const qtro_value, key: *const c
 /// Borrows element `index` of a `QStringList` (UTF-8, not NUL-terminated). `is_null` (may be
 /// `NULL`) tells a null QString apart from an empty one.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_string_at(value: *const qtro_value, index: usize, data: *mut *const c_char, len: *mut usize, is_null: *mut bool) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_string_at(
+    value: *const qtro_value,
+    index: usize,
+    data: *mut *const c_char,
+    len: *mut usize,
+    is_null: *mut bool,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1203,7 +1276,13 @@ pub unsafe extern "C" fn qtro_value_get_string_at(value: *const qtro_value, inde
 
 /// Borrows element `index` of a `QByteArrayList`. `is_null` may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_bytes_at(value: *const qtro_value, index: usize, data: *mut *const u8, len: *mut usize, is_null: *mut bool) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_bytes_at(
+    value: *const qtro_value,
+    index: usize,
+    data: *mut *const u8,
+    len: *mut usize,
+    is_null: *mut bool,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1308,7 +1387,12 @@ pub unsafe extern "C" fn qtro_value_get_double(value: *const qtro_value, out: *m
 /// Borrows a `QString` as UTF-8 (`*len` bytes, not NUL-terminated; may contain NULs). `is_null`
 /// (may be `NULL`) is set for a null QString, which reads as empty.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_string(value: *const qtro_value, data: *mut *const c_char, len: *mut usize, is_null: *mut bool) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_string(
+    value: *const qtro_value,
+    data: *mut *const c_char,
+    len: *mut usize,
+    is_null: *mut bool,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1328,7 +1412,12 @@ pub unsafe extern "C" fn qtro_value_get_string(value: *const qtro_value, data: *
 /// `needed` (may be `NULL`) receives the full length without the terminator, so a caller can
 /// size its buffer (call with `capacity` 0 and `buffer` `NULL` to ask).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_copy_string(value: *const qtro_value, buffer: *mut c_char, capacity: usize, needed: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_copy_string(
+    value: *const qtro_value,
+    buffer: *mut c_char,
+    capacity: usize,
+    needed: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         let s = match v.without_null_flag() {
@@ -1352,7 +1441,12 @@ pub unsafe extern "C" fn qtro_value_copy_string(value: *const qtro_value, buffer
 
 /// Borrows a `QByteArray`'s bytes. `is_null` (may be `NULL`) is set for a null QByteArray.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_bytes(value: *const qtro_value, data: *mut *const u8, len: *mut usize, is_null: *mut bool) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_bytes(
+    value: *const qtro_value,
+    data: *mut *const u8,
+    len: *mut usize,
+    is_null: *mut bool,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1370,7 +1464,11 @@ pub unsafe extern "C" fn qtro_value_get_bytes(value: *const qtro_value, data: *m
 
 /// Borrows a `QUrl`'s encoded text (UTF-8, not NUL-terminated).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_url(value: *const qtro_value, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_url(
+    value: *const qtro_value,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1399,7 +1497,11 @@ pub unsafe extern "C" fn qtro_value_get_uuid(value: *const qtro_value, bytes16: 
 /// Borrows a `QBitArray`: `*nbits` bits in `(*nbits + 7) / 8` bytes (bit *i* is bit *i % 8* of
 /// byte *i / 8*).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_bitarray(value: *const qtro_value, bits: *mut *const u8, nbits: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_bitarray(
+    value: *const qtro_value,
+    bits: *mut *const u8,
+    nbits: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1432,7 +1534,12 @@ pub unsafe extern "C" fn qtro_value_get_date_julian(value: *const qtro_value, ju
 /// Reads a `QDate` as year, month (1-12) and day (1-31). `QTRO_ERR_INVALID_ARGUMENT` for the
 /// null date.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_date(value: *const qtro_value, year: *mut i32, month: *mut i32, day: *mut i32) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_date(
+    value: *const qtro_value,
+    year: *mut i32,
+    month: *mut i32,
+    day: *mut i32,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1469,7 +1576,13 @@ pub unsafe extern "C" fn qtro_value_get_time(value: *const qtro_value, msecs_sin
 /// offset in seconds (`QTRO_TIMESPEC_OFFSET`, `QTRO_TIMESPEC_UTC_OFFSET_ZONE`; 0 otherwise). Any
 /// output pointer may be `NULL`. The zone id is read with `qtro_value_get_datetime_zone`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_datetime(value: *const qtro_value, julian_day: *mut i64, msecs_since_midnight: *mut u32, spec: *mut qtro_timespec, offset_seconds: *mut i32) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_datetime(
+    value: *const qtro_value,
+    julian_day: *mut i64,
+    msecs_since_midnight: *mut u32,
+    spec: *mut qtro_timespec,
+    offset_seconds: *mut i32,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1503,7 +1616,11 @@ pub unsafe extern "C" fn qtro_value_get_datetime(value: *const qtro_value, julia
 /// Borrows the zone id of a `QDateTime` in `QTRO_TIMESPEC_TIME_ZONE` or
 /// `QTRO_TIMESPEC_UTC_OFFSET_ZONE` (empty when it has none).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_datetime_zone(value: *const qtro_value, data: *mut *const c_char, len: *mut usize) -> qtro_result {
+pub unsafe extern "C" fn qtro_value_get_datetime_zone(
+    value: *const qtro_value,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
         match v.without_null_flag() {
@@ -1676,7 +1793,13 @@ pub unsafe extern "C" fn qtro_value_get_remote(
             Value::Remote(r) => {
                 let put = |d: *mut *const c_char, l: *mut usize, s: &Option<String>| {
                     if !d.is_null() {
-                        *d = s.as_ref().map_or(std::ptr::null(), |s| if s.is_empty() { c"".as_ptr() } else { s.as_ptr() as *const c_char });
+                        *d = s.as_ref().map_or(std::ptr::null(), |s| {
+                            if s.is_empty() {
+                                c"".as_ptr()
+                            } else {
+                                s.as_ptr() as *const c_char
+                            }
+                        });
                     }
                     if !l.is_null() {
                         *l = s.as_ref().map_or(0, |s| s.len());
@@ -1750,7 +1873,9 @@ mod tests {
         let type_name = type_name.map(|t| CString::new(t).unwrap());
         let mut out: *mut qtro_value = std::ptr::dangling_mut();
         // SAFETY: valid NUL-terminated strings and a valid out pointer.
-        let r = unsafe { qtro_value_from_string(text.as_ptr(), type_name.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()), &mut out) };
+        let r = unsafe {
+            qtro_value_from_string(text.as_ptr(), type_name.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()), &mut out)
+        };
         if r == QTRO_OK {
             assert!(!out.is_null());
             Ok(out)
@@ -1798,7 +1923,10 @@ mod tests {
             // SAFETY: both are live values.
             let (same, back_type) = unsafe { (qtro_value_equal(v, back), qtro_value_type(back)) };
             // NaN is not equal to itself: its type must still be double.
-            assert!(same || (expected == "nan" && back_type == qtro_type::QTRO_TYPE_DOUBLE), "{expected} does not read back");
+            assert!(
+                same || (expected == "nan" && back_type == qtro_type::QTRO_TYPE_DOUBLE),
+                "{expected} does not read back"
+            );
             free(back);
             free(v);
         }
@@ -1817,10 +1945,23 @@ mod tests {
         };
         assert_eq!(read("2", Some("double")), Value::Double(2.0));
         assert_eq!(read("2", Some("qint16")), Value::Short(2));
-        assert_eq!(read("[\"a\", b]", Some("QStringList")), Value::StringList(vec![Some("a".into()), Some("b".into())]));
-        assert_eq!(read("[1, 2]", Some("QList<int>")), Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(1), Value::Int(2)] }));
+        assert_eq!(
+            read("[\"a\", b]", Some("QStringList")),
+            Value::StringList(vec![Some("a".into()), Some("b".into())])
+        );
+        assert_eq!(
+            read("[1, 2]", Some("QList<int>")),
+            Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(1), Value::Int(2)] })
+        );
         assert_eq!(read("null", Some("QString")), Value::String(None));
-        assert_eq!(read("2024-01-02T12:00:00Z", Some("QDateTime")), Value::DateTime(QDateTime { date: QDate::from_ymd(2024, 1, 2), time: QTime::from_hms_ms(12, 0, 0, 0), spec: TimeSpec::Utc }));
+        assert_eq!(
+            read("2024-01-02T12:00:00Z", Some("QDateTime")),
+            Value::DateTime(QDateTime {
+                date: QDate::from_ymd(2024, 1, 2),
+                time: QTime::from_hms_ms(12, 0, 0, 0),
+                spec: TimeSpec::Utc
+            })
+        );
         assert_eq!(read("hello", None), Value::string("hello"));
         assert_eq!(read("42", Some("QVariant")), Value::Int(42));
         // No interface: an enum type is unknown, the literal keeps its natural type.
@@ -1843,7 +1984,10 @@ mod tests {
         // SAFETY: NULL and invalid UTF-8 arguments are refused before anything is read past them.
         unsafe {
             assert_eq!(qtro_value_from_string(std::ptr::null(), std::ptr::null(), &mut out), QTRO_ERR_NULL_ARGUMENT);
-            assert_eq!(qtro_value_from_string(c"1".as_ptr(), std::ptr::null(), std::ptr::null_mut()), QTRO_ERR_NULL_ARGUMENT);
+            assert_eq!(
+                qtro_value_from_string(c"1".as_ptr(), std::ptr::null(), std::ptr::null_mut()),
+                QTRO_ERR_NULL_ARGUMENT
+            );
             assert_eq!(qtro_value_from_string(c"\xff".as_ptr(), std::ptr::null(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
             assert_eq!(qtro_value_from_string(c"1".as_ptr(), c"\xff".as_ptr(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
         }

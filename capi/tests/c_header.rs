@@ -42,7 +42,11 @@ fn committed_header_is_current() {
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     if committed != fresh {
-        let first = committed.lines().zip(fresh.lines()).position(|(a, b)| a != b).unwrap_or(committed.lines().count().min(fresh.lines().count()));
+        let first = committed
+            .lines()
+            .zip(fresh.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(committed.lines().count().min(fresh.lines().count()));
         panic!(
             "include/qtro_rs.h is stale (first difference at line {}); regenerate it with\n  QTRO_UPDATE_HEADER=1 cargo test --test c_header\ncommitted: {:?}\nfresh:     {:?}",
             first + 1,
@@ -64,7 +68,11 @@ fn compile(compiler: &str, std: &str, ext: &str, source: &str) {
         .arg(&file)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
-    assert!(out.status.success(), "{compiler} -std={std} rejects the header:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{compiler} -std={std} rejects the header:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -72,5 +80,10 @@ fn header_compiles_as_c_and_cpp() {
     let c = "#include \"qtro_rs.h\"\nint main(void) { return qtro_abi_version() == QTRO_ABI_VERSION ? 0 : 1; }\n";
     compile("cc", "c99", "c", c);
     compile("cc", "c11", "c", c);
-    compile("c++", "c++17", "cpp", "#include \"qtro_rs.hpp\"\nint main() { qtro::Value v = 1; return int(v.to_int()) - 1; }\n");
+    compile(
+        "c++",
+        "c++17",
+        "cpp",
+        "#include \"qtro_rs.hpp\"\nint main() { qtro::Value v = 1; return int(v.to_int()) - 1; }\n",
+    );
 }

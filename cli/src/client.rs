@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::json;
 use qtro_rs::node::EventReceiver;
+use serde_json::json;
 use tokio::time::Instant;
 
 use qtro_rs::core::classdef::{ClassDefinition, MethodDef};
@@ -46,12 +46,17 @@ impl Session {
 /// Reads and parses a .rep file and picks the class: `explicit`, else `name` if the file has
 /// such a class, else its only class.
 pub fn load_rep(path: &Path, explicit: Option<&str>, name: Option<&str>) -> CliResult<(RepFile, String)> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::other(format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::other(format!("cannot read {}: {e}", path.display())))?;
     let file = qtro_rs::rep::parse(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     let classes: Vec<&str> = file.classes.iter().map(|c| c.name.as_str()).collect();
     let class = if let Some(c) = explicit {
         if !classes.contains(&c) {
-            return Err(CliError::usage(format!("{} has no class {c:?} (classes: {})", path.display(), classes.join(", "))));
+            return Err(CliError::usage(format!(
+                "{} has no class {c:?} (classes: {})",
+                path.display(),
+                classes.join(", ")
+            )));
         }
         c.to_owned()
     } else if let Some(n) = name.filter(|n| classes.contains(n)) {
@@ -61,7 +66,11 @@ pub fn load_rep(path: &Path, explicit: Option<&str>, name: Option<&str>) -> CliR
     } else if classes.is_empty() {
         return Err(CliError::usage(format!("{} declares no class", path.display())));
     } else {
-        return Err(CliError::usage(format!("{} has several classes ({}); pick one with --class", path.display(), classes.join(", "))));
+        return Err(CliError::usage(format!(
+            "{} has several classes ({}); pick one with --class",
+            path.display(),
+            classes.join(", ")
+        )));
     };
     Ok((file, class))
 }
@@ -80,7 +89,9 @@ pub fn node_error(e: NodeError, what: &str) -> CliError {
         NodeError::Url(_) => CliError::usage(e.to_string()),
         NodeError::Timeout { .. } => CliError::new(Kind::Timeout, e.to_string()),
         NodeError::NotOffered { .. } => CliError::new(Kind::UnknownObject, e.to_string()),
-        NodeError::Call(CallError::SignatureMismatch { .. }) => CliError::new(Kind::SignatureMismatch, format!("{what}: {e}")),
+        NodeError::Call(CallError::SignatureMismatch { .. }) => {
+            CliError::new(Kind::SignatureMismatch, format!("{what}: {e}"))
+        }
         NodeError::Arguments { ref error, .. } if matches!(**error, qtro_rs::core::ArgumentError::Count { .. }) => {
             CliError::new(Kind::SignatureMismatch, format!("{what}: {e}"))
         }
@@ -132,7 +143,10 @@ impl Session {
         let ours = self.static_class.as_ref().and_then(|c| c.signature.as_deref()).unwrap_or("(none)");
         CliError::new(
             Kind::SignatureMismatch,
-            format!("signature mismatch: {} has signature {theirs}, the .rep class expects {ours}", self.describe_object()),
+            format!(
+                "signature mismatch: {} has signature {theirs}, the .rep class expects {ours}",
+                self.describe_object()
+            ),
         )
     }
 }
@@ -145,7 +159,10 @@ async fn wait_valid(s: &Session, timeout: Duration) -> CliResult<()> {
             ReplicaState::SignatureMismatch => return Err(s.mismatch_error()),
             state => {
                 if let Some(cause) = s._node.last_protocol_error() {
-                    return Err(CliError::new(Kind::Protocol, format!("undecodable data from {}: {cause}", s.describe_object())));
+                    return Err(CliError::new(
+                        Kind::Protocol,
+                        format!("undecodable data from {}: {cause}", s.describe_object()),
+                    ));
                 }
                 if Instant::now() >= deadline {
                     return Err(CliError::new(
@@ -168,7 +185,11 @@ async fn let_output_drain() {
 fn property_index(s: &Session, def: &ClassDefinition, prop: &str) -> CliResult<usize> {
     def.property_index(prop).ok_or_else(|| {
         let names: Vec<&str> = def.properties.iter().map(|p| p.name.as_str()).collect();
-        CliError::unknown_member(format!("{} has no property {prop:?} (properties: {})", s.describe_object(), list_or_none(&names)))
+        CliError::unknown_member(format!(
+            "{} has no property {prop:?} (properties: {})",
+            s.describe_object(),
+            list_or_none(&names)
+        ))
     })
 }
 
@@ -196,12 +217,20 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
     let mut entries: Vec<Entry> = info
         .objects
         .iter()
-        .map(|o| Entry { name: o.name.clone(), type_name: o.type_name.clone(), signature: o.signature.clone(), url: url.to_owned(), from_registry: false, reachable: true })
+        .map(|o| Entry {
+            name: o.name.clone(),
+            type_name: o.type_name.clone(),
+            signature: o.signature.clone(),
+            url: url.to_owned(),
+            from_registry: false,
+            reachable: true,
+        })
         .collect();
     if info.is_registry() {
         let table = conn.registry_table(g.timeout).await?;
         drop(conn);
-        let mut others: Vec<String> = table.iter().map(|l| l.url.clone()).filter(|u| u != url && u != &info.url).collect();
+        let mut others: Vec<String> =
+            table.iter().map(|l| l.url.clone()).filter(|u| u != url && u != &info.url).collect();
         others.sort();
         others.dedup();
         // Ask every other host for its object list (signatures), all at once.
@@ -232,10 +261,18 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
                 Some(Err(_)) => (None, false, Some(loc.type_name.clone())),
                 None => (None, true, Some(loc.type_name.clone())),
             };
-            entries.push(Entry { name: loc.name.clone(), type_name, signature, url: loc.url.clone(), from_registry: true, reachable });
+            entries.push(Entry {
+                name: loc.name.clone(),
+                type_name,
+                signature,
+                url: loc.url.clone(),
+                from_registry: true,
+                reachable,
+            });
         }
     }
-    entries.sort_by(|a, b| (a.name != registry::NAME, &a.name, &a.url).cmp(&(b.name != registry::NAME, &b.name, &b.url)));
+    entries
+        .sort_by(|a, b| (a.name != registry::NAME, &a.name, &a.url).cmp(&(b.name != registry::NAME, &b.name, &b.url)));
     if out.json {
         for e in &entries {
             let mut j = json!({
@@ -274,7 +311,8 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
         })
         .collect();
     let header = ["NAME".to_owned(), "TYPE".into(), "SIGNATURE".into(), "URL".into(), String::new()];
-    let widths: Vec<usize> = (0..5).map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> =
+        (0..5).map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
     for r in [&header].into_iter().chain(rows.iter()) {
         let line: Vec<String> = (0..5).map(|i| format!("{:w$}", r[i], w = widths[i])).collect();
         out.line(line.join("  ").trim_end());
@@ -284,7 +322,14 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
 
 // ---- describe -----------------------------------------------------------------------------
 
-pub async fn describe(g: &Global, out: &Out, url: &str, name: &str, format: DescribeFormat, rep: &RepArgs) -> CliResult<()> {
+pub async fn describe(
+    g: &Global,
+    out: &Out,
+    url: &str,
+    name: &str,
+    format: DescribeFormat,
+    rep: &RepArgs,
+) -> CliResult<()> {
     let s = open(g, url, name, rep, true).await?;
     let d = Description {
         name: name.to_owned(),
@@ -348,16 +393,23 @@ pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text:
     let def = s.definition();
     let i = property_index(&s, &def, prop)?;
     let p = def.properties[i].clone();
-    let lit = value::parse_argument(text, &s.ctx).map_err(|e| CliError::bad_value(format!("bad value for {prop}: {e}")))?;
-    let new = value::to_value(&lit, Some(&p.type_name), &s.ctx).map_err(|e| CliError::bad_value(format!("bad value for {prop} ({}): {e}", p.type_name)))?;
+    let lit =
+        value::parse_argument(text, &s.ctx).map_err(|e| CliError::bad_value(format!("bad value for {prop}: {e}")))?;
+    let new = value::to_value(&lit, Some(&p.type_name), &s.ctx)
+        .map_err(|e| CliError::bad_value(format!("bad value for {prop} ({}): {e}", p.type_name)))?;
     let push = format!("push{}({})", capitalized(prop), p.type_name);
     let via_push = def.methods.iter().any(|m| m.signature == push);
     while s.events.try_recv().is_ok() {}
     let current = s.replica.property(prop).unwrap_or(Value::Invalid);
-    let same = |a: &Value, b: &Value| value::format(a, Some(&p.type_name), &s.ctx) == value::format(b, Some(&p.type_name), &s.ctx);
+    let same = |a: &Value, b: &Value| {
+        value::format(a, Some(&p.type_name), &s.ctx) == value::format(b, Some(&p.type_name), &s.ctx)
+    };
     let unchanged = same(&current, &new);
     if via_push {
-        s.replica.call(&format!("push{}", capitalized(prop)), vec![new.clone()]).await.map_err(|e| node_error(e, "push"))?;
+        s.replica
+            .call(&format!("push{}", capitalized(prop)), vec![new.clone()])
+            .await
+            .map_err(|e| node_error(e, "push"))?;
     } else {
         s.replica.set_property(prop, new.clone()).map_err(|e| node_error(e, "write"))?;
     }
@@ -378,7 +430,10 @@ pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text:
                     other = Some(value);
                 }
                 Ok(Some(ReplicaEvent::StateChanged { new: st, .. })) if st != ReplicaState::Valid => {
-                    return Err(CliError::new(Kind::Unreachable, format!("{} went {st:?} before confirming {prop}", s.describe_object())));
+                    return Err(CliError::new(
+                        Kind::Unreachable,
+                        format!("{} went {st:?} before confirming {prop}", s.describe_object()),
+                    ));
                 }
                 Ok(Some(_)) => continue,
                 Ok(None) => return Err(CliError::other("the node stopped")),
@@ -421,7 +476,15 @@ fn method_name(m: &MethodDef) -> &str {
     m.signature.split('(').next().unwrap_or_default()
 }
 
-pub async fn call(g: &Global, out: &Out, url: &str, name: &str, slot: &str, args: &[String], rep: &RepArgs) -> CliResult<()> {
+pub async fn call(
+    g: &Global,
+    out: &Out,
+    url: &str,
+    name: &str,
+    slot: &str,
+    args: &[String],
+    rep: &RepArgs,
+) -> CliResult<()> {
     let s = open(g, url, name, rep, true).await?;
     let def = s.definition();
     let by_signature = slot.contains('(');
@@ -432,10 +495,17 @@ pub async fn call(g: &Global, out: &Out, url: &str, name: &str, slot: &str, args
         .collect();
     if candidates.is_empty() {
         let names: Vec<&str> = def.methods.iter().map(|m| m.signature.as_str()).collect();
-        return Err(CliError::unknown_member(format!("{} has no slot {slot:?} (slots: {})", s.describe_object(), list_or_none(&names))));
+        return Err(CliError::unknown_member(format!(
+            "{} has no slot {slot:?} (slots: {})",
+            s.describe_object(),
+            list_or_none(&names)
+        )));
     }
     let Some(m) = candidates.iter().find(|m| parameter_types(&m.signature).len() == args.len()) else {
-        let sigs: Vec<String> = candidates.iter().map(|m| format!("{} takes {}", m.signature, parameter_types(&m.signature).len())).collect();
+        let sigs: Vec<String> = candidates
+            .iter()
+            .map(|m| format!("{} takes {}", m.signature, parameter_types(&m.signature).len()))
+            .collect();
         return Err(CliError::new(
             Kind::SignatureMismatch,
             format!("signature mismatch: {} argument(s) given, but {}", args.len(), sigs.join(", ")),
@@ -444,8 +514,10 @@ pub async fn call(g: &Global, out: &Out, url: &str, name: &str, slot: &str, args
     let types = parameter_types(&m.signature);
     let mut values = Vec::new();
     for (i, (arg, ty)) in args.iter().zip(&types).enumerate() {
-        let pname = m.parameter_names.get(i).filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| format!("#{}", i + 1));
-        let lit = value::parse_argument(arg, &s.ctx).map_err(|e| CliError::bad_value(format!("argument {} ({pname}) of {}: {e}", i + 1, m.signature)))?;
+        let pname =
+            m.parameter_names.get(i).filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| format!("#{}", i + 1));
+        let lit = value::parse_argument(arg, &s.ctx)
+            .map_err(|e| CliError::bad_value(format!("argument {} ({pname}) of {}: {e}", i + 1, m.signature)))?;
         let v = value::to_value(&lit, Some(ty), &s.ctx)
             .map_err(|e| CliError::bad_value(format!("argument {} ({pname}) of {}: {e}", i + 1, m.signature)))?;
         values.push(v);
@@ -458,7 +530,10 @@ pub async fn call(g: &Global, out: &Out, url: &str, name: &str, slot: &str, args
         Ok(Ok(v)) => v,
         Ok(Err(e)) => return Err(node_error(e, &format!("call of {}", m.signature))),
         Err(_) => {
-            return Err(CliError::new(Kind::Timeout, format!("no reply to {} from {} within {:?}", m.signature, s.describe_object(), g.timeout)))
+            return Err(CliError::new(
+                Kind::Timeout,
+                format!("no reply to {} from {} within {:?}", m.signature, s.describe_object(), g.timeout),
+            ))
         }
     };
     if void {
@@ -486,7 +561,15 @@ fn state_name(s: ReplicaState) -> &'static str {
     }
 }
 
-pub async fn watch(g: &Global, out: &Out, url: &str, name: &str, count: Option<u64>, duration: Option<Duration>, rep: &RepArgs) -> CliResult<()> {
+pub async fn watch(
+    g: &Global,
+    out: &Out,
+    url: &str,
+    name: &str,
+    count: Option<u64>,
+    duration: Option<Duration>,
+    rep: &RepArgs,
+) -> CliResult<()> {
     let mut s = open(g, url, name, rep, false).await?;
     let deadline = duration.map(|d| Instant::now() + d);
     let mut printed = 0u64;
@@ -527,7 +610,8 @@ pub async fn watch(g: &Global, out: &Out, url: &str, name: &str, count: Option<u
                         format!("init {}", items.join(", "))
                     },
                     || {
-                        let props: serde_json::Map<String, serde_json::Value> = values.iter().map(|(n, v)| (n.clone(), json::to_json(v, ctx))).collect();
+                        let props: serde_json::Map<String, serde_json::Value> =
+                            values.iter().map(|(n, v)| (n.clone(), json::to_json(v, ctx))).collect();
                         json!({"event": "init", "properties": props})
                     },
                 );
@@ -545,7 +629,11 @@ pub async fn watch(g: &Global, out: &Out, url: &str, name: &str, count: Option<u
                 let types = parameter_types(&signature);
                 out.emit(
                     || {
-                        let a: Vec<String> = args.iter().enumerate().map(|(i, v)| value::format(v, types.get(i).map(String::as_str), &s.ctx)).collect();
+                        let a: Vec<String> = args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| value::format(v, types.get(i).map(String::as_str), &s.ctx))
+                            .collect();
                         format!("signal {sig}({})", a.join(", "))
                     },
                     || {

@@ -58,7 +58,11 @@ fn pushed_by(def: &ClassDefinition, m: usize) -> Option<usize> {
 }
 
 fn params(signature: &str, names: &[String]) -> Vec<(String, String)> {
-    parameter_types(signature).into_iter().enumerate().map(|(i, t)| (names.get(i).cloned().unwrap_or_default(), t)).collect()
+    parameter_types(signature)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (names.get(i).cloned().unwrap_or_default(), t))
+        .collect()
 }
 
 fn param_text(ps: &[(String, String)]) -> String {
@@ -111,7 +115,8 @@ pub fn render_text(d: &Description) -> String {
         .enumerate()
         .map(|(i, p)| {
             let v = d.values.get(i).cloned().unwrap_or(Value::Invalid);
-            let left = format!("  [{i}] {} {} = {}", p.type_name, p.name, value::format(&v, Some(&p.type_name), &d.ctx));
+            let left =
+                format!("  [{i}] {} {} = {}", p.type_name, p.name, value::format(&v, Some(&p.type_name), &d.ctx));
             let note = match (&p.notify_signal, push_of(def, i)) {
                 (None, _) => "constant".to_owned(),
                 (Some(_), Some(m)) => format!("push: {}", member_name(&def.methods[m].signature)),
@@ -125,7 +130,11 @@ pub fn render_text(d: &Description) -> String {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let text = format!("  [{i}] {}({})", member_name(&s.signature), param_text(&params(&s.signature, &s.parameter_names)));
+            let text = format!(
+                "  [{i}] {}({})",
+                member_name(&s.signature),
+                param_text(&params(&s.signature, &s.parameter_names))
+            );
             (text, notify_of(def, i).map(|p| format!("notify: {}", def.properties[p].name)).unwrap_or_default())
         })
         .collect();
@@ -135,7 +144,11 @@ pub fn render_text(d: &Description) -> String {
         .enumerate()
         .map(|(i, m)| {
             let ret = if m.return_type.is_empty() { "void" } else { &m.return_type };
-            let text = format!("  [{i}] {ret} {}({})", member_name(&m.signature), param_text(&params(&m.signature, &m.parameter_names)));
+            let text = format!(
+                "  [{i}] {ret} {}({})",
+                member_name(&m.signature),
+                param_text(&params(&m.signature, &m.parameter_names))
+            );
             (text, pushed_by(def, i).map(|p| format!("push: {}", def.properties[p].name)).unwrap_or_default())
         })
         .collect();
@@ -225,7 +238,24 @@ fn is_scalar(ty: &str, ctx: &TypeContext) -> bool {
     ctx.enum_for(ty).is_some()
         || matches!(
             Builtin::from_name(ty),
-            Some(Bool | Int | UInt | LongLong | ULongLong | Double | Long | Short | Char | ULong | UShort | UChar | Float | SChar | Char16 | Char32 | QChar)
+            Some(
+                Bool | Int
+                    | UInt
+                    | LongLong
+                    | ULongLong
+                    | Double
+                    | Long
+                    | Short
+                    | Char
+                    | ULong
+                    | UShort
+                    | UChar
+                    | Float
+                    | SChar
+                    | Char16
+                    | Char32
+                    | QChar
+            )
         )
 }
 
@@ -244,7 +274,13 @@ impl RepModel {
             .enumerate()
             .map(|(i, p)| {
                 let v = d.values.get(i).cloned().unwrap_or(Value::Invalid);
-                (p.name.clone(), rep_type(&p.type_name), default_text(&v, &p.type_name, d), p.notify_signal.is_some(), push_of(def, i).is_some())
+                (
+                    p.name.clone(),
+                    rep_type(&p.type_name),
+                    default_text(&v, &p.type_name, d),
+                    p.notify_signal.is_some(),
+                    push_of(def, i).is_some(),
+                )
             })
             .collect();
         let enums = def
@@ -258,7 +294,12 @@ impl RepModel {
                     8 => " : quint64",
                     _ => "",
                 };
-                format!("ENUM {}{}{underlying} {{{}}}", if e.is_scoped { "class " } else { "" }, e.name, keys.join(", "))
+                format!(
+                    "ENUM {}{}{underlying} {{{}}}",
+                    if e.is_scoped { "class " } else { "" },
+                    e.name,
+                    keys.join(", ")
+                )
             })
             .collect();
         let pods = def
@@ -276,7 +317,12 @@ impl RepModel {
             .iter()
             .enumerate()
             .filter(|(i, _)| notify_of(def, *i).is_none())
-            .map(|(_, s)| (member_name(&s.signature).to_owned(), params(&s.signature, &s.parameter_names).into_iter().map(|(n, t)| (n, rep_type(&t))).collect()))
+            .map(|(_, s)| {
+                (
+                    member_name(&s.signature).to_owned(),
+                    params(&s.signature, &s.parameter_names).into_iter().map(|(n, t)| (n, rep_type(&t))).collect(),
+                )
+            })
             .collect();
         let slots = def
             .methods
@@ -285,7 +331,11 @@ impl RepModel {
             .filter(|(i, _)| pushed_by(def, *i).is_none())
             .map(|(_, m)| {
                 let ret = if m.return_type.is_empty() { "void".to_owned() } else { rep_type(&m.return_type) };
-                (ret, member_name(&m.signature).to_owned(), params(&m.signature, &m.parameter_names).into_iter().map(|(n, t)| (n, rep_type(&t))).collect())
+                (
+                    ret,
+                    member_name(&m.signature).to_owned(),
+                    params(&m.signature, &m.parameter_names).into_iter().map(|(n, t)| (n, rep_type(&t))).collect(),
+                )
             })
             .collect();
         RepModel { class_name, props, enums, pods, signals, slots }
@@ -356,12 +406,17 @@ fn default_text(v: &Value, ty: &str, d: &Description) -> Option<String> {
     }
     match v.without_null_flag() {
         Value::Bool(b) => Some(b.to_string()),
-        Value::Int(_) | Value::UInt(_) | Value::LongLong(_) | Value::ULongLong(_) | Value::Short(_) | Value::UShort(_) => {
-            v.as_i64().map(|i| i.to_string())
-        }
+        Value::Int(_)
+        | Value::UInt(_)
+        | Value::LongLong(_)
+        | Value::ULongLong(_)
+        | Value::Short(_)
+        | Value::UShort(_) => v.as_i64().map(|i| i.to_string()),
         Value::Double(f) if f.is_finite() => Some(format!("{f:?}")),
         Value::Float(f) if f.is_finite() => Some(format!("{f:?}")),
-        Value::String(Some(s)) if !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || " _-.,:;!?+*/=@#%".contains(c)) => {
+        Value::String(Some(s))
+            if !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || " _-.,:;!?+*/=@#%".contains(c)) =>
+        {
             Some(format!("\"{s}\""))
         }
         _ => None,
@@ -431,9 +486,13 @@ pub fn render_rep(d: &Description) -> String {
         (Some(w), true) => header.push(format!("The source's signature {w} equals this file's {repc} signature.")),
         (Some(w), false) => {
             header.push(format!("The source's signature is {w}; this file's {repc} signature is {ours}."));
-            header.push("They differ: READWRITE vs READONLY and const& parameters cannot be learned from the wire.".into());
+            header.push(
+                "They differ: READWRITE vs READONLY and const& parameters cannot be learned from the wire.".into(),
+            );
         }
-        (None, _) => header.push(format!("The source advertises no signature; this file's {repc} signature is {ours}.")),
+        (None, _) => {
+            header.push(format!("The source advertises no signature; this file's {repc} signature is {ours}."))
+        }
     }
     model.render(&mods, const_refs, &d.ctx, &header)
 }

@@ -55,24 +55,34 @@ fn json_of(v: &Value, nested: bool, ctx: &TypeContext) -> Json {
             }
         }
         Value::StringList(items) => Json::Array(items.iter().map(|s| json!(s.as_deref().unwrap_or(""))).collect()),
-        Value::ByteArrayList(items) => Json::Array(items.iter().map(|b| json_of(&Value::ByteArray(b.clone()), true, ctx)).collect()),
+        Value::ByteArrayList(items) => {
+            Json::Array(items.iter().map(|b| json_of(&Value::ByteArray(b.clone()), true, ctx)).collect())
+        }
         Value::List(items) => Json::Array(items.iter().map(|i| json_of(i, true, ctx)).collect()),
         Value::Map(entries) | Value::Hash(entries) => {
             Json::Object(entries.iter().map(|(k, v)| (k.clone(), json_of(v, true, ctx))).collect::<JsonMap<_, _>>())
         }
         Value::Enum(e) => json!(e.value),
         Value::Gadget(g) => match ctx.gadget_for(&g.type_name).filter(|d| d.properties.len() == g.fields.len()) {
-            Some(def) => Json::Object(def.properties.iter().zip(&g.fields).map(|((n, _), f)| (n.clone(), json_of(f, true, ctx))).collect()),
+            Some(def) => Json::Object(
+                def.properties.iter().zip(&g.fields).map(|((n, _), f)| (n.clone(), json_of(f, true, ctx))).collect(),
+            ),
             None => Json::Array(g.fields.iter().map(|f| json_of(f, true, ctx)).collect()),
         },
         Value::Struct(s) => Json::Array(s.fields.iter().map(|f| json_of(f, true, ctx)).collect()),
         Value::Sequence(s) => Json::Array(s.items.iter().map(|f| json_of(f, true, ctx)).collect()),
         Value::GadgetSequence(s) => Json::Array(s.items.iter().map(|f| json_of(f, true, ctx)).collect()),
-        Value::Assoc(a) if a.entries.iter().all(|(k, _)| matches!(k.without_null_flag(), Value::String(_))) => Json::Object(
-            a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), json_of(v, true, ctx))).collect(),
-        ),
-        Value::Assoc(a) => Json::Array(a.entries.iter().map(|(k, v)| json!([json_of(k, true, ctx), json_of(v, true, ctx)])).collect()),
-        Value::GadgetAssoc(a) => Json::Array(a.entries.iter().map(|(k, v)| json!([json_of(k, true, ctx), json_of(v, true, ctx)])).collect()),
+        Value::Assoc(a) if a.entries.iter().all(|(k, _)| matches!(k.without_null_flag(), Value::String(_))) => {
+            Json::Object(
+                a.entries.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), json_of(v, true, ctx))).collect(),
+            )
+        }
+        Value::Assoc(a) => {
+            Json::Array(a.entries.iter().map(|(k, v)| json!([json_of(k, true, ctx), json_of(v, true, ctx)])).collect())
+        }
+        Value::GadgetAssoc(a) => {
+            Json::Array(a.entries.iter().map(|(k, v)| json!([json_of(k, true, ctx), json_of(v, true, ctx)])).collect())
+        }
         Value::Pair(a, b) => json!([json_of(a, true, ctx), json_of(b, true, ctx)]),
         Value::Remote(r) => json!({
             "name": r.name, "type": r.type_name, "null": r.is_null,
@@ -96,11 +106,25 @@ fn json_of(v: &Value, nested: bool, ctx: &TypeContext) -> Json {
         }
         // Lists of numbers in the text syntax (`null` where a number is not finite), a color's
         // `"#rrggbb"` or its fields.
-        Value::Point(_) | Value::PointF(_) | Value::Size(_) | Value::SizeF(_) | Value::Rect(_) | Value::RectF(_) | Value::Line(_) | Value::LineF(_)
-        | Value::Polygon(_) | Value::PolygonF(_) | Value::Region(_) | Value::Transform(_) | Value::Matrix4x4(_) | Value::Vector2D(_)
-        | Value::Vector3D(_) | Value::Vector4D(_) | Value::Quaternion(_) | Value::KeySequence(_) | Value::Color(_) => {
-            serde_json::from_str(&bare(v, ctx)).unwrap_or(Json::Null)
-        }
+        Value::Point(_)
+        | Value::PointF(_)
+        | Value::Size(_)
+        | Value::SizeF(_)
+        | Value::Rect(_)
+        | Value::RectF(_)
+        | Value::Line(_)
+        | Value::LineF(_)
+        | Value::Polygon(_)
+        | Value::PolygonF(_)
+        | Value::Region(_)
+        | Value::Transform(_)
+        | Value::Matrix4x4(_)
+        | Value::Vector2D(_)
+        | Value::Vector3D(_)
+        | Value::Vector4D(_)
+        | Value::Quaternion(_)
+        | Value::KeySequence(_)
+        | Value::Color(_) => serde_json::from_str(&bare(v, ctx)).unwrap_or(Json::Null),
         Value::Brush(b) => serde_json::to_value(b).unwrap_or(Json::Null),
         Value::Pen(p) => serde_json::to_value(p).unwrap_or(Json::Null),
         Value::Font(f) => serde_json::to_value(f).unwrap_or(Json::Null),
@@ -115,11 +139,14 @@ fn json_of(v: &Value, nested: bool, ctx: &TypeContext) -> Json {
         Value::JsonValue(JsonValue::Bool(b)) => json!(b),
         Value::JsonValue(JsonValue::Null) => Json::Null,
         Value::JsonValue(JsonValue::String(t)) => json!(t.as_deref().unwrap_or("")),
-        Value::JsonValue(JsonValue::Array(t) | JsonValue::Object(t)) | Value::JsonObject(t) | Value::JsonArray(t) | Value::JsonDocument(Some(t)) => {
-            serde_json::from_str(t).unwrap_or(Json::Null)
-        }
+        Value::JsonValue(JsonValue::Array(t) | JsonValue::Object(t))
+        | Value::JsonObject(t)
+        | Value::JsonArray(t)
+        | Value::JsonDocument(Some(t)) => serde_json::from_str(t).unwrap_or(Json::Null),
         Value::JsonDocument(None) => Json::Null,
-        Value::CborValue(b) | Value::CborArray(b) | Value::CborMap(b) => return json!({"$type": v.type_name(), "value": format!("b64:{}", base64(b))}),
+        Value::CborValue(b) | Value::CborArray(b) | Value::CborMap(b) => {
+            return json!({"$type": v.type_name(), "value": format!("b64:{}", base64(b))})
+        }
         Value::CborSimpleType(t) => json!(t),
         Value::Null(_) | Value::Variant(_) => unreachable!("unwrapped above"),
         // Types added to the library later: their text form.
@@ -159,14 +186,18 @@ pub fn json_to_lit(j: &Json, ctx: &TypeContext) -> Result<Literal, String> {
                     Literal::Word(format!("hex:{h}"))
                 } else {
                     match o.get("value") {
-                        Some(Json::String(s)) if matches!(canonical.as_str(), "double" | "float") => Literal::from_token(s),
+                        Some(Json::String(s)) if matches!(canonical.as_str(), "double" | "float") => {
+                            Literal::from_token(s)
+                        }
                         Some(v) => json_to_lit(v, ctx)?,
                         None => return Err(format!("{{\"$type\": {t:?}}} needs a \"value\"")),
                     }
                 };
                 Literal::Typed(canonical, Box::new(inner))
             } else {
-                Literal::Map(o.iter().map(|(k, v)| Ok((k.clone(), json_to_lit(v, ctx)?))).collect::<Result<_, String>>()?)
+                Literal::Map(
+                    o.iter().map(|(k, v)| Ok((k.clone(), json_to_lit(v, ctx)?))).collect::<Result<_, String>>()?,
+                )
             }
         }
     })
@@ -182,8 +213,17 @@ mod tests {
 
     fn ctx() -> TypeContext {
         TypeContext {
-            enums: vec![EnumInfo { name: "Interop::Color".into(), keys: vec![("Red".into(), 0), ("Green".into(), 3), ("Blue".into(), 4)], size: 4, is_flag: false }],
-            gadgets: vec![GadgetDef { name: "Point3".into(), properties: vec![("x".into(), "int".into()), ("y".into(), "double".into())], enums: vec![] }],
+            enums: vec![EnumInfo {
+                name: "Interop::Color".into(),
+                keys: vec![("Red".into(), 0), ("Green".into(), 3), ("Blue".into(), 4)],
+                size: 4,
+                is_flag: false,
+            }],
+            gadgets: vec![GadgetDef {
+                name: "Point3".into(),
+                properties: vec![("x".into(), "int".into()), ("y".into(), "double".into())],
+                enums: vec![],
+            }],
         }
     }
 
@@ -192,8 +232,13 @@ mod tests {
         let c = ctx();
         assert_eq!(to_json(&Value::Double(2.0), &c).to_string(), "2.0");
         assert_eq!(to_json(&Value::bytes(vec![0u8, 1, 2]), &c), json!({"$type": "QByteArray", "base64": "AAEC"}));
-        assert_eq!(to_json(&Value::List(vec![Value::UInt(1), Value::Int(2)]), &c), json!([{"$type": "uint", "value": 1}, 2]));
-        for v in [Value::List(vec![Value::UInt(1), Value::bytes(vec![9u8])]), Value::map([("x".into(), Value::Float(0.5))])] {
+        assert_eq!(
+            to_json(&Value::List(vec![Value::UInt(1), Value::Int(2)]), &c),
+            json!([{"$type": "uint", "value": 1}, 2])
+        );
+        for v in
+            [Value::List(vec![Value::UInt(1), Value::bytes(vec![9u8])]), Value::map([("x".into(), Value::Float(0.5))])]
+        {
             let j = to_json(&v, &c);
             assert_eq!(text::to_value(&json_to_lit(&j, &c).unwrap(), Some(v.type_name()), &c).unwrap(), v);
         }
@@ -217,7 +262,13 @@ mod tests {
         assert_eq!(to_json(&Value::Color(Color::INVALID), &c), json!("invalid"));
         let odd = Color { spec: 2, alpha: 0xffff, components: [1, 2, 3, 0] };
         assert_eq!(to_json(&Value::Color(odd), &c), serde_json::to_value(odd).unwrap(), "other specs by their fields");
-        assert_eq!(to_json(&Value::Enum(qtro_rs::core::EnumValue { type_name: "Interop::Color".into(), value: 3, size: 4 }), &c), json!(3));
+        assert_eq!(
+            to_json(
+                &Value::Enum(qtro_rs::core::EnumValue { type_name: "Interop::Color".into(), value: 3, size: 4 }),
+                &c
+            ),
+            json!(3)
+        );
         let j = json!({"$type": "double", "value": "-inf"});
         assert_eq!(text::to_value(&json_to_lit(&j, &c).unwrap(), None, &c).unwrap(), Value::Double(f64::NEG_INFINITY));
     }

@@ -23,9 +23,9 @@ use std::io::Write;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
-use qtro_rs::core::Dialect;
 pub use error::{CliError, CliResult, Kind};
 use output::Out;
+use qtro_rs::core::Dialect;
 
 const AFTER_HELP: &str = "\
 Values: 42, -1.5, true, \"text\" (or a bare word), null, [1, \"a\"], {\"k\": 1}, and TYPE:VALUE for an
@@ -358,12 +358,16 @@ async fn run(cli: Cli, out: Out) -> CliResult<()> {
         Command::Get { url, name, prop, rep } => client::get(&g, &out, &url, &name, prop.as_deref(), &rep).await,
         Command::Set { url, name, prop, value, rep } => client::set(&g, &out, &url, &name, &prop, &value, &rep).await,
         Command::Call { url, name, slot, args, rep } => client::call(&g, &out, &url, &name, &slot, &args, &rep).await,
-        Command::Watch { url, name, count, duration, rep } => client::watch(&g, &out, &url, &name, count, duration, &rep).await,
+        Command::Watch { url, name, count, duration, rep } => {
+            client::watch(&g, &out, &url, &name, count, duration, &rep).await
+        }
         Command::Serve { rep_file, url, class, name, values, sets, replies, registry } => {
             let opts = serve::ServeOptions { rep_file, url, class, name, values, sets, replies, registry };
             serve::serve(&g, &out, opts).await
         }
-        Command::Tap { listen, upstream, save, no_learn } => tap::tap(&g, &out, &listen, &upstream, save.as_deref(), !no_learn).await,
+        Command::Tap { listen, upstream, save, no_learn } => {
+            tap::tap(&g, &out, &listen, &upstream, save.as_deref(), !no_learn).await
+        }
         Command::Replay { file, conn } => tap::replay(&out, &file, conn),
         Command::Completions { shell } => completions(shell),
     }
@@ -418,7 +422,12 @@ mod tests {
         // serve's .rep file, replay's capture, the shell).
         assert!(positionals >= 19, "only {positionals} positional arguments walked");
         let help = cmd.find_subcommand_mut("call").unwrap().render_long_help().to_string();
-        assert!(help.contains("<URL>") && help.contains("Node URL: tcp://HOST:PORT") && help.contains("Arguments, one value each"), "{help}");
+        assert!(
+            help.contains("<URL>")
+                && help.contains("Node URL: tcp://HOST:PORT")
+                && help.contains("Arguments, one value each"),
+            "{help}"
+        );
     }
 
     #[test]
@@ -433,7 +442,10 @@ mod tests {
     #[test]
     fn usage_errors_become_one_line_messages() {
         let message = |a: &[&str]| usage_message(&Cli::try_parse_from(a).unwrap_err());
-        assert_eq!(message(&["qtro", "get", "--json"]), "the following required arguments were not provided: <URL>; <NAME>");
+        assert_eq!(
+            message(&["qtro", "get", "--json"]),
+            "the following required arguments were not provided: <URL>; <NAME>"
+        );
         assert_eq!(message(&["qtro", "frobnicate"]), "unrecognized subcommand 'frobnicate'");
         let m = message(&["qtro", "completions", "tcsh"]);
         assert!(m.starts_with("invalid value 'tcsh' for '<SHELL>'") && m.contains("bash") && !m.contains('\n'), "{m}");

@@ -44,7 +44,11 @@ impl Out {
     pub fn error(&self, e: &CliError) {
         let mut err = std::io::stderr().lock();
         let _ = if self.json {
-            writeln!(err, "{}", serde_json::json!({"error": e.kind.name(), "exit": e.kind.exit_code(), "message": e.message}))
+            writeln!(
+                err,
+                "{}",
+                serde_json::json!({"error": e.kind.name(), "exit": e.kind.exit_code(), "message": e.message})
+            )
         } else {
             writeln!(err, "qtro: error: {}", e.message)
         };

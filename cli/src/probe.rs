@@ -87,7 +87,12 @@ pub async fn connect(url: &str, forced: Option<Dialect>, timeout: Duration) -> C
     let stream = match tokio::time::timeout_at(deadline, transport::connect(&parsed)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(CliError::new(Kind::Unreachable, format!("cannot connect to {url}: {e}"))),
-        Err(_) => return Err(CliError::new(Kind::Unreachable, format!("cannot connect to {url}: no answer within {timeout:?}"))),
+        Err(_) => {
+            return Err(CliError::new(
+                Kind::Unreachable,
+                format!("cannot connect to {url}: no answer within {timeout:?}"),
+            ))
+        }
     };
     let mut conn = RawConn {
         stream,
@@ -104,7 +109,10 @@ pub async fn connect(url: &str, forced: Option<Dialect>, timeout: Duration) -> C
         first.extend_from_slice(&buf[..n]);
     }
     let detected = Dialect::detect(&first).ok_or_else(|| {
-        CliError::new(Kind::Protocol, format!("{url} is not a QtRO node (it sent {} first)", hex::encode(&first[..first.len().min(16)])))
+        CliError::new(
+            Kind::Protocol,
+            format!("{url} is not a QtRO node (it sent {} first)", hex::encode(&first[..first.len().min(16)])),
+        )
     })?;
     if let Some(f) = forced {
         if f != detected {
@@ -121,9 +129,17 @@ pub async fn connect(url: &str, forced: Option<Dialect>, timeout: Duration) -> C
     match conn.read_packet(deadline).await? {
         Packet::Handshake { version } if version == detected.protocol_version() => {}
         Packet::Handshake { version } => {
-            return Err(CliError::new(Kind::Protocol, format!("{url} speaks protocol {version:?}, which is not supported")));
+            return Err(CliError::new(
+                Kind::Protocol,
+                format!("{url} speaks protocol {version:?}, which is not supported"),
+            ));
         }
-        other => return Err(CliError::new(Kind::Protocol, format!("{url} did not start with a handshake (sent {:?})", other.packet_type()))),
+        other => {
+            return Err(CliError::new(
+                Kind::Protocol,
+                format!("{url} did not start with a handshake (sent {:?})", other.packet_type()),
+            ))
+        }
     }
     let objects = loop {
         match conn.read_packet(deadline).await? {
@@ -138,7 +154,10 @@ pub async fn connect(url: &str, forced: Option<Dialect>, timeout: Duration) -> C
 impl RawConn {
     async fn read_some(&mut self, buf: &mut [u8], deadline: Instant, what: &str) -> CliResult<usize> {
         match tokio::time::timeout_at(deadline, self.stream.read(buf)).await {
-            Ok(Ok(0)) => Err(CliError::new(Kind::Unreachable, format!("{} closed the connection while we waited for a {what}", self.url))),
+            Ok(Ok(0)) => Err(CliError::new(
+                Kind::Unreachable,
+                format!("{} closed the connection while we waited for a {what}", self.url),
+            )),
             Ok(Ok(n)) => Ok(n),
             Ok(Err(e)) => Err(CliError::new(Kind::Unreachable, format!("connection to {} failed: {e}", self.url))),
             Err(_) => Err(CliError::new(Kind::Timeout, format!("{} sent no {what} within the timeout", self.url))),
@@ -148,7 +167,10 @@ impl RawConn {
     /// The next packet from the host.
     pub async fn read_packet(&mut self, deadline: Instant) -> CliResult<Packet> {
         loop {
-            let frame = self.frames.next_frame().map_err(|e| CliError::new(Kind::Protocol, format!("undecodable data from {}: {e}", self.url)))?;
+            let frame = self
+                .frames
+                .next_frame()
+                .map_err(|e| CliError::new(Kind::Protocol, format!("undecodable data from {}: {e}", self.url)))?;
             if let Some(frame) = frame {
                 return Packet::decode(&frame, self.dialect, &self.types, &Limits::DEFAULT)
                     .map_err(|e| CliError::new(Kind::Protocol, format!("undecodable packet from {}: {e}", self.url)));
@@ -160,7 +182,9 @@ impl RawConn {
     }
 
     pub async fn send(&mut self, packet: &Packet) -> CliResult<()> {
-        let bytes = packet.to_bytes(self.dialect).map_err(|e| CliError::other(format!("cannot encode {:?}: {e}", packet.packet_type())))?;
+        let bytes = packet
+            .to_bytes(self.dialect)
+            .map_err(|e| CliError::other(format!("cannot encode {:?}: {e}", packet.packet_type())))?;
         self.stream
             .write_all(&bytes)
             .await
@@ -214,14 +238,25 @@ pub async fn resolve(g: &Global, url: &str, name: &str) -> CliResult<Target> {
                     format!("the registry at {url} lists {name:?} at {}, but that node does not offer it", loc.url),
                 ));
             };
-            return Ok(Target { host_url: loc.url.clone(), dialect: host.dialect, info: o.clone(), registry: Some(url.to_owned()) });
+            return Ok(Target {
+                host_url: loc.url.clone(),
+                dialect: host.dialect,
+                info: o.clone(),
+                registry: Some(url.to_owned()),
+            });
         }
         let mut listed: Vec<&str> = table.iter().map(|l| l.name.as_str()).chain(offered.iter().copied()).collect();
         listed.sort();
         listed.dedup();
-        return Err(CliError::new(Kind::UnknownObject, format!("no object {name:?} at the registry {url} (it lists: {})", names(&listed))));
+        return Err(CliError::new(
+            Kind::UnknownObject,
+            format!("no object {name:?} at the registry {url} (it lists: {})", names(&listed)),
+        ));
     }
-    Err(CliError::new(Kind::UnknownObject, format!("{url} does not offer an object {name:?} (it offers: {})", names(&offered))))
+    Err(CliError::new(
+        Kind::UnknownObject,
+        format!("{url} does not offer an object {name:?} (it offers: {})", names(&offered)),
+    ))
 }
 
 /// The names a host offers, at most a screenful of them.
@@ -259,7 +294,18 @@ mod tests {
 
     #[test]
     fn no_suggestion_that_would_not_parse() {
-        for given in ["localhost", "host:port", "http://x", "tcp://host", "tcp://h:99999", "local:", "localabstract:", "sock", "", "127.0.0.1:70000"] {
+        for given in [
+            "localhost",
+            "host:port",
+            "http://x",
+            "tcp://host",
+            "tcp://h:99999",
+            "local:",
+            "localabstract:",
+            "sock",
+            "",
+            "127.0.0.1:70000",
+        ] {
             let e = check_url(given).unwrap_err();
             assert_eq!(e.kind, Kind::Usage, "{given}");
             assert!(!e.message.contains("did you mean"), "{given}: {}", e.message);

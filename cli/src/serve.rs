@@ -48,7 +48,9 @@ fn slot_of(class: &SourceClass, name: &str) -> CliResult<(usize, String)> {
         .methods
         .iter()
         .enumerate()
-        .find(|(i, m)| matches!(class.method_kinds[*i], MethodKind::Slot(_)) && m.signature.split('(').next() == Some(name))
+        .find(|(i, m)| {
+            matches!(class.method_kinds[*i], MethodKind::Slot(_)) && m.signature.split('(').next() == Some(name)
+        })
         .map(|(i, m)| (i, if m.return_type.is_empty() { "void".to_owned() } else { m.return_type.clone() }))
         .ok_or_else(|| {
             let names: Vec<&str> = class
@@ -78,13 +80,19 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
     ctx.add_rep(&file, &rep_class);
 
     if let Some(path) = &o.values {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::other(format!("cannot read {}: {e}", path.display())))?;
-        let j: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError::bad_value(format!("{}: {e}", path.display())))?;
-        let obj = j.as_object().ok_or_else(|| CliError::bad_value(format!("{}: expected a JSON object {{\"prop\": value}}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::other(format!("cannot read {}: {e}", path.display())))?;
+        let j: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| CliError::bad_value(format!("{}: {e}", path.display())))?;
+        let obj = j.as_object().ok_or_else(|| {
+            CliError::bad_value(format!("{}: expected a JSON object {{\"prop\": value}}", path.display()))
+        })?;
         for (k, v) in obj {
             let (i, ty) = prop_type(&class, k)?;
-            let lit = json::json_to_lit(v, &ctx).map_err(|e| CliError::bad_value(format!("{}: {k}: {e}", path.display())))?;
-            class.defaults[i] = value::to_value(&lit, Some(&ty), &ctx).map_err(|e| CliError::bad_value(format!("{}: {k} ({ty}): {e}", path.display())))?;
+            let lit =
+                json::json_to_lit(v, &ctx).map_err(|e| CliError::bad_value(format!("{}: {k}: {e}", path.display())))?;
+            class.defaults[i] = value::to_value(&lit, Some(&ty), &ctx)
+                .map_err(|e| CliError::bad_value(format!("{}: {k} ({ty}): {e}", path.display())))?;
         }
     }
     for s in &o.sets {
@@ -106,7 +114,8 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
 
     // Slot calls: printed, answered with the configured reply or the return type's default.
     let handler = {
-        let (class, ctx, out, replies, file, rep_class) = (class.clone(), ctx.clone(), out.clone(), replies.clone(), file.clone(), rep_class.clone());
+        let (class, ctx, out, replies, file, rep_class) =
+            (class.clone(), ctx.clone(), out.clone(), replies.clone(), file.clone(), rep_class.clone());
         move |call: qtro_rs::node::SlotCall| {
             let method = class.method_kinds.iter().position(|k| *k == MethodKind::Slot(call.slot)).unwrap_or(0);
             let m = &class.definition.methods[method];
@@ -120,7 +129,12 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
             let types = parameter_types(&m.signature);
             out.emit(
                 || {
-                    let args: Vec<String> = call.args.iter().enumerate().map(|(i, a)| value::format(a, types.get(i).map(String::as_str), &ctx)).collect();
+                    let args: Vec<String> = call
+                        .args
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| value::format(a, types.get(i).map(String::as_str), &ctx))
+                        .collect();
                     let mut t = format!("invoked {}({})", call.name, args.join(", "));
                     if ret != "void" {
                         t.push_str(&format!(" -> {}", value::format(&reply, Some(&ret), &ctx)));
@@ -164,11 +178,13 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
                         || format!("acquired by connection {conn} ({})", if dynamic { "dynamic" } else { "static" }),
                         || json!({"event": "acquired", "conn": conn, "dynamic": dynamic}),
                     ),
-                    SourceEvent::Released { conn } => {
-                        out.emit(|| format!("released by connection {conn}"), || json!({"event": "released", "conn": conn}))
-                    }
+                    SourceEvent::Released { conn } => out.emit(
+                        || format!("released by connection {conn}"),
+                        || json!({"event": "released", "conn": conn}),
+                    ),
                     SourceEvent::PropertyWritten { index, name, value: v } => {
-                        let ty = class.definition.properties.get(index).map(|p| p.type_name.clone()).unwrap_or_default();
+                        let ty =
+                            class.definition.properties.get(index).map(|p| p.type_name.clone()).unwrap_or_default();
                         out.emit(
                             || format!("written {name} = {}", value::format(&v, Some(&ty), &ctx)),
                             || json!({"event": "written", "name": name, "type": ty, "value": json::to_json(&v, &ctx)}),
@@ -211,7 +227,10 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
             return Ok(());
         }
         if let Err(e) = script.run(cmd, rest.trim()) {
-            out.emit(|| format!("error: {cmd}: {}", e.message), || json!({"event": "error", "cmd": cmd, "message": e.message, "code": e.kind.name()}));
+            out.emit(
+                || format!("error: {cmd}: {}", e.message),
+                || json!({"event": "error", "cmd": cmd, "message": e.message, "code": e.kind.name()}),
+            );
         }
     }
     // End of input: keep serving until interrupted.

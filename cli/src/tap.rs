@@ -120,7 +120,10 @@ fn peek_name(frame: &Frame, dialect: Dialect) -> Option<String> {
         return Some(String::new());
     }
     let body = p.get(4..4 + len as usize)?;
-    let units: Vec<u16> = body.chunks_exact(2).map(|c| if big { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) }).collect();
+    let units: Vec<u16> = body
+        .chunks_exact(2)
+        .map(|c| if big { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+        .collect();
     Some(String::from_utf16_lossy(&units))
 }
 
@@ -164,7 +167,10 @@ impl Analyzer {
 
     fn conn_error(&mut self, t: f64, conn: u64, message: &str) {
         self.save(json!({"t": t, "conn": conn, "event": "error", "message": message}));
-        self.out.emit(|| format!("#{conn} error: {message}"), || json!({"event": "error", "t": t, "conn": conn, "message": message}));
+        self.out.emit(
+            || format!("#{conn} error: {message}"),
+            || json!({"event": "error", "t": t, "conn": conn, "message": message}),
+        );
     }
 
     fn set_dialect(&mut self, t: f64, conn: u64, d: Dialect) {
@@ -229,7 +235,9 @@ impl Analyzer {
         }
         let (text, mut j) = self.describe(conn, dir, &packet);
         let kind = match &packet {
-            Packet::Invoke(i) if dir == Dir::ToSource && i.call != call::INVOKE_META_METHOD => "WriteProperty".to_owned(),
+            Packet::Invoke(i) if dir == Dir::ToSource && i.call != call::INVOKE_META_METHOD => {
+                "WriteProperty".to_owned()
+            }
             Packet::Invoke(_) if dir == Dir::ToReplica => "Signal".to_owned(),
             p => format!("{:?}", p.packet_type()).trim_end_matches("Packet").to_owned(),
         };
@@ -238,7 +246,10 @@ impl Analyzer {
         j.insert("conn".into(), json!(conn));
         j.insert("dir".into(), json!(dir.name()));
         j.insert("packet".into(), json!(kind));
-        self.out.emit(|| format!("#{conn} {} {kind} {text}", dir.arrow()).trim_end().to_owned(), || serde_json::Value::Object(j));
+        self.out.emit(
+            || format!("#{conn} {} {kind} {text}", dir.arrow()).trim_end().to_owned(),
+            || serde_json::Value::Object(j),
+        );
         learn
     }
 
@@ -247,7 +258,12 @@ impl Analyzer {
         (def, def.map(TypeContext::from_definition).unwrap_or_default())
     }
 
-    fn describe(&mut self, conn: u64, dir: Dir, packet: &Packet) -> (String, serde_json::Map<String, serde_json::Value>) {
+    fn describe(
+        &mut self,
+        conn: u64,
+        dir: Dir,
+        packet: &Packet,
+    ) -> (String, serde_json::Map<String, serde_json::Value>) {
         let mut j = serde_json::Map::new();
         let text = match packet {
             Packet::Handshake { version } => {
@@ -255,7 +271,12 @@ impl Analyzer {
                 format!("{version:?}")
             }
             Packet::ObjectList(list) => {
-                j.insert("objects".into(), list.iter().map(|o| json!({"name": o.name, "type": o.type_name, "signature": o.signature})).collect());
+                j.insert(
+                    "objects".into(),
+                    list.iter()
+                        .map(|o| json!({"name": o.name, "type": o.type_name, "signature": o.signature}))
+                        .collect(),
+                );
                 list.iter()
                     .map(|o| {
                         let mut extra = Vec::new();
@@ -299,11 +320,20 @@ impl Analyzer {
                 }
                 match def.filter(|d| d.properties.len() == values.len()) {
                     Some(def) => {
-                        let items: Vec<String> =
-                            def.properties.iter().zip(values).map(|(p, v)| format!("{} = {}", p.name, value::format(v, Some(&p.type_name), &ctx))).collect();
+                        let items: Vec<String> = def
+                            .properties
+                            .iter()
+                            .zip(values)
+                            .map(|(p, v)| format!("{} = {}", p.name, value::format(v, Some(&p.type_name), &ctx)))
+                            .collect();
                         j.insert(
                             "properties".into(),
-                            def.properties.iter().zip(values).map(|(p, v)| (p.name.clone(), json::to_json(v, &ctx))).collect::<serde_json::Map<_, _>>().into(),
+                            def.properties
+                                .iter()
+                                .zip(values)
+                                .map(|(p, v)| (p.name.clone(), json::to_json(v, &ctx)))
+                                .collect::<serde_json::Map<_, _>>()
+                                .into(),
                         );
                         format!("{head} {{{}}}", items.join(", "))
                     }
@@ -323,7 +353,12 @@ impl Analyzer {
                 let args_of = |sig: Option<&str>, j: &mut serde_json::Map<String, serde_json::Value>| {
                     let types = sig.map(parameter_types).unwrap_or_default();
                     j.insert("args".into(), inv.args.iter().map(|v| json::to_json(v, &ctx)).collect());
-                    inv.args.iter().enumerate().map(|(i, v)| value::format(v, types.get(i).map(String::as_str), &ctx)).collect::<Vec<_>>().join(", ")
+                    inv.args
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| value::format(v, types.get(i).map(String::as_str), &ctx))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 };
                 if dir == Dir::ToSource && inv.call != call::INVOKE_META_METHOD {
                     let p = def.and_then(|d| idx.and_then(|i| d.properties.get(i)));
@@ -334,7 +369,8 @@ impl Analyzer {
                     format!("{name}.{pname} = {}", value::format(&v, p.map(|p| p.type_name.as_str()), &ctx))
                 } else if dir == Dir::ToSource {
                     let m = def.and_then(|d| idx.and_then(|i| d.methods.get(i)));
-                    let mname = m.map(|m| member(&m.signature).to_owned()).unwrap_or_else(|| format!("method#{}", inv.index));
+                    let mname =
+                        m.map(|m| member(&m.signature).to_owned()).unwrap_or_else(|| format!("method#{}", inv.index));
                     j.insert("member".into(), json!(mname));
                     j.insert("signature".into(), json!(m.map(|m| m.signature.clone())));
                     let args = args_of(m.map(|m| m.signature.as_str()), &mut j);
@@ -349,7 +385,8 @@ impl Analyzer {
                     t
                 } else {
                     let s = def.and_then(|d| idx.and_then(|i| d.signals.get(i)));
-                    let sname = s.map(|s| member(&s.signature).to_owned()).unwrap_or_else(|| format!("signal#{}", inv.index));
+                    let sname =
+                        s.map(|s| member(&s.signature).to_owned()).unwrap_or_else(|| format!("signal#{}", inv.index));
                     j.insert("member".into(), json!(sname));
                     j.insert("signature".into(), json!(s.map(|s| s.signature.clone())));
                     let args = args_of(s.map(|s| s.signature.as_str()), &mut j);
@@ -398,19 +435,28 @@ enum TapEvent {
     Failed { conn: u64, t: f64, message: String },
 }
 
-pub async fn tap(g: &Global, out: &Out, listen: &str, upstream: &str, save: Option<&Path>, learn: bool) -> CliResult<()> {
+pub async fn tap(
+    g: &Global,
+    out: &Out,
+    listen: &str,
+    upstream: &str,
+    save: Option<&Path>,
+    learn: bool,
+) -> CliResult<()> {
     let listen_url = check_url(listen)?;
     let upstream_url = check_url(upstream)?;
     let record = match save {
         Some(p) => {
-            let mut f = std::fs::File::create(p).map_err(|e| CliError::other(format!("cannot create {}: {e}", p.display())))?;
+            let mut f =
+                std::fs::File::create(p).map_err(|e| CliError::other(format!("cannot create {}: {e}", p.display())))?;
             let started = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
             writeln!(f, "{}", json!({"qtro-capture": 1, "listen": listen, "upstream": upstream, "started": started}))?;
             Some(f)
         }
         None => None,
     };
-    let (listener, bound) = Listener::bind(&listen_url).await.map_err(|e| CliError::other(format!("cannot listen on {listen}: {e}")))?;
+    let (listener, bound) =
+        Listener::bind(&listen_url).await.map_err(|e| CliError::other(format!("cannot listen on {listen}: {e}")))?;
     let bound = bound.to_string();
     out.emit(
         || format!("tap listening on {bound}, forwarding to {upstream}"),
@@ -439,17 +485,32 @@ fn secs(start: Instant) -> f64 {
     (start.elapsed().as_micros() as f64) / 1e6
 }
 
-async fn pump(conn: u64, client: BoxStream, upstream: NodeUrl, timeout: Duration, tx: mpsc::UnboundedSender<TapEvent>, start: Instant) {
+async fn pump(
+    conn: u64,
+    client: BoxStream,
+    upstream: NodeUrl,
+    timeout: Duration,
+    tx: mpsc::UnboundedSender<TapEvent>,
+    start: Instant,
+) {
     let _ = tx.send(TapEvent::Open { conn, t: secs(start) });
     let up = match tokio::time::timeout(timeout, transport::connect(&upstream)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
-            let _ = tx.send(TapEvent::Failed { conn, t: secs(start), message: format!("cannot connect to {upstream}: {e}") });
+            let _ = tx.send(TapEvent::Failed {
+                conn,
+                t: secs(start),
+                message: format!("cannot connect to {upstream}: {e}"),
+            });
             let _ = tx.send(TapEvent::Close { conn, t: secs(start) });
             return;
         }
         Err(_) => {
-            let _ = tx.send(TapEvent::Failed { conn, t: secs(start), message: format!("cannot connect to {upstream}: timed out") });
+            let _ = tx.send(TapEvent::Failed {
+                conn,
+                t: secs(start),
+                message: format!("cannot connect to {upstream}: timed out"),
+            });
             let _ = tx.send(TapEvent::Close { conn, t: secs(start) });
             return;
         }
@@ -498,13 +559,23 @@ struct Framing {
     failed: [bool; 2],
 }
 
-async fn analyze(mut a: Analyzer, mut rx: mpsc::UnboundedReceiver<TapEvent>, start: Instant, upstream: String, timeout: Duration, learn: bool) {
+async fn analyze(
+    mut a: Analyzer,
+    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    start: Instant,
+    upstream: String,
+    timeout: Duration,
+    learn: bool,
+) {
     let mut framing: HashMap<u64, Framing> = HashMap::new();
     let mut learning: HashMap<String, oneshot::Receiver<Result<ClassDefinition, String>>> = HashMap::new();
     while let Some(ev) = rx.recv().await {
         match ev {
             TapEvent::Open { conn, t } => {
-                framing.insert(conn, Framing { dialect: None, pending: [Vec::new(), Vec::new()], decoders: None, failed: [false; 2] });
+                framing.insert(
+                    conn,
+                    Framing { dialect: None, pending: [Vec::new(), Vec::new()], decoders: None, failed: [false; 2] },
+                );
                 a.open(t, conn);
             }
             TapEvent::Failed { conn, t, message } => a.conn_error(t, conn, &message),
@@ -561,8 +632,12 @@ async fn analyze(mut a: Analyzer, mut rx: mpsc::UnboundedReceiver<TapEvent>, sta
                             if let Some(rx) = learning.remove(&name) {
                                 match tokio::time::timeout(timeout, rx).await {
                                     Ok(Ok(Ok(def))) => a.learned(secs(start), &name, def),
-                                    Ok(Ok(Err(e))) => a.out.warn(&format!("could not learn the interface of {name}: {e}")),
-                                    _ => a.out.warn(&format!("could not learn the interface of {name} within {timeout:?}")),
+                                    Ok(Ok(Err(e))) => {
+                                        a.out.warn(&format!("could not learn the interface of {name}: {e}"))
+                                    }
+                                    _ => a
+                                        .out
+                                        .warn(&format!("could not learn the interface of {name} within {timeout:?}")),
                                 }
                             }
                         }
@@ -579,7 +654,12 @@ async fn analyze(mut a: Analyzer, mut rx: mpsc::UnboundedReceiver<TapEvent>, sta
 }
 
 /// Acquires a dynamic replica of `name` at `upstream` on a separate node to learn its interface.
-fn spawn_learner(upstream: &str, name: &str, dialect: Dialect, timeout: Duration) -> oneshot::Receiver<Result<ClassDefinition, String>> {
+fn spawn_learner(
+    upstream: &str,
+    name: &str,
+    dialect: Dialect,
+    timeout: Duration,
+) -> oneshot::Receiver<Result<ClassDefinition, String>> {
     let (tx, rx) = oneshot::channel();
     let (upstream, name) = (upstream.to_owned(), name.to_owned());
     tokio::spawn(async move {
@@ -600,7 +680,8 @@ fn spawn_learner(upstream: &str, name: &str, dialect: Dialect, timeout: Duration
 // ---- replay -------------------------------------------------------------------------------
 
 pub fn replay(out: &Out, path: &Path, only: Option<u64>) -> CliResult<()> {
-    let file = std::fs::File::open(path).map_err(|e| CliError::other(format!("cannot open {}: {e}", path.display())))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| CliError::other(format!("cannot open {}: {e}", path.display())))?;
     let mut a = Analyzer::new(out.clone(), None);
     let bad = |n: usize, why: &str| CliError::other(format!("{}:{n}: not a qtro capture line ({why})", path.display()));
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
@@ -637,7 +718,8 @@ pub fn replay(out: &Out, path: &Path, only: Option<u64>) -> CliResult<()> {
             }
             (Some("learned"), _) => {
                 let name = j["object"].as_str().ok_or_else(|| bad(n, "learned without object"))?;
-                let def: ClassDefinition = serde_json::from_value(j["definition"].clone()).map_err(|e| bad(n, &e.to_string()))?;
+                let def: ClassDefinition =
+                    serde_json::from_value(j["definition"].clone()).map_err(|e| bad(n, &e.to_string()))?;
                 a.learned(t, name, def);
             }
             (None, Some(c)) => {
@@ -649,7 +731,12 @@ pub fn replay(out: &Out, path: &Path, only: Option<u64>) -> CliResult<()> {
                 }
                 let hex = j["frame"].as_str().ok_or_else(|| bad(n, "missing frame"))?;
                 let bytes = hex::decode(hex).map_err(|e| bad(n, &format!("bad hex digits ({e})")))?;
-                let d = a.conns.get(&c).and_then(|ci| ci.dialect).or_else(|| Dialect::detect_frame(&bytes)).unwrap_or_default();
+                let d = a
+                    .conns
+                    .get(&c)
+                    .and_then(|ci| ci.dialect)
+                    .or_else(|| Dialect::detect_frame(&bytes))
+                    .unwrap_or_default();
                 let mut dec = FrameDecoder::new(d, &Limits::DEFAULT);
                 dec.extend(&bytes);
                 match dec.next_frame() {

@@ -37,7 +37,10 @@ async fn rust_host() -> (Node, String, Source) {
         })
         .unwrap();
     node.enable_source_without_slots("Simple", class("Simple")).unwrap();
-    let slow = ClassBuilder::new("Slow").property("n", "int", PropertyMode::ReadOnly, Value::Int(1)).slot("wait", &[], "int").build();
+    let slow = ClassBuilder::new("Slow")
+        .property("n", "int", PropertyMode::ReadOnly, Value::Int(1))
+        .slot("wait", &[], "int")
+        .build();
     node.enable_source("Slow", slow, |_call: SlotCall| async move {
         tokio::time::sleep(Duration::from_secs(30)).await;
         Value::Int(0)
@@ -86,7 +89,10 @@ async fn list_a_host_and_a_registry() {
     assert_eq!(simple["registered"], true);
     assert_eq!(simple["signature"], "d73490aa59d4e788b36b725dafcbbcdddb485d09", "signature fetched from the host");
     let text = run_ok(&["list", &reg_url]).await;
-    assert!(text.lines().any(|l| l.starts_with("Simple ") && l.contains(&host_url) && l.ends_with("registered")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("Simple ") && l.contains(&host_url) && l.ends_with("registered")),
+        "{text}"
+    );
 
     // Objects are found through the registry by every command.
     assert_eq!(run_ok(&["get", &reg_url, "Simple", "value"]).await.trim(), "0");
@@ -97,7 +103,10 @@ async fn list_a_host_and_a_registry() {
 async fn describe_as_text_json_and_rep() {
     let (_host, url, _s) = rust_host().await;
     let text = run_ok(&["describe", &url, "Interop"]).await;
-    assert!(text.starts_with("Interop (type Interop, signature f417ff033ed92f8be99dca0f49c5ec08f989dece, at tcp://"), "{text}");
+    assert!(
+        text.starts_with("Interop (type Interop, signature f417ff033ed92f8be99dca0f49c5ec08f989dece, at tcp://"),
+        "{text}"
+    );
     for needle in [
         "Color { Red = 0, Green = 3, Blue = 4 }",
         "[0] int count = 0",
@@ -121,15 +130,25 @@ async fn describe_as_text_json_and_rep() {
     assert_eq!(j["properties"][7]["text"], "Green");
     assert_eq!(j["properties"][0]["push"], "pushCount");
     assert_eq!(j["properties"][8]["constant"], true);
-    assert_eq!(j["signals"][8]["parameters"], json!([{"name": "code", "type": "int"}, {"name": "message", "type": "QString"}]));
+    assert_eq!(
+        j["signals"][8]["parameters"],
+        json!([{"name": "code", "type": "int"}, {"name": "message", "type": "QString"}])
+    );
     assert_eq!(j["slots"][1]["returnType"], "int");
     assert_eq!(j["enums"][0]["keys"], json!({"Red": 0, "Green": 3, "Blue": 4}));
 
     // The .rep rendering parses back and has the source's signature (modifiers recovered).
     let rep = run_ok(&["describe", &url, "Interop", "--format", "rep"]).await;
     let file = qtro_rs::rep::parse(&rep).unwrap_or_else(|e| panic!("{e}\n{rep}"));
-    assert_eq!(qtro_rs::rep::signature_qt6(&file, "Interop").as_deref(), Some("f417ff033ed92f8be99dca0f49c5ec08f989dece"), "{rep}");
-    assert!(rep.contains("PROP(bool flag = true READONLY)") && rep.contains("PROP(Color color = Color::Green READWRITE)"), "{rep}");
+    assert_eq!(
+        qtro_rs::rep::signature_qt6(&file, "Interop").as_deref(),
+        Some("f417ff033ed92f8be99dca0f49c5ec08f989dece"),
+        "{rep}"
+    );
+    assert!(
+        rep.contains("PROP(bool flag = true READONLY)") && rep.contains("PROP(Color color = Color::Green READWRITE)"),
+        "{rep}"
+    );
     assert!(rep.contains("equals this file's repc 6 signature"), "{rep}");
     let c = qtro_rs::rep::source_class(&file, "Interop", Dialect::Qt6).unwrap();
     assert_eq!(c.definition.methods, class("Interop").definition.methods);
@@ -143,13 +162,19 @@ async fn get_and_set_properties() {
     let all = run_ok(&["get", &url, "Interop"]).await;
     assert_eq!(all.lines().count(), 9);
     assert!(all.contains("ratio = 1.5\n") && all.contains("tags = []\n") && all.contains("revision = 7\n"), "{all}");
-    assert_eq!(run(&["get", &url, "Interop", "ratio", "--json"]).await.json()[0], json!({"name": "ratio", "type": "double", "value": 1.5}));
+    assert_eq!(
+        run(&["get", &url, "Interop", "ratio", "--json"]).await.json()[0],
+        json!({"name": "ratio", "type": "double", "value": 1.5})
+    );
 
     // READPUSH goes through pushCount, READWRITE through a property write; both confirmed.
     assert_eq!(run_ok(&["set", &url, "Interop", "count", "-5"]).await, "count = -5\n");
     assert_eq!(source.property("count").unwrap(), Value::Int(-5));
     let j = run(&["set", &url, "Interop", "text", "hello world", "--json"]).await.json();
-    assert_eq!(j[0], json!({"name": "text", "type": "QString", "value": "hello world", "via": "write", "changed": true}));
+    assert_eq!(
+        j[0],
+        json!({"name": "text", "type": "QString", "value": "hello world", "via": "write", "changed": true})
+    );
     assert_eq!(source.property("text").unwrap(), Value::string("hello world"));
     assert_eq!(run_ok(&["set", &url, "Interop", "ratio", "2"]).await, "ratio = 2.0\n", "converted to double");
     assert_eq!(run_ok(&["set", &url, "Interop", "color", "Blue"]).await, "color = Blue\n");
@@ -158,14 +183,20 @@ async fn get_and_set_properties() {
     assert_eq!(run_ok(&["set", &url, "Interop", "tags", r#"["a", "b c"]"#]).await, "tags = [\"a\", \"b c\"]\n");
     let settings = r#"{"k": 1, "u": uint:2, "d": 2.0, "l": [true, null], "when": date:2024-01-02}"#;
     let printed = run_ok(&["set", &url, "Interop", "settings", settings]).await;
-    assert_eq!(printed, "settings = {\"d\": 2.0, \"k\": 1, \"l\": [true, null], \"u\": uint:2, \"when\": date:2024-01-02}\n");
+    assert_eq!(
+        printed,
+        "settings = {\"d\": 2.0, \"k\": 1, \"l\": [true, null], \"u\": uint:2, \"when\": date:2024-01-02}\n"
+    );
     // What get prints reads back as the same value.
     let again = run_ok(&["get", &url, "Interop", "settings"]).await;
     let before = source.property("settings").unwrap();
     run_ok(&["set", &url, "Interop", "settings", again.trim()]).await;
     assert_eq!(source.property("settings").unwrap(), before);
     let j = run(&["get", &url, "Interop", "settings", "--json"]).await.json();
-    assert_eq!(j[0]["value"], json!({"d": 2.0, "k": 1, "l": [true, null], "u": {"$type": "uint", "value": 2}, "when": {"$type": "QDate", "value": "2024-01-02"}}));
+    assert_eq!(
+        j[0]["value"],
+        json!({"d": 2.0, "k": 1, "l": [true, null], "u": {"$type": "uint", "value": 2}, "when": {"$type": "QDate", "value": "2024-01-02"}})
+    );
     // Setting the current value again is not an error.
     let j = run(&["set", &url, "Interop", "count", "-5", "--json"]).await.json();
     assert_eq!(j[0]["changed"], false);
@@ -177,7 +208,9 @@ async fn get_and_set_properties() {
     assert!(run_fails(&["set", &url, "Interop", "count", "[1"], 7).await.contains("bad value for count"));
     assert!(run_fails(&["set", &url, "Interop", "color", "Purple"], 7).await.contains("keys: Red, Green, Blue"));
     assert!(run_fails(&["set", &url, "Interop", "text", "42"], 7).await.contains("quote it"));
-    assert!(run_fails(&["get", &url, "Interop", "nope"], 5).await.contains("has no property \"nope\" (properties: count, text,"));
+    assert!(run_fails(&["get", &url, "Interop", "nope"], 5)
+        .await
+        .contains("has no property \"nope\" (properties: count, text,"));
     let e = run(&["get", &url, "Interop", "nope", "--json"]).await;
     assert_eq!(e.code, 5);
     let err: serde_json::Value = serde_json::from_str(e.stderr.trim()).unwrap();
@@ -213,7 +246,10 @@ async fn watch_streams_changes_signals_and_states() {
     let (host, url, source) = rust_host().await;
     let mut w = Proc::spawn(&["watch", &url, "Interop", "--count", "5"]);
     let init = w.line().await;
-    assert!(init.starts_with("init count = 0, text = \"hello\", ratio = 1.5,") && init.contains("color = Green"), "{init}");
+    assert!(
+        init.starts_with("init count = 0, text = \"hello\", ratio = 1.5,") && init.contains("color = Green"),
+        "{init}"
+    );
     assert_eq!(w.line().await, "state Uninitialized -> Valid");
     source.set_property("count", Value::Int(7)).unwrap();
     assert_eq!(w.line().await, "property count = 7");
@@ -252,13 +288,31 @@ async fn watch_json_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_a_rep_class_to_rust_replicas() {
     let values = std::env::temp_dir().join(format!("qtro_cli_values_{}.json", std::process::id()));
-    std::fs::write(&values, r#"{"count": 3, "tags": ["a"], "settings": {"x": {"$type": "uint", "value": 2}}}"#).unwrap();
+    std::fs::write(&values, r#"{"count": 3, "tags": ["a"], "settings": {"x": {"$type": "uint", "value": 2}}}"#)
+        .unwrap();
     let mut serve = Proc::spawn(&[
-        "serve", INTEROP_REP, "--class", "Interop", "--url", "tcp://127.0.0.1:0", "--values", values.to_str().unwrap(),
-        "--set", "text=from cli", "--set", "color=Blue", "--reply", "add=42",
+        "serve",
+        INTEROP_REP,
+        "--class",
+        "Interop",
+        "--url",
+        "tcp://127.0.0.1:0",
+        "--values",
+        values.to_str().unwrap(),
+        "--set",
+        "text=from cli",
+        "--set",
+        "color=Blue",
+        "--reply",
+        "add=42",
     ]);
     let ready = serve.line().await;
-    assert!(ready.starts_with("serving Interop (class Interop, signature f417ff033ed92f8be99dca0f49c5ec08f989dece) at tcp://127.0.0.1:"), "{ready}");
+    assert!(
+        ready.starts_with(
+            "serving Interop (class Interop, signature f417ff033ed92f8be99dca0f49c5ec08f989dece) at tcp://127.0.0.1:"
+        ),
+        "{ready}"
+    );
     let url = ready_url(&ready);
 
     // A static replica built from the same .rep: the signature is accepted.
@@ -336,7 +390,17 @@ async fn serve_a_rep_class_to_rust_replicas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_json_and_dynamic_replicas() {
-    let mut serve = Proc::spawn(&["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--json", "--name", "Renamed"]);
+    let mut serve = Proc::spawn(&[
+        "serve",
+        INTEROP_REP,
+        "--class",
+        "Simple",
+        "--url",
+        "tcp://127.0.0.1:0",
+        "--json",
+        "--name",
+        "Renamed",
+    ]);
     let ready: serde_json::Value = serde_json::from_str(&serve.line().await).unwrap();
     assert_eq!(ready["event"], "ready");
     assert_eq!(ready["name"], "Renamed");
@@ -352,10 +416,16 @@ async fn serve_json_and_dynamic_replicas() {
     assert_eq!(a["dynamic"], true);
     assert_eq!(replica.call("add", vec![Value::Int(1), Value::Int(2)]).await.unwrap(), Value::Int(0));
     let inv = serve.expect_json("invoked", |j| j["event"] == "invoked").await;
-    assert_eq!(inv, json!({"event": "invoked", "slot": "add", "signature": "add(int,int)", "args": [1, 2], "types": ["int", "int"], "reply": 0, "replyType": "int"}));
+    assert_eq!(
+        inv,
+        json!({"event": "invoked", "slot": "add", "signature": "add(int,int)", "args": [1, 2], "types": ["int", "int"], "reply": 0, "replyType": "int"})
+    );
     serve.send("set name \"n\"").await;
     let ok = serve.expect_json("ok", |j| j["event"] == "ok").await;
-    assert_eq!(ok, json!({"event": "ok", "cmd": "set", "name": "name", "type": "QString", "value": "n", "changed": true}));
+    assert_eq!(
+        ok,
+        json!({"event": "ok", "cmd": "set", "name": "name", "type": "QString", "value": "n", "changed": true})
+    );
     serve.send("emit nope").await;
     let err = serve.expect_json("error", |j| j["event"] == "error").await;
     assert_eq!(err["code"], "unknown-member");
@@ -370,7 +440,18 @@ async fn serve_json_and_dynamic_replicas() {
 async fn serve_registers_with_a_registry() {
     let registry = Node::new();
     let reg = registry.listen_registry("tcp://127.0.0.1:0").await.unwrap();
-    let mut serve = Proc::spawn(&["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg, "--set", "value=4"]);
+    let mut serve = Proc::spawn(&[
+        "serve",
+        INTEROP_REP,
+        "--class",
+        "Simple",
+        "--url",
+        "tcp://127.0.0.1:0",
+        "--registry",
+        &reg,
+        "--set",
+        "value=4",
+    ]);
     let url = ready_url(&serve.line().await);
     let deadline = tokio::time::Instant::now() + T;
     while !run_ok(&["list", &reg]).await.contains(&url) {
@@ -389,12 +470,27 @@ async fn serve_errors() {
     std::fs::write(&bad_rep, "class Bad {\n  PROP(int\n}\n").unwrap();
     let e = run_fails(&["serve", bad_rep.to_str().unwrap(), "--url", "tcp://127.0.0.1:0"], 2).await;
     assert!(e.contains(bad_rep.to_str().unwrap()) && e.contains("2:"), "{e}");
-    assert!(run_fails(&["serve", INTEROP_REP, "--url", "tcp://127.0.0.1:0"], 2).await.contains("pick one with --class"));
-    assert!(run_fails(&["serve", INTEROP_REP, "--class", "Nope", "--url", "tcp://127.0.0.1:0"], 2).await.contains("classes: Simple, Interop"));
+    assert!(run_fails(&["serve", INTEROP_REP, "--url", "tcp://127.0.0.1:0"], 2)
+        .await
+        .contains("pick one with --class"));
+    assert!(run_fails(&["serve", INTEROP_REP, "--class", "Nope", "--url", "tcp://127.0.0.1:0"], 2)
+        .await
+        .contains("classes: Simple, Interop"));
     assert_eq!(run(&["serve", "/nonexistent.rep", "--url", "tcp://127.0.0.1:0"]).await.code, 1);
-    assert!(run_fails(&["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--set", "value=x"], 7).await.contains("value"));
-    assert_eq!(run(&["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--set", "nope=1"]).await.code, 5);
-    assert_eq!(run(&["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--reply", "nope=1"]).await.code, 5);
+    assert!(run_fails(
+        &["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--set", "value=x"],
+        7
+    )
+    .await
+    .contains("value"));
+    assert_eq!(
+        run(&["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--set", "nope=1"]).await.code,
+        5
+    );
+    assert_eq!(
+        run(&["serve", INTEROP_REP, "--class", "Simple", "--url", "tcp://127.0.0.1:0", "--reply", "nope=1"]).await.code,
+        5
+    );
     assert_eq!(run(&["serve", INTEROP_REP, "--class", "Simple", "--url", "http://x"]).await.code, 2);
     let _ = std::fs::remove_file(bad_rep);
 }
@@ -403,9 +499,13 @@ async fn serve_errors() {
 async fn tap_decodes_static_and_dynamic_sessions_and_replays_them() {
     let (_host, url, source) = rust_host().await;
     let capture = std::env::temp_dir().join(format!("qtro_cli_tap_{}.jsonl", std::process::id()));
-    let mut tap = Proc::spawn(&["tap", "--listen", "tcp://127.0.0.1:0", "--upstream", &url, "--save", capture.to_str().unwrap()]);
+    let mut tap =
+        Proc::spawn(&["tap", "--listen", "tcp://127.0.0.1:0", "--upstream", &url, "--save", capture.to_str().unwrap()]);
     let ready = tap.line().await;
-    assert!(ready.starts_with("tap listening on tcp://127.0.0.1:") && ready.ends_with(&format!("forwarding to {url}")), "{ready}");
+    assert!(
+        ready.starts_with("tap listening on tcp://127.0.0.1:") && ready.ends_with(&format!("forwarding to {url}")),
+        "{ready}"
+    );
     let tap_url = ready_url(&ready);
 
     // A static replica through the tap: the tap learns the interface on the side.
@@ -480,7 +580,11 @@ async fn tap_json_live_and_upstream_down() {
     let ready: serde_json::Value = serde_json::from_str(&tap.line().await).unwrap();
     assert_eq!(ready["event"], "ready");
     let tap_url = ready["listen"].as_str().unwrap().to_owned();
-    assert_eq!(run_ok(&["call", &tap_url, "Interop", "add", "20", "22"]).await, "42\n", "the tool works through its own tap");
+    assert_eq!(
+        run_ok(&["call", &tap_url, "Interop", "add", "20", "22"]).await,
+        "42\n",
+        "the tool works through its own tap"
+    );
     let p = tap.expect_json("reply", |j| j["packet"] == "InvokeReply").await;
     assert_eq!(p["object"], "Interop");
     assert_eq!(p["member"], "add");
@@ -503,7 +607,9 @@ async fn connection_errors_have_their_exit_codes() {
     let dead = format!("tcp://127.0.0.1:{}", closed_port());
     assert!(run_fails(&["list", &dead], 3).await.contains("cannot connect to"));
     assert_eq!(run(&["get", &dead, "X", "y"]).await.code, 3);
-    assert!(run_fails(&["get", &url, "Nope", "x"], 4).await.contains("does not offer an object \"Nope\" (it offers: Interop, Simple, Slow)"));
+    assert!(run_fails(&["get", &url, "Nope", "x"], 4)
+        .await
+        .contains("does not offer an object \"Nope\" (it offers: Interop, Simple, Slow)"));
     assert!(run_fails(&["list", "http://x"], 2).await.contains("unsupported URL scheme"));
     assert!(run_fails(&["list", "tcp://host"], 2).await.contains("missing :port"));
     assert_eq!(run(&["frobnicate"]).await.code, 2);
@@ -538,7 +644,12 @@ async fn connection_errors_have_their_exit_codes() {
 
     // A static replica from a .rep class whose signature differs.
     let e = run_fails(&["get", &url, "Interop", "count", "--rep", INTEROP_REP, "--class", "Simple"], 6).await;
-    assert!(e.contains("signature mismatch") && e.contains("f417ff033ed92f8be99dca0f49c5ec08f989dece") && e.contains("d73490aa59d4e788b36b725dafcbbcdddb485d09"), "{e}");
+    assert!(
+        e.contains("signature mismatch")
+            && e.contains("f417ff033ed92f8be99dca0f49c5ec08f989dece")
+            && e.contains("d73490aa59d4e788b36b725dafcbbcdddb485d09"),
+        "{e}"
+    );
     // ... and one that matches.
     assert_eq!(run_ok(&["get", &url, "Interop", "color", "--rep", INTEROP_REP]).await, "Green\n");
     assert_eq!(run_ok(&["call", &url, "Interop", "add", "1", "2", "--rep", INTEROP_REP]).await, "3\n");
@@ -607,7 +718,9 @@ async fn errors_give_the_real_reason() {
 async fn completions_help_and_usage_errors() {
     for shell in ["bash", "zsh", "fish"] {
         let script = run_ok(&["completions", shell]).await;
-        for word in ["qtro", "list", "describe", "call", "watch", "serve", "tap", "replay", "completions", "timeout", "rep"] {
+        for word in
+            ["qtro", "list", "describe", "call", "watch", "serve", "tap", "replay", "completions", "timeout", "rep"]
+        {
             assert!(script.contains(word), "{shell} completions lack {word:?}");
         }
     }
@@ -616,18 +729,34 @@ async fn completions_help_and_usage_errors() {
 
     // `qtro help CMD` describes every positional argument.
     let help = run_ok(&["help", "call"]).await;
-    for needle in ["<URL>", "Node URL: tcp://HOST:PORT", "<NAME>", "Object name", "<SLOT>", "Slot name", "[ARGS]...", "Arguments, one value each"] {
+    for needle in [
+        "<URL>",
+        "Node URL: tcp://HOST:PORT",
+        "<NAME>",
+        "Object name",
+        "<SLOT>",
+        "Slot name",
+        "[ARGS]...",
+        "Arguments, one value each",
+    ] {
         assert!(help.contains(needle), "missing {needle:?} in\n{help}");
     }
     assert!(run_ok(&["replay", "--help"]).await.contains("Capture file written by `qtro tap --save`"));
 
     // Usage errors: clap's text, or with --json (wherever it is) one error object like every other error.
     let text = run_fails(&["get", "tcp://127.0.0.1:1"], 2).await;
-    assert!(text.starts_with("error: the following required arguments were not provided") && text.contains("Usage: qtro get"), "{text}");
+    assert!(
+        text.starts_with("error: the following required arguments were not provided")
+            && text.contains("Usage: qtro get"),
+        "{text}"
+    );
     for (args, message) in [
         (&["get", "tcp://127.0.0.1:1", "--json"][..], "the following required arguments were not provided: <NAME>"),
         (&["--json", "frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
-        (&["list", "--timeout", "soon", "--json", "tcp://127.0.0.1:1"][..], "invalid value 'soon' for '--timeout <DURATION>'"),
+        (
+            &["list", "--timeout", "soon", "--json", "tcp://127.0.0.1:1"][..],
+            "invalid value 'soon' for '--timeout <DURATION>'",
+        ),
         (&["completions", "tcsh", "--json"][..], "invalid value 'tcsh' for '<SHELL>'"),
         (&["--json"][..], "'qtro' requires a subcommand"),
     ] {
@@ -643,14 +772,19 @@ async fn completions_help_and_usage_errors() {
     // The same shape as an error found after parsing.
     let later = run(&["list", "http://x", "--json"]).await;
     let later = &json_lines(&later.stderr)[0];
-    assert_eq!((later["error"].as_str(), later["exit"].as_i64(), later.as_object().unwrap().len()), (Some("usage"), Some(2), 3));
+    assert_eq!(
+        (later["error"].as_str(), later["exit"].as_i64(), later.as_object().unwrap().len()),
+        (Some("usage"), Some(2), 3)
+    );
     // --help and --version print their text and succeed, --json or not.
     let h = run(&["--json", "--help"]).await;
     assert!(h.code == 0 && h.stdout.contains("Usage: qtro") && h.stderr.is_empty(), "{h:?}");
     let v = run(&["--version", "--json"]).await;
     assert!(v.code == 0 && v.stdout.starts_with("qtro ") && v.stderr.is_empty(), "{v:?}");
     // After `--`, "--json" is an argument: the URL "--json" is refused in text.
-    assert!(run_fails(&["list", "--", "--json"], 2).await.starts_with("qtro: error: unsupported URL scheme in \"--json\""));
+    assert!(run_fails(&["list", "--", "--json"], 2)
+        .await
+        .starts_with("qtro: error: unsupported URL scheme in \"--json\""));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -658,13 +792,20 @@ async fn a_url_without_its_scheme_gets_a_hint() {
     let (_host, url, _s) = rust_host().await;
     let bare = url.strip_prefix("tcp://").unwrap();
     let e = run_fails(&["get", bare, "Interop", "count"], 2).await;
-    assert!(e.starts_with("qtro: error: unsupported URL scheme") && e.trim_end().ends_with(&format!("did you mean {url}?")), "{e}");
+    assert!(
+        e.starts_with("qtro: error: unsupported URL scheme") && e.trim_end().ends_with(&format!("did you mean {url}?")),
+        "{e}"
+    );
     assert_eq!(run_ok(&["get", &url, "Interop", "count"]).await.trim(), "0", "the suggestion works");
 
     assert!(run_fails(&["list", "localhost:5000"], 2).await.contains("did you mean tcp://localhost:5000?"));
     assert!(run_fails(&["list", "/tmp/sock"], 2).await.contains("did you mean local:/tmp/sock?"));
-    assert!(run_fails(&["serve", INTEROP_REP, "--class", "Simple", "--url", "127.0.0.1:0"], 2).await.contains("did you mean tcp://127.0.0.1:0?"));
-    assert!(run_fails(&["tap", "--listen", "tcp://127.0.0.1:0", "--upstream", bare], 2).await.contains(&format!("did you mean {url}?")));
+    assert!(run_fails(&["serve", INTEROP_REP, "--class", "Simple", "--url", "127.0.0.1:0"], 2)
+        .await
+        .contains("did you mean tcp://127.0.0.1:0?"));
+    assert!(run_fails(&["tap", "--listen", "tcp://127.0.0.1:0", "--upstream", bare], 2)
+        .await
+        .contains(&format!("did you mean {url}?")));
     let j = &json_lines(&run_fails(&["list", "127.0.0.1:1234", "--json"], 2).await)[0];
     assert_eq!(j["error"], "usage");
     assert!(j["message"].as_str().unwrap().ends_with("did you mean tcp://127.0.0.1:1234?"), "{j}");

@@ -20,7 +20,12 @@ fn stock_repc(tool: &str, rep: &str, tag: &str) -> String {
     let input = dir.join(format!("qtro_cli_{tag}_{}.rep", std::process::id()));
     let output = input.with_extension("h");
     std::fs::write(&input, rep).unwrap();
-    let out = std::process::Command::new(tool).args(["-i", "rep", "-o", "replica"]).arg(&input).arg(&output).output().expect("run repc");
+    let out = std::process::Command::new(tool)
+        .args(["-i", "rep", "-o", "replica"])
+        .arg(&input)
+        .arg(&output)
+        .output()
+        .expect("run repc");
     assert!(out.status.success(), "{tool} rejected the rendered .rep: {}\n{rep}", String::from_utf8_lossy(&out.stderr));
     let header = std::fs::read_to_string(&output).unwrap();
     let _ = std::fs::remove_file(input);
@@ -38,11 +43,21 @@ async fn explore_a_qt_source() {
     let url = ready["url"].as_str().unwrap().to_owned();
 
     let list = run(&["list", &url, "--json"]).await.json();
-    assert_eq!(list, vec![json!({"name": "Interop", "type": "Interop", "signature": INTEROP_SIG_QT6, "url": url, "source": "host", "registered": false})]);
+    assert_eq!(
+        list,
+        vec![
+            json!({"name": "Interop", "type": "Interop", "signature": INTEROP_SIG_QT6, "url": url, "source": "host", "registered": false})
+        ]
+    );
 
     // describe: text, JSON, and a .rep file with Qt's own signature.
     let text = run_ok(&["describe", &url, "Interop"]).await;
-    assert!(text.contains("[1] QString text = \"hello\"") && text.contains("color = Green") && text.contains("[3] double scale(double v, double f)"), "{text}");
+    assert!(
+        text.contains("[1] QString text = \"hello\"")
+            && text.contains("color = Green")
+            && text.contains("[3] double scale(double v, double f)"),
+        "{text}"
+    );
     let j = &run(&["describe", &url, "Interop", "--json"]).await.json()[0];
     assert_eq!(j["signature"], INTEROP_SIG_QT6);
     assert_eq!(j["properties"][7]["text"], "Green");
@@ -50,7 +65,10 @@ async fn explore_a_qt_source() {
     let rep = run_ok(&["describe", &url, "Interop", "--format", "rep"]).await;
     let file = qtro_rs::rep::parse(&rep).unwrap_or_else(|e| panic!("{e}\n{rep}"));
     assert_eq!(qtro_rs::rep::signature_qt6(&file, "Interop").as_deref(), Some(INTEROP_SIG_QT6), "{rep}");
-    assert!(stock_repc("/usr/lib/qt6/libexec/repc", &rep, "qt6").contains(INTEROP_SIG_QT6), "repc 6 computes the same signature");
+    assert!(
+        stock_repc("/usr/lib/qt6/libexec/repc", &rep, "qt6").contains(INTEROP_SIG_QT6),
+        "repc 6 computes the same signature"
+    );
 
     // get / set (push, write, read-only) / call.
     assert_eq!(run_ok(&["get", &url, "Interop", "color"]).await, "Green\n");
@@ -61,13 +79,20 @@ async fn explore_a_qt_source() {
     let w = qt.expect("written text", is("written", "name", "text")).await;
     assert_eq!(w["value"], "from qtro");
     assert_eq!(run_ok(&["set", &url, "Interop", "color", "Blue"]).await, "color = Blue\n");
-    assert_eq!(run_ok(&["set", &url, "Interop", "settings", r#"{"a": 1, "b": [true, "x"], "c": 2.5}"#]).await, "settings = {\"a\": 1, \"b\": [true, \"x\"], \"c\": 2.5}\n");
+    assert_eq!(
+        run_ok(&["set", &url, "Interop", "settings", r#"{"a": 1, "b": [true, "x"], "c": 2.5}"#]).await,
+        "settings = {\"a\": 1, \"b\": [true, \"x\"], \"c\": 2.5}\n"
+    );
     assert_eq!(run_ok(&["set", &url, "Interop", "blob", "hex:00ff"]).await, "blob = hex:00ff\n");
     assert_eq!(qt.command("get blob").await["value"], json!({"$type": "QByteArray", "base64": "AP8="}));
     run_fails(&["set", &url, "Interop", "flag", "false", "--timeout", "2s"], 8).await;
     assert_eq!(run_ok(&["call", &url, "Interop", "add", "2", "3"]).await, "5\n");
     assert_eq!(run_ok(&["call", &url, "Interop", "echo", "héllo ✓"]).await, "\"héllo ✓\"\n");
-    assert_eq!(run_ok(&["call", &url, "Interop", "scale", "2", "1.25"]).await, "2.5\n", "ints converted to the declared doubles");
+    assert_eq!(
+        run_ok(&["call", &url, "Interop", "scale", "2", "1.25"]).await,
+        "2.5\n",
+        "ints converted to the declared doubles"
+    );
     qt.expect("invoked scale", is("invoked", "slot", "scale")).await;
     run_fails(&["call", &url, "Interop", "scale", "2"], 6).await;
     run_fails(&["call", &url, "Interop", "nope"], 5).await;
@@ -109,7 +134,8 @@ async fn qt_plain_object_over_a_local_socket() {
 async fn list_and_use_a_qt_registry() {
     let (_reg, ready) = QtPeer::start(&["registry", "--url", "tcp://127.0.0.1:0"]).await;
     let reg = ready["url"].as_str().unwrap().to_owned();
-    let (_src, ready) = QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg]).await;
+    let (_src, ready) =
+        QtPeer::start(&["source-static", "Simple", "--url", "tcp://127.0.0.1:0", "--registry", &reg]).await;
     let host = ready["url"].as_str().unwrap().to_owned();
     let deadline = tokio::time::Instant::now() + T;
     let entries = loop {
@@ -133,7 +159,18 @@ async fn list_and_use_a_qt_registry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_a_rep_class_to_qt_replicas() {
-    let mut serve = Proc::spawn(&["serve", INTEROP_REP, "--class", "Interop", "--url", "tcp://127.0.0.1:0", "--reply", "add=42", "--set", "count=3"]);
+    let mut serve = Proc::spawn(&[
+        "serve",
+        INTEROP_REP,
+        "--class",
+        "Interop",
+        "--url",
+        "tcp://127.0.0.1:0",
+        "--reply",
+        "add=42",
+        "--set",
+        "count=3",
+    ]);
     let url = ready_url(&serve.line().await);
 
     // A repc-generated Qt replica accepts the signature and sees the initial values.
@@ -145,7 +182,11 @@ async fn serve_a_rep_class_to_qt_replicas() {
     assert_eq!(qt.expect("reply", reply(1)).await["value"], 42);
     serve.expect("invoked", |l| l == "invoked add(2, 3) -> 42").await;
     qt.command("call 2 echo [\"x\"]").await;
-    assert_eq!(qt.expect("reply", |e| e["event"] == "reply" && e["id"] == 2).await["value"], "", "default reply of a QString slot");
+    assert_eq!(
+        qt.expect("reply", |e| e["event"] == "reply" && e["id"] == 2).await["value"],
+        "",
+        "default reply of a QString slot"
+    );
     serve.expect("invoked echo", |l| l == "invoked echo(\"x\") -> \"\"").await;
     qt.command("set text \"from qt\"").await;
     serve.expect("written", |l| l == "written text = \"from qt\"").await;
@@ -182,7 +223,15 @@ async fn tap_between_a_qt_source_and_a_qt_replica() {
     let (mut src, ready) = QtPeer::start(&["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
     let upstream = ready["url"].as_str().unwrap().to_owned();
     let capture = std::env::temp_dir().join(format!("qtro_cli_qt_tap_{}.jsonl", std::process::id()));
-    let mut tap = Proc::spawn(&["tap", "--listen", "tcp://127.0.0.1:0", "--upstream", &upstream, "--save", capture.to_str().unwrap()]);
+    let mut tap = Proc::spawn(&[
+        "tap",
+        "--listen",
+        "tcp://127.0.0.1:0",
+        "--upstream",
+        &upstream,
+        "--save",
+        capture.to_str().unwrap(),
+    ]);
     let tap_url = ready_url(&tap.line().await);
 
     let (mut qt, _) = QtPeer::start(&["replica-static", "Interop", "--url", &tap_url]).await;
@@ -238,18 +287,40 @@ async fn qt5_peers() {
     let rep = run_ok(&["describe", &url, "Interop", "--format", "rep"]).await;
     let file = qtro_rs::rep::parse(&rep).unwrap();
     assert_eq!(qtro_rs::rep::signature_qt5(&file, "Interop").as_deref(), Some(INTEROP_SIG_QT5), "{rep}");
-    assert!(stock_repc("/usr/lib/qt5/bin/repc", &rep, "qt5").contains(INTEROP_SIG_QT5), "repc 5.15 computes the same signature");
-    assert_eq!(run_ok(&["get", &url, "Interop", "count", "--rep", INTEROP_REP]).await, "0\n", "static replica, Qt 5 signature");
+    assert!(
+        stock_repc("/usr/lib/qt5/bin/repc", &rep, "qt5").contains(INTEROP_SIG_QT5),
+        "repc 5.15 computes the same signature"
+    );
+    assert_eq!(
+        run_ok(&["get", &url, "Interop", "count", "--rep", INTEROP_REP]).await,
+        "0\n",
+        "static replica, Qt 5 signature"
+    );
 
     // Through a tap (dialect detected there too).
     let mut tap = Proc::spawn(&["tap", "--listen", "tcp://127.0.0.1:0", "--upstream", &url]);
     let tap_url = ready_url(&tap.line().await);
     assert_eq!(run_ok(&["call", &tap_url, "Interop", "add", "1", "2"]).await, "3\n");
-    tap.expect_all(&["#1 <- Handshake \"QtRO 1.3\"", "#2 -> Invoke Interop.add(1, 2) #1", "#2 <- InvokeReply Interop.add #1 = 3"]).await;
+    tap.expect_all(&[
+        "#1 <- Handshake \"QtRO 1.3\"",
+        "#2 -> Invoke Interop.add(1, 2) #1",
+        "#2 <- InvokeReply Interop.add #1 = 3",
+    ])
+    .await;
     tap.kill().await;
 
     // A Qt 5 repc replica accepts a source served with --qt5.
-    let mut serve = Proc::spawn(&["serve", INTEROP_REP, "--class", "Interop", "--url", "tcp://127.0.0.1:0", "--qt5", "--reply", "add=7"]);
+    let mut serve = Proc::spawn(&[
+        "serve",
+        INTEROP_REP,
+        "--class",
+        "Interop",
+        "--url",
+        "tcp://127.0.0.1:0",
+        "--qt5",
+        "--reply",
+        "add=7",
+    ]);
     let ready = serve.line().await;
     assert!(ready.contains(INTEROP_SIG_QT5), "{ready}");
     let (mut qt5, _) = QtPeer::start_with(5, &["replica-static", "Interop", "--url", &ready_url(&ready)]).await;

@@ -4,7 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
 use qtro_rs::core::stream::{Reader, Writer};
-use qtro_rs::core::{ByteOrder, ClassDefinition, Limits, TypeRegistry, Dialect};
+use qtro_rs::core::{ByteOrder, ClassDefinition, Dialect, Limits, TypeRegistry};
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_collection_len: 10_000, ..Limits::DEFAULT };

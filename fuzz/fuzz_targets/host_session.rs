@@ -21,7 +21,9 @@ fuzz_target!(|data: &[u8]| {
                 .slot("add", &[("a", "int"), ("b", "int")], "int")
                 .build(),
         );
-        let child = Arc::new(ClassBuilder::new("Child").property("t", "QString", PropertyMode::ReadOnly, Value::string("k")).build());
+        let child = Arc::new(
+            ClassBuilder::new("Child").property("t", "QString", PropertyMode::ReadOnly, Value::string("k")).build(),
+        );
         host.enable("Simple", class.clone(), class.defaults.clone()).unwrap();
         host.enable("Other", class.clone(), class.defaults.clone()).unwrap();
         host.enable_child("Simple", 2, child.clone(), child.defaults.clone()).unwrap();

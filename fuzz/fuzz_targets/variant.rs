@@ -8,7 +8,9 @@ use qtro_rs::core::{ByteOrder, Dialect, Limits, TypeRegistry};
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_packet_size: 1 << 20, max_depth: 32, max_values: 20_000, max_collection_len: 20_000 };
-    for (dialect, order) in [(Dialect::Qt6, ByteOrder::Little), (Dialect::Qt6, ByteOrder::Big), (Dialect::Qt5, ByteOrder::Big)] {
+    for (dialect, order) in
+        [(Dialect::Qt6, ByteOrder::Little), (Dialect::Qt6, ByteOrder::Big), (Dialect::Qt5, ByteOrder::Big)]
+    {
         let mut types = TypeRegistry::new(dialect);
         types.register_gadget("Point3", vec![("x".into(), "int".into()), ("y".into(), "int".into())]);
         types.register_enum("G::E", 2);

@@ -414,7 +414,13 @@ mod tests {
     #[test]
     fn definitions_spend_the_value_budget() {
         let mut def = simple();
-        def.enums.push(EnumDef { name: "E".into(), is_flag: false, is_scoped: false, size: 4, keys: (0..100).map(|i| (format!("K{i}"), i)).collect() });
+        def.enums.push(EnumDef {
+            name: "E".into(),
+            is_flag: false,
+            is_scoped: false,
+            size: 4,
+            keys: (0..100).map(|i| (format!("K{i}"), i)).collect(),
+        });
         let mut buf = BytesMut::new();
         def.encode(&mut Writer::new(&mut buf, ByteOrder::Little)).unwrap();
         let bytes = buf.freeze();

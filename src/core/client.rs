@@ -17,14 +17,14 @@ use super::classdef::{ClassDefinition, EmbeddedDefinition};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::{FrameDecoder, SpareBuffer};
-use super::limits::{clip, LogThrottle};
-use super::stream::Reader;
 use super::host::{ConnMap, ConnectionId};
-use super::outbox::Outbox;
 use super::limits::Limits;
+use super::limits::{clip, LogThrottle};
+use super::outbox::Outbox;
 use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet, StreamPacket};
 use super::registry::{self, Location};
 use super::source::SourceClass;
+use super::stream::Reader;
 use super::types::TypeRegistry;
 use super::value::{ObjectKind, RemoteObject, Value};
 
@@ -74,7 +74,9 @@ pub enum CallError {
     NotConnected(String),
     /// The host offers the object with another signature than the replica's class: nothing is
     /// sent until a host offers a matching one.
-    #[error("replica {name:?} does not match its source: the host offers signature {offered}, the class expects {expected}")]
+    #[error(
+        "replica {name:?} does not match its source: the host offers signature {offered}, the class expects {expected}"
+    )]
     SignatureMismatch {
         /// The replica.
         name: String,
@@ -208,7 +210,6 @@ struct ClientConnection {
     /// Warnings about dropped packets, throttled.
     dropped_log: LogThrottle,
 }
-
 
 /// One acquired replica, as [`ClientCore::replica`] shows it.
 pub struct ReplicaCore {
@@ -406,7 +407,8 @@ impl ClientCore {
     /// The connection is gone: its replicas become Suspect and their pending calls fail.
     pub fn disconnected(&mut self, conn: ConnectionId) {
         self.conns.remove(&conn);
-        let names: Vec<String> = self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.name.clone()).collect();
+        let names: Vec<String> =
+            self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.name.clone()).collect();
         for name in names {
             self.unbind(&name);
         }
@@ -577,7 +579,14 @@ impl ClientCore {
 
     /// Calls method `index` of the replica's API. With `want_reply` the returned serial
     /// identifies the [`ClientEvent::Reply`] (or [`ClientEvent::CallFailed`]).
-    pub fn call(&mut self, name: &str, index: usize, args: Vec<Value>, want_reply: bool, now: Instant) -> Result<Option<i32>, CallError> {
+    pub fn call(
+        &mut self,
+        name: &str,
+        index: usize,
+        args: Vec<Value>,
+        want_reply: bool,
+        now: Instant,
+    ) -> Result<Option<i32>, CallError> {
         let r = self.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
         let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
@@ -596,7 +605,16 @@ impl ClientCore {
         };
         let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
         // Encoded from the borrowed name and arguments: no Packet built per call.
-        if let Err(e) = Packet::write_invoke(self.dialect, &mut c.out.buf, name, call::INVOKE_META_METHOD, index as i32, &args, serial_id, -1) {
+        if let Err(e) = Packet::write_invoke(
+            self.dialect,
+            &mut c.out.buf,
+            name,
+            call::INVOKE_META_METHOD,
+            index as i32,
+            &args,
+            serial_id,
+            -1,
+        ) {
             if let Some(r) = self.replicas.get_mut(name) {
                 r.pending.retain(|&s| s != serial_id);
             }
@@ -652,7 +670,8 @@ impl ClientCore {
     }
 
     fn flush_registrations(&mut self, now: Instant) {
-        let valid = self.replicas.get(registry::NAME).is_some_and(|r| r.state == ReplicaState::Valid && r.conn.is_some());
+        let valid =
+            self.replicas.get(registry::NAME).is_some_and(|r| r.state == ReplicaState::Valid && r.conn.is_some());
         if !valid {
             return;
         }
@@ -694,8 +713,12 @@ impl ClientCore {
 
     /// Runs heartbeats that are due.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<String> =
-            self.replicas.values().filter(|r| r.heartbeat_due.is_some_and(|t| t <= now)).map(|r| r.name.clone()).collect();
+        let due: Vec<String> = self
+            .replicas
+            .values()
+            .filter(|r| r.heartbeat_due.is_some_and(|t| t <= now))
+            .map(|r| r.name.clone())
+            .collect();
         for name in due {
             let r = self.replicas.get_mut(&name).expect("listed");
             let Some(conn) = r.conn else {
@@ -766,7 +789,15 @@ impl ClientCore {
             if c.state == ConnState::Ready {
                 reader.set_window(span.clone());
                 let args = &mut self.signal_args;
-                match Packet::decode_stream_in(packet_type, &mut reader, self.dialect, &self.types, &self.limits, &mut c.names, args) {
+                match Packet::decode_stream_in(
+                    packet_type,
+                    &mut reader,
+                    self.dialect,
+                    &self.types,
+                    &self.limits,
+                    &mut c.names,
+                    args,
+                ) {
                     Some(Ok(StreamPacket::PropertyChange { name, index, value })) => {
                         self.property_change(conn, name, index, value, sink);
                         continue;
@@ -798,9 +829,17 @@ impl ClientCore {
                     None => {}
                 }
             }
-            match Packet::decode_with(&frames.frame(packet_type, span), self.dialect, &self.types, &self.limits, &mut c.names) {
+            match Packet::decode_with(
+                &frames.frame(packet_type, span),
+                self.dialect,
+                &self.types,
+                &self.limits,
+                &mut c.names,
+            ) {
                 Ok(p) => self.handle(conn, p, now),
-                Err(error) if error.closes_connection() || c.state != ConnState::Ready => return self.fail(conn, error),
+                Err(error) if error.closes_connection() || c.state != ConnState::Ready => {
+                    return self.fail(conn, error)
+                }
                 Err(error) => self.drop_packet(conn, packet_type, error),
             }
         }
@@ -831,7 +870,13 @@ impl ClientCore {
     fn drop_packet(&mut self, conn: ConnectionId, packet_type: u16, error: DecodeError) {
         if let Some(c) = self.conns.get_mut(&conn) {
             if let Some(suppressed) = c.dropped_log.allow() {
-                tracing::warn!(conn, packet_type, suppressed, "dropped a packet that could not be decoded: {}", clip(&error.to_string()));
+                tracing::warn!(
+                    conn,
+                    packet_type,
+                    suppressed,
+                    "dropped a packet that could not be decoded: {}",
+                    clip(&error.to_string())
+                );
             }
         }
     }
@@ -848,7 +893,9 @@ impl ClientCore {
         let c = self.conns.get_mut(&conn).expect("present");
         if c.state == ConnState::AwaitHandshake {
             match packet {
-                Packet::Handshake { version } if version == self.dialect.protocol_version() => c.state = ConnState::Ready,
+                Packet::Handshake { version } if version == self.dialect.protocol_version() => {
+                    c.state = ConnState::Ready
+                }
                 Packet::Handshake { version } => {
                     c.state = ConnState::Failed;
                     self.events.push_back(ClientEvent::ProtocolMismatch { conn, version });
@@ -873,8 +920,12 @@ impl ClientCore {
                 }
             }
             Packet::Init { name, values } => self.initialize(conn, &name, None, values, now),
-            Packet::InitDynamic { name, definition, values } => self.initialize(conn, &name, Some(definition), values, now),
-            Packet::PropertyChange { name, index, value } => self.property_change(conn, name.into(), index, value, &mut queue_all),
+            Packet::InitDynamic { name, definition, values } => {
+                self.initialize(conn, &name, Some(definition), values, now)
+            }
+            Packet::PropertyChange { name, index, value } => {
+                self.property_change(conn, name.into(), index, value, &mut queue_all)
+            }
             Packet::Invoke(Invoke { name, index, args, property_index, .. }) => {
                 self.signal(conn, name.into(), index, args, property_index, now, &mut queue_all)
             }
@@ -917,7 +968,14 @@ impl ClientCore {
         }
     }
 
-    fn initialize(&mut self, conn: ConnectionId, name: &str, definition: Option<ClassDefinition>, values: Vec<Value>, now: Instant) {
+    fn initialize(
+        &mut self,
+        conn: ConnectionId,
+        name: &str,
+        definition: Option<ClassDefinition>,
+        values: Vec<Value>,
+        now: Instant,
+    ) {
         let values: Vec<Value> = values.into_iter().map(|v| self.unwrap_gadget(v)).collect();
         let Some(r) = self.bound(conn, name) else {
             return tracing::debug!(name, "init for a replica that is not bound here; ignored");
@@ -928,7 +986,12 @@ impl ClientCore {
             r.definition = Some(def);
         } else if let Some(def) = &r.definition {
             if def.properties.len() != values.len() {
-                tracing::warn!(name, expected = def.properties.len(), got = values.len(), "init value count differs from the interface");
+                tracing::warn!(
+                    name,
+                    expected = def.properties.len(),
+                    got = values.len(),
+                    "init value count differs from the interface"
+                );
             }
         }
         let children: Vec<RemoteObject> = values
@@ -1019,7 +1082,14 @@ impl ClientCore {
         depth
     }
 
-    fn property_change(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, value: Value, sink: &mut StreamSink<'_>) {
+    fn property_change(
+        &mut self,
+        conn: ConnectionId,
+        name: Arc<str>,
+        index: i32,
+        value: Value,
+        sink: &mut StreamSink<'_>,
+    ) {
         let value = if matches!(value, Value::Remote(_)) { self.unwrap_gadget(value) } else { value };
         let Some(r) = self.bound(conn, &name) else { return };
         let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
@@ -1051,7 +1121,16 @@ impl ClientCore {
 
     // The decoded fields of one signal, passed as they are: no struct built per signal.
     #[allow(clippy::too_many_arguments)]
-    fn signal(&mut self, conn: ConnectionId, name: Arc<str>, index: i32, args: Vec<Value>, property_index: i32, now: Instant, sink: &mut StreamSink<'_>) {
+    fn signal(
+        &mut self,
+        conn: ConnectionId,
+        name: Arc<str>,
+        index: i32,
+        args: Vec<Value>,
+        property_index: i32,
+        now: Instant,
+        sink: &mut StreamSink<'_>,
+    ) {
         let Some(r) = self.bound(conn, &name) else { return };
         let Ok(index) = usize::try_from(index) else { return };
         let property_index = usize::try_from(property_index).ok();
@@ -1074,7 +1153,12 @@ impl ClientCore {
         let again = std::mem::take(&mut self.registered);
         self.registrations.extend(again);
         let table = self.replicas.get(registry::NAME).and_then(|r| r.values.first().cloned());
-        self.locations = table.map(|t| registry::parse_table(&t)).unwrap_or_default().into_iter().map(|l| (l.name.clone(), l)).collect();
+        self.locations = table
+            .map(|t| registry::parse_table(&t))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| (l.name.clone(), l))
+            .collect();
         let mut urls: Vec<String> = self
             .locations
             .values()

@@ -71,7 +71,9 @@ pub fn canonical_type_name(name: &str) -> Cow<'_, str> {
         return Cow::Borrowed(mapped);
     }
     let (Some(open), true) = (name.find('<'), name.ends_with('>')) else { return Cow::Borrowed(name) };
-    let Some(args) = super::types::split_template_args(&name[open + 1..name.len() - 1]) else { return Cow::Borrowed(name) };
+    let Some(args) = super::types::split_template_args(&name[open + 1..name.len() - 1]) else {
+        return Cow::Borrowed(name);
+    };
     let mapped: Vec<Cow<'_, str>> = args.iter().map(|a| canonical_type_name(a)).collect();
     if mapped.iter().zip(&args).all(|(m, a)| m == a) && !name.contains(char::is_whitespace) {
         return Cow::Borrowed(name);
@@ -83,8 +85,10 @@ pub fn canonical_type_name(name: &str) -> Cow<'_, str> {
 
 fn typedef(name: &str) -> Option<&'static str> {
     Some(match name {
-        "size_t" | "std::size_t" | "uintptr_t" | "std::uintptr_t" | "uint64_t" | "std::uint64_t" | "unsigned long int" | "long unsigned int" => "ulong",
-        "ssize_t" | "ptrdiff_t" | "std::ptrdiff_t" | "intptr_t" | "std::intptr_t" | "int64_t" | "std::int64_t" | "long int" | "signed long int" => "long",
+        "size_t" | "std::size_t" | "uintptr_t" | "std::uintptr_t" | "uint64_t" | "std::uint64_t"
+        | "unsigned long int" | "long unsigned int" => "ulong",
+        "ssize_t" | "ptrdiff_t" | "std::ptrdiff_t" | "intptr_t" | "std::intptr_t" | "int64_t" | "std::int64_t"
+        | "long int" | "signed long int" => "long",
         "int32_t" | "std::int32_t" | "qint32" | "signed int" | "signed" => "int",
         "uint32_t" | "std::uint32_t" | "quint32" | "unsigned int" | "unsigned" => "uint",
         "int16_t" | "std::int16_t" | "qint16" | "signed short" | "short int" => "short",
@@ -141,7 +145,11 @@ impl TypeLookup for ClassTypes<'_> {
 pub fn has_type(value: &Value, type_name: &str) -> bool {
     matches!(
         (value, type_name),
-        (Value::Int(_), "int") | (Value::String(_), "QString") | (Value::Double(_), "double") | (Value::Bool(_), "bool") | (Value::ByteArray(_), "QByteArray")
+        (Value::Int(_), "int")
+            | (Value::String(_), "QString")
+            | (Value::Double(_), "double")
+            | (Value::Bool(_), "bool")
+            | (Value::ByteArray(_), "QByteArray")
     ) || type_name == "QVariant"
 }
 
@@ -149,7 +157,8 @@ pub fn has_type(value: &Value, type_name: &str) -> bool {
 /// reason it cannot have it. An invalid QVariant becomes the type's default value, as
 /// `QMetaProperty::write` and `QVariant::value<T>()` make it.
 pub fn convert(value: Value, declared: &str, types: &dyn TypeLookup) -> Result<Value, TypeMismatch> {
-    let mut value = if has_type(&value, declared) { value } else { Converter { types, depth: 0 }.convert(value, declared)? };
+    let mut value =
+        if has_type(&value, declared) { value } else { Converter { types, depth: 0 }.convert(value, declared)? };
     if holds_qt5_enums(&value, types) {
         qt5_enum_widths(&mut value, types, 0);
     }
@@ -220,7 +229,12 @@ fn qt5_enum_widths(value: &mut Value, types: &dyn TypeLookup, depth: u32) {
 /// names, for messages; may be empty). Refuses a wrong number of arguments. Arguments that all
 /// have their declared types already (the usual case) are returned as they came, unchecked
 /// further and not copied.
-pub fn convert_args<'v, 'a, I>(args: Cow<'v, [Value]>, declared: I, names: &[String], types: &dyn TypeLookup) -> Result<Cow<'v, [Value]>, ArgumentError>
+pub fn convert_args<'v, 'a, I>(
+    args: Cow<'v, [Value]>,
+    declared: I,
+    names: &[String],
+    types: &dyn TypeLookup,
+) -> Result<Cow<'v, [Value]>, ArgumentError>
 where
     I: ExactSizeIterator<Item = &'a str> + Clone,
 {
@@ -318,7 +332,11 @@ impl Converter<'_> {
                     Value::GadgetSequence(_) | Value::Sequence(_) => Ok(value),
                     Value::List(items) => match gadget_type(items.iter()) {
                         Some(t) => Ok(Value::Sequence(Sequence { type_name: format!("QList<{t}>"), items })),
-                        None => Err(TypeMismatch::new(declared, &Value::List(items), Some("not a non-empty list of one gadget type".into()))),
+                        None => Err(TypeMismatch::new(
+                            declared,
+                            &Value::List(items),
+                            Some("not a non-empty list of one gadget type".into()),
+                        )),
                     },
                     v => Err(TypeMismatch::new(declared, &v, None)),
                 }
@@ -331,7 +349,11 @@ impl Converter<'_> {
                             type_name: format!("QMap<QString,{t}>"),
                             entries: entries.into_iter().map(|(k, v)| (Value::string(k), v)).collect(),
                         })),
-                        None => Err(TypeMismatch::new(declared, &Value::Map(entries), Some("not a non-empty map of one gadget type".into()))),
+                        None => Err(TypeMismatch::new(
+                            declared,
+                            &Value::Map(entries),
+                            Some("not a non-empty map of one gadget type".into()),
+                        )),
                     },
                     v => Err(TypeMismatch::new(declared, &v, None)),
                 }
@@ -344,7 +366,11 @@ impl Converter<'_> {
             if value.type_name() == name || value.type_name() == declared {
                 return Ok(value);
             }
-            return Err(TypeMismatch::new(declared, &value, Some(format!("{name} is not a type this node knows: register it"))));
+            return Err(TypeMismatch::new(
+                declared,
+                &value,
+                Some(format!("{name} is not a type this node knows: register it")),
+            ));
         };
         self.user(value, &name, declared, &desc)
     }
@@ -396,7 +422,12 @@ impl Converter<'_> {
                         let mut entries = entries;
                         fields
                             .iter()
-                            .map(|(f, _)| entries.iter().position(|(k, _)| k == f).map_or(Value::Invalid, |i| entries.swap_remove(i).1))
+                            .map(|(f, _)| {
+                                entries
+                                    .iter()
+                                    .position(|(k, _)| k == f)
+                                    .map_or(Value::Invalid, |i| entries.swap_remove(i).1)
+                            })
                             .collect()
                     }
                     v => return Err(mismatch(&v, None)),
@@ -411,13 +442,16 @@ impl Converter<'_> {
                 let fields = given
                     .into_iter()
                     .zip(fields)
-                    .map(|(v, (fname, ftype))| self.convert(v, ftype).map_err(|e| element_error(declared, name, format!("field {fname}"), e)))
+                    .map(|(v, (fname, ftype))| {
+                        self.convert(v, ftype).map_err(|e| element_error(declared, name, format!("field {fname}"), e))
+                    })
                     .collect::<Result<_, _>>()?;
                 Ok(Value::Gadget(Gadget { type_name: name.to_owned(), fields }))
             }
             TypeDesc::Struct { fields } => match value {
                 Value::Struct(s) if s.fields.len() == fields.len() => {
-                    let converted = s.fields.into_iter().zip(fields).map(|(v, t)| self.convert(v, t)).collect::<Result<_, _>>()?;
+                    let converted =
+                        s.fields.into_iter().zip(fields).map(|(v, t)| self.convert(v, t)).collect::<Result<_, _>>()?;
                     Ok(Value::Struct(Struct { type_name: name.to_owned(), fields: converted }))
                 }
                 v => Err(mismatch(&v, None)),
@@ -435,11 +469,17 @@ impl Converter<'_> {
                 let items = items
                     .into_iter()
                     .enumerate()
-                    .map(|(i, v)| self.convert(v, elem).map_err(|e| element_error(declared, name, format!("element {i}"), e)))
+                    .map(|(i, v)| {
+                        self.convert(v, elem).map_err(|e| element_error(declared, name, format!("element {i}"), e))
+                    })
                     .collect::<Result<_, _>>()?;
                 if self.wraps_gadgets(elem) {
                     let value_type_name = elem.clone();
-                    return Ok(Value::GadgetSequence(Box::new(GadgetSequence { type_name: name.to_owned(), value_type_name, items })));
+                    return Ok(Value::GadgetSequence(Box::new(GadgetSequence {
+                        type_name: name.to_owned(),
+                        value_type_name,
+                        items,
+                    })));
                 }
                 Ok(Value::Sequence(Sequence { type_name: name.to_owned(), items }))
             }
@@ -455,7 +495,8 @@ impl Converter<'_> {
                     .into_iter()
                     .map(|(k, v)| {
                         let k = self.convert(k, key).map_err(|e| element_error(declared, name, "a key".into(), e))?;
-                        let v = self.convert(v, vtype).map_err(|e| element_error(declared, name, "a value".into(), e))?;
+                        let v =
+                            self.convert(v, vtype).map_err(|e| element_error(declared, name, "a value".into(), e))?;
                         Ok((k, v))
                     })
                     .collect::<Result<_, _>>()?;
@@ -618,14 +659,24 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
             Value::ByteArray(None) => Ok(Value::String(None)),
             Value::ByteArray(Some(b)) => match String::from_utf8(b.to_vec()) {
                 Ok(s) => Ok(Value::String(Some(s))),
-                Err(_) => Err(TypeMismatch { expected: declared.into(), given: "QByteArray".into(), detail: Some("not valid UTF-8".into()) }),
+                Err(_) => Err(TypeMismatch {
+                    expected: declared.into(),
+                    given: "QByteArray".into(),
+                    detail: Some("not valid UTF-8".into()),
+                }),
             },
             Value::QChar(c) | Value::Char16(c) => Ok(Value::string(String::from_utf16_lossy(&[c]))),
-            Value::Char32(c) => char::from_u32(c).map(|c| Value::string(c.to_string())).ok_or_else(|| out_of_range(&value)),
+            Value::Char32(c) => {
+                char::from_u32(c).map(|c| Value::string(c.to_string())).ok_or_else(|| out_of_range(&value))
+            }
             Value::Bool(v) => Ok(Value::string(if v { "true" } else { "false" })),
             Value::Url(u) => Ok(Value::string(u)),
-            Value::Double(f) => double_text(f).map(Value::string).ok_or_else(|| refuse(&value, Some("no exact text form"))),
-            Value::Float(f) => double_text(f as f64).map(Value::string).ok_or_else(|| refuse(&value, Some("no exact text form"))),
+            Value::Double(f) => {
+                double_text(f).map(Value::string).ok_or_else(|| refuse(&value, Some("no exact text form")))
+            }
+            Value::Float(f) => {
+                double_text(f as f64).map(Value::string).ok_or_else(|| refuse(&value, Some("no exact text form")))
+            }
             ref v => match int {
                 Some(i) => Ok(Value::string(i.to_string())),
                 None => Err(refuse(v, None)),
@@ -683,7 +734,11 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
                     .into_iter()
                     .map(|(k, v)| match conv.convert(k, "QString") {
                         Ok(Value::String(s)) => Ok((s.unwrap_or_default(), v)),
-                        _ => Err(TypeMismatch { expected: declared.into(), given: a.type_name.clone(), detail: Some("keys are not text".into()) }),
+                        _ => Err(TypeMismatch {
+                            expected: declared.into(),
+                            given: a.type_name.clone(),
+                            detail: Some("keys are not text".into()),
+                        }),
                     })
                     .collect::<Result<_, _>>()?,
                 v => return Err(refuse(&v, None)),
@@ -691,7 +746,10 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
             Ok(if b == B::VariantMap { Value::map(entries) } else { Value::Hash(entries) })
         }
         B::Point => match value {
-            Value::PointF(p) => Ok(Value::Point(Point { x: whole(p.x).ok_or_else(|| out_of_range(&value))?, y: whole(p.y).ok_or_else(|| out_of_range(&value))? })),
+            Value::PointF(p) => Ok(Value::Point(Point {
+                x: whole(p.x).ok_or_else(|| out_of_range(&value))?,
+                y: whole(p.y).ok_or_else(|| out_of_range(&value))?,
+            })),
             v => Err(refuse(&v, None)),
         },
         B::PointF => match value {
@@ -710,11 +768,18 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
             v => Err(refuse(&v, None)),
         },
         B::RectF => match value {
-            Value::Rect(r) => Ok(Value::RectF(RectF { x: r.left as f64, y: r.top as f64, width: r.width() as f64, height: r.height() as f64 })),
+            Value::Rect(r) => Ok(Value::RectF(RectF {
+                x: r.left as f64,
+                y: r.top as f64,
+                width: r.width() as f64,
+                height: r.height() as f64,
+            })),
             v => Err(refuse(&v, None)),
         },
         B::LineF => match value {
-            Value::Line(l) => Ok(Value::LineF(LineF { x1: l.x1 as f64, y1: l.y1 as f64, x2: l.x2 as f64, y2: l.y2 as f64 })),
+            Value::Line(l) => {
+                Ok(Value::LineF(LineF { x1: l.x1 as f64, y1: l.y1 as f64, x2: l.x2 as f64, y2: l.y2 as f64 }))
+            }
             v => Err(refuse(&v, None)),
         },
         _ => Err(refuse(&value, None)),
@@ -723,19 +788,31 @@ fn convert_builtin(value: Value, b: Builtin, declared: &str, conv: &mut Converte
 
 /// The elements of a list given type `elem` and taken out of their `Value` by `take` (for the
 /// built-in lists of strings and byte arrays).
-fn elements<T>(conv: &mut Converter<'_>, items: Vec<Value>, elem: &str, declared: &str, take: impl Fn(Value) -> Option<T>) -> Result<Vec<T>, TypeMismatch> {
+fn elements<T>(
+    conv: &mut Converter<'_>,
+    items: Vec<Value>,
+    elem: &str,
+    declared: &str,
+    take: impl Fn(Value) -> Option<T>,
+) -> Result<Vec<T>, TypeMismatch> {
     items
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
-            let converted = conv.convert(v, elem).map_err(|e| element_error(declared, "QVariantList", format!("element {i}"), e))?;
+            let converted = conv
+                .convert(v, elem)
+                .map_err(|e| element_error(declared, "QVariantList", format!("element {i}"), e))?;
             // A null-flagged element is its payload (an element has no flag of its own).
             let converted = match converted {
                 Value::Null(inner) => *inner,
                 v => v,
             };
             let given = converted.type_name().to_owned();
-            take(converted).ok_or_else(|| TypeMismatch { expected: declared.into(), given, detail: Some(format!("element {i}")) })
+            take(converted).ok_or_else(|| TypeMismatch {
+                expected: declared.into(),
+                given,
+                detail: Some(format!("element {i}")),
+            })
         })
         .collect()
 }
@@ -825,7 +902,10 @@ pub fn default_builtin(b: Builtin) -> Value {
         })),
         B::Pixmap => Value::Pixmap(super::gui::Image::NULL),
         B::Image => Value::Image(super::gui::Image::NULL),
-        B::Brush => Value::Brush(Box::new(super::gui::Brush { style: 0, ..super::gui::Brush::solid(super::gui::Color::rgba(0, 0, 0, 255)) })),
+        B::Brush => Value::Brush(Box::new(super::gui::Brush {
+            style: 0,
+            ..super::gui::Brush::solid(super::gui::Color::rgba(0, 0, 0, 255))
+        })),
         B::Color => Value::Color(super::gui::Color::INVALID),
         B::Polygon => Value::Polygon(Vec::new()),
         B::PolygonF => Value::PolygonF(Vec::new()),
@@ -940,23 +1020,40 @@ mod tests {
         let from_map = Value::map([("y".into(), Value::Int(2)), ("x".into(), Value::Int(1))]);
         assert_eq!(conv(from_map, "Pt"), Ok(pt(1, 2.0)));
         assert!(conv(Value::map([("z".into(), Value::Int(2))]), "Pt").unwrap_err().to_string().contains("no field"));
-        let bad = Value::Gadget(Gadget { type_name: "Pt".into(), fields: vec![Value::string("a"), Value::Double(1.0)] });
+        let bad =
+            Value::Gadget(Gadget { type_name: "Pt".into(), fields: vec![Value::string("a"), Value::Double(1.0)] });
         assert!(conv(bad, "Pt").unwrap_err().to_string().contains("field x"));
-        assert_eq!(conv(Value::Int(-56), "Mood"), Ok(Value::Enum(EnumValue { type_name: "Mood".into(), value: -56, size: 1 })));
+        assert_eq!(
+            conv(Value::Int(-56), "Mood"),
+            Ok(Value::Enum(EnumValue { type_name: "Mood".into(), value: -56, size: 1 }))
+        );
         assert_eq!(conv(Value::Int(200), "Mood").map(|v| v.as_i64()), Ok(Some(200)));
         assert!(conv(Value::Int(300), "Mood").is_err());
         assert!(conv(Value::string("x"), "Mood").is_err());
         let list = conv(Value::List(vec![Value::Int(1), Value::string("2")]), "QList<int>").unwrap();
-        assert_eq!(list, Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(1), Value::Int(2)] }));
-        assert!(conv(Value::List(vec![Value::string("a")]), "QList<int>").unwrap_err().to_string().contains("element 0"));
+        assert_eq!(
+            list,
+            Value::Sequence(Sequence { type_name: "QList<int>".into(), items: vec![Value::Int(1), Value::Int(2)] })
+        );
+        assert!(conv(Value::List(vec![Value::string("a")]), "QList<int>")
+            .unwrap_err()
+            .to_string()
+            .contains("element 0"));
         // Qt 6: a top-level container of gadgets goes in QtRO's wrapper, nested ones do not.
-        let Ok(Value::GadgetSequence(seq)) = conv(Value::List(vec![pt(1, 2.0)]), "QList<Pt>") else { panic!("not wrapped") };
+        let Ok(Value::GadgetSequence(seq)) = conv(Value::List(vec![pt(1, 2.0)]), "QList<Pt>") else {
+            panic!("not wrapped")
+        };
         assert_eq!((seq.type_name.as_str(), seq.value_type_name.as_str(), seq.items.len()), ("QList<Pt>", "Pt", 1));
         // A dynamic replica's declared QtRO container takes a plain list (map) of gadgets.
-        let Ok(Value::Sequence(seq)) = conv(Value::List(vec![pt(1, 2.0), pt(3, 4.0)]), "QtROSequentialContainer") else { panic!() };
+        let Ok(Value::Sequence(seq)) = conv(Value::List(vec![pt(1, 2.0), pt(3, 4.0)]), "QtROSequentialContainer")
+        else {
+            panic!()
+        };
         assert_eq!((seq.type_name.as_str(), seq.items.len()), ("QList<Pt>", 2));
         assert!(conv(Value::List(vec![]), "QtROSequentialContainer").is_err());
-        let Ok(Value::Assoc(map)) = conv(Value::map([("a".into(), pt(1, 2.0))]), "QtROAssociativeContainer") else { panic!() };
+        let Ok(Value::Assoc(map)) = conv(Value::map([("a".into(), pt(1, 2.0))]), "QtROAssociativeContainer") else {
+            panic!()
+        };
         assert_eq!(map.type_name, "QMap<QString,Pt>");
         // Towards a source, containers of gadgets stay plain.
         let mut types = TypeRegistry::new(Dialect::Qt6);
@@ -977,7 +1074,10 @@ mod tests {
         let types = TypeRegistry::new(Dialect::Qt6);
         let enums = [EnumDef { name: "Color".into(), is_flag: false, is_scoped: false, size: 4, keys: vec![] }];
         let lookup = ClassTypes { types: &types, enums: &enums, to_replicas: true };
-        assert!(matches!(convert(Value::Int(3), "Interop::Color", &lookup), Ok(Value::Enum(EnumValue { value: 3, size: 4, .. }))));
+        assert!(matches!(
+            convert(Value::Int(3), "Interop::Color", &lookup),
+            Ok(Value::Enum(EnumValue { value: 3, size: 4, .. }))
+        ));
         assert!(matches!(convert(Value::Int(3), "Color", &lookup), Ok(Value::Enum(_))));
     }
 
@@ -988,7 +1088,8 @@ mod tests {
         let names = ["a".to_owned(), "b".to_owned()];
         let err = convert_args(Cow::Owned(vec![Value::Int(1)]), ints(), &names, &types).unwrap_err();
         assert_eq!(err, ArgumentError::Count { expected: 2, given: 1 });
-        let err = convert_args(Cow::Owned(vec![Value::Int(1), Value::string("x")]), ints(), &names, &types).unwrap_err();
+        let err =
+            convert_args(Cow::Owned(vec![Value::Int(1), Value::string("x")]), ints(), &names, &types).unwrap_err();
         assert!(matches!(err, ArgumentError::Type { position: 2, .. }), "{err}");
         assert_eq!(err.to_string(), "argument 2 (b): QString cannot be converted to int (not an integer)");
         let args = [Value::Int(1), Value::Int(2)];
@@ -1029,7 +1130,10 @@ mod tests {
         // A Qt 5 gadget field goes by name (user type, "ToneEnum::Tone", one byte); Qt 6 turns it
         // into an int.
         let field = |dialect| {
-            let v = Value::Gadget(Gadget { type_name: "Tagged".into(), fields: vec![tone(if dialect == Dialect::Qt5 { 1 } else { 4 })] });
+            let v = Value::Gadget(Gadget {
+                type_name: "Tagged".into(),
+                fields: vec![tone(if dialect == Dialect::Qt5 { 1 } else { 4 })],
+            });
             to_bytes(&v, dialect, ByteOrder::Big).unwrap()
         };
         let qt5 = field(Dialect::Qt5);

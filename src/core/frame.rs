@@ -231,8 +231,12 @@ impl Frames {
         let rest = self.chunk.get(self.pos..)?;
         let header: [u8; 6] = rest.get(..HEADER_LEN + 2)?.try_into().expect("six bytes");
         let (len, packet_type) = match self.order {
-            ByteOrder::Big => (u32::from_be_bytes(header[..4].try_into().expect("4")), u16::from_be_bytes([header[4], header[5]])),
-            ByteOrder::Little => (u32::from_le_bytes(header[..4].try_into().expect("4")), u16::from_le_bytes([header[4], header[5]])),
+            ByteOrder::Big => {
+                (u32::from_be_bytes(header[..4].try_into().expect("4")), u16::from_be_bytes([header[4], header[5]]))
+            }
+            ByteOrder::Little => {
+                (u32::from_le_bytes(header[..4].try_into().expect("4")), u16::from_le_bytes([header[4], header[5]]))
+            }
         };
         let start = self.pos + HEADER_LEN + 2;
         let end = self.pos + HEADER_LEN + len as usize;
@@ -259,9 +263,8 @@ impl Iterator for Frames {
 mod tests {
     use super::*;
 
-    const PING_LE: [u8; 22] = [
-        0x12, 0, 0, 0, 0x0a, 0, 0x0c, 0, 0, 0, 0x53, 0, 0x69, 0, 0x6d, 0, 0x70, 0, 0x6c, 0, 0x65, 0,
-    ];
+    const PING_LE: [u8; 22] =
+        [0x12, 0, 0, 0, 0x0a, 0, 0x0c, 0, 0, 0, 0x53, 0, 0x69, 0, 0x6d, 0, 0x70, 0, 0x6c, 0, 0x65, 0];
 
     #[test]
     fn frames_survive_any_chunking() {

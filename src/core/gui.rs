@@ -206,7 +206,10 @@ impl Brush {
                     GradientKind::Conical { .. } => 2,
                 };
                 if kind != self.style as i32 - 15 {
-                    return Err(EncodeError::InvalidValue(format!("brush style {} with a gradient of type {kind}", self.style)));
+                    return Err(EncodeError::InvalidValue(format!(
+                        "brush style {} with a gradient of type {kind}",
+                        self.style
+                    )));
                 }
                 for v in [kind, g.spread, g.coordinate_mode, g.interpolation_mode] {
                     w.i32(v);
@@ -235,7 +238,9 @@ impl Brush {
                     }
                 }
             }
-            (15..=17, None, _) => return Err(EncodeError::InvalidValue(format!("brush style {} without its gradient", self.style))),
+            (15..=17, None, _) => {
+                return Err(EncodeError::InvalidValue(format!("brush style {} without its gradient", self.style)))
+            }
             _ => {}
         }
         write_transform(w, &self.transform);
@@ -273,7 +278,16 @@ impl Pen {
         let miter_limit = r.f64()?;
         let n = r.count("dash pattern", 8, limit)?;
         let dash_pattern = (0..n).map(|_| r.f64()).collect::<DecodeResult<_>>()?;
-        Ok(Pen { style, cosmetic, width, brush, miter_limit, dash_pattern, dash_offset: r.f64()?, default_width: r.bool()? })
+        Ok(Pen {
+            style,
+            cosmetic,
+            width,
+            brush,
+            miter_limit,
+            dash_pattern,
+            dash_offset: r.f64()?,
+            default_width: r.bool()?,
+        })
     }
 
     fn write(&self, w: &mut Writer, dialect: Dialect) -> EncodeResult<()> {
@@ -444,7 +458,10 @@ impl Image {
             let n = probe.take_bytes(4, "PNG chunk")?;
             let n = u32::from_be_bytes([n[0], n[1], n[2], n[3]]) as usize;
             let kind = probe.take_bytes(4, "PNG chunk")?;
-            probe.skip(n.checked_add(4).ok_or(DecodeError::Invalid { what: "QImage", detail: "chunk too long".into() })?, "PNG chunk")?;
+            probe.skip(
+                n.checked_add(4).ok_or(DecodeError::Invalid { what: "QImage", detail: "chunk too long".into() })?,
+                "PNG chunk",
+            )?;
             len += 12 + n;
             if kind.as_ref() == b"IEND" {
                 break;
@@ -466,7 +483,13 @@ impl Image {
 }
 
 /// Reads the payload of QtGui value `kind` (after its QVariant header).
-pub(crate) fn read(kind: super::types::Builtin, r: &mut Reader, dialect: Dialect, font_families: bool, limit: u32) -> DecodeResult<super::value::Value> {
+pub(crate) fn read(
+    kind: super::types::Builtin,
+    r: &mut Reader,
+    dialect: Dialect,
+    font_families: bool,
+    limit: u32,
+) -> DecodeResult<super::value::Value> {
     use super::types::Builtin as B;
     use super::value::Value as V;
     let floats = |r: &mut Reader, n: usize| -> DecodeResult<Vec<f32>> { (0..n).map(|_| Ok(r.f64()? as f32)).collect() };
@@ -494,9 +517,16 @@ pub(crate) fn read(kind: super::types::Builtin, r: &mut Reader, dialect: Dialect
                 let marker = r.i32()?;
                 let n = r.count("QRegion", 16, limit)?;
                 if marker != 10 || size as u64 != 8 + 16 * n as u64 {
-                    return Err(DecodeError::Invalid { what: "QRegion", detail: format!("size {size}, marker {marker}, {n} rects") });
+                    return Err(DecodeError::Invalid {
+                        what: "QRegion",
+                        detail: format!("size {size}, marker {marker}, {n} rects"),
+                    });
                 }
-                V::Region((0..n).map(|_| Ok(Rect { left: r.i32()?, top: r.i32()?, right: r.i32()?, bottom: r.i32()? })).collect::<DecodeResult<_>>()?)
+                V::Region(
+                    (0..n)
+                        .map(|_| Ok(Rect { left: r.i32()?, top: r.i32()?, right: r.i32()?, bottom: r.i32()? }))
+                        .collect::<DecodeResult<_>>()?,
+                )
             }
         }
         B::Transform => V::Transform(read_transform(r)?),
@@ -521,7 +551,12 @@ pub(crate) fn read(kind: super::types::Builtin, r: &mut Reader, dialect: Dialect
 }
 
 /// Writes the payload of a QtGui value (after its QVariant header).
-pub(crate) fn write(v: &super::value::Value, w: &mut Writer, dialect: Dialect, font_families: bool) -> EncodeResult<()> {
+pub(crate) fn write(
+    v: &super::value::Value,
+    w: &mut Writer,
+    dialect: Dialect,
+    font_families: bool,
+) -> EncodeResult<()> {
     use super::value::Value as V;
     let floats = |w: &mut Writer, f: &[f32]| f.iter().for_each(|x| w.f64(*x as f64));
     match v {
@@ -561,7 +596,10 @@ pub(crate) fn write(v: &super::value::Value, w: &mut Writer, dialect: Dialect, f
         V::Vector4D(v) | V::Quaternion(v) => floats(w, v),
         V::KeySequence(keys) => {
             if keys.len() > 4 {
-                return Err(EncodeError::InvalidValue(format!("a QKeySequence has at most 4 keys, not {}", keys.len())));
+                return Err(EncodeError::InvalidValue(format!(
+                    "a QKeySequence has at most 4 keys, not {}",
+                    keys.len()
+                )));
             }
             // Qt writes one key, or all four when there is more than one.
             let n = if keys.len() > 1 { 4 } else { 1 };

@@ -62,6 +62,8 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
+use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
+use super::convert::{convert, convert_args, ArgumentError, ClassTypes, TypeMismatch};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::frame::{FrameDecoder, SpareBuffer};
@@ -71,8 +73,6 @@ use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet, PacketType};
 use super::source::{MethodKind, PropertyMode, SourceClass};
 use super::stream::{Output, SPLICE_MIN};
 use super::types::{TypeDesc, TypeLookup, TypeRegistry};
-use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
-use super::convert::{convert, convert_args, ArgumentError, ClassTypes, TypeMismatch};
 use super::value::{ObjectKind, RemoteObject, Value};
 
 /// Identifies one connection of a node; chosen by the driver.
@@ -331,8 +331,7 @@ impl HostCore {
 
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
-        let mut c =
-            HostConnection {
+        let mut c = HostConnection {
             frames: FrameDecoder::new(self.dialect, &self.limits),
             names: NameCache::default(),
             out: Outbox::default(),
@@ -426,9 +425,19 @@ impl HostCore {
     /// Makes property `property` of `parent` a child object (a .rep `CLASS`) with its own class
     /// and values, and announces it to the parent's replicas. Returns the child's source name,
     /// under which it is addressed (`Class::<Parent>::<prop>` in Qt 6, `Class::<prop>` in Qt 5).
-    pub fn enable_child(&mut self, parent: &str, property: usize, class: Arc<SourceClass>, values: Vec<Value>) -> Result<String, HostError> {
+    pub fn enable_child(
+        &mut self,
+        parent: &str,
+        property: usize,
+        class: Arc<SourceClass>,
+        values: Vec<Value>,
+    ) -> Result<String, HostError> {
         let p = self.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
-        let prop = p.class.definition.properties.get(property).ok_or_else(|| HostError::BadIndex { object: parent.into(), what: "property", index: property })?;
+        let prop = p.class.definition.properties.get(property).ok_or_else(|| HostError::BadIndex {
+            object: parent.into(),
+            what: "property",
+            index: property,
+        })?;
         class.definition.register_types(&mut self.types);
         let values = self.typed_values(&prop.name.clone(), &class, values)?;
         let p = &self.sources[parent];
@@ -501,7 +510,8 @@ impl HostCore {
             if !params.iter().any(|p| rename(p).is_some()) {
                 return sig.to_owned();
             }
-            let params: Vec<String> = params.iter().map(|p| rename(p).map_or_else(|| p.clone(), str::to_owned)).collect();
+            let params: Vec<String> =
+                params.iter().map(|p| rename(p).map_or_else(|| p.clone(), str::to_owned)).collect();
             format!("{}({})", &sig[..open], params.join(","))
         };
         let mut out = def.clone();
@@ -604,13 +614,20 @@ impl HostCore {
     pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
         let HostCore { dialect, sources, conns, dirty, types, limits, .. } = self;
         let s = sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
-        let prop = s.class.definition.properties.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "property", index })?;
+        let prop = s.class.definition.properties.get(index).ok_or_else(|| HostError::BadIndex {
+            object: source.into(),
+            what: "property",
+            index,
+        })?;
         let value = if prop.type_name.ends_with('*') {
             value
         } else {
             let lookup = ClassTypes { types, enums: &s.class.definition.enums, to_replicas: true };
-            convert(value, &prop.type_name, &lookup)
-                .map_err(|error| HostError::PropertyType { object: source.into(), property: prop.name.clone(), error: Box::new(error) })?
+            convert(value, &prop.type_name, &lookup).map_err(|error| HostError::PropertyType {
+                object: source.into(),
+                property: prop.name.clone(),
+                error: Box::new(error),
+            })?
         };
         if s.values[index] == value {
             return Ok(false);
@@ -620,17 +637,27 @@ impl HostCore {
         let total = s.values_size - s.sizes[index] + size;
         let max = init_budget(limits);
         if total > max && size > s.sizes[index] {
-            return Err(HostError::InitTooLarge { object: source.into(), property: prop.name.clone(), size, total, max });
+            return Err(HostError::InitTooLarge {
+                object: source.into(),
+                property: prop.name.clone(),
+                size,
+                total,
+                max,
+            });
         }
         let slot = &mut s.values[index];
         // The usual case, a plain property of a top-level source watched by one replica: the
         // pair is encoded from `value` straight into that replica's queue with this one lookup
         // (the general path below finds the source again for its root, value and listeners).
         // The value is stored only once it encoded.
-        if let (None, None | Some(None), Some(signal), [only]) = (&s.parent, s.children.get(index), s.class.notify_index[index], &s.listeners[..]) {
+        if let (None, None | Some(None), Some(signal), [only]) =
+            (&s.parent, s.children.get(index), s.class.notify_index[index], &s.listeners[..])
+        {
             if let Some(c) = conns.get_mut(only) {
                 c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                c.out.append(*only, dirty, |out| write_property_pair(*dialect, out, source, index, signal, &value, false))?;
+                c.out.append(*only, dirty, |out| {
+                    write_property_pair(*dialect, out, source, index, signal, &value, false)
+                })?;
                 *slot = value;
                 s.sizes[index] = size;
                 s.values_size = total;
@@ -641,7 +668,8 @@ impl HostCore {
         let broadcast = s.class.notify_index[index].is_some() && !self.listeners(source).is_empty();
         // A value that cannot be encoded must not be stored: every later acquisition would fail
         // to send it. Broadcasting encodes it anyway; otherwise try it on the scratch buffer.
-        let checked = if broadcast { self.broadcast_property(source, index) } else { self.check_encodable(source, index) };
+        let checked =
+            if broadcast { self.broadcast_property(source, index) } else { self.check_encodable(source, index) };
         if let Err(e) = checked {
             if let Some(s) = self.sources.get_mut(source) {
                 s.values[index] = old;
@@ -725,18 +753,31 @@ impl HostCore {
     /// arguments that cannot have them are refused and nothing is sent.
     pub fn emit_signal(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
         let s = self.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
-        let sig = s.class.definition.signals.get(index).ok_or_else(|| HostError::BadIndex { object: source.into(), what: "signal", index })?;
+        let sig = s.class.definition.signals.get(index).ok_or_else(|| HostError::BadIndex {
+            object: source.into(),
+            what: "signal",
+            index,
+        })?;
         let lookup = ClassTypes { types: &self.types, enums: &s.class.definition.enums, to_replicas: true };
         let first_declared = s.class.definition.signals.len() - s.class.signal_params.len();
         let converted = match index.checked_sub(first_declared).and_then(|i| s.class.signal_params.get(i)) {
             // Declared signals keep their parameter types: no signature parsing per emit.
-            Some(params) => convert_args(Cow::Borrowed(args), params.iter().map(|p| p.type_name.as_str()), &sig.parameter_names, &lookup),
+            Some(params) => convert_args(
+                Cow::Borrowed(args),
+                params.iter().map(|p| p.type_name.as_str()),
+                &sig.parameter_names,
+                &lookup,
+            ),
             None => {
                 let types = super::source::parameter_types(&sig.signature);
                 convert_args(Cow::Borrowed(args), types.iter().map(String::as_str), &sig.parameter_names, &lookup)
             }
         };
-        let args = converted.map_err(|error| HostError::Arguments { object: source.into(), what: sig.signature.clone(), error: Box::new(error) })?;
+        let args = converted.map_err(|error| HostError::Arguments {
+            object: source.into(),
+            what: sig.signature.clone(),
+            error: Box::new(error),
+        })?;
         let args = &args[..];
         let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
         if let [only] = self.listeners(source) {
@@ -745,14 +786,32 @@ impl HostCore {
             if let Some(c) = self.conns.get_mut(&only) {
                 let dialect = self.dialect;
                 c.out.append(only, &mut self.dirty, |out| {
-                    Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, index as i32, args, -1, property_index)
+                    Packet::write_invoke(
+                        dialect,
+                        out,
+                        source,
+                        call::INVOKE_META_METHOD,
+                        index as i32,
+                        args,
+                        -1,
+                        property_index,
+                    )
                 })?;
             }
             return Ok(());
         }
         let mut bytes = std::mem::take(&mut self.scratch);
         bytes.clear();
-        let written = Packet::write_invoke(self.dialect, &mut bytes, source, call::INVOKE_META_METHOD, index as i32, args, -1, property_index);
+        let written = Packet::write_invoke(
+            self.dialect,
+            &mut bytes,
+            source,
+            call::INVOKE_META_METHOD,
+            index as i32,
+            args,
+            -1,
+            property_index,
+        );
         if written.is_ok() {
             self.send_to_listeners(source, &bytes);
         }
@@ -771,7 +830,11 @@ impl HostCore {
     /// The initial values of a source given their declared types.
     fn typed_values(&self, object: &str, class: &SourceClass, values: Vec<Value>) -> Result<Vec<Value>, HostError> {
         if values.len() != class.property_count() {
-            return Err(HostError::ValueCount { object: object.into(), expected: class.property_count(), given: values.len() });
+            return Err(HostError::ValueCount {
+                object: object.into(),
+                expected: class.property_count(),
+                given: values.len(),
+            });
         }
         let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums, to_replicas: true };
         values
@@ -782,7 +845,11 @@ impl HostCore {
                 if p.type_name.ends_with('*') {
                     return Ok(v);
                 }
-                convert(v, &p.type_name, &lookup).map_err(|error| HostError::PropertyType { object: object.into(), property: p.name.clone(), error: Box::new(error) })
+                convert(v, &p.type_name, &lookup).map_err(|error| HostError::PropertyType {
+                    object: object.into(),
+                    property: p.name.clone(),
+                    error: Box::new(error),
+                })
             })
             .collect()
     }
@@ -792,7 +859,9 @@ impl HostCore {
     pub fn reply(&mut self, conn: ConnectionId, source: &str, serial_id: i32, value: Value) -> Result<(), HostError> {
         if let Some(c) = self.conns.get_mut(&conn) {
             let dialect = self.dialect;
-            c.out.append(conn, &mut self.dirty, |out| Packet::write_invoke_reply(dialect, out, source, serial_id, &value))?;
+            c.out.append(conn, &mut self.dirty, |out| {
+                Packet::write_invoke_reply(dialect, out, source, serial_id, &value)
+            })?;
         }
         Ok(())
     }
@@ -835,11 +904,18 @@ impl HostCore {
                 tracing::debug!(conn, packet_type, "ignoring a packet type clients do not send");
                 continue;
             }
-            match Packet::decode_with(&frames.frame(packet_type, span), self.dialect, &self.types, &self.limits, &mut c.names) {
+            match Packet::decode_with(
+                &frames.frame(packet_type, span),
+                self.dialect,
+                &self.types,
+                &self.limits,
+                &mut c.names,
+            ) {
                 Ok(p) => self.handle(conn, p),
                 Err(error) if error.closes_connection() => return self.fail(conn, error),
                 // Confined to its packet (its length is known): refused, the connection goes on.
-                Err(error) => self.reject(conn, format!("dropped a packet (type {packet_type}) that could not be decoded: {error}")),
+                Err(error) => self
+                    .reject(conn, format!("dropped a packet (type {packet_type}) that could not be decoded: {error}")),
             }
         }
         self.spare_read.keep(frames);
@@ -966,7 +1042,10 @@ impl HostCore {
         match kind {
             MethodKind::Push(property) => {
                 if inv.args.len() != 1 {
-                    return self.reject(conn, format!("{} on {:?} called with {} argument(s)", method.signature, inv.name, inv.args.len()));
+                    return self.reject(
+                        conn,
+                        format!("{} on {:?} called with {} argument(s)", method.signature, inv.name, inv.args.len()),
+                    );
                 }
                 let value = inv.args.into_iter().next().unwrap_or(Value::Invalid);
                 // A refused value gets no reply, as a Qt source that could not run the slot.
@@ -986,7 +1065,14 @@ impl HostCore {
                     Ok(args) => args.into_owned(),
                     Err(e) => return self.reject(conn, format!("{} on {:?} refused: {e}", method.signature, inv.name)),
                 };
-                self.events.push_back(HostEvent::Invoked { conn, source: inv.name, slot, method: index, args, serial_id })
+                self.events.push_back(HostEvent::Invoked {
+                    conn,
+                    source: inv.name,
+                    slot,
+                    method: index,
+                    args,
+                    serial_id,
+                })
             }
         }
     }
@@ -996,7 +1082,8 @@ impl HostCore {
     fn apply_write(&mut self, conn: ConnectionId, source: String, property: usize, value: Value) -> bool {
         match self.set_property(&source, property, value) {
             Ok(_) => {
-                let value = self.sources.get(&source).and_then(|s| s.values.get(property)).cloned().unwrap_or(Value::Invalid);
+                let value =
+                    self.sources.get(&source).and_then(|s| s.values.get(property)).cloned().unwrap_or(Value::Invalid);
                 self.events.push_back(HostEvent::PropertyWritten { conn, source, property, value });
                 true
             }
@@ -1072,7 +1159,9 @@ pub(crate) fn size_bound(v: &Value) -> usize {
             Value::ByteArray(b) => 4 + b.as_ref().map_or(0, |b| b.len()),
             Value::Url(u) => 4 + u.len(),
             Value::StringList(items) => 4 + items.iter().map(text).sum::<usize>(),
-            Value::ByteArrayList(items) => 4 + items.iter().map(|b| 4 + b.as_ref().map_or(0, |b| b.len())).sum::<usize>(),
+            Value::ByteArrayList(items) => {
+                4 + items.iter().map(|b| 4 + b.as_ref().map_or(0, |b| b.len())).sum::<usize>()
+            }
             Value::List(items) => 4 + items.iter().map(size_bound).sum::<usize>(),
             Value::Map(e) | Value::Hash(e) => 4 + e.iter().map(|(k, v)| 4 + 2 * k.len() + size_bound(v)).sum::<usize>(),
             Value::Pair(a, b) => size_bound(a) + size_bound(b),
@@ -1080,19 +1169,26 @@ pub(crate) fn size_bound(v: &Value) -> usize {
             Value::DateTime(d) => {
                 32 + match &d.spec {
                     super::value::TimeSpec::TimeZone(id) => 4 + 2 * id.len(),
-                    super::value::TimeSpec::UtcOffsetZone(z) => 64 + [&z.id, &z.name, &z.abbreviation, &z.comment].into_iter().map(text).sum::<usize>(),
+                    super::value::TimeSpec::UtcOffsetZone(z) => {
+                        64 + [&z.id, &z.name, &z.abbreviation, &z.comment].into_iter().map(text).sum::<usize>()
+                    }
                     _ => 0,
                 }
             }
             Value::Gadget(g) => user(&g.type_name) + g.fields.iter().map(size_bound).sum::<usize>(),
             Value::Struct(st) => user(&st.type_name) + st.fields.iter().map(size_bound).sum::<usize>(),
             Value::Sequence(sq) => user(&sq.type_name) + 4 + sq.items.iter().map(size_bound).sum::<usize>(),
-            Value::Assoc(a) => user(&a.type_name) + 4 + a.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>(),
+            Value::Assoc(a) => {
+                user(&a.type_name) + 4 + a.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>()
+            }
             Value::GadgetSequence(g) => {
                 user("") + 3 * (4 + g.type_name.len()) + 8 + g.items.iter().map(size_bound).sum::<usize>()
             }
             Value::GadgetAssoc(g) => {
-                user("") + 5 * (4 + g.type_name.len()) + 12 + g.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>()
+                user("")
+                    + 5 * (4 + g.type_name.len())
+                    + 12
+                    + g.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>()
             }
             Value::Variant(inner) => size_bound(inner),
             Value::Remote(ro) => {

@@ -20,12 +20,8 @@ pub struct Limits {
 impl Limits {
     /// The defaults: 64 MiB packets, nesting 64 deep, 2²⁰ values per packet, containers of up
     /// to 2²⁴ elements.
-    pub const DEFAULT: Limits = Limits {
-        max_packet_size: 64 * 1024 * 1024,
-        max_depth: 64,
-        max_values: 1 << 20,
-        max_collection_len: 1 << 24,
-    };
+    pub const DEFAULT: Limits =
+        Limits { max_packet_size: 64 * 1024 * 1024, max_depth: 64, max_values: 1 << 20, max_collection_len: 1 << 24 };
 }
 
 impl Default for Limits {
@@ -105,7 +101,11 @@ mod tests {
         for _ in 0..16 {
             t.allow();
         }
-        assert_eq!((0..16).filter_map(|_| t.allow()).collect::<Vec<_>>(), vec![15], "the 32nd reports the 15 held back");
+        assert_eq!(
+            (0..16).filter_map(|_| t.allow()).collect::<Vec<_>>(),
+            vec![15],
+            "the 32nd reports the 15 held back"
+        );
     }
 
     #[test]

@@ -68,4 +68,4 @@ pub use packet::{Invoke, ObjectInfo, Packet, PacketType};
 pub use source::{ClassBuilder, MethodKind, Param, PropertyMode, SourceClass};
 pub use types::{Builtin, TypeDesc, TypeLookup, TypeRegistry};
 pub use value::*;
-pub use variant::{Decoder, EnumEncoding, Encoder};
+pub use variant::{Decoder, Encoder, EnumEncoding};

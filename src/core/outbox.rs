@@ -71,7 +71,12 @@ impl Outbox {
     /// Appends what `write` encodes and records `conn` as having output; if `write` fails,
     /// nothing of it stays queued.
     /// Large byte arrays in what `write` encodes are spliced, not copied.
-    pub(crate) fn append<E>(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>, write: impl FnOnce(Output<'_>) -> Result<(), E>) -> Result<(), E> {
+    pub(crate) fn append<E>(
+        &mut self,
+        conn: ConnectionId,
+        dirty: &mut Vec<ConnectionId>,
+        write: impl FnOnce(Output<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let (before, splices_before) = (self.buf.len(), self.splices.len());
         if let Err(e) = write(Output { buf: &mut self.buf, splices: Some(&mut self.splices) }) {
             self.buf.truncate(before);
@@ -85,7 +90,13 @@ impl Outbox {
 
     /// Appends encoded output (and its splices, positioned within `bytes`), shared by several
     /// connections: spliced values are referenced again, not copied.
-    pub(crate) fn extend(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>, bytes: &[u8], splices: &[Splice]) {
+    pub(crate) fn extend(
+        &mut self,
+        conn: ConnectionId,
+        dirty: &mut Vec<ConnectionId>,
+        bytes: &[u8],
+        splices: &[Splice],
+    ) {
         let base = self.buf.len();
         self.buf.extend_from_slice(bytes);
         for s in splices {
@@ -177,14 +188,16 @@ mod tests {
         out.append(1, &mut dirty, |b| {
             b.buf.put_slice(&[7; 1000]);
             Ok::<_, ()>(())
-        }).unwrap();
+        })
+        .unwrap();
         assert_eq!(dirty, [1]);
         let mut first = out.take().unwrap();
         let memory = first.as_ptr();
         out.append(1, &mut dirty, |b| {
             b.buf.put_slice(&[8; 10]);
             Ok::<_, ()>(())
-        }).unwrap();
+        })
+        .unwrap();
         first.advance(first.len()); // written
         out.recycle(first);
         let second = out.take().unwrap();
@@ -192,7 +205,8 @@ mod tests {
         out.append(1, &mut dirty, |b| {
             b.buf.put_slice(&[9; 500]);
             Ok::<_, ()>(())
-        }).unwrap();
+        })
+        .unwrap();
         let third = out.take().unwrap();
         assert_eq!(third.as_ptr(), memory, "the spare buffer's memory carries the next output");
         assert_eq!(&third[..], &[9; 500]);
@@ -205,7 +219,8 @@ mod tests {
         out.append(1, &mut dirty, |b| {
             b.buf.put_slice(&[1; 100]);
             Ok::<_, ()>(())
-        }).unwrap();
+        })
+        .unwrap();
         let taken = out.take().unwrap();
         let still_used = taken.slice(..10);
         out.recycle(taken);
@@ -214,7 +229,8 @@ mod tests {
         out.append(1, &mut dirty, |b| {
             b.buf.put_slice(&vec![2; SPARE_MAX + 1]);
             Ok::<_, ()>(())
-        }).unwrap();
+        })
+        .unwrap();
         let big = out.take().unwrap();
         out.recycle(big);
         assert!(out.spare.is_none(), "too large to keep");
@@ -249,11 +265,14 @@ mod tests {
         let mut out = Outbox::default();
         let mut dirty = Vec::new();
         out.append(1, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 0, &value)).unwrap();
-        out.append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &args, -1, 0)).unwrap();
+        out.append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &args, -1, 0))
+            .unwrap();
         // A failed append leaves no bytes and no splice behind.
         let too_deep = (0..100).fold(Value::Int(0), |v, _| Value::List(vec![v]));
         let bad = [Value::ByteArray(Some(big.clone())), Value::Int(1), too_deep];
-        assert!(out.append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &bad, -1, 0)).is_err());
+        assert!(out
+            .append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &bad, -1, 0))
+            .is_err());
         out.append(1, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
         assert_eq!(out.len(), copied.len(), "queued size counts spliced values");
         assert!(out.buf.len() < 1024, "the values were not copied in");
@@ -266,7 +285,8 @@ mod tests {
         // Shared by several connections: references again, offsets moved to each queue's end.
         let mut scratch = BytesMut::new();
         let mut splices = Vec::new();
-        Packet::write_property_change(d, Output { buf: &mut scratch, splices: Some(&mut splices) }, "Bulk", 0, &value).unwrap();
+        Packet::write_property_change(d, Output { buf: &mut scratch, splices: Some(&mut splices) }, "Bulk", 0, &value)
+            .unwrap();
         let mut other = Outbox::default();
         other.append(2, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
         other.extend(2, &mut dirty, &scratch, &splices);

@@ -38,7 +38,7 @@ use super::limits::Limits;
 use super::stream::{Output, Reader, Writer};
 use super::types::{Overlay, TypeLookup, TypeRegistry};
 use super::value::Value;
-use super::variant::{Decoder, EnumEncoding, Encoder};
+use super::variant::{Decoder, Encoder, EnumEncoding};
 
 /// Packet type numbers (`QRemoteObjectPacketTypeEnum`, identical in Qt 5.15 and Qt 6). See
 /// [`Packet`] for what each carries.
@@ -74,7 +74,16 @@ impl PacketType {
     /// ignores without decoding it (a peer could otherwise make it decode 64 MiB of values
     /// only to throw them away).
     pub fn sent_by_clients(v: u16) -> bool {
-        matches!(PacketType::from_u16(v), Some(PacketType::Handshake | PacketType::AddObject | PacketType::RemoveObject | PacketType::InvokePacket | PacketType::Ping))
+        matches!(
+            PacketType::from_u16(v),
+            Some(
+                PacketType::Handshake
+                    | PacketType::AddObject
+                    | PacketType::RemoveObject
+                    | PacketType::InvokePacket
+                    | PacketType::Ping
+            )
+        )
     }
 
     /// The packet type with this number; `None` for a number QtRO does not define.
@@ -233,7 +242,11 @@ fn read_init_values(r: &mut Reader, dec: &mut Decoder, limits: &Limits, object: 
             Ok(v) => out.push(v),
             Err(e) if e.closes_connection() => return Err(e),
             Err(e) => {
-                tracing::warn!(object, "property {i} and the {} after it could not be decoded and are left invalid: {e}", n - i - 1);
+                tracing::warn!(
+                    object,
+                    "property {i} and the {} after it could not be decoded and are left invalid: {e}",
+                    n - i - 1
+                );
                 out.resize(n, Value::Invalid);
                 r.skip_rest();
                 break;
@@ -295,12 +308,24 @@ impl NameCache {
 /// object name shared from the connection's [`NameCache`] (no allocation per packet).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum StreamPacket {
-    PropertyChange { name: Arc<str>, index: i32, value: Value },
+    PropertyChange {
+        name: Arc<str>,
+        index: i32,
+        value: Value,
+    },
     /// A host→client InvokePacket: a signal (or notify signal) of the source. Its arguments
     /// are in the buffer passed to [`Packet::decode_stream`].
-    Signal { name: Arc<str>, index: i32, property_index: i32 },
+    Signal {
+        name: Arc<str>,
+        index: i32,
+        property_index: i32,
+    },
     /// The answer to a call.
-    Reply { name: Arc<str>, serial_id: i32, value: Value },
+    Reply {
+        name: Arc<str>,
+        serial_id: i32,
+        value: Value,
+    },
 }
 
 impl Packet {
@@ -409,7 +434,13 @@ impl Packet {
 
     /// Writes a PropertyChangePacket without building a [`Packet`] (no copies of name or value).
     /// A large QByteArray value is spliced when `out` collects splices.
-    pub(crate) fn write_property_change<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, index: i32, value: &Value) -> EncodeResult<()> {
+    pub(crate) fn write_property_change<'o>(
+        dialect: Dialect,
+        out: impl Into<Output<'o>>,
+        name: &str,
+        index: i32,
+        value: &Value,
+    ) -> EncodeResult<()> {
         framed(dialect, out.into(), PacketType::PropertyChangePacket, name, |w| {
             w.i32(index);
             Encoder::new(dialect).variant(w, value, EnumEncoding::Transfer)
@@ -418,7 +449,13 @@ impl Packet {
 
     /// Writes an InvokeReplyPacket without building a [`Packet`] (a large byte array is spliced
     /// when `out` collects splices).
-    pub(crate) fn write_invoke_reply<'o>(dialect: Dialect, out: impl Into<Output<'o>>, name: &str, serial_id: i32, value: &Value) -> EncodeResult<()> {
+    pub(crate) fn write_invoke_reply<'o>(
+        dialect: Dialect,
+        out: impl Into<Output<'o>>,
+        name: &str,
+        serial_id: i32,
+        value: &Value,
+    ) -> EncodeResult<()> {
         framed(dialect, out.into(), PacketType::InvokeReplyPacket, name, |w| {
             w.i32(serial_id);
             Encoder::new(dialect).variant(w, value, EnumEncoding::Transfer)
@@ -511,7 +548,13 @@ impl Packet {
 
     /// [`Packet::decode`] remembering the last object name seen: a stream of packets for the
     /// same object (property changes, signals) decodes its name once.
-    pub(crate) fn decode_with(frame: &Frame, dialect: Dialect, types: &dyn TypeLookup, limits: &Limits, names: &mut NameCache) -> DecodeResult<Packet> {
+    pub(crate) fn decode_with(
+        frame: &Frame,
+        dialect: Dialect,
+        types: &dyn TypeLookup,
+        limits: &Limits,
+        names: &mut NameCache,
+    ) -> DecodeResult<Packet> {
         let mut r = Reader::new(frame.payload.clone(), dialect.outer_order());
         let ty = PacketType::from_u16(frame.packet_type).ok_or(DecodeError::UnknownPacketType(frame.packet_type))?;
         let name = if ty == PacketType::ObjectList { String::new() } else { names.read(&mut r)? };
@@ -571,7 +614,13 @@ impl Packet {
 }
 
 /// Writes one frame: header, type, name, then `body`; on error `out` is left as it was.
-fn framed(dialect: Dialect, out: Output<'_>, ty: PacketType, name: &str, body: impl FnOnce(&mut Writer<'_>) -> EncodeResult<()>) -> EncodeResult<()> {
+fn framed(
+    dialect: Dialect,
+    out: Output<'_>,
+    ty: PacketType,
+    name: &str,
+    body: impl FnOnce(&mut Writer<'_>) -> EncodeResult<()>,
+) -> EncodeResult<()> {
     let mut w = Writer::to_output(out, dialect.outer_order());
     let at = w.len();
     let start = w.written();
@@ -650,7 +699,14 @@ mod tests {
                 let args = [Value::Int(1), v.clone()];
                 let mut out = BytesMut::new();
                 Packet::write_invoke(dialect, &mut out, "Obj", call::INVOKE_META_METHOD, 3, &args, 5, -1).unwrap();
-                let packet = Packet::Invoke(Invoke { name: "Obj".into(), call: call::INVOKE_META_METHOD, index: 3, args: args.to_vec(), serial_id: 5, property_index: -1 });
+                let packet = Packet::Invoke(Invoke {
+                    name: "Obj".into(),
+                    call: call::INVOKE_META_METHOD,
+                    index: 3,
+                    args: args.to_vec(),
+                    serial_id: 5,
+                    property_index: -1,
+                });
                 assert_eq!(out, packet.to_bytes(dialect).unwrap(), "{dialect:?} invoke {v:?}");
             }
         }

@@ -56,12 +56,18 @@ pub fn table_type(dialect: Dialect) -> &'static str {
 }
 
 fn info_value(loc: &Location) -> Value {
-    Value::Struct(Struct { type_name: INFO.into(), fields: vec![Value::string(&loc.type_name), Value::Url(loc.url.clone())] })
+    Value::Struct(Struct {
+        type_name: INFO.into(),
+        fields: vec![Value::string(&loc.type_name), Value::Url(loc.url.clone())],
+    })
 }
 
 /// A location as the argument of addSource/removeSource and the registry signals.
 pub fn location_value(dialect: Dialect, loc: &Location) -> Value {
-    Value::Struct(Struct { type_name: location_type(dialect).into(), fields: vec![Value::string(&loc.name), info_value(loc)] })
+    Value::Struct(Struct {
+        type_name: location_type(dialect).into(),
+        fields: vec![Value::string(&loc.name), info_value(loc)],
+    })
 }
 
 /// The `sourceLocations` property value.

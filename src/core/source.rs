@@ -217,15 +217,14 @@ impl ClassBuilder {
     /// signal per non-CONSTANT property, then the declared signals; a `push<Name>` slot per
     /// READPUSH property, then the declared slots.
     pub fn build(self) -> SourceClass {
-        let mut def = ClassDefinition { type_name: Some(self.type_name.clone()), enums: self.enums, ..Default::default() };
+        let mut def =
+            ClassDefinition { type_name: Some(self.type_name.clone()), enums: self.enums, ..Default::default() };
         let mut notify_index = Vec::new();
         for (name, ty, mode, _) in &self.properties {
             if mode.has_notify() {
                 notify_index.push(Some(def.signals.len()));
-                def.signals.push(SignalDef {
-                    signature: format!("{name}Changed({ty})"),
-                    parameter_names: vec![name.clone()],
-                });
+                def.signals
+                    .push(SignalDef { signature: format!("{name}Changed({ty})"), parameter_names: vec![name.clone()] });
             } else {
                 notify_index.push(None);
             }

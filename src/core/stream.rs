@@ -101,8 +101,12 @@ impl Reader {
     pub(crate) fn i32_variant(&mut self, type_id: u32) -> Option<i32> {
         let b: &[u8; 9] = self.data[self.pos..self.end].get(..9)?.try_into().ok()?;
         let (id, value) = match self.order {
-            ByteOrder::Big => (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), i32::from_be_bytes([b[5], b[6], b[7], b[8]])),
-            ByteOrder::Little => (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), i32::from_le_bytes([b[5], b[6], b[7], b[8]])),
+            ByteOrder::Big => {
+                (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), i32::from_be_bytes([b[5], b[6], b[7], b[8]]))
+            }
+            ByteOrder::Little => {
+                (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), i32::from_le_bytes([b[5], b[6], b[7], b[8]]))
+            }
         };
         if id != type_id || b[4] != 0 {
             return None;
@@ -655,10 +659,7 @@ mod tests {
 
     #[test]
     fn strings_follow_stream_order() {
-        assert_eq!(
-            written(ByteOrder::Little, |w| w.qstring(Some("hé")).unwrap()),
-            [4, 0, 0, 0, 0x68, 0, 0xe9, 0]
-        );
+        assert_eq!(written(ByteOrder::Little, |w| w.qstring(Some("hé")).unwrap()), [4, 0, 0, 0, 0x68, 0, 0xe9, 0]);
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("hé")).unwrap()), [0, 0, 0, 4, 0, 0x68, 0, 0xe9]);
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(None).unwrap()), [0xff; 4]);
         assert_eq!(written(ByteOrder::Big, |w| w.qstring(Some("")).unwrap()), [0; 4]);
@@ -669,7 +670,9 @@ mod tests {
         let mut text = String::with_capacity(64);
         text.push_str("previous text, longer than the next");
         let buffer = text.as_ptr();
-        for (order, sample) in [(ByteOrder::Little, "0123456789abcdef"), (ByteOrder::Big, "ünïcödé"), (ByteOrder::Little, "")] {
+        for (order, sample) in
+            [(ByteOrder::Little, "0123456789abcdef"), (ByteOrder::Big, "ünïcödé"), (ByteOrder::Little, "")]
+        {
             let bytes = written(order, |w| w.qstring(Some(sample)).unwrap());
             let mut r = Reader::new(Bytes::from(bytes), order);
             assert!(r.qstring_into(&mut text).unwrap());
@@ -688,7 +691,8 @@ mod tests {
         for len in 0..20 {
             for wide_at in 0..=len {
                 for wide in ['\u{e9}', '\u{100}', '\u{1f600}', '\u{7f}'] {
-                    let text: String = (0..len).map(|i| if i == wide_at { wide } else { (b'a' + i as u8) as char }).collect();
+                    let text: String =
+                        (0..len).map(|i| if i == wide_at { wide } else { (b'a' + i as u8) as char }).collect();
                     for order in [ByteOrder::Little, ByteOrder::Big] {
                         let bytes = written(order, |w| w.qstring(Some(&text)).unwrap());
                         let mut r = Reader::new(Bytes::from(bytes), order);
@@ -737,7 +741,9 @@ mod tests {
             r.finish("test").unwrap();
             // Another type (uint), a null int, fewer than nine bytes: nothing is consumed, so the general
             // decoder sees the same bytes.
-            for (bytes, case) in [(variant(3, 0, 5), "uint"), (variant(2, 1, 5), "null"), (variant(2, 0, 5)[..8].to_vec(), "short")] {
+            for (bytes, case) in
+                [(variant(3, 0, 5), "uint"), (variant(2, 1, 5), "null"), (variant(2, 0, 5)[..8].to_vec(), "short")]
+            {
                 let mut r = Reader::new(Bytes::from(bytes.clone()), order);
                 assert_eq!(r.i32_variant(2), None, "{order:?} {case}");
                 assert_eq!(r.position(), 0, "{order:?} {case}");
@@ -788,7 +794,8 @@ mod tests {
     fn lengths_are_checked_before_allocating() {
         let mut r = Reader::new(Bytes::from_static(&[0xf0, 0xff, 0xff, 0x7f, 1, 2]), ByteOrder::Little);
         assert!(matches!(r.qbytearray(), Err(DecodeError::LengthExceedsData { .. })));
-        let mut r = Reader::new(Bytes::from_static(&[0xfe, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x80]), ByteOrder::Little);
+        let mut r =
+            Reader::new(Bytes::from_static(&[0xfe, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x80]), ByteOrder::Little);
         assert!(matches!(r.qbytearray(), Err(DecodeError::LengthExceedsData { .. })));
         let mut r = Reader::new(Bytes::from_static(&[3, 0, 0, 0, 0x61, 0x62]), ByteOrder::Little);
         assert!(matches!(r.cstr("name"), Err(DecodeError::LengthExceedsData { .. })));
@@ -809,10 +816,13 @@ mod tests {
 
     #[test]
     fn nested_stream_uses_its_own_order() {
-        let out = written(ByteOrder::Little, |w| w.nested(ByteOrder::Big, |n| {
-            n.u32(1);
-            Ok(())
-        }).unwrap());
+        let out = written(ByteOrder::Little, |w| {
+            w.nested(ByteOrder::Big, |n| {
+                n.u32(1);
+                Ok(())
+            })
+            .unwrap()
+        });
         assert_eq!(out, [4, 0, 0, 0, 0, 0, 0, 1]);
     }
 }

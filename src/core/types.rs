@@ -254,7 +254,10 @@ impl Builtin {
     /// The built-in type with this id in `dialect`; Qt 5 lacks the core ids above 49.
     pub fn from_id(id: u32, dialect: Dialect) -> Option<Builtin> {
         if id >= 64 && (dialect == Dialect::Qt5 || id >= 0x1000) {
-            return Self::GUI.iter().find(|(_, qt6, qt5)| id == if dialect == Dialect::Qt5 { *qt5 } else { *qt6 }).map(|(b, ..)| *b);
+            return Self::GUI
+                .iter()
+                .find(|(_, qt6, qt5)| id == if dialect == Dialect::Qt5 { *qt5 } else { *qt6 })
+                .map(|(b, ..)| *b);
         }
         if dialect == Dialect::Qt5 && id > 55 {
             return None;
@@ -342,8 +345,8 @@ impl Builtin {
         match self {
             Bool | Char | SChar | UChar => 1,
             Short | UShort | QChar | Char16 => 2,
-            Int | UInt | Char32 | Time | QString | ByteArray | StringList | VariantList | VariantMap
-            | VariantHash | ByteArrayList | Url => 4,
+            Int | UInt | Char32 | Time | QString | ByteArray | StringList | VariantList | VariantMap | VariantHash
+            | ByteArrayList | Url => 4,
             LongLong | ULongLong | Double | Float | Long | ULong | Date | Point | Size => 8,
             BitArray => 4,
             DateTime => 13,
@@ -490,7 +493,11 @@ impl TypeRegistry {
         let mut r = TypeRegistry { dialect, types: HashMap::new() };
         let reg = |r: &mut Self, name: &str, d: TypeDesc| r.register(name, d);
         // Registry locations: QRemoteObjectSourceLocationInfo is (QString typeName, QUrl hostUrl).
-        reg(&mut r, "QRemoteObjectSourceLocationInfo", TypeDesc::Struct { fields: vec!["QString".into(), "QUrl".into()] });
+        reg(
+            &mut r,
+            "QRemoteObjectSourceLocationInfo",
+            TypeDesc::Struct { fields: vec!["QString".into(), "QUrl".into()] },
+        );
         // Model adapter types.
         reg(&mut r, "ModelIndex", TypeDesc::Struct { fields: vec!["int".into(), "int".into()] });
         reg(&mut r, "IndexList", TypeDesc::Sequence { elem: "ModelIndex".into() });
@@ -514,7 +521,12 @@ impl TypeRegistry {
             "MetaAndDataEntries",
             TypeDesc::Struct { fields: vec!["DataEntries".into(), "QList<int>".into(), "QSize".into()] },
         );
-        for e in ["Qt::Orientation", "Qt::ItemFlags", "QItemSelectionModel::SelectionFlags", "QAbstractItemModel::LayoutChangeHint"] {
+        for e in [
+            "Qt::Orientation",
+            "Qt::ItemFlags",
+            "QItemSelectionModel::SelectionFlags",
+            "QAbstractItemModel::LayoutChangeHint",
+        ] {
             reg(&mut r, e, TypeDesc::Enum { size: 4, raw_size: 4 });
         }
         match dialect {
@@ -525,13 +537,16 @@ impl TypeRegistry {
             }
             Dialect::Qt5 => {
                 reg(&mut r, QRO_NAME, TypeDesc::Remote);
-                reg(&mut r, "QRemoteObjectSourceLocation", TypeDesc::Struct {
-                    fields: vec!["QString".into(), "QRemoteObjectSourceLocationInfo".into()],
-                });
-                reg(&mut r, "QRemoteObjectSourceLocations", TypeDesc::Assoc {
-                    key: "QString".into(),
-                    value: "QRemoteObjectSourceLocationInfo".into(),
-                });
+                reg(
+                    &mut r,
+                    "QRemoteObjectSourceLocation",
+                    TypeDesc::Struct { fields: vec!["QString".into(), "QRemoteObjectSourceLocationInfo".into()] },
+                );
+                reg(
+                    &mut r,
+                    "QRemoteObjectSourceLocations",
+                    TypeDesc::Assoc { key: "QString".into(), value: "QRemoteObjectSourceLocationInfo".into() },
+                );
                 reg(&mut r, "QIntHash", TypeDesc::Assoc { key: "int".into(), value: "QByteArray".into() });
             }
         }
@@ -607,7 +622,9 @@ pub(crate) fn wire_name(dialect: Dialect, name: &str) -> &str {
 /// The declared name of a user type read in `dialect` (the inverse of [`wire_name`]).
 pub(crate) fn declared_name(dialect: Dialect, name: String) -> String {
     match dialect {
-        Dialect::Qt5 => QT5_ALIASES.iter().find(|(_, wire)| *wire == name).map_or(name, |(declared, _)| (*declared).to_owned()),
+        Dialect::Qt5 => {
+            QT5_ALIASES.iter().find(|(_, wire)| *wire == name).map_or(name, |(declared, _)| (*declared).to_owned())
+        }
         Dialect::Qt6 => name,
     }
 }
@@ -737,10 +754,17 @@ mod tests {
     fn qt5_writes_qhash_int_qbytearray_as_qinthash() {
         use crate::core::variant::{from_bytes, to_bytes_plain};
         use crate::core::{Assoc, ByteOrder, Value};
-        let v = Value::Assoc(Assoc { type_name: "QHash<int,QByteArray>".into(), entries: vec![(Value::Int(1), Value::bytes(&b"a"[..]))] });
+        let v = Value::Assoc(Assoc {
+            type_name: "QHash<int,QByteArray>".into(),
+            entries: vec![(Value::Int(1), Value::bytes(&b"a"[..]))],
+        });
         let qt5 = to_bytes_plain(&v, Dialect::Qt5, ByteOrder::Big).unwrap();
         assert!(qt5.windows(8).any(|w| w == b"QIntHash"), "Qt 5 writes its own name");
-        assert_eq!(from_bytes(qt5, Dialect::Qt5, ByteOrder::Big, &TypeRegistry::new(Dialect::Qt5)).unwrap(), v, "and reads back the declared one");
+        assert_eq!(
+            from_bytes(qt5, Dialect::Qt5, ByteOrder::Big, &TypeRegistry::new(Dialect::Qt5)).unwrap(),
+            v,
+            "and reads back the declared one"
+        );
         let qt6 = to_bytes_plain(&v, Dialect::Qt6, ByteOrder::Little).unwrap();
         assert!(qt6.windows(21).any(|w| w == b"QHash<int,QByteArray>"));
     }

@@ -505,7 +505,8 @@ impl QDate {
         let a = (14 - month as i64) / 12;
         let y = y + 4800 - a;
         let m = month as i64 + 12 * a - 3;
-        let jd = day as i64 + (153 * m + 2) / 5 + 365 * y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400) - 32045;
+        let jd =
+            day as i64 + (153 * m + 2) / 5 + 365 * y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400) - 32045;
         QDate { julian_day: jd }
     }
 

@@ -69,7 +69,14 @@ impl<'a> Decoder<'a> {
     where
         'a: 'b,
     {
-        Decoder { dialect: self.dialect, types, limits: self.limits, depth: self.depth, values_left: self.values_left, qt5_nested: self.qt5_nested }
+        Decoder {
+            dialect: self.dialect,
+            types,
+            limits: self.limits,
+            depth: self.depth,
+            values_left: self.values_left,
+            qt5_nested: self.qt5_nested,
+        }
     }
 
     /// A definition in this packet spends from the same value budget as its values.
@@ -99,7 +106,11 @@ impl<'a> Decoder<'a> {
     }
 
     /// Runs `f` with extra types (from a definition in the same packet) layered over ours.
-    fn with_types<T>(&mut self, extra: &TypeRegistry, f: impl FnOnce(&mut Decoder<'_>) -> DecodeResult<T>) -> DecodeResult<T> {
+    fn with_types<T>(
+        &mut self,
+        extra: &TypeRegistry,
+        f: impl FnOnce(&mut Decoder<'_>) -> DecodeResult<T>,
+    ) -> DecodeResult<T> {
         let overlay = Overlay { base: self.types, extra };
         let mut sub = Decoder {
             dialect: self.dialect,
@@ -169,10 +180,9 @@ impl<'a> Decoder<'a> {
         }
         self.enter()?;
         let out = if id == self.dialect.user_type_id() {
-            let name = r.cstr("user type name")?.ok_or_else(|| DecodeError::Invalid {
-                what: "QVariant",
-                detail: "user type without a name".into(),
-            })?;
+            let name = r
+                .cstr("user type name")?
+                .ok_or_else(|| DecodeError::Invalid { what: "QVariant", detail: "user type without a name".into() })?;
             let name = super::types::declared_name(self.dialect, name);
             let desc = self.resolve_value_type(&name)?;
             match &*desc {
@@ -342,7 +352,13 @@ impl<'a> Decoder<'a> {
             B::CborArray => Value::CborArray(r.qbytearray()?.unwrap_or_default()),
             B::CborMap => Value::CborMap(r.qbytearray()?.unwrap_or_default()),
             B::CborSimpleType => Value::CborSimpleType(r.u8()?),
-            gui => super::gui::read(gui, r, self.dialect, self.dialect == Dialect::Qt6 || self.qt5_nested, self.limits.max_collection_len)?,
+            gui => super::gui::read(
+                gui,
+                r,
+                self.dialect,
+                self.dialect == Dialect::Qt6 || self.qt5_nested,
+                self.limits.max_collection_len,
+            )?,
         })
     }
 
@@ -413,7 +429,11 @@ impl<'a> Decoder<'a> {
             Some(mut n) => {
                 let def = if kind == ObjectKind::Gadget {
                     let with_enums = EmbeddedDefinition::gadget_enums(self.dialect);
-                    EmbeddedDefinition::Gadgets(GadgetSection::decode_within(&mut n, &mut self.definition_budget(), with_enums)?)
+                    EmbeddedDefinition::Gadgets(GadgetSection::decode_within(
+                        &mut n,
+                        &mut self.definition_budget(),
+                        with_enums,
+                    )?)
                 } else {
                     EmbeddedDefinition::Class(ClassDefinition::decode_within(&mut n, &mut self.definition_budget())?)
                 };
@@ -648,7 +668,9 @@ impl Encoder {
             | Value::Vector3D(_)
             | Value::Vector4D(_)
             | Value::Quaternion(_)
-            | Value::KeySequence(_) => super::gui::write(v, w, self.dialect, self.dialect == Dialect::Qt6 || self.qt5_nested)?,
+            | Value::KeySequence(_) => {
+                super::gui::write(v, w, self.dialect, self.dialect == Dialect::Qt6 || self.qt5_nested)?
+            }
             Value::Int(x) => w.i32(*x),
             Value::UInt(x) => w.u32(*x),
             Value::LongLong(x) | Value::Long(x) => w.i64(*x),
@@ -695,7 +717,8 @@ impl Encoder {
                 match self.dialect {
                     Dialect::Qt6 => w.i64(b.len() as i64),
                     Dialect::Qt5 => {
-                        let len = u32::try_from(b.len()).map_err(|_| EncodeError::TooLong { what: "QBitArray", len: b.len() })?;
+                        let len = u32::try_from(b.len())
+                            .map_err(|_| EncodeError::TooLong { what: "QBitArray", len: b.len() })?;
                         w.u32(len)
                     }
                 }
@@ -795,7 +818,9 @@ impl Encoder {
             Value::Remote(ro) => self.remote_object(w, ro, depth)?,
             Value::GadgetSequence(s) => {
                 if self.dialect == Dialect::Qt5 {
-                    return Err(EncodeError::UnsupportedInDialect("QSQ_ (Qt 5 sends gadget lists as plain user types)"));
+                    return Err(EncodeError::UnsupportedInDialect(
+                        "QSQ_ (Qt 5 sends gadget lists as plain user types)",
+                    ));
                 }
                 w.qbytearray(Some(s.type_name.as_bytes()))?;
                 w.qbytearray(Some(s.value_type_name.as_bytes()))?;
@@ -971,7 +996,12 @@ pub fn to_bytes_plain(v: &Value, dialect: Dialect, order: ByteOrder) -> EncodeRe
 }
 
 /// Decodes exactly one QVariant from `bytes`; trailing bytes are an error.
-pub fn from_bytes(bytes: impl Into<Bytes>, dialect: Dialect, order: ByteOrder, types: &dyn TypeLookup) -> DecodeResult<Value> {
+pub fn from_bytes(
+    bytes: impl Into<Bytes>,
+    dialect: Dialect,
+    order: ByteOrder,
+    types: &dyn TypeLookup,
+) -> DecodeResult<Value> {
     from_bytes_with_limits(bytes, dialect, order, types, &Limits::DEFAULT)
 }
 

@@ -125,7 +125,9 @@ impl Listener {
                 };
                 Ok((Listener(Bound::Unix { listener: l, path: Some(path) }), url.clone()))
             }
-            NodeUrl::LocalAbstract(name) => Ok((Listener(Bound::Unix { listener: bind_abstract(name)?, path: None }), url.clone())),
+            NodeUrl::LocalAbstract(name) => {
+                Ok((Listener(Bound::Unix { listener: bind_abstract(name)?, path: None }), url.clone()))
+            }
         }
     }
 

@@ -80,7 +80,10 @@ impl NodeUrl {
         if name.starts_with('/') {
             PathBuf::from(name)
         } else {
-            std::env::var_os("TMPDIR").filter(|t| !t.is_empty()).map_or_else(|| PathBuf::from("/tmp"), PathBuf::from).join(name)
+            std::env::var_os("TMPDIR")
+                .filter(|t| !t.is_empty())
+                .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+                .join(name)
         }
     }
 
@@ -117,7 +120,10 @@ mod tests {
 
     #[test]
     fn parses_the_three_schemes_and_refuses_others() {
-        assert_eq!(NodeUrl::parse("tcp://127.0.0.1:65213").unwrap(), NodeUrl::Tcp { host: "127.0.0.1".into(), port: 65213 });
+        assert_eq!(
+            NodeUrl::parse("tcp://127.0.0.1:65213").unwrap(),
+            NodeUrl::Tcp { host: "127.0.0.1".into(), port: 65213 }
+        );
         assert_eq!(NodeUrl::parse("tcp://[::1]:80").unwrap().to_string(), "tcp://[::1]:80");
         assert_eq!(NodeUrl::parse("local:switch").unwrap(), NodeUrl::Local("switch".into()));
         assert_eq!(NodeUrl::parse("localabstract:x").unwrap(), NodeUrl::LocalAbstract("x".into()));

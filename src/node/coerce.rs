@@ -19,7 +19,11 @@ pub fn coerce(value: Value, type_name: &str) -> Value {
     // The same types under other spellings (qint32, qreal, …): nothing to convert either.
     if matches!(
         (&value, target),
-        (Value::Int(_), B::Int) | (Value::String(_), B::QString) | (Value::Double(_), B::Double) | (Value::Bool(_), B::Bool) | (Value::ByteArray(_), B::ByteArray)
+        (Value::Int(_), B::Int)
+            | (Value::String(_), B::QString)
+            | (Value::Double(_), B::Double)
+            | (Value::Bool(_), B::Bool)
+            | (Value::ByteArray(_), B::ByteArray)
     ) {
         return value;
     }
@@ -58,7 +62,11 @@ pub fn coerce(value: Value, type_name: &str) -> Value {
             _ => None,
         },
         B::StringList => match v {
-            Value::List(items) => items.iter().map(|i| i.as_str().map(|s| Some(s.to_owned()))).collect::<Option<Vec<_>>>().map(Value::StringList),
+            Value::List(items) => items
+                .iter()
+                .map(|i| i.as_str().map(|s| Some(s.to_owned())))
+                .collect::<Option<Vec<_>>>()
+                .map(Value::StringList),
             _ => None,
         },
         B::VariantList => match v {

@@ -14,7 +14,7 @@ use tokio::sync::{oneshot, watch, Notify};
 
 use crate::core::registry::{self, Location, RegistryChange, RegistryTable};
 use crate::core::{
-    CallError, ClientCore, ClientEvent, ConnectionId, EventInterest, Dialect, HostCore, HostEvent, ReplicaState, Value,
+    CallError, ClientCore, ClientEvent, ConnectionId, Dialect, EventInterest, HostCore, HostEvent, ReplicaState, Value,
 };
 use crate::net::{BoxStream, NodeUrl, Socket};
 
@@ -75,7 +75,8 @@ pub(crate) enum Transport {
 pub(crate) struct ReplicaRoute {
     pub(crate) subscribers: Subscribers<ReplicaEvent>,
     /// By serial id (ours, sequential: FNV is enough, SipHash cost more than the lookup).
-    pub(crate) pending: HashMap<i32, oneshot::Sender<Result<Value, CallError>>, std::hash::BuildHasherDefault<NameHasher>>,
+    pub(crate) pending:
+        HashMap<i32, oneshot::Sender<Result<Value, CallError>>, std::hash::BuildHasherDefault<NameHasher>>,
     pub(crate) state: Option<watch::Sender<ReplicaState>>,
     pub(crate) handles: usize,
     /// Property and signal names of the current definition, shared by all events.
@@ -115,7 +116,9 @@ impl MemberNames {
         def.methods
             .iter()
             .position(|m| m.signature == slot)
-            .or_else(|| (0..self.methods.len()).find(|&i| self.methods[i] == slot && self.method_params[i].len() == argc))
+            .or_else(|| {
+                (0..self.methods.len()).find(|&i| self.methods[i] == slot && self.method_params[i].len() == argc)
+            })
             .or_else(|| self.methods.iter().position(|n| *n == slot))
     }
 
@@ -131,22 +134,30 @@ const SPARE_STRING_MAX: usize = 1024;
 /// the member names are known; gives the event back otherwise (nobody wants it, no names yet).
 /// Runs for every property change and signal, from [`ClientCore::receive_with`] directly. A
 /// signal only observers saw leaves its argument vector in `spare_args` for the next one.
-fn stage_stream_event(replicas: &mut NameMap<ReplicaRoute>, staged: &mut Vec<Arc<str>>, ev: ClientEvent, spare_args: &mut Vec<Value>) -> Option<ClientEvent> {
+fn stage_stream_event(
+    replicas: &mut NameMap<ReplicaRoute>,
+    staged: &mut Vec<Arc<str>>,
+    ev: ClientEvent,
+    spare_args: &mut Vec<Value>,
+) -> Option<ClientEvent> {
     let (replica, kind) = match &ev {
         ClientEvent::PropertyChanged { replica, .. } => (replica, EventFilter::PROPERTIES),
         ClientEvent::Signal { replica, property_index: Some(_), .. } => (replica, EventFilter::NOTIFY_SIGNALS),
         ClientEvent::Signal { replica, .. } => (replica, EventFilter::SIGNALS),
         _ => return Some(ev),
     };
-    let Some(route) = replicas.get_mut(&**replica).filter(|r| r.names.is_some() && r.subscribers.wants(kind)) else { return Some(ev) };
+    let Some(route) = replicas.get_mut(&**replica).filter(|r| r.names.is_some() && r.subscribers.wants(kind)) else {
+        return Some(ev);
+    };
     let names = route.names.as_ref().expect("checked");
     let (replica, event) = match ev {
         ClientEvent::PropertyChanged { replica, index, value } => {
             (replica, ReplicaEvent::PropertyChanged { index, name: MemberNames::get(&names.properties, index), value })
         }
-        ClientEvent::Signal { replica, index, args, property_index } => {
-            (replica, ReplicaEvent::Signal { index, name: MemberNames::get(&names.signals, index), args, property_index })
-        }
+        ClientEvent::Signal { replica, index, args, property_index } => (
+            replica,
+            ReplicaEvent::Signal { index, name: MemberNames::get(&names.signals, index), args, property_index },
+        ),
         other => return Some(other),
     };
     let (first, unclaimed) = route.subscribers.stage(event, kind);
@@ -719,7 +730,12 @@ impl Shared {
 
     /// Runs a connection over `stream`: registers it with the right core and spawns its reader
     /// and writer. The receiver resolves when the connection is gone.
-    pub(crate) fn attach(self: &Arc<Self>, transport: Transport, role: Role, url: Option<String>) -> (ConnectionId, oneshot::Receiver<CloseReason>) {
+    pub(crate) fn attach(
+        self: &Arc<Self>,
+        transport: Transport,
+        role: Role,
+        url: Option<String>,
+    ) -> (ConnectionId, oneshot::Receiver<CloseReason>) {
         let wake = Arc::new(Notify::new());
         let expect_answer = Arc::new(Notify::new());
         let (close_tx, close_rx) = watch::channel(false);
@@ -750,15 +766,20 @@ impl Shared {
             Writer::Stream(_) => None,
         };
         let busy = match (fd, &direct, self.config.busy_poll) {
-            (Some(fd), Some(direct), Some(budget)) if role == Role::Client => {
-                Some(BusyPoll { fd, budget, expect_answer: expect_answer.clone(), direct: direct.clone(), wake_writer: wake.clone() })
-            }
+            (Some(fd), Some(direct), Some(budget)) if role == Role::Client => Some(BusyPoll {
+                fd,
+                budget,
+                expect_answer: expect_answer.clone(),
+                direct: direct.clone(),
+                wake_writer: wake.clone(),
+            }),
             _ => None,
         };
         let conn = self.with(|st| {
             let conn = st.next_conn;
             st.next_conn += 1;
-            st.conns.insert(conn, ConnHandle { role, wake_writer: wake.clone(), expect_answer, close: close_tx, direct });
+            st.conns
+                .insert(conn, ConnHandle { role, wake_writer: wake.clone(), expect_answer, close: close_tx, direct });
             match role {
                 Role::Client => st.client.connected(conn),
                 Role::Host => st.host.accept(conn),
@@ -877,13 +898,28 @@ const LARGE_FRAME_LOW_WATER: usize = 256 * 1024;
 /// Sets an integer socket option, for a descriptor we own; a failure only costs speed.
 fn set_int_option(fd: std::os::fd::RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int, what: &str) {
     // SAFETY: setsockopt reads one c_int from the pointer we pass.
-    let r = unsafe { libc::setsockopt(fd, level, name, (&value as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
     if r != 0 {
         tracing::debug!(error = %std::io::Error::last_os_error(), "{what} not set");
     }
 }
 
-async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader: impl AsyncRead + Unpin, busy: Option<BusyPoll>, tcp_fd: Option<std::os::fd::RawFd>) -> CloseReason {
+async fn read_loop(
+    me: &Arc<Shared>,
+    conn: ConnectionId,
+    role: Role,
+    mut reader: impl AsyncRead + Unpin,
+    busy: Option<BusyPoll>,
+    tcp_fd: Option<std::os::fd::RawFd>,
+) -> CloseReason {
     let mut backlogged = Vec::new();
     // While a large frame arrives over TCP, the socket wakes us only once a good part of it
     // is there: fewer wake-ups, reads and buffer growths, on our side and on the sender's (on
@@ -947,7 +983,9 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
                         quick_ack = tcp_fd.is_some() && !polled && st.client.calls_in_flight(conn) == 0;
                         // Property changes and signals go straight to their subscribers.
                         let State { client, replicas, staged_replicas, .. } = st;
-                        client.receive_with(conn, buf, now, &mut |ev, spare| stage_stream_event(replicas, staged_replicas, ev, spare));
+                        client.receive_with(conn, buf, now, &mut |ev, spare| {
+                            stage_stream_event(replicas, staged_replicas, ev, spare)
+                        });
                         client.missing(conn)
                     }
                     Role::Host => {
@@ -969,7 +1007,13 @@ async fn read_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, mut reader:
         if let Some(fd) = tcp_fd {
             let want = if missing > LARGE_FRAME_LOW_WATER { missing.min(4 * LARGE_FRAME_LOW_WATER) } else { 1 };
             if want != low_water {
-                set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVLOWAT, want.min(i32::MAX as usize) as libc::c_int, "SO_RCVLOWAT");
+                set_int_option(
+                    fd,
+                    libc::SOL_SOCKET,
+                    libc::SO_RCVLOWAT,
+                    want.min(i32::MAX as usize) as libc::c_int,
+                    "SO_RCVLOWAT",
+                );
                 low_water = want;
             }
             if quick_ack {
@@ -999,7 +1043,13 @@ enum Writer {
     Stream(tokio::io::WriteHalf<BoxStream>),
 }
 
-async fn write_loop(me: &Arc<Shared>, conn: ConnectionId, role: Role, writer: Writer, wake: Arc<Notify>) -> CloseReason {
+async fn write_loop(
+    me: &Arc<Shared>,
+    conn: ConnectionId,
+    role: Role,
+    writer: Writer,
+    wake: Arc<Notify>,
+) -> CloseReason {
     match writer {
         Writer::Direct(direct) => loop {
             wake.notified().await;
@@ -1120,7 +1170,8 @@ impl State {
 
     /// Routes core events to subscribers and decides the I/O to perform.
     fn route(&mut self, config: &NodeConfig, backlogged: &mut Vec<Backlog>) -> Vec<Action> {
-        let (max_queued, event_backlog, concurrent_slots) = (config.max_queued_bytes, config.event_backlog, config.concurrent_slots);
+        let (max_queued, event_backlog, concurrent_slots) =
+            (config.max_queued_bytes, config.event_backlog, config.concurrent_slots);
         let mut actions = Vec::new();
         while let Some(ev) = self.client.poll_event() {
             self.route_client(ev, &mut actions);
@@ -1188,7 +1239,9 @@ impl State {
                 }
                 self.stage_replica_event(replica, ReplicaEvent::Initialized);
             }
-            ev @ (ClientEvent::PropertyChanged { .. } | ClientEvent::Signal { .. }) => self.stage_queued_stream_event(ev),
+            ev @ (ClientEvent::PropertyChanged { .. } | ClientEvent::Signal { .. }) => {
+                self.stage_queued_stream_event(ev)
+            }
             ClientEvent::Reply { replica, serial_id, value } => {
                 if let Some(tx) = self.replicas.get_mut(&*replica).and_then(|r| r.pending.remove(&serial_id)) {
                     let _ = tx.send(Ok(value));
@@ -1249,19 +1302,24 @@ impl State {
         let names = route.names.get_or_insert_with(|| MemberNames::of(def));
         let index = match method {
             MethodRef::Index(i) if i < names.methods.len() => i,
-            MethodRef::Index(index) => return Err(CallError::BadIndex { name: replica.into(), what: "method", index }.into()),
-            MethodRef::Name(slot) => names.find_method(def, slot, args.len()).ok_or_else(|| super::NodeError::UnknownMember {
-                object: replica.into(),
-                what: "slot",
-                name: slot.into(),
+            MethodRef::Index(index) => {
+                return Err(CallError::BadIndex { name: replica.into(), what: "method", index }.into())
+            }
+            MethodRef::Name(slot) => names.find_method(def, slot, args.len()).ok_or_else(|| {
+                super::NodeError::UnknownMember { object: replica.into(), what: "slot", name: slot.into() }
             })?,
         };
         // A Qt host hands each argument's storage to the slot as the declared type: every
         // argument is converted to it, or the call is refused before anything is sent.
-        let lookup = crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums, to_replicas: false };
+        let lookup =
+            crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums, to_replicas: false };
         let types = names.method_params[index].iter().map(String::as_str);
         let args = crate::core::convert_args(args.into(), types, &def.methods[index].parameter_names, &lookup)
-            .map_err(|error| super::NodeError::Arguments { object: replica.into(), method: def.methods[index].signature.clone(), error: Box::new(error) })?
+            .map_err(|error| super::NodeError::Arguments {
+                object: replica.into(),
+                method: def.methods[index].signature.clone(),
+                error: Box::new(error),
+            })?
             .into_owned();
         let wants_reply = names.method_replies[index];
         let serial = self.client.call(replica, index, args, wants_reply, now)?;
@@ -1339,7 +1397,14 @@ impl State {
         route.names.as_ref()
     }
 
-    fn route_host(&mut self, ev: HostEvent, actions: &mut Vec<Action>, concurrent_slots: bool, backlog: usize, backlogged: &mut Vec<Backlog>) {
+    fn route_host(
+        &mut self,
+        ev: HostEvent,
+        actions: &mut Vec<Action>,
+        concurrent_slots: bool,
+        backlog: usize,
+        backlogged: &mut Vec<Backlog>,
+    ) {
         match ev {
             HostEvent::Invoked { conn, source, slot, method, args, serial_id } => {
                 if source == registry::NAME && self.registry.is_some() {
@@ -1352,15 +1417,22 @@ impl State {
                     }
                     return;
                 }
-                let Some((name, return_type)) =
-                    self.source_names(&source).map(|n| (MemberNames::get(&n.methods, method), MemberNames::get(&n.method_returns, method)))
+                let Some((name, return_type)) = self
+                    .source_names(&source)
+                    .map(|n| (MemberNames::get(&n.methods, method), MemberNames::get(&n.method_returns, method)))
                 else {
                     return;
                 };
                 let Some(route) = self.sources.get_mut(&source) else { return };
                 match route.handler.clone() {
                     Some(handler) => {
-                        let job = SlotJob { handler, call: SlotCall { source, slot, name, args }, conn, serial: serial_id, return_type };
+                        let job = SlotJob {
+                            handler,
+                            call: SlotCall { source, slot, name, args },
+                            conn,
+                            serial: serial_id,
+                            return_type,
+                        };
                         if concurrent_slots {
                             actions.push(Action::Slot(job));
                         } else {
@@ -1385,10 +1457,14 @@ impl State {
                 }
             }
             HostEvent::PropertyWritten { source, property, value, .. } => {
-                let Some(name) = self.source_names(&source).map(|n| MemberNames::get(&n.properties, property)) else { return };
+                let Some(name) = self.source_names(&source).map(|n| MemberNames::get(&n.properties, property)) else {
+                    return;
+                };
                 self.stage_source_event(&source, SourceEvent::PropertyWritten { index: property, name, value });
             }
-            HostEvent::Acquired { conn, source, dynamic } => self.stage_source_event(&source, SourceEvent::Acquired { conn, dynamic }),
+            HostEvent::Acquired { conn, source, dynamic } => {
+                self.stage_source_event(&source, SourceEvent::Acquired { conn, dynamic })
+            }
             HostEvent::Released { conn, source } => self.stage_source_event(&source, SourceEvent::Released { conn }),
             HostEvent::Rejected { .. } => {}
             HostEvent::ProtocolError { conn, .. } => actions.push(Action::Close(conn)),
@@ -1416,7 +1492,9 @@ impl State {
     pub(crate) fn register(&mut self, loc: Location) {
         if self.registry.is_some() {
             let arg = registry::location_value(self.host.dialect(), &loc);
-            if let Some(change) = self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_ADD_SOURCE, &[arg])) {
+            if let Some(change) =
+                self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_ADD_SOURCE, &[arg]))
+            {
                 self.apply_registry_change(change);
             }
         } else if self.registry_url.is_some() {
@@ -1427,7 +1505,9 @@ impl State {
     pub(crate) fn unregister(&mut self, loc: Location) {
         if self.registry.is_some() {
             let arg = registry::location_value(self.host.dialect(), &loc);
-            if let Some(change) = self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_REMOVE_SOURCE, &[arg])) {
+            if let Some(change) =
+                self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_REMOVE_SOURCE, &[arg]))
+            {
                 self.apply_registry_change(change);
             }
         } else if self.registry_url.is_some() {

@@ -369,13 +369,17 @@ impl<T> Stream for EventReceiver<T> {
 impl<T> FusedStream for EventReceiver<T> {
     /// True once the stream ended and everything was received: polling again gives `None`.
     fn is_terminated(&self) -> bool {
-        self.local.is_empty() && self.queue.sender_gone.load(Ordering::Acquire) && self.queue.len.load(Ordering::Acquire) == 0
+        self.local.is_empty()
+            && self.queue.sender_gone.load(Ordering::Acquire)
+            && self.queue.len.load(Ordering::Acquire) == 0
     }
 }
 
 impl<T> fmt::Debug for EventReceiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventReceiver").field("queued", &(self.local.len() + self.queue.len.load(Ordering::Relaxed))).finish()
+        f.debug_struct("EventReceiver")
+            .field("queued", &(self.local.len() + self.queue.len.load(Ordering::Relaxed)))
+            .finish()
     }
 }
 

@@ -65,9 +65,9 @@ use crate::net::{BoxStream, Listener, NodeUrl, UrlError};
 pub use coerce::{coerce, parameter_types};
 pub use events::{EventReceiver, Name, TryRecvError};
 // Support for the C library (capi/), not part of the Rust API.
+use engine::{Role, Shared};
 #[doc(hidden)]
 pub use events::wait_until;
-use engine::{Role, Shared};
 
 /// Settings of a node.
 #[derive(Debug, Clone)]
@@ -122,7 +122,9 @@ impl Default for NodeConfig {
             max_queued_bytes: 256 * 1024 * 1024,
             concurrent_slots: false,
             event_backlog: 1024,
-            busy_poll: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1).then_some(Duration::from_micros(50)),
+            busy_poll: std::thread::available_parallelism()
+                .is_ok_and(|n| n.get() > 1)
+                .then_some(Duration::from_micros(50)),
         }
     }
 }
@@ -223,7 +225,8 @@ impl Offered {
 
 impl std::fmt::Display for Offered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown: Vec<String> = self.0.iter().take(Self::SHOWN).map(|n| crate::core::limits::clip(n).into_owned()).collect();
+        let shown: Vec<String> =
+            self.0.iter().take(Self::SHOWN).map(|n| crate::core::limits::clip(n).into_owned()).collect();
         write!(f, "{}", shown.join(", "))?;
         if self.0.len() > Self::SHOWN {
             write!(f, " and {} more", self.0.len() - Self::SHOWN)?;
@@ -510,14 +513,19 @@ impl Node {
         if let Some(u) = &self.shared.lock().host_url {
             return Err(NodeError::AlreadyListening(u.clone()));
         }
-        let (listener, bound) = Listener::bind(&parsed).await.map_err(|source| NodeError::Listen { url: url.into(), source })?;
+        let (listener, bound) =
+            Listener::bind(&parsed).await.map_err(|source| NodeError::Listen { url: url.into(), source })?;
         let bound = bound.to_string();
         let locations: Vec<Location> = self.shared.with(|st| {
             st.host_url = Some(bound.clone());
             st.host
                 .source_names()
                 .filter(|n| *n != registry::NAME)
-                .map(|n| Location { name: n.into(), type_name: st.host.class(n).map(|c| c.type_name().to_owned()).unwrap_or_default(), url: bound.clone() })
+                .map(|n| Location {
+                    name: n.into(),
+                    type_name: st.host.class(n).map(|c| c.type_name().to_owned()).unwrap_or_default(),
+                    url: bound.clone(),
+                })
                 .collect()
         });
         self.shared.with(|st| locations.into_iter().for_each(|l| st.register(l)));
@@ -562,7 +570,12 @@ impl Node {
     }
 
     /// Shares a source under `name`; `handler` answers calls of its declared slots.
-    pub fn enable_source(&self, name: &str, class: SourceClass, handler: impl SlotHandler) -> Result<Source, NodeError> {
+    pub fn enable_source(
+        &self,
+        name: &str,
+        class: SourceClass,
+        handler: impl SlotHandler,
+    ) -> Result<Source, NodeError> {
         self.enable_source_inner(name, class, Some(Arc::new(handler)))
     }
 
@@ -588,7 +601,12 @@ impl Node {
         Ok((source, rx))
     }
 
-    fn enable_source_inner(&self, name: &str, class: SourceClass, handler: Option<Arc<dyn SlotHandler>>) -> Result<Source, NodeError> {
+    fn enable_source_inner(
+        &self,
+        name: &str,
+        class: SourceClass,
+        handler: Option<Arc<dyn SlotHandler>>,
+    ) -> Result<Source, NodeError> {
         self.enable_source_routed(name, class, handler, Default::default())
     }
 
@@ -676,7 +694,13 @@ impl Node {
             let current = st.client.replica(name).map_or(ReplicaState::Uninitialized, |r| r.state);
             (st.replica_handle(name, current), rx)
         });
-        (Replica { inner: Arc::new(ReplicaInner { shared: self.shared.clone(), name: name.into(), state }), _node: self._life.clone() }, rx)
+        (
+            Replica {
+                inner: Arc::new(ReplicaInner { shared: self.shared.clone(), name: name.into(), state }),
+                _node: self._life.clone(),
+            },
+            rx,
+        )
     }
 
     /// Sources announced by the hosts this node is connected to (their ObjectLists).
@@ -743,7 +767,11 @@ impl Source {
     }
 
     fn property_index(&self, name: &str) -> Result<usize, NodeError> {
-        self.class.property_index(name).ok_or_else(|| NodeError::UnknownMember { object: self.name.clone(), what: "property", name: name.into() })
+        self.class.property_index(name).ok_or_else(|| NodeError::UnknownMember {
+            object: self.name.clone(),
+            what: "property",
+            name: name.into(),
+        })
     }
 
     /// Runs `f` with a [`Batch`]: the property changes and signals it makes go out together
@@ -763,7 +791,11 @@ impl Source {
     }
 
     fn encode_emit(&self, st: &mut engine::State, signal: &str, args: Cow<'_, [Value]>) -> Result<(), NodeError> {
-        let index = self.class.signal_index(signal).ok_or_else(|| NodeError::UnknownMember { object: self.name.clone(), what: "signal", name: signal.into() })?;
+        let index = self.class.signal_index(signal).ok_or_else(|| NodeError::UnknownMember {
+            object: self.name.clone(),
+            what: "signal",
+            name: signal.into(),
+        })?;
         // The host gives the arguments the declared types, or refuses them.
         Ok(st.host.emit_signal(&self.name, index, &args)?)
     }
@@ -796,7 +828,12 @@ impl Source {
     /// Makes the CLASS property `property` a child object with its own class, values and slot
     /// handler, and returns it. Replicas see it as a child replica named after Qt's scheme
     /// (`Class::<Parent>::<prop>` in Qt 6, `Class::<prop>` in Qt 5).
-    pub fn enable_child(&self, property: &str, class: SourceClass, handler: impl SlotHandler) -> Result<Source, NodeError> {
+    pub fn enable_child(
+        &self,
+        property: &str,
+        class: SourceClass,
+        handler: impl SlotHandler,
+    ) -> Result<Source, NodeError> {
         let index = self.property_index(property)?;
         let class = Arc::new(class);
         let name = self.shared.with(|st| {
@@ -825,7 +862,11 @@ impl Source {
     /// converted to the declared types.
     pub fn emit_at(&self, index: usize, args: Vec<Value>) -> Result<(), NodeError> {
         if index >= self.class.definition.signals.len() {
-            return Err(NodeError::UnknownMember { object: self.name.clone(), what: "signal", name: index.to_string() });
+            return Err(NodeError::UnknownMember {
+                object: self.name.clone(),
+                what: "signal",
+                name: index.to_string(),
+            });
         }
         Ok(self.shared.with(|st| st.host.emit_signal(&self.name, index, &args))?)
     }
@@ -990,11 +1031,24 @@ impl Replica {
             let (index, value) = {
                 let r = st.client.replica(&name_owned).ok_or_else(|| CallError::UnknownReplica(name_owned.clone()))?;
                 let def = r.definition.as_ref().ok_or_else(|| CallError::NotConnected(name_owned.clone()))?;
-                let i = def.property_index(name).ok_or_else(|| NodeError::UnknownMember { object: name_owned.clone(), what: "property", name: name.into() })?;
+                let i = def.property_index(name).ok_or_else(|| NodeError::UnknownMember {
+                    object: name_owned.clone(),
+                    what: "property",
+                    name: name.into(),
+                })?;
                 // A Qt host stores what it is sent as the declared type: convert or refuse.
-                let lookup = crate::core::convert::ClassTypes { types: st.client.types(), enums: &def.enums, to_replicas: false };
-                let value = crate::core::convert(value, &def.properties[i].type_name, &lookup)
-                    .map_err(|error| NodeError::PropertyType { object: name_owned.clone(), property: name.into(), error: Box::new(error) })?;
+                let lookup = crate::core::convert::ClassTypes {
+                    types: st.client.types(),
+                    enums: &def.enums,
+                    to_replicas: false,
+                };
+                let value = crate::core::convert(value, &def.properties[i].type_name, &lookup).map_err(|error| {
+                    NodeError::PropertyType {
+                        object: name_owned.clone(),
+                        property: name.into(),
+                        error: Box::new(error),
+                    }
+                })?;
                 (i, value)
             };
             st.client.write_property(&name_owned, index, value, Instant::now())?;
@@ -1042,7 +1096,10 @@ impl Replica {
             let current = st.client.replica(&child).map_or(ReplicaState::Uninitialized, |r| r.state);
             st.replica_handle(&child, current)
         });
-        Some(Replica { inner: Arc::new(ReplicaInner { shared: self.inner.shared.clone(), name: child, state }), _node: self._node.clone() })
+        Some(Replica {
+            inner: Arc::new(ReplicaInner { shared: self.inner.shared.clone(), name: child, state }),
+            _node: self._node.clone(),
+        })
     }
 
     /// A stream of this replica's events, from now on (use [`Node::acquire_with_events`] or
@@ -1073,7 +1130,8 @@ impl Replica {
     /// [`Observation`] is dropped, or when the replica is released (its last handle dropped).
     pub fn observe(&self, filter: EventFilter, callback: impl FnMut(&ReplicaEvent) + Send + 'static) -> Observation {
         let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let observer = engine::Observer { callback: Box::new(callback), filter: filter.bits(), cancelled: cancelled.clone() };
+        let observer =
+            engine::Observer { callback: Box::new(callback), filter: filter.bits(), cancelled: cancelled.clone() };
         let mut st = self.inner.shared.lock();
         st.replicas.entry(self.inner.name.clone()).or_default().subscribers.add_observer(observer);
         st.sync_interest(&self.inner.name);

@@ -167,9 +167,7 @@ impl Class {
     fn property_api_type(&self, index: usize, dialect: Dialect) -> String {
         let p = &self.properties[index];
         match p.kind {
-            PropertyKind::Prop => {
-                normalize_type_for(&self.qualify_words(&p.type_name, dialect), dialect)
-            }
+            PropertyKind::Prop => normalize_type_for(&self.qualify_words(&p.type_name, dialect), dialect),
             PropertyKind::Class => format!("{}Source*", p.type_name),
             PropertyKind::Model { .. } => "QAbstractItemModel*".to_string(),
         }
@@ -225,20 +223,12 @@ impl Class {
             });
         }
 
-        for (f, is_slot) in self
-            .signals
-            .iter()
-            .map(|f| (f, false))
-            .chain(self.slots.iter().map(|f| (f, true)))
-        {
+        for (f, is_slot) in self.signals.iter().map(|f| (f, false)).chain(self.slots.iter().map(|f| (f, true))) {
             let parameter_types = self.param_types(f, dialect);
             let entry = ApiMethod {
                 signature: signature(&f.name, &parameter_types),
                 name: f.name.clone(),
-                return_type: normalize_type_for(
-                    &self.qualify_words(&f.return_type, dialect),
-                    dialect,
-                ),
+                return_type: normalize_type_for(&self.qualify_words(&f.return_type, dialect), dialect),
                 parameter_types,
                 parameter_names: f.params.iter().map(|p| p.name.clone()).collect(),
                 property_index: None,
@@ -273,12 +263,6 @@ impl Class {
             }
         }
 
-        ApiLists {
-            type_name: self.name.clone(),
-            properties,
-            signals,
-            methods,
-            enums,
-        }
+        ApiLists { type_name: self.name.clone(), properties, signals, methods, enums }
     }
 }

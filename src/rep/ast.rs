@@ -240,18 +240,15 @@ impl Enum {
     /// Size in bytes of the enum type as Qt reports it (4 unless a smaller or larger
     /// underlying type was given).
     pub fn byte_size(&self) -> u32 {
-        self.underlying_type.as_deref().map_or(
-            4,
-            |t| match crate::rep::normalize::normalize_type(t).as_str() {
-                "char" | "uchar" | "signed char" | "qint8" | "quint8" | "int8_t" | "uint8_t"
-                | "std::int8_t" | "std::uint8_t" | "bool" => 1,
-                "short" | "ushort" | "qint16" | "quint16" | "int16_t" | "uint16_t"
-                | "std::int16_t" | "std::uint16_t" | "char16_t" => 2,
-                "qlonglong" | "qulonglong" | "qint64" | "quint64" | "int64_t" | "uint64_t"
-                | "std::int64_t" | "std::uint64_t" | "long" | "ulong" => 8,
-                _ => 4,
-            },
-        )
+        self.underlying_type.as_deref().map_or(4, |t| match crate::rep::normalize::normalize_type(t).as_str() {
+            "char" | "uchar" | "signed char" | "qint8" | "quint8" | "int8_t" | "uint8_t" | "std::int8_t"
+            | "std::uint8_t" | "bool" => 1,
+            "short" | "ushort" | "qint16" | "quint16" | "int16_t" | "uint16_t" | "std::int16_t" | "std::uint16_t"
+            | "char16_t" => 2,
+            "qlonglong" | "qulonglong" | "qint64" | "quint64" | "int64_t" | "uint64_t" | "std::int64_t"
+            | "std::uint64_t" | "long" | "ulong" => 8,
+            _ => 4,
+        })
     }
 
     /// Registers this enum's type under `name` (in Qt 5 with the width repc's QDataStream
@@ -315,9 +312,6 @@ impl RepFile {
         self.flags.is_empty()
             && self.enums.iter().all(enum_ok)
             && self.pods.iter().all(|p| !p.block && p.attribute.is_none())
-            && self
-                .classes
-                .iter()
-                .all(|c| c.flags.is_empty() && c.attribute.is_none() && c.enums.iter().all(enum_ok))
+            && self.classes.iter().all(|c| c.flags.is_empty() && c.attribute.is_none() && c.enums.iter().all(enum_ok))
     }
 }

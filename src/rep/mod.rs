@@ -34,8 +34,8 @@ mod source;
 
 pub use api::{ApiEnum, ApiLists, ApiMethod, ApiProperty};
 pub use ast::{
-    Class, Decl, Enum, EnumKey, Flag, Function, Modifier, Param, Pod, PodAttribute, Property,
-    PropertyKind, RepFile, Warning,
+    Class, Decl, Enum, EnumKey, Flag, Function, Modifier, Param, Pod, PodAttribute, Property, PropertyKind, RepFile,
+    Warning,
 };
 pub use error::{ParseError, ParseErrorKind};
 pub use parser::parse;

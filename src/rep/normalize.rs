@@ -77,8 +77,7 @@ fn rewrite_words(s: &str, dialect: Dialect) -> String {
         // Collect "w1 w2 w3" (collapse_whitespace left single spaces only between words).
         let start = i;
         while i < chars.len()
-            && (word_char(chars[i])
-                || (chars[i] == ' ' && i + 1 < chars.len() && word_char(chars[i + 1])))
+            && (word_char(chars[i]) || (chars[i] == ' ' && i + 1 < chars.len() && word_char(chars[i + 1])))
         {
             i += 1;
         }
@@ -144,11 +143,7 @@ pub fn normalize_type_for(t: &str, dialect: Dialect) -> String {
     // By-value and const-reference parameters lose their constness; pointers to const keep
     // it, and so do non-const references their '&'.
     let is_pointer = s.ends_with('*');
-    let mut r = if is_const && is_pointer {
-        format!("const {s}")
-    } else {
-        s
-    };
+    let mut r = if is_const && is_pointer { format!("const {s}") } else { s };
     if is_ref && (!is_const || is_pointer) {
         r.push('&');
     }
@@ -237,11 +232,7 @@ mod tests {
             ("T * const", "T*const"),
         ];
         for (input, expected) in cases {
-            assert_eq!(
-                normalize_type_for(input, Dialect::Qt5),
-                expected,
-                "input {input:?}"
-            );
+            assert_eq!(normalize_type_for(input, Dialect::Qt5), expected, "input {input:?}");
         }
     }
 

@@ -10,20 +10,14 @@
 use std::cell::Cell;
 
 use super::ast::{
-    Class, Decl, Enum, EnumKey, Flag, Function, Modifier, Pod, PodAttribute, Property,
-    PropertyKind, RepFile, Warning,
+    Class, Decl, Enum, EnumKey, Flag, Function, Modifier, Pod, PodAttribute, Property, PropertyKind, RepFile, Warning,
 };
 use super::error::{ParseError, ParseErrorKind};
 use super::repc;
 
 /// Parses the text of a `.rep` file.
 pub fn parse(source: &str) -> Result<RepFile> {
-    let mut p = Parser {
-        src: source,
-        pos: 0,
-        file: RepFile::default(),
-        line_cache: Cell::new((0, 1, 1)),
-    };
+    let mut p = Parser { src: source, pos: 0, file: RepFile::default(), line_cache: Cell::new((0, 1, 1)) };
     p.top_level()?;
     Ok(p.file)
 }
@@ -197,10 +191,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.line_cache.set((pos, line, column));
-        (
-            u32::try_from(line).unwrap_or(u32::MAX),
-            u32::try_from(column).unwrap_or(u32::MAX),
-        )
+        (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
     }
 
     fn error_at(&self, pos: usize, kind: ParseErrorKind) -> ParseError {
@@ -226,11 +217,7 @@ impl<'a> Parser<'a> {
 
     fn warn(&mut self, pos: usize, message: String) {
         let (line, column) = self.line_col(pos);
-        self.file.warnings.push(Warning {
-            line,
-            column,
-            message,
-        });
+        self.file.warnings.push(Warning { line, column, message });
     }
 
     // ----- grammar ------------------------------------------------------------------------
@@ -247,9 +234,7 @@ impl<'a> Parser<'a> {
                     let end = rest.find('\n').unwrap_or(rest.len());
                     self.pos += end;
                     let line = rest[..end].trim_end_matches('\r').to_string();
-                    self.file
-                        .order
-                        .push(Decl::Preprocessor(self.file.preprocessor.len()));
+                    self.file.order.push(Decl::Preprocessor(self.file.preprocessor.len()));
                     self.file.preprocessor.push(line);
                 }
                 Some(c) if is_ident_start(c) => {
@@ -282,19 +267,12 @@ impl<'a> Parser<'a> {
                             self.expect('(', "'(' after USE_ENUM")?;
                             let name = self.capture_until(')', "USE_ENUM")?.trim().to_string();
                             self.optional_semicolon();
-                            self.file
-                                .order
-                                .push(Decl::UseEnum(self.file.use_enums.len()));
+                            self.file.order.push(Decl::UseEnum(self.file.use_enums.len()));
                             self.file.use_enums.push(name);
                         }
                         "PROP" | "SIGNAL" | "SLOT" | "MODEL" | "CLASS" => {
-                            return Err(self.error_at(
-                                start,
-                                ParseErrorKind::WrongScope {
-                                    what: keyword(word),
-                                    scope: "class",
-                                },
-                            ));
+                            return Err(self
+                                .error_at(start, ParseErrorKind::WrongScope { what: keyword(word), scope: "class" }));
                         }
                         _ => {
                             self.pos = start;
@@ -330,13 +308,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let name = self.expect_ident(expected)?;
         if name.len() < 2 {
-            return Err(self.error_at(
-                start,
-                ParseErrorKind::NameTooShort {
-                    what,
-                    name: name.to_string(),
-                },
-            ));
+            return Err(self.error_at(start, ParseErrorKind::NameTooShort { what, name: name.to_string() }));
         }
         Ok(name)
     }
@@ -360,11 +332,7 @@ impl<'a> Parser<'a> {
     fn class(&mut self) -> Result<Class> {
         self.expect_blank("a class name")?;
         let (attribute, name) = self.attributed_name("class")?;
-        let mut class = Class {
-            name: name.to_string(),
-            attribute,
-            ..Class::default()
-        };
+        let mut class = Class { name: name.to_string(), attribute, ..Class::default() };
         self.skip_trivia_before_brace("class", name)?;
         self.expect('{', "'{' to open the class")?;
         const EXPECTED: &str = "PROP, SIGNAL, SLOT, MODEL, CLASS, ENUM, FLAG or '}'";
@@ -379,10 +347,7 @@ impl<'a> Parser<'a> {
                     return Ok(class);
                 }
                 Some('#') => {
-                    return Err(self.error(ParseErrorKind::WrongScope {
-                        what: "a # directive",
-                        scope: "global",
-                    }))
+                    return Err(self.error(ParseErrorKind::WrongScope { what: "a # directive", scope: "global" }))
                 }
                 Some(c) if is_ident_start(c) => {
                     let word = self.expect_ident(EXPECTED)?;
@@ -414,13 +379,8 @@ impl<'a> Parser<'a> {
                         }
                         "class" => return Err(self.error_at(start, ParseErrorKind::NestedClass)),
                         "POD" | "USE_ENUM" => {
-                            return Err(self.error_at(
-                                start,
-                                ParseErrorKind::WrongScope {
-                                    what: keyword(word),
-                                    scope: "global",
-                                },
-                            ))
+                            return Err(self
+                                .error_at(start, ParseErrorKind::WrongScope { what: keyword(word), scope: "global" }))
                         }
                         _ => {
                             self.pos = start;
@@ -465,11 +425,7 @@ impl<'a> Parser<'a> {
         self.skip_blanks();
         self.expect(')', "')' to close SIGNAL(")?;
         self.optional_semicolon();
-        Ok(Function {
-            name,
-            return_type: "void".to_string(),
-            params: repc::parse_arguments(args.trim()),
-        })
+        Ok(Function { name, return_type: "void".to_string(), params: repc::parse_arguments(args.trim()) })
     }
 
     /// `SLOT([ReturnType] name(args))`, keyword already consumed.
@@ -493,16 +449,9 @@ impl<'a> Parser<'a> {
         self.optional_semicolon();
         let (return_type, name, implied) = repc::split_slot_head(head);
         if implied {
-            self.warn(
-                start,
-                format!("adding 'void' for unspecified return type on {name}"),
-            );
+            self.warn(start, format!("adding 'void' for unspecified return type on {name}"));
         }
-        Ok(Function {
-            name,
-            return_type,
-            params: repc::parse_arguments(args.trim()),
-        })
+        Ok(Function { name, return_type, params: repc::parse_arguments(args.trim()) })
     }
 
     /// `MODEL name(roles)` or `CLASS name(Type)`, keyword already consumed.
@@ -525,10 +474,7 @@ impl<'a> Parser<'a> {
             } else {
                 trimmed.split(',').map(|r| r.trim().to_string()).collect()
             };
-            (
-                "QAbstractItemModel".to_string(),
-                PropertyKind::Model { roles },
-            )
+            ("QAbstractItemModel".to_string(), PropertyKind::Model { roles })
         } else {
             (args.trim().to_string(), PropertyKind::Class)
         };
@@ -562,9 +508,7 @@ impl<'a> Parser<'a> {
         if self.eat(':') {
             self.skip_blanks();
             let rest = self.rest();
-            let len = rest
-                .find(|c: char| !(is_ident_char(c) || c == ' ' || c == ':'))
-                .unwrap_or(rest.len());
+            let len = rest.find(|c: char| !(is_ident_char(c) || c == ' ' || c == ':')).unwrap_or(rest.len());
             let ty = rest[..len].trim_end_matches(' ');
             if !ty.ends_with(is_ident_char) {
                 return Err(self.unexpected("an underlying type"));
@@ -601,21 +545,14 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected("',' or '}' in the enum"));
         }
         self.optional_semicolon();
-        Ok(Enum {
-            name: name.to_string(),
-            scoped,
-            underlying_type,
-            keys,
-        })
+        Ok(Enum { name: name.to_string(), scoped, underlying_type, keys })
     }
 
     /// `-123`, `123` or `0x7F`.
     fn enum_value(&mut self) -> Result<i32> {
         let rest = self.rest();
         let len = if rest.starts_with("0x") || rest.starts_with("0X") {
-            let hex = rest[2..]
-                .find(|c: char| !c.is_ascii_hexdigit())
-                .unwrap_or(rest.len() - 2);
+            let hex = rest[2..].find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(rest.len() - 2);
             if hex == 0 {
                 1 // just the "0"; the 'x' is reported below
             } else {
@@ -623,9 +560,7 @@ impl<'a> Parser<'a> {
             }
         } else {
             let sign = usize::from(rest.starts_with('-'));
-            let digits = rest[sign..]
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len() - sign);
+            let digits = rest[sign..].find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len() - sign);
             if digits == 0 {
                 return Err(self.unexpected("an enum value (decimal, negative or 0x hex)"));
             }
@@ -659,10 +594,7 @@ impl<'a> Parser<'a> {
         } else {
             Err(self.error_at(
                 start,
-                ParseErrorKind::UnknownFlagEnum {
-                    scope: scope.label(),
-                    name: flag.enum_name.clone(),
-                },
+                ParseErrorKind::UnknownFlagEnum { scope: scope.label(), name: flag.enum_name.clone() },
             ))
         }
     }
@@ -672,11 +604,7 @@ impl<'a> Parser<'a> {
     fn pod(&mut self, start: usize) -> Result<Option<Pod>> {
         self.skip_blanks();
         let (attribute, name) = self.attributed_name("POD")?;
-        let mut pod = Pod {
-            name: name.to_string(),
-            attribute,
-            ..Pod::default()
-        };
+        let mut pod = Pod { name: name.to_string(), attribute, ..Pod::default() };
         self.skip_blanks();
         if self.eat('(') {
             let types_start = self.pos;
@@ -687,10 +615,9 @@ impl<'a> Parser<'a> {
                 self.warn(start, format!("ignoring POD with no data members: {name}"));
                 return Ok(None);
             }
-            let has_enum = trimmed.split(' ').any(|tok| {
-                tok.strip_prefix("ENUM")
-                    .is_some_and(|after| !after.starts_with(is_ident_char))
-            });
+            let has_enum = trimmed
+                .split(' ')
+                .any(|tok| tok.strip_prefix("ENUM").is_some_and(|after| !after.starts_with(is_ident_char)));
             if has_enum {
                 return Err(self.error_at(types_start, ParseErrorKind::EnumInOneLinePod));
             }
@@ -810,13 +737,7 @@ impl<'a> Parser<'a> {
 }
 
 fn to_attributes(args: &str) -> Vec<PodAttribute> {
-    repc::parse_arguments(args)
-        .into_iter()
-        .map(|p| PodAttribute {
-            type_name: p.type_name,
-            name: p.name,
-        })
-        .collect()
+    repc::parse_arguments(args).into_iter().map(|p| PodAttribute { type_name: p.type_name, name: p.name }).collect()
 }
 
 fn keyword(word: &str) -> &'static str {

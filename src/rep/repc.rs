@@ -88,11 +88,7 @@ fn make_param(var: &str, ty: &str, unnamed: &mut u32, flags: u32) -> Param {
     } else {
         var.trim().to_string()
     };
-    Param {
-        type_name: ty.to_string(),
-        name,
-        flags,
-    }
+    Param { type_name: ty.to_string(), name, flags }
 }
 
 /// The result of [`parse_property`].
@@ -172,20 +168,12 @@ pub(crate) fn parse_property(decl: &str) -> Result<PropDecl, ParseErrorKind> {
         name = rest.to_string();
     }
 
-    Ok(PropDecl {
-        type_name: ty,
-        name,
-        default_value: (!default.is_empty()).then_some(default),
-        modifier,
-        persisted,
-    })
+    Ok(PropDecl { type_name: ty, name, default_value: (!default.is_empty()).then_some(default), modifier, persisted })
 }
 
 /// Byte index and byte length of the first whitespace character.
 fn find_whitespace(s: &str) -> Option<(usize, usize)> {
-    s.char_indices()
-        .find(|(_, c)| c.is_whitespace())
-        .map(|(i, c)| (i, c.len_utf8()))
+    s.char_indices().find(|(_, c)| c.is_whitespace()).map(|(i, c)| (i, c.len_utf8()))
 }
 
 /// `READONLY`, `READONLY, PERSISTED`, `READONLY, CONSTANT`, ... → (modifier, persisted).
@@ -204,9 +192,7 @@ fn parse_modifier(flag: &str) -> Result<(Modifier, bool), ParseErrorKind> {
             "SOURCEONLYSETTER" => Modifier::SourceOnlySetter,
             _ => return Err(ParseErrorKind::UnknownModifier(flag.to_string())),
         },
-        [a, b]
-            if (*a == "READONLY" && *b == "CONSTANT") || (*a == "CONSTANT" && *b == "READONLY") =>
-        {
+        [a, b] if (*a == "READONLY" && *b == "CONSTANT") || (*a == "CONSTANT" && *b == "READONLY") => {
             Modifier::Constant
         }
         _ => return Err(ParseErrorKind::ModifierCombination(flag.to_string())),
@@ -228,20 +214,13 @@ pub(crate) fn split_slot_head(head: &str) -> (String, String, bool) {
     };
     // Only U+0020 counts here (not tabs), exactly like repc.
     let last = head.rfind(' ').unwrap_or(0);
-    (
-        head[..last].to_string(),
-        head[last + 1..].to_string(),
-        implied,
-    )
+    (head[..last].to_string(), head[last + 1..].to_string(), implied)
 }
 
 /// Converts an enum value literal the way repc does (`QString::toInt`): decimal, negative
 /// decimal or `0x` hex; anything that does not fit a 32-bit `int` becomes 0.
 pub(crate) fn enum_value(literal: &str) -> i32 {
-    let parsed = if let Some(hex) = literal
-        .strip_prefix("0x")
-        .or_else(|| literal.strip_prefix("0X"))
-    {
+    let parsed = if let Some(hex) = literal.strip_prefix("0x").or_else(|| literal.strip_prefix("0X")) {
         i64::from_str_radix(hex, 16).ok()
     } else {
         literal.parse::<i64>().ok()
@@ -266,41 +245,23 @@ mod tests {
     use super::*;
 
     fn p(ty: &str, name: &str, flags: u32) -> Param {
-        Param {
-            type_name: ty.into(),
-            name: name.into(),
-            flags,
-        }
+        Param { type_name: ty.into(), name: name.into(), flags }
     }
 
     #[test]
     fn arguments() {
         assert_eq!(
             parse_arguments("const QString &s, QMap<QString, Point3> m, int"),
-            vec![
-                p("QString", "s", 3),
-                p("QMap<QString, Point3>", "m", 0),
-                p("int", "__repc_variable_1", 0)
-            ]
+            vec![p("QString", "s", 3), p("QMap<QString, Point3>", "m", 0), p("int", "__repc_variable_1", 0)]
         );
         assert_eq!(
             parse_arguments("int, int b, double"),
-            vec![
-                p("int", "__repc_variable_1", 0),
-                p("int", "b", 0),
-                p("double", "__repc_variable_2", 0)
-            ]
+            vec![p("int", "__repc_variable_1", 0), p("int", "b", 0), p("double", "__repc_variable_2", 0)]
         );
         // repc oddities kept on purpose.
-        assert_eq!(
-            parse_arguments("unsigned int u"),
-            vec![p("unsigned", "intu", 0)]
-        );
+        assert_eq!(parse_arguments("unsigned int u"), vec![p("unsigned", "intu", 0)]);
         assert_eq!(parse_arguments("QString& s"), vec![p("QString", "s", 2)]);
-        assert_eq!(
-            parse_arguments("int a // c\n , int b"),
-            vec![p("int", "a", 0), p("int", "b", 0)]
-        );
+        assert_eq!(parse_arguments("int a // c\n , int b"), vec![p("int", "a", 0), p("int", "b", 0)]);
         assert!(parse_arguments("").is_empty());
     }
 
@@ -320,41 +281,24 @@ mod tests {
         assert_eq!(d.modifier, Modifier::Constant);
         let d = parse_property("int x PERSISTED").unwrap();
         assert_eq!((d.modifier, d.persisted), (Modifier::ReadPush, true));
-        assert_eq!(
-            parse_property("int"),
-            Err(ParseErrorKind::InvalidProperty("int".into()))
-        );
+        assert_eq!(parse_property("int"), Err(ParseErrorKind::InvalidProperty("int".into())));
         assert_eq!(
             parse_property("int x READONLY PERSISTED"),
             Err(ParseErrorKind::UnknownModifier("READONLY PERSISTED".into()))
         );
         assert_eq!(
             parse_property("int x READONLY, READWRITE"),
-            Err(ParseErrorKind::ModifierCombination(
-                "READONLY, READWRITE".into()
-            ))
+            Err(ParseErrorKind::ModifierCombination("READONLY, READWRITE".into()))
         );
     }
 
     #[test]
     fn slot_head() {
-        assert_eq!(
-            split_slot_head("int add"),
-            ("int".into(), "add".into(), false)
-        );
-        assert_eq!(
-            split_slot_head("reset"),
-            ("void".into(), "reset".into(), true)
-        );
-        assert_eq!(
-            split_slot_head("QMap<QString, int> get"),
-            ("QMap<QString, int>".into(), "get".into(), false)
-        );
+        assert_eq!(split_slot_head("int add"), ("int".into(), "add".into(), false));
+        assert_eq!(split_slot_head("reset"), ("void".into(), "reset".into(), true));
+        assert_eq!(split_slot_head("QMap<QString, int> get"), ("QMap<QString, int>".into(), "get".into(), false));
         // Two spaces: repc keeps the trailing one in the return type.
-        assert_eq!(
-            split_slot_head("int  f"),
-            ("int ".into(), "f".into(), false)
-        );
+        assert_eq!(split_slot_head("int  f"), ("int ".into(), "f".into(), false));
     }
 
     #[test]

@@ -131,10 +131,7 @@ impl Qt6Table {
         for p in &class.properties {
             d.extend(latin1(&p.name));
             if p.type_name == "QAbstractItemModel" {
-                if let Some(sig) = models
-                    .get(model_index)
-                    .and_then(|m| self.sigs.get(&format!("{c}::{m}")))
-                {
+                if let Some(sig) = models.get(model_index).and_then(|m| self.sigs.get(&format!("{c}::{m}"))) {
                     d.extend_from_slice(sig.as_bytes());
                 }
                 model_index += 1;
@@ -211,10 +208,7 @@ pub fn signatures_qt6(file: &RepFile) -> Vec<(String, String)> {
 /// The signature repc 6.x (6.4 … 6.8) stores for `class_name`, as 40 lowercase hex digits;
 /// `None` if the file has no such class.
 pub fn signature_qt6(file: &RepFile, class_name: &str) -> Option<String> {
-    signatures_qt6(file)
-        .into_iter()
-        .find(|(n, _)| n == class_name)
-        .map(|(_, s)| s)
+    signatures_qt6(file).into_iter().find(|(n, _)| n == class_name).map(|(_, s)| s)
 }
 
 /// repc 5.15's lookup table of *raw* (unhashed) type descriptions.
@@ -261,9 +255,7 @@ impl Qt5Table<'_> {
 /// classes. Constructs that 5.15 does not know (see [`RepFile::is_qt5_compatible`]) are
 /// hashed as far as the 5.15 algorithm goes, but the real tool would reject such a file.
 pub fn signatures_qt5(file: &RepFile) -> Vec<(String, String)> {
-    let mut table = Qt5Table {
-        global: HashMap::new(),
-    };
+    let mut table = Qt5Table { global: HashMap::new() };
     for e in &file.enums {
         table.global.insert(&e.name, enum_data(e, false));
     }
@@ -278,11 +270,8 @@ pub fn signatures_qt5(file: &RepFile) -> Vec<(String, String)> {
     }
     let mut out = Vec::new();
     for class in &file.classes {
-        let local: HashMap<&str, Vec<u8>> = class
-            .enums
-            .iter()
-            .map(|e| (e.name.as_str(), enum_data(e, false)))
-            .collect();
+        let local: HashMap<&str, Vec<u8>> =
+            class.enums.iter().map(|e| (e.name.as_str(), enum_data(e, false))).collect();
         let mut d = latin1(&class.name);
         for p in &class.properties {
             d.extend(latin1(&p.name));
@@ -299,8 +288,5 @@ pub fn signatures_qt5(file: &RepFile) -> Vec<(String, String)> {
 
 /// The signature repc 5.15 stores for `class_name`; `None` if the file has no such class.
 pub fn signature_qt5(file: &RepFile, class_name: &str) -> Option<String> {
-    signatures_qt5(file)
-        .into_iter()
-        .find(|(n, _)| n == class_name)
-        .map(|(_, s)| s)
+    signatures_qt5(file).into_iter().find(|(n, _)| n == class_name).map(|(_, s)| s)
 }

@@ -2,7 +2,9 @@
 //! gives the Qt side, so Qt replicas generated from the same file accept a Rust source.
 
 use crate::core::classdef::{ClassDefinition, EnumDef, GadgetDef, GadgetSection, MethodDef, PropertyDef, SignalDef};
-use crate::core::{Dialect, EnumValue, Gadget, MethodKind, Param, PropertyMode, Sequence, SourceClass, TypeRegistry, Value};
+use crate::core::{
+    Dialect, EnumValue, Gadget, MethodKind, Param, PropertyMode, Sequence, SourceClass, TypeRegistry, Value,
+};
 
 use super::normalize::normalize_type_for;
 use super::{signature_qt5, signature_qt6, Class, Modifier, PropertyKind, RepFile};
@@ -27,12 +29,19 @@ pub fn source_class(file: &RepFile, class_name: &str, dialect: Dialect) -> Optio
             keys: e.keys.iter().map(|k| (k.name.clone(), k.value)).collect(),
         })
         .collect();
-    let signals: Vec<SignalDef> =
-        api.signals.iter().map(|s| SignalDef { signature: s.signature.clone(), parameter_names: s.parameter_names.clone() }).collect();
+    let signals: Vec<SignalDef> = api
+        .signals
+        .iter()
+        .map(|s| SignalDef { signature: s.signature.clone(), parameter_names: s.parameter_names.clone() })
+        .collect();
     let methods: Vec<MethodDef> = api
         .methods
         .iter()
-        .map(|m| MethodDef { signature: m.signature.clone(), return_type: m.return_type.clone(), parameter_names: m.parameter_names.clone() })
+        .map(|m| MethodDef {
+            signature: m.signature.clone(),
+            return_type: m.return_type.clone(),
+            parameter_names: m.parameter_names.clone(),
+        })
         .collect();
     let properties = api
         .properties
@@ -70,10 +79,18 @@ pub fn source_class(file: &RepFile, class_name: &str, dialect: Dialect) -> Optio
             Modifier::SourceOnlySetter => PropertyMode::SourceOnlySetter,
         })
         .collect();
-    let defaults = class.properties.iter().map(|p| default_value(file, class, &p.type_name, p.default_value.as_deref())).collect();
+    let defaults =
+        class.properties.iter().map(|p| default_value(file, class, &p.type_name, p.default_value.as_deref())).collect();
     let gadgets = gadget_section(file, class, dialect);
     Some(SourceClass {
-        definition: ClassDefinition { type_name: Some(api.type_name.clone()), enums, gadgets, signals, methods, properties },
+        definition: ClassDefinition {
+            type_name: Some(api.type_name.clone()),
+            enums,
+            gadgets,
+            signals,
+            methods,
+            properties,
+        },
         modes,
         defaults,
         signature,
@@ -86,19 +103,25 @@ pub fn source_class(file: &RepFile, class_name: &str, dialect: Dialect) -> Optio
 
 /// The words of a type (`QMap<QString, Point3>` → `QMap`, `QString`, `Point3`).
 pub(crate) fn type_words(ty: &str) -> impl Iterator<Item = &str> {
-    ty.split(|c: char| matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace()).filter(|w| !w.is_empty() && *w != "const")
+    ty.split(|c: char| matches!(c, '<' | '>' | ',' | '&' | '*') || c.is_whitespace())
+        .filter(|w| !w.is_empty() && *w != "const")
 }
 
 /// A POD field type with the POD's own enums and flags qualified (`Kind` → `Tagged::Kind`), the
 /// name Qt registers them under.
 pub(crate) fn qualify_pod_type(pod: &super::Pod, ty: &str) -> String {
-    super::api::qualify_words(ty, &pod.name, |w| pod.enums.iter().any(|e| e.name == w) || pod.flags.iter().any(|f| f.name == w))
+    super::api::qualify_words(ty, &pod.name, |w| {
+        pod.enums.iter().any(|e| e.name == w) || pod.flags.iter().any(|f| f.name == w)
+    })
 }
 
 /// The PODs, Qt-namespace enums and global ENUMs an interface uses: in its properties,
 /// parameters and return values, in those of its child classes, and inside the PODs themselves
 /// (PODs and enums in file order).
-pub(crate) fn interface_types<'f>(file: &'f RepFile, class: &Class) -> (Vec<&'f super::Pod>, Vec<String>, Vec<&'f super::Enum>) {
+pub(crate) fn interface_types<'f>(
+    file: &'f RepFile,
+    class: &Class,
+) -> (Vec<&'f super::Pod>, Vec<String>, Vec<&'f super::Enum>) {
     let mut pods: Vec<&super::Pod> = Vec::new();
     let mut qt_enums: Vec<String> = Vec::new();
     let mut globals: Vec<&super::Enum> = Vec::new();
@@ -135,7 +158,10 @@ pub(crate) fn interface_types<'f>(file: &'f RepFile, class: &Class) -> (Vec<&'f 
                 qt_enums.push(word.to_owned());
             } else if let Some((holder, name)) = word.rsplit_once("::") {
                 // repc's holder of a global ENUM E (or of its FLAG F) is the gadget `EEnum`.
-                let e = file.enums.iter().find(|e| holder == format!("{}Enum", e.name) && (e.name == name || file.flags.iter().any(|f| f.name == name && f.enum_name == e.name)));
+                let e = file.enums.iter().find(|e| {
+                    holder == format!("{}Enum", e.name)
+                        && (e.name == name || file.flags.iter().any(|f| f.name == name && f.enum_name == e.name))
+                });
                 if let Some(e) = e.filter(|e| !globals.iter().any(|g| g.name == e.name)) {
                     globals.push(e);
                 }
@@ -156,7 +182,8 @@ fn enum_defs(enums: &[super::Enum], flags: &[super::Flag]) -> Vec<EnumDef> {
         size: if flag.is_some() { 4 } else { e.byte_size() },
         keys: e.keys.iter().map(|k| (k.name.clone(), k.value)).collect(),
     };
-    let flags = flags.iter().filter_map(|f| enums.iter().find(|e| e.name == f.enum_name).map(|e| def(e, Some(&f.name))));
+    let flags =
+        flags.iter().filter_map(|f| enums.iter().find(|e| e.name == f.enum_name).map(|e| def(e, Some(&f.name))));
     enums.iter().map(|e| def(e, None)).chain(flags).collect()
 }
 
@@ -172,13 +199,21 @@ pub(crate) fn gadget_section(file: &RepFile, class: &Class, dialect: Dialect) ->
         .iter()
         .map(|pod| GadgetDef {
             name: pod.name.clone(),
-            properties: pod.attributes.iter().map(|a| (a.name.clone(), normalize_type_for(&qualify_pod_type(pod, &a.type_name), dialect))).collect(),
+            properties: pod
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), normalize_type_for(&qualify_pod_type(pod, &a.type_name), dialect)))
+                .collect(),
             enums: enum_defs(&pod.enums, &pod.flags),
         })
         .collect();
     for e in globals {
         let flags: Vec<super::Flag> = file.flags.iter().filter(|f| f.enum_name == e.name).cloned().collect();
-        gadgets.push(GadgetDef { name: format!("{}Enum", e.name), properties: Vec::new(), enums: enum_defs(std::slice::from_ref(e), &flags) });
+        gadgets.push(GadgetDef {
+            name: format!("{}Enum", e.name),
+            properties: Vec::new(),
+            enums: enum_defs(std::slice::from_ref(e), &flags),
+        });
     }
     GadgetSection { qt_enums, gadgets }
 }
@@ -231,7 +266,9 @@ fn default_value_at(file: &RepFile, class: &Class, ty: &str, text: Option<&str>,
     let text = text.map(str::trim).filter(|t| !t.is_empty());
     if let Some(e) = class.enum_named(ty).or_else(|| file.enums.iter().find(|e| e.name == ty)) {
         let key = text.map(|t| t.rsplit("::").next().unwrap_or(t));
-        let value = key.and_then(|k| e.keys.iter().find(|x| x.name == k)).map_or_else(|| e.keys.first().map_or(0, |k| k.value), |k| k.value);
+        let value = key
+            .and_then(|k| e.keys.iter().find(|x| x.name == k))
+            .map_or_else(|| e.keys.first().map_or(0, |k| k.value), |k| k.value);
         let scope = if class.enum_named(ty).is_some() { format!("{}::{}", class.name, e.name) } else { e.name.clone() };
         return Value::Enum(EnumValue { type_name: scope, value: value as i64, size: e.byte_size() as u8 });
     }
@@ -239,11 +276,13 @@ fn default_value_at(file: &RepFile, class: &Class, ty: &str, text: Option<&str>,
         if depth >= MAX_POD_NESTING {
             return Value::Invalid;
         }
-        let fields = pod.attributes.iter().map(|a| default_value_at(file, class, &a.type_name, None, depth + 1)).collect();
+        let fields =
+            pod.attributes.iter().map(|a| default_value_at(file, class, &a.type_name, None, depth + 1)).collect();
         return Value::Gadget(Gadget { type_name: pod.name.clone(), fields });
     }
     let unquoted = text.and_then(|t| t.strip_prefix('"')).and_then(|t| t.strip_suffix('"'));
-    let number = |t: Option<&str>| t.and_then(|t| t.trim_end_matches(['f', 'F', 'u', 'U', 'l', 'L']).parse::<f64>().ok());
+    let number =
+        |t: Option<&str>| t.and_then(|t| t.trim_end_matches(['f', 'F', 'u', 'U', 'l', 'L']).parse::<f64>().ok());
     match ty {
         "bool" => Value::Bool(text == Some("true")),
         "int" | "qint32" => Value::Int(number(text).unwrap_or(0.0) as i32),

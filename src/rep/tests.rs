@@ -8,20 +8,13 @@ use super::*;
 fn snapshot(f: &RepFile) -> String {
     fn enums(out: &mut String, indent: &str, enums: &[Enum], flags: &[Flag]) {
         for e in enums {
-            let keys: Vec<String> = e
-                .keys
-                .iter()
-                .map(|k| format!("{}={}", k.name, k.value))
-                .collect();
+            let keys: Vec<String> = e.keys.iter().map(|k| format!("{}={}", k.name, k.value)).collect();
             let _ = writeln!(
                 out,
                 "{indent}enum {}{}{} {{{}}}",
                 if e.scoped { "class " } else { "" },
                 e.name,
-                e.underlying_type
-                    .as_ref()
-                    .map(|t| format!(" : {t}"))
-                    .unwrap_or_default(),
+                e.underlying_type.as_ref().map(|t| format!(" : {t}")).unwrap_or_default(),
                 keys.join(", ")
             );
         }
@@ -30,11 +23,7 @@ fn snapshot(f: &RepFile) -> String {
         }
     }
     fn func(f: &Function) -> String {
-        let params: Vec<String> = f
-            .params
-            .iter()
-            .map(|p| format!("{}/{} {}", p.type_name, p.flags, p.name))
-            .collect();
+        let params: Vec<String> = f.params.iter().map(|p| format!("{}/{} {}", p.type_name, p.flags, p.name)).collect();
         format!("{} {}({})", f.return_type, f.name, params.join(", "))
     }
     let mut out = String::new();
@@ -50,18 +39,11 @@ fn snapshot(f: &RepFile) -> String {
             Decl::Flag(i) => enums(&mut out, "", &[], std::slice::from_ref(&f.flags[i])),
             Decl::Pod(i) => {
                 let p = &f.pods[i];
-                let attrs: Vec<String> = p
-                    .attributes
-                    .iter()
-                    .map(|a| format!("{}: {}", a.name, a.type_name))
-                    .collect();
+                let attrs: Vec<String> = p.attributes.iter().map(|a| format!("{}: {}", a.name, a.type_name)).collect();
                 let _ = writeln!(
                     out,
                     "pod {}{}{} {{{}}}",
-                    p.attribute
-                        .as_ref()
-                        .map(|a| format!("[{a}] "))
-                        .unwrap_or_default(),
+                    p.attribute.as_ref().map(|a| format!("[{a}] ")).unwrap_or_default(),
                     p.name,
                     if p.block { " block" } else { "" },
                     attrs.join(", ")
@@ -73,10 +55,7 @@ fn snapshot(f: &RepFile) -> String {
                 let _ = writeln!(
                     out,
                     "class {}{}",
-                    c.attribute
-                        .as_ref()
-                        .map(|a| format!("[{a}] "))
-                        .unwrap_or_default(),
+                    c.attribute.as_ref().map(|a| format!("[{a}] ")).unwrap_or_default(),
                     c.name
                 );
                 enums(&mut out, "  ", &c.enums, &c.flags);
@@ -91,10 +70,7 @@ fn snapshot(f: &RepFile) -> String {
                         "  {kind} {}: {}{} {:?}{}",
                         p.name,
                         p.type_name,
-                        p.default_value
-                            .as_ref()
-                            .map(|d| format!(" = {d}"))
-                            .unwrap_or_default(),
+                        p.default_value.as_ref().map(|d| format!(" = {d}")).unwrap_or_default(),
                         p.modifier,
                         if p.persisted { " persisted" } else { "" }
                     );
@@ -379,11 +355,8 @@ fn api_lists_of_rich() {
             "colored(Rich::Color,Point3)",
         ]
     );
-    let methods: Vec<(&str, &str)> = api
-        .methods
-        .iter()
-        .map(|m| (m.signature.as_str(), m.return_type.as_str()))
-        .collect();
+    let methods: Vec<(&str, &str)> =
+        api.methods.iter().map(|m| (m.signature.as_str(), m.return_type.as_str())).collect();
     assert_eq!(
         methods,
         [
@@ -406,62 +379,24 @@ fn api_lists_of_rich() {
     let flag = &api.properties[8];
     assert_eq!((flag.notify_signal, flag.push_method), (Some(7), None));
     assert_eq!(api.properties[11].child_class.as_deref(), Some("Child"));
-    let enums: Vec<(&str, bool, bool, u32)> = api
-        .enums
-        .iter()
-        .map(|e| (e.name.as_str(), e.is_flag, e.is_scoped, e.size))
-        .collect();
-    assert_eq!(
-        enums,
-        [("Color", false, false, 4), ("Mode", false, true, 2)]
-    );
+    let enums: Vec<(&str, bool, bool, u32)> =
+        api.enums.iter().map(|e| (e.name.as_str(), e.is_flag, e.is_scoped, e.size)).collect();
+    assert_eq!(enums, [("Color", false, false, 4), ("Mode", false, true, 2)]);
 
     let flagged = file.class("Flagged").unwrap().api();
-    let sigs: Vec<&str> = flagged
-        .signals
-        .iter()
-        .map(|s| s.signature.as_str())
-        .collect();
-    assert_eq!(
-        sigs,
-        [
-            "optsChanged(Opts)",
-            "smallChanged(Flagged::Small)",
-            "orientChanged(Qt::Orientation)"
-        ]
-    );
-    let meths: Vec<&str> = flagged
-        .methods
-        .iter()
-        .map(|s| s.signature.as_str())
-        .collect();
-    assert_eq!(
-        meths,
-        [
-            "pushSmall(Flagged::Small)",
-            "pushOrient(Qt::Orientation)",
-            "toggle(Opts)"
-        ]
-    );
-    let enums: Vec<(&str, bool, u32)> = flagged
-        .enums
-        .iter()
-        .map(|e| (e.name.as_str(), e.is_flag, e.size))
-        .collect();
-    assert_eq!(
-        enums,
-        [("Opt", false, 4), ("Small", false, 1), ("Opts", true, 4)]
-    );
+    let sigs: Vec<&str> = flagged.signals.iter().map(|s| s.signature.as_str()).collect();
+    assert_eq!(sigs, ["optsChanged(Opts)", "smallChanged(Flagged::Small)", "orientChanged(Qt::Orientation)"]);
+    let meths: Vec<&str> = flagged.methods.iter().map(|s| s.signature.as_str()).collect();
+    assert_eq!(meths, ["pushSmall(Flagged::Small)", "pushOrient(Qt::Orientation)", "toggle(Opts)"]);
+    let enums: Vec<(&str, bool, u32)> = flagged.enums.iter().map(|e| (e.name.as_str(), e.is_flag, e.size)).collect();
+    assert_eq!(enums, [("Opt", false, 4), ("Small", false, 1), ("Opts", true, 4)]);
 }
 
 #[test]
 fn api_lists_of_simple() {
     let api = parse(SIMPLE).unwrap().classes[0].api();
-    let s: Vec<(&str, &[String])> = api
-        .signals
-        .iter()
-        .map(|s| (s.signature.as_str(), s.parameter_names.as_slice()))
-        .collect();
+    let s: Vec<(&str, &[String])> =
+        api.signals.iter().map(|s| (s.signature.as_str(), s.parameter_names.as_slice())).collect();
     assert_eq!(
         s,
         [
@@ -470,58 +405,23 @@ fn api_lists_of_simple() {
             ("fired(int)", &["code".to_string()][..]),
         ]
     );
-    let m: Vec<(&str, &str)> = api
-        .methods
-        .iter()
-        .map(|m| (m.signature.as_str(), m.return_type.as_str()))
-        .collect();
-    assert_eq!(
-        m,
-        [
-            ("pushValue(int)", "void"),
-            ("add(int,int)", "int"),
-            ("reset()", "void")
-        ]
-    );
+    let m: Vec<(&str, &str)> = api.methods.iter().map(|m| (m.signature.as_str(), m.return_type.as_str())).collect();
+    assert_eq!(m, [("pushValue(int)", "void"), ("add(int,int)", "int"), ("reset()", "void")]);
 }
 
 #[test]
 fn verified_signatures() {
     let simple = parse(SIMPLE).unwrap();
-    assert_eq!(
-        signature_qt6(&simple, "Simple").unwrap(),
-        "d73490aa59d4e788b36b725dafcbbcdddb485d09"
-    );
-    assert_eq!(
-        signature_qt5(&simple, "Simple").unwrap(),
-        "d73490aa59d4e788b36b725dafcbbcdddb485d09"
-    );
+    assert_eq!(signature_qt6(&simple, "Simple").unwrap(), "d73490aa59d4e788b36b725dafcbbcdddb485d09");
+    assert_eq!(signature_qt5(&simple, "Simple").unwrap(), "d73490aa59d4e788b36b725dafcbbcdddb485d09");
 
     let rich = parse(RICH).unwrap();
-    assert_eq!(
-        signature_qt6(&rich, "Rich").unwrap(),
-        "a809bd01dec948a2accbc2bc880c03fcda60cf18"
-    );
-    assert_eq!(
-        signature_qt6(&rich, "Child").unwrap(),
-        "16df3c993071e304c2f44d2d2d0d75be029562eb"
-    );
-    assert_eq!(
-        signature_qt6(&rich, "Flagged").unwrap(),
-        "492b874ed91aee19fb08f30a946a197e9f167e2f"
-    );
-    assert_eq!(
-        signature_qt5(&rich, "Child").unwrap(),
-        "16df3c993071e304c2f44d2d2d0d75be029562eb"
-    );
+    assert_eq!(signature_qt6(&rich, "Rich").unwrap(), "a809bd01dec948a2accbc2bc880c03fcda60cf18");
+    assert_eq!(signature_qt6(&rich, "Child").unwrap(), "16df3c993071e304c2f44d2d2d0d75be029562eb");
+    assert_eq!(signature_qt6(&rich, "Flagged").unwrap(), "492b874ed91aee19fb08f30a946a197e9f167e2f");
+    assert_eq!(signature_qt5(&rich, "Child").unwrap(), "16df3c993071e304c2f44d2d2d0d75be029562eb");
     assert_eq!(signature_qt6(&rich, "Nope"), None);
-    assert_eq!(
-        signatures_qt6(&rich)
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .collect::<Vec<_>>(),
-        ["Child", "Rich", "Flagged"]
-    );
+    assert_eq!(signatures_qt6(&rich).iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["Child", "Rich", "Flagged"]);
 }
 
 #[test]
@@ -560,16 +460,8 @@ fn hostile_inputs_do_not_panic() {
         "POD".into(),
         "POD Ab {".into(),
         "POD Ab { QList<".into(),
-        format!(
-            "POD Ab {{ {}int{} x }}",
-            "QList<".repeat(10_000),
-            ">".repeat(10_000)
-        ),
-        format!(
-            "class Ab {{ PROP({}int{} x) }}",
-            "QList<".repeat(10_000),
-            ">".repeat(10_000)
-        ),
+        format!("POD Ab {{ {}int{} x }}", "QList<".repeat(10_000), ">".repeat(10_000)),
+        format!("class Ab {{ PROP({}int{} x) }}", "QList<".repeat(10_000), ">".repeat(10_000)),
         "ENUM".into(),
         "ENUM E { A = ".into(),
         "ENUM E { A = -".into(),
@@ -617,11 +509,7 @@ fn api_spelling_per_dialect() {
     .unwrap();
     let class = &file.classes[0];
     let sigs = |api: &ApiLists| -> Vec<String> {
-        api.signals
-            .iter()
-            .chain(&api.methods)
-            .map(|m| m.signature.clone())
-            .collect()
+        api.signals.iter().chain(&api.methods).map(|m| m.signature.clone()).collect()
     };
     let qt6 = class.api();
     assert_eq!(
@@ -654,10 +542,7 @@ fn api_spelling_per_dialect() {
 fn hand_built_file_without_order() {
     let mut file = parse(SIMPLE).unwrap();
     file.order.clear();
-    assert_eq!(
-        signature_qt6(&file, "Simple").unwrap(),
-        "d73490aa59d4e788b36b725dafcbbcdddb485d09"
-    );
+    assert_eq!(signature_qt6(&file, "Simple").unwrap(), "d73490aa59d4e788b36b725dafcbbcdddb485d09");
 }
 
 #[test]

@@ -11,7 +11,8 @@ use crate::core::classdef::GadgetDef;
 use crate::core::gui::{Color, Image};
 use crate::core::value::JsonValue;
 use crate::core::{
-    Assoc, BitArray, Builtin, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect, RectF, Sequence, Size, SizeF, Value,
+    Assoc, BitArray, Builtin, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect, RectF,
+    Sequence, Size, SizeF, Value,
 };
 
 type Result<T> = std::result::Result<T, TextError>;
@@ -93,7 +94,10 @@ fn fit(v: Value, ty: &str, types: &TypeContext) -> Result<Value> {
 
 fn is_number_type(b: Builtin) -> bool {
     use Builtin::*;
-    matches!(b, Int | UInt | LongLong | ULongLong | Double | Long | Short | Char | ULong | UShort | UChar | Float | SChar)
+    matches!(
+        b,
+        Int | UInt | LongLong | ULongLong | Double | Long | Short | Char | ULong | UShort | UChar | Float | SChar
+    )
 }
 
 fn natural(lit: &Literal, types: &TypeContext) -> Result<Value> {
@@ -114,14 +118,18 @@ fn natural(lit: &Literal, types: &TypeContext) -> Result<Value> {
         Literal::Float(f) => Value::Double(*f),
         Literal::Str(s) | Literal::Word(s) => Value::string(s.clone()),
         Literal::List(items) => Value::List(items.iter().map(|i| to_value(i, None, types)).collect::<Result<_>>()?),
-        Literal::Map(entries) => Value::map(entries.iter().map(|(k, v)| Ok((k.clone(), to_value(v, None, types)?))).collect::<Result<Vec<_>>>()?),
+        Literal::Map(entries) => Value::map(
+            entries.iter().map(|(k, v)| Ok((k.clone(), to_value(v, None, types)?))).collect::<Result<Vec<_>>>()?,
+        ),
         Literal::Typed(..) => to_value(lit, None, types)?,
     })
 }
 
 fn int_in<T: TryFrom<i128>>(lit: &Literal, ty: &str) -> Result<T> {
     match lit {
-        Literal::Int(i) => T::try_from(*i).map_err(|_| TextError::conversion(ty, format!("{i} is out of range for {ty}"))),
+        Literal::Int(i) => {
+            T::try_from(*i).map_err(|_| TextError::conversion(ty, format!("{i} is out of range for {ty}")))
+        }
         other => Err(TextError::conversion(ty, format!("expected an integer for {ty}, got {}", describe(other)))),
     }
 }
@@ -138,27 +146,36 @@ fn text_of<'l>(lit: &'l Literal, ty: &str) -> Result<Option<&'l str>> {
     match lit {
         Literal::Str(s) | Literal::Word(s) => Ok(Some(s)),
         Literal::Null => Ok(None),
-        other => Err(TextError::conversion(ty, format!("expected a string for {ty}, got {} (quote it, e.g. \"42\")", describe(other)))),
+        other => Err(TextError::conversion(
+            ty,
+            format!("expected a string for {ty}, got {} (quote it, e.g. \"42\")", describe(other)),
+        )),
     }
 }
 
 fn numbers(lit: &Literal, ty: &str, n: usize) -> Result<Vec<f64>> {
     match lit {
         Literal::List(items) if items.len() == n => items.iter().map(|i| float_of(i, ty)).collect(),
-        other => Err(TextError::conversion(ty, format!("expected a list of {n} numbers for {ty}, got {}", describe(other)))),
+        other => {
+            Err(TextError::conversion(ty, format!("expected a list of {n} numbers for {ty}, got {}", describe(other))))
+        }
     }
 }
 
 fn ints(lit: &Literal, ty: &str, n: usize) -> Result<Vec<i32>> {
     match lit {
         Literal::List(items) if items.len() == n => items.iter().map(|i| int_in::<i32>(i, ty)).collect(),
-        other => Err(TextError::conversion(ty, format!("expected a list of {n} integers for {ty}, got {}", describe(other)))),
+        other => {
+            Err(TextError::conversion(ty, format!("expected a list of {n} integers for {ty}, got {}", describe(other))))
+        }
     }
 }
 
 fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<Value> {
     use Builtin as B;
-    let wrong = |what: &str, other: &Literal| Err(TextError::conversion(ty, format!("expected {what}, got {}", describe(other))));
+    let wrong = |what: &str, other: &Literal| {
+        Err(TextError::conversion(ty, format!("expected {what}, got {}", describe(other))))
+    };
     Ok(match b {
         B::Variant => natural(lit, types)?,
         B::Bool => match lit {
@@ -187,7 +204,12 @@ fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<V
                 let units: Vec<u16> = s.encode_utf16().collect();
                 match units.as_slice() {
                     [u] => Value::QChar(*u),
-                    _ => return Err(TextError::conversion(ty, format!("expected one UTF-16 character for QChar, got {s:?}"))),
+                    _ => {
+                        return Err(TextError::conversion(
+                            ty,
+                            format!("expected one UTF-16 character for QChar, got {s:?}"),
+                        ))
+                    }
                 }
             }
         },
@@ -199,11 +221,15 @@ fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<V
             None => Value::Uuid([0; 16]),
         },
         B::StringList => match lit {
-            Literal::List(items) => Value::StringList(items.iter().map(|i| text_of(i, "QString").map(|s| s.map(str::to_owned))).collect::<Result<_>>()?),
+            Literal::List(items) => Value::StringList(
+                items.iter().map(|i| text_of(i, "QString").map(|s| s.map(str::to_owned))).collect::<Result<_>>()?,
+            ),
             other => return wrong("a list of strings for QStringList", other),
         },
         B::ByteArrayList => match lit {
-            Literal::List(items) => Value::ByteArrayList(items.iter().map(|i| bytes_of(i, "QByteArray")).collect::<Result<_>>()?),
+            Literal::List(items) => {
+                Value::ByteArrayList(items.iter().map(|i| bytes_of(i, "QByteArray")).collect::<Result<_>>()?)
+            }
             other => return wrong("a list for QByteArrayList", other),
         },
         B::VariantList => match lit {
@@ -213,7 +239,12 @@ fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<V
         B::VariantMap | B::VariantHash => match lit {
             Literal::Map(entries) => {
                 // Qt's key order and one entry per key, for both.
-                let m = Value::map(entries.iter().map(|(k, v)| Ok((k.clone(), to_value(v, None, types)?))).collect::<Result<Vec<_>>>()?);
+                let m = Value::map(
+                    entries
+                        .iter()
+                        .map(|(k, v)| Ok((k.clone(), to_value(v, None, types)?)))
+                        .collect::<Result<Vec<_>>>()?,
+                );
                 match m {
                     Value::Map(entries) if b == B::VariantHash => Value::Hash(entries),
                     m => m,
@@ -222,13 +253,18 @@ fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<V
             other => return wrong(&format!("a map for {ty}"), other),
         },
         B::VariantPair => match lit {
-            Literal::List(items) if items.len() == 2 => Value::Pair(Box::new(natural(&items[0], types)?), Box::new(natural(&items[1], types)?)),
+            Literal::List(items) if items.len() == 2 => {
+                Value::Pair(Box::new(natural(&items[0], types)?), Box::new(natural(&items[1], types)?))
+            }
             other => return wrong(&format!("a list of two values for {ty}"), other),
         },
         B::BitArray => {
             let s = text_of(lit, ty)?.unwrap_or_default();
             if !s.chars().all(|c| c == '0' || c == '1') {
-                return Err(TextError::conversion(ty, format!("expected a string of 0s and 1s for QBitArray, got {s:?}")));
+                return Err(TextError::conversion(
+                    ty,
+                    format!("expected a string of 0s and 1s for QBitArray, got {s:?}"),
+                ));
             }
             Value::BitArray(BitArray::from_bools(s.chars().map(|c| c == '1')))
         }
@@ -278,8 +314,12 @@ fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<V
         }
         B::Color => Value::Color(color_of(lit)?),
         B::Polygon => Value::Polygon(list_of(lit, ty, |i| ints(i, "QPoint", 2).map(|v| Point { x: v[0], y: v[1] }))?),
-        B::PolygonF => Value::PolygonF(list_of(lit, ty, |i| numbers(i, "QPointF", 2).map(|v| PointF { x: v[0], y: v[1] }))?),
-        B::Region => Value::Region(list_of(lit, ty, |i| ints(i, "QRect", 4).map(|v| Rect::new(v[0], v[1], v[2], v[3])))?),
+        B::PolygonF => {
+            Value::PolygonF(list_of(lit, ty, |i| numbers(i, "QPointF", 2).map(|v| PointF { x: v[0], y: v[1] }))?)
+        }
+        B::Region => {
+            Value::Region(list_of(lit, ty, |i| ints(i, "QRect", 4).map(|v| Rect::new(v[0], v[1], v[2], v[3])))?)
+        }
         B::Transform => Value::Transform(numbers(lit, ty, 9)?.try_into().expect("9 numbers")),
         B::Matrix4x4 => Value::Matrix4x4(Box::new(floats32(lit, ty, 16)?.try_into().expect("16 numbers"))),
         B::Vector2D => Value::Vector2D(floats32(lit, ty, 2)?.try_into().expect("2 numbers")),
@@ -289,7 +329,10 @@ fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<V
         B::KeySequence => {
             let keys = list_of(lit, ty, |i| int_in::<u32>(i, "key code"))?;
             if keys.len() > 4 {
-                return Err(TextError::conversion(ty, format!("a QKeySequence has at most 4 keys, got {}", keys.len())));
+                return Err(TextError::conversion(
+                    ty,
+                    format!("a QKeySequence has at most 4 keys, got {}", keys.len()),
+                ));
             }
             Value::KeySequence(keys)
         }
@@ -328,7 +371,9 @@ fn builtin(lit: &Literal, b: Builtin, ty: &str, types: &TypeContext) -> Result<V
             other => return wrong(&format!("a map, a list or null for {ty}"), other),
         },
         B::CborValue | B::CborArray | B::CborMap => {
-            let Some(cbor) = bytes_of(lit, ty)? else { return Err(TextError::conversion(ty, format!("expected CBOR bytes (hex:… or b64:…) for {ty}"))) };
+            let Some(cbor) = bytes_of(lit, ty)? else {
+                return Err(TextError::conversion(ty, format!("expected CBOR bytes (hex:… or b64:…) for {ty}")));
+            };
             match b {
                 B::CborValue => Value::CborValue(cbor),
                 B::CborArray => Value::CborArray(cbor),
@@ -363,7 +408,15 @@ fn color_of(lit: &Literal) -> Result<Color> {
     }
     let text = match lit {
         Literal::Str(t) | Literal::Word(t) => t.as_str(),
-        other => return Err(TextError::conversion(TY, format!("expected #rrggbb, #aarrggbb, invalid or {{spec, alpha, components}} for QColor, got {}", describe(other)))),
+        other => {
+            return Err(TextError::conversion(
+                TY,
+                format!(
+                    "expected #rrggbb, #aarrggbb, invalid or {{spec, alpha, components}} for QColor, got {}",
+                    describe(other)
+                ),
+            ))
+        }
     };
     if text == "invalid" {
         return Ok(Color::INVALID);
@@ -379,7 +432,9 @@ fn color_of(lit: &Literal) -> Result<Color> {
 /// A value given by its streamed fields (QBrush, QPen, QFont, QColor): a map literal read as
 /// JSON into the type's fields.
 fn from_fields<T: serde::de::DeserializeOwned>(lit: &Literal, ty: &str) -> Result<T> {
-    serde_json::from_value(lit_json(lit)).map_err(|e| TextError::conversion(ty, format!("not a {ty} ({e}): expected its fields, as `qtro get` prints them")))
+    serde_json::from_value(lit_json(lit)).map_err(|e| {
+        TextError::conversion(ty, format!("not a {ty} ({e}): expected its fields, as `qtro get` prints them"))
+    })
 }
 
 /// A literal as JSON (lists, maps, numbers, text, booleans, null).
@@ -398,8 +453,10 @@ fn lit_json(lit: &Literal) -> Json {
 
 /// Base64 as Qt's `QByteArray::fromBase64` reads it: the standard or the URL-safe alphabet,
 /// padding optional.
-const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
-const BASE64_URL: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+const BASE64: base64::engine::GeneralPurpose =
+    base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const BASE64_URL: base64::engine::GeneralPurpose =
+    base64::engine::GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
 const LENIENT: base64::engine::GeneralPurposeConfig = base64::engine::GeneralPurposeConfig::new()
     .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
     .with_decode_allow_trailing_bits(true);
@@ -414,22 +471,32 @@ fn bytes_of(lit: &Literal, ty: &str) -> Result<Option<Bytes>> {
         Literal::Word(w) => {
             if let Some(h) = w.strip_prefix("hex:") {
                 let digits: String = h.chars().filter(|c| !c.is_whitespace()).collect();
-                hex::decode(&digits).map(|b| Some(Bytes::from(b))).map_err(|e| TextError::conversion(ty, format!("bad hex digits {digits:?} ({e})")))
+                hex::decode(&digits)
+                    .map(|b| Some(Bytes::from(b)))
+                    .map_err(|e| TextError::conversion(ty, format!("bad hex digits {digits:?} ({e})")))
             } else if let Some(b) = w.strip_prefix("b64:").or_else(|| w.strip_prefix("base64:")) {
                 let engine = if b.contains(['-', '_']) { &BASE64_URL } else { &BASE64 };
-                engine.decode(b).map(|b| Some(Bytes::from(b))).map_err(|e| TextError::conversion(ty, format!("bad base64 text {b:?} ({e})")))
+                engine
+                    .decode(b)
+                    .map(|b| Some(Bytes::from(b)))
+                    .map_err(|e| TextError::conversion(ty, format!("bad base64 text {b:?} ({e})")))
             } else {
                 Ok(Some(Bytes::from(w.clone().into_bytes())))
             }
         }
-        other => Err(TextError::conversion(ty, format!("expected bytes (\"text\", hex:00ff or b64:AAE=) for QByteArray, got {}", describe(other)))),
+        other => Err(TextError::conversion(
+            ty,
+            format!("expected bytes (\"text\", hex:00ff or b64:AAE=) for QByteArray, got {}", describe(other)),
+        )),
     }
 }
 
 /// A QUuid as Qt writes it (`{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}`), without the braces, or as
 /// 32 hex digits.
 fn parse_uuid(s: &str) -> Result<[u8; 16]> {
-    uuid::Uuid::try_parse(s).map(|u| u.into_bytes()).map_err(|e| TextError::conversion("QUuid", format!("expected a UUID, got {s:?} ({e})")))
+    uuid::Uuid::try_parse(s)
+        .map(|u| u.into_bytes())
+        .map_err(|e| TextError::conversion("QUuid", format!("expected a UUID, got {s:?} ({e})")))
 }
 
 fn enum_value(lit: &Literal, e: &EnumInfo) -> Result<Value> {
@@ -441,7 +508,8 @@ fn enum_value(lit: &Literal, e: &EnumInfo) -> Result<Value> {
         })
     };
     let value = match lit {
-        Literal::Int(i) => i64::try_from(*i).map_err(|_| TextError::conversion(&e.name, format!("{i} is out of range for {}", e.name)))?,
+        Literal::Int(i) => i64::try_from(*i)
+            .map_err(|_| TextError::conversion(&e.name, format!("{i} is out of range for {}", e.name)))?,
         Literal::Str(s) | Literal::Word(s) => {
             let mut v = 0;
             for part in s.split('|') {
@@ -449,16 +517,23 @@ fn enum_value(lit: &Literal, e: &EnumInfo) -> Result<Value> {
             }
             v
         }
-        other => return Err(TextError::conversion(&e.name, format!("expected a key or integer of {}, got {}", e.name, describe(other)))),
+        other => {
+            return Err(TextError::conversion(
+                &e.name,
+                format!("expected a key or integer of {}, got {}", e.name, describe(other)),
+            ))
+        }
     };
     Ok(Value::Enum(EnumValue { type_name: e.name.clone(), value, size: e.size }))
 }
 
 fn gadget_value(lit: &Literal, g: &GadgetDef, types: &TypeContext) -> Result<Value> {
     let fields = match lit {
-        Literal::List(items) if items.len() == g.properties.len() => {
-            items.iter().zip(&g.properties).map(|(i, (_, t))| to_value(i, Some(t), types)).collect::<Result<Vec<_>>>()?
-        }
+        Literal::List(items) if items.len() == g.properties.len() => items
+            .iter()
+            .zip(&g.properties)
+            .map(|(i, (_, t))| to_value(i, Some(t), types))
+            .collect::<Result<Vec<_>>>()?,
         Literal::Map(entries) => {
             if let Some((k, _)) = entries.iter().find(|(k, _)| !g.properties.iter().any(|(n, _)| n == k)) {
                 return Err(TextError::conversion(&g.name, format!("{} has no field {k:?}", g.name)));
@@ -472,7 +547,15 @@ fn gadget_value(lit: &Literal, g: &GadgetDef, types: &TypeContext) -> Result<Val
                 .collect::<Result<Vec<_>>>()?
         }
         other => {
-            return Err(TextError::conversion(&g.name, format!("expected a map or a list of {} fields for {}, got {}", g.properties.len(), g.name, describe(other))))
+            return Err(TextError::conversion(
+                &g.name,
+                format!(
+                    "expected a map or a list of {} fields for {}, got {}",
+                    g.properties.len(),
+                    g.name,
+                    describe(other)
+                ),
+            ))
         }
     };
     Ok(Value::Gadget(Gadget { type_name: g.name.clone(), fields }))
@@ -482,9 +565,10 @@ fn template_value(lit: &Literal, ty: &str, base: &str, args: &[String], types: &
     let ty = ty.replace(' ', "");
     match (base, args) {
         ("QList" | "QVector" | "QSet" | "std::vector", [elem]) => match lit {
-            Literal::List(items) => {
-                Ok(Value::Sequence(Sequence { items: items.iter().map(|i| to_value(i, Some(elem), types)).collect::<Result<_>>()?, type_name: ty }))
-            }
+            Literal::List(items) => Ok(Value::Sequence(Sequence {
+                items: items.iter().map(|i| to_value(i, Some(elem), types)).collect::<Result<_>>()?,
+                type_name: ty,
+            })),
             other => Err(TextError::conversion(&ty, format!("expected a list for {ty}, got {}", describe(other)))),
         },
         ("QMap" | "QHash" | "std::map", [k, v]) => {
@@ -492,18 +576,29 @@ fn template_value(lit: &Literal, ty: &str, base: &str, args: &[String], types: &
                 Literal::Map(e) => e
                     .iter()
                     .map(|(key, val)| {
-                        let key_lit = if Builtin::from_name(k) == Some(Builtin::QString) { Literal::Str(key.clone()) } else { word(key) };
+                        let key_lit = if Builtin::from_name(k) == Some(Builtin::QString) {
+                            Literal::Str(key.clone())
+                        } else {
+                            word(key)
+                        };
                         Ok((to_value(&key_lit, Some(k), types)?, to_value(val, Some(v), types)?))
                     })
                     .collect::<Result<Vec<_>>>()?,
                 Literal::List(pairs) => pairs
                     .iter()
                     .map(|p| match p {
-                        Literal::List(kv) if kv.len() == 2 => Ok((to_value(&kv[0], Some(k), types)?, to_value(&kv[1], Some(v), types)?)),
-                        other => Err(TextError::conversion(&ty, format!("expected [key, value] pairs for {ty}, got {}", describe(other)))),
+                        Literal::List(kv) if kv.len() == 2 => {
+                            Ok((to_value(&kv[0], Some(k), types)?, to_value(&kv[1], Some(v), types)?))
+                        }
+                        other => Err(TextError::conversion(
+                            &ty,
+                            format!("expected [key, value] pairs for {ty}, got {}", describe(other)),
+                        )),
                     })
                     .collect::<Result<Vec<_>>>()?,
-                other => return Err(TextError::conversion(&ty, format!("expected a map for {ty}, got {}", describe(other)))),
+                other => {
+                    return Err(TextError::conversion(&ty, format!("expected a map for {ty}, got {}", describe(other))))
+                }
             };
             Ok(Value::Assoc(Assoc { type_name: ty, entries }))
         }

@@ -46,8 +46,12 @@ pub(super) fn parse_date(s: &str) -> Result<QDate, String> {
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
     let mut parts = body.split('-').map(digits);
-    let (Some(Some(y)), Some(Some(m)), Some(Some(d)), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
-    let year = i32::try_from(if neg { -(y as i128) } else { y as i128 }).map_err(|_| format!("the year of {s:?} is outside QDate's range"))?;
+    let (Some(Some(y)), Some(Some(m)), Some(Some(d)), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let year = i32::try_from(if neg { -(y as i128) } else { y as i128 })
+        .map_err(|_| format!("the year of {s:?} is outside QDate's range"))?;
     if year == 0 {
         return Err(format!("there is no year 0 (1 BC is -1), got {s:?}"));
     }
@@ -148,7 +152,9 @@ pub(super) fn parse_datetime(s: &str) -> Result<QDateTime, String> {
     if s == "null" {
         return Ok(QDateTime::null());
     }
-    let (date, rest) = s.split_once(['T', ' ']).ok_or_else(|| format!("expected YYYY-MM-DDTHH:MM:SS[.mmm][Z|±HH:MM|[Zone]], got {s:?}"))?;
+    let (date, rest) = s
+        .split_once(['T', ' '])
+        .ok_or_else(|| format!("expected YYYY-MM-DDTHH:MM:SS[.mmm][Z|±HH:MM|[Zone]], got {s:?}"))?;
     let date = parse_date(date)?;
     let (time, spec) = if let Some(t) = rest.strip_suffix('Z') {
         (t, TimeSpec::Utc)
@@ -248,7 +254,18 @@ mod tests {
         assert_eq!(time_text(QTime::from_hms_ms(23, 59, 59, 999)), "23:59:59.999");
         assert_eq!(time_text(QTime::from_hms_ms(1, 2, 3, 0)), "01:02:03");
         assert_eq!(time_text(QTime::NULL), "null");
-        for bad in ["24:00", "12:60", "12:00:60", "12:00:00.1234", "12:00:00.", "12", "1:2:3:4", "+1:00", "12:00:0x", "12:00:00.-1"] {
+        for bad in [
+            "24:00",
+            "12:60",
+            "12:00:60",
+            "12:00:00.1234",
+            "12:00:00.",
+            "12",
+            "1:2:3:4",
+            "+1:00",
+            "12:00:0x",
+            "12:00:00.-1",
+        ] {
             assert!(parse_time(bad).is_err(), "{bad}");
         }
     }

@@ -15,7 +15,13 @@ use crate::core::Value;
 /// 64-bit integers too large for the type below them.
 pub fn is_natural(v: &Value) -> bool {
     match v {
-        Value::Invalid | Value::Bool(_) | Value::Int(_) | Value::Double(_) | Value::String(_) | Value::List(_) | Value::Map(_) => true,
+        Value::Invalid
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::Double(_)
+        | Value::String(_)
+        | Value::List(_)
+        | Value::Map(_) => true,
         Value::LongLong(i) => i32::try_from(*i).is_err(),
         Value::ULongLong(u) => i64::try_from(*u).is_err(),
         Value::Null(inner) | Value::Variant(inner) => is_natural(inner),
@@ -183,7 +189,8 @@ fn plain(v: &Value, ctx: &TypeContext) -> String {
         Value::ByteArrayList(items) => join(items.iter().map(bytes_text)),
         Value::List(items) => join(items.iter().map(|i| format(i, None, ctx))),
         Value::Map(entries) | Value::Hash(entries) => {
-            let items: Vec<String> = entries.iter().map(|(k, v)| format!("{}: {}", quote(k), format(v, None, ctx))).collect();
+            let items: Vec<String> =
+                entries.iter().map(|(k, v)| format!("{}: {}", quote(k), format(v, None, ctx))).collect();
             format!("{{{}}}", items.join(", "))
         }
         Value::Pair(a, b) => join([format(a, None, ctx), format(b, None, ctx)]),
@@ -207,8 +214,12 @@ fn plain(v: &Value, ctx: &TypeContext) -> String {
         },
         Value::Gadget(g) => match ctx.gadget_for(&g.type_name).filter(|d| d.properties.len() == g.fields.len()) {
             Some(def) => {
-                let items: Vec<String> =
-                    def.properties.iter().zip(&g.fields).map(|((n, t), v)| format!("{}: {}", quote(n), format(v, Some(t), ctx))).collect();
+                let items: Vec<String> = def
+                    .properties
+                    .iter()
+                    .zip(&g.fields)
+                    .map(|((n, t), v)| format!("{}: {}", quote(n), format(v, Some(t), ctx)))
+                    .collect();
                 format!("{{{}}}", items.join(", "))
             }
             None => join(g.fields.iter().map(|f| format(f, None, ctx))),
@@ -224,16 +235,25 @@ fn plain(v: &Value, ctx: &TypeContext) -> String {
                 _ => (None, None),
             };
             if a.entries.iter().all(|(k, _)| matches!(k.without_null_flag(), Value::String(_))) {
-                let items: Vec<String> =
-                    a.entries.iter().map(|(k, v)| format!("{}: {}", quote(k.as_str().unwrap_or("")), format(v, vt.as_deref(), ctx))).collect();
+                let items: Vec<String> = a
+                    .entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", quote(k.as_str().unwrap_or("")), format(v, vt.as_deref(), ctx)))
+                    .collect();
                 format!("{{{}}}", items.join(", "))
             } else {
-                join(a.entries.iter().map(|(k, v)| join([format(k, kt.as_deref(), ctx), format(v, vt.as_deref(), ctx)])))
+                join(
+                    a.entries.iter().map(|(k, v)| join([format(k, kt.as_deref(), ctx), format(v, vt.as_deref(), ctx)])),
+                )
             }
         }
         Value::Remote(r) => join(r.parameters.iter().map(|p| format(p, None, ctx))),
         Value::GadgetSequence(s) => join(s.items.iter().map(|i| format(i, Some(&s.value_type_name), ctx))),
-        Value::GadgetAssoc(a) => join(a.entries.iter().map(|(k, v)| join([format(k, Some(&a.key_type_name), ctx), format(v, Some(&a.value_type_name), ctx)]))),
+        Value::GadgetAssoc(a) => join(
+            a.entries
+                .iter()
+                .map(|(k, v)| join([format(k, Some(&a.key_type_name), ctx), format(v, Some(&a.value_type_name), ctx)])),
+        ),
         Value::Color(c) => color_text(c).map(|t| quote(&t)).unwrap_or_else(|| fields_text(c)),
         Value::Brush(b) => fields_text(b),
         Value::Pen(p) => fields_text(p),
@@ -241,7 +261,11 @@ fn plain(v: &Value, ctx: &TypeContext) -> String {
         Value::Image(i) | Value::Pixmap(i) => bytes_text(&i.png),
         Value::Polygon(points) => join(points.iter().map(|p| join([p.x.to_string(), p.y.to_string()]))),
         Value::PolygonF(points) => join(points.iter().map(|p| join([float_text(p.x), float_text(p.y)]))),
-        Value::Region(rects) => join(rects.iter().map(|r| join([r.left.to_string(), r.top.to_string(), r.width().to_string(), r.height().to_string()]))),
+        Value::Region(rects) => join(
+            rects
+                .iter()
+                .map(|r| join([r.left.to_string(), r.top.to_string(), r.width().to_string(), r.height().to_string()])),
+        ),
         Value::Transform(t) => join(t.iter().map(|f| float_text(*f))),
         Value::Matrix4x4(m) => join(m.iter().map(|f| float32_text(*f))),
         Value::Vector2D(v) => join(v.iter().map(|f| float32_text(*f))),

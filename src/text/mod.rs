@@ -159,7 +159,12 @@ impl TypeContext {
                 1 | 2 | 4 | 8 => e.size as u8,
                 _ => 4,
             };
-            ctx.enums.push(EnumInfo { name, keys: e.keys.iter().map(|(k, v)| (k.clone(), *v as i64)).collect(), size, is_flag: e.is_flag });
+            ctx.enums.push(EnumInfo {
+                name,
+                keys: e.keys.iter().map(|(k, v)| (k.clone(), *v as i64)).collect(),
+                size,
+                is_flag: e.is_flag,
+            });
         };
         for e in &def.enums {
             add(scope, e);
@@ -205,12 +210,18 @@ impl TypeContext {
 
     /// The enum a declared type name denotes (exact, else by its last `::` segment).
     pub fn enum_for(&self, ty: &str) -> Option<&EnumInfo> {
-        self.enums.iter().find(|e| e.name == ty).or_else(|| self.enums.iter().find(|e| last_segment(&e.name) == last_segment(ty)))
+        self.enums
+            .iter()
+            .find(|e| e.name == ty)
+            .or_else(|| self.enums.iter().find(|e| last_segment(&e.name) == last_segment(ty)))
     }
 
     /// The gadget a declared type name denotes (exact, else by its last `::` segment).
     pub fn gadget_for(&self, ty: &str) -> Option<&GadgetDef> {
-        self.gadgets.iter().find(|g| g.name == ty).or_else(|| self.gadgets.iter().find(|g| last_segment(&g.name) == last_segment(ty)))
+        self.gadgets
+            .iter()
+            .find(|g| g.name == ty)
+            .or_else(|| self.gadgets.iter().find(|g| last_segment(&g.name) == last_segment(ty)))
     }
 
     /// The canonical type name for a `TYPE:` prefix (`uint`, an alias such as `bytes`, a Qt type,
@@ -277,7 +288,10 @@ pub(crate) fn template_parts(name: &str) -> Option<(&str, Vec<String>)> {
         return None;
     }
     let base = &name[..open];
-    if !matches!(base, "QList" | "QVector" | "QSet" | "QMap" | "QHash" | "QPair" | "std::pair" | "std::vector" | "std::map") {
+    if !matches!(
+        base,
+        "QList" | "QVector" | "QSet" | "QMap" | "QHash" | "QPair" | "std::pair" | "std::vector" | "std::map"
+    ) {
         return None;
     }
     let args = crate::core::source::parameter_types(&format!("x({})", &name[open + 1..name.len() - 1]));

@@ -62,7 +62,11 @@ impl<'a> Parser<'a> {
                         return Err(self.err(format!("expected a value after '{ty}:'")));
                     }
                     let textual = TEXTUAL.contains(&ty.as_str());
-                    let inner = if textual && !self.rest().starts_with(['"', '[', '{']) { Literal::Word(self.token().to_owned()) } else { self.value()? };
+                    let inner = if textual && !self.rest().starts_with(['"', '[', '{']) {
+                        Literal::Word(self.token().to_owned())
+                    } else {
+                        self.value()?
+                    };
                     return Ok(Literal::Typed(ty, Box::new(inner)));
                 }
                 let tok = self.token();
@@ -120,7 +124,8 @@ impl<'a> Parser<'a> {
             match b[i] {
                 b'\\' => i += 2,
                 b'"' => {
-                    let s: String = serde_json::from_str(&rest[..=i]).map_err(|e| self.err(format!("bad string ({e})")))?;
+                    let s: String =
+                        serde_json::from_str(&rest[..=i]).map_err(|e| self.err(format!("bad string ({e})")))?;
                     self.pos += i + 1;
                     return Ok(s);
                 }
@@ -209,7 +214,8 @@ pub(super) fn word(tok: &str) -> Literal {
         return Literal::Int(if neg { -i } else { i });
     }
     let lower = digits.to_ascii_lowercase();
-    let floaty = digits.starts_with(|c: char| c.is_ascii_digit() || c == '.') || matches!(lower.as_str(), "inf" | "infinity" | "nan");
+    let floaty = digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || matches!(lower.as_str(), "inf" | "infinity" | "nan");
     if floaty {
         if let Ok(f) = tok.parse::<f64>() {
             return Literal::Float(f);

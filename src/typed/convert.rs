@@ -620,7 +620,9 @@ fn sequence_items<T: FromValue>(value: &Value) -> Result<Vec<T>, ConvertError> {
         Value::Sequence(s) => each(s.items.iter()),
         Value::GadgetSequence(s) => each(s.items.iter()),
         Value::StringList(items) => each(items.iter().map(|s| Value::String(s.clone())).collect::<Vec<_>>().iter()),
-        Value::ByteArrayList(items) => each(items.iter().map(|b| Value::ByteArray(b.clone())).collect::<Vec<_>>().iter()),
+        Value::ByteArrayList(items) => {
+            each(items.iter().map(|b| Value::ByteArray(b.clone())).collect::<Vec<_>>().iter())
+        }
         Value::BitArray(b) => each((0..b.len()).map(|i| Value::Bool(b.get(i))).collect::<Vec<_>>().iter()),
         v => Err(ConvertError::mismatch("a list", v)),
     }

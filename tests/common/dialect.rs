@@ -8,7 +8,11 @@ pub const INTEROP_REP: &str = include_str!("../../qt-interop/peers/interop.rep")
 
 /// The Qt major version that speaks `dialect`.
 pub fn major(dialect: Dialect) -> u32 {
-    if dialect == Dialect::Qt5 { 5 } else { 6 }
+    if dialect == Dialect::Qt5 {
+        5
+    } else {
+        6
+    }
 }
 
 /// A node speaking `dialect`.

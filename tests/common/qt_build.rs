@@ -15,7 +15,11 @@ use std::sync::OnceLock;
 pub fn manifest_dir() -> &'static Path {
     // This module serves the tests of capi/ and cli/ too: their package sits one level down.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if dir.join("qt-interop").is_dir() { dir } else { dir.parent().expect("a workspace member's parent") }
+    if dir.join("qt-interop").is_dir() {
+        dir
+    } else {
+        dir.parent().expect("a workspace member's parent")
+    }
 }
 
 /// Cargo's target directory (honours `CARGO_TARGET_DIR`), so `cargo clean` removes our builds.

@@ -83,7 +83,9 @@ impl QtPeer {
 
     /// Sends one command line.
     pub fn send(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").and_then(|_| self.stdin.flush()).unwrap_or_else(|e| panic!("{}: cannot send {line:?}: {e}", self.label));
+        writeln!(self.stdin, "{line}")
+            .and_then(|_| self.stdin.flush())
+            .unwrap_or_else(|e| panic!("{}: cannot send {line:?}: {e}", self.label));
     }
 
     /// Waits (10 s at most) for an event matching `pred`, skipping others.
@@ -99,11 +101,7 @@ impl QtPeer {
         .await;
         match found {
             Ok(Some(e)) => e,
-            _ => panic!(
-                "{}: no {what} event; transcript:\n{}",
-                self.label,
-                self.transcript.lock().unwrap().join("\n")
-            ),
+            _ => panic!("{}: no {what} event; transcript:\n{}", self.label, self.transcript.lock().unwrap().join("\n")),
         }
     }
 
@@ -111,7 +109,11 @@ impl QtPeer {
     pub async fn command(&mut self, line: &str) -> Json {
         self.send(line);
         let cmd = line.split_whitespace().next().unwrap_or_default().to_owned();
-        let e = self.expect(&format!("ok/error for {line:?}"), |e| (e["event"] == "ok" || e["event"] == "error") && e["cmd"] == cmd.as_str()).await;
+        let e = self
+            .expect(&format!("ok/error for {line:?}"), |e| {
+                (e["event"] == "ok" || e["event"] == "error") && e["cmd"] == cmd.as_str()
+            })
+            .await;
         assert_eq!(e["event"], "ok", "{}: command {line:?} failed: {e}", self.label);
         e
     }

@@ -39,8 +39,17 @@ impl Outcome {
 
 /// Runs `qtro ARGS` to completion (stdin closed).
 pub async fn run(args: &[&str]) -> Outcome {
-    let child = qtro().args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start qtro");
-    let out = tokio::time::timeout(T * 2, child.wait_with_output()).await.unwrap_or_else(|_| panic!("qtro {args:?} did not finish")).expect("qtro output");
+    let child = qtro()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start qtro");
+    let out = tokio::time::timeout(T * 2, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("qtro {args:?} did not finish"))
+        .expect("qtro output");
     Outcome {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -58,8 +67,16 @@ pub async fn run_ok(args: &[&str]) -> String {
 /// Runs `qtro ARGS` and insists on exit code `code`; returns stderr.
 pub async fn run_fails(args: &[&str], code: i32) -> String {
     let o = run(args).await;
-    assert_eq!(o.code, code, "qtro {args:?}: expected exit {code}, got {}\nstdout: {}\nstderr: {}", o.code, o.stdout, o.stderr);
-    assert!(o.stderr.starts_with("qtro: error: ") || o.stderr.starts_with("{\"error\"") || code == 2, "stderr: {}", o.stderr);
+    assert_eq!(
+        o.code, code,
+        "qtro {args:?}: expected exit {code}, got {}\nstdout: {}\nstderr: {}",
+        o.code, o.stdout, o.stderr
+    );
+    assert!(
+        o.stderr.starts_with("qtro: error: ") || o.stderr.starts_with("{\"error\"") || code == 2,
+        "stderr: {}",
+        o.stderr
+    );
     o.stderr
 }
 
@@ -78,7 +95,13 @@ pub struct Proc {
 
 impl Proc {
     pub fn spawn(args: &[&str]) -> Proc {
-        let mut child = qtro().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start qtro");
+        let mut child = qtro()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start qtro");
         let stdin = child.stdin.take();
         let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         Proc { child, stdin, lines, seen: Vec::new(), label: format!("qtro {}", args.join(" ")) }
@@ -140,7 +163,10 @@ impl Proc {
         while let Ok(Ok(Some(l))) = tokio::time::timeout(T, self.lines.next_line()).await {
             self.seen.push(l);
         }
-        let status = tokio::time::timeout(T, self.child.wait()).await.unwrap_or_else(|_| panic!("{} did not exit", self.label)).expect("wait");
+        let status = tokio::time::timeout(T, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("{} did not exit", self.label))
+            .expect("wait");
         status.code().unwrap_or(-1)
     }
 
@@ -164,6 +190,11 @@ pub fn closed_port() -> u16 {
 pub fn ready_url(line: &str) -> String {
     match serde_json::from_str::<Json>(line) {
         Ok(j) => j["url"].as_str().or(j["listen"].as_str()).expect("url in ready line").to_owned(),
-        Err(_) => line.split_whitespace().find(|w| w.starts_with("tcp://") || w.starts_with("local")).expect("url in ready line").trim_end_matches(',').to_owned(),
+        Err(_) => line
+            .split_whitespace()
+            .find(|w| w.starts_with("tcp://") || w.starts_with("local"))
+            .expect("url in ready line")
+            .trim_end_matches(',')
+            .to_owned(),
     }
 }
