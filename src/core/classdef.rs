@@ -1,5 +1,39 @@
 //! Class definitions: the interface description a host sends to dynamic replicas
 //! (InitDynamicPacket) and embeds in QRO_ for child classes and gadgets.
+//!
+//! # Example
+//!
+//! A definition encoded as an InitDynamicPacket carries it, and decoded again:
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use qtro_rs::core::stream::{Reader, Writer};
+//! use qtro_rs::core::{ByteOrder, ClassDefinition, Limits, PropertyDef, SignalDef};
+//!
+//! let def = ClassDefinition {
+//!     type_name: Some("Counter".into()),
+//!     properties: vec![PropertyDef {
+//!         name: "count".into(),
+//!         type_name: "int".into(),
+//!         notify_signal: Some("countChanged(int)".into()),
+//!     }],
+//!     signals: vec![SignalDef {
+//!         signature: "countChanged(int)".into(),
+//!         parameter_names: vec!["count".into()],
+//!     }],
+//!     ..ClassDefinition::default()
+//! };
+//! // Wire indexes are positions in these lists.
+//! assert_eq!(def.property_index("count"), Some(0));
+//! assert_eq!(def.signal_index("countChanged(int)"), Some(0));
+//!
+//! let mut buf = BytesMut::new();
+//! def.encode(&mut Writer::new(&mut buf, ByteOrder::Little))?;
+//! let mut r = Reader::new(buf.freeze(), ByteOrder::Little);
+//! assert_eq!(ClassDefinition::decode(&mut r, &Limits::DEFAULT)?, def);
+//! r.finish("the definition")?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 

@@ -5,6 +5,35 @@
 //! for or that the registry announced) and announced with [`ClientCore::connected`].
 //!
 //! The [`host`](super::host) module's example joins a client and a host in memory.
+//!
+//! # Example
+//!
+//! A client fed the bytes a Qt 6 host sends first, its handshake and its list of sources: the
+//! dynamic replica it holds asks for its source.
+//!
+//! ```
+//! use std::time::Instant;
+//!
+//! use qtro_rs::core::{ClientCore, Dialect, FrameDecoder, Limits, ObjectInfo, Packet};
+//! use qtro_rs::core::{ReplicaKind, ReplicaState};
+//!
+//! let (now, qt6) = (Instant::now(), Dialect::Qt6);
+//! let mut client = ClientCore::new(qt6, Limits::DEFAULT);
+//! client.acquire("Counter", ReplicaKind::Dynamic, now);
+//! client.connected(1);
+//! let offered = ObjectInfo { name: "Counter".into(), type_name: None, signature: None };
+//! client.receive(1, &Packet::Handshake { version: "QtRO 2.0".into() }.to_bytes(qt6)?, now);
+//! client.receive(1, &Packet::ObjectList(vec![offered]).to_bytes(qt6)?, now);
+//!
+//! let mut sent = FrameDecoder::new(qt6, &Limits::DEFAULT);
+//! sent.extend(&client.take_output(1).expect("a request"));
+//! let frame = sent.next_frame()?.expect("one frame");
+//! let packet = Packet::decode(&frame, qt6, client.types(), &Limits::DEFAULT)?;
+//! assert_eq!(packet, Packet::AddObject { name: "Counter".into(), is_dynamic: true });
+//! // It stays uninitialized until the definition and values arrive (InitDynamic).
+//! assert_eq!(client.replica("Counter").map(|r| r.state), Some(ReplicaState::Uninitialized));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;

@@ -12,6 +12,29 @@
 //! (`size_t`, `int64_t`, `qsizetype`, …) are first mapped to the type Qt really streams for them
 //! on LP64 Linux ([`canonical_type_name`]), inside templates too (`QList<size_t>` is
 //! `QList<ulong>`). Types that cannot be streamed at all (`QModelIndex`, pointers) are refused.
+//!
+//! # Example
+//!
+//! Conversions Qt makes without loss, and a refusal with its message:
+//!
+//! ```
+//! use qtro_rs::core::convert::canonical_type_name;
+//! use qtro_rs::core::{convert, Dialect, TypeRegistry, Value};
+//!
+//! let types = TypeRegistry::new(Dialect::Qt6);
+//! assert_eq!(convert(Value::Int(2), "double", &types)?, Value::Double(2.0));
+//! assert_eq!(convert(Value::string("42"), "int", &types)?, Value::Int(42));
+//! // `size_t` is streamed as `ulong` on LP64 Linux.
+//! assert_eq!(canonical_type_name("QList<size_t>"), "QList<ulong>");
+//! assert_eq!(convert(Value::Int(3), "size_t", &types)?, Value::ULong(3));
+//! // An invalid QVariant becomes the declared type's default value.
+//! assert_eq!(convert(Value::Invalid, "int", &types)?, Value::Int(0));
+//!
+//! let refused = convert(Value::string("hello"), "int", &types).unwrap_err();
+//! assert_eq!(refused.to_string(), "QString cannot be converted to int (not an integer)");
+//! assert!(convert(Value::Double(2.5), "int", &types).is_err(), "it would lose the fraction");
+//! # Ok::<(), qtro_rs::core::TypeMismatch>(())
+//! ```
 
 use std::borrow::Cow;
 

@@ -1,4 +1,27 @@
 //! The two wire dialects: Qt 6 ("QtRO 2.0") and Qt 5.15 ("QtRO 1.3").
+//!
+//! # Example
+//!
+//! What differs between the two, and how a client tells which one a host speaks from the first
+//! bytes it sends:
+//!
+//! ```
+//! use qtro_rs::core::{ByteOrder, Dialect, Packet};
+//!
+//! let (qt6, qt5) = (Dialect::Qt6, Dialect::Qt5);
+//! assert_eq!((qt6.protocol_version(), qt5.protocol_version()), ("QtRO 2.0", "QtRO 1.3"));
+//! assert_eq!((qt6.outer_order(), qt5.outer_order()), (ByteOrder::Little, ByteOrder::Big));
+//! assert_eq!((qt6.stream_version(), qt5.stream_version()), (20, 18));
+//! // The QVariant header of a user type carries a different id.
+//! assert_eq!((qt6.user_type_id(), qt5.user_type_id()), (65536, 1024));
+//! // QtRO's nested streams are big-endian in both.
+//! assert_eq!(qt6.nested_order(), qt5.nested_order());
+//!
+//! let handshake = Packet::Handshake { version: "QtRO 1.3".into() }.to_bytes(qt5)?;
+//! assert_eq!(Dialect::detect(&handshake), Some(Dialect::Qt5));
+//! assert_eq!(Dialect::detect(&handshake[..3]), None, "too few bytes to tell");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,31 @@
 //! Errors of the sans-IO protocol core.
+//!
+//! # Example
+//!
+//! Decoding truncated or lying bytes, and encoding what the peer could not read:
+//!
+//! ```
+//! use bytes::Bytes;
+//! use qtro_rs::core::stream::Reader;
+//! use qtro_rs::core::variant::{from_bytes, to_bytes};
+//! use qtro_rs::core::{ByteOrder, DecodeError, Dialect, EncodeError, TypeRegistry, Value};
+//!
+//! // An int QVariant cut short: two of its four value bytes are missing.
+//! let types = TypeRegistry::new(Dialect::Qt6);
+//! let cut = Bytes::from_static(&[2, 0, 0, 0, 0, 7, 0]);
+//! let err = from_bytes(cut, Dialect::Qt6, ByteOrder::Little, &types).unwrap_err();
+//! assert!(matches!(err, DecodeError::Truncated { needed: 2, .. }), "{err}");
+//! assert!(!err.closes_connection(), "confined to its packet: the packet is dropped");
+//!
+//! // A length claiming more than remains is refused before anything is allocated.
+//! let mut r = Reader::new(Bytes::from_static(&[0, 0, 0x10, 0, b'a']), ByteOrder::Big);
+//! let err = r.qbytearray().unwrap_err();
+//! assert_eq!(err.to_string(), "QByteArray claims 4096 bytes/elements but only 1 remain");
+//!
+//! // Qt 5 has no char16_t.
+//! let err = to_bytes(&Value::Char16(0x263a), Dialect::Qt5, ByteOrder::Big).unwrap_err();
+//! assert_eq!(err, EncodeError::UnsupportedInDialect("char16_t"));
+//! ```
 
 use thiserror::Error;
 

@@ -3,6 +3,30 @@
 //! Unlike Qt, the decoder checks the declared length against the configured maximum as soon as
 //! the header arrives and slices each body exactly, so neither a huge length nor a malformed body
 //! can make it allocate without bound or lose sync with the stream.
+//!
+//! # Example
+//!
+//! Two Qt 5 frames (big-endian length, then the packet type and its payload, which framing does
+//! not look into) arriving in three chunks:
+//!
+//! ```
+//! use qtro_rs::core::{Dialect, FrameDecoder, Limits};
+//!
+//! let stream = [0, 0, 0, 4, 0, 10, 0xab, 0xcd, 0, 0, 0, 2, 0, 11];
+//! let mut frames = FrameDecoder::new(Dialect::Qt5, &Limits::DEFAULT);
+//! frames.extend(&stream[..3]);
+//! assert!(frames.next_frame()?.is_none(), "not even a whole header yet");
+//! frames.extend(&stream[3..7]);
+//! assert_eq!(frames.missing(), 1, "the first frame lacks one byte");
+//! frames.extend(&stream[7..]);
+//!
+//! let (batch, error) = frames.take_frames();
+//! assert!(error.is_none());
+//! let got: Vec<_> = batch.map(|f| (f.packet_type, f.payload.to_vec())).collect();
+//! assert_eq!(got, [(10, vec![0xab, 0xcd]), (11, vec![])]);
+//! assert_eq!(frames.buffered(), 0);
+//! # Ok::<(), qtro_rs::core::DecodeError>(())
+//! ```
 
 use bytes::{Buf, Bytes, BytesMut};
 

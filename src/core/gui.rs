@@ -8,6 +8,34 @@
 //! the dialect decides. QImage and QPixmap travel as PNG files inside the stream, with no length
 //! before them: the reader walks the PNG's chunks to its end. [`Image`] converts to and from
 //! RGBA pixels with the `png` crate.
+//!
+//! # Example
+//!
+//! A QColor's bytes, and an image made from RGBA pixels:
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use qtro_rs::core::gui::{Color, Image};
+//! use qtro_rs::core::stream::Writer;
+//! use qtro_rs::core::variant::Encoder;
+//! use qtro_rs::core::{ByteOrder, Dialect, Value};
+//!
+//! // `QDataStream << QColor(255, 0, 0)`: the spec (1, RGB), then alpha, red, green, blue and
+//! // padding, 16 bits each.
+//! let red = Color::rgba(255, 0, 0, 255);
+//! let mut buf = BytesMut::new();
+//! let mut w = Writer::new(&mut buf, ByteOrder::Big);
+//! Encoder::new(Dialect::Qt6).raw(&mut w, &Value::Color(red))?;
+//! assert_eq!(&buf[..], [1, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0]);
+//! assert_eq!(red.to_rgba8(), Some((255, 0, 0, 255)));
+//!
+//! // A QImage travels as a PNG file.
+//! let pixels = [255, 0, 0, 255, 0, 0, 255, 128]; // 2×1: red, half-transparent blue
+//! let image = Image::from_rgba(2, 1, &pixels)?;
+//! assert!(image.png.as_ref().is_some_and(|png| png.starts_with(b"\x89PNG")));
+//! assert_eq!(image.to_rgba()?, Some((2, 1, pixels.to_vec())));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,33 @@
 //! Configurable bounds that keep a decoder's work and memory proportional to what it is willing
 //! to accept, whatever a peer claims.
+//!
+//! # Example
+//!
+//! The defaults, and tighter bounds for an untrusted peer: a frame header announcing more than
+//! the maximum is refused before any of its body is buffered, a value nested too deep is refused
+//! while decoding.
+//!
+//! ```
+//! use qtro_rs::core::variant::{from_bytes_with_limits, to_bytes};
+//! use qtro_rs::core::{ByteOrder, DecodeError, Dialect, FrameDecoder, Limits, TypeRegistry, Value};
+//!
+//! assert_eq!(Limits::default(), Limits::DEFAULT);
+//! assert_eq!((Limits::DEFAULT.max_packet_size, Limits::DEFAULT.max_depth), (64 << 20, 64));
+//!
+//! let strict = Limits { max_packet_size: 1024, max_depth: 2, ..Limits::DEFAULT };
+//! let mut frames = FrameDecoder::new(Dialect::Qt6, &strict);
+//! frames.extend(&4096u32.to_le_bytes());
+//! let err = frames.next_frame().unwrap_err();
+//! assert_eq!(err, DecodeError::PacketTooLarge { len: 4096, max: 1024 });
+//! assert!(err.closes_connection(), "the stream cannot be trusted any more");
+//!
+//! let nested = Value::List(vec![Value::List(vec![Value::List(vec![])])]);
+//! let bytes = to_bytes(&nested, Dialect::Qt6, ByteOrder::Little)?;
+//! let types = TypeRegistry::new(Dialect::Qt6);
+//! let err = from_bytes_with_limits(bytes, Dialect::Qt6, ByteOrder::Little, &types, &strict);
+//! assert_eq!(err, Err(DecodeError::TooDeep { limit: 2 }));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 

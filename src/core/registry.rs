@@ -3,6 +3,34 @@
 //! This module knows its fixed API, the per-dialect encodings of locations, and the table logic a
 //! registry host runs ([`RegistryTable`]); the host and client cores carry its packets like any
 //! other source's.
+//!
+//! # Example
+//!
+//! A registry host's table following Qt's rules, fed the `addSource` calls of two hosts:
+//!
+//! ```
+//! use qtro_rs::core::registry::{self, Location, RegistryChange, RegistryTable};
+//! use qtro_rs::core::Dialect;
+//!
+//! let at = |url: &str| Location {
+//!     name: "Counter".into(),
+//!     type_name: "Counter".into(),
+//!     url: url.into(),
+//! };
+//! let add_source = |loc: &Location| [registry::location_value(Dialect::Qt6, loc)];
+//! let mut table = RegistryTable::default();
+//!
+//! // Connection 1 registers `Counter`: the registry emits remoteObjectAdded.
+//! let first = at("tcp://127.0.0.1:5000");
+//! let change = table.invoked(1, registry::METHOD_ADD_SOURCE, &add_source(&first));
+//! assert_eq!(change, Some(RegistryChange::Added(first.clone())));
+//! // The first registration of a name wins.
+//! let second = at("tcp://127.0.0.1:6000");
+//! assert_eq!(table.invoked(2, registry::METHOD_ADD_SOURCE, &add_source(&second)), None);
+//! // When connection 1 closes, what it registered goes, without a signal.
+//! assert_eq!(table.disconnected(1), Some(RegistryChange::Dropped(vec![first])));
+//! assert_eq!(table.locations().count(), 0);
+//! ```
 
 use std::collections::{BTreeMap, HashMap};
 

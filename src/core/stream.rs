@@ -3,6 +3,35 @@
 //! [`Reader`] decodes from a [`Bytes`] buffer so byte arrays come out as zero-copy slices;
 //! every length is checked against what remains before anything is allocated.
 //! [`Writer`] appends to a [`BytesMut`].
+//!
+//! # Example
+//!
+//! A few fields written and read back in big-endian order (a default QDataStream's), and the
+//! same field in little-endian order (Qt 6 QtRO's outer stream):
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use qtro_rs::core::stream::{Reader, Writer};
+//! use qtro_rs::core::ByteOrder;
+//!
+//! let mut buf = BytesMut::new();
+//! let mut w = Writer::new(&mut buf, ByteOrder::Big);
+//! w.u16(0x0102);
+//! w.qstring(Some("Hi"))?; // byte length, then UTF-16
+//! w.qbytearray(None)?; // a null QByteArray: the length 0xFFFFFFFF
+//! assert_eq!(&buf[..], [1, 2, 0, 0, 0, 4, 0, b'H', 0, b'i', 0xff, 0xff, 0xff, 0xff]);
+//!
+//! let mut r = Reader::new(buf.freeze(), ByteOrder::Big);
+//! assert_eq!(r.u16()?, 0x0102);
+//! assert_eq!(r.qstring()?.as_deref(), Some("Hi"));
+//! assert_eq!(r.qbytearray()?, None);
+//! r.finish("the example's fields")?;
+//!
+//! let mut buf = BytesMut::new();
+//! Writer::new(&mut buf, ByteOrder::Little).u16(0x0102);
+//! assert_eq!(&buf[..], [2, 1]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use byteorder::{BigEndian, ByteOrder as _, LittleEndian};
 use bytes::{BufMut, Bytes, BytesMut};

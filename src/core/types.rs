@@ -5,6 +5,26 @@
 //! `QMap<QString,Point3>` on demand, and learns gadgets and enums from .rep files and from class
 //! definitions received on the wire. An unknown name is a clear error: its encoding is unknowable
 //! and guessing would desynchronise the stream.
+//!
+//! # Example
+//!
+//! A gadget learned, and the containers of it that then resolve by name:
+//!
+//! ```
+//! use qtro_rs::core::{Builtin, Dialect, TypeDesc, TypeLookup, TypeRegistry};
+//!
+//! let mut types = TypeRegistry::new(Dialect::Qt6);
+//! assert!(types.lookup("Point3").is_none(), "unknown until registered");
+//! types.register_gadget("Point3", vec![("x".into(), "int".into()), ("y".into(), "int".into())]);
+//! let point = types.lookup("Point3").expect("registered");
+//! assert!(matches!(&*point, TypeDesc::Gadget { fields } if fields[1].0 == "y"));
+//!
+//! let list = types.lookup("QList<Point3>");
+//! assert_eq!(list.as_deref(), Some(&TypeDesc::Sequence { elem: "Point3".into() }));
+//! assert!(types.contains("QMap<QString,Point3>"));
+//! assert!(!types.contains("QList<Point4>"), "its element type is unknown");
+//! assert_eq!(types.lookup("int").as_deref(), Some(&TypeDesc::Builtin(Builtin::Int)));
+//! ```
 
 use std::collections::HashMap;
 use std::sync::Arc;

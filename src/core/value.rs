@@ -3,6 +3,31 @@
 //! Every variant maps to exactly one wire encoding, so a decoded value re-encodes to the same
 //! bytes. Widths are kept (`Short` is not `Int`) because Qt hosts hand argument storage to the
 //! target without conversion.
+//!
+//! # Example
+//!
+//! Building values and reading them back:
+//!
+//! ```
+//! use qtro_rs::core::Value;
+//!
+//! let v = Value::map([
+//!     ("name".to_owned(), Value::string("probe")),
+//!     ("count".to_owned(), Value::Int(3)),
+//! ]);
+//! assert_eq!(v.type_name(), "QVariantMap");
+//! let Value::Map(entries) = &v else { unreachable!() };
+//! // Kept in the order Qt 6 streams a QVariantMap: by key.
+//! assert_eq!((entries[0].0.as_str(), entries[0].1.as_i64()), ("count", Some(3)));
+//! assert_eq!(entries[1].1.as_str(), Some("probe"));
+//!
+//! // Widths are kept: a `short` is not an `int`, though both read as the same number.
+//! assert_ne!(Value::Short(3), Value::Int(3));
+//! assert_eq!((Value::Short(3).type_name(), Value::Short(3).as_i64()), ("short", Some(3)));
+//! // A null QString is not an empty one (both read as "").
+//! assert_ne!(Value::String(None), Value::string(""));
+//! assert_eq!(Value::String(None).as_str(), Some(""));
+//! ```
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};

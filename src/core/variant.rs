@@ -1,5 +1,30 @@
 //! The QVariant codec: QVariant headers, raw payloads of every built-in type, user types by name,
 //! and QtRO's wrapper types (QRO_, QSQ_, QAS_) with their big-endian nested streams.
+//!
+//! # Example
+//!
+//! A QString QVariant as Qt 5's QtRO writes it, and the two ways an enum is written:
+//!
+//! ```
+//! use qtro_rs::core::variant::{from_bytes, to_bytes, to_bytes_plain};
+//! use qtro_rs::core::{ByteOrder, Dialect, EnumValue, TypeRegistry, Value};
+//!
+//! // Type id 10, the null flag, then the QString: its byte length and UTF-16.
+//! let bytes = to_bytes(&Value::string("Hi"), Dialect::Qt5, ByteOrder::Big)?;
+//! assert_eq!(&bytes[..], [0, 0, 0, 10, 0, 0, 0, 0, 4, 0, b'H', 0, b'i']);
+//! let types = TypeRegistry::new(Dialect::Qt5);
+//! assert_eq!(from_bytes(bytes, Dialect::Qt5, ByteOrder::Big, &types)?, Value::string("Hi"));
+//!
+//! // QtRO sends an enum property or argument as an integer of the enum's size; a plain
+//! // `QDataStream << QVariant` writes it as a user type, by name.
+//! let mood = Value::Enum(EnumValue { type_name: "Mood".into(), value: 1, size: 4 });
+//! let (qt6, le) = (Dialect::Qt6, ByteOrder::Little);
+//! assert_eq!(to_bytes(&mood, qt6, le)?, to_bytes(&Value::Int(1), qt6, le)?);
+//! let plain = to_bytes_plain(&mood, qt6, le)?;
+//! // The user type id (65536), not null, the name as a C string, then the value.
+//! assert_eq!(&plain[..], b"\0\0\x01\0\0\x05\0\0\0Mood\0\x01\0\0\0");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::sync::Arc;
 

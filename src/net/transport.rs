@@ -3,6 +3,33 @@
 //! [`crate::node::Node`] does this itself; these are for tools that handle the bytes (a proxy,
 //! a probe) and for running a node over a stream opened another way
 //! ([`Node::add_client_connection`](crate::node::Node::add_client_connection)).
+//!
+//! # Example
+//!
+//! A listener on a free TCP port, a connection to the URL it reports, and bytes across:
+//!
+//! ```
+//! use qtro_rs::net::{transport, BoxStream, Listener, NodeUrl};
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+//! runtime.block_on(async {
+//!     let (listener, bound) = Listener::bind(&NodeUrl::parse("tcp://127.0.0.1:0")?).await?;
+//!     assert!(matches!(bound, NodeUrl::Tcp { port, .. } if port != 0), "the port chosen");
+//!     let (mut client, mut server) =
+//!         tokio::try_join!(transport::connect(&bound), listener.accept())?;
+//!     server.write_all(b"QtRO").await?;
+//!     let mut buf = [0; 4];
+//!     client.read_exact(&mut buf).await?;
+//!     assert_eq!(&buf, b"QtRO");
+//!     Ok::<_, Box<dyn std::error::Error>>(())
+//! })?;
+//! // Any other byte stream serves too, e.g. for `Node::add_client_connection`.
+//! let _pipe: BoxStream = Box::pin(tokio::io::duplex(64).0);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::io;
 use std::pin::Pin;

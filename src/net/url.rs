@@ -1,4 +1,25 @@
 //! QtRO node URLs: `tcp://host:port`, `local:NAME`, `localabstract:NAME`.
+//!
+//! # Example
+//!
+//! The three schemes, and refused URLs:
+//!
+//! ```
+//! use qtro_rs::net::{NodeUrl, UrlError};
+//!
+//! let tcp = NodeUrl::parse("tcp://[::1]:5000")?;
+//! assert_eq!(tcp, NodeUrl::Tcp { host: "::1".into(), port: 5000 });
+//! assert_eq!(tcp.to_string(), "tcp://[::1]:5000");
+//! // A relative `local:` name is a socket file in the temp dir, as with QLocalServer.
+//! assert_eq!("local:switch".parse(), Ok(NodeUrl::Local("switch".into())));
+//! assert!(NodeUrl::local_path("switch").ends_with("switch"));
+//! assert_eq!(NodeUrl::parse("localabstract:qtro")?, NodeUrl::LocalAbstract("qtro".into()));
+//!
+//! assert!(matches!(NodeUrl::parse("http://example.com/"), Err(UrlError::UnsupportedScheme(_))));
+//! let err = NodeUrl::parse("tcp://127.0.0.1").unwrap_err();
+//! assert_eq!(err.to_string(), r#"invalid URL "tcp://127.0.0.1": missing :port"#);
+//! # Ok::<(), UrlError>(())
+//! ```
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -6,6 +6,27 @@
 //! `qlonglong`, ...; Qt 5.15 only rewrites `unsigned [int]` and `unsigned long`), Qt 6's
 //! `QVector<` → `QList<` and `QPair<` → `std::pair<`, Qt 5's `> >`. The implementation is a flat
 //! scan (no recursion), so arbitrarily nested templates are safe.
+//!
+//! # Example
+//!
+//! Parameter types as a .rep file spells them, normalized as moc of Qt 6 and of Qt 5.15 does:
+//!
+//! ```
+//! use qtro_rs::core::Dialect;
+//! use qtro_rs::rep::normalize::{normalize_type, normalize_type_for, signature};
+//!
+//! assert_eq!(normalize_type("const QString &"), "QString");
+//! assert_eq!(normalize_type("QString &"), "QString&");
+//! assert_eq!(normalize_type("QMap< QString , unsigned int >"), "QMap<QString,uint>");
+//! assert_eq!(normalize_type("QVector<long long>"), "QList<qlonglong>");
+//! assert_eq!(normalize_type("char const *"), "const char*");
+//! // Qt 5 keeps `QVector` and `long long`, and spells nested template ends `> >`.
+//! let qt5 = normalize_type_for("QVector<QList<long long>>", Dialect::Qt5);
+//! assert_eq!(qt5, "QVector<QList<long long> >");
+//!
+//! let params = ["const int &", "int"].map(normalize_type);
+//! assert_eq!(signature("add", &params), "add(int,int)");
+//! ```
 
 use crate::core::Dialect;
 

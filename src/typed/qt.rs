@@ -1,4 +1,27 @@
 //! Qt enums that .rep files use without declaring them.
+//!
+//! # Example
+//!
+//! `Qt::Orientation` as QtRO sends it and reads it back:
+//!
+//! ```
+//! use qtro_rs::core::{Dialect, Value};
+//! use qtro_rs::typed::qt::Orientation;
+//! use qtro_rs::typed::{ConvertError, FromValue, QtEnum, ToValue};
+//!
+//! assert_eq!(Orientation::QT_NAME, "Qt::Orientation");
+//! // A property or argument: an integer of the enum's size.
+//! let sent = Orientation::Vertical.to_variant("Qt::Orientation", Dialect::Qt6);
+//! assert_eq!(sent, Value::Int(2));
+//! assert_eq!(Orientation::from_value(&sent)?, Orientation::Vertical);
+//! // In a container: the enum by name.
+//! let element = Orientation::Horizontal.to_element("Qt::Orientation", Dialect::Qt6);
+//! assert!(matches!(element, Value::Enum(e) if e.type_name == "Qt::Orientation" && e.value == 1));
+//! // A value without a key is refused.
+//! let unknown = Orientation::from_value(&Value::Int(3));
+//! assert!(matches!(unknown, Err(ConvertError::UnknownEnumValue { value: 3, .. })));
+//! # Ok::<(), ConvertError>(())
+//! ```
 
 use crate::core::{Dialect, Value};
 
