@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Once;
 
+use qtro_rs::core::typename::normalize_type_for;
 use qtro_rs::core::Dialect;
-use qtro_rs::rep::normalize::normalize_type_for;
 use qtro_rs::rep::{parse, signatures_qt5, signatures_qt6, ApiLists, Modifier, RepFile};
 
 const REPC_QT6: &str = "/usr/lib/qt6/libexec/repc";

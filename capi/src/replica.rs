@@ -12,6 +12,7 @@ use super::qtro_result::{self, *};
 use super::source::qtro_class;
 use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
 use super::{arg, cstr, err, guard, guard_value, millis, out_ptr, to_cstring, Error, Result};
+use qtro_rs::core::names::member_name;
 use qtro_rs::core::{ClassDefinition, ReplicaState, Value};
 use qtro_rs::node::{parameter_types, NodeError, Replica, ReplicaEvent};
 
@@ -472,7 +473,7 @@ pub struct qtro_interface {
 fn member(signature: &str, return_type: &str, names: &[String]) -> Member {
     let types = parameter_types(signature);
     Member {
-        name: to_cstring(signature.split('(').next().unwrap_or_default()),
+        name: to_cstring(member_name(signature)),
         signature: to_cstring(signature),
         return_type: to_cstring(return_type),
         params: types

@@ -8,6 +8,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use qtro_rs::core::classdef::{ClassDefinition, MethodDef};
+use qtro_rs::core::names::{member_name, push_slot, signature};
 use qtro_rs::core::registry;
 use qtro_rs::core::{CallError, ReplicaState, SourceClass, TypeRegistry, Value};
 use qtro_rs::node::{parameter_types, Node, NodeConfig, NodeError, Replica, ReplicaEvent};
@@ -383,11 +384,6 @@ pub async fn get(g: &Global, out: &Out, url: &str, name: &str, prop: Option<&str
     Ok(())
 }
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
-
 pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text: &str, rep: &RepArgs) -> CliResult<()> {
     let mut s = open(g, url, name, rep, true).await?;
     let def = s.definition();
@@ -397,8 +393,8 @@ pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text:
         value::parse_argument(text, &s.ctx).map_err(|e| CliError::bad_value(format!("bad value for {prop}: {e}")))?;
     let new = value::to_value(&lit, Some(&p.type_name), &s.ctx)
         .map_err(|e| CliError::bad_value(format!("bad value for {prop} ({}): {e}", p.type_name)))?;
-    let push = format!("push{}({})", capitalized(prop), p.type_name);
-    let via_push = def.methods.iter().any(|m| m.signature == push);
+    let push = push_slot(prop);
+    let via_push = def.methods.iter().any(|m| m.signature == signature(&push, &[&p.type_name]));
     while s.events.try_recv().is_ok() {}
     let current = s.replica.property(prop).unwrap_or(Value::Invalid);
     let same = |a: &Value, b: &Value| {
@@ -406,10 +402,7 @@ pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text:
     };
     let unchanged = same(&current, &new);
     if via_push {
-        s.replica
-            .call(&format!("push{}", capitalized(prop)), vec![new.clone()])
-            .await
-            .map_err(|e| node_error(e, "push"))?;
+        s.replica.call(&push, vec![new.clone()]).await.map_err(|e| node_error(e, "push"))?;
     } else {
         s.replica.set_property(prop, new.clone()).map_err(|e| node_error(e, "write"))?;
     }
@@ -472,10 +465,6 @@ pub async fn set(g: &Global, out: &Out, url: &str, name: &str, prop: &str, text:
 
 // ---- call ---------------------------------------------------------------------------------
 
-fn method_name(m: &MethodDef) -> &str {
-    m.signature.split('(').next().unwrap_or_default()
-}
-
 pub async fn call(
     g: &Global,
     out: &Out,
@@ -491,7 +480,7 @@ pub async fn call(
     let candidates: Vec<&MethodDef> = def
         .methods
         .iter()
-        .filter(|m| if by_signature { m.signature == slot.replace(' ', "") } else { method_name(m) == slot })
+        .filter(|m| if by_signature { m.signature == slot.replace(' ', "") } else { member_name(&m.signature) == slot })
         .collect();
     if candidates.is_empty() {
         let names: Vec<&str> = def.methods.iter().map(|m| m.signature.as_str()).collect();
@@ -524,7 +513,7 @@ pub async fn call(
     }
     let ret = if m.return_type.is_empty() { "void".to_owned() } else { m.return_type.clone() };
     let void = ret == "void";
-    let short = method_name(m).to_owned();
+    let short = member_name(&m.signature).to_owned();
     let result = tokio::time::timeout(g.timeout, s.replica.call(&short, values)).await;
     let reply = match result {
         Ok(Ok(v)) => v,

@@ -9,6 +9,7 @@
 use serde_json::json;
 
 use qtro_rs::core::classdef::ClassDefinition;
+use qtro_rs::core::names::{member_name, push_slot, signature};
 use qtro_rs::core::{Builtin, Dialect, Value};
 use qtro_rs::node::parameter_types;
 use qtro_rs::rep::{self, Modifier};
@@ -30,19 +31,10 @@ pub struct Description {
     pub dynamic: bool,
 }
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
-
-fn member_name(signature: &str) -> &str {
-    signature.split('(').next().unwrap_or_default()
-}
-
 /// Index of the push slot of property `p`.
 fn push_of(def: &ClassDefinition, p: usize) -> Option<usize> {
     let prop = &def.properties[p];
-    let sig = format!("push{}({})", capitalized(&prop.name), prop.type_name);
+    let sig = signature(&push_slot(&prop.name), &[&prop.type_name]);
     def.methods.iter().position(|m| m.signature == sig)
 }
 

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use qtro_rs::core::names::member_name;
 use qtro_rs::core::{MethodKind, SourceClass, Value};
 use qtro_rs::node::{parameter_types, Node, NodeConfig, Source, SourceEvent};
 use qtro_rs::text::{self as value, TypeContext};
@@ -48,9 +49,7 @@ fn slot_of(class: &SourceClass, name: &str) -> CliResult<(usize, String)> {
         .methods
         .iter()
         .enumerate()
-        .find(|(i, m)| {
-            matches!(class.method_kinds[*i], MethodKind::Slot(_)) && m.signature.split('(').next() == Some(name)
-        })
+        .find(|(i, m)| matches!(class.method_kinds[*i], MethodKind::Slot(_)) && member_name(&m.signature) == name)
         .map(|(i, m)| (i, if m.return_type.is_empty() { "void".to_owned() } else { m.return_type.clone() }))
         .ok_or_else(|| {
             let names: Vec<&str> = class

@@ -28,6 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use qtro_rs::core::classdef::ClassDefinition;
+use qtro_rs::core::names::member_name;
 use qtro_rs::core::packet::call;
 use qtro_rs::core::registry;
 use qtro_rs::core::{Dialect, Frame, FrameDecoder, Limits, Packet, PacketType, TypeRegistry, Value};
@@ -133,10 +134,6 @@ fn short_sig(s: &str) -> String {
     } else {
         s.to_owned()
     }
-}
-
-fn member(sig: &str) -> &str {
-    sig.split('(').next().unwrap_or_default()
 }
 
 impl Analyzer {
@@ -369,8 +366,9 @@ impl Analyzer {
                     format!("{name}.{pname} = {}", value::format(&v, p.map(|p| p.type_name.as_str()), &ctx))
                 } else if dir == Dir::ToSource {
                     let m = def.and_then(|d| idx.and_then(|i| d.methods.get(i)));
-                    let mname =
-                        m.map(|m| member(&m.signature).to_owned()).unwrap_or_else(|| format!("method#{}", inv.index));
+                    let mname = m
+                        .map(|m| member_name(&m.signature).to_owned())
+                        .unwrap_or_else(|| format!("method#{}", inv.index));
                     j.insert("member".into(), json!(mname));
                     j.insert("signature".into(), json!(m.map(|m| m.signature.clone())));
                     let args = args_of(m.map(|m| m.signature.as_str()), &mut j);
@@ -385,8 +383,9 @@ impl Analyzer {
                     t
                 } else {
                     let s = def.and_then(|d| idx.and_then(|i| d.signals.get(i)));
-                    let sname =
-                        s.map(|s| member(&s.signature).to_owned()).unwrap_or_else(|| format!("signal#{}", inv.index));
+                    let sname = s
+                        .map(|s| member_name(&s.signature).to_owned())
+                        .unwrap_or_else(|| format!("signal#{}", inv.index));
                     j.insert("member".into(), json!(sname));
                     j.insert("signature".into(), json!(s.map(|s| s.signature.clone())));
                     let args = args_of(s.map(|s| s.signature.as_str()), &mut j);
@@ -406,9 +405,9 @@ impl Analyzer {
                 let method = self.conns.get_mut(&conn).and_then(|c| c.calls.remove(&(name.clone(), *serial_id)));
                 let (def, ctx) = self.ctx_of(name);
                 let m = def.and_then(|d| method.and_then(|i| d.methods.get(i)));
-                j.insert("member".into(), json!(m.map(|m| member(&m.signature).to_owned())));
+                j.insert("member".into(), json!(m.map(|m| member_name(&m.signature).to_owned())));
                 j.insert("value".into(), json::to_json(v, &ctx));
-                let mname = m.map(|m| member(&m.signature).to_owned()).unwrap_or_else(|| "?".into());
+                let mname = m.map(|m| member_name(&m.signature).to_owned()).unwrap_or_else(|| "?".into());
                 format!("{name}.{mname} #{serial_id} = {}", value::format(v, m.map(|m| m.return_type.as_str()), &ctx))
             }
             Packet::PropertyChange { name, index, value: v } => {

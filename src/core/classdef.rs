@@ -382,7 +382,7 @@ impl ClassDefinition {
 
     /// Index of the method whose name (before the parenthesis) is `name`.
     pub fn method_index(&self, name: &str) -> Option<usize> {
-        self.methods.iter().position(|m| m.signature.split('(').next() == Some(name))
+        self.methods.iter().position(|m| super::names::member_name(&m.signature) == name)
     }
 
     /// Index of the property named `name`.

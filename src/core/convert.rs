@@ -13,12 +13,15 @@
 //! on LP64 Linux ([`canonical_type_name`]), inside templates too (`QList<size_t>` is
 //! `QList<ulong>`). Types that cannot be streamed at all (`QModelIndex`, pointers) are refused.
 //!
+//! [`coerce()`](super::coerce()) is the lenient counterpart of code that builds values; its
+//! module says where the two differ.
+//!
 //! # Example
 //!
 //! Conversions Qt makes without loss, and a refusal with its message:
 //!
 //! ```
-//! use qtro_rs::core::convert::canonical_type_name;
+//! use qtro_rs::core::typename::canonical_type_name;
 //! use qtro_rs::core::{convert, Dialect, TypeRegistry, Value};
 //!
 //! let types = TypeRegistry::new(Dialect::Qt6);
@@ -41,6 +44,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 
 use super::classdef::EnumDef;
+use super::typename::canonical_type_name;
 use super::types::{Builtin, TypeDesc, TypeLookup};
 use super::value::*;
 
@@ -81,54 +85,6 @@ fn unsendable(name: &str) -> Option<&'static str> {
         n if n.ends_with('*') => Some("pointers cannot be streamed"),
         _ => None,
     }
-}
-
-/// The Qt metatype name for `name`: C and C++ typedefs that Qt resolves to another type at
-/// compile time are replaced by that type's name (LP64: `size_t` is `ulong`, `int64_t` is `long`,
-/// `qsizetype` is `qlonglong`), inside template arguments too. Other names come back unchanged.
-pub fn canonical_type_name(name: &str) -> Cow<'_, str> {
-    // A non-const reference parameter (`QString&`, kept so by Qt's normalization) carries the
-    // value of its type.
-    let name = name.trim().trim_end_matches('&').trim_end();
-    if let Some(mapped) = typedef(name) {
-        return Cow::Borrowed(mapped);
-    }
-    let (Some(open), true) = (name.find('<'), name.ends_with('>')) else { return Cow::Borrowed(name) };
-    let Some(args) = super::types::split_template_args(&name[open + 1..name.len() - 1]) else {
-        return Cow::Borrowed(name);
-    };
-    let mapped: Vec<Cow<'_, str>> = args.iter().map(|a| canonical_type_name(a)).collect();
-    if mapped.iter().zip(&args).all(|(m, a)| m == a) && !name.contains(char::is_whitespace) {
-        return Cow::Borrowed(name);
-    }
-    let joined = mapped.join(",");
-    // `QList<QList<int>>`: Qt's normalized names keep `>>` together (C++11 spelling).
-    Cow::Owned(format!("{}<{joined}>", &name[..open]))
-}
-
-fn typedef(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "size_t" | "std::size_t" | "uintptr_t" | "std::uintptr_t" | "uint64_t" | "std::uint64_t"
-        | "unsigned long int" | "long unsigned int" => "ulong",
-        "ssize_t" | "ptrdiff_t" | "std::ptrdiff_t" | "intptr_t" | "std::intptr_t" | "int64_t" | "std::int64_t"
-        | "long int" | "signed long int" => "long",
-        "int32_t" | "std::int32_t" | "qint32" | "signed int" | "signed" => "int",
-        "uint32_t" | "std::uint32_t" | "quint32" | "unsigned int" | "unsigned" => "uint",
-        "int16_t" | "std::int16_t" | "qint16" | "signed short" | "short int" => "short",
-        "uint16_t" | "std::uint16_t" | "quint16" | "unsigned short" | "unsigned short int" => "ushort",
-        "int8_t" | "std::int8_t" | "qint8" => "signed char",
-        "uint8_t" | "std::uint8_t" | "quint8" | "unsigned char" => "uchar",
-        "qsizetype" | "qptrdiff" | "qintptr" | "qint64" | "long long" | "long long int" => "qlonglong",
-        "quintptr" | "quint64" | "unsigned long long" | "unsigned long long int" => "qulonglong",
-        "qreal" => "double",
-        "unsigned long" => "ulong",
-        "QList<QVariant>" | "QVector<QVariant>" => "QVariantList",
-        "QMap<QString,QVariant>" => "QVariantMap",
-        "QHash<QString,QVariant>" => "QVariantHash",
-        "QList<QString>" | "QVector<QString>" => "QStringList",
-        "QList<QByteArray>" => "QByteArrayList",
-        _ => return None,
-    })
 }
 
 /// The type lookup of one class's members: the node's registered types, plus the class's own
@@ -1005,11 +961,6 @@ mod tests {
 
     #[test]
     fn typedefs_map_to_the_type_qt_streams() {
-        assert_eq!(canonical_type_name("size_t"), "ulong");
-        assert_eq!(canonical_type_name("QList<size_t>"), "QList<ulong>");
-        assert_eq!(canonical_type_name("QMap<QString, qint64>"), "QMap<QString,qlonglong>");
-        assert_eq!(canonical_type_name("QList<Point3>"), "QList<Point3>");
-        assert_eq!(canonical_type_name("QString&"), "QString");
         assert_eq!(conv(Value::Int(3), "size_t"), Ok(Value::ULong(3)));
         assert_eq!(conv(Value::Int(3), "qsizetype"), Ok(Value::LongLong(3)));
         assert_eq!(conv(Value::Int(3), "int64_t"), Ok(Value::Long(3)));

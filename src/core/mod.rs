@@ -4,7 +4,10 @@
 //! - Values: [`Value`] models a QVariant (with the QtGui types of [`gui`]); [`variant`] encodes
 //!   and decodes it in QDataStream form, [`stream`] has the primitives underneath, and
 //!   [`TypeRegistry`] tells the codec how user types (gadgets, enums, containers) are laid out.
-//!   [`convert()`] gives a value the C++ type a peer declared, as a Qt peer needs it.
+//!   [`convert()`] gives a value the C++ type a peer declared, as a Qt peer needs it (strictly;
+//!   [`coerce()`] is the lenient first guess of code that builds values).
+//! - Qt's rules: [`names`] (the derived `<prop>Changed` / `push<Prop>` members, signatures) and
+//!   [`typename`] (normalized C++ type names, template arguments, containers).
 //! - Protocol: [`FrameDecoder`] splits a byte stream into frames, [`Packet`] decodes and encodes
 //!   them, [`ClassDefinition`] is the interface a host sends dynamic replicas, and
 //!   [`ClassBuilder`] builds a [`SourceClass`] at run time.
@@ -40,6 +43,7 @@
 
 pub mod classdef;
 pub mod client;
+pub mod coerce;
 pub mod convert;
 pub mod dialect;
 pub mod error;
@@ -47,17 +51,20 @@ pub mod frame;
 pub mod gui;
 pub mod host;
 pub mod limits;
+pub mod names;
 mod outbox;
 pub mod packet;
 pub mod registry;
 pub mod source;
 pub mod stream;
+pub mod typename;
 pub mod types;
 pub mod value;
 pub mod variant;
 
 pub use classdef::*;
 pub use client::{CallError, ClientCore, ClientEvent, EventInterest, ReplicaKind, ReplicaState};
+pub use coerce::coerce;
 pub use convert::{convert, convert_args, ArgumentError, TypeMismatch};
 pub use dialect::{ByteOrder, Dialect};
 pub use error::{DecodeError, DecodeResult, EncodeError, EncodeResult};

@@ -32,8 +32,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::classdef::{ClassDefinition, EnumDef, MethodDef, PropertyDef, SignalDef};
+use super::classdef::{ClassDefinition, EnumDef, GadgetSection, MethodDef, PropertyDef, SignalDef};
+use super::names::{notify_signal, push_slot, signature};
 use super::value::Value;
+
+// Still reached by this path from the host and the node engine.
+pub(crate) use super::typename::parameter_types;
 
 /// How a property may change, as in .rep files. Decides the API lists: non-CONSTANT properties get
 /// a `<name>Changed` notify signal, READPUSH ones a `push<Name>` slot.
@@ -160,17 +164,16 @@ impl SourceClass {
     }
 }
 
-/// Normalized signature `name(T1,T2)`.
-pub fn signature(name: &str, params: &[Param]) -> String {
-    let types: Vec<&str> = params.iter().map(|p| p.type_name.as_str()).collect();
-    format!("{name}({})", types.join(","))
-}
-
 /// Builds a [`SourceClass`] in declaration order, deriving the API lists the way repc does.
+///
+/// This is the one derivation of a class's API lists: classes read from `.rep` files
+/// ([`crate::rep::source_class`], [`crate::rep::Class::api`]) and the static descriptions of
+/// generated code ([`crate::typed::ClassSpec::source_class`]) are built with it too.
 #[derive(Debug, Clone, Default)]
 pub struct ClassBuilder {
     type_name: String,
     enums: Vec<EnumDef>,
+    gadgets: GadgetSection,
     properties: Vec<(String, String, PropertyMode, Value)>,
     signals: Vec<(String, Vec<Param>)>,
     slots: Vec<(String, Vec<Param>, String)>,
@@ -207,6 +210,12 @@ impl ClassBuilder {
         self
     }
 
+    /// The gadgets and Qt enums the interface uses, for the definition dynamic replicas receive.
+    pub fn gadgets(mut self, gadgets: GadgetSection) -> Self {
+        self.gadgets = gadgets;
+        self
+    }
+
     /// The signature to advertise (e.g. computed from the matching .rep by repc rules).
     pub fn signature(mut self, sig: Option<String>) -> Self {
         self.signature = sig;
@@ -217,21 +226,27 @@ impl ClassBuilder {
     /// signal per non-CONSTANT property, then the declared signals; a `push<Name>` slot per
     /// READPUSH property, then the declared slots.
     pub fn build(self) -> SourceClass {
-        let mut def =
-            ClassDefinition { type_name: Some(self.type_name.clone()), enums: self.enums, ..Default::default() };
-        let mut notify_index = Vec::new();
+        let mut def = ClassDefinition {
+            type_name: Some(self.type_name),
+            enums: self.enums,
+            gadgets: self.gadgets,
+            ..Default::default()
+        };
+        let mut notify_index = Vec::with_capacity(self.properties.len());
         for (name, ty, mode, _) in &self.properties {
             if mode.has_notify() {
                 notify_index.push(Some(def.signals.len()));
-                def.signals
-                    .push(SignalDef { signature: format!("{name}Changed({ty})"), parameter_names: vec![name.clone()] });
+                def.signals.push(SignalDef {
+                    signature: signature(&notify_signal(name), &[ty]),
+                    parameter_names: vec![name.clone()],
+                });
             } else {
                 notify_index.push(None);
             }
         }
         for (name, params) in &self.signals {
             def.signals.push(SignalDef {
-                signature: signature(name, params),
+                signature: param_signature(name, params),
                 parameter_names: params.iter().map(|p| p.name.clone()).collect(),
             });
         }
@@ -240,7 +255,7 @@ impl ClassBuilder {
             if *mode == PropertyMode::ReadPush {
                 method_kinds.push(MethodKind::Push(i));
                 def.methods.push(MethodDef {
-                    signature: format!("push{}({ty})", capitalize(name)),
+                    signature: signature(&push_slot(name), &[ty]),
                     return_type: "void".into(),
                     parameter_names: vec![name.clone()],
                 });
@@ -249,7 +264,7 @@ impl ClassBuilder {
         for (i, (name, params, ret)) in self.slots.iter().enumerate() {
             method_kinds.push(MethodKind::Slot(i));
             def.methods.push(MethodDef {
-                signature: signature(name, params),
+                signature: param_signature(name, params),
                 return_type: ret.clone(),
                 parameter_names: params.iter().map(|p| p.name.clone()).collect(),
             });
@@ -274,35 +289,10 @@ impl ClassBuilder {
     }
 }
 
-/// The parameter types of a normalized signature `name(T1,T2)`.
-pub fn parameter_types(signature: &str) -> Vec<String> {
-    let Some(open) = signature.find('(') else { return Vec::new() };
-    let inner = signature[open + 1..].trim_end_matches(')');
-    let mut out = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (i, c) in inner.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(inner[start..i].trim().to_owned());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if !inner.trim().is_empty() {
-        out.push(inner[start..].trim().to_owned());
-    }
-    out
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+/// `name(T1,T2)` of a member with these parameters.
+fn param_signature(name: &str, params: &[Param]) -> String {
+    let types: Vec<&str> = params.iter().map(|p| p.type_name.as_str()).collect();
+    signature(name, &types)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::dialect::Dialect;
+use super::typename::{container_args, Container};
 
 /// The user type name of QtRO's child object / gadget descriptor wrapper ([`Value::Remote`](super::Value::Remote)).
 pub const QRO_NAME: &str = "QRemoteObjectPackets::QRO_";
@@ -677,53 +678,13 @@ fn template_args_known(types: &dyn TypeLookup, d: &TypeDesc) -> bool {
 
 /// Derives the encoding of a container type from its normalized name.
 pub(crate) fn template_desc(name: &str) -> Option<TypeDesc> {
-    let open = name.find('<')?;
-    if !name.ends_with('>') {
-        return None;
-    }
-    let base = &name[..open];
-    let args = split_template_args(&name[open + 1..name.len() - 1])?;
-    match (base, args.as_slice()) {
-        ("QList" | "QVector" | "QSet" | "QQueue" | "QStack" | "std::vector" | "std::list", [elem]) => {
-            Some(TypeDesc::Sequence { elem: (*elem).to_owned() })
-        }
-        ("QMap" | "QHash" | "QMultiMap" | "QMultiHash" | "std::map", [k, v]) => {
-            Some(TypeDesc::Assoc { key: (*k).to_owned(), value: (*v).to_owned() })
-        }
-        ("std::pair" | "QPair", [a, b]) => Some(TypeDesc::Struct { fields: vec![(*a).to_owned(), (*b).to_owned()] }),
-        _ => None,
-    }
-}
-
-/// Splits `A,B<C,D>,E` at top-level commas.
-pub(crate) fn split_template_args(s: &str) -> Option<Vec<&str>> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => {
-                depth -= 1;
-                if depth < 0 {
-                    return None;
-                }
-            }
-            ',' if depth == 0 => {
-                out.push(s[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if depth != 0 {
-        return None;
-    }
-    out.push(s[start..].trim());
-    if out.iter().any(|a| a.is_empty()) {
-        return None;
-    }
-    Some(out)
+    let (kind, args) = container_args(name)?;
+    Some(match (kind, args.as_slice()) {
+        (Container::Sequence, [elem]) => TypeDesc::Sequence { elem: (*elem).to_owned() },
+        (Container::Associative, [k, v]) => TypeDesc::Assoc { key: (*k).to_owned(), value: (*v).to_owned() },
+        (Container::Pair, [a, b]) => TypeDesc::Struct { fields: vec![(*a).to_owned(), (*b).to_owned()] },
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -43,7 +43,6 @@
 //! # Ok(()) }
 //! ```
 
-mod coerce;
 mod engine;
 mod events;
 mod wire;
@@ -62,7 +61,8 @@ use crate::core::{
 };
 use crate::net::{BoxStream, Listener, NodeUrl, UrlError};
 
-pub use coerce::{coerce, parameter_types};
+pub use crate::core::coerce::coerce;
+pub use crate::core::typename::parameter_types;
 pub use events::{EventReceiver, Name, TryRecvError};
 // Support for the C library (capi/), not part of the Rust API.
 use engine::{Role, Shared};

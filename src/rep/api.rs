@@ -14,9 +14,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ast::{Class, EnumKey, Function, Modifier, PropertyKind};
-use super::normalize::{normalize_type_for, signature};
-use crate::core::Dialect;
+use super::ast::{enum_defs, Class, Function, Modifier, Property, PropertyKind};
+use crate::core::names::member_name;
+use crate::core::typename::normalize_type_for;
+use crate::core::{ClassBuilder, Dialect, EnumDef, MethodKind, SourceClass, Value};
 
 /// The ordered API of one class.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +30,9 @@ pub struct ApiLists {
     pub signals: Vec<ApiMethod>,
     /// Methods: `push<Prop>` of every READPUSH property, then the `SLOT`s.
     pub methods: Vec<ApiMethod>,
-    /// Class enums in declaration order, then one record per FLAG.
-    pub enums: Vec<ApiEnum>,
+    /// Class enums in declaration order, then one record per FLAG (a flag repeats its enum's
+    /// keys and is 4 bytes wide).
+    pub enums: Vec<EnumDef>,
 }
 
 /// One entry of [`ApiLists::properties`].
@@ -71,21 +73,6 @@ pub struct ApiMethod {
     pub property_index: Option<usize>,
 }
 
-/// One entry of [`ApiLists::enums`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiEnum {
-    /// Enum name, or the flag alias name for a flag.
-    pub name: String,
-    /// This record is a `FLAG` alias of an enum listed before.
-    pub is_flag: bool,
-    /// `ENUM class`.
-    pub is_scoped: bool,
-    /// Size in bytes of the type (4 for flags).
-    pub size: u32,
-    /// Keys in declaration order (a flag repeats its enum's keys).
-    pub keys: Vec<EnumKey>,
-}
-
 impl ApiLists {
     /// Index of the property called `name`.
     pub fn property_index(&self, name: &str) -> Option<usize> {
@@ -100,15 +87,6 @@ impl ApiLists {
     /// Index of the method with the given normalized signature (`add(int,int)`).
     pub fn method_index(&self, signature: &str) -> Option<usize> {
         self.methods.iter().position(|m| m.signature == signature)
-    }
-}
-
-/// `"value"` → `"Value"` (repc's `cap()`).
-pub(crate) fn capitalize(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -173,6 +151,33 @@ impl Class {
         }
     }
 
+    /// The class with its members typed for `dialect`, ready to derive its API lists (and its
+    /// run-time class) with the one derivation of [`ClassBuilder`]; `default` gives each
+    /// property's initial value.
+    pub(crate) fn builder(&self, dialect: Dialect, mut default: impl FnMut(&Property) -> Value) -> ClassBuilder {
+        let mut builder = ClassBuilder::new(&self.name);
+        for e in enum_defs(&self.enums, &self.flags) {
+            builder = builder.enumeration(e);
+        }
+        for (i, p) in self.properties.iter().enumerate() {
+            builder = builder.property(&p.name, &self.property_api_type(i, dialect), p.modifier.mode(), default(p));
+        }
+        let typed_params = |f: &Function| -> Vec<(String, String)> {
+            f.params.iter().map(|p| p.name.clone()).zip(self.param_types(f, dialect)).collect()
+        };
+        fn borrowed(params: &[(String, String)]) -> Vec<(&str, &str)> {
+            params.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect()
+        }
+        for f in &self.signals {
+            builder = builder.signal(&f.name, &borrowed(&typed_params(f)));
+        }
+        for f in &self.slots {
+            let ret = normalize_type_for(&self.qualify_words(&f.return_type, dialect), dialect);
+            builder = builder.slot(&f.name, &borrowed(&typed_params(f)), &ret);
+        }
+        builder
+    }
+
     /// The ordered property, signal, method and enum lists that define the wire indexes, with
     /// types spelled as a Qt 6 host publishes them.
     pub fn api(&self) -> ApiLists {
@@ -181,88 +186,82 @@ impl Class {
 
     /// [`Class::api`] with types spelled for the given Qt version.
     pub fn api_for(&self, dialect: Dialect) -> ApiLists {
-        let mut properties = Vec::with_capacity(self.properties.len());
-        let mut signals = Vec::new();
-        let mut methods = Vec::new();
+        ApiLists::of(self, self.builder(dialect, |_| Value::Invalid).build())
+    }
+}
 
-        for (i, p) in self.properties.iter().enumerate() {
-            let ty = self.property_api_type(i, dialect);
-            let notify_signal = (p.modifier != Modifier::Constant).then(|| {
-                let name = format!("{}Changed", p.name);
-                signals.push(ApiMethod {
-                    signature: signature(&name, std::slice::from_ref(&ty)),
-                    name,
+impl ApiLists {
+    /// The lists of `built`, the run-time class of `class`, with what the .rep file adds.
+    fn of(class: &Class, built: SourceClass) -> ApiLists {
+        let SourceClass { definition: def, notify_index, method_kinds, slot_params, signal_params, .. } = built;
+        let first_declared = def.signals.len() - signal_params.len();
+        let mut notified = vec![0; first_declared];
+        for (p, s) in notify_index.iter().enumerate() {
+            if let Some(s) = s {
+                notified[*s] = p;
+            }
+        }
+        let mut push_method = vec![None; def.properties.len()];
+        let type_names = |params: &[crate::core::Param]| params.iter().map(|p| p.type_name.clone()).collect();
+        let property_type = |p: usize| vec![def.properties[p].type_name.clone()];
+        let signals = def
+            .signals
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (parameter_types, property_index) = match i.checked_sub(first_declared) {
+                    None => (property_type(notified[i]), Some(notified[i])),
+                    Some(d) => (type_names(&signal_params[d]), None),
+                };
+                ApiMethod {
+                    name: member_name(&s.signature).to_owned(),
+                    signature: s.signature.clone(),
                     return_type: "void".into(),
-                    parameter_types: vec![ty.clone()],
-                    parameter_names: vec![p.name.clone()],
-                    property_index: Some(i),
-                });
-                signals.len() - 1
-            });
-            let push_method = (p.modifier == Modifier::ReadPush).then(|| {
-                let name = format!("push{}", capitalize(&p.name));
-                methods.push(ApiMethod {
-                    signature: signature(&name, std::slice::from_ref(&ty)),
-                    name,
-                    return_type: "void".into(),
-                    parameter_types: vec![ty.clone()],
-                    parameter_names: vec![p.name.clone()],
-                    property_index: Some(i),
-                });
-                methods.len() - 1
-            });
-            properties.push(ApiProperty {
-                name: p.name.clone(),
-                type_name: ty,
+                    parameter_types,
+                    parameter_names: s.parameter_names.clone(),
+                    property_index,
+                }
+            })
+            .collect();
+        let methods = def
+            .methods
+            .iter()
+            .zip(&method_kinds)
+            .enumerate()
+            .map(|(i, (m, kind))| {
+                let (parameter_types, property_index) = match *kind {
+                    MethodKind::Push(p) => {
+                        push_method[p] = Some(i);
+                        (property_type(p), Some(p))
+                    }
+                    MethodKind::Slot(s) => (type_names(&slot_params[s]), None),
+                };
+                ApiMethod {
+                    name: member_name(&m.signature).to_owned(),
+                    signature: m.signature.clone(),
+                    return_type: m.return_type.clone(),
+                    parameter_types,
+                    parameter_names: m.parameter_names.clone(),
+                    property_index,
+                }
+            })
+            .collect();
+        let properties = def
+            .properties
+            .into_iter()
+            .zip(&class.properties)
+            .zip(notify_index.into_iter().zip(push_method))
+            .map(|((api, p), (notify_signal, push_method))| ApiProperty {
+                name: api.name,
+                type_name: api.type_name,
                 modifier: p.modifier,
                 persisted: p.persisted,
                 kind: p.kind.clone(),
                 child_class: (p.kind == PropertyKind::Class).then(|| p.type_name.clone()),
                 notify_signal,
                 push_method,
-            });
-        }
-
-        for (f, is_slot) in self.signals.iter().map(|f| (f, false)).chain(self.slots.iter().map(|f| (f, true))) {
-            let parameter_types = self.param_types(f, dialect);
-            let entry = ApiMethod {
-                signature: signature(&f.name, &parameter_types),
-                name: f.name.clone(),
-                return_type: normalize_type_for(&self.qualify_words(&f.return_type, dialect), dialect),
-                parameter_types,
-                parameter_names: f.params.iter().map(|p| p.name.clone()).collect(),
-                property_index: None,
-            };
-            if is_slot {
-                methods.push(entry);
-            } else {
-                signals.push(entry);
-            }
-        }
-
-        let mut enums: Vec<ApiEnum> = self
-            .enums
-            .iter()
-            .map(|e| ApiEnum {
-                name: e.name.clone(),
-                is_flag: false,
-                is_scoped: e.scoped,
-                size: e.byte_size(),
-                keys: e.keys.clone(),
             })
             .collect();
-        for f in &self.flags {
-            if let Some(e) = self.enum_named(&f.enum_name) {
-                enums.push(ApiEnum {
-                    name: f.name.clone(),
-                    is_flag: true,
-                    is_scoped: e.scoped,
-                    size: 4,
-                    keys: e.keys.clone(),
-                });
-            }
-        }
-
-        ApiLists { type_name: self.name.clone(), properties, signals, methods, enums }
+        ApiLists { type_name: class.name.clone(), properties, signals, methods, enums: def.enums }
     }
 }

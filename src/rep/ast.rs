@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::{EnumDef, PropertyMode};
+
 /// A parsed `.rep` file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepFile {
@@ -153,6 +155,17 @@ impl Modifier {
             Modifier::SourceOnlySetter => "SOURCEONLYSETTER",
         }
     }
+
+    /// The run-time property mode the modifier declares.
+    pub fn mode(self) -> PropertyMode {
+        match self {
+            Modifier::Constant => PropertyMode::Constant,
+            Modifier::ReadOnly => PropertyMode::ReadOnly,
+            Modifier::ReadPush => PropertyMode::ReadPush,
+            Modifier::ReadWrite => PropertyMode::ReadWrite,
+            Modifier::SourceOnlySetter => PropertyMode::SourceOnlySetter,
+        }
+    }
 }
 
 /// A `SIGNAL` or `SLOT`.
@@ -240,7 +253,7 @@ impl Enum {
     /// Size in bytes of the enum type as Qt reports it (4 unless a smaller or larger
     /// underlying type was given).
     pub fn byte_size(&self) -> u32 {
-        self.underlying_type.as_deref().map_or(4, |t| match crate::rep::normalize::normalize_type(t).as_str() {
+        self.underlying_type.as_deref().map_or(4, |t| match crate::core::typename::normalize_type(t).as_str() {
             "char" | "uchar" | "signed char" | "qint8" | "quint8" | "int8_t" | "uint8_t" | "std::int8_t"
             | "std::uint8_t" | "bool" => 1,
             "short" | "ushort" | "qint16" | "quint16" | "int16_t" | "uint16_t" | "std::int16_t" | "std::uint16_t"
@@ -251,12 +264,31 @@ impl Enum {
         })
     }
 
+    /// The enum's record in a class or gadget definition; with `flag`, the record of that `FLAG`
+    /// alias of it, 4 bytes wide like every `QFlags`.
+    pub fn def(&self, flag: Option<&str>) -> EnumDef {
+        EnumDef {
+            name: flag.unwrap_or(&self.name).to_owned(),
+            is_flag: flag.is_some(),
+            is_scoped: self.scoped,
+            size: if flag.is_some() { 4 } else { self.byte_size() },
+            keys: self.keys.iter().map(|k| (k.name.clone(), k.value)).collect(),
+        }
+    }
+
     /// Registers this enum's type under `name` (in Qt 5 with the width repc's QDataStream
     /// operators give it).
     pub fn register(&self, name: &str, types: &mut crate::core::TypeRegistry) {
         let qt5 = crate::core::types::qt5_rep_enum_size(self.keys.iter().map(|k| i64::from(k.value)));
         types.register_rep_enum(name, self.byte_size() as u8, qt5);
     }
+}
+
+/// The definition records of a scope's enums, then one per `FLAG` (of an enum of the scope), as
+/// Qt lists them.
+pub(crate) fn enum_defs(enums: &[Enum], flags: &[Flag]) -> Vec<EnumDef> {
+    let flags = flags.iter().filter_map(|f| enums.iter().find(|e| e.name == f.enum_name).map(|e| e.def(Some(&f.name))));
+    enums.iter().map(|e| e.def(None)).chain(flags).collect()
 }
 
 /// One enum key.

@@ -26,13 +26,12 @@ mod api;
 mod ast;
 pub mod codegen;
 mod error;
-pub mod normalize;
 mod parser;
 mod repc;
 mod signature;
 mod source;
 
-pub use api::{ApiEnum, ApiLists, ApiMethod, ApiProperty};
+pub use api::{ApiLists, ApiMethod, ApiProperty};
 pub use ast::{
     Class, Decl, Enum, EnumKey, Flag, Function, Modifier, Param, Pod, PodAttribute, Property, PropertyKind, RepFile,
     Warning,

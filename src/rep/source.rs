@@ -1,104 +1,27 @@
 //! From a `.rep` class to a [`SourceClass`]: the same API lists, definition and signature repc
 //! gives the Qt side, so Qt replicas generated from the same file accept a Rust source.
 
-use crate::core::classdef::{ClassDefinition, EnumDef, GadgetDef, GadgetSection, MethodDef, PropertyDef, SignalDef};
-use crate::core::{
-    Dialect, EnumValue, Gadget, MethodKind, Param, PropertyMode, Sequence, SourceClass, TypeRegistry, Value,
-};
+use crate::core::classdef::{GadgetDef, GadgetSection};
+use crate::core::typename::normalize_type_for;
+use crate::core::{Dialect, EnumValue, Gadget, Sequence, SourceClass, TypeRegistry, Value};
 
-use super::normalize::normalize_type_for;
-use super::{signature_qt5, signature_qt6, Class, Modifier, PropertyKind, RepFile};
+use super::ast::enum_defs;
+use super::{signature_qt5, signature_qt6, Class, PropertyKind, RepFile};
 
 /// The source class of `class_name` in `file`, with repc's signature for `dialect`.
 /// `None` if the file has no such class.
 pub fn source_class(file: &RepFile, class_name: &str, dialect: Dialect) -> Option<SourceClass> {
     let class = file.class(class_name)?;
-    let api = class.api_for(dialect);
     let signature = match dialect {
         Dialect::Qt6 => signature_qt6(file, class_name),
         Dialect::Qt5 => signature_qt5(file, class_name),
     };
-    let enums = api
-        .enums
-        .iter()
-        .map(|e| EnumDef {
-            name: e.name.clone(),
-            is_flag: e.is_flag,
-            is_scoped: e.is_scoped,
-            size: e.size,
-            keys: e.keys.iter().map(|k| (k.name.clone(), k.value)).collect(),
-        })
-        .collect();
-    let signals: Vec<SignalDef> = api
-        .signals
-        .iter()
-        .map(|s| SignalDef { signature: s.signature.clone(), parameter_names: s.parameter_names.clone() })
-        .collect();
-    let methods: Vec<MethodDef> = api
-        .methods
-        .iter()
-        .map(|m| MethodDef {
-            signature: m.signature.clone(),
-            return_type: m.return_type.clone(),
-            parameter_names: m.parameter_names.clone(),
-        })
-        .collect();
-    let properties = api
-        .properties
-        .iter()
-        .map(|p| PropertyDef {
-            name: p.name.clone(),
-            type_name: p.type_name.clone(),
-            notify_signal: p.notify_signal.map(|i| api.signals[i].signature.clone()),
-        })
-        .collect();
-    let params = |m: &super::ApiMethod| -> Vec<Param> {
-        m.parameter_names.iter().zip(&m.parameter_types).map(|(n, t)| Param::new(n.clone(), t.clone())).collect()
-    };
-    let mut slot_params = Vec::new();
-    let method_kinds = api
-        .methods
-        .iter()
-        .map(|m| match m.property_index {
-            Some(p) => MethodKind::Push(p),
-            None => {
-                slot_params.push(params(m));
-                MethodKind::Slot(slot_params.len() - 1)
-            }
-        })
-        .collect();
-    let signal_params = api.signals.iter().filter(|s| s.property_index.is_none()).map(params).collect();
-    let modes = class
-        .properties
-        .iter()
-        .map(|p| match p.modifier {
-            Modifier::Constant => PropertyMode::Constant,
-            Modifier::ReadOnly => PropertyMode::ReadOnly,
-            Modifier::ReadPush => PropertyMode::ReadPush,
-            Modifier::ReadWrite => PropertyMode::ReadWrite,
-            Modifier::SourceOnlySetter => PropertyMode::SourceOnlySetter,
-        })
-        .collect();
-    let defaults =
-        class.properties.iter().map(|p| default_value(file, class, &p.type_name, p.default_value.as_deref())).collect();
-    let gadgets = gadget_section(file, class, dialect);
-    Some(SourceClass {
-        definition: ClassDefinition {
-            type_name: Some(api.type_name.clone()),
-            enums,
-            gadgets,
-            signals,
-            methods,
-            properties,
-        },
-        modes,
-        defaults,
-        signature,
-        notify_index: api.properties.iter().map(|p| p.notify_signal).collect(),
-        method_kinds,
-        slot_params,
-        signal_params,
-    })
+    let class = class
+        .builder(dialect, |p| default_value(file, class, &p.type_name, p.default_value.as_deref()))
+        .signature(signature)
+        .gadgets(gadget_section(file, class, dialect))
+        .build();
+    Some(class)
 }
 
 /// The words of a type (`QMap<QString, Point3>` → `QMap`, `QString`, `Point3`).
@@ -172,19 +95,6 @@ pub(crate) fn interface_types<'f>(
     globals.sort_by_key(|e| file.enums.iter().position(|q| q.name == e.name));
     qt_enums.sort();
     (pods, qt_enums, globals)
-}
-
-fn enum_defs(enums: &[super::Enum], flags: &[super::Flag]) -> Vec<EnumDef> {
-    let def = |e: &super::Enum, flag: Option<&str>| EnumDef {
-        name: flag.unwrap_or(&e.name).to_owned(),
-        is_flag: flag.is_some(),
-        is_scoped: e.scoped,
-        size: if flag.is_some() { 4 } else { e.byte_size() },
-        keys: e.keys.iter().map(|k| (k.name.clone(), k.value)).collect(),
-    };
-    let flags =
-        flags.iter().filter_map(|f| enums.iter().find(|e| e.name == f.enum_name).map(|e| def(e, Some(&f.name))));
-    enums.iter().map(|e| def(e, None)).chain(flags).collect()
 }
 
 /// The gadget section of `class`'s definition, as a stock source lists it

@@ -6,9 +6,11 @@ use serde_json::{json, Value as Json};
 
 use super::datetime::{parse_date, parse_datetime, parse_time};
 use super::parse::word;
-use super::{last_segment, template_parts, EnumInfo, Literal, TextError, TypeContext};
+use super::{last_segment, EnumInfo, Literal, TextError, TypeContext};
 use crate::core::classdef::GadgetDef;
+use crate::core::coerce;
 use crate::core::gui::{Color, Image};
+use crate::core::typename::{canonical_type_name, container_args, Container};
 use crate::core::value::JsonValue;
 use crate::core::{
     Assoc, BitArray, Builtin, EnumValue, Gadget, Line, LineF, Point, PointF, QDate, QDateTime, QTime, Rect, RectF,
@@ -50,7 +52,7 @@ pub fn to_value(lit: &Literal, declared: Option<&str>, types: &TypeContext) -> R
     }
     let Some(ty) = declared.filter(|t| !is_variant_type(Some(t))) else { return natural(lit, types) };
     // `size_t`, `int64_t`, `QList<qsizetype>` …: the type Qt streams for them.
-    let canonical = crate::core::convert::canonical_type_name(ty);
+    let canonical = canonical_type_name(ty);
     let ty = canonical.as_ref();
     if let Some(e) = types.enum_for(ty) {
         return enum_value(lit, e);
@@ -61,8 +63,8 @@ pub fn to_value(lit: &Literal, declared: Option<&str>, types: &TypeContext) -> R
     if let Some(b) = Builtin::from_name(ty) {
         return builtin(lit, b, ty, types);
     }
-    if let Some((base, args)) = template_parts(ty) {
-        return template_value(lit, ty, base, &args, types);
+    if let Some((kind, args)) = container_args(ty) {
+        return template_value(lit, ty, kind, &args, types);
     }
     // A type we know nothing about: the natural value is the best guess.
     natural(lit, types)
@@ -82,7 +84,7 @@ fn fit(v: Value, ty: &str, types: &TypeContext) -> Result<Value> {
     if let Some(b) = Builtin::from_name(ty) {
         let numeric = |v: &Value| v.as_f64().is_some() && !matches!(v, Value::Bool(_));
         if numeric(&v) && is_number_type(b) {
-            let c = crate::node::coerce(v.clone(), ty);
+            let c = coerce(v.clone(), ty);
             if Builtin::from_name(c.type_name()) == Some(b) {
                 return Ok(c);
             }
@@ -561,17 +563,17 @@ fn gadget_value(lit: &Literal, g: &GadgetDef, types: &TypeContext) -> Result<Val
     Ok(Value::Gadget(Gadget { type_name: g.name.clone(), fields }))
 }
 
-fn template_value(lit: &Literal, ty: &str, base: &str, args: &[String], types: &TypeContext) -> Result<Value> {
+fn template_value(lit: &Literal, ty: &str, kind: Container, args: &[&str], types: &TypeContext) -> Result<Value> {
     let ty = ty.replace(' ', "");
-    match (base, args) {
-        ("QList" | "QVector" | "QSet" | "std::vector", [elem]) => match lit {
+    match (kind, args) {
+        (Container::Sequence, &[elem]) => match lit {
             Literal::List(items) => Ok(Value::Sequence(Sequence {
                 items: items.iter().map(|i| to_value(i, Some(elem), types)).collect::<Result<_>>()?,
                 type_name: ty,
             })),
             other => Err(TextError::conversion(&ty, format!("expected a list for {ty}, got {}", describe(other)))),
         },
-        ("QMap" | "QHash" | "std::map", [k, v]) => {
+        (Container::Associative, &[k, v]) => {
             let entries = match lit {
                 Literal::Map(e) => e
                     .iter()

@@ -5,8 +5,9 @@ use bytes::Bytes;
 use super::convert::{is_variant_type, same_type};
 use super::datetime::{date_text, datetime_text, time_text};
 use super::parse::{word, DELIMS};
-use super::{template_parts, EnumInfo, Literal, TypeContext};
+use super::{EnumInfo, Literal, TypeContext};
 use crate::core::gui::Color;
+use crate::core::typename::container_args;
 use crate::core::value::JsonValue;
 use crate::core::Value;
 
@@ -226,25 +227,23 @@ fn plain(v: &Value, ctx: &TypeContext) -> String {
         },
         Value::Struct(s) => join(s.fields.iter().map(|f| format(f, None, ctx))),
         Value::Sequence(s) => {
-            let elem = template_parts(&s.type_name).and_then(|(_, a)| a.into_iter().next());
-            join(s.items.iter().map(|i| format(i, elem.as_deref(), ctx)))
+            let elem = container_args(&s.type_name).and_then(|(_, a)| a.first().copied());
+            join(s.items.iter().map(|i| format(i, elem, ctx)))
         }
         Value::Assoc(a) => {
-            let (kt, vt) = match template_parts(&a.type_name) {
-                Some((_, args)) if args.len() == 2 => (Some(args[0].clone()), Some(args[1].clone())),
+            let (kt, vt) = match container_args(&a.type_name) {
+                Some((_, args)) if args.len() == 2 => (Some(args[0]), Some(args[1])),
                 _ => (None, None),
             };
             if a.entries.iter().all(|(k, _)| matches!(k.without_null_flag(), Value::String(_))) {
                 let items: Vec<String> = a
                     .entries
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", quote(k.as_str().unwrap_or("")), format(v, vt.as_deref(), ctx)))
+                    .map(|(k, v)| format!("{}: {}", quote(k.as_str().unwrap_or("")), format(v, vt, ctx)))
                     .collect();
                 format!("{{{}}}", items.join(", "))
             } else {
-                join(
-                    a.entries.iter().map(|(k, v)| join([format(k, kt.as_deref(), ctx), format(v, vt.as_deref(), ctx)])),
-                )
+                join(a.entries.iter().map(|(k, v)| join([format(k, kt, ctx), format(v, vt, ctx)])))
             }
         }
         Value::Remote(r) => join(r.parameters.iter().map(|p| format(p, None, ctx))),

@@ -37,6 +37,7 @@
 //! ```
 
 use crate::core::classdef::{ClassDefinition, EnumDef, GadgetDef};
+use crate::core::typename::container_args;
 use crate::core::{Builtin, Value};
 
 mod convert;
@@ -131,6 +132,23 @@ pub struct EnumInfo {
     pub is_flag: bool,
 }
 
+impl EnumInfo {
+    /// The enum (or flag) `def` under its full name `name`; a size Qt does not give an enum
+    /// counts as 4.
+    pub fn new(name: String, def: &EnumDef) -> EnumInfo {
+        let size = match def.size {
+            1 | 2 | 4 | 8 => def.size as u8,
+            _ => 4,
+        };
+        EnumInfo {
+            name,
+            keys: def.keys.iter().map(|(k, v)| (k.clone(), i64::from(*v))).collect(),
+            size,
+            is_flag: def.is_flag,
+        }
+    }
+}
+
 /// The user types (enums, gadgets) of the interface values belong to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TypeContext {
@@ -150,29 +168,13 @@ impl TypeContext {
     pub fn from_definition(def: &ClassDefinition) -> TypeContext {
         let scope = def.type_name.as_deref().filter(|t| !t.is_empty());
         let mut ctx = TypeContext::default();
-        let mut add = |scope: Option<&str>, e: &EnumDef| {
-            let name = match scope {
-                Some(s) => format!("{s}::{}", e.name),
-                None => e.name.clone(),
-            };
-            let size = match e.size {
-                1 | 2 | 4 | 8 => e.size as u8,
-                _ => 4,
-            };
-            ctx.enums.push(EnumInfo {
-                name,
-                keys: e.keys.iter().map(|(k, v)| (k.clone(), *v as i64)).collect(),
-                size,
-                is_flag: e.is_flag,
-            });
+        let scoped = |scope: Option<&str>, e: &EnumDef| match scope {
+            Some(s) => EnumInfo::new(format!("{s}::{}", e.name), e),
+            None => EnumInfo::new(e.name.clone(), e),
         };
-        for e in &def.enums {
-            add(scope, e);
-        }
+        ctx.enums.extend(def.enums.iter().map(|e| scoped(scope, e)));
         for g in &def.gadgets.gadgets {
-            for e in &g.enums {
-                add(Some(&g.name), e);
-            }
+            ctx.enums.extend(g.enums.iter().map(|e| scoped(Some(&g.name), e)));
         }
         ctx.gadgets = def.gadgets.gadgets.iter().filter(|g| !g.properties.is_empty()).cloned().collect();
         ctx
@@ -180,14 +182,7 @@ impl TypeContext {
 
     /// Adds the enums and PODs of a .rep file (class enums scoped by the class name).
     pub fn add_rep(&mut self, file: &crate::rep::RepFile, class: &crate::rep::Class) {
-        let mut add = |name: String, e: &crate::rep::Enum| {
-            self.enums.push(EnumInfo {
-                name,
-                keys: e.keys.iter().map(|k| (k.name.clone(), k.value as i64)).collect(),
-                size: e.byte_size() as u8,
-                is_flag: false,
-            })
-        };
+        let mut add = |name: String, e: &crate::rep::Enum| self.enums.push(EnumInfo::new(name, &e.def(None)));
         for e in &class.enums {
             add(format!("{}::{}", class.name, e.name), e);
         }
@@ -230,7 +225,7 @@ impl TypeContext {
         if let Some((_, c)) = ALIASES.iter().find(|(a, _)| *a == name) {
             return Some((*c).to_owned());
         }
-        if Builtin::from_name(name).is_some() || template_parts(name).is_some() {
+        if Builtin::from_name(name).is_some() || container_args(name).is_some() {
             return Some(name.to_owned());
         }
         if let Some(e) = self.enums.iter().find(|e| e.name == name || last_segment(&e.name) == name) {
@@ -280,20 +275,3 @@ const ALIASES: &[(&str, &str)] = &[
     ("f64", "double"),
     ("variant", "QVariant"),
 ];
-
-/// `QList<T>` → ("QList", ["T"]).
-pub(crate) fn template_parts(name: &str) -> Option<(&str, Vec<String>)> {
-    let open = name.find('<')?;
-    if !name.ends_with('>') {
-        return None;
-    }
-    let base = &name[..open];
-    if !matches!(
-        base,
-        "QList" | "QVector" | "QSet" | "QMap" | "QHash" | "QPair" | "std::pair" | "std::vector" | "std::map"
-    ) {
-        return None;
-    }
-    let args = crate::core::source::parameter_types(&format!("x({})", &name[open + 1..name.len() - 1]));
-    Some((base, args))
-}

@@ -297,3 +297,20 @@ fn parse_value_is_parse_then_to_value() {
     assert_eq!(Literal::from_token("0x1f"), Literal::Int(31));
     assert_eq!(Literal::from_token("tcp://x:1"), Literal::Word("tcp://x:1".into()));
 }
+
+/// The syntax used to know fewer containers than the codec (its own list); it now reads the
+/// codec's: `QQueue`, `QStack`, `std::list`, `QMultiMap` and `QMultiHash` too.
+#[test]
+fn every_container_the_codec_streams() {
+    let c = ctx();
+    let queue = Value::Sequence(Sequence { type_name: "QQueue<uint>".into(), items: vec![Value::UInt(1)] });
+    assert_eq!(val("QQueue<uint>:[1]", None), queue);
+    assert_eq!(val("[1]", Some("QQueue<uint>")), queue);
+    // The elements print in their declared type: no `uint:` prefix on each.
+    assert_eq!(format(&queue, None, &c), "QQueue<uint>:[1]");
+    let multi = val("{a: 1}", Some("QMultiMap<QString,int>"));
+    assert_eq!(format(&multi, Some("QMultiMap<QString,int>"), &c), "{\"a\": 1}");
+    // A malformed template is not a type.
+    assert_eq!(c.canonical("QList<>"), None);
+    assert_eq!(c.canonical("QList<int,int>"), None);
+}

@@ -10,12 +10,13 @@ use std::hash::Hash;
 
 use bytes::Bytes;
 
+use crate::core::coerce;
+use crate::core::typename::{template_args, value_type};
 use crate::core::variant::enum_transfer_value;
 use crate::core::{
     Assoc, BitArray, Builtin, Dialect, EnumValue, GadgetAssoc, GadgetSequence, Line, LineF, Point, PointF, QDate,
     QDateTime, QTime, Rect, RectF, Sequence, Size, SizeF, Struct, Value,
 };
-use crate::node::coerce;
 
 /// Why a [`Value`] could not be converted to a Rust type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,35 +147,6 @@ pub fn from_value<T: FromValue>(value: &Value, member: &str) -> Result<T, Conver
 /// error.
 pub fn map_value<T: FromValue, E>(value: &Value, member: &str, f: impl FnOnce(T) -> E) -> Result<E, ConvertError> {
     from_value(value, member).map(f)
-}
-
-/// Splits `Base<A,B<C,D>>` into `Base` and its top-level arguments (trimmed).
-pub(crate) fn template_args(ty: &str) -> Option<(&str, Vec<&str>)> {
-    let ty = ty.trim();
-    let open = ty.find('<')?;
-    let inner = ty.strip_suffix('>')?.get(open + 1..)?;
-    let mut args = Vec::new();
-    let (mut depth, mut start) = (0i32, 0usize);
-    for (i, c) in inner.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth -= 1,
-            ',' if depth == 0 => {
-                args.push(inner[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    args.push(inner[start..].trim());
-    Some((ty[..open].trim(), args))
-}
-
-/// The declared type without a top-level `const` and `&` (parameters may be declared so).
-pub(crate) fn value_type(ty: &str) -> &str {
-    let ty = ty.trim();
-    let ty = ty.strip_prefix("const ").unwrap_or(ty);
-    ty.strip_suffix('&').unwrap_or(ty).trim_end()
 }
 
 fn builtin(ty: &str) -> Option<Builtin> {
@@ -868,13 +840,6 @@ mod tests {
                 entries: vec![(Value::Int(1), Value::bytes(&b"x"[..]))]
             })
         );
-    }
-
-    #[test]
-    fn template_args_split_at_top_level() {
-        assert_eq!(template_args("QMap<QString,QList<int> >"), Some(("QMap", vec!["QString", "QList<int>"])));
-        assert_eq!(template_args("int"), None);
-        assert_eq!(value_type("const QString &"), "QString");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! member lists with their types spelled per Qt version, from which the run-time
 //! [`SourceClass`] is built exactly as [`crate::rep::source_class`] builds it.
 
-use crate::core::classdef::{ClassDefinition, EnumDef, GadgetDef, GadgetSection, MethodDef, PropertyDef, SignalDef};
-use crate::core::{Dialect, Gadget, MethodKind, Param, PropertyMode, SourceClass, TypeRegistry, Value};
+use crate::core::classdef::{EnumDef, GadgetDef, GadgetSection};
+use crate::core::names::push_slot;
+use crate::core::{ClassBuilder, Dialect, Gadget, PropertyMode, SourceClass, TypeRegistry, Value};
 
 use super::convert::{unwrap, ConvertError};
 
@@ -91,12 +92,9 @@ impl FunctionSpec {
         self.params.iter().map(|p| p.ty.get(dialect)).collect()
     }
 
-    fn signature(&self, dialect: Dialect) -> String {
-        format!("{}({})", self.name, self.param_types(dialect).join(","))
-    }
-
-    fn params(&self, dialect: Dialect) -> Vec<Param> {
-        self.params.iter().map(|p| Param::new(p.name, p.ty.get(dialect))).collect()
+    /// (name, type) of each parameter, for `dialect`.
+    fn params(&self, dialect: Dialect) -> Vec<(&'static str, &'static str)> {
+        self.params.iter().map(|p| (p.name, p.ty.get(dialect))).collect()
     }
 }
 
@@ -151,11 +149,6 @@ pub struct ClassSpec {
     pub qt_enums: &'static [&'static str],
 }
 
-fn capitalize(name: &str) -> String {
-    let mut c = name.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
-}
-
 impl ClassSpec {
     /// Indices of the `PERSISTED` properties.
     pub fn persisted(&self) -> Vec<usize> {
@@ -180,7 +173,7 @@ impl ClassSpec {
 
     /// The name of the `push<Prop>` method of property `index`.
     pub fn push_method(&self, index: usize) -> String {
-        format!("push{}", capitalize(self.properties[index].name))
+        push_slot(self.properties[index].name)
     }
 
     /// The gadget section of the class definition: what a dynamic replica needs to decode the
@@ -192,78 +185,28 @@ impl ClassSpec {
         }
     }
 
-    /// The run-time class for `dialect` with initial property values `defaults`: the same
-    /// definition, modes, indexes and signature [`crate::rep::source_class`] gives, plus the
-    /// gadget section ([`ClassSpec::gadget_section`]).
+    /// The run-time class for `dialect` with initial property values `defaults` (one per
+    /// property, in order; missing ones are invalid values): the same definition, modes, indexes
+    /// and signature [`crate::rep::source_class`] gives, derived by the same [`ClassBuilder`],
+    /// plus the gadget section ([`ClassSpec::gadget_section`]).
     pub fn source_class(&self, dialect: Dialect, defaults: Vec<Value>) -> SourceClass {
-        let mut signals = Vec::new();
-        let mut methods = Vec::new();
-        let mut method_kinds = Vec::new();
-        let mut notify_index = Vec::new();
-        for p in self.properties {
-            let ty = p.ty.get(dialect);
-            if p.mode == PropertyMode::Constant {
-                notify_index.push(None);
-            } else {
-                notify_index.push(Some(signals.len()));
-                signals.push(SignalDef {
-                    signature: format!("{}Changed({ty})", p.name),
-                    parameter_names: vec![p.name.into()],
-                });
-            }
+        let defaults = defaults.into_iter().chain(std::iter::repeat(Value::Invalid));
+        let mut builder = ClassBuilder::new(self.name)
+            .signature(Some(self.signature.get(dialect).into()))
+            .gadgets(self.gadget_section(dialect));
+        for e in self.enums {
+            builder = builder.enumeration(e.def());
         }
-        for (i, p) in self.properties.iter().enumerate() {
-            if p.mode == PropertyMode::ReadPush {
-                let ty = p.ty.get(dialect);
-                methods.push(MethodDef {
-                    signature: format!("push{}({ty})", capitalize(p.name)),
-                    return_type: "void".into(),
-                    parameter_names: vec![p.name.into()],
-                });
-                method_kinds.push(MethodKind::Push(i));
-            }
+        for (p, initial) in self.properties.iter().zip(defaults) {
+            builder = builder.property(p.name, p.ty.get(dialect), p.mode, initial);
         }
         for s in self.signals {
-            signals.push(SignalDef {
-                signature: s.signature(dialect),
-                parameter_names: s.params.iter().map(|p| p.name.into()).collect(),
-            });
+            builder = builder.signal(s.name, &s.params(dialect));
         }
-        for (i, s) in self.slots.iter().enumerate() {
-            methods.push(MethodDef {
-                signature: s.signature(dialect),
-                return_type: s.ret.get(dialect).into(),
-                parameter_names: s.params.iter().map(|p| p.name.into()).collect(),
-            });
-            method_kinds.push(MethodKind::Slot(i));
+        for s in self.slots {
+            builder = builder.slot(s.name, &s.params(dialect), s.ret.get(dialect));
         }
-        let properties = self
-            .properties
-            .iter()
-            .zip(&notify_index)
-            .map(|(p, n)| PropertyDef {
-                name: p.name.into(),
-                type_name: p.ty.get(dialect).into(),
-                notify_signal: n.map(|i: usize| signals[i].signature.clone()),
-            })
-            .collect();
-        SourceClass {
-            definition: ClassDefinition {
-                type_name: Some(self.name.into()),
-                enums: self.enums.iter().map(EnumSpec::def).collect(),
-                gadgets: self.gadget_section(dialect),
-                signals,
-                methods,
-                properties,
-            },
-            modes: self.properties.iter().map(|p| p.mode).collect(),
-            defaults,
-            signature: Some(self.signature.get(dialect).into()),
-            notify_index,
-            method_kinds,
-            slot_params: self.slots.iter().map(|s| s.params(dialect)).collect(),
-            signal_params: self.signals.iter().map(|s| s.params(dialect)).collect(),
-        }
+        builder.build()
     }
 }
 

@@ -18,7 +18,7 @@ use crate::core::{
     ByteOrder, DecodeError, Decoder, Dialect, EncodeError, Encoder, EnumEncoding, Limits, TypeRegistry, Value,
 };
 
-use super::convert::template_args;
+use crate::core::typename::template_args;
 
 /// Errors of a persisted store.
 #[derive(Debug, thiserror::Error)]

@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
+use crate::core::typename::normalize_type_for;
 use crate::core::Dialect;
-use crate::rep::normalize::normalize_type_for;
 use crate::rep::{signature_qt5, signature_qt6, ApiLists, Class, Function, Modifier, Pod, PropertyKind, RepFile};
 
 use super::names::{self, Names};

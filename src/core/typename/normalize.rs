@@ -1,5 +1,5 @@
 //! Normalization of C++ type names the way `QMetaObject::normalizedType` and moc do it, used to
-//! build the normalized signatures of the API lists (`add(int,int)`).
+//! spell the types of the API lists (`add(int,int)`) as a Qt host publishes them.
 //!
 //! Covered: whitespace removal, `const T&`/`const T` by value → `T`, `T&` → `T&`, `T const` and
 //! `T *const` forms, the builtin spellings (Qt 6: `unsigned int` → `uint`, `long long` →
@@ -13,7 +13,8 @@
 //!
 //! ```
 //! use qtro_rs::core::Dialect;
-//! use qtro_rs::rep::normalize::{normalize_type, normalize_type_for, signature};
+//! use qtro_rs::core::names::signature;
+//! use qtro_rs::core::typename::{normalize_type, normalize_type_for};
 //!
 //! assert_eq!(normalize_type("const QString &"), "QString");
 //! assert_eq!(normalize_type("QString &"), "QString&");
@@ -169,11 +170,6 @@ pub fn normalize_type_for(t: &str, dialect: Dialect) -> String {
         r.push('&');
     }
     r
-}
-
-/// `name(T1,T2)` with every parameter type normalized.
-pub fn signature(name: &str, param_types: &[String]) -> String {
-    format!("{name}({})", param_types.join(","))
 }
 
 #[cfg(test)]

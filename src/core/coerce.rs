@@ -1,11 +1,26 @@
-//! Converting values to declared C++ types before they go to a Qt peer.
+//! The lenient conversion of a value to a declared C++ type: what converts is converted,
+//! everything else passes unchanged.
 //!
-//! The lenient conversion of the typed layer and the C API's value constructors: what converts
-//! is converted, everything else passes unchanged. Values on their way to a peer go through the
-//! strict [`convert`](crate::core::convert()) as well, which refuses what cannot have the declared type.
+//! Two conversions give a value its declared type, and they differ on purpose:
+//!
+//! - [`coerce()`] (here) is the first guess of the places that *build* a value for a declared
+//!   type: the typed layer's `ToValue` (a Rust `i64` for an `int` property), the C API's value
+//!   constructors, a slot reply, the numbers of the value text syntax. It never fails: a value
+//!   it cannot convert, or of a type it does not know, comes back unchanged.
+//! - [`convert()`](super::convert()) is the gate every value passes on its way to a peer. It is
+//!   strict: it knows user types (gadgets, enums, containers) through a type registry, converts
+//!   only where Qt's `QVariant::convert` loses nothing, and refuses everything else with a
+//!   [`TypeMismatch`](super::TypeMismatch) naming both types.
+//!
+//! A value `coerce` left unchanged is refused later by `convert` if it does not fit. The two
+//! disagree at the edges, which is why they are not one function: `coerce` converts lossily
+//! where `convert` refuses (a `QByteArray` that is not UTF-8 becomes a `QString` with
+//! replacement characters, any non-zero integer a `true`, a `qlonglong` beyond 2^53 an inexact
+//! `double`), and `convert` converts where `coerce` passes the value on (text to numbers and
+//! back, user types). Folding one into the other would change what these paths accept.
 
-use crate::core::convert::has_type;
-use crate::core::{Builtin, Value};
+use super::convert::has_type;
+use super::{Builtin, Value};
 
 /// `value` converted to `type_name` where a sensible conversion exists: numbers to other
 /// numeric types they fit in (no lossy narrowing), between `QString` and `QByteArray`, and so
@@ -86,8 +101,6 @@ pub fn coerce(value: Value, type_name: &str) -> Value {
     converted.unwrap_or(value)
 }
 
-pub use crate::core::source::parameter_types;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,10 +116,22 @@ mod tests {
         assert_eq!(coerce(Value::Int(1), "Unknown::Type"), Value::Int(1));
     }
 
+    /// Where the lenient and the strict conversion part ways (see the module docs): what each
+    /// accepts stays as it was when they lived in different layers.
     #[test]
-    fn splits_signatures() {
-        assert_eq!(parameter_types("add(int,int)"), ["int", "int"]);
-        assert_eq!(parameter_types("f(QMap<QString,int>,bool)"), ["QMap<QString,int>", "bool"]);
-        assert!(parameter_types("reset()").is_empty());
+    fn lenient_where_convert_is_strict() {
+        use crate::core::{convert, Dialect, TypeRegistry};
+        let types = TypeRegistry::new(Dialect::Qt6);
+        let not_utf8 = Value::bytes(&b"\xff"[..]);
+        assert_eq!(coerce(not_utf8.clone(), "QString"), Value::string("\u{fffd}"));
+        assert!(convert(not_utf8, "QString", &types).is_err());
+        assert_eq!(coerce(Value::Int(5), "bool"), Value::Bool(true));
+        assert!(convert(Value::Int(5), "bool", &types).is_err());
+        let big = (1i64 << 60) + 1;
+        assert_eq!(coerce(Value::LongLong(big), "double"), Value::Double(big as f64));
+        assert!(convert(Value::LongLong(big), "double", &types).is_err());
+        // And the other way round: text is not a number to `coerce`.
+        assert_eq!(coerce(Value::string("7"), "int"), Value::string("7"));
+        assert_eq!(convert(Value::string("7"), "int", &types), Ok(Value::Int(7)));
     }
 }
