@@ -706,6 +706,30 @@ pub(crate) fn split_template_args(s: &str) -> Option<Vec<&str>> {
     Some(out)
 }
 
+/// Splits `Base<A,B<C,D>>` into `Base` and its top-level arguments (trimmed). Unlike
+/// [`split_template_args`] it does not check the brackets: its callers (typed conversions, the
+/// code generator) split names that were already declared.
+pub(crate) fn template_args(ty: &str) -> Option<(&str, Vec<&str>)> {
+    let ty = ty.trim();
+    let open = ty.find('<')?;
+    let inner = ty.strip_suffix('>')?.get(open + 1..)?;
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                args.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(inner[start..].trim());
+    Some((ty[..open].trim(), args))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -723,6 +747,12 @@ mod tests {
         assert_eq!(qt5_rep_enum_size([0, 0xffff]), 4);
         assert_eq!(qt5_rep_enum_size([-0x7fff]), 4);
         assert_eq!(qt5_rep_enum_size([]), 1);
+    }
+
+    #[test]
+    fn template_args_split_at_top_level() {
+        assert_eq!(template_args("QMap<QString,QList<int> >"), Some(("QMap", vec!["QString", "QList<int>"])));
+        assert_eq!(template_args("int"), None);
     }
 
     #[test]

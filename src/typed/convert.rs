@@ -10,6 +10,7 @@ use std::hash::Hash;
 
 use bytes::Bytes;
 
+use crate::core::types::template_args;
 use crate::core::variant::enum_transfer_value;
 use crate::core::{
     Assoc, BitArray, Builtin, Dialect, EnumValue, GadgetAssoc, GadgetSequence, Line, LineF, Point, PointF, QDate,
@@ -146,28 +147,6 @@ pub fn from_value<T: FromValue>(value: &Value, member: &str) -> Result<T, Conver
 /// error.
 pub fn map_value<T: FromValue, E>(value: &Value, member: &str, f: impl FnOnce(T) -> E) -> Result<E, ConvertError> {
     from_value(value, member).map(f)
-}
-
-/// Splits `Base<A,B<C,D>>` into `Base` and its top-level arguments (trimmed).
-pub(crate) fn template_args(ty: &str) -> Option<(&str, Vec<&str>)> {
-    let ty = ty.trim();
-    let open = ty.find('<')?;
-    let inner = ty.strip_suffix('>')?.get(open + 1..)?;
-    let mut args = Vec::new();
-    let (mut depth, mut start) = (0i32, 0usize);
-    for (i, c) in inner.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth -= 1,
-            ',' if depth == 0 => {
-                args.push(inner[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    args.push(inner[start..].trim());
-    Some((ty[..open].trim(), args))
 }
 
 /// The declared type without a top-level `const` and `&` (parameters may be declared so).
@@ -871,9 +850,7 @@ mod tests {
     }
 
     #[test]
-    fn template_args_split_at_top_level() {
-        assert_eq!(template_args("QMap<QString,QList<int> >"), Some(("QMap", vec!["QString", "QList<int>"])));
-        assert_eq!(template_args("int"), None);
+    fn value_type_drops_const_and_reference() {
         assert_eq!(value_type("const QString &"), "QString");
     }
 

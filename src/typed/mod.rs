@@ -38,7 +38,6 @@ mod spec;
 mod store;
 
 pub use bytes::Bytes;
-pub(crate) use convert::template_args;
 pub use convert::{
     enum_from_value, enum_to_element, enum_to_variant, from_args, from_value, map_value, ConvertError, Flags, FromArgs,
     FromValue, QtEnum, RawEnum, ToArgs, ToValue,

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
+use crate::core::types::template_args;
 use crate::rep::normalize::normalize_type;
 use crate::rep::{Class, Enum, RepFile};
-use crate::typed::template_args;
 
 use super::names::{self, Names};
 
