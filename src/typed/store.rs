@@ -13,12 +13,11 @@ use std::sync::Mutex;
 use bytes::{Bytes, BytesMut};
 
 use crate::core::stream::{Reader, Writer};
+use crate::core::typename::template_args;
 use crate::core::types::TypeLookup;
 use crate::core::{
     ByteOrder, DecodeError, Decoder, Dialect, EncodeError, Encoder, EnumEncoding, Limits, TypeRegistry, Value,
 };
-
-use crate::core::typename::template_args;
 
 /// Errors of a persisted store.
 #[derive(Debug, thiserror::Error)]

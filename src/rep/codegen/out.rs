@@ -116,6 +116,123 @@ impl Out {
             self.close(tail);
         }
     }
+
+    /// A function header written on one line (`fn name(a: A, b: B) -> R {`), laid out like
+    /// rustfmt by [`Self::fn_sig`].
+    pub(crate) fn fn_line(&mut self, header: &str) {
+        let open = header.find('(').expect("a parameter list");
+        let mut depth = 0i32;
+        let mut close = open;
+        let mut params = Vec::new();
+        let mut start = open + 1;
+        for (i, c) in header.char_indices().skip(open) {
+            match c {
+                '(' | '<' | '[' => depth += 1,
+                ')' | '>' | ']' if !(c == '>' && header[..i].ends_with('-')) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = i;
+                        break;
+                    }
+                }
+                ',' if depth == 1 => {
+                    params.push(header[start..i].trim().to_owned());
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        let last = header[start..close].trim();
+        if !last.is_empty() {
+            params.push(last.to_owned());
+        }
+        self.fn_sig(&header[..=open], &params, &header[close..]);
+    }
+
+    /// `#[allow(clippy::too_many_arguments)]` for functions with more parameters than clippy likes.
+    pub(crate) fn allow_many(&mut self, params: &[String]) {
+        if params.len() > 7 {
+            self.line("#[allow(clippy::too_many_arguments)]");
+        }
+    }
+
+    /// A function signature `head params tail`, laid out like rustfmt: `head` ends with `(`,
+    /// `tail` is `) [-> Ret] {` (the body follows, indented) or `) [-> Ret];`.
+    pub(crate) fn fn_sig(&mut self, head: &str, params: &[String], tail: &str) {
+        let body = tail.ends_with('{');
+        let inner = tail.strip_prefix(')').unwrap_or(tail);
+        let inner = inner.strip_suffix(" {").or_else(|| inner.strip_suffix(';')).unwrap_or(inner);
+        let ret = inner.trim();
+        let joined = params.join(", ");
+        let first = format!("{head}{joined})");
+        let ret_len = if ret.is_empty() { 0 } else { ret.len() + 1 };
+        let end = if body { " {" } else { ";" };
+        // rustfmt reserves room for ` {` even before a `;`, and only declarations (no body) may
+        // move the return type to a line of its own.
+        if self.col() + first.len() + ret_len + 2 <= MAX_WIDTH {
+            self.line(format!("{first}{}{end}", if ret.is_empty() { String::new() } else { format!(" {ret}") }));
+        } else if !body && !ret.is_empty() && self.col() + first.len() + ret_len < MAX_WIDTH {
+            self.line(first);
+            self.line(format!("    {ret}{end}"));
+        } else {
+            self.open(head);
+            for p in params {
+                self.line(format!("{p},"));
+            }
+            let close = if ret.is_empty() { ")".to_owned() } else { format!(") {ret}") };
+            if self.col() - 4 + close.len() + end.len() + 4 <= MAX_WIDTH {
+                self.close(format!("{close}{end}"));
+            } else {
+                self.close(close);
+                self.line(end.trim());
+            }
+        }
+        if body {
+            self.enter();
+        }
+    }
+
+    /// A match arm `pat => body,`, or `pat => {` body `}` when that does not fit.
+    pub(crate) fn arm(&mut self, pat: &str, body: &str) {
+        let one = format!("{pat} => {body},");
+        if self.col() + one.len() <= MAX_WIDTH {
+            self.line(one);
+        } else {
+            self.open(format!("{pat} => {{"));
+            self.line(body);
+            self.close("}");
+        }
+    }
+
+    /// A match arm `pat => callee(args),`, laid out like rustfmt: on one line, else in a block
+    /// when the call fits on a line of its own, else with one argument per line.
+    pub(crate) fn arm_call(&mut self, pat: &str, callee: &str, args: &[String]) {
+        let joined = args.join(", ");
+        let call = format!("{callee}({joined})");
+        if self.col() + pat.len() + 4 + call.len() < MAX_WIDTH && joined.len() <= CALL_WIDTH {
+            self.line(format!("{pat} => {call},"));
+        } else if joined.len() <= CALL_WIDTH && self.col() + 4 + call.len() <= MAX_WIDTH {
+            self.open(format!("{pat} => {{"));
+            self.line(call);
+            self.close("}");
+        } else {
+            self.list(&format!("{pat} => {callee}("), args, "),", CALL_WIDTH);
+        }
+    }
+
+    /// `let pat = callee(args)suffix;`, laid out like rustfmt.
+    pub(crate) fn let_call(&mut self, pat: &str, callee: &str, args: &[String], suffix: &str) {
+        let joined = args.join(", ");
+        let rhs = format!("{callee}({joined}){suffix};");
+        if self.col() + pat.len() + 7 + rhs.len() <= MAX_WIDTH && joined.len() <= CALL_WIDTH {
+            self.line(format!("let {pat} = {rhs}"));
+        } else if joined.len() <= CALL_WIDTH && self.col() + 4 + rhs.len() <= MAX_WIDTH {
+            self.line(format!("let {pat} ="));
+            self.line(format!("    {rhs}"));
+        } else {
+            self.list(&format!("let {pat} = {callee}("), args, &format!("){suffix};"), CALL_WIDTH);
+        }
+    }
 }
 
 /// Whether `head items tail` fits on one line at column `col`.

@@ -288,43 +288,13 @@ impl<'a> Ctx<'a> {
         }
         if let Some((base, args)) = template_args(ty) {
             let args: Vec<Mapped> = args.iter().map(|a| self.map_normalized(a, scope)).collect();
-            let unmapped = args.iter().find_map(|a| a.unmapped.clone());
-            return match (base, args.as_slice()) {
-                ("QList" | "QVector" | "QSet" | "QQueue" | "QStack" | "std::vector" | "std::list", [elem]) => Mapped {
-                    rust: format!("Vec<{}>", elem.rust),
-                    kind: Kind::Vec,
-                    has_default: true,
-                    key: false,
-                    default: "Vec::new()".into(),
-                    unmapped,
-                },
-                ("QMap" | "QMultiMap" | "std::map", [k, v]) if k.key => Mapped {
-                    rust: format!("std::collections::BTreeMap<{}, {}>", k.rust, v.rust),
-                    kind: Kind::Map,
-                    has_default: true,
-                    key: false,
-                    default: "std::collections::BTreeMap::new()".into(),
-                    unmapped,
-                },
-                ("QHash" | "QMultiHash" | "std::unordered_map", [k, v]) if k.key => Mapped {
-                    rust: format!("std::collections::HashMap<{}, {}>", k.rust, v.rust),
-                    kind: Kind::Map,
-                    has_default: true,
-                    key: false,
-                    default: "std::collections::HashMap::new()".into(),
-                    unmapped,
-                },
-                ("QPair" | "std::pair", [a, b]) => Mapped {
-                    rust: format!("({}, {})", a.rust, b.rust),
-                    kind: Kind::Other,
-                    has_default: a.has_default && b.has_default,
-                    key: a.key && b.key,
-                    default: format!("({}, {})", a.default, b.default),
-                    unmapped,
-                },
-                _ => Mapped::value(Some(ty.to_owned())),
-            };
+            return map_template(ty, base, &args);
         }
+        self.map_named(ty, scope)
+    }
+
+    /// Maps a type name that is not a template: a Qt type, or a type the file declares.
+    fn map_named(&self, ty: &str, scope: Scope) -> Mapped {
         let int = |t: &'static str| Mapped::simple(t, Kind::Int(t), true, "0");
         let core = |t: &str, default: &str| Mapped::simple(&format!("qtro::core::{t}"), Kind::Other, false, default);
         match ty {
@@ -385,30 +355,34 @@ impl<'a> Ctx<'a> {
                 true,
                 "qtro::typed::qt::Orientation::Horizontal",
             ),
-            word => {
-                if let Some(i) = self.find_enum(word, scope) {
-                    let e = &self.enums[i];
-                    let kind = if e.flag_of.is_some() { Kind::Flag(i) } else { Kind::Enum(i) };
-                    let default = format!("{}::default()", e.path());
-                    return Mapped { rust: e.path(), kind, has_default: true, key: true, default, unmapped: None };
-                }
-                if let Some(p) = self.pods.get(word) {
-                    let default = format!("{}::default()", p.rust_name);
-                    return Mapped {
-                        rust: p.rust_name.clone(),
-                        kind: Kind::Pod,
-                        has_default: true,
-                        key: false,
-                        default,
-                        unmapped: None,
-                    };
-                }
-                if self.file.use_enums.iter().any(|u| normalize_type(u) == word) {
-                    return Mapped::simple("qtro::typed::RawEnum", Kind::RawEnum, true, "qtro::typed::RawEnum(0)");
-                }
-                Mapped::value(Some(word.to_owned()))
-            }
+            word => self.map_declared(word, scope),
         }
+    }
+
+    /// Maps an enum, flag or POD of the file, or a `USE_ENUM` type; anything else is kept as a
+    /// `Value`.
+    fn map_declared(&self, word: &str, scope: Scope) -> Mapped {
+        if let Some(i) = self.find_enum(word, scope) {
+            let e = &self.enums[i];
+            let kind = if e.flag_of.is_some() { Kind::Flag(i) } else { Kind::Enum(i) };
+            let default = format!("{}::default()", e.path());
+            return Mapped { rust: e.path(), kind, has_default: true, key: true, default, unmapped: None };
+        }
+        if let Some(p) = self.pods.get(word) {
+            let default = format!("{}::default()", p.rust_name);
+            return Mapped {
+                rust: p.rust_name.clone(),
+                kind: Kind::Pod,
+                has_default: true,
+                key: false,
+                default,
+                unmapped: None,
+            };
+        }
+        if self.file.use_enums.iter().any(|u| normalize_type(u) == word) {
+            return Mapped::simple("qtro::typed::RawEnum", Kind::RawEnum, true, "qtro::typed::RawEnum(0)");
+        }
+        Mapped::value(Some(word.to_owned()))
     }
 
     /// The Rust expression of a .rep default value for a property of type `m`, or `None` when
@@ -527,6 +501,46 @@ fn string_literal(text: &str) -> Option<String> {
         }
     }
     Some(format!("\"{body}\""))
+}
+
+/// Maps the container `ty` (`base<args>`) from its mapped arguments.
+fn map_template(ty: &str, base: &str, args: &[Mapped]) -> Mapped {
+    let unmapped = args.iter().find_map(|a| a.unmapped.clone());
+    match (base, args) {
+        ("QList" | "QVector" | "QSet" | "QQueue" | "QStack" | "std::vector" | "std::list", [elem]) => Mapped {
+            rust: format!("Vec<{}>", elem.rust),
+            kind: Kind::Vec,
+            has_default: true,
+            key: false,
+            default: "Vec::new()".into(),
+            unmapped,
+        },
+        ("QMap" | "QMultiMap" | "std::map", [k, v]) if k.key => Mapped {
+            rust: format!("std::collections::BTreeMap<{}, {}>", k.rust, v.rust),
+            kind: Kind::Map,
+            has_default: true,
+            key: false,
+            default: "std::collections::BTreeMap::new()".into(),
+            unmapped,
+        },
+        ("QHash" | "QMultiHash" | "std::unordered_map", [k, v]) if k.key => Mapped {
+            rust: format!("std::collections::HashMap<{}, {}>", k.rust, v.rust),
+            kind: Kind::Map,
+            has_default: true,
+            key: false,
+            default: "std::collections::HashMap::new()".into(),
+            unmapped,
+        },
+        ("QPair" | "std::pair", [a, b]) => Mapped {
+            rust: format!("({}, {})", a.rust, b.rust),
+            kind: Kind::Other,
+            has_default: a.has_default && b.has_default,
+            key: a.key && b.key,
+            default: format!("({}, {})", a.default, b.default),
+            unmapped,
+        },
+        _ => Mapped::value(Some(ty.to_owned())),
+    }
 }
 
 #[cfg(test)]
