@@ -9,6 +9,7 @@ use std::ffi::c_char;
 
 use bytes::Bytes;
 
+use super::node::{dialect_of, qtro_dialect};
 use super::qtro_result::{self, *};
 use super::value::{mismatch, new_value, out_bytes, qtro_type, qtro_value, value_ref};
 use super::{bytes_arg, c_string_out, cstr, err, guard, guard_ptr, out_ptr, Result};
@@ -251,14 +252,6 @@ pub unsafe extern "C" fn qtro_value_fields_json(value: *const qtro_value) -> *mu
     })
 }
 
-fn dialect_arg(dialect: super::node::qtro_dialect) -> Result<qtro_rs::core::Dialect> {
-    match dialect {
-        super::node::QTRO_DIALECT_QT6 => Ok(qtro_rs::core::Dialect::Qt6),
-        super::node::QTRO_DIALECT_QT5 => Ok(qtro_rs::core::Dialect::Qt5),
-        other => err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown dialect {other}")),
-    }
-}
-
 /// The value as `QDataStream << QVariant` writes it on a big-endian stream of `dialect`'s
 /// version (Qt 6: 20, Qt 5: 18), enums as their integers: what a Qt program reads back with
 /// `QDataStream >> QVariant` (the Qt adapter passes the QtGui types this way). Free `*data`
@@ -266,13 +259,13 @@ fn dialect_arg(dialect: super::node::qtro_dialect) -> Result<qtro_rs::core::Dial
 #[no_mangle]
 pub unsafe extern "C" fn qtro_value_to_datastream(
     value: *const qtro_value,
-    dialect: super::node::qtro_dialect,
+    dialect: qtro_dialect,
     data: *mut *mut u8,
     len: *mut usize,
 ) -> qtro_result {
     guard(|| {
         let v = value_ref(value, "value")?;
-        let dialect = dialect_arg(dialect)?;
+        let dialect = dialect_of(dialect)?;
         let bytes = qtro_rs::core::variant::to_bytes(v, dialect, qtro_rs::core::ByteOrder::Big)
             .or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))?;
         let boxed: Box<[u8]> = bytes.to_vec().into_boxed_slice();
@@ -300,10 +293,10 @@ pub unsafe extern "C" fn qtro_bytes_free(data: *mut u8, len: usize) {
 pub unsafe extern "C" fn qtro_value_from_datastream(
     data: *const u8,
     len: usize,
-    dialect: super::node::qtro_dialect,
+    dialect: qtro_dialect,
 ) -> *mut qtro_value {
     new_value(|| {
-        let dialect = dialect_arg(dialect)?;
+        let dialect = dialect_of(dialect)?;
         let bytes = Bytes::copy_from_slice(bytes_arg(data, len, "data")?);
         let types = qtro_rs::core::TypeRegistry::new(dialect);
         qtro_rs::core::variant::from_bytes(bytes, dialect, qtro_rs::core::ByteOrder::Big, &types)

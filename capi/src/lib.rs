@@ -16,6 +16,12 @@
 //!   of a node run either on the node's own dispatch thread (`QTRO_DISPATCH_THREAD`) or on the
 //!   thread that calls `qtro_node_dispatch` (`QTRO_DISPATCH_POLL`, with a pollable event fd), one
 //!   at a time, never concurrently for one node.
+//!
+//! Modules, one per C object family, without cycles between them: `value` and `gui` (values),
+//! `interface` (interface snapshots), `class` (class definitions, using `interface`), `dispatch`
+//! (a node's runtime, event queue and callback delivery), `node` (nodes and their configuration,
+//! on `dispatch`), `replica` and `source` (on `node`, `dispatch` and `class`), `log`; this root
+//! holds what they all share.
 
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
@@ -24,13 +30,19 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod class;
+mod dispatch;
 mod gui;
+mod interface;
 mod log;
 mod node;
 mod replica;
 mod source;
 mod value;
 
+pub use class::*;
+pub use dispatch::*;
+pub use interface::*;
 pub use log::*;
 pub use node::*;
 pub use replica::*;

@@ -11,7 +11,7 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 
-use super::node::UserData;
+use super::dispatch::UserData;
 use super::qtro_result::{self, *};
 use super::{err, guard, to_cstring};
 

@@ -1,4 +1,5 @@
-//! Replicas (dynamic or of a known class) and interface introspection.
+//! Replicas (dynamic or of a known class): acquiring them, their callbacks, properties and slot
+//! calls.
 
 use std::ffi::{c_char, c_void, CString};
 use std::future::Future;
@@ -7,13 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use super::node::{node_ref, qtro_node, Event, NodeCore, UserData};
+use super::class::qtro_class;
+use super::dispatch::{qtro_reply_cb, Deliver, Event, NodeCore, UserData};
+use super::interface::{interface_of, qtro_interface};
+use super::node::{node_ref, qtro_node};
 use super::qtro_result::{self, *};
-use super::source::qtro_class;
 use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
 use super::{arg, cstr, err, guard, guard_value, millis, out_ptr, to_cstring, Error, Result};
-use qtro_rs::core::{ClassDefinition, ReplicaState, Value};
-use qtro_rs::node::{parameter_types, NodeError, Replica, ReplicaEvent};
+use qtro_rs::core::{ReplicaState, Value};
+use qtro_rs::node::{NodeError, Replica, ReplicaEvent};
 
 /// State of a replica, as Qt's `QRemoteObjectReplica::State`.
 #[repr(C)]
@@ -72,18 +75,15 @@ pub struct qtro_replica_callbacks {
     >,
 }
 
-pub(crate) struct ReplicaShared {
+/// What a replica's event forwarder and its handle share: the application's callbacks.
+struct ReplicaShared {
     closed: AtomicBool,
     callbacks: Option<qtro_replica_callbacks>,
     user_data: UserData,
 }
 
-// SAFETY: function pointers and an opaque user pointer; see `UserData`.
-unsafe impl Send for ReplicaShared {}
-unsafe impl Sync for ReplicaShared {}
-
-impl ReplicaShared {
-    pub(crate) fn deliver(&self, ev: ReplicaEvent) {
+impl Deliver<ReplicaEvent> for ReplicaShared {
+    fn deliver(&self, ev: ReplicaEvent) {
         if self.closed.load(Ordering::SeqCst) {
             return;
         }
@@ -360,7 +360,7 @@ pub unsafe extern "C" fn qtro_replica_call(
     args: *const *const qtro_value,
     nargs: usize,
     timeout_ms: u32,
-    reply: super::node::qtro_reply_cb,
+    reply: qtro_reply_cb,
     user_data: *mut c_void,
 ) -> qtro_result {
     guard(|| {
@@ -436,80 +436,6 @@ pub unsafe extern "C" fn qtro_replica_call_sync(
     })
 }
 
-// ---- interface introspection --------------------------------------------------------------------
-
-struct Member {
-    name: CString,
-    signature: CString,
-    return_type: CString,
-    params: Vec<(CString, CString)>,
-}
-
-struct PropertyInfo {
-    name: CString,
-    type_name: CString,
-    notify: Option<CString>,
-}
-
-struct EnumInfo {
-    name: CString,
-    is_flag: bool,
-    size: u32,
-    keys: Vec<(CString, i32)>,
-}
-
-/// A snapshot of an interface (a replica's, or a class's): properties, signals, slots and enums
-/// in wire order. Strings returned by its accessors are NUL-terminated and borrowed from it.
-/// Free with `qtro_interface_free`.
-pub struct qtro_interface {
-    type_name: CString,
-    properties: Vec<PropertyInfo>,
-    signals: Vec<Member>,
-    methods: Vec<Member>,
-    enums: Vec<EnumInfo>,
-}
-
-fn member(signature: &str, return_type: &str, names: &[String]) -> Member {
-    let types = parameter_types(signature);
-    Member {
-        name: to_cstring(signature.split('(').next().unwrap_or_default()),
-        signature: to_cstring(signature),
-        return_type: to_cstring(return_type),
-        params: types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (to_cstring(names.get(i).map(String::as_str).unwrap_or("")), to_cstring(t)))
-            .collect(),
-    }
-}
-
-pub(crate) fn interface_of(def: &ClassDefinition) -> qtro_interface {
-    qtro_interface {
-        type_name: to_cstring(def.type_name.as_deref().unwrap_or("")),
-        properties: def
-            .properties
-            .iter()
-            .map(|p| PropertyInfo {
-                name: to_cstring(&p.name),
-                type_name: to_cstring(&p.type_name),
-                notify: p.notify_signal.as_deref().map(to_cstring),
-            })
-            .collect(),
-        signals: def.signals.iter().map(|s| member(&s.signature, "void", &s.parameter_names)).collect(),
-        methods: def.methods.iter().map(|m| member(&m.signature, &m.return_type, &m.parameter_names)).collect(),
-        enums: def
-            .enums
-            .iter()
-            .map(|e| EnumInfo {
-                name: to_cstring(&e.name),
-                is_flag: e.is_flag,
-                size: e.size,
-                keys: e.keys.iter().map(|(k, v)| (to_cstring(k), *v)).collect(),
-            })
-            .collect(),
-    }
-}
-
 /// The replica's interface, in `*interface` (free with `qtro_interface_free`).
 /// `QTRO_ERR_NOT_CONNECTED` until a dynamic replica has been initialized.
 #[no_mangle]
@@ -528,200 +454,5 @@ pub unsafe extern "C" fn qtro_replica_interface(
             }
             None => err(QTRO_ERR_NOT_CONNECTED, "the replica has not received its interface yet"),
         }
-    })
-}
-
-/// Frees an interface snapshot. `NULL` is a no-op.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_free(interface: *mut qtro_interface) {
-    if !interface.is_null() {
-        guard_value((), || drop(Box::from_raw(interface)));
-    }
-}
-
-unsafe fn iface<'a>(i: *const qtro_interface) -> Result<&'a qtro_interface> {
-    arg(i, "interface")
-}
-
-fn index_err<T>(what: &str, index: usize, count: usize) -> Result<T> {
-    err(QTRO_ERR_NOT_FOUND, format!("{what} index {index} is out of range (count {count})"))
-}
-
-unsafe fn put(out: *mut *const c_char, s: &CString) {
-    if !out.is_null() {
-        *out = s.as_ptr();
-    }
-}
-
-/// The class's type name (`""` for a plain QObject source). Borrowed; `NULL` if `interface` is
-/// `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_type_name(interface: *const qtro_interface) -> *const c_char {
-    guard_value(
-        std::ptr::null(),
-        || if interface.is_null() { std::ptr::null() } else { (*interface).type_name.as_ptr() },
-    )
-}
-
-/// Number of properties (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_property_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).properties.len() })
-}
-
-/// Property `index`: name, type name, and notify signal signature (`NULL` for a CONSTANT
-/// property). Outputs may be `NULL`; strings are borrowed from the interface.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_property(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    type_name: *mut *const c_char,
-    notify_signature: *mut *const c_char,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(p) = i.properties.get(index) else { return index_err("property", index, i.properties.len()) };
-        put(name, &p.name);
-        put(type_name, &p.type_name);
-        if !notify_signature.is_null() {
-            *notify_signature = p.notify.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
-        }
-        Ok(())
-    })
-}
-
-/// Number of signals, notify signals included (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_signal_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).signals.len() })
-}
-
-/// Signal `index`: name, normalized signature (`"fired(int,QString)"`) and parameter count.
-/// Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_signal(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    signature: *mut *const c_char,
-    param_count: *mut usize,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(m) = i.signals.get(index) else { return index_err("signal", index, i.signals.len()) };
-        put(name, &m.name);
-        put(signature, &m.signature);
-        if !param_count.is_null() {
-            *param_count = m.params.len();
-        }
-        Ok(())
-    })
-}
-
-/// Number of slots (methods), push slots included (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_method_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).methods.len() })
-}
-
-/// Slot `index`: name, signature, return type (`"void"`, `"int"`, …) and parameter count.
-/// Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_method(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    signature: *mut *const c_char,
-    return_type: *mut *const c_char,
-    param_count: *mut usize,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(m) = i.methods.get(index) else { return index_err("method", index, i.methods.len()) };
-        put(name, &m.name);
-        put(signature, &m.signature);
-        put(return_type, &m.return_type);
-        if !param_count.is_null() {
-            *param_count = m.params.len();
-        }
-        Ok(())
-    })
-}
-
-/// Parameter `param` of signal (`is_signal` true) or slot `index`: name (may be `""`) and type.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_param(
-    interface: *const qtro_interface,
-    is_signal: bool,
-    index: usize,
-    param: usize,
-    name: *mut *const c_char,
-    type_name: *mut *const c_char,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let list = if is_signal { &i.signals } else { &i.methods };
-        let Some(m) = list.get(index) else {
-            return index_err(if is_signal { "signal" } else { "method" }, index, list.len());
-        };
-        let Some(p) = m.params.get(param) else { return index_err("parameter", param, m.params.len()) };
-        put(name, &p.0);
-        put(type_name, &p.1);
-        Ok(())
-    })
-}
-
-/// Number of enums of the class (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).enums.len() })
-}
-
-/// Enum `index`: name, whether it is a flag, byte size and number of keys. Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    is_flag: *mut bool,
-    size: *mut u32,
-    key_count: *mut usize,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
-        put(name, &e.name);
-        if !is_flag.is_null() {
-            *is_flag = e.is_flag;
-        }
-        if !size.is_null() {
-            *size = e.size;
-        }
-        if !key_count.is_null() {
-            *key_count = e.keys.len();
-        }
-        Ok(())
-    })
-}
-
-/// Key `key` of enum `index`: its name and value. Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum_key(
-    interface: *const qtro_interface,
-    index: usize,
-    key: usize,
-    name: *mut *const c_char,
-    value: *mut i32,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
-        let Some(k) = e.keys.get(key) else { return index_err("enum key", key, e.keys.len()) };
-        put(name, &k.0);
-        if !value.is_null() {
-            *value = k.1;
-        }
-        Ok(())
     })
 }
