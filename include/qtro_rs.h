@@ -13,6 +13,14 @@
  *    Byte views (`const char **data, size_t *len`) are not NUL-terminated.
  *  - Values passed as `const qtro_value *` are borrowed and copied; the container builders
  *    qtro_value_append/insert/insert_keyed/new_pair/new_variant/new_null_flagged take ownership.
+ *  - Pointers are checked for NULL, not for validity. Every function relies on these, and
+ *    breaking them is undefined behaviour: a handle pointer is NULL or a live handle of its type
+ *    (returned by the library and not freed yet, or lent to a callback and used only during it,
+ *    or borrowed from a value that is still alive); a handle is freed at most once; a string is
+ *    NUL-terminated; a (pointer, length) pair is readable for that many elements; an output
+ *    pointer is writable; a callback table's members are NULL or functions of their type. A call
+ *    that changes a handle (qtro_node_config *, qtro_class *, a container qtro_value *,
+ *    qtro_invocation *) needs it to itself: no other call on that handle at the same time.
  *  - No function blocks without a timeout. No Rust panic crosses this interface (QTRO_ERR_PANIC).
  *  - Threads: handles may be used from any thread. Callbacks of a node run one at a time on the
  *    node's dispatch thread (QTRO_DISPATCH_THREAD) or inside qtro_node_dispatch*() on the caller's
@@ -749,7 +757,11 @@ const char *qtro_last_error_message(void);
 void qtro_clear_last_error(void);
 
 /**
- * Frees a string returned by the library (`char **` outputs). `NULL` is a no-op.
+ * Frees a string returned by the library (`char **` outputs, `char *` results). `NULL` is a
+ * no-op.
+ *
+ * # Safety
+ * `s` is `NULL` or a string this library returned to be freed by the caller, not freed yet.
  */
 void qtro_string_free(char *s);
 
@@ -829,6 +841,9 @@ struct qtro_value *qtro_value_new_numbers(enum qtro_type ty, const double *numbe
  * The numbers of a geometry value (the layout `qtro_value_new_numbers` takes). `*count` gets
  * how many there are; at most `capacity` are written to `out` (`out` may be `NULL` when
  * `capacity` is 0, to ask for the count).
+ *
+ * # Safety
+ * `out` is `NULL` (with `capacity` 0) or writable for `capacity` numbers.
  */
 enum qtro_result qtro_value_get_numbers(const struct qtro_value *value, double *out, size_t capacity, size_t *count);
 
@@ -841,6 +856,9 @@ struct qtro_value *qtro_value_new_image_png(const uint8_t *data, size_t len, boo
 /**
  * A `QImage` (or `QPixmap`) from `width` × `height` 8-bit RGBA pixels, row by row
  * (`width * height * 4` bytes, encoded as PNG).
+ *
+ * # Safety
+ * `rgba` is readable for `width * height * 4` bytes.
  */
 struct qtro_value *qtro_value_new_image_rgba(uint32_t width, uint32_t height, const uint8_t *rgba, bool pixmap);
 
@@ -872,6 +890,10 @@ enum qtro_result qtro_value_to_datastream(const struct qtro_value *value, qtro_d
 
 /**
  * Frees bytes from `qtro_value_to_datastream` (`len` as returned). `NULL` is a no-op.
+ *
+ * # Safety
+ * `data` is `NULL` or bytes `qtro_value_to_datastream` returned, with the length it returned,
+ * not freed yet.
  */
 void qtro_bytes_free(uint8_t *data, size_t len);
 
@@ -1314,12 +1336,18 @@ enum qtro_result qtro_invocation_defer(struct qtro_invocation *invocation, struc
 /**
  * Frees a deferred invocation (from `qtro_invocation_defer`), answering it with an invalid value
  * if it was not answered. `NULL` is a no-op. Never pass the borrowed handle of a callback.
+ *
+ * # Safety
+ * `invocation` is `NULL` or a handle `qtro_invocation_defer` returned, not freed yet.
  */
 void qtro_invocation_free(struct qtro_invocation *invocation);
 
 /**
  * Frees a value. `NULL` is a no-op. Never free a borrowed `const qtro_value *` (callback
  * arguments, `qtro_value_at` results).
+ *
+ * # Safety
+ * `value` is `NULL` or a value the caller owns, not freed yet.
  */
 void qtro_value_free(struct qtro_value *value);
 
@@ -1518,12 +1546,18 @@ struct qtro_value *qtro_value_new_url(const char *utf8);
 
 /**
  * A `QUuid` from 16 bytes in RFC 4122 order.
+ *
+ * # Safety
+ * `bytes16` is readable for 16 bytes.
  */
 struct qtro_value *qtro_value_new_uuid(const uint8_t *bytes16);
 
 /**
  * A `QBitArray` of `nbits` bits; bit *i* is bit *i % 8* of `bits[i / 8]`. `bits` may be `NULL`
  * if `nbits` is 0.
+ *
+ * # Safety
+ * `bits` is readable for `(nbits + 7) / 8` bytes.
  */
 struct qtro_value *qtro_value_new_bitarray(const uint8_t *bits, size_t nbits);
 
@@ -1790,6 +1824,9 @@ enum qtro_result qtro_value_get_string(const struct qtro_value *value, const cha
  * Copies a `QString` into `buffer` as NUL-terminated UTF-8, truncated to `capacity - 1` bytes.
  * `needed` (may be `NULL`) receives the full length without the terminator, so a caller can
  * size its buffer (call with `capacity` 0 and `buffer` `NULL` to ask).
+ *
+ * # Safety
+ * `buffer` is `NULL` (with `capacity` 0) or writable for `capacity` bytes.
  */
 enum qtro_result qtro_value_copy_string(const struct qtro_value *value, char *buffer, size_t capacity, size_t *needed);
 
@@ -1805,6 +1842,9 @@ enum qtro_result qtro_value_get_url(const struct qtro_value *value, const char *
 
 /**
  * Copies a `QUuid`'s 16 bytes (RFC 4122 order) into `bytes16`.
+ *
+ * # Safety
+ * `bytes16` is writable for 16 bytes.
  */
 enum qtro_result qtro_value_get_uuid(const struct qtro_value *value, uint8_t *bytes16);
 

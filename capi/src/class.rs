@@ -3,11 +3,15 @@
 
 use std::ffi::{c_char, c_int};
 
+use super::cast::{
+    cstr, handle, handle_mut, new_handle, null_argument, opt_cstr, opt_handle, out_new, out_ptr, slice, take_handle,
+    Handle,
+};
 use super::interface::{interface_of, qtro_interface};
 use super::node::{dialect_of, qtro_dialect};
 use super::qtro_result::{self, *};
-use super::value::{qtro_value, value_ref};
-use super::{arg, arg_mut, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, Error, Result};
+use super::value::qtro_value;
+use super::{err, guard, guard_ptr, guard_value, Error, Result};
 use qtro_rs::core::{ClassBuilder, EnumDef, PropertyMode, SourceClass, Value};
 use qtro_rs::node::coerce;
 
@@ -52,6 +56,10 @@ pub struct qtro_class {
     spec: ClassSpec,
 }
 
+impl Handle for qtro_class {
+    type Target = qtro_class;
+}
+
 impl qtro_class {
     pub(crate) fn build(&self) -> SourceClass {
         match &self.spec {
@@ -77,11 +85,9 @@ impl qtro_class {
 /// A new, empty class named `type_name` (the "RemoteObject Type" Qt replicas see). Free with
 /// `qtro_class_free`. `NULL` on error.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_new(type_name: *const c_char) -> *mut qtro_class {
+pub extern "C" fn qtro_class_new(type_name: *const c_char) -> *mut qtro_class {
     guard_ptr(|| {
-        Ok(Box::into_raw(Box::new(qtro_class {
-            spec: ClassSpec::Builder(ClassBuilder::new(cstr(type_name, "type_name")?)),
-        })))
+        Ok(new_handle(qtro_class { spec: ClassSpec::Builder(ClassBuilder::new(cstr(type_name, "type_name")?)) }))
     })
 }
 
@@ -89,15 +95,14 @@ pub unsafe extern "C" fn qtro_class_new(type_name: *const c_char) -> *mut qtro_c
 /// signature stock repc computes for `dialect`, so static Qt replicas generated from the same file
 /// accept it. `QTRO_ERR_PARSE` with a line:column message on syntax errors.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_from_rep(
+pub extern "C" fn qtro_class_from_rep(
     rep_text: *const c_char,
     class_name: *const c_char,
     dialect: qtro_dialect,
     out: *mut *mut qtro_class,
 ) -> qtro_result {
     guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(out, "out")?;
         let text = cstr(rep_text, "rep_text")?;
         let name = cstr(class_name, "class_name")?;
         let dialect = dialect_of(dialect)?;
@@ -105,17 +110,15 @@ pub unsafe extern "C" fn qtro_class_from_rep(
             qtro_rs::rep::parse(text).map_err(|e| Error::new(QTRO_ERR_PARSE, format!("invalid .rep text: {e}")))?;
         let class = qtro_rs::rep::source_class(&file, name, dialect)
             .ok_or_else(|| Error::new(QTRO_ERR_PARSE, format!("the .rep text has no class {name:?}")))?;
-        *out = Box::into_raw(Box::new(qtro_class { spec: ClassSpec::Built(class) }));
+        out.set(new_handle(qtro_class { spec: ClassSpec::Built(class) }));
         Ok(())
     })
 }
 
 /// Frees a class. `NULL` is a no-op. Sources and replicas made from it keep their own copy.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_free(cls: *mut qtro_class) {
-    if !cls.is_null() {
-        guard_value((), || drop(Box::from_raw(cls)));
-    }
+pub extern "C" fn qtro_class_free(cls: *mut qtro_class) {
+    guard_value((), || drop(take_handle(cls)))
 }
 
 fn mode_of(mode: qtro_property_mode) -> Result<PropertyMode> {
@@ -129,14 +132,11 @@ fn mode_of(mode: qtro_property_mode) -> Result<PropertyMode> {
     })
 }
 
-unsafe fn params_arg(params: *const qtro_param, count: usize) -> Result<Vec<(String, String)>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if params.is_null() {
-        return err(QTRO_ERR_NULL_ARGUMENT, format!("argument `params` is NULL but its count is {count}"));
-    }
-    std::slice::from_raw_parts(params, count)
+fn params_arg(params: *const qtro_param, count: usize) -> Result<Vec<(String, String)>> {
+    let params = slice(params, count).ok_or_else(|| {
+        Error::new(QTRO_ERR_NULL_ARGUMENT, format!("argument `params` is NULL but its count is {count}"))
+    })?;
+    params
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -162,7 +162,7 @@ fn check_identifier(name: &str, what: &str) -> Result<()> {
 /// invalid value, i.e. the type's default for Qt peers). Non-CONSTANT properties get a
 /// `<name>Changed` notify signal, READ_PUSH ones a `push<Name>` slot.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_property(
+pub extern "C" fn qtro_class_add_property(
     cls: *mut qtro_class,
     name: *const c_char,
     type_name: *const c_char,
@@ -170,12 +170,12 @@ pub unsafe extern "C" fn qtro_class_add_property(
     initial: *const qtro_value,
 ) -> qtro_result {
     guard(|| {
-        let c = arg_mut(cls, "cls")?;
+        let c = handle_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
         let ty = cstr(type_name, "type_name")?;
         check_identifier(name, "property name")?;
         let mode = mode_of(mode)?;
-        let initial = if initial.is_null() { Value::Invalid } else { value_ref(initial, "initial")?.clone() };
+        let initial = opt_handle(initial).map_or(Value::Invalid, Value::clone);
         let initial = coerce(initial, ty);
         c.edit(|b| b.property(name, ty, mode, initial))
     })
@@ -183,14 +183,14 @@ pub unsafe extern "C" fn qtro_class_add_property(
 
 /// Adds a signal `name(params…)`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_signal(
+pub extern "C" fn qtro_class_add_signal(
     cls: *mut qtro_class,
     name: *const c_char,
     params: *const qtro_param,
     param_count: usize,
 ) -> qtro_result {
     guard(|| {
-        let c = arg_mut(cls, "cls")?;
+        let c = handle_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
         check_identifier(name, "signal name")?;
         let params = params_arg(params, param_count)?;
@@ -201,7 +201,7 @@ pub unsafe extern "C" fn qtro_class_add_signal(
 
 /// Adds a slot `return_type name(params…)` (`return_type` `NULL` or `"void"` for none).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_slot(
+pub extern "C" fn qtro_class_add_slot(
     cls: *mut qtro_class,
     name: *const c_char,
     params: *const qtro_param,
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn qtro_class_add_slot(
     return_type: *const c_char,
 ) -> qtro_result {
     guard(|| {
-        let c = arg_mut(cls, "cls")?;
+        let c = handle_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
         check_identifier(name, "slot name")?;
         let params = params_arg(params, param_count)?;
@@ -221,7 +221,7 @@ pub unsafe extern "C" fn qtro_class_add_slot(
 
 /// Adds an enum of the class; its values travel as integers of `size` bytes (1, 2 or 4).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_enum(
+pub extern "C" fn qtro_class_add_enum(
     cls: *mut qtro_class,
     name: *const c_char,
     is_flag: bool,
@@ -231,24 +231,18 @@ pub unsafe extern "C" fn qtro_class_add_enum(
     key_count: usize,
 ) -> qtro_result {
     guard(|| {
-        let c = arg_mut(cls, "cls")?;
+        let c = handle_mut(cls, "cls")?;
         let name = cstr(name, "name")?;
         check_identifier(name, "enum name")?;
         if ![1, 2, 4].contains(&size) {
             return err(QTRO_ERR_INVALID_ARGUMENT, format!("enum size must be 1, 2 or 4, not {size}"));
         }
-        let keys = if key_count == 0 {
-            Vec::new()
-        } else {
-            if keys.is_null() {
-                return err(QTRO_ERR_NULL_ARGUMENT, "argument `keys` is NULL");
-            }
-            std::slice::from_raw_parts(keys, key_count)
-                .iter()
-                .enumerate()
-                .map(|(i, k)| Ok((cstr(k.name, &format!("keys[{i}].name"))?.to_owned(), k.value)))
-                .collect::<Result<Vec<_>>>()?
-        };
+        let keys = slice(keys, key_count)
+            .ok_or_else(|| null_argument("keys"))?
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Ok((cstr(k.name, &format!("keys[{i}].name"))?.to_owned(), k.value)))
+            .collect::<Result<Vec<_>>>()?;
         let def = EnumDef { name: name.to_owned(), is_flag, is_scoped, size, keys };
         c.edit(|b| b.enumeration(def))
     })
@@ -257,9 +251,9 @@ pub unsafe extern "C" fn qtro_class_add_enum(
 /// Sets the signature advertised to static Qt replicas (`NULL`: none, which disables their
 /// check). Classes from `qtro_class_from_rep` already carry repc's signature.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_set_signature(cls: *mut qtro_class, signature: *const c_char) -> qtro_result {
+pub extern "C" fn qtro_class_set_signature(cls: *mut qtro_class, signature: *const c_char) -> qtro_result {
     guard(|| {
-        let c = arg_mut(cls, "cls")?;
+        let c = handle_mut(cls, "cls")?;
         let sig = opt_cstr(signature, "signature")?.map(str::to_owned);
         match &mut c.spec {
             ClassSpec::Builder(b) => {
@@ -274,14 +268,11 @@ pub unsafe extern "C" fn qtro_class_set_signature(cls: *mut qtro_class, signatur
 /// The interface the class defines (as dynamic replicas will see it), in `*interface`; free it
 /// with `qtro_interface_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_class_interface(
-    cls: *const qtro_class,
-    interface: *mut *mut qtro_interface,
-) -> qtro_result {
+pub extern "C" fn qtro_class_interface(cls: *const qtro_class, interface: *mut *mut qtro_interface) -> qtro_result {
     guard(|| {
-        let c = arg(cls, "cls")?;
+        let c = handle(cls, "cls")?;
         let out = out_ptr(interface, "interface")?;
-        *out = Box::into_raw(Box::new(interface_of(&c.build().definition)));
+        out.set(new_handle(interface_of(&c.build().definition)));
         Ok(())
     })
 }

@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
+use super::cast::lend;
 use super::qtro_result::{self, *};
-use super::value::{as_raw, qtro_value};
+use super::value::qtro_value;
 use super::{err, to_cstring, Error, Result};
 use qtro_rs::core::Value;
 use qtro_rs::node::{Node, NodeConfig, ReplicaEvent, SlotCall, SourceEvent};
@@ -38,9 +39,11 @@ pub type qtro_reply_cb = Option<
 /// A `void *` handed back to callbacks. The library never dereferences it.
 #[derive(Clone, Copy)]
 pub(crate) struct UserData(pub(crate) *mut c_void);
-// SAFETY: the pointer is only passed back to the application's callbacks, whose contract makes
-// them responsible for thread safety of what it points to.
+// SAFETY: the library never reads through the pointer; it only hands it back to the
+// application's callbacks, which the header says run on library threads: making what it points
+// to safe to use from there is the application's part of the contract.
 unsafe impl Send for UserData {}
+// SAFETY: as for `Send`; shared access only copies the pointer.
 unsafe impl Sync for UserData {}
 
 struct PendingReply {
@@ -51,9 +54,12 @@ struct PendingReply {
 impl PendingReply {
     fn complete(self, result: std::result::Result<Value, Error>) {
         match result {
-            Ok(v) => unsafe { (self.cb)(self.user_data.0, QTRO_OK, as_raw(&v), std::ptr::null()) },
+            // SAFETY: `cb` is the `qtro_reply_cb` the application gave `qtro_replica_call`, called
+            // once with its `user_data` as the header describes; `v` outlives the call.
+            Ok(v) => unsafe { (self.cb)(self.user_data.0, QTRO_OK, lend(&v), std::ptr::null()) },
             Err(e) => {
                 let msg = to_cstring(&e.message);
+                // SAFETY: as above; `msg` is a NUL-terminated string that outlives the call.
                 unsafe { (self.cb)(self.user_data.0, e.code, std::ptr::null(), msg.as_ptr()) }
             }
         }
@@ -92,7 +98,8 @@ impl EventFd {
     fn new() -> Result<EventFd> {
         #[cfg(target_os = "linux")]
         {
-            // SAFETY: plain syscall.
+            // SAFETY: a system call with no pointer arguments; the descriptor it returns is owned by
+            // the `EventFd` made of it, which closes it once, when it drops.
             let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
             if fd < 0 {
                 return err(QTRO_ERR_IO, format!("eventfd failed: {}", std::io::Error::last_os_error()));
@@ -118,23 +125,28 @@ impl EventFd {
 
     fn signal(&self) {
         #[cfg(target_os = "linux")]
-        unsafe {
+        {
             let one: u64 = 1;
-            let _ = libc::write(self.fd, &one as *const u64 as *const c_void, 8);
+            // SAFETY: `fd` is the open eventfd this struct owns; the buffer is the 8 bytes of `one`,
+            // which an eventfd write takes.
+            let _ = unsafe { libc::write(self.fd, (&one as *const u64).cast::<c_void>(), 8) };
         }
     }
 
     fn clear(&self) {
         #[cfg(target_os = "linux")]
-        unsafe {
+        {
             let mut v: u64 = 0;
-            let _ = libc::read(self.fd, &mut v as *mut u64 as *mut c_void, 8);
+            // SAFETY: `fd` is the open eventfd this struct owns; the buffer is the 8 writable bytes
+            // of `v`, which an eventfd read fills.
+            let _ = unsafe { libc::read(self.fd, (&mut v as *mut u64).cast::<c_void>(), 8) };
         }
     }
 }
 
 impl Drop for EventFd {
     fn drop(&mut self) {
+        // SAFETY: `fd` is the eventfd this struct opened and owns; nothing uses it after this.
         #[cfg(target_os = "linux")]
         unsafe {
             libc::close(self.fd);

@@ -3,8 +3,9 @@
 
 use std::ffi::{c_char, CString};
 
+use super::cast::{handle, opt_handle, set_opt, take_handle, Handle};
 use super::qtro_result::{self, *};
-use super::{arg, err, guard, guard_value, to_cstring, Result};
+use super::{err, guard, guard_value, to_cstring, Result};
 use qtro_rs::core::ClassDefinition;
 use qtro_rs::node::parameter_types;
 
@@ -37,6 +38,10 @@ pub struct qtro_interface {
     signals: Vec<Member>,
     methods: Vec<Member>,
     enums: Vec<EnumInfo>,
+}
+
+impl Handle for qtro_interface {
+    type Target = qtro_interface;
 }
 
 fn member(signature: &str, return_type: &str, names: &[String]) -> Member {
@@ -82,46 +87,39 @@ pub(crate) fn interface_of(def: &ClassDefinition) -> qtro_interface {
 
 /// Frees an interface snapshot. `NULL` is a no-op.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_free(interface: *mut qtro_interface) {
-    if !interface.is_null() {
-        guard_value((), || drop(Box::from_raw(interface)));
-    }
+pub extern "C" fn qtro_interface_free(interface: *mut qtro_interface) {
+    guard_value((), || drop(take_handle(interface)))
 }
 
-unsafe fn iface<'a>(i: *const qtro_interface) -> Result<&'a qtro_interface> {
-    arg(i, "interface")
+fn iface<'a>(i: *const qtro_interface) -> Result<&'a qtro_interface> {
+    handle(i, "interface")
 }
 
 fn index_err<T>(what: &str, index: usize, count: usize) -> Result<T> {
     err(QTRO_ERR_NOT_FOUND, format!("{what} index {index} is out of range (count {count})"))
 }
 
-unsafe fn put(out: *mut *const c_char, s: &CString) {
-    if !out.is_null() {
-        *out = s.as_ptr();
-    }
+fn put(out: *mut *const c_char, s: &CString) {
+    set_opt(out, s.as_ptr());
 }
 
 /// The class's type name (`""` for a plain QObject source). Borrowed; `NULL` if `interface` is
 /// `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_type_name(interface: *const qtro_interface) -> *const c_char {
-    guard_value(
-        std::ptr::null(),
-        || if interface.is_null() { std::ptr::null() } else { (*interface).type_name.as_ptr() },
-    )
+pub extern "C" fn qtro_interface_type_name(interface: *const qtro_interface) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(interface).map_or(std::ptr::null(), |h| h.type_name.as_ptr()))
 }
 
 /// Number of properties (0 if `interface` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_property_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).properties.len() })
+pub extern "C" fn qtro_interface_property_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || opt_handle(interface).map_or(0, |h| h.properties.len()))
 }
 
 /// Property `index`: name, type name, and notify signal signature (`NULL` for a CONSTANT
 /// property). Outputs may be `NULL`; strings are borrowed from the interface.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_property(
+pub extern "C" fn qtro_interface_property(
     interface: *const qtro_interface,
     index: usize,
     name: *mut *const c_char,
@@ -133,23 +131,21 @@ pub unsafe extern "C" fn qtro_interface_property(
         let Some(p) = i.properties.get(index) else { return index_err("property", index, i.properties.len()) };
         put(name, &p.name);
         put(type_name, &p.type_name);
-        if !notify_signature.is_null() {
-            *notify_signature = p.notify.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
-        }
+        set_opt(notify_signature, p.notify.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()));
         Ok(())
     })
 }
 
 /// Number of signals, notify signals included (0 if `interface` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_signal_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).signals.len() })
+pub extern "C" fn qtro_interface_signal_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || opt_handle(interface).map_or(0, |h| h.signals.len()))
 }
 
 /// Signal `index`: name, normalized signature (`"fired(int,QString)"`) and parameter count.
 /// Outputs may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_signal(
+pub extern "C" fn qtro_interface_signal(
     interface: *const qtro_interface,
     index: usize,
     name: *mut *const c_char,
@@ -161,23 +157,21 @@ pub unsafe extern "C" fn qtro_interface_signal(
         let Some(m) = i.signals.get(index) else { return index_err("signal", index, i.signals.len()) };
         put(name, &m.name);
         put(signature, &m.signature);
-        if !param_count.is_null() {
-            *param_count = m.params.len();
-        }
+        set_opt(param_count, m.params.len());
         Ok(())
     })
 }
 
 /// Number of slots (methods), push slots included (0 if `interface` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_method_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).methods.len() })
+pub extern "C" fn qtro_interface_method_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || opt_handle(interface).map_or(0, |h| h.methods.len()))
 }
 
 /// Slot `index`: name, signature, return type (`"void"`, `"int"`, …) and parameter count.
 /// Outputs may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_method(
+pub extern "C" fn qtro_interface_method(
     interface: *const qtro_interface,
     index: usize,
     name: *mut *const c_char,
@@ -191,16 +185,14 @@ pub unsafe extern "C" fn qtro_interface_method(
         put(name, &m.name);
         put(signature, &m.signature);
         put(return_type, &m.return_type);
-        if !param_count.is_null() {
-            *param_count = m.params.len();
-        }
+        set_opt(param_count, m.params.len());
         Ok(())
     })
 }
 
 /// Parameter `param` of signal (`is_signal` true) or slot `index`: name (may be `""`) and type.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_param(
+pub extern "C" fn qtro_interface_param(
     interface: *const qtro_interface,
     is_signal: bool,
     index: usize,
@@ -223,13 +215,13 @@ pub unsafe extern "C" fn qtro_interface_param(
 
 /// Number of enums of the class (0 if `interface` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).enums.len() })
+pub extern "C" fn qtro_interface_enum_count(interface: *const qtro_interface) -> usize {
+    guard_value(0, || opt_handle(interface).map_or(0, |h| h.enums.len()))
 }
 
 /// Enum `index`: name, whether it is a flag, byte size and number of keys. Outputs may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum(
+pub extern "C" fn qtro_interface_enum(
     interface: *const qtro_interface,
     index: usize,
     name: *mut *const c_char,
@@ -241,22 +233,16 @@ pub unsafe extern "C" fn qtro_interface_enum(
         let i = iface(interface)?;
         let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
         put(name, &e.name);
-        if !is_flag.is_null() {
-            *is_flag = e.is_flag;
-        }
-        if !size.is_null() {
-            *size = e.size;
-        }
-        if !key_count.is_null() {
-            *key_count = e.keys.len();
-        }
+        set_opt(is_flag, e.is_flag);
+        set_opt(size, e.size);
+        set_opt(key_count, e.keys.len());
         Ok(())
     })
 }
 
 /// Key `key` of enum `index`: its name and value. Outputs may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum_key(
+pub extern "C" fn qtro_interface_enum_key(
     interface: *const qtro_interface,
     index: usize,
     key: usize,
@@ -268,9 +254,7 @@ pub unsafe extern "C" fn qtro_interface_enum_key(
         let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
         let Some(k) = e.keys.get(key) else { return index_err("enum key", key, e.keys.len()) };
         put(name, &k.0);
-        if !value.is_null() {
-            *value = k.1;
-        }
+        set_opt(value, k.1);
         Ok(())
     })
 }

@@ -6,9 +6,13 @@ use std::ffi::{c_char, c_int};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::cast::{
+    c_string_out, cstr, handle, handle_mut, new_handle, opt_handle, opt_out_ptr, out_new, out_ptr, set_opt,
+    take_handle, Handle,
+};
 use super::dispatch::{DispatchMode, NodeCore};
 use super::qtro_result::{self, *};
-use super::{arg, c_string_out, cstr, err, guard, millis, out_ptr, Error, Result};
+use super::{err, guard, guard_ptr, guard_value, millis, Error, Result};
 use qtro_rs::core::Dialect;
 use qtro_rs::node::NodeConfig;
 
@@ -25,10 +29,18 @@ impl Default for qtro_node_config {
     }
 }
 
+impl Handle for qtro_node_config {
+    type Target = qtro_node_config;
+}
+
 /// A QtRO node: hosts sources (after `qtro_node_listen`), acquires replicas, and owns the
 /// runtime and event queue they use.
 pub struct qtro_node {
     pub(crate) core: Arc<NodeCore>,
+}
+
+impl Handle for qtro_node {
+    type Target = qtro_node;
 }
 
 /// Which Qt version peers speak (`qtro_node_config_set_dialect`).
@@ -62,27 +74,25 @@ pub const QTRO_DISPATCH_POLL: qtro_dispatch_mode = 1;
 /// `qtro_node_config_free`.
 #[no_mangle]
 pub extern "C" fn qtro_node_config_new() -> *mut qtro_node_config {
-    super::guard_ptr(|| Ok(Box::into_raw(Box::<qtro_node_config>::default())))
+    guard_ptr(|| Ok(new_handle(qtro_node_config::default())))
 }
 
 /// Frees a config. `NULL` is a no-op.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_free(config: *mut qtro_node_config) {
-    if !config.is_null() {
-        super::guard_value((), || drop(Box::from_raw(config)));
-    }
+pub extern "C" fn qtro_node_config_free(config: *mut qtro_node_config) {
+    guard_value((), || drop(take_handle(config)))
 }
 
 /// Changes `config` by `set` if `valid`, else fails with `QTRO_ERR_INVALID_ARGUMENT` and the
 /// message `why` gives: the shape of every setter below.
-unsafe fn update_config(
+fn update_config(
     config: *mut qtro_node_config,
     valid: bool,
     why: impl FnOnce() -> String,
     set: impl FnOnce(&mut qtro_node_config),
 ) -> qtro_result {
     guard(|| {
-        let c = super::arg_mut(config, "config")?;
+        let c = handle_mut(config, "config")?;
         if !valid {
             return err(QTRO_ERR_INVALID_ARGUMENT, why());
         }
@@ -93,10 +103,7 @@ unsafe fn update_config(
 
 /// Qt 6 (`QTRO_DIALECT_QT6`) or Qt 5.15 (`QTRO_DIALECT_QT5`) peers.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_dialect(
-    config: *mut qtro_node_config,
-    dialect: qtro_dialect,
-) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_dialect(config: *mut qtro_node_config, dialect: qtro_dialect) -> qtro_result {
     let chosen = dialect_of(dialect).ok();
     update_config(
         config,
@@ -112,16 +119,13 @@ pub unsafe extern "C" fn qtro_node_config_set_dialect(
 
 /// Heartbeat interval of the node's replicas in ms (0, the default, disables it as in Qt).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_heartbeat_ms(
-    config: *mut qtro_node_config,
-    interval_ms: u32,
-) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_heartbeat_ms(config: *mut qtro_node_config, interval_ms: u32) -> qtro_result {
     update_config(config, true, String::new, |c| c.node.heartbeat = (interval_ms > 0).then(|| millis(interval_ms)))
 }
 
 /// Delay between reconnect attempts in ms (default 250, must be > 0).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_retry_interval_ms(
+pub extern "C" fn qtro_node_config_set_retry_interval_ms(
     config: *mut qtro_node_config,
     interval_ms: u32,
 ) -> qtro_result {
@@ -135,7 +139,7 @@ pub unsafe extern "C" fn qtro_node_config_set_retry_interval_ms(
 
 /// `QTRO_DISPATCH_THREAD` (default) or `QTRO_DISPATCH_POLL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_dispatch(
+pub extern "C" fn qtro_node_config_set_dispatch(
     config: *mut qtro_node_config,
     mode: qtro_dispatch_mode,
 ) -> qtro_result {
@@ -145,10 +149,7 @@ pub unsafe extern "C" fn qtro_node_config_set_dispatch(
 
 /// Number of network worker threads of the node's runtime (1-64, default 2).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_worker_threads(
-    config: *mut qtro_node_config,
-    threads: u32,
-) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_worker_threads(config: *mut qtro_node_config, threads: u32) -> qtro_result {
     let valid = (1..=64).contains(&threads);
     update_config(
         config,
@@ -163,7 +164,7 @@ pub unsafe extern "C" fn qtro_node_config_set_worker_threads(
 /// at most this much CPU per answer. 0 disables it; at most 100000. Default: 50 on machines with
 /// more than one CPU, else 0.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_busy_poll_us(config: *mut qtro_node_config, micros: u32) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_busy_poll_us(config: *mut qtro_node_config, micros: u32) -> qtro_result {
     update_config(
         config,
         micros <= 100_000,
@@ -175,10 +176,7 @@ pub unsafe extern "C" fn qtro_node_config_set_busy_poll_us(config: *mut qtro_nod
 /// Largest packet accepted from a peer, in bytes (default 64 MiB; 1024 to 2^31 - 1). A larger
 /// one closes the connection.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_max_packet_size(
-    config: *mut qtro_node_config,
-    bytes: u32,
-) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_max_packet_size(config: *mut qtro_node_config, bytes: u32) -> qtro_result {
     let valid = (1024..=i32::MAX as u32).contains(&bytes);
     update_config(
         config,
@@ -191,20 +189,14 @@ pub unsafe extern "C" fn qtro_node_config_set_max_packet_size(
 /// Output queued for one peer, in bytes, above which `qtro_source_ready` waits (default 4 MiB,
 /// must be > 0 and at most the `max_queued_bytes` given to the same config).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_queue_high_water(
-    config: *mut qtro_node_config,
-    bytes: usize,
-) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_queue_high_water(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
     update_config(config, bytes > 0, || "queue_high_water must be > 0".into(), |c| c.node.queue_high_water = bytes)
 }
 
 /// How long, in ms, a peer may stay above the high-water mark while a producer waits before it
 /// is disconnected (default 5000, must be > 0).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_stall_timeout_ms(
-    config: *mut qtro_node_config,
-    timeout_ms: u32,
-) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_stall_timeout_ms(config: *mut qtro_node_config, timeout_ms: u32) -> qtro_result {
     update_config(
         config,
         timeout_ms > 0,
@@ -216,10 +208,7 @@ pub unsafe extern "C" fn qtro_node_config_set_stall_timeout_ms(
 /// Output queued for one peer, in bytes, past which the peer is disconnected at once, whatever
 /// the producer does (default 256 MiB, must be at least `queue_high_water`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(
-    config: *mut qtro_node_config,
-    bytes: usize,
-) -> qtro_result {
+pub extern "C" fn qtro_node_config_set_max_queued_bytes(config: *mut qtro_node_config, bytes: usize) -> qtro_result {
     update_config(config, bytes > 0, || "max_queued_bytes must be > 0".into(), |c| c.node.max_queued_bytes = bytes)
 }
 
@@ -227,7 +216,7 @@ pub unsafe extern "C" fn qtro_node_config_set_max_queued_bytes(
 /// arrival order, as on a Qt host). With `QTRO_DISPATCH_*` callbacks this only matters for
 /// deferred replies (`qtro_invocation` kept past the callback).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_config_set_concurrent_slots(
+pub extern "C" fn qtro_node_config_set_concurrent_slots(
     config: *mut qtro_node_config,
     concurrent: bool,
 ) -> qtro_result {
@@ -239,12 +228,11 @@ pub unsafe extern "C" fn qtro_node_config_set_concurrent_slots(
 /// Creates a node with `config` (`NULL`: defaults; the config is copied and may be freed
 /// afterwards). On success `*out` owns the node: free it with `qtro_node_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mut *mut qtro_node) -> qtro_result {
+pub extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mut *mut qtro_node) -> qtro_result {
     guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(out, "out")?;
         let defaults = qtro_node_config::default();
-        let c = if config.is_null() { &defaults } else { &*config };
+        let c = opt_handle(config).unwrap_or(&defaults);
         if c.node.max_queued_bytes < c.node.queue_high_water {
             return err(
                 QTRO_ERR_INVALID_ARGUMENT,
@@ -256,7 +244,7 @@ pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mu
         }
         let mode = if c.dispatch == QTRO_DISPATCH_POLL { DispatchMode::Poll } else { DispatchMode::Thread };
         let core = NodeCore::start(c.node.clone(), mode, c.worker_threads as usize)?;
-        *out = Box::into_raw(Box::new(qtro_node { core }));
+        out.set(new_handle(qtro_node { core }));
         Ok(())
     })
 }
@@ -270,26 +258,23 @@ pub unsafe extern "C" fn qtro_node_new(config: *const qtro_node_config, out: *mu
 /// the node stay valid handles that must still be freed; their operations return
 /// `QTRO_ERR_SHUTDOWN`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_free(node: *mut qtro_node) {
-    if node.is_null() {
-        return;
-    }
-    super::guard_value((), || {
-        let handle = Box::from_raw(node);
-        handle.core.close();
-        drop(handle);
+pub extern "C" fn qtro_node_free(node: *mut qtro_node) {
+    guard_value((), || {
+        if let Some(handle) = take_handle(node) {
+            handle.core.close();
+        }
     })
 }
 
-pub(crate) unsafe fn node_ref<'a>(node: *const qtro_node) -> Result<&'a Arc<NodeCore>> {
-    Ok(&arg(node, "node")?.core)
+pub(crate) fn node_ref<'a>(node: *const qtro_node) -> Result<&'a Arc<NodeCore>> {
+    Ok(&handle(node, "node")?.core)
 }
 
 // ---- networking ----------------------------------------------------------------------------------
 
-unsafe fn write_url(out: *mut *mut c_char, url: &str) {
-    if !out.is_null() {
-        *out = c_string_out(url);
+fn write_url(out: *mut *mut c_char, url: &str) {
+    if let Some(out) = opt_out_ptr(out) {
+        out.set(c_string_out(url));
     }
 }
 
@@ -297,7 +282,7 @@ unsafe fn write_url(out: *mut *mut c_char, url: &str) {
 /// sources there. Blocks at most `timeout_ms`. `bound_url` (may be `NULL`) receives the URL peers
 /// should use, with the real port when `:0` was given; free it with `qtro_string_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_listen(
+pub extern "C" fn qtro_node_listen(
     node: *mut qtro_node,
     url: *const c_char,
     timeout_ms: u32,
@@ -322,7 +307,7 @@ pub unsafe extern "C" fn qtro_node_listen(
 /// Makes this node a registry host listening on `url` (its own sources are listed there too).
 /// Blocks at most `timeout_ms`; `bound_url` as for `qtro_node_listen`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_listen_registry(
+pub extern "C" fn qtro_node_listen_registry(
     node: *mut qtro_node,
     url: *const c_char,
     timeout_ms: u32,
@@ -344,7 +329,7 @@ pub unsafe extern "C" fn qtro_node_listen_registry(
 /// Keeps a client connection to the host node at `url`, reconnecting whenever it drops. Does not
 /// block: replicas become valid once the connection is up.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_connect(node: *mut qtro_node, url: *const c_char) -> qtro_result {
+pub extern "C" fn qtro_node_connect(node: *mut qtro_node, url: *const c_char) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let url = cstr(url, "url")?;
@@ -357,7 +342,7 @@ pub unsafe extern "C" fn qtro_node_connect(node: *mut qtro_node, url: *const c_c
 
 /// Stops reconnecting to `url` (the current connection stays until it drops).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_disconnect(node: *mut qtro_node, url: *const c_char) -> qtro_result {
+pub extern "C" fn qtro_node_disconnect(node: *mut qtro_node, url: *const c_char) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let url = cstr(url, "url")?;
@@ -370,7 +355,7 @@ pub unsafe extern "C" fn qtro_node_disconnect(node: *mut qtro_node, url: *const 
 /// Uses the registry at `url`: this node's sources are published there and replicas are found
 /// by name alone. Does not block.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_set_registry_url(node: *mut qtro_node, url: *const c_char) -> qtro_result {
+pub extern "C" fn qtro_node_set_registry_url(node: *mut qtro_node, url: *const c_char) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let url = cstr(url, "url")?;
@@ -384,13 +369,13 @@ pub unsafe extern "C" fn qtro_node_set_registry_url(node: *mut qtro_node, url: *
 /// The URL this node listens on, in `*url` (free with `qtro_string_free`);
 /// `QTRO_ERR_NOT_FOUND` if it does not listen.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_host_url(node: *const qtro_node, url: *mut *mut c_char) -> qtro_result {
+pub extern "C" fn qtro_node_host_url(node: *const qtro_node, url: *mut *mut c_char) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let out = out_ptr(url, "url")?;
         match core.node.host_url() {
             Some(u) => {
-                *out = c_string_out(&u);
+                out.set(c_string_out(&u));
                 Ok(())
             }
             None => err(QTRO_ERR_NOT_FOUND, "the node does not listen"),
@@ -401,11 +386,7 @@ pub unsafe extern "C" fn qtro_node_host_url(node: *const qtro_node, url: *mut *m
 /// Waits at most `timeout_ms` until a connected host (or the registry) announces a source named
 /// `name`; `QTRO_ERR_TIMEOUT` otherwise.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_wait_for_object(
-    node: *mut qtro_node,
-    name: *const c_char,
-    timeout_ms: u32,
-) -> qtro_result {
+pub extern "C" fn qtro_node_wait_for_object(node: *mut qtro_node, name: *const c_char, timeout_ms: u32) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let name = cstr(name, "name")?;
@@ -438,13 +419,13 @@ pub unsafe extern "C" fn qtro_node_wait_for_object(
 /// (level-triggered), to watch with poll/epoll/select or a `QSocketNotifier(fd, Read)`. When it is
 /// readable call `qtro_node_dispatch`. Owned by the node: do not read, write or close it.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_event_fd(node: *const qtro_node, fd: *mut c_int) -> qtro_result {
+pub extern "C" fn qtro_node_event_fd(node: *const qtro_node, fd: *mut c_int) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?;
         let out = out_ptr(fd, "fd")?;
         match core.event_fd() {
             Some(f) => {
-                *out = f;
+                out.set(f);
                 Ok(())
             }
             None => err(QTRO_ERR_WRONG_MODE, "the node was not created with QTRO_DISPATCH_POLL"),
@@ -457,11 +438,7 @@ pub unsafe extern "C" fn qtro_node_event_fd(node: *const qtro_node, fd: *mut c_i
 /// waiting for events. `QTRO_DISPATCH_POLL` nodes only; not from inside a callback of the same node
 /// (`QTRO_ERR_WRONG_THREAD`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_dispatch(
-    node: *mut qtro_node,
-    max_events: usize,
-    dispatched: *mut usize,
-) -> qtro_result {
+pub extern "C" fn qtro_node_dispatch(node: *mut qtro_node, max_events: usize, dispatched: *mut usize) -> qtro_result {
     guard(|| {
         let core = node_ref(node)?.clone();
         if core.mode() != DispatchMode::Poll {
@@ -469,9 +446,7 @@ pub unsafe extern "C" fn qtro_node_dispatch(
         }
         core.check_open()?;
         let n = core.dispatch(if max_events == 0 { usize::MAX } else { max_events })?;
-        if !dispatched.is_null() {
-            *dispatched = n;
-        }
+        set_opt(dispatched, n);
         Ok(())
     })
 }
@@ -480,7 +455,7 @@ pub unsafe extern "C" fn qtro_node_dispatch(
 /// calling thread (a simple event loop for programs without poll). `dispatched` may be `NULL`.
 /// `QTRO_DISPATCH_POLL` nodes only.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_dispatch_timeout(
+pub extern "C" fn qtro_node_dispatch_timeout(
     node: *mut qtro_node,
     timeout_ms: u32,
     dispatched: *mut usize,
@@ -499,9 +474,7 @@ pub unsafe extern "C" fn qtro_node_dispatch_timeout(
         }
         core.wait_for_events(millis(timeout_ms));
         let n = core.dispatch(usize::MAX)?;
-        if !dispatched.is_null() {
-            *dispatched = n;
-        }
+        set_opt(dispatched, n);
         Ok(())
     })
 }

@@ -8,13 +8,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use super::cast::{
+    cstr, handle, lend, new_handle, opt_arg, opt_handle, opt_out_ptr, out_new, out_ptr, take_handle, Handle,
+};
 use super::class::qtro_class;
 use super::dispatch::{qtro_reply_cb, Deliver, Event, NodeCore, UserData};
 use super::interface::{interface_of, qtro_interface};
 use super::node::{node_ref, qtro_node};
 use super::qtro_result::{self, *};
-use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
-use super::{arg, cstr, err, guard, guard_value, millis, out_ptr, to_cstring, Error, Result};
+use super::value::{qtro_value, values_arg};
+use super::{err, guard, guard_value, millis, to_cstring, Error, Result};
 use qtro_rs::core::{ReplicaState, Value};
 use qtro_rs::node::{NodeError, Replica, ReplicaEvent};
 
@@ -89,43 +92,46 @@ impl Deliver<ReplicaEvent> for ReplicaShared {
         }
         let Some(cb) = self.callbacks else { return };
         let ud = self.user_data.0;
-        unsafe {
-            match ev {
-                ReplicaEvent::StateChanged { old, new } => {
-                    if let Some(f) = cb.state_changed {
-                        f(ud, state_of(old), state_of(new));
-                    }
+        // Every call below is to a callback the application registered in its
+        // `qtro_replica_callbacks`, with the `user_data` it gave, on the thread that dispatches:
+        // what the header promises those callbacks. The pointers passed are borrowed from values
+        // that outlive the call.
+        match ev {
+            ReplicaEvent::StateChanged { old, new } => {
+                if let Some(f) = cb.state_changed {
+                    // SAFETY: a registered `state_changed` callback (see above).
+                    unsafe { f(ud, state_of(old), state_of(new)) };
                 }
-                ReplicaEvent::Initialized => {
-                    if let Some(f) = cb.initialized {
-                        f(ud);
-                    }
-                }
-                ReplicaEvent::PropertyChanged { index, name, value } => {
-                    if let Some(f) = cb.property_changed {
-                        let name = to_cstring(&name);
-                        f(ud, name.as_ptr(), index, as_raw(&value));
-                    }
-                }
-                ReplicaEvent::Signal { index, name, args, property_index } => {
-                    if property_index.is_some() {
-                        return;
-                    }
-                    if let Some(f) = cb.signal {
-                        let name = to_cstring(&name);
-                        let ptrs: Vec<*const qtro_value> = args.iter().map(as_raw).collect();
-                        f(
-                            ud,
-                            name.as_ptr(),
-                            index,
-                            if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() },
-                            ptrs.len(),
-                        );
-                    }
-                }
-                // Kinds of event added later have no C callback yet.
-                _ => {}
             }
+            ReplicaEvent::Initialized => {
+                if let Some(f) = cb.initialized {
+                    // SAFETY: a registered `initialized` callback (see above).
+                    unsafe { f(ud) };
+                }
+            }
+            ReplicaEvent::PropertyChanged { index, name, value } => {
+                if let Some(f) = cb.property_changed {
+                    let name = to_cstring(&name);
+                    // SAFETY: a registered `property_changed` callback (see above); `name` and
+                    // `value` live until it returns.
+                    unsafe { f(ud, name.as_ptr(), index, lend(&value)) };
+                }
+            }
+            ReplicaEvent::Signal { index, name, args, property_index } => {
+                if property_index.is_some() {
+                    return;
+                }
+                if let Some(f) = cb.signal {
+                    let name = to_cstring(&name);
+                    let ptrs: Vec<*const qtro_value> = args.iter().map(lend).collect();
+                    let argv = if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() };
+                    // SAFETY: a registered `signal` callback (see above); `name`, the array of
+                    // `ptrs.len()` pointers and the `args` they point at live until it returns.
+                    unsafe { f(ud, name.as_ptr(), index, argv, ptrs.len()) };
+                }
+            }
+            // Kinds of event added later have no C callback yet.
+            _ => {}
         }
     }
 }
@@ -138,6 +144,10 @@ pub struct qtro_replica {
     name: CString,
 }
 
+impl Handle for qtro_replica {
+    type Target = qtro_replica;
+}
+
 impl qtro_replica {
     fn get(&self) -> Result<&Replica> {
         self.core.check_open()?;
@@ -145,11 +155,11 @@ impl qtro_replica {
     }
 }
 
-unsafe fn replica_ref<'a>(r: *const qtro_replica) -> Result<&'a qtro_replica> {
-    arg(r, "replica")
+fn replica_ref<'a>(r: *const qtro_replica) -> Result<&'a qtro_replica> {
+    handle(r, "replica")
 }
 
-unsafe fn acquire(
+fn acquire(
     node: *mut qtro_node,
     name: *const c_char,
     class: Option<*const qtro_class>,
@@ -158,16 +168,15 @@ unsafe fn acquire(
     out: *mut *mut qtro_replica,
 ) -> qtro_result {
     guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(out, "out")?;
         let core = node_ref(node)?.clone();
         let name_s = cstr(name, "name")?;
         let class = match class {
-            Some(c) => Some(arg(c, "cls")?.build()),
+            Some(c) => Some(handle(c, "cls")?.build()),
             None => None,
         };
         core.check_open()?;
-        let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
+        let cbs = opt_arg(callbacks).copied();
         let shared =
             Arc::new(ReplicaShared { closed: AtomicBool::new(false), callbacks: cbs, user_data: UserData(user_data) });
         let replica = {
@@ -184,7 +193,7 @@ unsafe fn acquire(
             });
             r
         };
-        *out = Box::into_raw(Box::new(qtro_replica { core, replica: Some(replica), shared, name: to_cstring(name_s) }));
+        out.set(new_handle(qtro_replica { core, replica: Some(replica), shared, name: to_cstring(name_s) }));
         Ok(())
     })
 }
@@ -194,7 +203,7 @@ unsafe fn acquire(
 /// now on. On success `*out` owns the replica: free it with `qtro_replica_free` before or after
 /// the node.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_acquire(
+pub extern "C" fn qtro_node_acquire(
     node: *mut qtro_node,
     name: *const c_char,
     callbacks: *const qtro_replica_callbacks,
@@ -208,7 +217,7 @@ pub unsafe extern "C" fn qtro_node_acquire(
 /// and the source's signature is checked as a repc-generated Qt replica does (a mismatch gives
 /// `QTRO_STATE_SIGNATURE_MISMATCH`). `class` is copied.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_acquire_class(
+pub extern "C" fn qtro_node_acquire_class(
     node: *mut qtro_node,
     name: *const c_char,
     cls: *const qtro_class,
@@ -227,12 +236,9 @@ pub unsafe extern "C" fn qtro_node_acquire_class(
 /// another thread while one runs, it waits for that callback to finish. `NULL` is a no-op.
 /// Pending `qtro_replica_call` replies are still delivered.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_free(replica: *mut qtro_replica) {
-    if replica.is_null() {
-        return;
-    }
+pub extern "C" fn qtro_replica_free(replica: *mut qtro_replica) {
     guard_value((), || {
-        let mut r = Box::from_raw(replica);
+        let Some(mut r) = take_handle(replica) else { return };
         r.shared.closed.store(true, Ordering::SeqCst);
         r.core.quiesce();
         let core = r.core.clone();
@@ -245,20 +251,17 @@ pub unsafe extern "C" fn qtro_replica_free(replica: *mut qtro_replica) {
 /// The name the replica was acquired with (borrowed from the handle, never `NULL` for a valid
 /// handle; `NULL` if `replica` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_name(replica: *const qtro_replica) -> *const c_char {
-    guard_value(std::ptr::null(), || if replica.is_null() { std::ptr::null() } else { (*replica).name.as_ptr() })
+pub extern "C" fn qtro_replica_name(replica: *const qtro_replica) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(replica).map_or(std::ptr::null(), |h| h.name.as_ptr()))
 }
 
 /// The current state.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_get_state(
-    replica: *const qtro_replica,
-    state: *mut qtro_replica_state,
-) -> qtro_result {
+pub extern "C" fn qtro_replica_get_state(replica: *const qtro_replica, state: *mut qtro_replica_state) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let out = out_ptr(state, "state")?;
-        *out = state_of(r.get()?.state());
+        out.set(state_of(r.get()?.state()));
         Ok(())
     })
 }
@@ -267,7 +270,7 @@ pub unsafe extern "C" fn qtro_replica_get_state(
 /// Not from a log callback (`QTRO_ERR_WRONG_THREAD`). Callbacks keep running meanwhile on the
 /// dispatch thread; in `QTRO_DISPATCH_POLL` mode they wait for the next `qtro_node_dispatch`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica, timeout_ms: u32) -> qtro_result {
+pub extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica, timeout_ms: u32) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let rep = r.get()?.clone();
@@ -282,7 +285,7 @@ pub unsafe extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica
 /// `QTRO_ERR_NOT_CONNECTED` before a dynamic replica learnt its interface, `QTRO_ERR_NOT_FOUND`
 /// for an unknown property.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_property(
+pub extern "C" fn qtro_replica_property(
     replica: *const qtro_replica,
     name: *const c_char,
     value: *mut *mut qtro_value,
@@ -290,12 +293,11 @@ pub unsafe extern "C" fn qtro_replica_property(
     guard(|| {
         let r = replica_ref(replica)?;
         let name = cstr(name, "name")?;
-        let out = out_ptr(value, "value")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(value, "value")?;
         let rep = r.get()?;
         match rep.property(name) {
             Some(v) => {
-                *out = into_raw(v);
+                out.set(new_handle(v));
                 Ok(())
             }
             None if rep.definition().is_none() => {
@@ -310,7 +312,7 @@ pub unsafe extern "C" fn qtro_replica_property(
 /// the value is converted to the property's declared type and copied. The new value comes back
 /// as a `property_changed` callback. Does not block.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_set_property(
+pub extern "C" fn qtro_replica_set_property(
     replica: *mut qtro_replica,
     name: *const c_char,
     value: *const qtro_value,
@@ -318,7 +320,7 @@ pub unsafe extern "C" fn qtro_replica_set_property(
     guard(|| {
         let r = replica_ref(replica)?;
         let name = cstr(name, "name")?;
-        let v = value_ref(value, "value")?.clone();
+        let v = handle(value, "value")?.clone();
         let rep = r.get()?;
         let _g = r.core.rt().enter();
         rep.set_property(name, v)?;
@@ -354,7 +356,7 @@ fn start_call(r: &qtro_replica, slot: &str, args: Vec<Value>) -> Result<std::res
 /// answered by sources: their reply is an invalid value as soon as the call was sent. When it
 /// returns an error (unknown slot, not connected, bad arguments) `reply` is never called.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_call(
+pub extern "C" fn qtro_replica_call(
     replica: *mut qtro_replica,
     slot: *const c_char,
     args: *const *const qtro_value,
@@ -402,7 +404,7 @@ pub unsafe extern "C" fn qtro_replica_call(
 /// the reply to arrive, so this also works in `QTRO_DISPATCH_POLL` mode without dispatching.
 /// Not from a log callback.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_call_sync(
+pub extern "C" fn qtro_replica_call_sync(
     replica: *mut qtro_replica,
     slot: *const c_char,
     args: *const *const qtro_value,
@@ -414,8 +416,9 @@ pub unsafe extern "C" fn qtro_replica_call_sync(
         let r = replica_ref(replica)?;
         let slot = cstr(slot, "slot")?;
         let args = values_arg(args, nargs, "args")?;
-        if !result.is_null() {
-            *result = std::ptr::null_mut();
+        let result = opt_out_ptr(result);
+        if let Some(result) = &result {
+            result.set(std::ptr::null_mut());
         }
         if tokio::runtime::Handle::try_current().is_ok() {
             return err(
@@ -429,8 +432,8 @@ pub unsafe extern "C" fn qtro_replica_call_sync(
                 fut.await.map_err(Error::from)
             })?,
         };
-        if !result.is_null() {
-            *result = into_raw(v);
+        if let Some(result) = result {
+            result.set(new_handle(v));
         }
         Ok(())
     })
@@ -439,17 +442,16 @@ pub unsafe extern "C" fn qtro_replica_call_sync(
 /// The replica's interface, in `*interface` (free with `qtro_interface_free`).
 /// `QTRO_ERR_NOT_CONNECTED` until a dynamic replica has been initialized.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_interface(
+pub extern "C" fn qtro_replica_interface(
     replica: *const qtro_replica,
     interface: *mut *mut qtro_interface,
 ) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
-        let out = out_ptr(interface, "interface")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(interface, "interface")?;
         match r.get()?.definition() {
             Some(def) => {
-                *out = Box::into_raw(Box::new(interface_of(&def)));
+                out.set(new_handle(interface_of(&def)));
                 Ok(())
             }
             None => err(QTRO_ERR_NOT_CONNECTED, "the replica has not received its interface yet"),

@@ -7,12 +7,16 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
+use super::cast::{
+    cstr, handle, handle_mut, lend, lend_mut, new_handle, opt_arg, opt_handle, out_new, out_ptr, set_opt, take_handle,
+    Handle,
+};
 use super::class::qtro_class;
 use super::dispatch::{Deliver, Event, NodeCore, SlotRequest, UserData};
 use super::node::{node_ref, qtro_node};
 use super::qtro_result::{self, *};
-use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
-use super::{arg, cstr, err, guard, guard_value, out_ptr, to_cstring, Result};
+use super::value::{qtro_value, values_arg};
+use super::{err, guard, guard_value, to_cstring, Result};
 use qtro_rs::core::{MethodKind, SourceClass, Value};
 use qtro_rs::node::{coerce, SlotCall, Source, SourceEvent};
 
@@ -58,6 +62,10 @@ pub struct qtro_invocation {
     return_type: String,
 }
 
+impl Handle for qtro_invocation {
+    type Target = qtro_invocation;
+}
+
 impl Deliver<SourceEvent> for SourceShared {
     fn deliver(&self, ev: SourceEvent) {
         if self.closed.load(Ordering::SeqCst) {
@@ -65,27 +73,32 @@ impl Deliver<SourceEvent> for SourceShared {
         }
         let Some(cb) = self.callbacks else { return };
         let ud = self.user_data.0;
-        unsafe {
-            match ev {
-                SourceEvent::PropertyWritten { index, name, value } => {
-                    if let Some(f) = cb.property_written {
-                        let name = to_cstring(&name);
-                        f(ud, name.as_ptr(), index, as_raw(&value));
-                    }
+        // Every call below is to a callback the application registered in its
+        // `qtro_source_callbacks`, with the `user_data` it gave, on the thread that dispatches:
+        // what the header promises those callbacks.
+        match ev {
+            SourceEvent::PropertyWritten { index, name, value } => {
+                if let Some(f) = cb.property_written {
+                    let name = to_cstring(&name);
+                    // SAFETY: a registered `property_written` callback (see above); `name` and
+                    // `value` live until it returns.
+                    unsafe { f(ud, name.as_ptr(), index, lend(&value)) };
                 }
-                SourceEvent::Acquired { conn, dynamic } => {
-                    if let Some(f) = cb.replica_acquired {
-                        f(ud, conn, dynamic);
-                    }
-                }
-                SourceEvent::Released { conn } => {
-                    if let Some(f) = cb.replica_released {
-                        f(ud, conn);
-                    }
-                }
-                // Kinds of event added later have no C callback yet.
-                _ => {}
             }
+            SourceEvent::Acquired { conn, dynamic } => {
+                if let Some(f) = cb.replica_acquired {
+                    // SAFETY: a registered `replica_acquired` callback (see above).
+                    unsafe { f(ud, conn, dynamic) };
+                }
+            }
+            SourceEvent::Released { conn } => {
+                if let Some(f) = cb.replica_released {
+                    // SAFETY: a registered `replica_released` callback (see above).
+                    unsafe { f(ud, conn) };
+                }
+            }
+            // Kinds of event added later have no C callback yet.
+            _ => {}
         }
     }
 }
@@ -117,7 +130,10 @@ impl Deliver<SlotRequest> for SourceShared {
             args: call.args,
             return_type,
         };
-        unsafe { f(self.user_data.0, &mut inv) };
+        // SAFETY: `f` is the `invoked` callback the application registered, called with its
+        // `user_data` on the thread that dispatches; `inv` lives until it returns, and is lent to
+        // it for that long (the header says so).
+        unsafe { f(self.user_data.0, lend_mut(&mut inv)) };
         if !inv.deferred {
             if let Some(tx) = inv.reply.take() {
                 let _ = tx.send(Value::Invalid);
@@ -135,8 +151,12 @@ pub struct qtro_source {
     enabled: bool,
 }
 
-unsafe fn source_ref<'a>(s: *const qtro_source) -> Result<&'a qtro_source> {
-    let s = arg(s, "source")?;
+impl Handle for qtro_source {
+    type Target = qtro_source;
+}
+
+fn source_ref<'a>(s: *const qtro_source) -> Result<&'a qtro_source> {
+    let s = handle(s, "source")?;
     s.core.check_open()?;
     Ok(s)
 }
@@ -146,7 +166,7 @@ unsafe fn source_ref<'a>(s: *const qtro_source) -> Result<&'a qtro_source> {
 /// replica activity. Replicas can acquire it once the node listens (before or after this call).
 /// On success `*out` owns the source: `qtro_source_free` stops sharing it.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_enable_source(
+pub extern "C" fn qtro_node_enable_source(
     node: *mut qtro_node,
     name: *const c_char,
     cls: *const qtro_class,
@@ -155,13 +175,12 @@ pub unsafe extern "C" fn qtro_node_enable_source(
     out: *mut *mut qtro_source,
 ) -> qtro_result {
     guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(out, "out")?;
         let core = node_ref(node)?.clone();
         let name_s = cstr(name, "name")?;
-        let class = arg(cls, "cls")?.build();
+        let class = handle(cls, "cls")?.build();
         core.check_open()?;
-        let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
+        let cbs = opt_arg(callbacks).copied();
         let shared = Arc::new(SourceShared {
             closed: AtomicBool::new(false),
             callbacks: cbs,
@@ -187,7 +206,7 @@ pub unsafe extern "C" fn qtro_node_enable_source(
         core.rt().spawn(async move {
             q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Source(sh.clone(), ev)).await
         });
-        *out = Box::into_raw(Box::new(qtro_source { core, source, shared, name: to_cstring(name_s), enabled: true }));
+        out.set(new_handle(qtro_source { core, source, shared, name: to_cstring(name_s), enabled: true }));
         Ok(())
     })
 }
@@ -197,12 +216,9 @@ pub unsafe extern "C" fn qtro_node_enable_source(
 /// Deferred invocations stay valid and may still be answered (the answer is dropped). `NULL` is a
 /// no-op.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_free(source: *mut qtro_source) {
-    if source.is_null() {
-        return;
-    }
+pub extern "C" fn qtro_source_free(source: *mut qtro_source) {
     guard_value((), || {
-        let s = Box::from_raw(source);
+        let Some(s) = take_handle(source) else { return };
         s.shared.closed.store(true, Ordering::SeqCst);
         s.core.quiesce();
         let core = s.core.clone();
@@ -216,14 +232,14 @@ pub unsafe extern "C" fn qtro_source_free(source: *mut qtro_source) {
 
 /// The source's name (borrowed; `NULL` if `source` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_name(source: *const qtro_source) -> *const c_char {
-    guard_value(std::ptr::null(), || if source.is_null() { std::ptr::null() } else { (*source).name.as_ptr() })
+pub extern "C" fn qtro_source_name(source: *const qtro_source) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(source).map_or(std::ptr::null(), |h| h.name.as_ptr()))
 }
 
 /// Sets property `name` to a copy of `value`, converted to the declared type. Replicas are
 /// notified when the value changed; `changed` (may be `NULL`) tells whether it did.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_set_property(
+pub extern "C" fn qtro_source_set_property(
     source: *mut qtro_source,
     name: *const c_char,
     value: *const qtro_value,
@@ -232,19 +248,17 @@ pub unsafe extern "C" fn qtro_source_set_property(
     guard(|| {
         let s = source_ref(source)?;
         let name = cstr(name, "name")?;
-        let v = value_ref(value, "value")?.clone();
+        let v = handle(value, "value")?.clone();
         let _g = s.core.rt().enter();
         let c = s.source.set_property(name, v)?;
-        if !changed.is_null() {
-            *changed = c;
-        }
+        set_opt(changed, c);
         Ok(())
     })
 }
 
 /// A copy of the current value of property `name` in `*value` (free with `qtro_value_free`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_property(
+pub extern "C" fn qtro_source_property(
     source: *const qtro_source,
     name: *const c_char,
     value: *mut *mut qtro_value,
@@ -252,9 +266,8 @@ pub unsafe extern "C" fn qtro_source_property(
     guard(|| {
         let s = source_ref(source)?;
         let name = cstr(name, "name")?;
-        let out = out_ptr(value, "value")?;
-        *out = std::ptr::null_mut();
-        *out = into_raw(s.source.property(name)?);
+        let out = out_new(value, "value")?;
+        out.set(new_handle(s.source.property(name)?));
         Ok(())
     })
 }
@@ -262,7 +275,7 @@ pub unsafe extern "C" fn qtro_source_property(
 /// Emits declared signal `signal` with copies of `args` (converted to its parameter types) to
 /// every replica.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_emit(
+pub extern "C" fn qtro_source_emit(
     source: *mut qtro_source,
     signal: *const c_char,
     args: *const *const qtro_value,
@@ -294,18 +307,19 @@ pub unsafe extern "C" fn qtro_source_emit(
 
 /// Number of connections that currently acquired this source.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_replica_count(source: *const qtro_source, count: *mut usize) -> qtro_result {
+pub extern "C" fn qtro_source_replica_count(source: *const qtro_source, count: *mut usize) -> qtro_result {
     guard(|| {
         let s = source_ref(source)?;
-        *out_ptr(count, "count")? = s.source.listener_count();
+        out_ptr(count, "count")?.set(s.source.listener_count());
         Ok(())
     })
 }
 
 // ---- invocations -----------------------------------------------------------------------------------
 
-unsafe fn inv_ref<'a>(i: *const qtro_invocation) -> Result<&'a qtro_invocation> {
-    let i = arg(i, "invocation")?;
+/// An invocation the call answers or defers: not the borrowed one an earlier defer took over.
+fn inv_mut<'a>(i: *mut qtro_invocation) -> Result<&'a mut qtro_invocation> {
+    let i = handle_mut(i, "invocation")?;
     if i.deferred {
         return err(
             QTRO_ERR_INVALID_ARGUMENT,
@@ -317,41 +331,34 @@ unsafe fn inv_ref<'a>(i: *const qtro_invocation) -> Result<&'a qtro_invocation> 
 
 /// The name of the called slot (borrowed from the invocation; `NULL` if `invocation` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_slot(invocation: *const qtro_invocation) -> *const c_char {
-    guard_value(std::ptr::null(), || if invocation.is_null() { std::ptr::null() } else { (*invocation).slot.as_ptr() })
+pub extern "C" fn qtro_invocation_slot(invocation: *const qtro_invocation) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(invocation).map_or(std::ptr::null(), |h| h.slot.as_ptr()))
 }
 
 /// The position of the called slot among the class's declared slots (`qtro_class_add_slot`
 /// order, push slots not counted); `SIZE_MAX` if `invocation` is `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_slot_index(invocation: *const qtro_invocation) -> usize {
-    guard_value(usize::MAX, || if invocation.is_null() { usize::MAX } else { (*invocation).slot_index })
+pub extern "C" fn qtro_invocation_slot_index(invocation: *const qtro_invocation) -> usize {
+    guard_value(usize::MAX, || opt_handle(invocation).map_or(usize::MAX, |h| h.slot_index))
 }
 
 /// The name of the source whose slot was called (borrowed).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_source(invocation: *const qtro_invocation) -> *const c_char {
-    guard_value(
-        std::ptr::null(),
-        || if invocation.is_null() { std::ptr::null() } else { (*invocation).source.as_ptr() },
-    )
+pub extern "C" fn qtro_invocation_source(invocation: *const qtro_invocation) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(invocation).map_or(std::ptr::null(), |h| h.source.as_ptr()))
 }
 
 /// Number of arguments (0 if `invocation` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_arg_count(invocation: *const qtro_invocation) -> usize {
-    guard_value(0, || if invocation.is_null() { 0 } else { (*invocation).args.len() })
+pub extern "C" fn qtro_invocation_arg_count(invocation: *const qtro_invocation) -> usize {
+    guard_value(0, || opt_handle(invocation).map_or(0, |h| h.args.len()))
 }
 
 /// Argument `index`, borrowed from the invocation (`NULL` if out of range).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_arg(invocation: *const qtro_invocation, index: usize) -> *const qtro_value {
+pub extern "C" fn qtro_invocation_arg(invocation: *const qtro_invocation, index: usize) -> *const qtro_value {
     guard_value(std::ptr::null(), || {
-        if invocation.is_null() {
-            return std::ptr::null();
-        }
-        let inv = &*invocation;
-        inv.args.get(index).map_or(std::ptr::null(), as_raw)
+        opt_handle(invocation).and_then(|inv| inv.args.get(index)).map_or(std::ptr::null(), lend)
     })
 }
 
@@ -359,14 +366,10 @@ pub unsafe extern "C" fn qtro_invocation_arg(invocation: *const qtro_invocation,
 /// to the slot's return type. `QTRO_ERR_ALREADY` if it was answered before. Answers to replicas
 /// that went away are dropped silently.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_reply(
-    invocation: *mut qtro_invocation,
-    value: *const qtro_value,
-) -> qtro_result {
+pub extern "C" fn qtro_invocation_reply(invocation: *mut qtro_invocation, value: *const qtro_value) -> qtro_result {
     guard(|| {
-        inv_ref(invocation)?;
-        let inv = &mut *invocation;
-        let v = if value.is_null() { Value::Invalid } else { value_ref(value, "value")?.clone() };
+        let inv = inv_mut(invocation)?;
+        let v = opt_handle(value).map_or(Value::Invalid, Value::clone);
         let Some(tx) = inv.reply.take() else { return err(QTRO_ERR_ALREADY, "the invocation was already answered") };
         let v = if inv.return_type.is_empty() || inv.return_type == "void" { v } else { coerce(v, &inv.return_type) };
         let _ = tx.send(v);
@@ -379,14 +382,13 @@ pub unsafe extern "C" fn qtro_invocation_reply(
 /// it with `qtro_invocation_free` (freeing it unanswered answers with an invalid value). The
 /// borrowed handle must not be used afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_defer(
+pub extern "C" fn qtro_invocation_defer(
     invocation: *mut qtro_invocation,
     deferred: *mut *mut qtro_invocation,
 ) -> qtro_result {
     guard(|| {
-        inv_ref(invocation)?;
+        let inv = inv_mut(invocation)?;
         let out = out_ptr(deferred, "deferred")?;
-        let inv = &mut *invocation;
         let owned = qtro_invocation {
             reply: inv.reply.take(),
             deferred: false,
@@ -397,21 +399,21 @@ pub unsafe extern "C" fn qtro_invocation_defer(
             return_type: inv.return_type.clone(),
         };
         inv.deferred = true;
-        *out = Box::into_raw(Box::new(owned));
+        out.set(new_handle(owned));
         Ok(())
     })
 }
 
 /// Frees a deferred invocation (from `qtro_invocation_defer`), answering it with an invalid value
 /// if it was not answered. `NULL` is a no-op. Never pass the borrowed handle of a callback.
+///
+/// # Safety
+/// `invocation` is `NULL` or a handle `qtro_invocation_defer` returned, not freed yet.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_free(invocation: *mut qtro_invocation) {
-    if !invocation.is_null() {
-        guard_value((), || {
-            let mut inv = Box::from_raw(invocation);
-            if let Some(tx) = inv.reply.take() {
-                let _ = tx.send(Value::Invalid);
-            }
-        });
-    }
+pub extern "C" fn qtro_invocation_free(invocation: *mut qtro_invocation) {
+    guard_value((), || {
+        if let Some(tx) = take_handle(invocation).and_then(|mut inv| inv.reply.take()) {
+            let _ = tx.send(Value::Invalid);
+        }
+    })
 }
