@@ -13,6 +13,14 @@
  *    Byte views (`const char **data, size_t *len`) are not NUL-terminated.
  *  - Values passed as `const qtro_value *` are borrowed and copied; the container builders
  *    qtro_value_append/insert/insert_keyed/new_pair/new_variant/new_null_flagged take ownership.
+ *  - Pointers are checked for NULL, not for validity. Every function relies on these, and
+ *    breaking them is undefined behaviour: a handle pointer is NULL or a live handle of its type
+ *    (returned by the library and not freed yet, or lent to a callback and used only during it,
+ *    or borrowed from a value that is still alive); a handle is freed at most once; a string is
+ *    NUL-terminated; a (pointer, length) pair is readable for that many elements; an output
+ *    pointer is writable; a callback table's members are NULL or functions of their type. A call
+ *    that changes a handle (qtro_node_config *, qtro_class *, a container qtro_value *,
+ *    qtro_invocation *) needs it to itself: no other call on that handle at the same time.
  *  - No function blocks without a timeout. No Rust panic crosses this interface (QTRO_ERR_PANIC).
  *  - Threads: handles may be used from any thread. Callbacks of a node run one at a time on the
  *    node's dispatch thread (QTRO_DISPATCH_THREAD) or inside qtro_node_dispatch*() on the caller's
@@ -438,6 +446,27 @@ typedef struct qtro_value qtro_value;
 typedef int qtro_dialect;
 
 /**
+ * How a property may change (as in `.rep` files).
+ */
+typedef int qtro_property_mode;
+
+/**
+ * A parameter of a signal or slot: name and normalized C++ type name (`"int"`, `"QString"`).
+ */
+typedef struct qtro_param {
+    const char *name;
+    const char *type_name;
+} qtro_param;
+
+/**
+ * A key of an enum.
+ */
+typedef struct qtro_enum_key {
+    const char *name;
+    int32_t value;
+} qtro_enum_key;
+
+/**
  * Severity of a log message; also the maximum level passed to `qtro_set_log_callback`.
  */
 typedef int qtro_log_level;
@@ -491,27 +520,6 @@ typedef struct qtro_replica_callbacks {
  * in `qtro_node_dispatch`), or with `QTRO_ERR_SHUTDOWN` inside `qtro_node_free`.
  */
 typedef void (*qtro_reply_cb)(void *user_data, enum qtro_result result, const struct qtro_value *value, const char *error);
-
-/**
- * How a property may change (as in `.rep` files).
- */
-typedef int qtro_property_mode;
-
-/**
- * A parameter of a signal or slot: name and normalized C++ type name (`"int"`, `"QString"`).
- */
-typedef struct qtro_param {
-    const char *name;
-    const char *type_name;
-} qtro_param;
-
-/**
- * A key of an enum.
- */
-typedef struct qtro_enum_key {
-    const char *name;
-    int32_t value;
-} qtro_enum_key;
 
 /**
  * Callbacks of a hosted source (`qtro_node_enable_source`). Every member may be `NULL`. They run
@@ -624,6 +632,31 @@ typedef struct qtro_linef {
 typedef int32_t qtro_object_kind;
 
 /**
+ * Fixed at construction; no notify signal.
+ */
+#define QTRO_PROPERTY_CONSTANT 0
+
+/**
+ * Changed by the source only.
+ */
+#define QTRO_PROPERTY_READ_ONLY 1
+
+/**
+ * Replicas request changes through a `push<Name>` slot (the .rep default).
+ */
+#define QTRO_PROPERTY_READ_PUSH 2
+
+/**
+ * Replicas write it directly.
+ */
+#define QTRO_PROPERTY_READ_WRITE 3
+
+/**
+ * Changed by the source only (public setter on the source side).
+ */
+#define QTRO_PROPERTY_SOURCE_ONLY_SETTER 4
+
+/**
  * No messages.
  */
 #define QTRO_LOG_OFF 0
@@ -658,31 +691,6 @@ typedef int32_t qtro_object_kind;
  * `qtro_node_event_fd` is readable while events are waiting (level-triggered).
  */
 #define QTRO_DISPATCH_POLL 1
-
-/**
- * Fixed at construction; no notify signal.
- */
-#define QTRO_PROPERTY_CONSTANT 0
-
-/**
- * Changed by the source only.
- */
-#define QTRO_PROPERTY_READ_ONLY 1
-
-/**
- * Replicas request changes through a `push<Name>` slot (the .rep default).
- */
-#define QTRO_PROPERTY_READ_PUSH 2
-
-/**
- * Replicas write it directly.
- */
-#define QTRO_PROPERTY_READ_WRITE 3
-
-/**
- * Changed by the source only (public setter on the source side).
- */
-#define QTRO_PROPERTY_SOURCE_ONLY_SETTER 4
 
 /**
  * Local time of the machine that reads it.
@@ -749,9 +757,65 @@ const char *qtro_last_error_message(void);
 void qtro_clear_last_error(void);
 
 /**
- * Frees a string returned by the library (`char **` outputs). `NULL` is a no-op.
+ * Frees a string returned by the library (`char **` outputs, `char *` results). `NULL` is a
+ * no-op.
+ *
+ * # Safety
+ * `s` is `NULL` or a string this library returned to be freed by the caller, not freed yet.
  */
 void qtro_string_free(char *s);
+
+/**
+ * A new, empty class named `type_name` (the "RemoteObject Type" Qt replicas see). Free with
+ * `qtro_class_free`. `NULL` on error.
+ */
+struct qtro_class *qtro_class_new(const char *type_name);
+
+/**
+ * Parses `rep_text` (the contents of a `.rep` file) and returns class `class_name` with the
+ * signature stock repc computes for `dialect`, so static Qt replicas generated from the same file
+ * accept it. `QTRO_ERR_PARSE` with a line:column message on syntax errors.
+ */
+enum qtro_result qtro_class_from_rep(const char *rep_text, const char *class_name, qtro_dialect dialect, struct qtro_class **out);
+
+/**
+ * Frees a class. `NULL` is a no-op. Sources and replicas made from it keep their own copy.
+ */
+void qtro_class_free(struct qtro_class *cls);
+
+/**
+ * Adds a property of C++ type `type_name` with `mode` and a copy of `initial` (`NULL`: an
+ * invalid value, i.e. the type's default for Qt peers). Non-CONSTANT properties get a
+ * `<name>Changed` notify signal, READ_PUSH ones a `push<Name>` slot.
+ */
+enum qtro_result qtro_class_add_property(struct qtro_class *cls, const char *name, const char *type_name, qtro_property_mode mode, const struct qtro_value *initial);
+
+/**
+ * Adds a signal `name(params…)`.
+ */
+enum qtro_result qtro_class_add_signal(struct qtro_class *cls, const char *name, const struct qtro_param *params, size_t param_count);
+
+/**
+ * Adds a slot `return_type name(params…)` (`return_type` `NULL` or `"void"` for none).
+ */
+enum qtro_result qtro_class_add_slot(struct qtro_class *cls, const char *name, const struct qtro_param *params, size_t param_count, const char *return_type);
+
+/**
+ * Adds an enum of the class; its values travel as integers of `size` bytes (1, 2 or 4).
+ */
+enum qtro_result qtro_class_add_enum(struct qtro_class *cls, const char *name, bool is_flag, bool is_scoped, uint32_t size, const struct qtro_enum_key *keys, size_t key_count);
+
+/**
+ * Sets the signature advertised to static Qt replicas (`NULL`: none, which disables their
+ * check). Classes from `qtro_class_from_rep` already carry repc's signature.
+ */
+enum qtro_result qtro_class_set_signature(struct qtro_class *cls, const char *signature);
+
+/**
+ * The interface the class defines (as dynamic replicas will see it), in `*interface`; free it
+ * with `qtro_interface_free`.
+ */
+enum qtro_result qtro_class_interface(const struct qtro_class *cls, struct qtro_interface **interface);
 
 /**
  * An RGB `QColor` from 8-bit components (`QColor(r, g, b, a)`).
@@ -777,6 +841,9 @@ struct qtro_value *qtro_value_new_numbers(enum qtro_type ty, const double *numbe
  * The numbers of a geometry value (the layout `qtro_value_new_numbers` takes). `*count` gets
  * how many there are; at most `capacity` are written to `out` (`out` may be `NULL` when
  * `capacity` is 0, to ask for the count).
+ *
+ * # Safety
+ * `out` is `NULL` (with `capacity` 0) or writable for `capacity` numbers.
  */
 enum qtro_result qtro_value_get_numbers(const struct qtro_value *value, double *out, size_t capacity, size_t *count);
 
@@ -789,6 +856,9 @@ struct qtro_value *qtro_value_new_image_png(const uint8_t *data, size_t len, boo
 /**
  * A `QImage` (or `QPixmap`) from `width` × `height` 8-bit RGBA pixels, row by row
  * (`width * height * 4` bytes, encoded as PNG).
+ *
+ * # Safety
+ * `rgba` is readable for `width * height * 4` bytes.
  */
 struct qtro_value *qtro_value_new_image_rgba(uint32_t width, uint32_t height, const uint8_t *rgba, bool pixmap);
 
@@ -820,6 +890,10 @@ enum qtro_result qtro_value_to_datastream(const struct qtro_value *value, qtro_d
 
 /**
  * Frees bytes from `qtro_value_to_datastream` (`len` as returned). `NULL` is a no-op.
+ *
+ * # Safety
+ * `data` is `NULL` or bytes `qtro_value_to_datastream` returned, with the length it returned,
+ * not freed yet.
  */
 void qtro_bytes_free(uint8_t *data, size_t len);
 
@@ -861,6 +935,70 @@ struct qtro_value *qtro_value_new_cbor_simple_type(uint8_t t);
  * the one byte of a `QCborSimpleType`.
  */
 enum qtro_result qtro_value_get_cbor(const struct qtro_value *value, const uint8_t **data, size_t *len);
+
+/**
+ * Frees an interface snapshot. `NULL` is a no-op.
+ */
+void qtro_interface_free(struct qtro_interface *interface);
+
+/**
+ * The class's type name (`""` for a plain QObject source). Borrowed; `NULL` if `interface` is
+ * `NULL`.
+ */
+const char *qtro_interface_type_name(const struct qtro_interface *interface);
+
+/**
+ * Number of properties (0 if `interface` is `NULL`).
+ */
+size_t qtro_interface_property_count(const struct qtro_interface *interface);
+
+/**
+ * Property `index`: name, type name, and notify signal signature (`NULL` for a CONSTANT
+ * property). Outputs may be `NULL`; strings are borrowed from the interface.
+ */
+enum qtro_result qtro_interface_property(const struct qtro_interface *interface, size_t index, const char **name, const char **type_name, const char **notify_signature);
+
+/**
+ * Number of signals, notify signals included (0 if `interface` is `NULL`).
+ */
+size_t qtro_interface_signal_count(const struct qtro_interface *interface);
+
+/**
+ * Signal `index`: name, normalized signature (`"fired(int,QString)"`) and parameter count.
+ * Outputs may be `NULL`.
+ */
+enum qtro_result qtro_interface_signal(const struct qtro_interface *interface, size_t index, const char **name, const char **signature, size_t *param_count);
+
+/**
+ * Number of slots (methods), push slots included (0 if `interface` is `NULL`).
+ */
+size_t qtro_interface_method_count(const struct qtro_interface *interface);
+
+/**
+ * Slot `index`: name, signature, return type (`"void"`, `"int"`, …) and parameter count.
+ * Outputs may be `NULL`.
+ */
+enum qtro_result qtro_interface_method(const struct qtro_interface *interface, size_t index, const char **name, const char **signature, const char **return_type, size_t *param_count);
+
+/**
+ * Parameter `param` of signal (`is_signal` true) or slot `index`: name (may be `""`) and type.
+ */
+enum qtro_result qtro_interface_param(const struct qtro_interface *interface, bool is_signal, size_t index, size_t param, const char **name, const char **type_name);
+
+/**
+ * Number of enums of the class (0 if `interface` is `NULL`).
+ */
+size_t qtro_interface_enum_count(const struct qtro_interface *interface);
+
+/**
+ * Enum `index`: name, whether it is a flag, byte size and number of keys. Outputs may be `NULL`.
+ */
+enum qtro_result qtro_interface_enum(const struct qtro_interface *interface, size_t index, const char **name, bool *is_flag, uint32_t *size, size_t *key_count);
+
+/**
+ * Key `key` of enum `index`: its name and value. Outputs may be `NULL`.
+ */
+enum qtro_result qtro_interface_enum_key(const struct qtro_interface *interface, size_t index, size_t key, const char **name, int32_t *value);
 
 /**
  * Sends the library's log messages up to `max_level` (`QTRO_LOG_ERROR` … `QTRO_LOG_TRACE`) to
@@ -1112,122 +1250,6 @@ enum qtro_result qtro_replica_call_sync(struct qtro_replica *replica, const char
 enum qtro_result qtro_replica_interface(const struct qtro_replica *replica, struct qtro_interface **interface);
 
 /**
- * Frees an interface snapshot. `NULL` is a no-op.
- */
-void qtro_interface_free(struct qtro_interface *interface);
-
-/**
- * The class's type name (`""` for a plain QObject source). Borrowed; `NULL` if `interface` is
- * `NULL`.
- */
-const char *qtro_interface_type_name(const struct qtro_interface *interface);
-
-/**
- * Number of properties (0 if `interface` is `NULL`).
- */
-size_t qtro_interface_property_count(const struct qtro_interface *interface);
-
-/**
- * Property `index`: name, type name, and notify signal signature (`NULL` for a CONSTANT
- * property). Outputs may be `NULL`; strings are borrowed from the interface.
- */
-enum qtro_result qtro_interface_property(const struct qtro_interface *interface, size_t index, const char **name, const char **type_name, const char **notify_signature);
-
-/**
- * Number of signals, notify signals included (0 if `interface` is `NULL`).
- */
-size_t qtro_interface_signal_count(const struct qtro_interface *interface);
-
-/**
- * Signal `index`: name, normalized signature (`"fired(int,QString)"`) and parameter count.
- * Outputs may be `NULL`.
- */
-enum qtro_result qtro_interface_signal(const struct qtro_interface *interface, size_t index, const char **name, const char **signature, size_t *param_count);
-
-/**
- * Number of slots (methods), push slots included (0 if `interface` is `NULL`).
- */
-size_t qtro_interface_method_count(const struct qtro_interface *interface);
-
-/**
- * Slot `index`: name, signature, return type (`"void"`, `"int"`, …) and parameter count.
- * Outputs may be `NULL`.
- */
-enum qtro_result qtro_interface_method(const struct qtro_interface *interface, size_t index, const char **name, const char **signature, const char **return_type, size_t *param_count);
-
-/**
- * Parameter `param` of signal (`is_signal` true) or slot `index`: name (may be `""`) and type.
- */
-enum qtro_result qtro_interface_param(const struct qtro_interface *interface, bool is_signal, size_t index, size_t param, const char **name, const char **type_name);
-
-/**
- * Number of enums of the class (0 if `interface` is `NULL`).
- */
-size_t qtro_interface_enum_count(const struct qtro_interface *interface);
-
-/**
- * Enum `index`: name, whether it is a flag, byte size and number of keys. Outputs may be `NULL`.
- */
-enum qtro_result qtro_interface_enum(const struct qtro_interface *interface, size_t index, const char **name, bool *is_flag, uint32_t *size, size_t *key_count);
-
-/**
- * Key `key` of enum `index`: its name and value. Outputs may be `NULL`.
- */
-enum qtro_result qtro_interface_enum_key(const struct qtro_interface *interface, size_t index, size_t key, const char **name, int32_t *value);
-
-/**
- * A new, empty class named `type_name` (the "RemoteObject Type" Qt replicas see). Free with
- * `qtro_class_free`. `NULL` on error.
- */
-struct qtro_class *qtro_class_new(const char *type_name);
-
-/**
- * Parses `rep_text` (the contents of a `.rep` file) and returns class `class_name` with the
- * signature stock repc computes for `dialect`, so static Qt replicas generated from the same file
- * accept it. `QTRO_ERR_PARSE` with a line:column message on syntax errors.
- */
-enum qtro_result qtro_class_from_rep(const char *rep_text, const char *class_name, qtro_dialect dialect, struct qtro_class **out);
-
-/**
- * Frees a class. `NULL` is a no-op. Sources and replicas made from it keep their own copy.
- */
-void qtro_class_free(struct qtro_class *cls);
-
-/**
- * Adds a property of C++ type `type_name` with `mode` and a copy of `initial` (`NULL`: an
- * invalid value, i.e. the type's default for Qt peers). Non-CONSTANT properties get a
- * `<name>Changed` notify signal, READ_PUSH ones a `push<Name>` slot.
- */
-enum qtro_result qtro_class_add_property(struct qtro_class *cls, const char *name, const char *type_name, qtro_property_mode mode, const struct qtro_value *initial);
-
-/**
- * Adds a signal `name(params…)`.
- */
-enum qtro_result qtro_class_add_signal(struct qtro_class *cls, const char *name, const struct qtro_param *params, size_t param_count);
-
-/**
- * Adds a slot `return_type name(params…)` (`return_type` `NULL` or `"void"` for none).
- */
-enum qtro_result qtro_class_add_slot(struct qtro_class *cls, const char *name, const struct qtro_param *params, size_t param_count, const char *return_type);
-
-/**
- * Adds an enum of the class; its values travel as integers of `size` bytes (1, 2 or 4).
- */
-enum qtro_result qtro_class_add_enum(struct qtro_class *cls, const char *name, bool is_flag, bool is_scoped, uint32_t size, const struct qtro_enum_key *keys, size_t key_count);
-
-/**
- * Sets the signature advertised to static Qt replicas (`NULL`: none, which disables their
- * check). Classes from `qtro_class_from_rep` already carry repc's signature.
- */
-enum qtro_result qtro_class_set_signature(struct qtro_class *cls, const char *signature);
-
-/**
- * The interface the class defines (as dynamic replicas will see it), in `*interface`; free it
- * with `qtro_interface_free`.
- */
-enum qtro_result qtro_class_interface(const struct qtro_class *cls, struct qtro_interface **interface);
-
-/**
  * Shares a source named `name` with the interface `class` (copied) and its initial property
  * values. `callbacks` (copied; may be `NULL`) and `user_data` receive slot invocations and
  * replica activity. Replicas can acquire it once the node listens (before or after this call).
@@ -1314,12 +1336,18 @@ enum qtro_result qtro_invocation_defer(struct qtro_invocation *invocation, struc
 /**
  * Frees a deferred invocation (from `qtro_invocation_defer`), answering it with an invalid value
  * if it was not answered. `NULL` is a no-op. Never pass the borrowed handle of a callback.
+ *
+ * # Safety
+ * `invocation` is `NULL` or a handle `qtro_invocation_defer` returned, not freed yet.
  */
 void qtro_invocation_free(struct qtro_invocation *invocation);
 
 /**
  * Frees a value. `NULL` is a no-op. Never free a borrowed `const qtro_value *` (callback
  * arguments, `qtro_value_at` results).
+ *
+ * # Safety
+ * `value` is `NULL` or a value the caller owns, not freed yet.
  */
 void qtro_value_free(struct qtro_value *value);
 
@@ -1518,12 +1546,18 @@ struct qtro_value *qtro_value_new_url(const char *utf8);
 
 /**
  * A `QUuid` from 16 bytes in RFC 4122 order.
+ *
+ * # Safety
+ * `bytes16` is readable for 16 bytes.
  */
 struct qtro_value *qtro_value_new_uuid(const uint8_t *bytes16);
 
 /**
  * A `QBitArray` of `nbits` bits; bit *i* is bit *i % 8* of `bits[i / 8]`. `bits` may be `NULL`
  * if `nbits` is 0.
+ *
+ * # Safety
+ * `bits` is readable for `(nbits + 7) / 8` bytes.
  */
 struct qtro_value *qtro_value_new_bitarray(const uint8_t *bits, size_t nbits);
 
@@ -1790,6 +1824,9 @@ enum qtro_result qtro_value_get_string(const struct qtro_value *value, const cha
  * Copies a `QString` into `buffer` as NUL-terminated UTF-8, truncated to `capacity - 1` bytes.
  * `needed` (may be `NULL`) receives the full length without the terminator, so a caller can
  * size its buffer (call with `capacity` 0 and `buffer` `NULL` to ask).
+ *
+ * # Safety
+ * `buffer` is `NULL` (with `capacity` 0) or writable for `capacity` bytes.
  */
 enum qtro_result qtro_value_copy_string(const struct qtro_value *value, char *buffer, size_t capacity, size_t *needed);
 
@@ -1805,6 +1842,9 @@ enum qtro_result qtro_value_get_url(const struct qtro_value *value, const char *
 
 /**
  * Copies a `QUuid`'s 16 bytes (RFC 4122 order) into `bytes16`.
+ *
+ * # Safety
+ * `bytes16` is writable for 16 bytes.
  */
 enum qtro_result qtro_value_get_uuid(const struct qtro_value *value, uint8_t *bytes16);
 

@@ -9,9 +9,13 @@ use std::ffi::c_char;
 
 use bytes::Bytes;
 
+use super::cast::{
+    bytes_arg, bytes_out, c_string_out, copy_out, cstr, free_bytes, handle, null_argument, out_bytes, out_ptr, slice,
+};
+use super::node::{dialect_of, qtro_dialect};
 use super::qtro_result::{self, *};
-use super::value::{mismatch, new_value, out_bytes, qtro_type, qtro_value, value_ref};
-use super::{bytes_arg, c_string_out, cstr, err, guard, guard_ptr, out_ptr, Result};
+use super::value::{mismatch, new_value, qtro_type, qtro_value};
+use super::{err, guard, guard_ptr, guard_value, Result};
 use qtro_rs::core::gui::{Brush, Color, Font, Image, Pen};
 use qtro_rs::core::{Point, PointF, Rect, Value};
 
@@ -25,7 +29,7 @@ pub extern "C" fn qtro_value_new_color(r: u8, g: u8, b: u8, a: u8) -> *mut qtro_
 /// for colors of another spec (HSV, CMYK, HSL, extended RGB, invalid), whose fields
 /// `qtro_value_fields_json` gives.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_color(
+pub extern "C" fn qtro_value_get_color(
     value: *const qtro_value,
     r: *mut u8,
     g: *mut u8,
@@ -33,15 +37,15 @@ pub unsafe extern "C" fn qtro_value_get_color(
     a: *mut u8,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let Value::Color(c) = v.without_null_flag() else { return mismatch(v, "a QColor") };
         let Some((cr, cg, cb, ca)) = c.to_rgba8() else {
             return err(QTRO_ERR_TYPE_MISMATCH, format!("the QColor has spec {}, not RGB", c.spec));
         };
-        *out_ptr(r, "r")? = cr;
-        *out_ptr(g, "g")? = cg;
-        *out_ptr(b, "b")? = cb;
-        *out_ptr(a, "a")? = ca;
+        out_ptr(r, "r")?.set(cr);
+        out_ptr(g, "g")?.set(cg);
+        out_ptr(b, "b")?.set(cb);
+        out_ptr(a, "a")?.set(ca);
         Ok(())
     })
 }
@@ -74,13 +78,12 @@ fn whole<T: TryFrom<i64>>(f: f64, what: &str) -> Result<T> {
 /// 16, row by row; `QVector2D/3D/4D` 2/3/4; `QQuaternion` scalar, x, y, z; `QKeySequence` up to
 /// 4 key codes. `NULL` (with the reason as the last error) for another type or a wrong count.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_numbers(ty: qtro_type, numbers: *const f64, count: usize) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_numbers(ty: qtro_type, numbers: *const f64, count: usize) -> *mut qtro_value {
     new_value(|| {
         let Some((per, fixed)) = shape(ty) else {
             return err(QTRO_ERR_INVALID_ARGUMENT, format!("type {} is not built from numbers", ty as i32));
         };
-        let n: &[f64] =
-            if count == 0 { &[] } else { std::slice::from_raw_parts(super::arg(numbers, "numbers")?, count) };
+        let n = slice(numbers, count).ok_or_else(|| null_argument("numbers"))?;
         if fixed.is_some_and(|f| f != count) || !count.is_multiple_of(per) {
             return err(
                 QTRO_ERR_INVALID_ARGUMENT,
@@ -130,15 +133,18 @@ pub unsafe extern "C" fn qtro_value_new_numbers(ty: qtro_type, numbers: *const f
 /// The numbers of a geometry value (the layout `qtro_value_new_numbers` takes). `*count` gets
 /// how many there are; at most `capacity` are written to `out` (`out` may be `NULL` when
 /// `capacity` is 0, to ask for the count).
+///
+/// # Safety
+/// `out` is `NULL` (with `capacity` 0) or writable for `capacity` numbers.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_numbers(
+pub extern "C" fn qtro_value_get_numbers(
     value: *const qtro_value,
     out: *mut f64,
     capacity: usize,
     count: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let wide = |f: &[f32]| f.iter().map(|x| *x as f64).collect::<Vec<_>>();
         let numbers: Vec<f64> = match v.without_null_flag() {
             Value::Polygon(p) => p.iter().flat_map(|p| [p.x as f64, p.y as f64]).collect(),
@@ -152,11 +158,8 @@ pub unsafe extern "C" fn qtro_value_get_numbers(
             Value::KeySequence(k) => k.iter().map(|k| *k as f64).collect(),
             other => return mismatch(other, "a geometry value (QPolygon, QRegion, QTransform, QVector3D, …)"),
         };
-        *out_ptr(count, "count")? = numbers.len();
-        let n = numbers.len().min(capacity);
-        if n > 0 {
-            std::slice::from_raw_parts_mut(super::arg_mut(out, "out")?, n).copy_from_slice(&numbers[..n]);
-        }
+        out_ptr(count, "count")?.set(numbers.len());
+        copy_out(out, capacity, &numbers, "out")?;
         Ok(())
     })
 }
@@ -164,7 +167,7 @@ pub unsafe extern "C" fn qtro_value_get_numbers(
 /// A `QImage` (or, with `pixmap`, a `QPixmap`) from a PNG file of `len` bytes (copied). `NULL`
 /// if the bytes are not a PNG file. `data` `NULL` with `len` 0 gives a null image.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_image_png(data: *const u8, len: usize, pixmap: bool) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_image_png(data: *const u8, len: usize, pixmap: bool) -> *mut qtro_value {
     new_value(|| {
         let png = bytes_arg(data, len, "data")?;
         let image = if png.is_empty() {
@@ -181,13 +184,11 @@ pub unsafe extern "C" fn qtro_value_new_image_png(data: *const u8, len: usize, p
 
 /// A `QImage` (or `QPixmap`) from `width` × `height` 8-bit RGBA pixels, row by row
 /// (`width * height * 4` bytes, encoded as PNG).
+///
+/// # Safety
+/// `rgba` is readable for `width * height * 4` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_image_rgba(
-    width: u32,
-    height: u32,
-    rgba: *const u8,
-    pixmap: bool,
-) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_image_rgba(width: u32, height: u32, rgba: *const u8, pixmap: bool) -> *mut qtro_value {
     new_value(|| {
         let len = (width as usize).checked_mul(height as usize).and_then(|n| n.checked_mul(4));
         let Some(len) = len else { return err(QTRO_ERR_INVALID_ARGUMENT, "the image is too large") };
@@ -200,13 +201,9 @@ pub unsafe extern "C" fn qtro_value_new_image_rgba(
 /// The PNG file of a `QImage` or `QPixmap` (borrowed from the value); a null image gives
 /// `*len` 0.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_png(
-    value: *const qtro_value,
-    data: *mut *const u8,
-    len: *mut usize,
-) -> qtro_result {
+pub extern "C" fn qtro_value_get_png(value: *const qtro_value, data: *mut *const u8, len: *mut usize) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Image(i) | Value::Pixmap(i) => out_bytes(data, len, i.png.as_deref().unwrap_or_default()),
             other => mismatch(other, "a QImage or QPixmap"),
@@ -217,7 +214,7 @@ pub unsafe extern "C" fn qtro_value_get_png(
 /// A `QBrush`, `QPen`, `QFont` or `QColor` (`ty`) from the JSON object of its streamed fields,
 /// as `qtro_value_fields_json` gives them. `NULL` with the reason if the JSON does not fit.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_from_fields(ty: qtro_type, json: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_from_fields(ty: qtro_type, json: *const c_char) -> *mut qtro_value {
     new_value(|| {
         let json = cstr(json, "json")?;
         let bad = |e: serde_json::Error| {
@@ -237,9 +234,9 @@ pub unsafe extern "C" fn qtro_value_new_from_fields(ty: qtro_type, json: *const 
 /// The JSON object of the streamed fields of a `QBrush`, `QPen`, `QFont` or `QColor` (free it
 /// with `qtro_string_free`); `NULL` with `QTRO_ERR_TYPE_MISMATCH` as the last error for others.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_fields_json(value: *const qtro_value) -> *mut c_char {
+pub extern "C" fn qtro_value_fields_json(value: *const qtro_value) -> *mut c_char {
     guard_ptr(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let json = match v.without_null_flag() {
             Value::Brush(b) => serde_json::to_string(b),
             Value::Pen(p) => serde_json::to_string(p),
@@ -251,59 +248,48 @@ pub unsafe extern "C" fn qtro_value_fields_json(value: *const qtro_value) -> *mu
     })
 }
 
-fn dialect_arg(dialect: super::node::qtro_dialect) -> Result<qtro_rs::core::Dialect> {
-    match dialect {
-        super::node::QTRO_DIALECT_QT6 => Ok(qtro_rs::core::Dialect::Qt6),
-        super::node::QTRO_DIALECT_QT5 => Ok(qtro_rs::core::Dialect::Qt5),
-        other => err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown dialect {other}")),
-    }
-}
-
 /// The value as `QDataStream << QVariant` writes it on a big-endian stream of `dialect`'s
 /// version (Qt 6: 20, Qt 5: 18), enums as their integers: what a Qt program reads back with
 /// `QDataStream >> QVariant` (the Qt adapter passes the QtGui types this way). Free `*data`
 /// with `qtro_bytes_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_to_datastream(
+pub extern "C" fn qtro_value_to_datastream(
     value: *const qtro_value,
-    dialect: super::node::qtro_dialect,
+    dialect: qtro_dialect,
     data: *mut *mut u8,
     len: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
-        let dialect = dialect_arg(dialect)?;
+        let v = handle(value, "value")?;
+        let dialect = dialect_of(dialect)?;
         let bytes = qtro_rs::core::variant::to_bytes(v, dialect, qtro_rs::core::ByteOrder::Big)
             .or_else(|e| err(QTRO_ERR_PROTOCOL, e.to_string()))?;
-        let boxed: Box<[u8]> = bytes.to_vec().into_boxed_slice();
-        *out_ptr(len, "len")? = boxed.len();
-        *out_ptr(data, "data")? = Box::into_raw(boxed) as *mut u8;
+        let len = out_ptr(len, "len")?;
+        let data = out_ptr(data, "data")?;
+        let (bytes, n) = bytes_out(bytes.to_vec());
+        len.set(n);
+        data.set(bytes);
         Ok(())
     })
 }
 
 /// Frees bytes from `qtro_value_to_datastream` (`len` as returned). `NULL` is a no-op.
+///
+/// # Safety
+/// `data` is `NULL` or bytes `qtro_value_to_datastream` returned, with the length it returned,
+/// not freed yet.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_bytes_free(data: *mut u8, len: usize) {
-    super::guard_value((), || {
-        if !data.is_null() {
-            // SAFETY: `data`/`len` came from `qtro_value_to_datastream`, which leaked a boxed slice.
-            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(data, len)));
-        }
-    })
+pub extern "C" fn qtro_bytes_free(data: *mut u8, len: usize) {
+    guard_value((), || free_bytes(data, len))
 }
 
 /// A value read from `len` bytes of what `QDataStream << QVariant` wrote on a big-endian stream
 /// of `dialect`'s version (built-in and QtGui types; user types by name are not known here).
 /// `NULL` with the reason if the bytes are not exactly one such QVariant.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_from_datastream(
-    data: *const u8,
-    len: usize,
-    dialect: super::node::qtro_dialect,
-) -> *mut qtro_value {
+pub extern "C" fn qtro_value_from_datastream(data: *const u8, len: usize, dialect: qtro_dialect) -> *mut qtro_value {
     new_value(|| {
-        let dialect = dialect_arg(dialect)?;
+        let dialect = dialect_of(dialect)?;
         let bytes = Bytes::copy_from_slice(bytes_arg(data, len, "data")?);
         let types = qtro_rs::core::TypeRegistry::new(dialect);
         qtro_rs::core::variant::from_bytes(bytes, dialect, qtro_rs::core::ByteOrder::Big, &types)
@@ -318,7 +304,7 @@ pub unsafe extern "C" fn qtro_value_from_datastream(
 /// `null`, a null document) for `QJsonDocument`, anything for `QJsonValue` (and `undefined`).
 /// `NULL` with the reason for text that is not JSON of that kind.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char) -> *mut qtro_value {
     new_value(|| {
         use qtro_rs::core::value::JsonValue as J;
         use qtro_type::*;
@@ -359,10 +345,10 @@ pub unsafe extern "C" fn qtro_value_new_json(ty: qtro_type, json: *const c_char)
 /// `QJsonArray` or `QJsonDocument` (`null` for a null document). Free it with
 /// `qtro_string_free`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_json(value: *const qtro_value) -> *mut c_char {
+pub extern "C" fn qtro_value_get_json(value: *const qtro_value) -> *mut c_char {
     guard_ptr(|| {
         use qtro_rs::core::value::JsonValue as J;
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let text = match v.without_null_flag() {
             Value::JsonValue(J::Undefined) => "undefined".to_owned(),
             Value::JsonValue(J::Null) | Value::JsonDocument(None) => "null".to_owned(),
@@ -382,7 +368,7 @@ pub unsafe extern "C" fn qtro_value_get_json(value: *const qtro_value) -> *mut c
 /// A `QCborValue`, `QCborArray` or `QCborMap` (`ty`) from its CBOR encoding (`len` bytes,
 /// copied; not checked: Qt reads what it can).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_cbor(ty: qtro_type, data: *const u8, len: usize) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_cbor(ty: qtro_type, data: *const u8, len: usize) -> *mut qtro_value {
     new_value(|| {
         use qtro_type::*;
         let bytes = Bytes::copy_from_slice(bytes_arg(data, len, "data")?);
@@ -404,13 +390,9 @@ pub extern "C" fn qtro_value_new_cbor_simple_type(t: u8) -> *mut qtro_value {
 /// The CBOR encoding of a `QCborValue`, `QCborArray` or `QCborMap` (borrowed from the value), or
 /// the one byte of a `QCborSimpleType`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_cbor(
-    value: *const qtro_value,
-    data: *mut *const u8,
-    len: *mut usize,
-) -> qtro_result {
+pub extern "C" fn qtro_value_get_cbor(value: *const qtro_value, data: *mut *const u8, len: *mut usize) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::CborValue(b) | Value::CborArray(b) | Value::CborMap(b) => out_bytes(data, len, b),
             Value::CborSimpleType(t) => out_bytes(data, len, std::slice::from_ref(t)),

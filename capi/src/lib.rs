@@ -11,26 +11,46 @@
 //! - **No unwinding across the ABI**: every export runs under `catch_unwind`; a Rust panic becomes
 //!   `QTRO_ERR_PANIC`.
 //! - **Null-checked arguments**, UTF-8-checked strings, range-checked enumerations.
+//! - **Safe exports**: every export is a safe `extern "C" fn`; the raw pointers it is given are
+//!   turned into references by the small functions of `cast`, whose `unsafe` blocks rely on the
+//!   pointer contract the header states (`capi/cbindgen.toml`). Calls into the application's
+//!   callbacks are the only other unsafe operations, each with its `SAFETY:` comment.
 //! - **No call blocks forever**: every blocking call takes a timeout in milliseconds.
 //! - **Threads**: each node owns a tokio runtime (its worker threads run the network I/O). Callbacks
 //!   of a node run either on the node's own dispatch thread (`QTRO_DISPATCH_THREAD`) or on the
 //!   thread that calls `qtro_node_dispatch` (`QTRO_DISPATCH_POLL`, with a pollable event fd), one
 //!   at a time, never concurrently for one node.
+//!
+//! Modules, one per C object family, without cycles between them: `value` and `gui` (values),
+//! `interface` (interface snapshots), `class` (class definitions, using `interface`), `dispatch`
+//! (a node's runtime, event queue and callback delivery), `node` (nodes and their configuration,
+//! on `dispatch`), `replica` and `source` (on `node`, `dispatch` and `class`), `log`; `cast` and
+//! this root hold what they all share.
 
 #![allow(non_camel_case_types)]
-#![allow(clippy::missing_safety_doc)]
+// Unsafe operations sit in small `unsafe {}` blocks, each with a `// SAFETY:` comment (CI runs
+// clippy with `-D warnings`); the exports themselves are safe functions (see `cast`).
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, CStr, CString};
+use std::ffi::{c_char, c_int, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod cast;
+mod class;
+mod dispatch;
 mod gui;
+mod interface;
 mod log;
 mod node;
 mod replica;
 mod source;
 mod value;
 
+pub use class::*;
+pub use dispatch::*;
+pub use interface::*;
 pub use log::*;
 pub use node::*;
 pub use replica::*;
@@ -219,71 +239,6 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Borrows a required pointer argument.
-pub(crate) unsafe fn arg<'a, T>(p: *const T, name: &str) -> Result<&'a T> {
-    if p.is_null() {
-        err(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL"))
-    } else {
-        Ok(&*p)
-    }
-}
-
-/// Borrows a required pointer argument mutably.
-pub(crate) unsafe fn arg_mut<'a, T>(p: *mut T, name: &str) -> Result<&'a mut T> {
-    if p.is_null() {
-        err(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL"))
-    } else {
-        Ok(&mut *p)
-    }
-}
-
-/// Writes an output argument (checked for `NULL` first by `out_ptr`).
-pub(crate) unsafe fn out_ptr<'a, T>(p: *mut T, name: &str) -> Result<&'a mut T> {
-    arg_mut(p, name)
-}
-
-/// A required NUL-terminated UTF-8 string argument.
-pub(crate) unsafe fn cstr<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
-    if p.is_null() {
-        return err(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL"));
-    }
-    CStr::from_ptr(p)
-        .to_str()
-        .map_err(|_| Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("argument `{name}` is not valid UTF-8")))
-}
-
-/// An optional NUL-terminated UTF-8 string argument (`NULL` gives `None`).
-pub(crate) unsafe fn opt_cstr<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> {
-    if p.is_null() {
-        Ok(None)
-    } else {
-        cstr(p, name).map(Some)
-    }
-}
-
-/// A `(pointer, length)` byte argument; `NULL` is allowed when `len` is 0.
-pub(crate) unsafe fn bytes_arg<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if p.is_null() {
-        return err(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL but its length is {len}"));
-    }
-    Ok(std::slice::from_raw_parts(p, len))
-}
-
-/// A `(pointer, length)` UTF-8 argument; `NULL` is allowed when `len` is 0.
-pub(crate) unsafe fn utf8_arg<'a>(p: *const c_char, len: usize, name: &str) -> Result<&'a str> {
-    let b = bytes_arg(p as *const u8, len, name)?;
-    std::str::from_utf8(b)
-        .map_err(|_| Error::new(QTRO_ERR_INVALID_ARGUMENT, format!("argument `{name}` is not valid UTF-8")))
-}
-
-/// A NUL-terminated copy of `s` for C, freed with `qtro_string_free`.
-pub(crate) fn c_string_out(s: &str) -> *mut c_char {
-    CString::new(s.replace('\0', "\\0")).unwrap_or_default().into_raw()
-}
-
 /// A `CString` for borrowed C views; interior NULs are escaped.
 pub(crate) fn to_cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\\0")).unwrap_or_default()
@@ -354,10 +309,12 @@ pub extern "C" fn qtro_clear_last_error() {
     set_last_error("");
 }
 
-/// Frees a string returned by the library (`char **` outputs). `NULL` is a no-op.
+/// Frees a string returned by the library (`char **` outputs, `char *` results). `NULL` is a
+/// no-op.
+///
+/// # Safety
+/// `s` is `NULL` or a string this library returned to be freed by the caller, not freed yet.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_string_free(s: *mut c_char) {
-    if !s.is_null() {
-        guard_value((), || drop(CString::from_raw(s)));
-    }
+pub extern "C" fn qtro_string_free(s: *mut c_char) {
+    guard_value((), || cast::free_c_string(s))
 }

@@ -11,7 +11,7 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 
-use super::node::UserData;
+use super::dispatch::UserData;
 use super::qtro_result::{self, *};
 use super::{err, guard, to_cstring};
 
@@ -118,6 +118,9 @@ impl Subscriber for CLogger {
         text.message.push_str(&text.fields);
         let target = to_cstring(meta.target());
         let message = to_cstring(&text.message);
+        // SAFETY: `cb` is the `qtro_log_cb` the application installed with its `user_data`; the
+        // header makes it callable from any library thread; `target` and `message` are
+        // NUL-terminated strings that live until it returns.
         unsafe { (sink.cb)(sink.user_data.0, level_of(meta.level()), target.as_ptr(), message.as_ptr()) };
     }
 
@@ -140,7 +143,7 @@ impl Drop for Reset {
 /// longer called. Installs the library's `tracing` subscriber on first use (`QTRO_ERR_ALREADY` if
 /// another global subscriber was installed in the same library instance).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_set_log_callback(
+pub extern "C" fn qtro_set_log_callback(
     callback: qtro_log_cb,
     user_data: *mut c_void,
     max_level: qtro_log_level,

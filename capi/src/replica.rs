@@ -1,4 +1,5 @@
-//! Replicas (dynamic or of a known class) and interface introspection.
+//! Replicas (dynamic or of a known class): acquiring them, their callbacks, properties and slot
+//! calls.
 
 use std::ffi::{c_char, c_void, CString};
 use std::future::Future;
@@ -7,14 +8,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use super::node::{node_ref, qtro_node, Event, NodeCore, UserData};
+use super::cast::{
+    cstr, handle, lend, new_handle, opt_arg, opt_handle, opt_out_ptr, out_new, out_ptr, take_handle, Handle,
+};
+use super::class::qtro_class;
+use super::dispatch::{qtro_reply_cb, Deliver, Event, NodeCore, UserData};
+use super::interface::{interface_of, qtro_interface};
+use super::node::{node_ref, qtro_node};
 use super::qtro_result::{self, *};
-use super::source::qtro_class;
-use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
-use super::{arg, cstr, err, guard, guard_value, millis, out_ptr, to_cstring, Error, Result};
-use qtro_rs::core::names::member_name;
-use qtro_rs::core::{ClassDefinition, ReplicaState, Value};
-use qtro_rs::node::{parameter_types, NodeError, Replica, ReplicaEvent};
+use super::value::{qtro_value, values_arg};
+use super::{err, guard, guard_value, millis, to_cstring, Error, Result};
+use qtro_rs::core::{ReplicaState, Value};
+use qtro_rs::node::{NodeError, Replica, ReplicaEvent};
 
 /// State of a replica, as Qt's `QRemoteObjectReplica::State`.
 #[repr(C)]
@@ -73,60 +78,60 @@ pub struct qtro_replica_callbacks {
     >,
 }
 
-pub(crate) struct ReplicaShared {
+/// What a replica's event forwarder and its handle share: the application's callbacks.
+struct ReplicaShared {
     closed: AtomicBool,
     callbacks: Option<qtro_replica_callbacks>,
     user_data: UserData,
 }
 
-// SAFETY: function pointers and an opaque user pointer; see `UserData`.
-unsafe impl Send for ReplicaShared {}
-unsafe impl Sync for ReplicaShared {}
-
-impl ReplicaShared {
-    pub(crate) fn deliver(&self, ev: ReplicaEvent) {
+impl Deliver<ReplicaEvent> for ReplicaShared {
+    fn deliver(&self, ev: ReplicaEvent) {
         if self.closed.load(Ordering::SeqCst) {
             return;
         }
         let Some(cb) = self.callbacks else { return };
         let ud = self.user_data.0;
-        unsafe {
-            match ev {
-                ReplicaEvent::StateChanged { old, new } => {
-                    if let Some(f) = cb.state_changed {
-                        f(ud, state_of(old), state_of(new));
-                    }
+        // Every call below is to a callback the application registered in its
+        // `qtro_replica_callbacks`, with the `user_data` it gave, on the thread that dispatches:
+        // what the header promises those callbacks. The pointers passed are borrowed from values
+        // that outlive the call.
+        match ev {
+            ReplicaEvent::StateChanged { old, new } => {
+                if let Some(f) = cb.state_changed {
+                    // SAFETY: a registered `state_changed` callback (see above).
+                    unsafe { f(ud, state_of(old), state_of(new)) };
                 }
-                ReplicaEvent::Initialized => {
-                    if let Some(f) = cb.initialized {
-                        f(ud);
-                    }
-                }
-                ReplicaEvent::PropertyChanged { index, name, value } => {
-                    if let Some(f) = cb.property_changed {
-                        let name = to_cstring(&name);
-                        f(ud, name.as_ptr(), index, as_raw(&value));
-                    }
-                }
-                ReplicaEvent::Signal { index, name, args, property_index } => {
-                    if property_index.is_some() {
-                        return;
-                    }
-                    if let Some(f) = cb.signal {
-                        let name = to_cstring(&name);
-                        let ptrs: Vec<*const qtro_value> = args.iter().map(as_raw).collect();
-                        f(
-                            ud,
-                            name.as_ptr(),
-                            index,
-                            if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() },
-                            ptrs.len(),
-                        );
-                    }
-                }
-                // Kinds of event added later have no C callback yet.
-                _ => {}
             }
+            ReplicaEvent::Initialized => {
+                if let Some(f) = cb.initialized {
+                    // SAFETY: a registered `initialized` callback (see above).
+                    unsafe { f(ud) };
+                }
+            }
+            ReplicaEvent::PropertyChanged { index, name, value } => {
+                if let Some(f) = cb.property_changed {
+                    let name = to_cstring(&name);
+                    // SAFETY: a registered `property_changed` callback (see above); `name` and
+                    // `value` live until it returns.
+                    unsafe { f(ud, name.as_ptr(), index, lend(&value)) };
+                }
+            }
+            ReplicaEvent::Signal { index, name, args, property_index } => {
+                if property_index.is_some() {
+                    return;
+                }
+                if let Some(f) = cb.signal {
+                    let name = to_cstring(&name);
+                    let ptrs: Vec<*const qtro_value> = args.iter().map(lend).collect();
+                    let argv = if ptrs.is_empty() { std::ptr::null() } else { ptrs.as_ptr() };
+                    // SAFETY: a registered `signal` callback (see above); `name`, the array of
+                    // `ptrs.len()` pointers and the `args` they point at live until it returns.
+                    unsafe { f(ud, name.as_ptr(), index, argv, ptrs.len()) };
+                }
+            }
+            // Kinds of event added later have no C callback yet.
+            _ => {}
         }
     }
 }
@@ -139,6 +144,10 @@ pub struct qtro_replica {
     name: CString,
 }
 
+impl Handle for qtro_replica {
+    type Target = qtro_replica;
+}
+
 impl qtro_replica {
     fn get(&self) -> Result<&Replica> {
         self.core.check_open()?;
@@ -146,11 +155,11 @@ impl qtro_replica {
     }
 }
 
-unsafe fn replica_ref<'a>(r: *const qtro_replica) -> Result<&'a qtro_replica> {
-    arg(r, "replica")
+fn replica_ref<'a>(r: *const qtro_replica) -> Result<&'a qtro_replica> {
+    handle(r, "replica")
 }
 
-unsafe fn acquire(
+fn acquire(
     node: *mut qtro_node,
     name: *const c_char,
     class: Option<*const qtro_class>,
@@ -159,16 +168,15 @@ unsafe fn acquire(
     out: *mut *mut qtro_replica,
 ) -> qtro_result {
     guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(out, "out")?;
         let core = node_ref(node)?.clone();
         let name_s = cstr(name, "name")?;
         let class = match class {
-            Some(c) => Some(arg(c, "cls")?.build()),
+            Some(c) => Some(handle(c, "cls")?.build()),
             None => None,
         };
         core.check_open()?;
-        let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
+        let cbs = opt_arg(callbacks).copied();
         let shared =
             Arc::new(ReplicaShared { closed: AtomicBool::new(false), callbacks: cbs, user_data: UserData(user_data) });
         let replica = {
@@ -185,7 +193,7 @@ unsafe fn acquire(
             });
             r
         };
-        *out = Box::into_raw(Box::new(qtro_replica { core, replica: Some(replica), shared, name: to_cstring(name_s) }));
+        out.set(new_handle(qtro_replica { core, replica: Some(replica), shared, name: to_cstring(name_s) }));
         Ok(())
     })
 }
@@ -195,7 +203,7 @@ unsafe fn acquire(
 /// now on. On success `*out` owns the replica: free it with `qtro_replica_free` before or after
 /// the node.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_acquire(
+pub extern "C" fn qtro_node_acquire(
     node: *mut qtro_node,
     name: *const c_char,
     callbacks: *const qtro_replica_callbacks,
@@ -209,7 +217,7 @@ pub unsafe extern "C" fn qtro_node_acquire(
 /// and the source's signature is checked as a repc-generated Qt replica does (a mismatch gives
 /// `QTRO_STATE_SIGNATURE_MISMATCH`). `class` is copied.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_acquire_class(
+pub extern "C" fn qtro_node_acquire_class(
     node: *mut qtro_node,
     name: *const c_char,
     cls: *const qtro_class,
@@ -228,12 +236,9 @@ pub unsafe extern "C" fn qtro_node_acquire_class(
 /// another thread while one runs, it waits for that callback to finish. `NULL` is a no-op.
 /// Pending `qtro_replica_call` replies are still delivered.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_free(replica: *mut qtro_replica) {
-    if replica.is_null() {
-        return;
-    }
+pub extern "C" fn qtro_replica_free(replica: *mut qtro_replica) {
     guard_value((), || {
-        let mut r = Box::from_raw(replica);
+        let Some(mut r) = take_handle(replica) else { return };
         r.shared.closed.store(true, Ordering::SeqCst);
         r.core.quiesce();
         let core = r.core.clone();
@@ -246,20 +251,17 @@ pub unsafe extern "C" fn qtro_replica_free(replica: *mut qtro_replica) {
 /// The name the replica was acquired with (borrowed from the handle, never `NULL` for a valid
 /// handle; `NULL` if `replica` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_name(replica: *const qtro_replica) -> *const c_char {
-    guard_value(std::ptr::null(), || if replica.is_null() { std::ptr::null() } else { (*replica).name.as_ptr() })
+pub extern "C" fn qtro_replica_name(replica: *const qtro_replica) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(replica).map_or(std::ptr::null(), |h| h.name.as_ptr()))
 }
 
 /// The current state.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_get_state(
-    replica: *const qtro_replica,
-    state: *mut qtro_replica_state,
-) -> qtro_result {
+pub extern "C" fn qtro_replica_get_state(replica: *const qtro_replica, state: *mut qtro_replica_state) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let out = out_ptr(state, "state")?;
-        *out = state_of(r.get()?.state());
+        out.set(state_of(r.get()?.state()));
         Ok(())
     })
 }
@@ -268,7 +270,7 @@ pub unsafe extern "C" fn qtro_replica_get_state(
 /// Not from a log callback (`QTRO_ERR_WRONG_THREAD`). Callbacks keep running meanwhile on the
 /// dispatch thread; in `QTRO_DISPATCH_POLL` mode they wait for the next `qtro_node_dispatch`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica, timeout_ms: u32) -> qtro_result {
+pub extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica, timeout_ms: u32) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
         let rep = r.get()?.clone();
@@ -283,7 +285,7 @@ pub unsafe extern "C" fn qtro_replica_wait_for_source(replica: *mut qtro_replica
 /// `QTRO_ERR_NOT_CONNECTED` before a dynamic replica learnt its interface, `QTRO_ERR_NOT_FOUND`
 /// for an unknown property.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_property(
+pub extern "C" fn qtro_replica_property(
     replica: *const qtro_replica,
     name: *const c_char,
     value: *mut *mut qtro_value,
@@ -291,12 +293,11 @@ pub unsafe extern "C" fn qtro_replica_property(
     guard(|| {
         let r = replica_ref(replica)?;
         let name = cstr(name, "name")?;
-        let out = out_ptr(value, "value")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(value, "value")?;
         let rep = r.get()?;
         match rep.property(name) {
             Some(v) => {
-                *out = into_raw(v);
+                out.set(new_handle(v));
                 Ok(())
             }
             None if rep.definition().is_none() => {
@@ -311,7 +312,7 @@ pub unsafe extern "C" fn qtro_replica_property(
 /// the value is converted to the property's declared type and copied. The new value comes back
 /// as a `property_changed` callback. Does not block.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_set_property(
+pub extern "C" fn qtro_replica_set_property(
     replica: *mut qtro_replica,
     name: *const c_char,
     value: *const qtro_value,
@@ -319,7 +320,7 @@ pub unsafe extern "C" fn qtro_replica_set_property(
     guard(|| {
         let r = replica_ref(replica)?;
         let name = cstr(name, "name")?;
-        let v = value_ref(value, "value")?.clone();
+        let v = handle(value, "value")?.clone();
         let rep = r.get()?;
         let _g = r.core.rt().enter();
         rep.set_property(name, v)?;
@@ -355,13 +356,13 @@ fn start_call(r: &qtro_replica, slot: &str, args: Vec<Value>) -> Result<std::res
 /// answered by sources: their reply is an invalid value as soon as the call was sent. When it
 /// returns an error (unknown slot, not connected, bad arguments) `reply` is never called.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_call(
+pub extern "C" fn qtro_replica_call(
     replica: *mut qtro_replica,
     slot: *const c_char,
     args: *const *const qtro_value,
     nargs: usize,
     timeout_ms: u32,
-    reply: super::node::qtro_reply_cb,
+    reply: qtro_reply_cb,
     user_data: *mut c_void,
 ) -> qtro_result {
     guard(|| {
@@ -403,7 +404,7 @@ pub unsafe extern "C" fn qtro_replica_call(
 /// the reply to arrive, so this also works in `QTRO_DISPATCH_POLL` mode without dispatching.
 /// Not from a log callback.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_call_sync(
+pub extern "C" fn qtro_replica_call_sync(
     replica: *mut qtro_replica,
     slot: *const c_char,
     args: *const *const qtro_value,
@@ -415,8 +416,9 @@ pub unsafe extern "C" fn qtro_replica_call_sync(
         let r = replica_ref(replica)?;
         let slot = cstr(slot, "slot")?;
         let args = values_arg(args, nargs, "args")?;
-        if !result.is_null() {
-            *result = std::ptr::null_mut();
+        let result = opt_out_ptr(result);
+        if let Some(result) = &result {
+            result.set(std::ptr::null_mut());
         }
         if tokio::runtime::Handle::try_current().is_ok() {
             return err(
@@ -430,299 +432,29 @@ pub unsafe extern "C" fn qtro_replica_call_sync(
                 fut.await.map_err(Error::from)
             })?,
         };
-        if !result.is_null() {
-            *result = into_raw(v);
+        if let Some(result) = result {
+            result.set(new_handle(v));
         }
         Ok(())
     })
-}
-
-// ---- interface introspection --------------------------------------------------------------------
-
-struct Member {
-    name: CString,
-    signature: CString,
-    return_type: CString,
-    params: Vec<(CString, CString)>,
-}
-
-struct PropertyInfo {
-    name: CString,
-    type_name: CString,
-    notify: Option<CString>,
-}
-
-struct EnumInfo {
-    name: CString,
-    is_flag: bool,
-    size: u32,
-    keys: Vec<(CString, i32)>,
-}
-
-/// A snapshot of an interface (a replica's, or a class's): properties, signals, slots and enums
-/// in wire order. Strings returned by its accessors are NUL-terminated and borrowed from it.
-/// Free with `qtro_interface_free`.
-pub struct qtro_interface {
-    type_name: CString,
-    properties: Vec<PropertyInfo>,
-    signals: Vec<Member>,
-    methods: Vec<Member>,
-    enums: Vec<EnumInfo>,
-}
-
-fn member(signature: &str, return_type: &str, names: &[String]) -> Member {
-    let types = parameter_types(signature);
-    Member {
-        name: to_cstring(member_name(signature)),
-        signature: to_cstring(signature),
-        return_type: to_cstring(return_type),
-        params: types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (to_cstring(names.get(i).map(String::as_str).unwrap_or("")), to_cstring(t)))
-            .collect(),
-    }
-}
-
-pub(crate) fn interface_of(def: &ClassDefinition) -> qtro_interface {
-    qtro_interface {
-        type_name: to_cstring(def.type_name.as_deref().unwrap_or("")),
-        properties: def
-            .properties
-            .iter()
-            .map(|p| PropertyInfo {
-                name: to_cstring(&p.name),
-                type_name: to_cstring(&p.type_name),
-                notify: p.notify_signal.as_deref().map(to_cstring),
-            })
-            .collect(),
-        signals: def.signals.iter().map(|s| member(&s.signature, "void", &s.parameter_names)).collect(),
-        methods: def.methods.iter().map(|m| member(&m.signature, &m.return_type, &m.parameter_names)).collect(),
-        enums: def
-            .enums
-            .iter()
-            .map(|e| EnumInfo {
-                name: to_cstring(&e.name),
-                is_flag: e.is_flag,
-                size: e.size,
-                keys: e.keys.iter().map(|(k, v)| (to_cstring(k), *v)).collect(),
-            })
-            .collect(),
-    }
 }
 
 /// The replica's interface, in `*interface` (free with `qtro_interface_free`).
 /// `QTRO_ERR_NOT_CONNECTED` until a dynamic replica has been initialized.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_replica_interface(
+pub extern "C" fn qtro_replica_interface(
     replica: *const qtro_replica,
     interface: *mut *mut qtro_interface,
 ) -> qtro_result {
     guard(|| {
         let r = replica_ref(replica)?;
-        let out = out_ptr(interface, "interface")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(interface, "interface")?;
         match r.get()?.definition() {
             Some(def) => {
-                *out = Box::into_raw(Box::new(interface_of(&def)));
+                out.set(new_handle(interface_of(&def)));
                 Ok(())
             }
             None => err(QTRO_ERR_NOT_CONNECTED, "the replica has not received its interface yet"),
         }
-    })
-}
-
-/// Frees an interface snapshot. `NULL` is a no-op.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_free(interface: *mut qtro_interface) {
-    if !interface.is_null() {
-        guard_value((), || drop(Box::from_raw(interface)));
-    }
-}
-
-unsafe fn iface<'a>(i: *const qtro_interface) -> Result<&'a qtro_interface> {
-    arg(i, "interface")
-}
-
-fn index_err<T>(what: &str, index: usize, count: usize) -> Result<T> {
-    err(QTRO_ERR_NOT_FOUND, format!("{what} index {index} is out of range (count {count})"))
-}
-
-unsafe fn put(out: *mut *const c_char, s: &CString) {
-    if !out.is_null() {
-        *out = s.as_ptr();
-    }
-}
-
-/// The class's type name (`""` for a plain QObject source). Borrowed; `NULL` if `interface` is
-/// `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_type_name(interface: *const qtro_interface) -> *const c_char {
-    guard_value(
-        std::ptr::null(),
-        || if interface.is_null() { std::ptr::null() } else { (*interface).type_name.as_ptr() },
-    )
-}
-
-/// Number of properties (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_property_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).properties.len() })
-}
-
-/// Property `index`: name, type name, and notify signal signature (`NULL` for a CONSTANT
-/// property). Outputs may be `NULL`; strings are borrowed from the interface.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_property(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    type_name: *mut *const c_char,
-    notify_signature: *mut *const c_char,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(p) = i.properties.get(index) else { return index_err("property", index, i.properties.len()) };
-        put(name, &p.name);
-        put(type_name, &p.type_name);
-        if !notify_signature.is_null() {
-            *notify_signature = p.notify.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
-        }
-        Ok(())
-    })
-}
-
-/// Number of signals, notify signals included (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_signal_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).signals.len() })
-}
-
-/// Signal `index`: name, normalized signature (`"fired(int,QString)"`) and parameter count.
-/// Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_signal(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    signature: *mut *const c_char,
-    param_count: *mut usize,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(m) = i.signals.get(index) else { return index_err("signal", index, i.signals.len()) };
-        put(name, &m.name);
-        put(signature, &m.signature);
-        if !param_count.is_null() {
-            *param_count = m.params.len();
-        }
-        Ok(())
-    })
-}
-
-/// Number of slots (methods), push slots included (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_method_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).methods.len() })
-}
-
-/// Slot `index`: name, signature, return type (`"void"`, `"int"`, …) and parameter count.
-/// Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_method(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    signature: *mut *const c_char,
-    return_type: *mut *const c_char,
-    param_count: *mut usize,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(m) = i.methods.get(index) else { return index_err("method", index, i.methods.len()) };
-        put(name, &m.name);
-        put(signature, &m.signature);
-        put(return_type, &m.return_type);
-        if !param_count.is_null() {
-            *param_count = m.params.len();
-        }
-        Ok(())
-    })
-}
-
-/// Parameter `param` of signal (`is_signal` true) or slot `index`: name (may be `""`) and type.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_param(
-    interface: *const qtro_interface,
-    is_signal: bool,
-    index: usize,
-    param: usize,
-    name: *mut *const c_char,
-    type_name: *mut *const c_char,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let list = if is_signal { &i.signals } else { &i.methods };
-        let Some(m) = list.get(index) else {
-            return index_err(if is_signal { "signal" } else { "method" }, index, list.len());
-        };
-        let Some(p) = m.params.get(param) else { return index_err("parameter", param, m.params.len()) };
-        put(name, &p.0);
-        put(type_name, &p.1);
-        Ok(())
-    })
-}
-
-/// Number of enums of the class (0 if `interface` is `NULL`).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum_count(interface: *const qtro_interface) -> usize {
-    guard_value(0, || if interface.is_null() { 0 } else { (*interface).enums.len() })
-}
-
-/// Enum `index`: name, whether it is a flag, byte size and number of keys. Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum(
-    interface: *const qtro_interface,
-    index: usize,
-    name: *mut *const c_char,
-    is_flag: *mut bool,
-    size: *mut u32,
-    key_count: *mut usize,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
-        put(name, &e.name);
-        if !is_flag.is_null() {
-            *is_flag = e.is_flag;
-        }
-        if !size.is_null() {
-            *size = e.size;
-        }
-        if !key_count.is_null() {
-            *key_count = e.keys.len();
-        }
-        Ok(())
-    })
-}
-
-/// Key `key` of enum `index`: its name and value. Outputs may be `NULL`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_interface_enum_key(
-    interface: *const qtro_interface,
-    index: usize,
-    key: usize,
-    name: *mut *const c_char,
-    value: *mut i32,
-) -> qtro_result {
-    guard(|| {
-        let i = iface(interface)?;
-        let Some(e) = i.enums.get(index) else { return index_err("enum", index, i.enums.len()) };
-        let Some(k) = e.keys.get(key) else { return index_err("enum key", key, e.keys.len()) };
-        put(name, &k.0);
-        if !value.is_null() {
-            *value = k.1;
-        }
-        Ok(())
     })
 }

@@ -1,299 +1,24 @@
-//! Classes defined at run time (or from `.rep` text), hosted sources and slot invocations.
+//! Hosted sources: enabling them, their callbacks, properties and signals, and the slot
+//! invocations they answer.
 
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_void, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use super::node::{node_ref, qtro_dialect, qtro_node, Event, NodeCore, UserData, QTRO_DIALECT_QT5, QTRO_DIALECT_QT6};
+use super::cast::{
+    cstr, handle, handle_mut, lend, lend_mut, new_handle, opt_arg, opt_handle, out_new, out_ptr, set_opt, take_handle,
+    Handle,
+};
+use super::class::qtro_class;
+use super::dispatch::{Deliver, Event, NodeCore, SlotRequest, UserData};
+use super::node::{node_ref, qtro_node};
 use super::qtro_result::{self, *};
-use super::replica::{interface_of, qtro_interface};
-use super::value::{as_raw, into_raw, qtro_value, value_ref, values_arg};
-use super::{arg, arg_mut, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, to_cstring, Error, Result};
-use qtro_rs::core::{ClassBuilder, Dialect, EnumDef, MethodKind, PropertyMode, SourceClass, Value};
+use super::value::{qtro_value, values_arg};
+use super::{err, guard, guard_value, to_cstring, Result};
+use qtro_rs::core::{MethodKind, SourceClass, Value};
 use qtro_rs::node::{coerce, SlotCall, Source, SourceEvent};
-
-/// How a property may change (as in `.rep` files).
-pub type qtro_property_mode = c_int;
-/// Fixed at construction; no notify signal.
-pub const QTRO_PROPERTY_CONSTANT: qtro_property_mode = 0;
-/// Changed by the source only.
-pub const QTRO_PROPERTY_READ_ONLY: qtro_property_mode = 1;
-/// Replicas request changes through a `push<Name>` slot (the .rep default).
-pub const QTRO_PROPERTY_READ_PUSH: qtro_property_mode = 2;
-/// Replicas write it directly.
-pub const QTRO_PROPERTY_READ_WRITE: qtro_property_mode = 3;
-/// Changed by the source only (public setter on the source side).
-pub const QTRO_PROPERTY_SOURCE_ONLY_SETTER: qtro_property_mode = 4;
-
-/// A parameter of a signal or slot: name and normalized C++ type name (`"int"`, `"QString"`).
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct qtro_param {
-    pub name: *const c_char,
-    pub type_name: *const c_char,
-}
-
-/// A key of an enum.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct qtro_enum_key {
-    pub name: *const c_char,
-    pub value: i32,
-}
-
-enum ClassSpec {
-    Builder(ClassBuilder),
-    Built(SourceClass),
-}
-
-/// A class (interface) definition: properties, signals, slots, enums. Built member by member
-/// (`qtro_class_new` + `qtro_class_add_*`) or parsed from `.rep` text (`qtro_class_from_rep`).
-/// Members keep their declaration order, which decides the wire indexes as repc does.
-pub struct qtro_class {
-    spec: ClassSpec,
-}
-
-impl qtro_class {
-    pub(crate) fn build(&self) -> SourceClass {
-        match &self.spec {
-            ClassSpec::Builder(b) => b.clone().build(),
-            ClassSpec::Built(c) => c.clone(),
-        }
-    }
-
-    fn builder(&mut self) -> Result<&mut ClassBuilder> {
-        match &mut self.spec {
-            ClassSpec::Builder(b) => Ok(b),
-            ClassSpec::Built(_) => err(QTRO_ERR_INVALID_ARGUMENT, "a class parsed from .rep text cannot be extended"),
-        }
-    }
-
-    fn edit(&mut self, f: impl FnOnce(ClassBuilder) -> ClassBuilder) -> Result<()> {
-        let b = self.builder()?;
-        *b = f(std::mem::take(b));
-        Ok(())
-    }
-}
-
-/// A new, empty class named `type_name` (the "RemoteObject Type" Qt replicas see). Free with
-/// `qtro_class_free`. `NULL` on error.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_new(type_name: *const c_char) -> *mut qtro_class {
-    guard_ptr(|| {
-        Ok(Box::into_raw(Box::new(qtro_class {
-            spec: ClassSpec::Builder(ClassBuilder::new(cstr(type_name, "type_name")?)),
-        })))
-    })
-}
-
-/// Parses `rep_text` (the contents of a `.rep` file) and returns class `class_name` with the
-/// signature stock repc computes for `dialect`, so static Qt replicas generated from the same file
-/// accept it. `QTRO_ERR_PARSE` with a line:column message on syntax errors.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_from_rep(
-    rep_text: *const c_char,
-    class_name: *const c_char,
-    dialect: qtro_dialect,
-    out: *mut *mut qtro_class,
-) -> qtro_result {
-    guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
-        let text = cstr(rep_text, "rep_text")?;
-        let name = cstr(class_name, "class_name")?;
-        let dialect = match dialect {
-            QTRO_DIALECT_QT6 => Dialect::Qt6,
-            QTRO_DIALECT_QT5 => Dialect::Qt5,
-            other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_dialect {other}")),
-        };
-        let file =
-            qtro_rs::rep::parse(text).map_err(|e| Error::new(QTRO_ERR_PARSE, format!("invalid .rep text: {e}")))?;
-        let class = qtro_rs::rep::source_class(&file, name, dialect)
-            .ok_or_else(|| Error::new(QTRO_ERR_PARSE, format!("the .rep text has no class {name:?}")))?;
-        *out = Box::into_raw(Box::new(qtro_class { spec: ClassSpec::Built(class) }));
-        Ok(())
-    })
-}
-
-/// Frees a class. `NULL` is a no-op. Sources and replicas made from it keep their own copy.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_free(cls: *mut qtro_class) {
-    if !cls.is_null() {
-        guard_value((), || drop(Box::from_raw(cls)));
-    }
-}
-
-fn mode_of(mode: qtro_property_mode) -> Result<PropertyMode> {
-    Ok(match mode {
-        QTRO_PROPERTY_CONSTANT => PropertyMode::Constant,
-        QTRO_PROPERTY_READ_ONLY => PropertyMode::ReadOnly,
-        QTRO_PROPERTY_READ_PUSH => PropertyMode::ReadPush,
-        QTRO_PROPERTY_READ_WRITE => PropertyMode::ReadWrite,
-        QTRO_PROPERTY_SOURCE_ONLY_SETTER => PropertyMode::SourceOnlySetter,
-        other => return err(QTRO_ERR_INVALID_ARGUMENT, format!("unknown qtro_property_mode {other}")),
-    })
-}
-
-unsafe fn params_arg(params: *const qtro_param, count: usize) -> Result<Vec<(String, String)>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if params.is_null() {
-        return err(QTRO_ERR_NULL_ARGUMENT, format!("argument `params` is NULL but its count is {count}"));
-    }
-    std::slice::from_raw_parts(params, count)
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            Ok((
-                opt_cstr(p.name, &format!("params[{i}].name"))?.unwrap_or("").to_owned(),
-                cstr(p.type_name, &format!("params[{i}].type_name"))?.to_owned(),
-            ))
-        })
-        .collect()
-}
-
-fn check_identifier(name: &str, what: &str) -> Result<()> {
-    if name.is_empty()
-        || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
-        || name.starts_with(|c: char| c.is_ascii_digit())
-    {
-        return err(QTRO_ERR_INVALID_ARGUMENT, format!("{what} {name:?} is not a C++ identifier"));
-    }
-    Ok(())
-}
-
-/// Adds a property of C++ type `type_name` with `mode` and a copy of `initial` (`NULL`: an
-/// invalid value, i.e. the type's default for Qt peers). Non-CONSTANT properties get a
-/// `<name>Changed` notify signal, READ_PUSH ones a `push<Name>` slot.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_property(
-    cls: *mut qtro_class,
-    name: *const c_char,
-    type_name: *const c_char,
-    mode: qtro_property_mode,
-    initial: *const qtro_value,
-) -> qtro_result {
-    guard(|| {
-        let c = arg_mut(cls, "cls")?;
-        let name = cstr(name, "name")?;
-        let ty = cstr(type_name, "type_name")?;
-        check_identifier(name, "property name")?;
-        let mode = mode_of(mode)?;
-        let initial = if initial.is_null() { Value::Invalid } else { value_ref(initial, "initial")?.clone() };
-        let initial = coerce(initial, ty);
-        c.edit(|b| b.property(name, ty, mode, initial))
-    })
-}
-
-/// Adds a signal `name(params…)`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_signal(
-    cls: *mut qtro_class,
-    name: *const c_char,
-    params: *const qtro_param,
-    param_count: usize,
-) -> qtro_result {
-    guard(|| {
-        let c = arg_mut(cls, "cls")?;
-        let name = cstr(name, "name")?;
-        check_identifier(name, "signal name")?;
-        let params = params_arg(params, param_count)?;
-        let p: Vec<(&str, &str)> = params.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
-        c.edit(|b| b.signal(name, &p))
-    })
-}
-
-/// Adds a slot `return_type name(params…)` (`return_type` `NULL` or `"void"` for none).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_slot(
-    cls: *mut qtro_class,
-    name: *const c_char,
-    params: *const qtro_param,
-    param_count: usize,
-    return_type: *const c_char,
-) -> qtro_result {
-    guard(|| {
-        let c = arg_mut(cls, "cls")?;
-        let name = cstr(name, "name")?;
-        check_identifier(name, "slot name")?;
-        let params = params_arg(params, param_count)?;
-        let ret = opt_cstr(return_type, "return_type")?.unwrap_or("void");
-        let p: Vec<(&str, &str)> = params.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
-        c.edit(|b| b.slot(name, &p, ret))
-    })
-}
-
-/// Adds an enum of the class; its values travel as integers of `size` bytes (1, 2 or 4).
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_add_enum(
-    cls: *mut qtro_class,
-    name: *const c_char,
-    is_flag: bool,
-    is_scoped: bool,
-    size: u32,
-    keys: *const qtro_enum_key,
-    key_count: usize,
-) -> qtro_result {
-    guard(|| {
-        let c = arg_mut(cls, "cls")?;
-        let name = cstr(name, "name")?;
-        check_identifier(name, "enum name")?;
-        if ![1, 2, 4].contains(&size) {
-            return err(QTRO_ERR_INVALID_ARGUMENT, format!("enum size must be 1, 2 or 4, not {size}"));
-        }
-        let keys = if key_count == 0 {
-            Vec::new()
-        } else {
-            if keys.is_null() {
-                return err(QTRO_ERR_NULL_ARGUMENT, "argument `keys` is NULL");
-            }
-            std::slice::from_raw_parts(keys, key_count)
-                .iter()
-                .enumerate()
-                .map(|(i, k)| Ok((cstr(k.name, &format!("keys[{i}].name"))?.to_owned(), k.value)))
-                .collect::<Result<Vec<_>>>()?
-        };
-        let def = EnumDef { name: name.to_owned(), is_flag, is_scoped, size, keys };
-        c.edit(|b| b.enumeration(def))
-    })
-}
-
-/// Sets the signature advertised to static Qt replicas (`NULL`: none, which disables their
-/// check). Classes from `qtro_class_from_rep` already carry repc's signature.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_set_signature(cls: *mut qtro_class, signature: *const c_char) -> qtro_result {
-    guard(|| {
-        let c = arg_mut(cls, "cls")?;
-        let sig = opt_cstr(signature, "signature")?.map(str::to_owned);
-        match &mut c.spec {
-            ClassSpec::Builder(b) => {
-                *b = std::mem::take(b).signature(sig);
-            }
-            ClassSpec::Built(s) => s.signature = sig,
-        }
-        Ok(())
-    })
-}
-
-/// The interface the class defines (as dynamic replicas will see it), in `*interface`; free it
-/// with `qtro_interface_free`.
-#[no_mangle]
-pub unsafe extern "C" fn qtro_class_interface(
-    cls: *const qtro_class,
-    interface: *mut *mut qtro_interface,
-) -> qtro_result {
-    guard(|| {
-        let c = arg(cls, "cls")?;
-        let out = out_ptr(interface, "interface")?;
-        *out = Box::into_raw(Box::new(interface_of(&c.build().definition)));
-        Ok(())
-    })
-}
-
-// ---- sources ----------------------------------------------------------------------------------------
 
 /// Callbacks of a hosted source (`qtro_node_enable_source`). Every member may be `NULL`. They run
 /// on the node's dispatch thread or in `qtro_node_dispatch`, one at a time.
@@ -316,17 +41,15 @@ pub struct qtro_source_callbacks {
     pub replica_released: Option<unsafe extern "C" fn(user_data: *mut c_void, connection: u64)>,
 }
 
-pub(crate) struct SourceShared {
+/// What a source's event forwarder, its slot handler and its handle share: the application's
+/// callbacks, and what an invocation needs to know about the class.
+struct SourceShared {
     closed: AtomicBool,
     callbacks: Option<qtro_source_callbacks>,
     user_data: UserData,
     class: Arc<SourceClass>,
     name: String,
 }
-
-// SAFETY: function pointers and an opaque user pointer; see `UserData`.
-unsafe impl Send for SourceShared {}
-unsafe impl Sync for SourceShared {}
 
 /// A slot call on a hosted source, to answer with `qtro_invocation_reply`.
 pub struct qtro_invocation {
@@ -339,38 +62,50 @@ pub struct qtro_invocation {
     return_type: String,
 }
 
-impl SourceShared {
-    pub(crate) fn deliver(&self, ev: SourceEvent) {
+impl Handle for qtro_invocation {
+    type Target = qtro_invocation;
+}
+
+impl Deliver<SourceEvent> for SourceShared {
+    fn deliver(&self, ev: SourceEvent) {
         if self.closed.load(Ordering::SeqCst) {
             return;
         }
         let Some(cb) = self.callbacks else { return };
         let ud = self.user_data.0;
-        unsafe {
-            match ev {
-                SourceEvent::PropertyWritten { index, name, value } => {
-                    if let Some(f) = cb.property_written {
-                        let name = to_cstring(&name);
-                        f(ud, name.as_ptr(), index, as_raw(&value));
-                    }
+        // Every call below is to a callback the application registered in its
+        // `qtro_source_callbacks`, with the `user_data` it gave, on the thread that dispatches:
+        // what the header promises those callbacks.
+        match ev {
+            SourceEvent::PropertyWritten { index, name, value } => {
+                if let Some(f) = cb.property_written {
+                    let name = to_cstring(&name);
+                    // SAFETY: a registered `property_written` callback (see above); `name` and
+                    // `value` live until it returns.
+                    unsafe { f(ud, name.as_ptr(), index, lend(&value)) };
                 }
-                SourceEvent::Acquired { conn, dynamic } => {
-                    if let Some(f) = cb.replica_acquired {
-                        f(ud, conn, dynamic);
-                    }
-                }
-                SourceEvent::Released { conn } => {
-                    if let Some(f) = cb.replica_released {
-                        f(ud, conn);
-                    }
-                }
-                // Kinds of event added later have no C callback yet.
-                _ => {}
             }
+            SourceEvent::Acquired { conn, dynamic } => {
+                if let Some(f) = cb.replica_acquired {
+                    // SAFETY: a registered `replica_acquired` callback (see above).
+                    unsafe { f(ud, conn, dynamic) };
+                }
+            }
+            SourceEvent::Released { conn } => {
+                if let Some(f) = cb.replica_released {
+                    // SAFETY: a registered `replica_released` callback (see above).
+                    unsafe { f(ud, conn) };
+                }
+            }
+            // Kinds of event added later have no C callback yet.
+            _ => {}
         }
     }
+}
 
-    pub(crate) fn invoke(&self, call: SlotCall, tx: oneshot::Sender<Value>) {
+impl Deliver<SlotRequest> for SourceShared {
+    fn deliver(&self, request: SlotRequest) {
+        let SlotRequest { call, reply: tx } = request;
         let f = match self.callbacks.and_then(|c| c.invoked) {
             Some(f) if !self.closed.load(Ordering::SeqCst) => f,
             _ => {
@@ -395,7 +130,10 @@ impl SourceShared {
             args: call.args,
             return_type,
         };
-        unsafe { f(self.user_data.0, &mut inv) };
+        // SAFETY: `f` is the `invoked` callback the application registered, called with its
+        // `user_data` on the thread that dispatches; `inv` lives until it returns, and is lent to
+        // it for that long (the header says so).
+        unsafe { f(self.user_data.0, lend_mut(&mut inv)) };
         if !inv.deferred {
             if let Some(tx) = inv.reply.take() {
                 let _ = tx.send(Value::Invalid);
@@ -413,8 +151,12 @@ pub struct qtro_source {
     enabled: bool,
 }
 
-unsafe fn source_ref<'a>(s: *const qtro_source) -> Result<&'a qtro_source> {
-    let s = arg(s, "source")?;
+impl Handle for qtro_source {
+    type Target = qtro_source;
+}
+
+fn source_ref<'a>(s: *const qtro_source) -> Result<&'a qtro_source> {
+    let s = handle(s, "source")?;
     s.core.check_open()?;
     Ok(s)
 }
@@ -424,7 +166,7 @@ unsafe fn source_ref<'a>(s: *const qtro_source) -> Result<&'a qtro_source> {
 /// replica activity. Replicas can acquire it once the node listens (before or after this call).
 /// On success `*out` owns the source: `qtro_source_free` stops sharing it.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_node_enable_source(
+pub extern "C" fn qtro_node_enable_source(
     node: *mut qtro_node,
     name: *const c_char,
     cls: *const qtro_class,
@@ -433,13 +175,12 @@ pub unsafe extern "C" fn qtro_node_enable_source(
     out: *mut *mut qtro_source,
 ) -> qtro_result {
     guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(out, "out")?;
         let core = node_ref(node)?.clone();
         let name_s = cstr(name, "name")?;
-        let class = arg(cls, "cls")?.build();
+        let class = handle(cls, "cls")?.build();
         core.check_open()?;
-        let cbs = if callbacks.is_null() { None } else { Some(*callbacks) };
+        let cbs = opt_arg(callbacks).copied();
         let shared = Arc::new(SourceShared {
             closed: AtomicBool::new(false),
             callbacks: cbs,
@@ -456,7 +197,7 @@ pub unsafe extern "C" fn qtro_node_enable_source(
             let sh = sh.clone();
             async move {
                 let (tx, rx) = oneshot::channel();
-                q.push(Event::Invoke(sh, call, tx));
+                q.push(Event::Invoke(sh, SlotRequest { call, reply: tx }));
                 rx.await.unwrap_or(Value::Invalid)
             }
         })?;
@@ -465,7 +206,7 @@ pub unsafe extern "C" fn qtro_node_enable_source(
         core.rt().spawn(async move {
             q.forward(rx, || sh.closed.load(Ordering::SeqCst), |ev| Event::Source(sh.clone(), ev)).await
         });
-        *out = Box::into_raw(Box::new(qtro_source { core, source, shared, name: to_cstring(name_s), enabled: true }));
+        out.set(new_handle(qtro_source { core, source, shared, name: to_cstring(name_s), enabled: true }));
         Ok(())
     })
 }
@@ -475,12 +216,9 @@ pub unsafe extern "C" fn qtro_node_enable_source(
 /// Deferred invocations stay valid and may still be answered (the answer is dropped). `NULL` is a
 /// no-op.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_free(source: *mut qtro_source) {
-    if source.is_null() {
-        return;
-    }
+pub extern "C" fn qtro_source_free(source: *mut qtro_source) {
     guard_value((), || {
-        let s = Box::from_raw(source);
+        let Some(s) = take_handle(source) else { return };
         s.shared.closed.store(true, Ordering::SeqCst);
         s.core.quiesce();
         let core = s.core.clone();
@@ -494,14 +232,14 @@ pub unsafe extern "C" fn qtro_source_free(source: *mut qtro_source) {
 
 /// The source's name (borrowed; `NULL` if `source` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_name(source: *const qtro_source) -> *const c_char {
-    guard_value(std::ptr::null(), || if source.is_null() { std::ptr::null() } else { (*source).name.as_ptr() })
+pub extern "C" fn qtro_source_name(source: *const qtro_source) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(source).map_or(std::ptr::null(), |h| h.name.as_ptr()))
 }
 
 /// Sets property `name` to a copy of `value`, converted to the declared type. Replicas are
 /// notified when the value changed; `changed` (may be `NULL`) tells whether it did.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_set_property(
+pub extern "C" fn qtro_source_set_property(
     source: *mut qtro_source,
     name: *const c_char,
     value: *const qtro_value,
@@ -510,19 +248,17 @@ pub unsafe extern "C" fn qtro_source_set_property(
     guard(|| {
         let s = source_ref(source)?;
         let name = cstr(name, "name")?;
-        let v = value_ref(value, "value")?.clone();
+        let v = handle(value, "value")?.clone();
         let _g = s.core.rt().enter();
         let c = s.source.set_property(name, v)?;
-        if !changed.is_null() {
-            *changed = c;
-        }
+        set_opt(changed, c);
         Ok(())
     })
 }
 
 /// A copy of the current value of property `name` in `*value` (free with `qtro_value_free`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_property(
+pub extern "C" fn qtro_source_property(
     source: *const qtro_source,
     name: *const c_char,
     value: *mut *mut qtro_value,
@@ -530,9 +266,8 @@ pub unsafe extern "C" fn qtro_source_property(
     guard(|| {
         let s = source_ref(source)?;
         let name = cstr(name, "name")?;
-        let out = out_ptr(value, "value")?;
-        *out = std::ptr::null_mut();
-        *out = into_raw(s.source.property(name)?);
+        let out = out_new(value, "value")?;
+        out.set(new_handle(s.source.property(name)?));
         Ok(())
     })
 }
@@ -540,7 +275,7 @@ pub unsafe extern "C" fn qtro_source_property(
 /// Emits declared signal `signal` with copies of `args` (converted to its parameter types) to
 /// every replica.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_emit(
+pub extern "C" fn qtro_source_emit(
     source: *mut qtro_source,
     signal: *const c_char,
     args: *const *const qtro_value,
@@ -572,18 +307,19 @@ pub unsafe extern "C" fn qtro_source_emit(
 
 /// Number of connections that currently acquired this source.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_source_replica_count(source: *const qtro_source, count: *mut usize) -> qtro_result {
+pub extern "C" fn qtro_source_replica_count(source: *const qtro_source, count: *mut usize) -> qtro_result {
     guard(|| {
         let s = source_ref(source)?;
-        *out_ptr(count, "count")? = s.source.listener_count();
+        out_ptr(count, "count")?.set(s.source.listener_count());
         Ok(())
     })
 }
 
 // ---- invocations -----------------------------------------------------------------------------------
 
-unsafe fn inv_ref<'a>(i: *const qtro_invocation) -> Result<&'a qtro_invocation> {
-    let i = arg(i, "invocation")?;
+/// An invocation the call answers or defers: not the borrowed one an earlier defer took over.
+fn inv_mut<'a>(i: *mut qtro_invocation) -> Result<&'a mut qtro_invocation> {
+    let i = handle_mut(i, "invocation")?;
     if i.deferred {
         return err(
             QTRO_ERR_INVALID_ARGUMENT,
@@ -595,41 +331,34 @@ unsafe fn inv_ref<'a>(i: *const qtro_invocation) -> Result<&'a qtro_invocation> 
 
 /// The name of the called slot (borrowed from the invocation; `NULL` if `invocation` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_slot(invocation: *const qtro_invocation) -> *const c_char {
-    guard_value(std::ptr::null(), || if invocation.is_null() { std::ptr::null() } else { (*invocation).slot.as_ptr() })
+pub extern "C" fn qtro_invocation_slot(invocation: *const qtro_invocation) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(invocation).map_or(std::ptr::null(), |h| h.slot.as_ptr()))
 }
 
 /// The position of the called slot among the class's declared slots (`qtro_class_add_slot`
 /// order, push slots not counted); `SIZE_MAX` if `invocation` is `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_slot_index(invocation: *const qtro_invocation) -> usize {
-    guard_value(usize::MAX, || if invocation.is_null() { usize::MAX } else { (*invocation).slot_index })
+pub extern "C" fn qtro_invocation_slot_index(invocation: *const qtro_invocation) -> usize {
+    guard_value(usize::MAX, || opt_handle(invocation).map_or(usize::MAX, |h| h.slot_index))
 }
 
 /// The name of the source whose slot was called (borrowed).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_source(invocation: *const qtro_invocation) -> *const c_char {
-    guard_value(
-        std::ptr::null(),
-        || if invocation.is_null() { std::ptr::null() } else { (*invocation).source.as_ptr() },
-    )
+pub extern "C" fn qtro_invocation_source(invocation: *const qtro_invocation) -> *const c_char {
+    guard_value(std::ptr::null(), || opt_handle(invocation).map_or(std::ptr::null(), |h| h.source.as_ptr()))
 }
 
 /// Number of arguments (0 if `invocation` is `NULL`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_arg_count(invocation: *const qtro_invocation) -> usize {
-    guard_value(0, || if invocation.is_null() { 0 } else { (*invocation).args.len() })
+pub extern "C" fn qtro_invocation_arg_count(invocation: *const qtro_invocation) -> usize {
+    guard_value(0, || opt_handle(invocation).map_or(0, |h| h.args.len()))
 }
 
 /// Argument `index`, borrowed from the invocation (`NULL` if out of range).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_arg(invocation: *const qtro_invocation, index: usize) -> *const qtro_value {
+pub extern "C" fn qtro_invocation_arg(invocation: *const qtro_invocation, index: usize) -> *const qtro_value {
     guard_value(std::ptr::null(), || {
-        if invocation.is_null() {
-            return std::ptr::null();
-        }
-        let inv = &*invocation;
-        inv.args.get(index).map_or(std::ptr::null(), as_raw)
+        opt_handle(invocation).and_then(|inv| inv.args.get(index)).map_or(std::ptr::null(), lend)
     })
 }
 
@@ -637,14 +366,10 @@ pub unsafe extern "C" fn qtro_invocation_arg(invocation: *const qtro_invocation,
 /// to the slot's return type. `QTRO_ERR_ALREADY` if it was answered before. Answers to replicas
 /// that went away are dropped silently.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_reply(
-    invocation: *mut qtro_invocation,
-    value: *const qtro_value,
-) -> qtro_result {
+pub extern "C" fn qtro_invocation_reply(invocation: *mut qtro_invocation, value: *const qtro_value) -> qtro_result {
     guard(|| {
-        inv_ref(invocation)?;
-        let inv = &mut *invocation;
-        let v = if value.is_null() { Value::Invalid } else { value_ref(value, "value")?.clone() };
+        let inv = inv_mut(invocation)?;
+        let v = opt_handle(value).map_or(Value::Invalid, Value::clone);
         let Some(tx) = inv.reply.take() else { return err(QTRO_ERR_ALREADY, "the invocation was already answered") };
         let v = if inv.return_type.is_empty() || inv.return_type == "void" { v } else { coerce(v, &inv.return_type) };
         let _ = tx.send(v);
@@ -657,14 +382,13 @@ pub unsafe extern "C" fn qtro_invocation_reply(
 /// it with `qtro_invocation_free` (freeing it unanswered answers with an invalid value). The
 /// borrowed handle must not be used afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_defer(
+pub extern "C" fn qtro_invocation_defer(
     invocation: *mut qtro_invocation,
     deferred: *mut *mut qtro_invocation,
 ) -> qtro_result {
     guard(|| {
-        inv_ref(invocation)?;
+        let inv = inv_mut(invocation)?;
         let out = out_ptr(deferred, "deferred")?;
-        let inv = &mut *invocation;
         let owned = qtro_invocation {
             reply: inv.reply.take(),
             deferred: false,
@@ -675,21 +399,21 @@ pub unsafe extern "C" fn qtro_invocation_defer(
             return_type: inv.return_type.clone(),
         };
         inv.deferred = true;
-        *out = Box::into_raw(Box::new(owned));
+        out.set(new_handle(owned));
         Ok(())
     })
 }
 
 /// Frees a deferred invocation (from `qtro_invocation_defer`), answering it with an invalid value
 /// if it was not answered. `NULL` is a no-op. Never pass the borrowed handle of a callback.
+///
+/// # Safety
+/// `invocation` is `NULL` or a handle `qtro_invocation_defer` returned, not freed yet.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_invocation_free(invocation: *mut qtro_invocation) {
-    if !invocation.is_null() {
-        guard_value((), || {
-            let mut inv = Box::from_raw(invocation);
-            if let Some(tx) = inv.reply.take() {
-                let _ = tx.send(Value::Invalid);
-            }
-        });
-    }
+pub extern "C" fn qtro_invocation_free(invocation: *mut qtro_invocation) {
+    guard_value((), || {
+        if let Some(tx) = take_handle(invocation).and_then(|mut inv| inv.reply.take()) {
+            let _ = tx.send(Value::Invalid);
+        }
+    })
 }

@@ -12,11 +12,12 @@ use std::ffi::c_char;
 
 use bytes::Bytes;
 
-use super::qtro_result::{self, *};
-use super::{
-    arg, arg_mut, bytes_arg, c_string_out, cstr, err, guard, guard_ptr, guard_value, opt_cstr, out_ptr, utf8_arg,
-    Error, Result,
+use super::cast::{
+    bytes_arg, c_string_out, copy_c_string, copy_out, cstr, handle, handle_mut, lend, new_handle, null_argument,
+    opt_cstr, opt_handle, out_bytes, out_new, out_ptr, out_str, set_opt, slice, take_handle, utf8_arg, Handle,
 };
+use super::qtro_result::{self, *};
+use super::{err, guard, guard_ptr, guard_value, Error, Result};
 use qtro_rs::core::value::{
     sort_qt_keys, Assoc, BitArray, EnumValue, Gadget, GadgetAssoc, GadgetSequence, Line, LineF, ObjectKind, Point,
     PointF, QDate, QDateTime, QTime, Rect, RectF, RemoteObject, Sequence, Size, SizeF, Struct, TimeSpec, UtcOffsetZone,
@@ -256,48 +257,25 @@ pub struct qtro_linef {
 
 // ---- conversions between handles and values ------------------------------------------------
 
-pub(crate) fn into_raw(v: Value) -> *mut qtro_value {
-    Box::into_raw(Box::new(v)) as *mut qtro_value
-}
-
-pub(crate) fn as_raw(v: &Value) -> *const qtro_value {
-    v as *const Value as *const qtro_value
-}
-
-pub(crate) unsafe fn value_ref<'a>(p: *const qtro_value, name: &str) -> Result<&'a Value> {
-    arg(p as *const Value, name)
-}
-
-unsafe fn value_mut<'a>(p: *mut qtro_value, name: &str) -> Result<&'a mut Value> {
-    arg_mut(p as *mut Value, name)
+impl Handle for qtro_value {
+    type Target = Value;
 }
 
 /// Takes ownership of a value handle (`None` for `NULL`).
-pub(crate) unsafe fn take(p: *mut qtro_value) -> Option<Value> {
-    if p.is_null() {
-        None
-    } else {
-        Some(*Box::from_raw(p as *mut Value))
-    }
+pub(crate) fn take(p: *mut qtro_value) -> Option<Value> {
+    take_handle(p).map(|v| *v)
 }
 
-unsafe fn take_required(p: *mut qtro_value, name: &str) -> Result<Value> {
-    take(p).ok_or_else(|| Error::new(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL")))
+fn take_required(p: *mut qtro_value, name: &str) -> Result<Value> {
+    take(p).ok_or_else(|| null_argument(name))
 }
 
 /// Copies an array of borrowed values (`args` may be `NULL` when `count` is 0).
-pub(crate) unsafe fn values_arg(args: *const *const qtro_value, count: usize, name: &str) -> Result<Vec<Value>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if args.is_null() {
-        return err(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL but its count is {count}"));
-    }
-    std::slice::from_raw_parts(args, count)
-        .iter()
-        .enumerate()
-        .map(|(i, p)| value_ref(*p, &format!("{name}[{i}]")).cloned())
-        .collect()
+pub(crate) fn values_arg(args: *const *const qtro_value, count: usize, name: &str) -> Result<Vec<Value>> {
+    let args = slice(args, count).ok_or_else(|| {
+        Error::new(QTRO_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL but its count is {count}"))
+    })?;
+    args.iter().enumerate().map(|(i, p)| handle(*p, &format!("{name}[{i}]")).cloned()).collect()
 }
 
 fn type_of(v: &Value) -> qtro_type {
@@ -391,55 +369,40 @@ pub(crate) fn mismatch<T>(v: &Value, wanted: &str) -> Result<T> {
     )
 }
 
-/// Writes a borrowed byte view into two output pointers.
-pub(crate) unsafe fn out_bytes(data: *mut *const u8, len: *mut usize, bytes: &[u8]) -> Result<()> {
-    let d = out_ptr(data, "data")?;
-    let l = out_ptr(len, "len")?;
-    // A non-NULL pointer even for empty data, so callers may use it directly.
-    *d = if bytes.is_empty() { c"".as_ptr() as *const u8 } else { bytes.as_ptr() };
-    *l = bytes.len();
-    Ok(())
-}
-
-unsafe fn out_str(data: *mut *const c_char, len: *mut usize, s: &str) -> Result<()> {
-    out_bytes(data as *mut *const u8, len, s.as_bytes())
-}
-
 pub(crate) fn new_value(f: impl FnOnce() -> Result<Value>) -> *mut qtro_value {
-    guard_ptr(|| f().map(into_raw))
+    guard_ptr(|| f().map(new_handle))
 }
 
 // ---- lifetime --------------------------------------------------------------------------------
 
 /// Frees a value. `NULL` is a no-op. Never free a borrowed `const qtro_value *` (callback
 /// arguments, `qtro_value_at` results).
+///
+/// # Safety
+/// `value` is `NULL` or a value the caller owns, not freed yet.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_free(value: *mut qtro_value) {
+pub extern "C" fn qtro_value_free(value: *mut qtro_value) {
     guard_value((), || drop(take(value)))
 }
 
 /// A deep copy, owned by the caller. `NULL` if `value` is `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_clone(value: *const qtro_value) -> *mut qtro_value {
-    new_value(|| value_ref(value, "value").cloned())
+pub extern "C" fn qtro_value_clone(value: *const qtro_value) -> *mut qtro_value {
+    new_value(|| handle(value, "value").cloned())
 }
 
 /// True when both values are equal (same type and content). Two `NULL`s are equal.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_equal(a: *const qtro_value, b: *const qtro_value) -> bool {
-    guard_value(false, || match (a.is_null(), b.is_null()) {
-        (true, true) => true,
-        (false, false) => *(a as *const Value) == *(b as *const Value),
-        _ => false,
-    })
+pub extern "C" fn qtro_value_equal(a: *const qtro_value, b: *const qtro_value) -> bool {
+    guard_value(false, || opt_handle(a) == opt_handle(b))
 }
 
 /// The exact structure of the value for debugging (Rust debug syntax, every field), owned by the
 /// caller: free it with `qtro_string_free`. `NULL` if `value` is `NULL`. For readable text that
 /// reads back, use `qtro_value_to_string`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_to_debug_string(value: *const qtro_value) -> *mut c_char {
-    guard_ptr(|| Ok(c_string_out(&format!("{:?}", value_ref(value, "value")?))))
+pub extern "C" fn qtro_value_to_debug_string(value: *const qtro_value) -> *mut c_char {
+    guard_ptr(|| Ok(c_string_out(&format!("{:?}", handle(value, "value")?))))
 }
 
 // ---- text --------------------------------------------------------------------------------------
@@ -456,8 +419,8 @@ pub unsafe extern "C" fn qtro_value_to_debug_string(value: *const qtro_value) ->
 /// one). Enum and gadget values need their interface to read back: an enum prints as
 /// `Type:number` (read back: a string), a gadget as the list of its fields.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_to_string(value: *const qtro_value) -> *mut c_char {
-    guard_ptr(|| Ok(c_string_out(&text::format(value_ref(value, "value")?, None, &TypeContext::default()))))
+pub extern "C" fn qtro_value_to_string(value: *const qtro_value) -> *mut c_char {
+    guard_ptr(|| Ok(c_string_out(&text::format(handle(value, "value")?, None, &TypeContext::default()))))
 }
 
 /// Reads `text` (the syntax of `qtro_value_to_string`) as a value of the declared type
@@ -474,14 +437,13 @@ pub unsafe extern "C" fn qtro_value_to_string(value: *const qtro_value) -> *mut 
 /// string "Color:Blue", and for an enum or gadget `type_name` the literal keeps its natural type
 /// (an `int` for `3`). Build those with `qtro_value_new_enum` / `qtro_value_new_gadget`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_from_string(
+pub extern "C" fn qtro_value_from_string(
     text: *const c_char,
     type_name: *const c_char,
     out: *mut *mut qtro_value,
 ) -> qtro_result {
     guard(|| {
-        let out = out_ptr(out, "out")?;
-        *out = std::ptr::null_mut();
+        let out = out_new(out, "out")?;
         let text = cstr(text, "text")?;
         let type_name = opt_cstr(type_name, "type_name")?;
         let value = text::parse_value(text, type_name, &TypeContext::default()).map_err(|e| {
@@ -491,7 +453,7 @@ pub unsafe extern "C" fn qtro_value_from_string(
             };
             Error::new(code, e.to_string())
         })?;
-        *out = into_raw(value);
+        out.set(new_handle(value));
         Ok(())
     })
 }
@@ -500,36 +462,28 @@ pub unsafe extern "C" fn qtro_value_from_string(
 
 /// The value's type. `QTRO_TYPE_INVALID` for `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_type(value: *const qtro_value) -> qtro_type {
-    guard_value(qtro_type::QTRO_TYPE_INVALID, || {
-        if value.is_null() {
-            qtro_type::QTRO_TYPE_INVALID
-        } else {
-            type_of(&*(value as *const Value))
-        }
-    })
+pub extern "C" fn qtro_value_type(value: *const qtro_value) -> qtro_type {
+    guard_value(qtro_type::QTRO_TYPE_INVALID, || opt_handle(value).map_or(qtro_type::QTRO_TYPE_INVALID, type_of))
 }
 
 /// The value's Qt type name (`"int"`, `"QString"`, `"QList<int>"`, an enum's `"Class::Color"`,
 /// `""` for invalid), borrowed: `*data` is UTF-8 of `*len` bytes, not NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_type_name(
+pub extern "C" fn qtro_value_type_name(
     value: *const qtro_value,
     data: *mut *const c_char,
     len: *mut usize,
 ) -> qtro_result {
-    guard(|| out_str(data, len, value_ref(value, "value")?.type_name()))
+    guard(|| out_str(data, len, handle(value, "value")?.type_name()))
 }
 
 /// True for an invalid value, a value with the QVariant is-null flag, a null `QString` or
 /// `QByteArray`, and null dates/times — what `QVariant::isNull()` reports. False for `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_is_null(value: *const qtro_value) -> bool {
+pub extern "C" fn qtro_value_is_null(value: *const qtro_value) -> bool {
     guard_value(false, || {
-        if value.is_null() {
-            return false;
-        }
-        match &*(value as *const Value) {
+        let Some(value) = opt_handle(value) else { return false };
+        match value {
             Value::Invalid | Value::Null(_) => true,
             Value::String(None) | Value::ByteArray(None) => true,
             Value::Date(d) => d.is_null(),
@@ -543,8 +497,8 @@ pub unsafe extern "C" fn qtro_value_is_null(value: *const qtro_value) -> bool {
 /// True when the value carries the QVariant is-null flag (a typed null QVariant such as Qt 6's
 /// `QVariant(QMetaType::fromType<int>())`). Accessors read its payload.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_has_null_flag(value: *const qtro_value) -> bool {
-    guard_value(false, || !value.is_null() && matches!(&*(value as *const Value), Value::Null(_)))
+pub extern "C" fn qtro_value_has_null_flag(value: *const qtro_value) -> bool {
+    guard_value(false, || matches!(opt_handle(value), Some(Value::Null(_))))
 }
 
 // ---- scalar constructors ------------------------------------------------------------------------
@@ -660,13 +614,13 @@ pub extern "C" fn qtro_value_new_char32(v: u32) -> *mut qtro_value {
 /// A `QString` from a NUL-terminated UTF-8 string. `NULL` (with an error) if `utf8` is `NULL` or
 /// not UTF-8.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_string(utf8: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_string(utf8: *const c_char) -> *mut qtro_value {
     new_value(|| Ok(Value::string(cstr(utf8, "utf8")?)))
 }
 
 /// A `QString` from `len` bytes of UTF-8 (may contain NULs; `data` may be `NULL` if `len` is 0).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_string_n(data: *const c_char, len: usize) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_string_n(data: *const c_char, len: usize) -> *mut qtro_value {
     new_value(|| Ok(Value::string(utf8_arg(data, len, "data")?)))
 }
 
@@ -678,7 +632,7 @@ pub extern "C" fn qtro_value_new_null_string() -> *mut qtro_value {
 
 /// A `QByteArray` copied from `len` bytes (`data` may be `NULL` if `len` is 0).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_bytearray(data: *const u8, len: usize) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_bytearray(data: *const u8, len: usize) -> *mut qtro_value {
     new_value(|| Ok(Value::ByteArray(Some(Bytes::copy_from_slice(bytes_arg(data, len, "data")?)))))
 }
 
@@ -690,13 +644,16 @@ pub extern "C" fn qtro_value_new_null_bytearray() -> *mut qtro_value {
 
 /// A `QUrl` from its encoded text (NUL-terminated UTF-8).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_url(utf8: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_url(utf8: *const c_char) -> *mut qtro_value {
     new_value(|| Ok(Value::Url(cstr(utf8, "utf8")?.to_owned())))
 }
 
 /// A `QUuid` from 16 bytes in RFC 4122 order.
+///
+/// # Safety
+/// `bytes16` is readable for 16 bytes.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_uuid(bytes16: *const u8) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_uuid(bytes16: *const u8) -> *mut qtro_value {
     new_value(|| {
         let b = bytes_arg(bytes16, 16, "bytes16")?;
         let mut u = [0u8; 16];
@@ -707,8 +664,11 @@ pub unsafe extern "C" fn qtro_value_new_uuid(bytes16: *const u8) -> *mut qtro_va
 
 /// A `QBitArray` of `nbits` bits; bit *i* is bit *i % 8* of `bits[i / 8]`. `bits` may be `NULL`
 /// if `nbits` is 0.
+///
+/// # Safety
+/// `bits` is readable for `(nbits + 7) / 8` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_bitarray(bits: *const u8, nbits: usize) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_bitarray(bits: *const u8, nbits: usize) -> *mut qtro_value {
     new_value(|| {
         let b = bytes_arg(bits, nbits.div_ceil(8), "bits")?;
         Ok(Value::BitArray(BitArray::from_bytes(nbits, b.to_vec())))
@@ -767,7 +727,7 @@ pub extern "C" fn qtro_value_new_time_msecs(msecs_since_midnight: u32) -> *mut q
 /// `zone_id` (NUL-terminated, may be `NULL` otherwise) by `QTRO_TIMESPEC_TIME_ZONE` (required)
 /// and `QTRO_TIMESPEC_UTC_OFFSET_ZONE` (optional, e.g. `"UTC+01:00"`).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_datetime(
+pub extern "C" fn qtro_value_new_datetime(
     julian_day: i64,
     msecs_since_midnight: u32,
     spec: qtro_timespec,
@@ -852,7 +812,7 @@ pub extern "C" fn qtro_value_new_linef(l: qtro_linef) -> *mut qtro_value {
 /// `size` bytes (1, 2, 4 or 8). Properties and arguments of enum type may also be given as plain
 /// integers: they are converted to the declared type.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_enum(type_name: *const c_char, value: i64, size: u8) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_enum(type_name: *const c_char, value: i64, size: u8) -> *mut qtro_value {
     new_value(|| {
         let type_name = cstr(type_name, "type_name")?.to_owned();
         if ![1, 2, 4, 8].contains(&size) {
@@ -896,7 +856,7 @@ pub extern "C" fn qtro_value_new_hash() -> *mut qtro_value {
 
 /// A `QVariantPair`. **Takes ownership** of `first` and `second` (also on failure).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_pair(first: *mut qtro_value, second: *mut qtro_value) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_pair(first: *mut qtro_value, second: *mut qtro_value) -> *mut qtro_value {
     new_value(|| {
         let (a, b) = (take(first), take(second));
         match (a, b) {
@@ -910,14 +870,14 @@ pub unsafe extern "C" fn qtro_value_new_pair(first: *mut qtro_value, second: *mu
 /// A `QVariant` holding `inner` as a QVariant (for raw slots of declared type `QVariant`).
 /// **Takes ownership** of `inner`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_variant(inner: *mut qtro_value) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_variant(inner: *mut qtro_value) -> *mut qtro_value {
     new_value(|| Ok(Value::Variant(Box::new(take_required(inner, "inner")?))))
 }
 
 /// `inner` with the QVariant is-null flag set (a typed null QVariant). **Takes ownership** of
 /// `inner`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_null_flagged(inner: *mut qtro_value) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_null_flagged(inner: *mut qtro_value) -> *mut qtro_value {
     new_value(|| {
         let v = take_required(inner, "inner")?;
         Ok(match v {
@@ -930,33 +890,33 @@ pub unsafe extern "C" fn qtro_value_new_null_flagged(inner: *mut qtro_value) -> 
 /// An empty Q_GADGET value of type `type_name`; add its fields in declaration order with
 /// `qtro_value_append`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_gadget(type_name: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_gadget(type_name: *const c_char) -> *mut qtro_value {
     new_value(|| Ok(Value::Gadget(Gadget { type_name: cstr(type_name, "type_name")?.into(), fields: Vec::new() })))
 }
 
 /// An empty raw-field struct of type `type_name`; add fields with `qtro_value_append`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_struct(type_name: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_struct(type_name: *const c_char) -> *mut qtro_value {
     new_value(|| Ok(Value::Struct(Struct { type_name: cstr(type_name, "type_name")?.into(), fields: Vec::new() })))
 }
 
 /// An empty typed sequence (`"QList<int>"`, …); add items with `qtro_value_append`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_sequence(type_name: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_sequence(type_name: *const c_char) -> *mut qtro_value {
     new_value(|| Ok(Value::Sequence(Sequence { type_name: cstr(type_name, "type_name")?.into(), items: Vec::new() })))
 }
 
 /// An empty typed associative container (`"QHash<int,QByteArray>"`, …); add entries with
 /// `qtro_value_insert_keyed`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_assoc(type_name: *const c_char) -> *mut qtro_value {
+pub extern "C" fn qtro_value_new_assoc(type_name: *const c_char) -> *mut qtro_value {
     new_value(|| Ok(Value::Assoc(Assoc { type_name: cstr(type_name, "type_name")?.into(), entries: Vec::new() })))
 }
 
 /// An empty QtRO gadget sequence (`QSQ_`, Qt 6): `type_name` such as `"QList<Point3>"`,
 /// `value_type_name` such as `"Point3"`; add gadgets with `qtro_value_append`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_gadget_sequence(
+pub extern "C" fn qtro_value_new_gadget_sequence(
     type_name: *const c_char,
     value_type_name: *const c_char,
 ) -> *mut qtro_value {
@@ -972,7 +932,7 @@ pub unsafe extern "C" fn qtro_value_new_gadget_sequence(
 /// An empty QtRO gadget associative container (`QAS_`, Qt 6); add entries with
 /// `qtro_value_insert_keyed`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_gadget_assoc(
+pub extern "C" fn qtro_value_new_gadget_assoc(
     type_name: *const c_char,
     key_type_name: *const c_char,
     value_type_name: *const c_char,
@@ -991,7 +951,7 @@ pub unsafe extern "C" fn qtro_value_new_gadget_assoc(
 /// and `type_name` may be `NULL` (gadgets have neither); add parameters (property values) with
 /// `qtro_value_append`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_new_remote(
+pub extern "C" fn qtro_value_new_remote(
     name: *const c_char,
     type_name: *const c_char,
     kind: qtro_object_kind,
@@ -1021,10 +981,10 @@ pub unsafe extern "C" fn qtro_value_new_remote(
 /// `QByteArrayList` (a `QByteArray`), gadget and struct fields, typed sequences, gadget sequences
 /// and `QRO_` parameters. **Takes ownership** of `item`, also on failure.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_append(container: *mut qtro_value, item: *mut qtro_value) -> qtro_result {
+pub extern "C" fn qtro_value_append(container: *mut qtro_value, item: *mut qtro_value) -> qtro_result {
     guard(|| {
         let item = take_required(item, "item")?;
-        let c = value_mut(container, "container")?;
+        let c = handle_mut(container, "container")?;
         match c {
             Value::List(v) => v.push(item),
             Value::StringList(v) => match item.without_null_flag() {
@@ -1050,7 +1010,7 @@ pub unsafe extern "C" fn qtro_value_append(container: *mut qtro_value, item: *mu
 /// Qt's key order) or `QVariantHash`; an existing entry with that key is replaced. **Takes
 /// ownership** of `item`, also on failure.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_insert(
+pub extern "C" fn qtro_value_insert(
     container: *mut qtro_value,
     key: *const c_char,
     item: *mut qtro_value,
@@ -1058,7 +1018,7 @@ pub unsafe extern "C" fn qtro_value_insert(
     guard(|| {
         let item = take_required(item, "item")?;
         let key = cstr(key, "key")?.to_owned();
-        let c = value_mut(container, "container")?;
+        let c = handle_mut(container, "container")?;
         match c {
             Value::Map(entries) | Value::Hash(entries) => {
                 if let Some(e) = entries.iter_mut().find(|e| e.0 == key) {
@@ -1080,7 +1040,7 @@ pub unsafe extern "C" fn qtro_value_insert(
 /// an entry with an equal key is replaced. **Takes ownership** of `key` and `item`, also on
 /// failure.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_insert_keyed(
+pub extern "C" fn qtro_value_insert_keyed(
     container: *mut qtro_value,
     key: *mut qtro_value,
     item: *mut qtro_value,
@@ -1089,7 +1049,7 @@ pub unsafe extern "C" fn qtro_value_insert_keyed(
         let (key, item) = (take(key), take(item));
         let key = key.ok_or_else(|| Error::new(QTRO_ERR_NULL_ARGUMENT, "argument `key` is NULL"))?;
         let item = item.ok_or_else(|| Error::new(QTRO_ERR_NULL_ARGUMENT, "argument `item` is NULL"))?;
-        let entries = match value_mut(container, "container")? {
+        let entries = match handle_mut(container, "container")? {
             Value::Assoc(a) => &mut a.entries,
             Value::GadgetAssoc(a) => &mut a.entries,
             other => return mismatch(other, "a typed associative container"),
@@ -1127,11 +1087,11 @@ fn element_count(v: &Value) -> Option<usize> {
 /// Number of elements of a container: list items, map/hash/assoc entries, gadget/struct fields,
 /// `QRO_` parameters, 2 for a pair, 1 for a `QVariant` in a `QVariant`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_count(value: *const qtro_value, count: *mut usize) -> qtro_result {
+pub extern "C" fn qtro_value_count(value: *const qtro_value, count: *mut usize) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let n = element_count(v).map_or_else(|| mismatch(v, "a container"), Ok)?;
-        *out_ptr(count, "count")? = n;
+        out_ptr(count, "count")?.set(n);
         Ok(())
     })
 }
@@ -1145,13 +1105,13 @@ fn out_of_range<T>(index: usize, count: usize) -> Result<T> {
 /// `QVariant`. Not for `QStringList`/`QByteArrayList` (use `qtro_value_get_string_at`/
 /// `qtro_value_get_bytes_at`). The element stays owned by `value`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_at(
+pub extern "C" fn qtro_value_at(
     value: *const qtro_value,
     index: usize,
     element: *mut *const qtro_value,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let out = out_ptr(element, "element")?;
         let items: Option<&Value> = match v.without_null_flag() {
             Value::List(x) => x.get(index),
@@ -1169,7 +1129,7 @@ pub unsafe extern "C" fn qtro_value_at(
         };
         match items {
             Some(e) => {
-                *out = as_raw(e);
+                out.set(lend(e));
                 Ok(())
             }
             None => out_of_range(index, element_count(v).unwrap_or(0)),
@@ -1180,14 +1140,14 @@ pub unsafe extern "C" fn qtro_value_at(
 /// Borrows the key of entry `index` of a `QVariantMap` or `QVariantHash` (UTF-8, `*len` bytes,
 /// not NUL-terminated).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_key_at(
+pub extern "C" fn qtro_value_key_at(
     value: *const qtro_value,
     index: usize,
     data: *mut *const c_char,
     len: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Map(x) | Value::Hash(x) => match x.get(index) {
                 Some(e) => out_str(data, len, &e.0),
@@ -1200,13 +1160,13 @@ pub unsafe extern "C" fn qtro_value_key_at(
 
 /// Borrows the key of entry `index` of a typed or gadget associative container.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_keyed_at(
+pub extern "C" fn qtro_value_keyed_at(
     value: *const qtro_value,
     index: usize,
     key: *mut *const qtro_value,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let entries = match v.without_null_flag() {
             Value::Assoc(a) => &a.entries,
             Value::GadgetAssoc(a) => &a.entries,
@@ -1214,7 +1174,7 @@ pub unsafe extern "C" fn qtro_value_keyed_at(
         };
         match entries.get(index) {
             Some(e) => {
-                *out_ptr(key, "key")? = as_raw(&e.0);
+                out_ptr(key, "key")?.set(lend(&e.0));
                 Ok(())
             }
             None => out_of_range(index, entries.len()),
@@ -1225,18 +1185,18 @@ pub unsafe extern "C" fn qtro_value_keyed_at(
 /// Borrows the value stored under `key` in a `QVariantMap` or `QVariantHash`;
 /// `QTRO_ERR_NOT_FOUND` when absent.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_find(
+pub extern "C" fn qtro_value_find(
     value: *const qtro_value,
     key: *const c_char,
     element: *mut *const qtro_value,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let key = cstr(key, "key")?;
         match v.without_null_flag() {
             Value::Map(x) | Value::Hash(x) => match x.iter().find(|e| e.0 == key) {
                 Some(e) => {
-                    *out_ptr(element, "element")? = as_raw(&e.1);
+                    out_ptr(element, "element")?.set(lend(&e.1));
                     Ok(())
                 }
                 None => err(QTRO_ERR_NOT_FOUND, format!("no entry {key:?}")),
@@ -1249,7 +1209,7 @@ pub unsafe extern "C" fn qtro_value_find(
 /// Borrows element `index` of a `QStringList` (UTF-8, not NUL-terminated). `is_null` (may be
 /// `NULL`) tells a null QString apart from an empty one.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_string_at(
+pub extern "C" fn qtro_value_get_string_at(
     value: *const qtro_value,
     index: usize,
     data: *mut *const c_char,
@@ -1257,14 +1217,12 @@ pub unsafe extern "C" fn qtro_value_get_string_at(
     is_null: *mut bool,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::StringList(x) => match x.get(index) {
                 Some(s) => {
                     out_str(data, len, s.as_deref().unwrap_or(""))?;
-                    if !is_null.is_null() {
-                        *is_null = s.is_none();
-                    }
+                    set_opt(is_null, s.is_none());
                     Ok(())
                 }
                 None => out_of_range(index, x.len()),
@@ -1276,7 +1234,7 @@ pub unsafe extern "C" fn qtro_value_get_string_at(
 
 /// Borrows element `index` of a `QByteArrayList`. `is_null` may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_bytes_at(
+pub extern "C" fn qtro_value_get_bytes_at(
     value: *const qtro_value,
     index: usize,
     data: *mut *const u8,
@@ -1284,14 +1242,12 @@ pub unsafe extern "C" fn qtro_value_get_bytes_at(
     is_null: *mut bool,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::ByteArrayList(x) => match x.get(index) {
                 Some(b) => {
                     out_bytes(data, len, b.as_deref().unwrap_or(&[]))?;
-                    if !is_null.is_null() {
-                        *is_null = b.is_none();
-                    }
+                    set_opt(is_null, b.is_none());
                     Ok(())
                 }
                 None => out_of_range(index, x.len()),
@@ -1305,12 +1261,12 @@ pub unsafe extern "C" fn qtro_value_get_bytes_at(
 
 /// Reads a `bool`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_bool(value: *const qtro_value, out: *mut bool) -> qtro_result {
+pub extern "C" fn qtro_value_get_bool(value: *const qtro_value, out: *mut bool) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Bool(b) => {
-                *out_ptr(out, "out")? = *b;
+                out_ptr(out, "out")?.set(*b);
                 Ok(())
             }
             other => mismatch(other, "a bool"),
@@ -1322,12 +1278,12 @@ pub unsafe extern "C" fn qtro_value_get_bool(value: *const qtro_value, out: *mut
 /// 64-bit integer. `QTRO_ERR_TYPE_MISMATCH` for other types and for `qulonglong`/`ulong` values
 /// above `INT64_MAX`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_int64(value: *const qtro_value, out: *mut i64) -> qtro_result {
+pub extern "C" fn qtro_value_get_int64(value: *const qtro_value, out: *mut i64) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.as_i64() {
             Some(i) => {
-                *out_ptr(out, "out")? = i;
+                out_ptr(out, "out")?.set(i);
                 Ok(())
             }
             None => mismatch(v, "an integer (or does not fit in int64_t)"),
@@ -1337,16 +1293,16 @@ pub unsafe extern "C" fn qtro_value_get_int64(value: *const qtro_value, out: *mu
 
 /// Reads any non-negative integral value as an unsigned 64-bit integer.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_uint64(value: *const qtro_value, out: *mut u64) -> qtro_result {
+pub extern "C" fn qtro_value_get_uint64(value: *const qtro_value, out: *mut u64) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let r = match v.without_null_flag() {
             Value::ULongLong(u) | Value::ULong(u) => Some(*u),
             other => other.as_i64().and_then(|i| u64::try_from(i).ok()),
         };
         match r {
             Some(u) => {
-                *out_ptr(out, "out")? = u;
+                out_ptr(out, "out")?.set(u);
                 Ok(())
             }
             None => mismatch(v, "a non-negative integer"),
@@ -1356,12 +1312,12 @@ pub unsafe extern "C" fn qtro_value_get_uint64(value: *const qtro_value, out: *m
 
 /// Reads an integral value that fits in 32 bits as `int32_t`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_int32(value: *const qtro_value, out: *mut i32) -> qtro_result {
+pub extern "C" fn qtro_value_get_int32(value: *const qtro_value, out: *mut i32) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.as_i64().and_then(|i| i32::try_from(i).ok()) {
             Some(i) => {
-                *out_ptr(out, "out")? = i;
+                out_ptr(out, "out")?.set(i);
                 Ok(())
             }
             None => mismatch(v, "an integer that fits in int32_t"),
@@ -1371,12 +1327,12 @@ pub unsafe extern "C" fn qtro_value_get_int32(value: *const qtro_value, out: *mu
 
 /// Reads any numeric value (floating point or integral) as a `double`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_double(value: *const qtro_value, out: *mut f64) -> qtro_result {
+pub extern "C" fn qtro_value_get_double(value: *const qtro_value, out: *mut f64) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag().as_f64() {
             Some(f) => {
-                *out_ptr(out, "out")? = f;
+                out_ptr(out, "out")?.set(f);
                 Ok(())
             }
             None => mismatch(v, "a number"),
@@ -1387,20 +1343,18 @@ pub unsafe extern "C" fn qtro_value_get_double(value: *const qtro_value, out: *m
 /// Borrows a `QString` as UTF-8 (`*len` bytes, not NUL-terminated; may contain NULs). `is_null`
 /// (may be `NULL`) is set for a null QString, which reads as empty.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_string(
+pub extern "C" fn qtro_value_get_string(
     value: *const qtro_value,
     data: *mut *const c_char,
     len: *mut usize,
     is_null: *mut bool,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::String(s) => {
                 out_str(data, len, s.as_deref().unwrap_or(""))?;
-                if !is_null.is_null() {
-                    *is_null = s.is_none();
-                }
+                set_opt(is_null, s.is_none());
                 Ok(())
             }
             other => mismatch(other, "a QString"),
@@ -1411,50 +1365,41 @@ pub unsafe extern "C" fn qtro_value_get_string(
 /// Copies a `QString` into `buffer` as NUL-terminated UTF-8, truncated to `capacity - 1` bytes.
 /// `needed` (may be `NULL`) receives the full length without the terminator, so a caller can
 /// size its buffer (call with `capacity` 0 and `buffer` `NULL` to ask).
+///
+/// # Safety
+/// `buffer` is `NULL` (with `capacity` 0) or writable for `capacity` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_copy_string(
+pub extern "C" fn qtro_value_copy_string(
     value: *const qtro_value,
     buffer: *mut c_char,
     capacity: usize,
     needed: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let s = match v.without_null_flag() {
             Value::String(s) => s.as_deref().unwrap_or(""),
             other => return mismatch(other, "a QString"),
         };
-        if !needed.is_null() {
-            *needed = s.len();
-        }
-        if capacity > 0 {
-            if buffer.is_null() {
-                return err(QTRO_ERR_NULL_ARGUMENT, "argument `buffer` is NULL but capacity is not 0");
-            }
-            let n = s.len().min(capacity - 1);
-            std::ptr::copy_nonoverlapping(s.as_ptr(), buffer as *mut u8, n);
-            *buffer.add(n) = 0;
-        }
-        Ok(())
+        set_opt(needed, s.len());
+        copy_c_string(buffer, capacity, s)
     })
 }
 
 /// Borrows a `QByteArray`'s bytes. `is_null` (may be `NULL`) is set for a null QByteArray.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_bytes(
+pub extern "C" fn qtro_value_get_bytes(
     value: *const qtro_value,
     data: *mut *const u8,
     len: *mut usize,
     is_null: *mut bool,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::ByteArray(b) => {
                 out_bytes(data, len, b.as_deref().unwrap_or(&[]))?;
-                if !is_null.is_null() {
-                    *is_null = b.is_none();
-                }
+                set_opt(is_null, b.is_none());
                 Ok(())
             }
             other => mismatch(other, "a QByteArray"),
@@ -1464,13 +1409,13 @@ pub unsafe extern "C" fn qtro_value_get_bytes(
 
 /// Borrows a `QUrl`'s encoded text (UTF-8, not NUL-terminated).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_url(
+pub extern "C" fn qtro_value_get_url(
     value: *const qtro_value,
     data: *mut *const c_char,
     len: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Url(u) => out_str(data, len, u),
             other => mismatch(other, "a QUrl"),
@@ -1479,14 +1424,16 @@ pub unsafe extern "C" fn qtro_value_get_url(
 }
 
 /// Copies a `QUuid`'s 16 bytes (RFC 4122 order) into `bytes16`.
+///
+/// # Safety
+/// `bytes16` is writable for 16 bytes.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_uuid(value: *const qtro_value, bytes16: *mut u8) -> qtro_result {
+pub extern "C" fn qtro_value_get_uuid(value: *const qtro_value, bytes16: *mut u8) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Uuid(u) => {
-                arg_mut(bytes16, "bytes16")?;
-                std::ptr::copy_nonoverlapping(u.as_ptr(), bytes16, 16);
+                copy_out(bytes16, 16, u, "bytes16")?;
                 Ok(())
             }
             other => mismatch(other, "a QUuid"),
@@ -1497,18 +1444,18 @@ pub unsafe extern "C" fn qtro_value_get_uuid(value: *const qtro_value, bytes16: 
 /// Borrows a `QBitArray`: `*nbits` bits in `(*nbits + 7) / 8` bytes (bit *i* is bit *i % 8* of
 /// byte *i / 8*).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_bitarray(
+pub extern "C" fn qtro_value_get_bitarray(
     value: *const qtro_value,
     bits: *mut *const u8,
     nbits: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::BitArray(b) => {
                 let mut ignored = 0usize;
                 out_bytes(bits, &mut ignored, b.as_bytes())?;
-                *out_ptr(nbits, "nbits")? = b.len();
+                out_ptr(nbits, "nbits")?.set(b.len());
                 Ok(())
             }
             other => mismatch(other, "a QBitArray"),
@@ -1518,12 +1465,12 @@ pub unsafe extern "C" fn qtro_value_get_bitarray(
 
 /// Reads a `QDate` as its Julian day number (`INT64_MIN` for the null date).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_date_julian(value: *const qtro_value, julian_day: *mut i64) -> qtro_result {
+pub extern "C" fn qtro_value_get_date_julian(value: *const qtro_value, julian_day: *mut i64) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Date(d) => {
-                *out_ptr(julian_day, "julian_day")? = d.julian_day;
+                out_ptr(julian_day, "julian_day")?.set(d.julian_day);
                 Ok(())
             }
             other => mismatch(other, "a QDate"),
@@ -1534,20 +1481,20 @@ pub unsafe extern "C" fn qtro_value_get_date_julian(value: *const qtro_value, ju
 /// Reads a `QDate` as year, month (1-12) and day (1-31). `QTRO_ERR_INVALID_ARGUMENT` for the
 /// null date.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_date(
+pub extern "C" fn qtro_value_get_date(
     value: *const qtro_value,
     year: *mut i32,
     month: *mut i32,
     day: *mut i32,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Date(d) => match d.ymd() {
                 Some((y, m, dd)) => {
-                    *out_ptr(year, "year")? = y;
-                    *out_ptr(month, "month")? = m as i32;
-                    *out_ptr(day, "day")? = dd as i32;
+                    out_ptr(year, "year")?.set(y);
+                    out_ptr(month, "month")?.set(m as i32);
+                    out_ptr(day, "day")?.set(dd as i32);
                     Ok(())
                 }
                 None => err(QTRO_ERR_INVALID_ARGUMENT, "the date is null"),
@@ -1559,12 +1506,12 @@ pub unsafe extern "C" fn qtro_value_get_date(
 
 /// Reads a `QTime` as milliseconds since midnight (`UINT32_MAX` for the null time).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_time(value: *const qtro_value, msecs_since_midnight: *mut u32) -> qtro_result {
+pub extern "C" fn qtro_value_get_time(value: *const qtro_value, msecs_since_midnight: *mut u32) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Time(t) => {
-                *out_ptr(msecs_since_midnight, "msecs_since_midnight")? = t.msecs;
+                out_ptr(msecs_since_midnight, "msecs_since_midnight")?.set(t.msecs);
                 Ok(())
             }
             other => mismatch(other, "a QTime"),
@@ -1576,7 +1523,7 @@ pub unsafe extern "C" fn qtro_value_get_time(value: *const qtro_value, msecs_sin
 /// offset in seconds (`QTRO_TIMESPEC_OFFSET`, `QTRO_TIMESPEC_UTC_OFFSET_ZONE`; 0 otherwise). Any
 /// output pointer may be `NULL`. The zone id is read with `qtro_value_get_datetime_zone`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_datetime(
+pub extern "C" fn qtro_value_get_datetime(
     value: *const qtro_value,
     julian_day: *mut i64,
     msecs_since_midnight: *mut u32,
@@ -1584,7 +1531,7 @@ pub unsafe extern "C" fn qtro_value_get_datetime(
     offset_seconds: *mut i32,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::DateTime(dt) => {
                 let (s, off) = match &dt.spec {
@@ -1594,18 +1541,10 @@ pub unsafe extern "C" fn qtro_value_get_datetime(
                     TimeSpec::TimeZone(_) => (QTRO_TIMESPEC_TIME_ZONE, 0),
                     TimeSpec::UtcOffsetZone(z) => (QTRO_TIMESPEC_UTC_OFFSET_ZONE, z.offset_seconds),
                 };
-                if !julian_day.is_null() {
-                    *julian_day = dt.date.julian_day;
-                }
-                if !msecs_since_midnight.is_null() {
-                    *msecs_since_midnight = dt.time.msecs;
-                }
-                if !spec.is_null() {
-                    *spec = s;
-                }
-                if !offset_seconds.is_null() {
-                    *offset_seconds = off;
-                }
+                set_opt(julian_day, dt.date.julian_day);
+                set_opt(msecs_since_midnight, dt.time.msecs);
+                set_opt(spec, s);
+                set_opt(offset_seconds, off);
                 Ok(())
             }
             other => mismatch(other, "a QDateTime"),
@@ -1616,13 +1555,13 @@ pub unsafe extern "C" fn qtro_value_get_datetime(
 /// Borrows the zone id of a `QDateTime` in `QTRO_TIMESPEC_TIME_ZONE` or
 /// `QTRO_TIMESPEC_UTC_OFFSET_ZONE` (empty when it has none).
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_datetime_zone(
+pub extern "C" fn qtro_value_get_datetime_zone(
     value: *const qtro_value,
     data: *mut *const c_char,
     len: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::DateTime(dt) => match &dt.spec {
                 TimeSpec::TimeZone(id) => out_str(data, len, id),
@@ -1636,12 +1575,12 @@ pub unsafe extern "C" fn qtro_value_get_datetime_zone(
 
 /// Reads a `QPoint`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_point(value: *const qtro_value, out: *mut qtro_point) -> qtro_result {
+pub extern "C" fn qtro_value_get_point(value: *const qtro_value, out: *mut qtro_point) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Point(p) => {
-                *out_ptr(out, "out")? = qtro_point { x: p.x, y: p.y };
+                out_ptr(out, "out")?.set(qtro_point { x: p.x, y: p.y });
                 Ok(())
             }
             other => mismatch(other, "a QPoint"),
@@ -1651,12 +1590,12 @@ pub unsafe extern "C" fn qtro_value_get_point(value: *const qtro_value, out: *mu
 
 /// Reads a `QPointF`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_pointf(value: *const qtro_value, out: *mut qtro_pointf) -> qtro_result {
+pub extern "C" fn qtro_value_get_pointf(value: *const qtro_value, out: *mut qtro_pointf) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::PointF(p) => {
-                *out_ptr(out, "out")? = qtro_pointf { x: p.x, y: p.y };
+                out_ptr(out, "out")?.set(qtro_pointf { x: p.x, y: p.y });
                 Ok(())
             }
             other => mismatch(other, "a QPointF"),
@@ -1666,12 +1605,12 @@ pub unsafe extern "C" fn qtro_value_get_pointf(value: *const qtro_value, out: *m
 
 /// Reads a `QSize`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_size(value: *const qtro_value, out: *mut qtro_size) -> qtro_result {
+pub extern "C" fn qtro_value_get_size(value: *const qtro_value, out: *mut qtro_size) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Size(s) => {
-                *out_ptr(out, "out")? = qtro_size { width: s.width, height: s.height };
+                out_ptr(out, "out")?.set(qtro_size { width: s.width, height: s.height });
                 Ok(())
             }
             other => mismatch(other, "a QSize"),
@@ -1681,12 +1620,12 @@ pub unsafe extern "C" fn qtro_value_get_size(value: *const qtro_value, out: *mut
 
 /// Reads a `QSizeF`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_sizef(value: *const qtro_value, out: *mut qtro_sizef) -> qtro_result {
+pub extern "C" fn qtro_value_get_sizef(value: *const qtro_value, out: *mut qtro_sizef) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::SizeF(s) => {
-                *out_ptr(out, "out")? = qtro_sizef { width: s.width, height: s.height };
+                out_ptr(out, "out")?.set(qtro_sizef { width: s.width, height: s.height });
                 Ok(())
             }
             other => mismatch(other, "a QSizeF"),
@@ -1696,12 +1635,12 @@ pub unsafe extern "C" fn qtro_value_get_sizef(value: *const qtro_value, out: *mu
 
 /// Reads a `QRect` as x, y, width, height.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_rect(value: *const qtro_value, out: *mut qtro_rect) -> qtro_result {
+pub extern "C" fn qtro_value_get_rect(value: *const qtro_value, out: *mut qtro_rect) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Rect(r) => {
-                *out_ptr(out, "out")? = qtro_rect { x: r.left, y: r.top, width: r.width(), height: r.height() };
+                out_ptr(out, "out")?.set(qtro_rect { x: r.left, y: r.top, width: r.width(), height: r.height() });
                 Ok(())
             }
             other => mismatch(other, "a QRect"),
@@ -1711,12 +1650,12 @@ pub unsafe extern "C" fn qtro_value_get_rect(value: *const qtro_value, out: *mut
 
 /// Reads a `QRectF`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_rectf(value: *const qtro_value, out: *mut qtro_rectf) -> qtro_result {
+pub extern "C" fn qtro_value_get_rectf(value: *const qtro_value, out: *mut qtro_rectf) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::RectF(r) => {
-                *out_ptr(out, "out")? = qtro_rectf { x: r.x, y: r.y, width: r.width, height: r.height };
+                out_ptr(out, "out")?.set(qtro_rectf { x: r.x, y: r.y, width: r.width, height: r.height });
                 Ok(())
             }
             other => mismatch(other, "a QRectF"),
@@ -1726,12 +1665,12 @@ pub unsafe extern "C" fn qtro_value_get_rectf(value: *const qtro_value, out: *mu
 
 /// Reads a `QLine`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_line(value: *const qtro_value, out: *mut qtro_line) -> qtro_result {
+pub extern "C" fn qtro_value_get_line(value: *const qtro_value, out: *mut qtro_line) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Line(l) => {
-                *out_ptr(out, "out")? = qtro_line { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 };
+                out_ptr(out, "out")?.set(qtro_line { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 });
                 Ok(())
             }
             other => mismatch(other, "a QLine"),
@@ -1741,12 +1680,12 @@ pub unsafe extern "C" fn qtro_value_get_line(value: *const qtro_value, out: *mut
 
 /// Reads a `QLineF`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_linef(value: *const qtro_value, out: *mut qtro_linef) -> qtro_result {
+pub extern "C" fn qtro_value_get_linef(value: *const qtro_value, out: *mut qtro_linef) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::LineF(l) => {
-                *out_ptr(out, "out")? = qtro_linef { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 };
+                out_ptr(out, "out")?.set(qtro_linef { x1: l.x1, y1: l.y1, x2: l.x2, y2: l.y2 });
                 Ok(())
             }
             other => mismatch(other, "a QLineF"),
@@ -1757,17 +1696,13 @@ pub unsafe extern "C" fn qtro_value_get_linef(value: *const qtro_value, out: *mu
 /// Reads an enum value: its integer and the byte size of its type (the type name comes from
 /// `qtro_value_type_name`). Either output may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_enum(value: *const qtro_value, out: *mut i64, size: *mut u8) -> qtro_result {
+pub extern "C" fn qtro_value_get_enum(value: *const qtro_value, out: *mut i64, size: *mut u8) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Enum(e) => {
-                if !out.is_null() {
-                    *out = e.value;
-                }
-                if !size.is_null() {
-                    *size = e.size;
-                }
+                set_opt(out, e.value);
+                set_opt(size, e.size);
                 Ok(())
             }
             other => mismatch(other, "an enum value"),
@@ -1778,7 +1713,7 @@ pub unsafe extern "C" fn qtro_value_get_enum(value: *const qtro_value, out: *mut
 /// Reads a `QRO_` descriptor: child name and type name (borrowed, `NULL` data when absent), kind
 /// and null flag. Any output may be `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_remote(
+pub extern "C" fn qtro_value_get_remote(
     value: *const qtro_value,
     name: *mut *const c_char,
     name_len: *mut usize,
@@ -1788,31 +1723,24 @@ pub unsafe extern "C" fn qtro_value_get_remote(
     is_null: *mut bool,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         match v.without_null_flag() {
             Value::Remote(r) => {
                 let put = |d: *mut *const c_char, l: *mut usize, s: &Option<String>| {
-                    if !d.is_null() {
-                        *d = s.as_ref().map_or(std::ptr::null(), |s| {
-                            if s.is_empty() {
-                                c"".as_ptr()
-                            } else {
-                                s.as_ptr() as *const c_char
-                            }
-                        });
-                    }
-                    if !l.is_null() {
-                        *l = s.as_ref().map_or(0, |s| s.len());
-                    }
+                    let data = s.as_ref().map_or(std::ptr::null(), |s| {
+                        if s.is_empty() {
+                            c"".as_ptr()
+                        } else {
+                            s.as_ptr() as *const c_char
+                        }
+                    });
+                    set_opt(d, data);
+                    set_opt(l, s.as_ref().map_or(0, |s| s.len()));
                 };
                 put(name, name_len, &r.name);
                 put(type_name, type_name_len, &r.type_name);
-                if !kind.is_null() {
-                    *kind = r.kind as i32;
-                }
-                if !is_null.is_null() {
-                    *is_null = r.is_null;
-                }
+                set_opt(kind, r.kind as i32);
+                set_opt(is_null, r.is_null);
                 Ok(())
             }
             other => mismatch(other, "a QRO_ descriptor"),
@@ -1824,7 +1752,7 @@ pub unsafe extern "C" fn qtro_value_get_remote(
 /// container (`key_type` and `value_type`); `key_type` is empty for sequences. Outputs may be
 /// `NULL`.
 #[no_mangle]
-pub unsafe extern "C" fn qtro_value_get_element_types(
+pub extern "C" fn qtro_value_get_element_types(
     value: *const qtro_value,
     key_type: *mut *const c_char,
     key_type_len: *mut usize,
@@ -1832,7 +1760,7 @@ pub unsafe extern "C" fn qtro_value_get_element_types(
     value_type_len: *mut usize,
 ) -> qtro_result {
     guard(|| {
-        let v = value_ref(value, "value")?;
+        let v = handle(value, "value")?;
         let (k, t) = match v.without_null_flag() {
             Value::GadgetSequence(s) => ("", s.value_type_name.as_str()),
             Value::GadgetAssoc(a) => (a.key_type_name.as_str(), a.value_type_name.as_str()),
@@ -1858,24 +1786,23 @@ mod tests {
     use qtro_rs::core::{Builtin, Dialect};
 
     fn text_of(v: *const qtro_value) -> String {
-        // SAFETY: `v` is a live value or NULL; the returned string is ours to free.
-        unsafe {
-            let p = qtro_value_to_string(v);
-            assert!(!p.is_null(), "no text for a value");
-            let s = CStr::from_ptr(p).to_str().expect("UTF-8").to_owned();
-            qtro_string_free(p);
-            s
-        }
+        let p = qtro_value_to_string(v);
+        assert!(!p.is_null(), "no text for a value");
+        // SAFETY: a string `qtro_value_to_string` returned: NUL-terminated, ours until freed.
+        let s = unsafe { CStr::from_ptr(p) }.to_str().expect("UTF-8").to_owned();
+        qtro_string_free(p);
+        s
     }
 
     fn from_text(text: &str, type_name: Option<&str>) -> std::result::Result<*mut qtro_value, (qtro_result, String)> {
         let text = CString::new(text).unwrap();
         let type_name = type_name.map(|t| CString::new(t).unwrap());
         let mut out: *mut qtro_value = std::ptr::dangling_mut();
-        // SAFETY: valid NUL-terminated strings and a valid out pointer.
-        let r = unsafe {
-            qtro_value_from_string(text.as_ptr(), type_name.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()), &mut out)
-        };
+        let r = qtro_value_from_string(
+            text.as_ptr(),
+            type_name.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+            &mut out,
+        );
         if r == QTRO_OK {
             assert!(!out.is_null());
             Ok(out)
@@ -1887,19 +1814,16 @@ mod tests {
     }
 
     fn free(v: *mut qtro_value) {
-        // SAFETY: `v` was returned by a constructor and is freed once.
-        unsafe { qtro_value_free(v) }
+        qtro_value_free(v)
     }
 
     #[test]
     fn values_print_as_text_that_reads_back() {
         let list = qtro_value_new_list();
-        // SAFETY: live values; `append` takes ownership of the items.
-        unsafe {
-            assert_eq!(qtro_value_append(list, qtro_value_new_uint(1)), QTRO_OK);
-            assert_eq!(qtro_value_append(list, qtro_value_new_double(2.0)), QTRO_OK);
-            assert_eq!(qtro_value_append(list, qtro_value_new_string(c"a \"b\"".as_ptr())), QTRO_OK);
-        }
+        // `append` takes ownership of the items.
+        assert_eq!(qtro_value_append(list, qtro_value_new_uint(1)), QTRO_OK);
+        assert_eq!(qtro_value_append(list, qtro_value_new_double(2.0)), QTRO_OK);
+        assert_eq!(qtro_value_append(list, qtro_value_new_string(c"a \"b\"".as_ptr())), QTRO_OK);
         let cases = [
             (qtro_value_new_int(-42), "-42"),
             (qtro_value_new_uint(3), "uint:3"),
@@ -1907,9 +1831,8 @@ mod tests {
             (qtro_value_new_double(f64::NAN), "nan"),
             (qtro_value_new_bool(true), "true"),
             (qtro_value_new_invalid(), "null"),
-            // SAFETY: 2 readable bytes / a NUL-terminated string.
-            (unsafe { qtro_value_new_bytearray([0u8, 0xff].as_ptr(), 2) }, "bytes:hex:00ff"),
-            (unsafe { qtro_value_new_url(c"tcp://x:1".as_ptr()) }, "url:tcp://x:1"),
+            (qtro_value_new_bytearray([0u8, 0xff].as_ptr(), 2), "bytes:hex:00ff"),
+            (qtro_value_new_url(c"tcp://x:1".as_ptr()), "url:tcp://x:1"),
             (qtro_value_new_null_bytearray(), "bytes:null"),
             (qtro_value_new_date(2024, 1, 2), "date:2024-01-02"),
             (qtro_value_new_date(-44, 3, 15), "date:-44-03-15"),
@@ -1920,8 +1843,7 @@ mod tests {
         for (v, expected) in cases {
             assert_eq!(text_of(v), expected);
             let back = from_text(expected, None).unwrap_or_else(|e| panic!("{expected}: {e:?}"));
-            // SAFETY: both are live values.
-            let (same, back_type) = unsafe { (qtro_value_equal(v, back), qtro_value_type(back)) };
+            let (same, back_type) = (qtro_value_equal(v, back), qtro_value_type(back));
             // NaN is not equal to itself: its type must still be double.
             assert!(
                 same || (expected == "nan" && back_type == qtro_type::QTRO_TYPE_DOUBLE),
@@ -1930,16 +1852,15 @@ mod tests {
             free(back);
             free(v);
         }
-        // SAFETY: NULL is allowed and gives NULL.
-        assert!(unsafe { qtro_value_to_string(std::ptr::null()) }.is_null());
+        // NULL is allowed and gives NULL.
+        assert!(qtro_value_to_string(std::ptr::null()).is_null());
     }
 
     #[test]
     fn text_is_read_as_the_declared_type() {
         let read = |text: &str, ty: Option<&str>| {
             let v = from_text(text, ty).unwrap_or_else(|e| panic!("{text}: {e:?}"));
-            // SAFETY: a live value, freed right after the copy.
-            let copy = unsafe { (*(v as *const Value)).clone() };
+            let copy = handle(v, "v").expect("a live value").clone();
             free(v);
             copy
         };
@@ -1981,16 +1902,14 @@ mod tests {
         assert_eq!(from_text("70000", Some("short")).unwrap_err().0, QTRO_ERR_TYPE_MISMATCH);
         assert_eq!(from_text("", None).unwrap_err().0, QTRO_ERR_PARSE);
         let mut out = std::ptr::null_mut();
-        // SAFETY: NULL and invalid UTF-8 arguments are refused before anything is read past them.
-        unsafe {
-            assert_eq!(qtro_value_from_string(std::ptr::null(), std::ptr::null(), &mut out), QTRO_ERR_NULL_ARGUMENT);
-            assert_eq!(
-                qtro_value_from_string(c"1".as_ptr(), std::ptr::null(), std::ptr::null_mut()),
-                QTRO_ERR_NULL_ARGUMENT
-            );
-            assert_eq!(qtro_value_from_string(c"\xff".as_ptr(), std::ptr::null(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
-            assert_eq!(qtro_value_from_string(c"1".as_ptr(), c"\xff".as_ptr(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
-        }
+        // NULL and invalid UTF-8 arguments are refused before anything is read past them.
+        assert_eq!(qtro_value_from_string(std::ptr::null(), std::ptr::null(), &mut out), QTRO_ERR_NULL_ARGUMENT);
+        assert_eq!(
+            qtro_value_from_string(c"1".as_ptr(), std::ptr::null(), std::ptr::null_mut()),
+            QTRO_ERR_NULL_ARGUMENT
+        );
+        assert_eq!(qtro_value_from_string(c"\xff".as_ptr(), std::ptr::null(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
+        assert_eq!(qtro_value_from_string(c"1".as_ptr(), c"\xff".as_ptr(), &mut out), QTRO_ERR_INVALID_ARGUMENT);
         assert!(out.is_null());
     }
 
