@@ -52,6 +52,8 @@ pub mod packet;
 pub mod registry;
 pub mod source;
 pub mod stream;
+#[cfg(test)]
+mod tests;
 pub mod types;
 pub mod value;
 pub mod variant;
