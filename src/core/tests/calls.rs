@@ -294,3 +294,37 @@ fn large_values_arrive_whole_through_spliced_output() {
         }
     }
 }
+
+/// A replica released with a call in flight and acquired again numbers its calls from 1 again,
+/// so the late reply to the old call answers the new call of the same serial (Qt's per-replica
+/// serials do the same). Found with this pair; not fixed here, since serials are numbered as
+/// Qt numbers them. Run with `--ignored`.
+#[test]
+#[ignore = "known bug: a reply to a released replica's call answers its successor's call"]
+fn a_reply_to_a_released_replica_does_not_answer_its_successor() {
+    let (mut pair, conn) = acquired(Dialect::Qt6, static_kind());
+    let now = pair.now;
+    let add = |a| vec![Value::Int(a), Value::Int(a)];
+    assert_eq!(pair.clients[0].call(SOURCE, 1, add(1), true, now), Ok(Some(1)));
+    pair.clients[0].release(SOURCE);
+    pair.clients[0].acquire(SOURCE, static_kind(), now);
+    pair.drive();
+    let serial = pair.clients[0].call(SOURCE, 1, add(2), true, now).unwrap().unwrap();
+    pair.drive();
+    // The host answers both calls in order: 1 + 1, then 2 + 2.
+    let invoked: Vec<i32> = pair
+        .host_events()
+        .iter()
+        .filter_map(|e| match e {
+            HostEvent::Invoked { serial_id, .. } => *serial_id,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(invoked.len(), 2);
+    pair.host.reply(conn, SOURCE, invoked[0], Value::Int(2)).unwrap();
+    pair.host.reply(conn, SOURCE, invoked[1], Value::Int(4)).unwrap();
+    pair.drive();
+    let replies: Vec<ClientEvent> =
+        pair.client_events(0).into_iter().filter(|e| matches!(e, ClientEvent::Reply { .. })).collect();
+    assert_eq!(replies, [ClientEvent::Reply { replica: SOURCE.into(), serial_id: serial, value: Value::Int(4) }]);
+}
