@@ -58,6 +58,8 @@ pub mod registry;
 pub mod source;
 pub mod stream;
 pub mod typename;
+#[cfg(test)]
+mod tests;
 pub mod types;
 pub mod value;
 pub mod variant;
