@@ -57,9 +57,9 @@ pub mod packet;
 pub mod registry;
 pub mod source;
 pub mod stream;
-pub mod typename;
 #[cfg(test)]
 mod tests;
+pub mod typename;
 pub mod types;
 pub mod value;
 pub mod variant;
