@@ -10,22 +10,17 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use serde::{Deserialize, Serialize};
 
 use super::classdef::{ClassDefinition, EmbeddedDefinition};
-use super::dialect::Dialect;
+use super::connection::{sealed::Sealed, ConnMap, ConnectionId, Core, LinkState, Role};
 use super::error::{DecodeError, EncodeError};
-use super::frame::{FrameDecoder, SpareBuffer};
-use super::host::{ConnMap, ConnectionId};
-use super::limits::Limits;
-use super::limits::{clip, LogThrottle};
-use super::outbox::Outbox;
-use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet, StreamPacket};
+use super::limits::clip;
+use super::packet::{call, Invoke, ObjectInfo, Packet, StreamPacket};
 use super::registry::{self, Location};
 use super::source::SourceClass;
 use super::stream::Reader;
-use super::types::TypeRegistry;
 use super::value::{ObjectKind, RemoteObject, Value};
 
 /// Replica states, with Qt's numbering (`QRemoteObjectReplica::State`).
@@ -194,23 +189,6 @@ pub enum ClientEvent {
     },
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum ConnState {
-    AwaitHandshake,
-    Ready,
-    Failed,
-}
-
-struct ClientConnection {
-    state: ConnState,
-    frames: FrameDecoder,
-    names: NameCache,
-    out: Outbox,
-    objects: BTreeMap<String, ObjectInfo>,
-    /// Warnings about dropped packets, throttled.
-    dropped_log: LogThrottle,
-}
-
 /// One acquired replica, as [`ClientCore::replica`] shows it.
 pub struct ReplicaCore {
     /// The source name it was acquired by.
@@ -287,135 +265,91 @@ impl ReplicaCore {
         }
     }
 }
-/// The sans-IO client: the replicas a node holds and its connections to hosts (see the
-/// [module documentation](self)). It performs no I/O and reads no clock.
-pub struct ClientCore {
-    dialect: Dialect,
-    limits: Limits,
-    types: TypeRegistry,
+
+/// What a client holds besides its connections: the replicas it acquired and what the hosts and
+/// the registry offer. [`ClientCore`] is the [`Core`] in this role.
+#[derive(Default)]
+pub struct ClientRole {
     heartbeat: Option<Duration>,
-    conns: ConnMap<ClientConnection>,
     replicas: BTreeMap<String, ReplicaCore>,
+    /// Per connection: the objects its host listed (ObjectList).
+    offers: ConnMap<BTreeMap<String, ObjectInfo>>,
     /// Name → location, from the registry replica.
     locations: BTreeMap<String, Location>,
     /// Sources this node wants the registry to list, pushed once the registry replica is Valid.
     registrations: Vec<Location>,
     registered: Vec<Location>,
-    events: VecDeque<ClientEvent>,
-    /// Connections that got output since the last [`ClientCore::take_dirty`].
-    dirty: Vec<ConnectionId>,
-    spare_read: SpareBuffer,
     /// Arguments of the signal being decoded (reused: no allocation for unwanted signals).
     signal_args: Vec<Value>,
 }
 
-impl ClientCore {
-    /// A client speaking `dialect` to every host, decoding within `limits`.
-    pub fn new(dialect: Dialect, limits: Limits) -> Self {
-        ClientCore {
-            dialect,
-            limits,
-            types: TypeRegistry::new(dialect),
-            heartbeat: None,
-            conns: ConnMap::default(),
-            replicas: BTreeMap::new(),
-            locations: BTreeMap::new(),
-            registrations: Vec::new(),
-            registered: Vec::new(),
-            events: VecDeque::new(),
-            dirty: Vec::new(),
-            spare_read: SpareBuffer::default(),
-            signal_args: Vec::new(),
-        }
-    }
+impl Sealed for ClientRole {}
 
-    /// The dialect this client speaks.
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
+impl Role for ClientRole {
+    type Event = ClientEvent;
 
-    /// The types values from the sources may contain.
-    pub fn types(&self) -> &TypeRegistry {
-        &self.types
+    fn protocol_error(conn: ConnectionId, error: DecodeError) -> ClientEvent {
+        ClientEvent::ProtocolError { conn, error }
     }
+}
 
-    /// The types values from the sources may contain, to register more.
-    pub fn types_mut(&mut self) -> &mut TypeRegistry {
-        &mut self.types
-    }
+/// The sans-IO client: the replicas a node holds and its connections to hosts (see the
+/// [module documentation](self)). It performs no I/O and reads no clock.
+pub type ClientCore = Core<ClientRole>;
 
+impl Core<ClientRole> {
     /// Heartbeat interval for every replica (`None` disables it, Qt's default).
     pub fn set_heartbeat(&mut self, interval: Option<Duration>, now: Instant) {
-        self.heartbeat = interval.filter(|d| !d.is_zero());
-        for r in self.replicas.values_mut() {
+        self.role.heartbeat = interval.filter(|d| !d.is_zero());
+        for r in self.role.replicas.values_mut() {
             r.ping_outstanding = false;
-            r.heartbeat_due = match (self.heartbeat, r.conn) {
+            r.heartbeat_due = match (self.role.heartbeat, r.conn) {
                 (Some(d), Some(_)) => Some(now + d),
                 _ => None,
             };
         }
     }
 
-    /// Connections whose output became non-empty since their writer last took it (each listed
-    /// once), so a driver wakes only those writers, once per burst.
-    pub fn take_dirty(&mut self) -> Vec<ConnectionId> {
-        // Flags stay set until the writer takes the output: while it has not, more output needs
-        // no new wake-up.
-        std::mem::take(&mut self.dirty)
-    }
-
-    /// The next event, in order; `None` when there is none.
-    pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        super::limits::pop_front_shrinking(&mut self.events)
-    }
-
     /// The replica acquired as `name`.
     pub fn replica(&self, name: &str) -> Option<&ReplicaCore> {
-        self.replicas.get(name)
+        self.role.replicas.get(name)
     }
 
     /// Every acquired replica, child objects included.
     pub fn replicas(&self) -> impl Iterator<Item = &ReplicaCore> {
-        self.replicas.values()
+        self.role.replicas.values()
     }
 
     /// Sources known from the ObjectLists of all connections.
     pub fn known_objects(&self) -> Vec<(ConnectionId, ObjectInfo)> {
-        self.conns.iter().flat_map(|(c, conn)| conn.objects.values().map(move |o| (*c, o.clone()))).collect()
+        let offers = |c: &ConnectionId| self.role.offers.get(c).into_iter().flat_map(|o| o.values());
+        self.conns.keys().flat_map(|c| offers(c).map(move |o| (*c, o.clone()))).collect()
     }
 
     /// The sources the registry lists, by name (empty without a registry replica).
     pub fn registry_locations(&self) -> &BTreeMap<String, Location> {
-        &self.locations
+        &self.role.locations
     }
 
     /// A new connection is open; the host will speak first.
     pub fn connected(&mut self, conn: ConnectionId) {
-        self.conns.insert(
-            conn,
-            ClientConnection {
-                state: ConnState::AwaitHandshake,
-                frames: FrameDecoder::new(self.dialect, &self.limits),
-                names: NameCache::default(),
-                out: Outbox::default(),
-                objects: BTreeMap::new(),
-                dropped_log: LogThrottle::default(),
-            },
-        );
+        self.open(conn, LinkState::AwaitHandshake);
+        self.role.offers.insert(conn, BTreeMap::new());
     }
 
     /// The connection is gone: its replicas become Suspect and their pending calls fail.
     pub fn disconnected(&mut self, conn: ConnectionId) {
         self.conns.remove(&conn);
+        self.role.offers.remove(&conn);
         let names: Vec<String> =
-            self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.name.clone()).collect();
+            self.role.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.name.clone()).collect();
         for name in names {
             self.unbind(&name);
         }
     }
 
     fn unbind(&mut self, name: &str) {
-        let Some(r) = self.replicas.get_mut(name) else { return };
+        let Some(r) = self.role.replicas.get_mut(name) else { return };
         r.conn = None;
         r.heartbeat_due = None;
         r.ping_outstanding = false;
@@ -431,7 +365,7 @@ impl ClientCore {
     }
 
     fn set_state(&mut self, name: &str, new: ReplicaState) {
-        let Some(r) = self.replicas.get_mut(name) else { return };
+        let Some(r) = self.role.replicas.get_mut(name) else { return };
         let old = r.state;
         // Qt re-emits Suspect → Suspect; other same-state moves are no-ops.
         if !old.may_become(new) || (old == new && new != ReplicaState::Suspect) {
@@ -443,7 +377,7 @@ impl ClientCore {
 
     /// Acquires a replica. It binds as soon as a connection lists the name.
     pub fn acquire(&mut self, name: &str, kind: ReplicaKind, now: Instant) {
-        if self.replicas.contains_key(name) {
+        if self.role.replicas.contains_key(name) {
             return;
         }
         let (state, definition, values) = match &kind {
@@ -454,7 +388,7 @@ impl ClientCore {
                 (ReplicaState::Default, Some(c.definition.clone()), c.defaults.clone())
             }
         };
-        self.replicas.insert(
+        self.role.replicas.insert(
             name.into(),
             ReplicaCore {
                 name: name.into(),
@@ -473,8 +407,8 @@ impl ClientCore {
             },
         );
         self.try_bind(name, now);
-        if self.replicas[name].conn.is_none() {
-            if let Some(loc) = self.locations.get(name) {
+        if self.role.replicas[name].conn.is_none() {
+            if let Some(loc) = self.role.locations.get(name) {
                 self.events.push_back(ClientEvent::ConnectTo { url: loc.url.clone() });
             }
         }
@@ -482,13 +416,18 @@ impl ClientCore {
 
     /// Releases a replica; the host is told if it was bound.
     pub fn release(&mut self, name: &str) {
-        if let Some(r) = self.replicas.remove(name) {
+        if let Some(r) = self.role.replicas.remove(name) {
             // Children never sent AddObject, so they are forgotten silently.
             if let (Some(conn), None) = (r.conn, &r.parent) {
                 self.send(conn, &Packet::RemoveObject { name: name.into() });
             }
-            let children: Vec<String> =
-                self.replicas.values().filter(|c| c.parent.as_deref() == Some(name)).map(|c| c.name.clone()).collect();
+            let children: Vec<String> = self
+                .role
+                .replicas
+                .values()
+                .filter(|c| c.parent.as_deref() == Some(name))
+                .map(|c| c.name.clone())
+                .collect();
             for c in children {
                 self.release(&c);
             }
@@ -496,12 +435,14 @@ impl ClientCore {
     }
 
     fn try_bind(&mut self, name: &str, now: Instant) {
-        let Some(r) = self.replicas.get(name) else { return };
+        let Some(r) = self.role.replicas.get(name) else { return };
         if r.conn.is_some() || r.state == ReplicaState::SignatureMismatch {
             return;
         }
+        let offers = &self.role.offers;
         let found = self.conns.iter().find_map(|(c, conn)| {
-            (conn.state == ConnState::Ready).then(|| conn.objects.get(name).map(|o| (*c, o.clone()))).flatten()
+            let offered = || offers.get(c).and_then(|o| o.get(name)).map(|o| (*c, o.clone()));
+            (conn.state == LinkState::Ready).then(offered).flatten()
         });
         let Some((conn, info)) = found else { return };
         // Either side without a signature disables the check, as in Qt.
@@ -509,7 +450,7 @@ impl ClientCore {
             if !mine.is_empty() && !theirs.is_empty() && mine != theirs {
                 tracing::warn!(replica = name, mine, theirs, "signature mismatch");
                 let theirs = theirs.to_owned();
-                if let Some(r) = self.replicas.get_mut(name) {
+                if let Some(r) = self.role.replicas.get_mut(name) {
                     r.offered_signature = Some(theirs);
                 }
                 self.set_state(name, ReplicaState::SignatureMismatch);
@@ -518,7 +459,7 @@ impl ClientCore {
         }
         // A replica that already has an interface asks for values only (as Qt after reconnects).
         let is_dynamic = matches!(r.kind, ReplicaKind::Dynamic) && r.definition.is_none();
-        let r = self.replicas.get_mut(name).expect("checked");
+        let r = self.role.replicas.get_mut(name).expect("checked");
         r.conn = Some(conn);
         self.send(conn, &Packet::AddObject { name: name.into(), is_dynamic });
         self.touch(name, now);
@@ -526,55 +467,16 @@ impl ClientCore {
 
     /// Restarts the replica's heartbeat timer (any outgoing traffic postpones the next Ping).
     fn touch(&mut self, name: &str, now: Instant) {
-        if let (Some(r), Some(interval)) = (self.replicas.get_mut(name), self.heartbeat) {
+        if let (Some(r), Some(interval)) = (self.role.replicas.get_mut(name), self.role.heartbeat) {
             if r.conn.is_some() {
                 r.heartbeat_due = Some(now + interval);
             }
         }
     }
 
-    fn send(&mut self, conn: ConnectionId, packet: &Packet) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            if let Err(e) = packet.encode(self.dialect, &mut c.out.buf) {
-                tracing::error!("cannot encode {:?}: {e}", packet.packet_type());
-            }
-            c.out.note(conn, &mut self.dirty);
-        }
-    }
-
-    /// The next piece of output to write to `conn`, in order; call until `None`.
-    pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
-        let c = self.conns.get_mut(&conn)?;
-        c.out.take()
-    }
-
-    /// Hands back the buffer of output that was written (from [`ClientCore::take_output`]), so the
-    /// next output reuses its memory instead of allocating.
-    pub fn recycle_output(&mut self, conn: ConnectionId, spent: Bytes) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.out.recycle(spent);
-        }
-    }
-
-    /// Bytes still to come for a frame partly received from `conn` (see
-    /// [`FrameDecoder::missing`]).
-    pub fn missing(&self, conn: ConnectionId) -> usize {
-        self.conns.get(&conn).map_or(0, |c| c.frames.missing())
-    }
-
     /// Slot calls sent over `conn` whose replies are still awaited, over all its replicas.
     pub fn calls_in_flight(&self, conn: ConnectionId) -> usize {
-        self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.pending.len()).sum()
-    }
-
-    /// How many bytes are queued for `conn`.
-    pub fn queued(&self, conn: ConnectionId) -> usize {
-        self.conns.get(&conn).map_or(0, |c| c.out.len())
-    }
-
-    /// The open connections.
-    pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
-        self.conns.keys().copied()
+        self.role.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.pending.len()).sum()
     }
 
     /// Calls method `index` of the replica's API. With `want_reply` the returned serial
@@ -587,7 +489,7 @@ impl ClientCore {
         want_reply: bool,
         now: Instant,
     ) -> Result<Option<i32>, CallError> {
-        let r = self.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
+        let r = self.role.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
         let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
             if index >= def.methods.len() {
@@ -615,12 +517,14 @@ impl ClientCore {
             serial_id,
             -1,
         ) {
-            if let Some(r) = self.replicas.get_mut(name) {
+            if let Some(r) = self.role.replicas.get_mut(name) {
                 r.pending.retain(|&s| s != serial_id);
             }
             return Err(e.into());
         }
-        c.out.note(conn, &mut self.dirty);
+        if c.out.note() {
+            self.dirty.push(conn);
+        }
         self.touch(name, now);
         Ok(want_reply.then_some(serial_id))
     }
@@ -628,7 +532,7 @@ impl ClientCore {
     /// Writes property `index` on the source (WriteProperty). The new value comes back as a
     /// property change if the source accepts it.
     pub fn write_property(&mut self, name: &str, index: usize, value: Value, now: Instant) -> Result<(), CallError> {
-        let r = self.replicas.get(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
+        let r = self.role.replicas.get(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
         let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
             if index >= def.properties.len() {
@@ -645,25 +549,27 @@ impl ClientCore {
         });
         let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
         packet.encode(self.dialect, &mut c.out.buf)?;
-        c.out.note(conn, &mut self.dirty);
+        if c.out.note() {
+            self.dirty.push(conn);
+        }
         self.touch(name, now);
         Ok(())
     }
 
     /// Asks the registry (once its replica is Valid) to list a source of this node.
     pub fn register_source(&mut self, location: Location, now: Instant) {
-        if self.registered.iter().chain(&self.registrations).any(|l| l.name == location.name) {
+        if self.role.registered.iter().chain(&self.role.registrations).any(|l| l.name == location.name) {
             return;
         }
-        self.registrations.push(location);
+        self.role.registrations.push(location);
         self.flush_registrations(now);
     }
 
     /// Withdraws a registration.
     pub fn unregister_source(&mut self, name: &str, now: Instant) {
-        self.registrations.retain(|l| l.name != name);
-        if let Some(pos) = self.registered.iter().position(|l| l.name == name) {
-            let loc = self.registered.remove(pos);
+        self.role.registrations.retain(|l| l.name != name);
+        if let Some(pos) = self.role.registered.iter().position(|l| l.name == name) {
+            let loc = self.role.registered.remove(pos);
             let arg = registry::location_value(self.dialect, &loc);
             let _ = self.call(registry::NAME, registry::METHOD_REMOVE_SOURCE, vec![arg], false, now);
         }
@@ -671,15 +577,15 @@ impl ClientCore {
 
     fn flush_registrations(&mut self, now: Instant) {
         let valid =
-            self.replicas.get(registry::NAME).is_some_and(|r| r.state == ReplicaState::Valid && r.conn.is_some());
+            self.role.replicas.get(registry::NAME).is_some_and(|r| r.state == ReplicaState::Valid && r.conn.is_some());
         if !valid {
             return;
         }
-        for loc in std::mem::take(&mut self.registrations) {
-            match self.locations.get(&loc.name) {
+        for loc in std::mem::take(&mut self.role.registrations) {
+            match self.role.locations.get(&loc.name) {
                 // Still listed from before (our connection to the registry came back).
                 Some(listed) if listed.url == loc.url => {
-                    self.registered.push(loc);
+                    self.role.registered.push(loc);
                     continue;
                 }
                 Some(_) => {
@@ -690,7 +596,7 @@ impl ClientCore {
             }
             let arg = registry::location_value(self.dialect, &loc);
             if self.call(registry::NAME, registry::METHOD_ADD_SOURCE, vec![arg], false, now).is_ok() {
-                self.registered.push(loc);
+                self.role.registered.push(loc);
             }
         }
     }
@@ -699,8 +605,8 @@ impl ClientCore {
     /// driver that deliberately stopped reading from it (its application is behind), during
     /// which Pongs cannot be seen.
     pub fn keepalive(&mut self, conn: ConnectionId, now: Instant) {
-        let Some(interval) = self.heartbeat else { return };
-        for r in self.replicas.values_mut().filter(|r| r.conn == Some(conn)) {
+        let Some(interval) = self.role.heartbeat else { return };
+        for r in self.role.replicas.values_mut().filter(|r| r.conn == Some(conn)) {
             r.ping_outstanding = false;
             r.heartbeat_due = Some(now + interval);
         }
@@ -708,19 +614,20 @@ impl ClientCore {
 
     /// The earliest time [`ClientCore::handle_timeout`] has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.replicas.values().filter_map(|r| r.heartbeat_due).min()
+        self.role.replicas.values().filter_map(|r| r.heartbeat_due).min()
     }
 
     /// Runs heartbeats that are due.
     pub fn handle_timeout(&mut self, now: Instant) {
         let due: Vec<String> = self
+            .role
             .replicas
             .values()
             .filter(|r| r.heartbeat_due.is_some_and(|t| t <= now))
             .map(|r| r.name.clone())
             .collect();
         for name in due {
-            let r = self.replicas.get_mut(&name).expect("listed");
+            let r = self.role.replicas.get_mut(&name).expect("listed");
             let Some(conn) = r.conn else {
                 r.heartbeat_due = None;
                 continue;
@@ -730,7 +637,7 @@ impl ClientCore {
                 r.heartbeat_due = None;
                 r.ping_outstanding = false;
                 if let Some(c) = self.conns.get_mut(&conn) {
-                    c.state = ConnState::Failed;
+                    c.state = LinkState::Failed;
                 }
                 self.events.push_back(ClientEvent::HeartbeatFailed { conn });
             } else {
@@ -749,16 +656,9 @@ impl ClientCore {
     /// Declares which events of `replica` the driver wants (all, unless told otherwise). The
     /// registry replica's signals are always decoded (the core needs them).
     pub fn set_event_interest(&mut self, replica: &str, interest: EventInterest) {
-        if let Some(r) = self.replicas.get_mut(replica) {
+        if let Some(r) = self.role.replicas.get_mut(replica) {
             r.interest = interest;
         }
-    }
-
-    /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
-    /// read into it and pass it back to [`ClientCore::receive_owned`].
-    pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
-        let partial = self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default();
-        self.spare_read.or_spare(partial)
     }
 
     /// Like [`ClientCore::receive`], taking ownership of the buffer (no copy when the decoder
@@ -772,23 +672,14 @@ impl ClientCore {
     /// [`ClientCore::poll_event`], or gives it back to be queued. Events are offered only while
     /// nothing is queued, so queued and offered events never overtake one another.
     pub fn receive_with(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant, sink: &mut StreamSink<'_>) {
-        let (mut frames, bad_header) = match self.conns.get_mut(&conn) {
-            Some(c) if c.state != ConnState::Failed => {
-                c.frames.extend_owned(bytes);
-                c.frames.take_frames()
-            }
-            _ => return,
-        };
+        let Some((mut frames, bad_header)) = self.start_receive(conn, bytes) else { return };
         let mut reader = Reader::new(frames.chunk().clone(), self.dialect.outer_order());
         while let Some((packet_type, span)) = frames.next_span() {
-            let Some(c) = self.conns.get_mut(&conn) else { return };
-            if c.state == ConnState::Failed {
-                return;
-            }
+            let Some(c) = self.conns.get_mut(&conn).filter(|c| c.state != LinkState::Failed) else { return };
             // Property changes and signals, the bulk of a replica's traffic, skip building a Packet.
-            if c.state == ConnState::Ready {
+            if c.state == LinkState::Ready {
                 reader.set_window(span.clone());
-                let args = &mut self.signal_args;
+                let args = &mut self.role.signal_args;
                 match Packet::decode_stream_in(
                     packet_type,
                     &mut reader,
@@ -803,26 +694,26 @@ impl ClientCore {
                         continue;
                     }
                     Some(Ok(StreamPacket::Reply { name, serial_id, value })) => {
-                        self.reply(conn, name, serial_id, value);
+                        self.handle_reply(conn, name, serial_id, value);
                         continue;
                     }
                     Some(Ok(StreamPacket::Signal { name, index, property_index })) => {
-                        let wanted = self.replicas.get(&*name).is_none_or(|r| {
+                        let wanted = self.role.replicas.get(&*name).is_none_or(|r| {
                             let i = r.interest;
                             &*name == registry::NAME || if property_index >= 0 { i.notify_signals } else { i.signals }
                         });
                         if wanted {
                             // The arguments go with the event; the sink may hand the vector back.
-                            let args = std::mem::take(&mut self.signal_args);
+                            let args = std::mem::take(&mut self.role.signal_args);
                             self.signal(conn, name, index, args, property_index, now, sink);
                         } else {
-                            self.signal_args.clear();
+                            self.role.signal_args.clear();
                         }
                         continue;
                     }
                     Some(Err(error)) if error.closes_connection() => return self.fail(conn, error),
                     Some(Err(error)) => {
-                        self.signal_args.clear();
+                        self.role.signal_args.clear();
                         self.drop_packet(conn, packet_type, error);
                         continue;
                     }
@@ -837,22 +728,17 @@ impl ClientCore {
                 &mut c.names,
             ) {
                 Ok(p) => self.handle(conn, p, now),
-                Err(error) if error.closes_connection() || c.state != ConnState::Ready => {
+                Err(error) if error.closes_connection() || c.state != LinkState::Ready => {
                     return self.fail(conn, error)
                 }
                 Err(error) => self.drop_packet(conn, packet_type, error),
             }
         }
         drop(reader);
-        self.spare_read.keep(frames);
-        if let Some(error) = bad_header {
-            if self.conns.get(&conn).is_some_and(|c| c.state != ConnState::Failed) {
-                self.fail(conn, error);
-            }
-        }
+        self.end_receive(conn, frames, bad_header);
     }
 
-    fn reply(&mut self, conn: ConnectionId, name: Arc<str>, serial_id: i32, value: Value) {
+    fn handle_reply(&mut self, conn: ConnectionId, name: Arc<str>, serial_id: i32, value: Value) {
         let Some(r) = self.bound(conn, &name) else { return };
         // Replies come in call order unless slots answer out of order.
         let expected = if r.pending.front() == Some(&serial_id) {
@@ -869,7 +755,7 @@ impl ClientCore {
     /// connection, see [`LogThrottle`]) and the connection stays up, as with a stock Qt replica.
     fn drop_packet(&mut self, conn: ConnectionId, packet_type: u16, error: DecodeError) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            if let Some(suppressed) = c.dropped_log.allow() {
+            if let Some(suppressed) = c.log.allow() {
                 tracing::warn!(
                     conn,
                     packet_type,
@@ -881,27 +767,19 @@ impl ClientCore {
         }
     }
 
-    fn fail(&mut self, conn: ConnectionId, error: DecodeError) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.state = ConnState::Failed;
-        }
-        tracing::warn!(conn, %error, "closing connection after a protocol error");
-        self.events.push_back(ClientEvent::ProtocolError { conn, error });
-    }
-
     fn handle(&mut self, conn: ConnectionId, packet: Packet, now: Instant) {
         let c = self.conns.get_mut(&conn).expect("present");
-        if c.state == ConnState::AwaitHandshake {
+        if c.state == LinkState::AwaitHandshake {
             match packet {
                 Packet::Handshake { version } if version == self.dialect.protocol_version() => {
-                    c.state = ConnState::Ready
+                    c.state = LinkState::Ready
                 }
                 Packet::Handshake { version } => {
-                    c.state = ConnState::Failed;
+                    c.state = LinkState::Failed;
                     self.events.push_back(ClientEvent::ProtocolMismatch { conn, version });
                 }
                 other => {
-                    c.state = ConnState::Failed;
+                    c.state = LinkState::Failed;
                     let version = format!("(expected Handshake, got {:?})", other.packet_type());
                     self.events.push_back(ClientEvent::ProtocolMismatch { conn, version });
                 }
@@ -911,7 +789,8 @@ impl ClientCore {
         match packet {
             Packet::ObjectList(list) => {
                 let names: Vec<String> = list.iter().map(|o| o.name.clone()).collect();
-                c.objects.extend(list.into_iter().map(|o| (o.name.clone(), o)));
+                let offers = self.role.offers.entry(conn).or_default();
+                offers.extend(list.into_iter().map(|o| (o.name.clone(), o)));
                 // The registry binds first, as in Qt.
                 let mut names = names;
                 names.sort_by_key(|n| n != registry::NAME);
@@ -929,7 +808,7 @@ impl ClientCore {
             Packet::Invoke(Invoke { name, index, args, property_index, .. }) => {
                 self.signal(conn, name.into(), index, args, property_index, now, &mut queue_all)
             }
-            Packet::InvokeReply { name, serial_id, value } => self.reply(conn, name.into(), serial_id, value),
+            Packet::InvokeReply { name, serial_id, value } => self.handle_reply(conn, name.into(), serial_id, value),
             Packet::Pong { name } => {
                 if let Some(r) = self.bound(conn, &name) {
                     r.ping_outstanding = false;
@@ -937,7 +816,9 @@ impl ClientCore {
                 self.touch(&name, now);
             }
             Packet::RemoveObject { name } => {
-                c.objects.remove(&name);
+                if let Some(offers) = self.role.offers.get_mut(&conn) {
+                    offers.remove(&name);
+                }
                 if self.bound(conn, &name).is_some() {
                     self.unbind(&name);
                 }
@@ -949,7 +830,7 @@ impl ClientCore {
     }
 
     fn bound(&mut self, conn: ConnectionId, name: &str) -> Option<&mut ReplicaCore> {
-        self.replicas.get_mut(name).filter(|r| r.conn == Some(conn))
+        self.role.replicas.get_mut(name).filter(|r| r.conn == Some(conn))
     }
 
     /// A gadget that arrived in a QRO_ descriptor (a `QVariant` property of a source in dynamic
@@ -982,7 +863,7 @@ impl ClientCore {
         };
         if let Some(def) = definition {
             def.register_types(&mut self.types);
-            let r = self.replicas.get_mut(name).expect("bound");
+            let r = self.role.replicas.get_mut(name).expect("bound");
             r.definition = Some(def);
         } else if let Some(def) = &r.definition {
             if def.properties.len() != values.len() {
@@ -1001,7 +882,7 @@ impl ClientCore {
                 _ => None,
             })
             .collect();
-        let r = self.replicas.get_mut(name).expect("bound");
+        let r = self.role.replicas.get_mut(name).expect("bound");
         r.values = values;
         r.ping_outstanding = false;
         self.touch(name, now);
@@ -1033,7 +914,7 @@ impl ClientCore {
             }
             _ => None,
         };
-        let r = self.replicas.entry(name.clone()).or_insert_with(|| ReplicaCore {
+        let r = self.role.replicas.entry(name.clone()).or_insert_with(|| ReplicaCore {
             name: name.clone(),
             kind: ReplicaKind::Dynamic,
             parent: Some(parent.into()),
@@ -1071,13 +952,13 @@ impl ClientCore {
 
     fn depth_of(&self, name: &str) -> u32 {
         let mut depth = 0;
-        let mut cur = self.replicas.get(name);
+        let mut cur = self.role.replicas.get(name);
         while let Some(p) = cur.and_then(|r| r.parent.as_deref()) {
             depth += 1;
             if depth > self.limits.max_depth {
                 break;
             }
-            cur = self.replicas.get(p);
+            cur = self.role.replicas.get(p);
         }
         depth
     }
@@ -1093,7 +974,7 @@ impl ClientCore {
         let value = if matches!(value, Value::Remote(_)) { self.unwrap_gadget(value) } else { value };
         let Some(r) = self.bound(conn, &name) else { return };
         let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
-            if let Some(suppressed) = self.conns.get_mut(&conn).and_then(|c| c.dropped_log.allow()) {
+            if let Some(suppressed) = self.conns.get_mut(&conn).and_then(|c| c.log.allow()) {
                 tracing::warn!(replica = &*name, index, suppressed, "property change for a property the replica lacks");
             }
             return;
@@ -1113,7 +994,7 @@ impl ClientCore {
     /// Offers a property change or signal to the driver's sink, or queues it. Only while nothing
     /// is queued before it: the driver sees every replica's events in order.
     fn emit_stream(&mut self, event: ClientEvent, sink: &mut StreamSink<'_>) {
-        let unclaimed = if self.events.is_empty() { sink(event, &mut self.signal_args) } else { Some(event) };
+        let unclaimed = if self.events.is_empty() { sink(event, &mut self.role.signal_args) } else { Some(event) };
         if let Some(event) = unclaimed {
             self.events.push_back(event);
         }
@@ -1150,19 +1031,20 @@ impl ClientCore {
     fn registry_initialized(&mut self, now: Instant) {
         // A (re)started registry, or one we reconnected to, forgets the sources of hosts that
         // dropped off: register ours again, as Qt nodes do on every registry initialization.
-        let again = std::mem::take(&mut self.registered);
-        self.registrations.extend(again);
-        let table = self.replicas.get(registry::NAME).and_then(|r| r.values.first().cloned());
-        self.locations = table
+        let again = std::mem::take(&mut self.role.registered);
+        self.role.registrations.extend(again);
+        let table = self.role.replicas.get(registry::NAME).and_then(|r| r.values.first().cloned());
+        self.role.locations = table
             .map(|t| registry::parse_table(&t))
             .unwrap_or_default()
             .into_iter()
             .map(|l| (l.name.clone(), l))
             .collect();
         let mut urls: Vec<String> = self
+            .role
             .locations
             .values()
-            .filter(|l| self.replicas.get(&l.name).is_some_and(|r| r.conn.is_none()))
+            .filter(|l| self.role.replicas.get(&l.name).is_some_and(|r| r.conn.is_none()))
             .map(|l| l.url.clone())
             .collect();
         urls.dedup();
@@ -1176,14 +1058,14 @@ impl ClientCore {
         let Some(location) = args.first().and_then(registry::parse_location) else { return };
         match index {
             registry::SIGNAL_ADDED => {
-                self.locations.insert(location.name.clone(), location.clone());
-                if self.replicas.get(&location.name).is_some_and(|r| r.conn.is_none()) {
+                self.role.locations.insert(location.name.clone(), location.clone());
+                if self.role.replicas.get(&location.name).is_some_and(|r| r.conn.is_none()) {
                     self.events.push_back(ClientEvent::ConnectTo { url: location.url.clone() });
                 }
                 self.events.push_back(ClientEvent::RegistryChanged { location, added: true });
             }
             registry::SIGNAL_REMOVED => {
-                self.locations.remove(&location.name);
+                self.role.locations.remove(&location.name);
                 self.events.push_back(ClientEvent::RegistryChanged { location, added: false });
             }
             _ => {}

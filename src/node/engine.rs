@@ -355,7 +355,7 @@ pub(crate) struct State {
     pub(crate) client: ClientCore,
     pub(crate) host: HostCore,
     pub(crate) registry: Option<RegistryTable>,
-    pub(crate) conns: crate::core::host::ConnMap<ConnHandle>,
+    pub(crate) conns: crate::core::connection::ConnMap<ConnHandle>,
     next_conn: ConnectionId,
     pub(crate) replicas: NameMap<ReplicaRoute>,
     pub(crate) sources: NameMap<SourceRoute>,
