@@ -31,11 +31,14 @@ pub struct NodeConfig {
     /// arrival order, as on a Qt host (a slow async slot then delays later calls to the same
     /// source, not to other sources).
     pub concurrent_slots: bool,
-    /// Events one subscriber (a [`Replica::events`](super::Replica::events) or [`Source::events`](super::Source::events) receiver) may have
+    /// Events one subscriber (a [`Replica::events`] or [`Source::events`] receiver) may have
     /// waiting before the connection feeding it stops reading until it catches up to half of
     /// that. Nothing is dropped; a subscriber that never reads stalls its connection. The
     /// default (1024) keeps a busy stream's queues in the CPU caches: with 16384, signals were
     /// 25% slower (the socket buffers still absorb bursts).
+    ///
+    /// [`Replica::events`]: super::Replica::events
+    /// [`Source::events`]: super::Source::events
     pub event_backlog: usize,
     /// After a replica sends a request whose answer is awaited (a slot call with a return
     /// value, an acquisition), its connection reads the socket in a loop for up to this long

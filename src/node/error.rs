@@ -20,8 +20,11 @@ pub enum NodeError {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// [`Node::listen`](super::Node::listen) (or [`Node::listen_registry`](super::Node::listen_registry)) on a node that already listens: a node
+    /// [`Node::listen`] (or [`Node::listen_registry`]) on a node that already listens: a node
     /// hosts on one URL, the one given.
+    ///
+    /// [`Node::listen`]: super::Node::listen
+    /// [`Node::listen_registry`]: super::Node::listen_registry
     #[error("this node already listens on {0}")]
     AlreadyListening(String),
     /// The host side refused: an unknown or duplicate source name, a value or arguments that

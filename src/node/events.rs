@@ -7,10 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use crate::core::{ConnectionId, ReplicaState, Value};
 
-/// Which kinds of [`ReplicaEvent`] a subscription receives ([`Replica::events_filtered`](super::Replica::events_filtered)).
+/// Which kinds of [`ReplicaEvent`] a subscription receives ([`Replica::events_filtered`]).
 /// Combine with `|`. Kinds that no subscription of a replica wants are not even built, as a Qt
 /// signal without connections costs next to nothing; a stream of property changes read
 /// through [`EventFilter::PROPERTIES`] skips the notify signal that follows each change.
+///
+/// [`Replica::events_filtered`]: super::Replica::events_filtered
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventFilter(u8);
 
@@ -71,7 +73,9 @@ pub enum ReplicaEvent {
     Initialized,
     /// A property has a new value (from the source; a replica's own writes come back this way).
     PropertyChanged {
-        /// Position in the interface's property list ([`ClassDefinition::properties`](crate::core::ClassDefinition::properties)).
+        /// Position in the interface's property list ([`ClassDefinition::properties`]).
+        ///
+        /// [`ClassDefinition::properties`]: crate::core::ClassDefinition::properties
         index: usize,
         /// The property's name.
         name: Name,
@@ -80,8 +84,10 @@ pub enum ReplicaEvent {
     },
     /// A signal of the source; notify signals carry `property_index`.
     Signal {
-        /// Position in the interface's signal list ([`ClassDefinition::signals`](crate::core::ClassDefinition::signals): notify
+        /// Position in the interface's signal list ([`ClassDefinition::signals`]: notify
         /// signals first, then the declared ones).
+        ///
+        /// [`ClassDefinition::signals`]: crate::core::ClassDefinition::signals
         index: usize,
         /// The signal's name.
         name: Name,

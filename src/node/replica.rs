@@ -157,8 +157,11 @@ impl Replica {
         Some(Replica::new(self.inner.shared.clone(), child, state, self._node.clone()))
     }
 
-    /// A stream of this replica's events, from now on (use [`Node::acquire_with_events`](super::Node::acquire_with_events) or
-    /// [`Node::acquire_dynamic_with_events`](super::Node::acquire_dynamic_with_events) to also get those of the acquisition itself).
+    /// A stream of this replica's events, from now on (use [`Node::acquire_with_events`] or
+    /// [`Node::acquire_dynamic_with_events`] to also get those of the acquisition itself).
+    ///
+    /// [`Node::acquire_with_events`]: super::Node::acquire_with_events
+    /// [`Node::acquire_dynamic_with_events`]: super::Node::acquire_dynamic_with_events
     pub fn events(&self) -> EventReceiver<ReplicaEvent> {
         self.events_filtered(EventFilter::ALL)
     }
