@@ -244,6 +244,32 @@ impl EventInterest {
 }
 
 impl ReplicaCore {
+    /// A replica not bound to any connection yet.
+    fn new(
+        name: String,
+        kind: ReplicaKind,
+        parent: Option<String>,
+        state: ReplicaState,
+        definition: Option<ClassDefinition>,
+        values: Vec<Value>,
+    ) -> ReplicaCore {
+        ReplicaCore {
+            name,
+            kind,
+            parent,
+            state,
+            conn: None,
+            definition,
+            values,
+            next_serial: 1,
+            pending: VecDeque::new(),
+            heartbeat_due: None,
+            ping_outstanding: false,
+            interest: EventInterest::ALL,
+            offered_signature: None,
+        }
+    }
+
     /// Why a call or write cannot go out now: the host's signature differs, or no host serves
     /// this replica at the moment.
     pub(crate) fn unbound_error(&self) -> CallError {
@@ -387,24 +413,8 @@ impl Core<ClientRole> {
                 (ReplicaState::Default, Some(c.definition.clone()), c.defaults.clone())
             }
         };
-        self.role.replicas.insert(
-            name.into(),
-            ReplicaCore {
-                name: name.into(),
-                kind,
-                parent: None,
-                state,
-                conn: None,
-                definition,
-                values,
-                next_serial: 1,
-                pending: VecDeque::new(),
-                heartbeat_due: None,
-                ping_outstanding: false,
-                interest: EventInterest::ALL,
-                offered_signature: None,
-            },
-        );
+        let replica = ReplicaCore::new(name.into(), kind, None, state, definition, values);
+        self.role.replicas.insert(name.into(), replica);
         self.try_bind(name, now);
         if self.role.replicas[name].conn.is_none() {
             if let Some(loc) = self.role.locations.get(name) {

@@ -9,11 +9,12 @@
 //! behind its `Peer` trait.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
 
 use bytes::{Bytes, BytesMut};
 
 use super::dialect::Dialect;
-use super::error::DecodeError;
+use super::error::{DecodeError, DecodeResult};
 use super::frame::{FrameDecoder, Frames, SpareBuffer};
 use super::limits::{Limits, LogThrottle};
 use super::outbox::Outbox;
@@ -65,6 +66,23 @@ pub(crate) struct Connection {
     pub(crate) state: LinkState,
     /// Warnings about the peer's refused or undecodable packets, throttled.
     pub(crate) log: LogThrottle,
+}
+
+impl Connection {
+    /// Decodes the packet at `span` of `frames`, object names shared through this connection's
+    /// cache.
+    #[inline]
+    pub(crate) fn decode(
+        &mut self,
+        frames: &Frames,
+        packet_type: u16,
+        span: Range<usize>,
+        dialect: Dialect,
+        types: &TypeRegistry,
+        limits: &Limits,
+    ) -> DecodeResult<Packet> {
+        Packet::decode_with(&frames.frame(packet_type, span), dialect, types, limits, &mut self.names)
+    }
 }
 
 /// What a [`Core`] is besides its connections: a host ([`HostCore`](super::HostCore)) or a

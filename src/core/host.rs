@@ -698,35 +698,18 @@ impl Core<HostRole> {
         })?;
         let args = &args[..];
         let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
+        let dialect = self.dialect;
+        let write = |out: Output<'_>| {
+            Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, index as i32, args, -1, property_index)
+        };
         if let [only] = self.listeners(source) {
             // One listener: encode straight into its queue.
-            let (only, dialect) = (*only, self.dialect);
-            self.append(only, |out| {
-                Packet::write_invoke(
-                    dialect,
-                    out,
-                    source,
-                    call::INVOKE_META_METHOD,
-                    index as i32,
-                    args,
-                    -1,
-                    property_index,
-                )
-            })?;
+            self.append(*only, write)?;
             return Ok(());
         }
         let mut bytes = std::mem::take(&mut self.role.scratch);
         bytes.clear();
-        let written = Packet::write_invoke(
-            self.dialect,
-            &mut bytes,
-            source,
-            call::INVOKE_META_METHOD,
-            index as i32,
-            args,
-            -1,
-            property_index,
-        );
+        let written = write(Output::from(&mut bytes));
         if written.is_ok() {
             self.send_to_listeners(source, &bytes);
         }

@@ -1,7 +1,6 @@
 //! What a client does with the packets of hosts: the handshake and the objects offered, the
 //! values of replicas (Init, property changes, child objects), signals, replies and pongs.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,7 +15,7 @@ use crate::core::registry;
 use crate::core::stream::Reader;
 use crate::core::value::{ObjectKind, RemoteObject, Value};
 
-use super::{queue_all, ClientEvent, ClientRole, EventInterest, ReplicaCore, ReplicaKind, ReplicaState, StreamSink};
+use super::{queue_all, ClientEvent, ClientRole, ReplicaCore, ReplicaKind, ReplicaState, StreamSink};
 
 impl Core<ClientRole> {
     /// Handles bytes received on `conn`.
@@ -88,13 +87,7 @@ impl Core<ClientRole> {
                     None => {}
                 }
             }
-            match Packet::decode_with(
-                &frames.frame(packet_type, span),
-                self.dialect,
-                &self.types,
-                &self.limits,
-                &mut c.names,
-            ) {
+            match c.decode(&frames, packet_type, span, self.dialect, &self.types, &self.limits) {
                 Ok(p) => self.handle(conn, p, now),
                 Err(error) if error.closes_connection() || c.state != LinkState::Ready => {
                     return self.fail(conn, error)
@@ -282,20 +275,9 @@ impl Core<ClientRole> {
             }
             _ => None,
         };
-        let r = self.role.replicas.entry(name.clone()).or_insert_with(|| ReplicaCore {
-            name: name.clone(),
-            kind: ReplicaKind::Dynamic,
-            parent: Some(parent.into()),
-            state: ReplicaState::Uninitialized,
-            conn: None,
-            definition: None,
-            values: Vec::new(),
-            next_serial: 1,
-            pending: VecDeque::new(),
-            heartbeat_due: None,
-            ping_outstanding: false,
-            interest: EventInterest::ALL,
-            offered_signature: None,
+        let r = self.role.replicas.entry(name.clone()).or_insert_with(|| {
+            let parent = Some(parent.into());
+            ReplicaCore::new(name.clone(), ReplicaKind::Dynamic, parent, ReplicaState::Uninitialized, None, Vec::new())
         });
         r.parent = Some(parent.into());
         if definition.is_some() {

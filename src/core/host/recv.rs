@@ -35,13 +35,7 @@ impl Core<HostRole> {
                 tracing::debug!(conn, packet_type, "ignoring a packet type clients do not send");
                 continue;
             }
-            match Packet::decode_with(
-                &frames.frame(packet_type, span),
-                self.dialect,
-                &self.types,
-                &self.limits,
-                &mut c.names,
-            ) {
+            match c.decode(&frames, packet_type, span, self.dialect, &self.types, &self.limits) {
                 Ok(p) => self.handle(conn, p),
                 Err(error) if error.closes_connection() => return self.fail(conn, error),
                 // Confined to its packet (its length is known): refused, the connection goes on.

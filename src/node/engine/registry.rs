@@ -50,28 +50,27 @@ impl State {
 
     /// Registers a local source with the registry (our own table if we are the registry host).
     pub(super) fn register(&mut self, loc: Location) {
-        if self.registry.is_some() {
-            let arg = registry::location_value(self.host.dialect(), &loc);
-            if let Some(change) =
-                self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_ADD_SOURCE, &[arg]))
-            {
-                self.apply_registry_change(change);
-            }
-        } else if self.registry_url.is_some() {
+        if !self.change_own_registry(registry::METHOD_ADD_SOURCE, &loc) && self.registry_url.is_some() {
             self.client.register_source(loc, Instant::now());
         }
     }
 
     pub(super) fn unregister(&mut self, loc: Location) {
-        if self.registry.is_some() {
-            let arg = registry::location_value(self.host.dialect(), &loc);
-            if let Some(change) =
-                self.registry.as_mut().and_then(|t| t.invoked(LOCAL, registry::METHOD_REMOVE_SOURCE, &[arg]))
-            {
-                self.apply_registry_change(change);
-            }
-        } else if self.registry_url.is_some() {
+        if !self.change_own_registry(registry::METHOD_REMOVE_SOURCE, &loc) && self.registry_url.is_some() {
             self.client.unregister_source(&loc.name, Instant::now());
         }
+    }
+
+    /// If this node is the registry host, adds `loc` to its table or removes it (`method`) and
+    /// returns true.
+    fn change_own_registry(&mut self, method: usize, loc: &Location) -> bool {
+        if self.registry.is_none() {
+            return false;
+        }
+        let arg = registry::location_value(self.host.dialect(), loc);
+        if let Some(change) = self.registry.as_mut().and_then(|t| t.invoked(LOCAL, method, &[arg])) {
+            self.apply_registry_change(change);
+        }
+        true
     }
 }
