@@ -68,7 +68,6 @@ use super::connection::{sealed::Sealed, Core, LinkState, Role};
 use super::convert::{convert, convert_args, ArgumentError, ClassTypes, TypeMismatch};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
-
 use super::packet::{call, ObjectInfo, Packet};
 use super::source::SourceClass;
 use super::stream::Output;

@@ -9,7 +9,8 @@ use crate::core::{CallError, ClassDefinition, ReplicaState, Value};
 
 use super::delivery::{self, EventReceiver};
 use super::engine::{Lifetime, MethodRef, Shared};
-use super::{EventFilter, NodeError, Offered, ReplicaEvent};
+use super::error::{NodeError, Offered};
+use super::events::{EventFilter, ReplicaEvent};
 
 struct ReplicaInner {
     shared: Arc<Shared>,

@@ -7,7 +7,9 @@ use crate::core::{SourceClass, Value};
 
 use super::delivery::{self, EventReceiver};
 use super::engine::{Shared, State};
-use super::{NodeError, SlotHandler, SourceEvent};
+use super::error::NodeError;
+use super::events::SourceEvent;
+use super::slot::SlotHandler;
 
 /// A source hosted by this node.
 #[derive(Clone)]

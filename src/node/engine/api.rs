@@ -14,19 +14,14 @@ use crate::core::{
     CallError, ClientCore, HostCore, HostError, ReplicaKind, ReplicaState, SourceClass, TypeRegistry, Value,
 };
 use crate::node::delivery::EventSender;
-use crate::node::{EventFilter, NodeError, ReplicaEvent, SlotHandler, SourceEvent};
+use crate::node::error::NodeError;
+use crate::node::events::{EventFilter, ReplicaEvent, SourceEvent};
+use crate::node::slot::SlotHandler;
 
-use super::members::MemberNames;
-use super::routing::{ReplicaRoute, SourceRoute};
+use super::members::{MemberNames, MethodRef};
+use super::routes::{ReplicaRoute, SourceRoute};
 use super::subscribers::{Observer, Subscribers};
 use super::State;
-
-/// Which method a call is for.
-pub(crate) enum MethodRef<'a> {
-    Index(usize),
-    /// A name, or a full signature such as `add(int,int)`.
-    Name(&'a str),
-}
 
 impl State {
     /// The client core: the replicas and what the hosts offer.

@@ -2,7 +2,14 @@
 //! a replica or source.
 
 use crate::core::ClassDefinition;
-use crate::node::Name;
+use crate::node::events::Name;
+
+/// Which method a call is for.
+pub(crate) enum MethodRef<'a> {
+    Index(usize),
+    /// A name, or a full signature such as `add(int,int)`.
+    Name(&'a str),
+}
 
 /// Names of an interface's members, made once per definition instead of once per event.
 pub(super) struct MemberNames {

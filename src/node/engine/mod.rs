@@ -8,18 +8,23 @@
 //! released ([`Action`]). The node's handles change the state only through the methods of
 //! [`api`]; the rest is one concern a file:
 //!
-//! - [`routing`]: core events to subscribers and slot handlers, calls out to sources;
-//! - [`subscribers`] and [`members`]: who wants which events, and the member names they carry;
+//! - [`routes`], [`subscribers`] and [`members`]: the routes of replicas and sources, who wants
+//!   which of their events, and the member names the events carry;
+//! - [`routing`]: core events to their routes and slot calls to their handlers, once per pass;
 //! - [`slots`]: running slot calls and sending their replies;
 //! - [`connection`]: a connection's task (attach, the read loop, detach), written once for both
-//!   sides of the node; [`socket`] tunes its socket, [`wire`] writes its output;
+//!   [`side`]s of the node; [`socket`] tunes its socket, [`output`] decides who writes its
+//!   output and when, [`wire`] writes it;
 //! - [`registry`]: the registry this node hosts or uses.
 
 mod api;
 mod connection;
 mod members;
+mod output;
 mod registry;
+mod routes;
 mod routing;
+mod side;
 mod slots;
 mod socket;
 mod subscribers;
@@ -35,12 +40,10 @@ use crate::core::connection::ConnMap;
 use crate::core::registry::RegistryTable;
 use crate::core::{ClientCore, ConnectionId, Dialect, HostCore};
 
+use super::config::NodeConfig;
 use super::delivery::{Backlog, EventReceiver};
-use super::NodeConfig;
-pub(crate) use api::MethodRef;
-use connection::ConnHandle;
-use routing::{NameMap, ReplicaRoute, SourceRoute};
-use slots::SlotJob;
+pub(crate) use members::MethodRef;
+use routes::{NameMap, ReplicaRoute, SlotJob, SourceRoute};
 use subscribers::drop_retired;
 use wire::DirectWriter;
 
@@ -75,13 +78,36 @@ pub(crate) struct State {
     write_all_now: bool,
 }
 
+/// What the engine keeps of a connection.
+struct ConnHandle {
+    wake_writer: Arc<Notify>,
+    /// Tells the read loop an answer is awaited on this connection (see
+    /// [`NodeConfig::busy_poll`]).
+    expect_answer: Arc<Notify>,
+    close: watch::Sender<bool>,
+    /// For sockets: immediate writes from the producing thread.
+    direct: Option<Arc<DirectWriter>>,
+}
+
+/// Why a connection's task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CloseReason {
+    Closed,
+    /// The host speaks another protocol version: not reconnected.
+    ProtocolMismatch,
+}
+
+/// Writes a connection's output from the calling thread: [`Shared::write_now`] for the side of
+/// the node the connection is on.
+type WriteFn = fn(&Shared, ConnectionId, &DirectWriter, &Notify);
+
 /// Work to do after the lock is released.
 enum Action {
     Wake(Arc<Notify>),
     /// Write the connection's output from this thread with `write` (see [`wire`]).
     WriteNow {
         conn: ConnectionId,
-        write: wire::WriteNow,
+        write: WriteFn,
         direct: Arc<DirectWriter>,
         wake: Arc<Notify>,
     },

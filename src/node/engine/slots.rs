@@ -4,21 +4,12 @@
 
 use std::sync::Arc;
 
-use crate::core::{ConnectionId, Value};
+use crate::core::Value;
+use crate::node::config::NodeConfig;
 use crate::node::delivery::{self, Backlog, EventReceiver};
-use crate::node::{Name, NodeConfig, SlotCall, SlotHandler};
 
-use super::routing::SourceRoute;
+use super::routes::{SlotJob, SourceRoute};
 use super::{Action, Shared};
-
-/// One slot call to run: the handler, the call, where to reply, and the declared return type.
-pub(super) struct SlotJob {
-    pub(super) handler: Arc<dyn SlotHandler>,
-    pub(super) call: SlotCall,
-    pub(super) conn: ConnectionId,
-    pub(super) serial: Option<i32>,
-    pub(super) return_type: Name,
-}
 
 impl SourceRoute {
     /// Hands a slot call to this source's handler: to a task of its own (`concurrent_slots`),

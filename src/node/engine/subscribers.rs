@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::node::delivery::{Backlog, EventSender};
-use crate::node::EventFilter;
+use crate::node::events::EventFilter;
 
 /// The event subscribers of one replica or source. Events are staged during routing and handed
 /// over in one batch per subscriber when routing ends; observers see each event as it is routed.
