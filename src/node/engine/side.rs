@@ -18,8 +18,10 @@ pub(super) trait Side: Role + Sized + 'static {
     /// acquisitions): its socket connections busy-poll for those answers.
     const AWAITS_ANSWERS: bool;
 
+    /// The core of this side.
     fn core(st: &State) -> &Core<Self>;
 
+    /// The core of this side, to change.
     fn core_mut(st: &mut State) -> &mut Core<Self>;
 
     /// Registers a new connection with the core.
