@@ -39,23 +39,17 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
-use super::classdef::{ClassDefinition, EmbeddedDefinition};
-use super::dialect::Dialect;
+use super::classdef::ClassDefinition;
+use super::connection::{sealed::Sealed, ConnMap, ConnectionId, Core, LinkState, Role};
 use super::error::{DecodeError, EncodeError};
-use super::frame::{FrameDecoder, SpareBuffer};
-use super::host::{ConnMap, ConnectionId};
-use super::limits::Limits;
-use super::limits::{clip, LogThrottle};
-use super::outbox::Outbox;
-use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet, StreamPacket};
+use super::packet::{call, Invoke, ObjectInfo, Packet};
 use super::registry::{self, Location};
 use super::source::SourceClass;
-use super::stream::Reader;
-use super::types::TypeRegistry;
-use super::value::{ObjectKind, RemoteObject, Value};
+use super::value::Value;
+
+mod recv;
 
 /// Replica states, with Qt's numbering (`QRemoteObjectReplica::State`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -223,23 +217,6 @@ pub enum ClientEvent {
     },
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum ConnState {
-    AwaitHandshake,
-    Ready,
-    Failed,
-}
-
-struct ClientConnection {
-    state: ConnState,
-    frames: FrameDecoder,
-    names: NameCache,
-    out: Outbox,
-    objects: BTreeMap<String, ObjectInfo>,
-    /// Warnings about dropped packets, throttled.
-    dropped_log: LogThrottle,
-}
-
 /// One acquired replica, as [`ClientCore::replica`] shows it.
 pub struct ReplicaCore {
     /// The source name it was acquired by.
@@ -296,6 +273,32 @@ impl EventInterest {
 }
 
 impl ReplicaCore {
+    /// A replica not bound to any connection yet.
+    fn new(
+        name: String,
+        kind: ReplicaKind,
+        parent: Option<String>,
+        state: ReplicaState,
+        definition: Option<ClassDefinition>,
+        values: Vec<Value>,
+    ) -> ReplicaCore {
+        ReplicaCore {
+            name,
+            kind,
+            parent,
+            state,
+            conn: None,
+            definition,
+            values,
+            next_serial: 1,
+            pending: VecDeque::new(),
+            heartbeat_due: None,
+            ping_outstanding: false,
+            interest: EventInterest::ALL,
+            offered_signature: None,
+        }
+    }
+
     /// Why a call or write cannot go out now: the host's signature differs, or no host serves
     /// this replica at the moment.
     pub(crate) fn unbound_error(&self) -> CallError {
@@ -316,135 +319,91 @@ impl ReplicaCore {
         }
     }
 }
-/// The sans-IO client: the replicas a node holds and its connections to hosts (see the
-/// [module documentation](self)). It performs no I/O and reads no clock.
-pub struct ClientCore {
-    dialect: Dialect,
-    limits: Limits,
-    types: TypeRegistry,
+
+/// What a client holds besides its connections: the replicas it acquired and what the hosts and
+/// the registry offer. [`ClientCore`] is the [`Core`] in this role.
+#[derive(Default)]
+pub struct ClientRole {
     heartbeat: Option<Duration>,
-    conns: ConnMap<ClientConnection>,
     replicas: BTreeMap<String, ReplicaCore>,
+    /// Per connection: the objects its host listed (ObjectList).
+    offers: ConnMap<BTreeMap<String, ObjectInfo>>,
     /// Name → location, from the registry replica.
     locations: BTreeMap<String, Location>,
     /// Sources this node wants the registry to list, pushed once the registry replica is Valid.
     registrations: Vec<Location>,
     registered: Vec<Location>,
-    events: VecDeque<ClientEvent>,
-    /// Connections that got output since the last [`ClientCore::take_dirty`].
-    dirty: Vec<ConnectionId>,
-    spare_read: SpareBuffer,
     /// Arguments of the signal being decoded (reused: no allocation for unwanted signals).
     signal_args: Vec<Value>,
 }
 
-impl ClientCore {
-    /// A client speaking `dialect` to every host, decoding within `limits`.
-    pub fn new(dialect: Dialect, limits: Limits) -> Self {
-        ClientCore {
-            dialect,
-            limits,
-            types: TypeRegistry::new(dialect),
-            heartbeat: None,
-            conns: ConnMap::default(),
-            replicas: BTreeMap::new(),
-            locations: BTreeMap::new(),
-            registrations: Vec::new(),
-            registered: Vec::new(),
-            events: VecDeque::new(),
-            dirty: Vec::new(),
-            spare_read: SpareBuffer::default(),
-            signal_args: Vec::new(),
-        }
-    }
+impl Sealed for ClientRole {}
 
-    /// The dialect this client speaks.
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
+impl Role for ClientRole {
+    type Event = ClientEvent;
 
-    /// The types values from the sources may contain.
-    pub fn types(&self) -> &TypeRegistry {
-        &self.types
+    fn protocol_error(conn: ConnectionId, error: DecodeError) -> ClientEvent {
+        ClientEvent::ProtocolError { conn, error }
     }
+}
 
-    /// The types values from the sources may contain, to register more.
-    pub fn types_mut(&mut self) -> &mut TypeRegistry {
-        &mut self.types
-    }
+/// The sans-IO client: the replicas a node holds and its connections to hosts (see the
+/// [module documentation](self)). It performs no I/O and reads no clock.
+pub type ClientCore = Core<ClientRole>;
 
+impl Core<ClientRole> {
     /// Heartbeat interval for every replica (`None` disables it, Qt's default).
     pub fn set_heartbeat(&mut self, interval: Option<Duration>, now: Instant) {
-        self.heartbeat = interval.filter(|d| !d.is_zero());
-        for r in self.replicas.values_mut() {
+        self.role.heartbeat = interval.filter(|d| !d.is_zero());
+        for r in self.role.replicas.values_mut() {
             r.ping_outstanding = false;
-            r.heartbeat_due = match (self.heartbeat, r.conn) {
+            r.heartbeat_due = match (self.role.heartbeat, r.conn) {
                 (Some(d), Some(_)) => Some(now + d),
                 _ => None,
             };
         }
     }
 
-    /// Connections whose output became non-empty since their writer last took it (each listed
-    /// once), so a driver wakes only those writers, once per burst.
-    pub fn take_dirty(&mut self) -> Vec<ConnectionId> {
-        // Flags stay set until the writer takes the output: while it has not, more output needs
-        // no new wake-up.
-        std::mem::take(&mut self.dirty)
-    }
-
-    /// The next event, in order; `None` when there is none.
-    pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        super::limits::pop_front_shrinking(&mut self.events)
-    }
-
     /// The replica acquired as `name`.
     pub fn replica(&self, name: &str) -> Option<&ReplicaCore> {
-        self.replicas.get(name)
+        self.role.replicas.get(name)
     }
 
     /// Every acquired replica, child objects included.
     pub fn replicas(&self) -> impl Iterator<Item = &ReplicaCore> {
-        self.replicas.values()
+        self.role.replicas.values()
     }
 
     /// Sources known from the ObjectLists of all connections.
     pub fn known_objects(&self) -> Vec<(ConnectionId, ObjectInfo)> {
-        self.conns.iter().flat_map(|(c, conn)| conn.objects.values().map(move |o| (*c, o.clone()))).collect()
+        let offers = |c: &ConnectionId| self.role.offers.get(c).into_iter().flat_map(|o| o.values());
+        self.conns.keys().flat_map(|c| offers(c).map(move |o| (*c, o.clone()))).collect()
     }
 
     /// The sources the registry lists, by name (empty without a registry replica).
     pub fn registry_locations(&self) -> &BTreeMap<String, Location> {
-        &self.locations
+        &self.role.locations
     }
 
     /// A new connection is open; the host will speak first.
     pub fn connected(&mut self, conn: ConnectionId) {
-        self.conns.insert(
-            conn,
-            ClientConnection {
-                state: ConnState::AwaitHandshake,
-                frames: FrameDecoder::new(self.dialect, &self.limits),
-                names: NameCache::default(),
-                out: Outbox::default(),
-                objects: BTreeMap::new(),
-                dropped_log: LogThrottle::default(),
-            },
-        );
+        self.open(conn, LinkState::AwaitHandshake);
+        self.role.offers.insert(conn, BTreeMap::new());
     }
 
     /// The connection is gone: its replicas become Suspect and their pending calls fail.
     pub fn disconnected(&mut self, conn: ConnectionId) {
         self.conns.remove(&conn);
+        self.role.offers.remove(&conn);
         let names: Vec<String> =
-            self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.name.clone()).collect();
+            self.role.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.name.clone()).collect();
         for name in names {
             self.unbind(&name);
         }
     }
 
     fn unbind(&mut self, name: &str) {
-        let Some(r) = self.replicas.get_mut(name) else { return };
+        let Some(r) = self.role.replicas.get_mut(name) else { return };
         r.conn = None;
         r.heartbeat_due = None;
         r.ping_outstanding = false;
@@ -460,7 +419,7 @@ impl ClientCore {
     }
 
     fn set_state(&mut self, name: &str, new: ReplicaState) {
-        let Some(r) = self.replicas.get_mut(name) else { return };
+        let Some(r) = self.role.replicas.get_mut(name) else { return };
         let old = r.state;
         // Qt re-emits Suspect → Suspect; other same-state moves are no-ops.
         if !old.may_become(new) || (old == new && new != ReplicaState::Suspect) {
@@ -472,7 +431,7 @@ impl ClientCore {
 
     /// Acquires a replica. It binds as soon as a connection lists the name.
     pub fn acquire(&mut self, name: &str, kind: ReplicaKind, now: Instant) {
-        if self.replicas.contains_key(name) {
+        if self.role.replicas.contains_key(name) {
             return;
         }
         let (state, definition, values) = match &kind {
@@ -483,27 +442,11 @@ impl ClientCore {
                 (ReplicaState::Default, Some(c.definition.clone()), c.defaults.clone())
             }
         };
-        self.replicas.insert(
-            name.into(),
-            ReplicaCore {
-                name: name.into(),
-                kind,
-                parent: None,
-                state,
-                conn: None,
-                definition,
-                values,
-                next_serial: 1,
-                pending: VecDeque::new(),
-                heartbeat_due: None,
-                ping_outstanding: false,
-                interest: EventInterest::ALL,
-                offered_signature: None,
-            },
-        );
+        let replica = ReplicaCore::new(name.into(), kind, None, state, definition, values);
+        self.role.replicas.insert(name.into(), replica);
         self.try_bind(name, now);
-        if self.replicas[name].conn.is_none() {
-            if let Some(loc) = self.locations.get(name) {
+        if self.role.replicas[name].conn.is_none() {
+            if let Some(loc) = self.role.locations.get(name) {
                 self.events.push_back(ClientEvent::ConnectTo { url: loc.url.clone() });
             }
         }
@@ -511,13 +454,18 @@ impl ClientCore {
 
     /// Releases a replica; the host is told if it was bound.
     pub fn release(&mut self, name: &str) {
-        if let Some(r) = self.replicas.remove(name) {
+        if let Some(r) = self.role.replicas.remove(name) {
             // Children never sent AddObject, so they are forgotten silently.
             if let (Some(conn), None) = (r.conn, &r.parent) {
                 self.send(conn, &Packet::RemoveObject { name: name.into() });
             }
-            let children: Vec<String> =
-                self.replicas.values().filter(|c| c.parent.as_deref() == Some(name)).map(|c| c.name.clone()).collect();
+            let children: Vec<String> = self
+                .role
+                .replicas
+                .values()
+                .filter(|c| c.parent.as_deref() == Some(name))
+                .map(|c| c.name.clone())
+                .collect();
             for c in children {
                 self.release(&c);
             }
@@ -525,12 +473,14 @@ impl ClientCore {
     }
 
     fn try_bind(&mut self, name: &str, now: Instant) {
-        let Some(r) = self.replicas.get(name) else { return };
+        let Some(r) = self.role.replicas.get(name) else { return };
         if r.conn.is_some() || r.state == ReplicaState::SignatureMismatch {
             return;
         }
+        let offers = &self.role.offers;
         let found = self.conns.iter().find_map(|(c, conn)| {
-            (conn.state == ConnState::Ready).then(|| conn.objects.get(name).map(|o| (*c, o.clone()))).flatten()
+            let offered = || offers.get(c).and_then(|o| o.get(name)).map(|o| (*c, o.clone()));
+            (conn.state == LinkState::Ready).then(offered).flatten()
         });
         let Some((conn, info)) = found else { return };
         // Either side without a signature disables the check, as in Qt.
@@ -538,7 +488,7 @@ impl ClientCore {
             if !mine.is_empty() && !theirs.is_empty() && mine != theirs {
                 tracing::warn!(replica = name, mine, theirs, "signature mismatch");
                 let theirs = theirs.to_owned();
-                if let Some(r) = self.replicas.get_mut(name) {
+                if let Some(r) = self.role.replicas.get_mut(name) {
                     r.offered_signature = Some(theirs);
                 }
                 self.set_state(name, ReplicaState::SignatureMismatch);
@@ -547,7 +497,7 @@ impl ClientCore {
         }
         // A replica that already has an interface asks for values only (as Qt after reconnects).
         let is_dynamic = matches!(r.kind, ReplicaKind::Dynamic) && r.definition.is_none();
-        let r = self.replicas.get_mut(name).expect("checked");
+        let r = self.role.replicas.get_mut(name).expect("checked");
         r.conn = Some(conn);
         self.send(conn, &Packet::AddObject { name: name.into(), is_dynamic });
         self.touch(name, now);
@@ -555,55 +505,16 @@ impl ClientCore {
 
     /// Restarts the replica's heartbeat timer (any outgoing traffic postpones the next Ping).
     fn touch(&mut self, name: &str, now: Instant) {
-        if let (Some(r), Some(interval)) = (self.replicas.get_mut(name), self.heartbeat) {
+        if let (Some(r), Some(interval)) = (self.role.replicas.get_mut(name), self.role.heartbeat) {
             if r.conn.is_some() {
                 r.heartbeat_due = Some(now + interval);
             }
         }
     }
 
-    fn send(&mut self, conn: ConnectionId, packet: &Packet) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            if let Err(e) = packet.encode(self.dialect, &mut c.out.buf) {
-                tracing::error!("cannot encode {:?}: {e}", packet.packet_type());
-            }
-            c.out.note(conn, &mut self.dirty);
-        }
-    }
-
-    /// The next piece of output to write to `conn`, in order; call until `None`.
-    pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
-        let c = self.conns.get_mut(&conn)?;
-        c.out.take()
-    }
-
-    /// Hands back the buffer of output that was written (from [`ClientCore::take_output`]), so the
-    /// next output reuses its memory instead of allocating.
-    pub fn recycle_output(&mut self, conn: ConnectionId, spent: Bytes) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.out.recycle(spent);
-        }
-    }
-
-    /// Bytes still to come for a frame partly received from `conn` (see
-    /// [`FrameDecoder::missing`]).
-    pub fn missing(&self, conn: ConnectionId) -> usize {
-        self.conns.get(&conn).map_or(0, |c| c.frames.missing())
-    }
-
     /// Slot calls sent over `conn` whose replies are still awaited, over all its replicas.
     pub fn calls_in_flight(&self, conn: ConnectionId) -> usize {
-        self.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.pending.len()).sum()
-    }
-
-    /// How many bytes are queued for `conn`.
-    pub fn queued(&self, conn: ConnectionId) -> usize {
-        self.conns.get(&conn).map_or(0, |c| c.out.len())
-    }
-
-    /// The open connections.
-    pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
-        self.conns.keys().copied()
+        self.role.replicas.values().filter(|r| r.conn == Some(conn)).map(|r| r.pending.len()).sum()
     }
 
     /// Calls method `index` of the replica's API. With `want_reply` the returned serial
@@ -616,7 +527,7 @@ impl ClientCore {
         want_reply: bool,
         now: Instant,
     ) -> Result<Option<i32>, CallError> {
-        let r = self.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
+        let r = self.role.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
         let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
             if index >= def.methods.len() {
@@ -644,12 +555,14 @@ impl ClientCore {
             serial_id,
             -1,
         ) {
-            if let Some(r) = self.replicas.get_mut(name) {
+            if let Some(r) = self.role.replicas.get_mut(name) {
                 r.pending.retain(|&s| s != serial_id);
             }
             return Err(e.into());
         }
-        c.out.note(conn, &mut self.dirty);
+        if c.out.note() {
+            self.dirty.push(conn);
+        }
         self.touch(name, now);
         Ok(want_reply.then_some(serial_id))
     }
@@ -657,7 +570,7 @@ impl ClientCore {
     /// Writes property `index` on the source (WriteProperty). The new value comes back as a
     /// property change if the source accepts it.
     pub fn write_property(&mut self, name: &str, index: usize, value: Value, now: Instant) -> Result<(), CallError> {
-        let r = self.replicas.get(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
+        let r = self.role.replicas.get(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
         let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
             if index >= def.properties.len() {
@@ -674,25 +587,27 @@ impl ClientCore {
         });
         let c = self.conns.get_mut(&conn).ok_or_else(|| CallError::NotConnected(name.into()))?;
         packet.encode(self.dialect, &mut c.out.buf)?;
-        c.out.note(conn, &mut self.dirty);
+        if c.out.note() {
+            self.dirty.push(conn);
+        }
         self.touch(name, now);
         Ok(())
     }
 
     /// Asks the registry (once its replica is Valid) to list a source of this node.
     pub fn register_source(&mut self, location: Location, now: Instant) {
-        if self.registered.iter().chain(&self.registrations).any(|l| l.name == location.name) {
+        if self.role.registered.iter().chain(&self.role.registrations).any(|l| l.name == location.name) {
             return;
         }
-        self.registrations.push(location);
+        self.role.registrations.push(location);
         self.flush_registrations(now);
     }
 
     /// Withdraws a registration.
     pub fn unregister_source(&mut self, name: &str, now: Instant) {
-        self.registrations.retain(|l| l.name != name);
-        if let Some(pos) = self.registered.iter().position(|l| l.name == name) {
-            let loc = self.registered.remove(pos);
+        self.role.registrations.retain(|l| l.name != name);
+        if let Some(pos) = self.role.registered.iter().position(|l| l.name == name) {
+            let loc = self.role.registered.remove(pos);
             let arg = registry::location_value(self.dialect, &loc);
             let _ = self.call(registry::NAME, registry::METHOD_REMOVE_SOURCE, vec![arg], false, now);
         }
@@ -700,15 +615,15 @@ impl ClientCore {
 
     fn flush_registrations(&mut self, now: Instant) {
         let valid =
-            self.replicas.get(registry::NAME).is_some_and(|r| r.state == ReplicaState::Valid && r.conn.is_some());
+            self.role.replicas.get(registry::NAME).is_some_and(|r| r.state == ReplicaState::Valid && r.conn.is_some());
         if !valid {
             return;
         }
-        for loc in std::mem::take(&mut self.registrations) {
-            match self.locations.get(&loc.name) {
+        for loc in std::mem::take(&mut self.role.registrations) {
+            match self.role.locations.get(&loc.name) {
                 // Still listed from before (our connection to the registry came back).
                 Some(listed) if listed.url == loc.url => {
-                    self.registered.push(loc);
+                    self.role.registered.push(loc);
                     continue;
                 }
                 Some(_) => {
@@ -719,7 +634,7 @@ impl ClientCore {
             }
             let arg = registry::location_value(self.dialect, &loc);
             if self.call(registry::NAME, registry::METHOD_ADD_SOURCE, vec![arg], false, now).is_ok() {
-                self.registered.push(loc);
+                self.role.registered.push(loc);
             }
         }
     }
@@ -728,8 +643,8 @@ impl ClientCore {
     /// driver that deliberately stopped reading from it (its application is behind), during
     /// which Pongs cannot be seen.
     pub fn keepalive(&mut self, conn: ConnectionId, now: Instant) {
-        let Some(interval) = self.heartbeat else { return };
-        for r in self.replicas.values_mut().filter(|r| r.conn == Some(conn)) {
+        let Some(interval) = self.role.heartbeat else { return };
+        for r in self.role.replicas.values_mut().filter(|r| r.conn == Some(conn)) {
             r.ping_outstanding = false;
             r.heartbeat_due = Some(now + interval);
         }
@@ -737,19 +652,20 @@ impl ClientCore {
 
     /// The earliest time [`ClientCore::handle_timeout`] has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.replicas.values().filter_map(|r| r.heartbeat_due).min()
+        self.role.replicas.values().filter_map(|r| r.heartbeat_due).min()
     }
 
     /// Runs heartbeats that are due.
     pub fn handle_timeout(&mut self, now: Instant) {
         let due: Vec<String> = self
+            .role
             .replicas
             .values()
             .filter(|r| r.heartbeat_due.is_some_and(|t| t <= now))
             .map(|r| r.name.clone())
             .collect();
         for name in due {
-            let r = self.replicas.get_mut(&name).expect("listed");
+            let r = self.role.replicas.get_mut(&name).expect("listed");
             let Some(conn) = r.conn else {
                 r.heartbeat_due = None;
                 continue;
@@ -759,7 +675,7 @@ impl ClientCore {
                 r.heartbeat_due = None;
                 r.ping_outstanding = false;
                 if let Some(c) = self.conns.get_mut(&conn) {
-                    c.state = ConnState::Failed;
+                    c.state = LinkState::Failed;
                 }
                 self.events.push_back(ClientEvent::HeartbeatFailed { conn });
             } else {
@@ -770,453 +686,11 @@ impl ClientCore {
         }
     }
 
-    /// Handles bytes received on `conn`.
-    pub fn receive(&mut self, conn: ConnectionId, bytes: &[u8], now: Instant) {
-        self.receive_owned(conn, BytesMut::from(bytes), now)
-    }
-
     /// Declares which events of `replica` the driver wants (all, unless told otherwise). The
     /// registry replica's signals are always decoded (the core needs them).
     pub fn set_event_interest(&mut self, replica: &str, interest: EventInterest) {
-        if let Some(r) = self.replicas.get_mut(replica) {
+        if let Some(r) = self.role.replicas.get_mut(replica) {
             r.interest = interest;
         }
-    }
-
-    /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
-    /// read into it and pass it back to [`ClientCore::receive_owned`].
-    pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
-        let partial = self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default();
-        self.spare_read.or_spare(partial)
-    }
-
-    /// Like [`ClientCore::receive`], taking ownership of the buffer (no copy when the decoder
-    /// holds no partial frame).
-    pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant) {
-        self.receive_with(conn, bytes, now, &mut queue_all)
-    }
-
-    /// Like [`ClientCore::receive_owned`], offering each property change and signal to `sink`
-    /// first: it takes the event (returns `None`), saving the queue and a later
-    /// [`ClientCore::poll_event`], or gives it back to be queued. Events are offered only while
-    /// nothing is queued, so queued and offered events never overtake one another.
-    pub fn receive_with(&mut self, conn: ConnectionId, bytes: BytesMut, now: Instant, sink: &mut StreamSink<'_>) {
-        let (mut frames, bad_header) = match self.conns.get_mut(&conn) {
-            Some(c) if c.state != ConnState::Failed => {
-                c.frames.extend_owned(bytes);
-                c.frames.take_frames()
-            }
-            _ => return,
-        };
-        let mut reader = Reader::new(frames.chunk().clone(), self.dialect.outer_order());
-        while let Some((packet_type, span)) = frames.next_span() {
-            let Some(c) = self.conns.get_mut(&conn) else { return };
-            if c.state == ConnState::Failed {
-                return;
-            }
-            // Property changes and signals, the bulk of a replica's traffic, skip building a Packet.
-            if c.state == ConnState::Ready {
-                reader.set_window(span.clone());
-                let args = &mut self.signal_args;
-                match Packet::decode_stream_in(
-                    packet_type,
-                    &mut reader,
-                    self.dialect,
-                    &self.types,
-                    &self.limits,
-                    &mut c.names,
-                    args,
-                ) {
-                    Some(Ok(StreamPacket::PropertyChange { name, index, value })) => {
-                        self.property_change(conn, name, index, value, sink);
-                        continue;
-                    }
-                    Some(Ok(StreamPacket::Reply { name, serial_id, value })) => {
-                        self.reply(conn, name, serial_id, value);
-                        continue;
-                    }
-                    Some(Ok(StreamPacket::Signal { name, index, property_index })) => {
-                        let wanted = self.replicas.get(&*name).is_none_or(|r| {
-                            let i = r.interest;
-                            &*name == registry::NAME || if property_index >= 0 { i.notify_signals } else { i.signals }
-                        });
-                        if wanted {
-                            // The arguments go with the event; the sink may hand the vector back.
-                            let args = std::mem::take(&mut self.signal_args);
-                            self.signal(conn, name, index, args, property_index, now, sink);
-                        } else {
-                            self.signal_args.clear();
-                        }
-                        continue;
-                    }
-                    Some(Err(error)) if error.closes_connection() => return self.fail(conn, error),
-                    Some(Err(error)) => {
-                        self.signal_args.clear();
-                        self.drop_packet(conn, packet_type, error);
-                        continue;
-                    }
-                    None => {}
-                }
-            }
-            match Packet::decode_with(
-                &frames.frame(packet_type, span),
-                self.dialect,
-                &self.types,
-                &self.limits,
-                &mut c.names,
-            ) {
-                Ok(p) => self.handle(conn, p, now),
-                Err(error) if error.closes_connection() || c.state != ConnState::Ready => {
-                    return self.fail(conn, error)
-                }
-                Err(error) => self.drop_packet(conn, packet_type, error),
-            }
-        }
-        drop(reader);
-        self.spare_read.keep(frames);
-        if let Some(error) = bad_header {
-            if self.conns.get(&conn).is_some_and(|c| c.state != ConnState::Failed) {
-                self.fail(conn, error);
-            }
-        }
-    }
-
-    fn reply(&mut self, conn: ConnectionId, name: Arc<str>, serial_id: i32, value: Value) {
-        let Some(r) = self.bound(conn, &name) else { return };
-        // Replies come in call order unless slots answer out of order.
-        let expected = if r.pending.front() == Some(&serial_id) {
-            r.pending.pop_front().is_some()
-        } else {
-            r.pending.iter().position(|&s| s == serial_id).and_then(|pos| r.pending.remove(pos)).is_some()
-        };
-        if expected {
-            self.events.push_back(ClientEvent::Reply { replica: name, serial_id, value });
-        }
-    }
-
-    /// A packet whose content could not be decoded: it is dropped with a warning (throttled per
-    /// connection, see [`LogThrottle`]) and the connection stays up, as with a stock Qt replica.
-    fn drop_packet(&mut self, conn: ConnectionId, packet_type: u16, error: DecodeError) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            if let Some(suppressed) = c.dropped_log.allow() {
-                tracing::warn!(
-                    conn,
-                    packet_type,
-                    suppressed,
-                    "dropped a packet that could not be decoded: {}",
-                    clip(&error.to_string())
-                );
-            }
-        }
-    }
-
-    fn fail(&mut self, conn: ConnectionId, error: DecodeError) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.state = ConnState::Failed;
-        }
-        tracing::warn!(conn, %error, "closing connection after a protocol error");
-        self.events.push_back(ClientEvent::ProtocolError { conn, error });
-    }
-
-    fn handle(&mut self, conn: ConnectionId, packet: Packet, now: Instant) {
-        let c = self.conns.get_mut(&conn).expect("present");
-        if c.state == ConnState::AwaitHandshake {
-            match packet {
-                Packet::Handshake { version } if version == self.dialect.protocol_version() => {
-                    c.state = ConnState::Ready
-                }
-                Packet::Handshake { version } => {
-                    c.state = ConnState::Failed;
-                    self.events.push_back(ClientEvent::ProtocolMismatch { conn, version });
-                }
-                other => {
-                    c.state = ConnState::Failed;
-                    let version = format!("(expected Handshake, got {:?})", other.packet_type());
-                    self.events.push_back(ClientEvent::ProtocolMismatch { conn, version });
-                }
-            }
-            return;
-        }
-        match packet {
-            Packet::ObjectList(list) => {
-                let names: Vec<String> = list.iter().map(|o| o.name.clone()).collect();
-                c.objects.extend(list.into_iter().map(|o| (o.name.clone(), o)));
-                // The registry binds first, as in Qt.
-                let mut names = names;
-                names.sort_by_key(|n| n != registry::NAME);
-                for n in names {
-                    self.try_bind(&n, now);
-                }
-            }
-            Packet::Init { name, values } => self.initialize(conn, &name, None, values, now),
-            Packet::InitDynamic { name, definition, values } => {
-                self.initialize(conn, &name, Some(definition), values, now)
-            }
-            Packet::PropertyChange { name, index, value } => {
-                self.property_change(conn, name.into(), index, value, &mut queue_all)
-            }
-            Packet::Invoke(Invoke { name, index, args, property_index, .. }) => {
-                self.signal(conn, name.into(), index, args, property_index, now, &mut queue_all)
-            }
-            Packet::InvokeReply { name, serial_id, value } => self.reply(conn, name.into(), serial_id, value),
-            Packet::Pong { name } => {
-                if let Some(r) = self.bound(conn, &name) {
-                    r.ping_outstanding = false;
-                }
-                self.touch(&name, now);
-            }
-            Packet::RemoveObject { name } => {
-                c.objects.remove(&name);
-                if self.bound(conn, &name).is_some() {
-                    self.unbind(&name);
-                }
-            }
-            Packet::Handshake { .. } | Packet::AddObject { .. } | Packet::Ping { .. } => {
-                tracing::debug!(conn, "unexpected {:?} from a host; ignored", packet.packet_type())
-            }
-        }
-    }
-
-    fn bound(&mut self, conn: ConnectionId, name: &str) -> Option<&mut ReplicaCore> {
-        self.replicas.get_mut(name).filter(|r| r.conn == Some(conn))
-    }
-
-    /// A gadget that arrived in a QRO_ descriptor (a `QVariant` property of a source in dynamic
-    /// mode holding a gadget type not sent before): its types are learned, and the value is the
-    /// gadget itself, as a Qt replica unwraps it.
-    fn unwrap_gadget(&mut self, value: Value) -> Value {
-        match value {
-            Value::Remote(ro) if ro.kind == ObjectKind::Gadget => {
-                let RemoteObject { definition, mut parameters, .. } = *ro;
-                if let Some(def) = definition {
-                    def.register_types(&mut self.types);
-                }
-                parameters.pop().unwrap_or(Value::Invalid)
-            }
-            other => other,
-        }
-    }
-
-    fn initialize(
-        &mut self,
-        conn: ConnectionId,
-        name: &str,
-        definition: Option<ClassDefinition>,
-        values: Vec<Value>,
-        now: Instant,
-    ) {
-        let values: Vec<Value> = values.into_iter().map(|v| self.unwrap_gadget(v)).collect();
-        let Some(r) = self.bound(conn, name) else {
-            return tracing::debug!(name, "init for a replica that is not bound here; ignored");
-        };
-        if let Some(def) = definition {
-            def.register_types(&mut self.types);
-            let r = self.replicas.get_mut(name).expect("bound");
-            r.definition = Some(def);
-        } else if let Some(def) = &r.definition {
-            if def.properties.len() != values.len() {
-                tracing::warn!(
-                    name,
-                    expected = def.properties.len(),
-                    got = values.len(),
-                    "init value count differs from the interface"
-                );
-            }
-        }
-        let children: Vec<RemoteObject> = values
-            .iter()
-            .filter_map(|v| match v {
-                Value::Remote(ro) => Some((**ro).clone()),
-                _ => None,
-            })
-            .collect();
-        let r = self.replicas.get_mut(name).expect("bound");
-        r.values = values;
-        r.ping_outstanding = false;
-        self.touch(name, now);
-        self.events.push_back(ClientEvent::Initialized { replica: name.into() });
-        self.set_state(name, ReplicaState::Valid);
-        for child in children {
-            self.adopt(conn, name, child);
-        }
-        if name == registry::NAME {
-            self.registry_initialized(now);
-        }
-    }
-
-    /// A child object arrived inside a parent's value: create (or refresh) its replica, bound to the
-    /// parent's connection. A replica acquired beforehand under the child's name (as repc replicas
-    /// pre-acquire children) is reused, keeping its static interface.
-    fn adopt(&mut self, conn: ConnectionId, parent: &str, ro: RemoteObject) {
-        if ro.kind != ObjectKind::Class || ro.is_null {
-            return;
-        }
-        let Some(name) = ro.name else { return };
-        if name == parent || self.depth_of(parent) >= self.limits.max_depth {
-            return tracing::warn!(name, "child object nested too deep or cyclic; ignored");
-        }
-        let definition = match ro.definition {
-            Some(EmbeddedDefinition::Class(d)) => {
-                d.register_types(&mut self.types);
-                Some(d)
-            }
-            _ => None,
-        };
-        let r = self.replicas.entry(name.clone()).or_insert_with(|| ReplicaCore {
-            name: name.clone(),
-            kind: ReplicaKind::Dynamic,
-            parent: Some(parent.into()),
-            state: ReplicaState::Uninitialized,
-            conn: None,
-            definition: None,
-            values: Vec::new(),
-            next_serial: 1,
-            pending: VecDeque::new(),
-            heartbeat_due: None,
-            ping_outstanding: false,
-            interest: EventInterest::ALL,
-            offered_signature: None,
-        });
-        r.parent = Some(parent.into());
-        if definition.is_some() {
-            r.definition = definition;
-        }
-        r.conn = Some(conn);
-        r.values = ro.parameters;
-        let grandchildren: Vec<RemoteObject> = r
-            .values
-            .iter()
-            .filter_map(|v| match v {
-                Value::Remote(g) => Some((**g).clone()),
-                _ => None,
-            })
-            .collect();
-        self.events.push_back(ClientEvent::Initialized { replica: name.as_str().into() });
-        self.set_state(&name, ReplicaState::Valid);
-        for g in grandchildren {
-            self.adopt(conn, &name, g);
-        }
-    }
-
-    fn depth_of(&self, name: &str) -> u32 {
-        let mut depth = 0;
-        let mut cur = self.replicas.get(name);
-        while let Some(p) = cur.and_then(|r| r.parent.as_deref()) {
-            depth += 1;
-            if depth > self.limits.max_depth {
-                break;
-            }
-            cur = self.replicas.get(p);
-        }
-        depth
-    }
-
-    fn property_change(
-        &mut self,
-        conn: ConnectionId,
-        name: Arc<str>,
-        index: i32,
-        value: Value,
-        sink: &mut StreamSink<'_>,
-    ) {
-        let value = if matches!(value, Value::Remote(_)) { self.unwrap_gadget(value) } else { value };
-        let Some(r) = self.bound(conn, &name) else { return };
-        let Some(slot) = usize::try_from(index).ok().and_then(|i| r.values.get_mut(i)) else {
-            if let Some(suppressed) = self.conns.get_mut(&conn).and_then(|c| c.dropped_log.allow()) {
-                tracing::warn!(replica = &*name, index, suppressed, "property change for a property the replica lacks");
-            }
-            return;
-        };
-        // A child object is adopted (and announced) whether or not changes are wanted.
-        if !r.interest.property_changes && !matches!(value, Value::Remote(_)) {
-            *slot = value;
-            return;
-        }
-        *slot = value.clone();
-        if let Value::Remote(ro) = &value {
-            self.adopt(conn, &name, (**ro).clone());
-        }
-        self.emit_stream(ClientEvent::PropertyChanged { replica: name, index: index as usize, value }, sink);
-    }
-
-    /// Offers a property change or signal to the driver's sink, or queues it. Only while nothing
-    /// is queued before it: the driver sees every replica's events in order.
-    fn emit_stream(&mut self, event: ClientEvent, sink: &mut StreamSink<'_>) {
-        let unclaimed = if self.events.is_empty() { sink(event, &mut self.signal_args) } else { Some(event) };
-        if let Some(event) = unclaimed {
-            self.events.push_back(event);
-        }
-    }
-
-    // The decoded fields of one signal, passed as they are: no struct built per signal.
-    #[allow(clippy::too_many_arguments)]
-    fn signal(
-        &mut self,
-        conn: ConnectionId,
-        name: Arc<str>,
-        index: i32,
-        args: Vec<Value>,
-        property_index: i32,
-        now: Instant,
-        sink: &mut StreamSink<'_>,
-    ) {
-        let Some(r) = self.bound(conn, &name) else { return };
-        let Ok(index) = usize::try_from(index) else { return };
-        let property_index = usize::try_from(property_index).ok();
-        let mut args = args;
-        // Notify signals sent without arguments carry the stored property value.
-        if args.is_empty() {
-            if let Some(v) = property_index.and_then(|p| r.values.get(p)) {
-                args.push(v.clone());
-            }
-        }
-        if &*name == registry::NAME {
-            self.registry_signal(index, &args, now);
-        }
-        self.emit_stream(ClientEvent::Signal { replica: name, index, args, property_index }, sink);
-    }
-
-    fn registry_initialized(&mut self, now: Instant) {
-        // A (re)started registry, or one we reconnected to, forgets the sources of hosts that
-        // dropped off: register ours again, as Qt nodes do on every registry initialization.
-        let again = std::mem::take(&mut self.registered);
-        self.registrations.extend(again);
-        let table = self.replicas.get(registry::NAME).and_then(|r| r.values.first().cloned());
-        self.locations = table
-            .map(|t| registry::parse_table(&t))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| (l.name.clone(), l))
-            .collect();
-        let mut urls: Vec<String> = self
-            .locations
-            .values()
-            .filter(|l| self.replicas.get(&l.name).is_some_and(|r| r.conn.is_none()))
-            .map(|l| l.url.clone())
-            .collect();
-        urls.dedup();
-        for url in urls {
-            self.events.push_back(ClientEvent::ConnectTo { url });
-        }
-        self.flush_registrations(now);
-    }
-
-    fn registry_signal(&mut self, index: usize, args: &[Value], now: Instant) {
-        let Some(location) = args.first().and_then(registry::parse_location) else { return };
-        match index {
-            registry::SIGNAL_ADDED => {
-                self.locations.insert(location.name.clone(), location.clone());
-                if self.replicas.get(&location.name).is_some_and(|r| r.conn.is_none()) {
-                    self.events.push_back(ClientEvent::ConnectTo { url: location.url.clone() });
-                }
-                self.events.push_back(ClientEvent::RegistryChanged { location, added: true });
-            }
-            registry::SIGNAL_REMOVED => {
-                self.locations.remove(&location.name);
-                self.events.push_back(ClientEvent::RegistryChanged { location, added: false });
-            }
-            _ => {}
-        }
-        self.flush_registrations(now);
     }
 }

@@ -57,48 +57,27 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use super::classdef::{ClassDefinition, EmbeddedDefinition, GadgetDef, GadgetSection};
+pub use super::connection::ConnectionId;
+use super::connection::{sealed::Sealed, Core, LinkState, Role};
 use super::convert::{convert, convert_args, ArgumentError, ClassTypes, TypeMismatch};
 use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
-use super::frame::{FrameDecoder, SpareBuffer};
-use super::limits::{clip, Limits, LogThrottle};
-use super::outbox::Outbox;
-use super::packet::{call, Invoke, NameCache, ObjectInfo, Packet, PacketType};
-use super::source::{MethodKind, PropertyMode, SourceClass};
-use super::stream::{Output, SPLICE_MIN};
-use super::types::{TypeDesc, TypeLookup, TypeRegistry};
+use super::packet::{call, ObjectInfo, Packet};
+use super::source::SourceClass;
+use super::stream::Output;
+use super::types::{TypeDesc, TypeLookup};
 use super::value::{ObjectKind, RemoteObject, Value};
 
-/// Identifies one connection of a node; chosen by the driver.
-pub type ConnectionId = u64;
+mod recv;
+mod size;
 
-/// Hashing for maps keyed by [`ConnectionId`]: ids are small distinct integers, so a
-/// multiplicative mix is enough and much cheaper than SipHash on hot paths.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct ConnHasher(u64);
-
-impl std::hash::Hasher for ConnHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ *b as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-/// A map keyed by connection id.
-pub(crate) type ConnMap<V> = HashMap<ConnectionId, V, std::hash::BuildHasherDefault<ConnHasher>>;
+use size::{bulk_size, init_budget, is_large, size_bound};
 
 /// What the application must know or do, from [`HostCore::poll_event`].
 ///
@@ -219,6 +198,8 @@ pub enum HostError {
     },
     /// The change would make the source's InitPacket larger than the packet limit replicas
     /// accept ([`Limits::max_packet_size`]), so no replica could acquire it any more: refused.
+    ///
+    /// [`Limits::max_packet_size`]: super::Limits::max_packet_size
     #[error("property {property:?} of {object:?}: a value of up to {size} bytes would make the source's values {total} bytes, more than one packet may carry ({max} bytes)")]
     InitTooLarge {
         /// The source.
@@ -278,139 +259,68 @@ impl HostedSource {
     }
 }
 
-struct HostConnection {
-    frames: FrameDecoder,
-    names: NameCache,
-    out: Outbox,
-    failed: bool,
-    /// Warnings about refused requests, throttled.
-    refused_log: LogThrottle,
+/// What a host holds besides its connections: the sources it shares. [`HostCore`] is the
+/// [`Core`] in this role.
+#[derive(Default)]
+pub struct HostRole {
+    sources: BTreeMap<String, HostedSource>,
+    /// Reused buffer for packets encoded once and copied to every listener.
+    scratch: BytesMut,
+}
+
+impl Sealed for HostRole {}
+
+impl Role for HostRole {
+    type Event = HostEvent;
+
+    fn protocol_error(conn: ConnectionId, error: DecodeError) -> HostEvent {
+        HostEvent::ProtocolError { conn, error }
+    }
 }
 
 /// The sans-IO host: the sources a node shares and its connections to replicas (see the
 /// [module documentation](self)). It performs no I/O and reads no clock.
-pub struct HostCore {
-    dialect: Dialect,
-    limits: Limits,
-    types: TypeRegistry,
-    sources: BTreeMap<String, HostedSource>,
-    conns: ConnMap<HostConnection>,
-    events: VecDeque<HostEvent>,
-    /// Connections that got output since the last [`HostCore::take_dirty`].
-    dirty: Vec<ConnectionId>,
-    /// Reused buffer for packets encoded once and copied to every listener.
-    scratch: BytesMut,
-    spare_read: SpareBuffer,
-}
+pub type HostCore = Core<HostRole>;
 
-impl HostCore {
-    /// A host speaking `dialect` to every connection, decoding within `limits`.
-    pub fn new(dialect: Dialect, limits: Limits) -> Self {
-        HostCore {
-            dialect,
-            limits,
-            types: TypeRegistry::new(dialect),
-            sources: BTreeMap::new(),
-            conns: ConnMap::default(),
-            events: VecDeque::new(),
-            dirty: Vec::new(),
-            scratch: BytesMut::new(),
-            spare_read: SpareBuffer::default(),
-        }
-    }
-
-    /// The dialect this host speaks.
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
-
-    /// User types (PODs, enums) values of the hosted sources may contain.
-    pub fn types_mut(&mut self) -> &mut TypeRegistry {
-        &mut self.types
-    }
-
+impl Core<HostRole> {
     /// Starts serving a new connection: Handshake, then the list of sources.
     pub fn accept(&mut self, conn: ConnectionId) {
-        let mut c = HostConnection {
-            frames: FrameDecoder::new(self.dialect, &self.limits),
-            names: NameCache::default(),
-            out: Outbox::default(),
-            failed: false,
-            refused_log: LogThrottle::default(),
-        };
+        self.open(conn, LinkState::Ready);
         let list = Packet::ObjectList(
-            self.sources.iter().filter(|(_, s)| s.parent.is_none()).map(|(n, s)| object_info(n, &s.class)).collect(),
+            self.role
+                .sources
+                .iter()
+                .filter(|(_, s)| s.parent.is_none())
+                .map(|(n, s)| object_info(n, &s.class))
+                .collect(),
         );
-        for p in [Packet::Handshake { version: self.dialect.protocol_version().into() }, list] {
-            // Names and signatures are plain strings: encoding cannot fail short of 4 GiB lengths.
-            if let Err(e) = p.encode(self.dialect, &mut c.out.buf) {
-                tracing::error!("cannot encode {:?}: {e}", p.packet_type());
-            }
-        }
-        c.out.note(conn, &mut self.dirty);
-        self.conns.insert(conn, c);
+        // Names and signatures are plain strings: encoding cannot fail short of 4 GiB lengths.
+        self.send(conn, &Packet::Handshake { version: self.dialect.protocol_version().into() });
+        self.send(conn, &list);
     }
 
     /// Forgets a closed connection.
     pub fn disconnect(&mut self, conn: ConnectionId) {
         self.conns.remove(&conn);
-        for s in self.sources.values_mut() {
+        for s in self.role.sources.values_mut() {
             s.listeners.retain(|&c| c != conn);
             s.dynamic_listeners.retain(|&c| c != conn);
         }
     }
 
-    /// The connections being served.
-    pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
-        self.conns.keys().copied()
-    }
-
-    /// The next piece of output to write to `conn`, in order; call until `None`. Output holding
-    /// large byte arrays comes in several pieces (the arrays are not copied into it).
-    pub fn take_output(&mut self, conn: ConnectionId) -> Option<Bytes> {
-        let c = self.conns.get_mut(&conn)?;
-        c.out.take()
-    }
-
-    /// Hands back the buffer of output that was written (from [`HostCore::take_output`]), so the
-    /// next output reuses its memory instead of allocating.
-    pub fn recycle_output(&mut self, conn: ConnectionId, spent: Bytes) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.out.recycle(spent);
-        }
-    }
-
-    /// How many bytes are queued for `conn` (for backpressure decisions).
-    pub fn queued(&self, conn: ConnectionId) -> usize {
-        self.conns.get(&conn).map_or(0, |c| c.out.len())
-    }
-
-    /// Connections whose output became non-empty since their writer last took it (each listed
-    /// once), so a driver wakes only those writers, once per burst.
-    pub fn take_dirty(&mut self) -> Vec<ConnectionId> {
-        // Flags stay set until the writer takes the output: while it has not, more output needs
-        // no new wake-up.
-        std::mem::take(&mut self.dirty)
-    }
-
-    /// The next event, in order; `None` when there is none.
-    pub fn poll_event(&mut self) -> Option<HostEvent> {
-        super::limits::pop_front_shrinking(&mut self.events)
-    }
-
     /// The names of the enabled sources, child objects included.
     pub fn source_names(&self) -> impl Iterator<Item = &str> {
-        self.sources.keys().map(String::as_str)
+        self.role.sources.keys().map(String::as_str)
     }
 
     /// The class of `source`.
     pub fn class(&self, source: &str) -> Option<&Arc<SourceClass>> {
-        self.sources.get(source).map(|s| &s.class)
+        self.role.sources.get(source).map(|s| &s.class)
     }
 
     /// The current property values of `source`.
     pub fn values(&self, source: &str) -> Option<&[Value]> {
-        self.sources.get(source).map(|s| s.values.as_slice())
+        self.role.sources.get(source).map(|s| s.values.as_slice())
     }
 
     /// Connections that acquired `source` (for a child object: its root's).
@@ -419,7 +329,7 @@ impl HostCore {
     }
 
     fn root(&self, source: &str) -> Option<&HostedSource> {
-        root_in(&self.sources, source)
+        root_in(&self.role.sources, source)
     }
 
     /// Makes property `property` of `parent` a child object (a .rep `CLASS`) with its own class
@@ -432,7 +342,7 @@ impl HostCore {
         class: Arc<SourceClass>,
         values: Vec<Value>,
     ) -> Result<String, HostError> {
-        let p = self.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
+        let p = self.role.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
         let prop = p.class.definition.properties.get(property).ok_or_else(|| HostError::BadIndex {
             object: parent.into(),
             what: "property",
@@ -440,7 +350,7 @@ impl HostCore {
         })?;
         class.definition.register_types(&mut self.types);
         let values = self.typed_values(&prop.name.clone(), &class, values)?;
-        let p = &self.sources[parent];
+        let p = &self.role.sources[parent];
         let name = match self.dialect {
             Dialect::Qt6 => format!("Class::{}::{}", p.api_name, prop.name),
             Dialect::Qt5 => format!("Class::{}", prop.name),
@@ -449,15 +359,15 @@ impl HostCore {
         if let Some(old) = p.children[property].clone() {
             self.remove_tree(&old);
         }
-        self.sources.insert(name.clone(), HostedSource::new(class, values, Some(parent.into()), api_name));
-        let p = self.sources.get_mut(parent).expect("checked");
+        self.role.sources.insert(name.clone(), HostedSource::new(class, values, Some(parent.into()), api_name));
+        let p = self.role.sources.get_mut(parent).expect("checked");
         p.children[property] = Some(name.clone());
         self.broadcast_property(parent, property)?;
         Ok(name)
     }
 
     fn remove_tree(&mut self, name: &str) {
-        if let Some(s) = self.sources.remove(name) {
+        if let Some(s) = self.role.sources.remove(name) {
             for c in s.children.into_iter().flatten() {
                 self.remove_tree(&c);
             }
@@ -467,9 +377,9 @@ impl HostCore {
     /// The value of a property as it goes on the wire: a child object becomes a QRO_ carrying its
     /// values (and, for dynamic replicas, its definition).
     fn wire_value(&self, source: &str, index: usize, dynamic: bool, depth: u32) -> Value {
-        let Some(s) = self.sources.get(source) else { return Value::Invalid };
+        let Some(s) = self.role.sources.get(source) else { return Value::Invalid };
         match s.children.get(index) {
-            Some(Some(child)) if depth < self.limits.max_depth => match self.sources.get(child) {
+            Some(Some(child)) if depth < self.limits.max_depth => match self.role.sources.get(child) {
                 Some(c) => Value::Remote(Box::new(RemoteObject {
                     name: Some(child.clone()),
                     type_name: c.class.definition.type_name.clone(),
@@ -506,7 +416,7 @@ impl HostCore {
         };
         let rewrite_sig = |sig: &str| -> String {
             let Some(open) = sig.find('(') else { return sig.to_owned() };
-            let params = super::source::parameter_types(sig);
+            let params = super::typename::parameter_types(sig);
             if !params.iter().any(|p| rename(p).is_some()) {
                 return sig.to_owned();
             }
@@ -537,7 +447,7 @@ impl HostCore {
     fn gadget_section(&self, def: &ClassDefinition) -> GadgetSection {
         let mut todo: Vec<String> = def.properties.iter().map(|p| p.type_name.clone()).collect();
         for sig in def.signals.iter().map(|s| &s.signature).chain(def.methods.iter().map(|m| &m.signature)) {
-            todo.extend(super::source::parameter_types(sig));
+            todo.extend(super::typename::parameter_types(sig));
         }
         let mut section = GadgetSection::default();
         let mut seen = std::collections::HashSet::new();
@@ -565,13 +475,13 @@ impl HostCore {
     }
 
     fn wire_values(&self, source: &str, dynamic: bool) -> Vec<Value> {
-        let n = self.sources.get(source).map_or(0, |s| s.values.len());
+        let n = self.role.sources.get(source).map_or(0, |s| s.values.len());
         (0..n).map(|i| self.wire_value(source, i, dynamic, 0)).collect()
     }
 
     /// Shares a source under `name` and announces it on every connection.
     pub fn enable(&mut self, name: &str, class: Arc<SourceClass>, values: Vec<Value>) -> Result<(), HostError> {
-        if self.sources.contains_key(name) {
+        if self.role.sources.contains_key(name) {
             return Err(HostError::DuplicateSource(name.into()));
         }
         // The types the class's interface uses (its gadgets and enums) must decode and encode.
@@ -580,28 +490,30 @@ impl HostCore {
         let info = Packet::ObjectList(vec![object_info(name, &class)]);
         let bytes = info.to_bytes(self.dialect)?;
         for (&id, c) in self.conns.iter_mut() {
-            c.out.buf.extend_from_slice(&bytes);
-            c.out.note(id, &mut self.dirty);
+            if c.out.extend(&bytes, &[]) {
+                self.dirty.push(id);
+            }
         }
-        self.sources.insert(name.into(), HostedSource::new(class, values, None, name.into()));
+        self.role.sources.insert(name.into(), HostedSource::new(class, values, None, name.into()));
         Ok(())
     }
 
     /// Stops sharing `name`; its listeners get RemoveObject.
     pub fn disable(&mut self, name: &str) -> Result<(), HostError> {
-        match self.sources.get(name) {
+        match self.role.sources.get(name) {
             Some(s) if s.parent.is_none() => {}
             _ => return Err(HostError::UnknownSource(name.into())),
         }
-        let s = self.sources.remove(name).expect("checked");
+        let s = self.role.sources.remove(name).expect("checked");
         for c in s.children.iter().flatten() {
             self.remove_tree(c);
         }
         let bytes = Packet::RemoveObject { name: name.into() }.to_bytes(self.dialect)?;
         for l in s.listeners {
             if let Some(c) = self.conns.get_mut(&l) {
-                c.out.buf.extend_from_slice(&bytes);
-                c.out.note(l, &mut self.dirty);
+                if c.out.extend(&bytes, &[]) {
+                    self.dirty.push(l);
+                }
             }
         }
         Ok(())
@@ -612,7 +524,7 @@ impl HostCore {
     /// The value is first given the property's declared type ([`convert`](crate::core::convert())): a
     /// value that cannot have it is refused, nothing is stored or sent.
     pub fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
-        let HostCore { dialect, sources, conns, dirty, types, limits, .. } = self;
+        let Core { dialect, role: HostRole { sources, .. }, conns, dirty, types, limits, .. } = self;
         let s = sources.get_mut(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let prop = s.class.definition.properties.get(index).ok_or_else(|| HostError::BadIndex {
             object: source.into(),
@@ -655,9 +567,9 @@ impl HostCore {
         {
             if let Some(c) = conns.get_mut(only) {
                 c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                c.out.append(*only, dirty, |out| {
-                    write_property_pair(*dialect, out, source, index, signal, &value, false)
-                })?;
+                if c.out.append(|out| write_property_pair(*dialect, out, source, index, signal, &value, false))? {
+                    dirty.push(*only);
+                }
                 *slot = value;
                 s.sizes[index] = size;
                 s.values_size = total;
@@ -671,13 +583,13 @@ impl HostCore {
         let checked =
             if broadcast { self.broadcast_property(source, index) } else { self.check_encodable(source, index) };
         if let Err(e) = checked {
-            if let Some(s) = self.sources.get_mut(source) {
+            if let Some(s) = self.role.sources.get_mut(source) {
                 s.values[index] = old;
             }
             return Err(e);
         }
         // The value is stored: count its size.
-        if let Some(s) = self.sources.get_mut(source) {
+        if let Some(s) = self.role.sources.get_mut(source) {
             s.sizes[index] = size;
             s.values_size = total;
         }
@@ -686,19 +598,19 @@ impl HostCore {
 
     fn check_encodable(&mut self, source: &str, index: usize) -> Result<(), HostError> {
         let value = self.wire_value(source, index, false, 0);
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut scratch = std::mem::take(&mut self.role.scratch);
         scratch.clear();
         let result = Packet::write_property_change(self.dialect, &mut scratch, source, index as i32, &value);
         scratch.clear();
         // Keep a small scratch buffer, not the size of the largest value ever set.
         if scratch.capacity() <= 1024 * 1024 {
-            self.scratch = scratch;
+            self.role.scratch = scratch;
         }
         Ok(result?)
     }
 
     fn broadcast_property(&mut self, source: &str, index: usize) -> Result<(), HostError> {
-        let s = &self.sources[source];
+        let s = &self.role.sources[source];
         let Some(signal) = s.class.notify_index[index] else { return Ok(()) };
         let is_child = matches!(s.children.get(index), Some(Some(_)));
         // Child objects render differently for dynamic listeners (they get the definition).
@@ -706,7 +618,7 @@ impl HostCore {
         for &dynamic in variants {
             let value = self.wire_value(source, index, dynamic, 0);
             // Borrowed from `sources` while `conns` and `dirty` are written: no copies per change.
-            let root = root_in(&self.sources, source);
+            let root = root_in(&self.role.sources, source);
             let listeners = root.map_or(&[][..], |r| &r.listeners[..]);
             let dynamic_listeners = root.map_or(&[][..], |r| &r.dynamic_listeners[..]);
             let dialect = self.dialect;
@@ -717,11 +629,13 @@ impl HostCore {
                 if let Some(c) = self.conns.get_mut(only) {
                     // Room for both packets at once instead of regrowing (and copying) by halves.
                     c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                    c.out.append(*only, &mut self.dirty, write)?;
+                    if c.out.append(write)? {
+                        self.dirty.push(*only);
+                    }
                 }
                 continue;
             }
-            let mut bytes = std::mem::take(&mut self.scratch);
+            let mut bytes = std::mem::take(&mut self.role.scratch);
             bytes.clear();
             let mut splices = Vec::new();
             write(Output { buf: &mut bytes, splices: Some(&mut splices) })?;
@@ -730,20 +644,23 @@ impl HostCore {
                     continue;
                 }
                 if let Some(c) = self.conns.get_mut(l) {
-                    c.out.extend(*l, &mut self.dirty, &bytes, &splices);
+                    if c.out.extend(&bytes, &splices) {
+                        self.dirty.push(*l);
+                    }
                 }
             }
-            self.scratch = bytes;
+            self.role.scratch = bytes;
         }
         Ok(())
     }
 
     fn send_to_listeners(&mut self, source: &str, bytes: &[u8]) {
-        let listeners = root_in(&self.sources, source).map_or(&[][..], |s| &s.listeners);
+        let listeners = root_in(&self.role.sources, source).map_or(&[][..], |s| &s.listeners);
         for l in listeners {
             if let Some(c) = self.conns.get_mut(l) {
-                c.out.buf.extend_from_slice(bytes);
-                c.out.note(*l, &mut self.dirty);
+                if c.out.extend(bytes, &[]) {
+                    self.dirty.push(*l);
+                }
             }
         }
     }
@@ -752,7 +669,7 @@ impl HostCore {
     /// Arguments are first given the signal's parameter types ([`crate::core::convert_args`]);
     /// arguments that cannot have them are refused and nothing is sent.
     pub fn emit_signal(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
-        let s = self.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
+        let s = self.role.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let sig = s.class.definition.signals.get(index).ok_or_else(|| HostError::BadIndex {
             object: source.into(),
             what: "signal",
@@ -769,7 +686,7 @@ impl HostCore {
                 &lookup,
             ),
             None => {
-                let types = super::source::parameter_types(&sig.signature);
+                let types = super::typename::parameter_types(&sig.signature);
                 convert_args(Cow::Borrowed(args), types.iter().map(String::as_str), &sig.parameter_names, &lookup)
             }
         };
@@ -780,42 +697,22 @@ impl HostCore {
         })?;
         let args = &args[..];
         let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
+        let dialect = self.dialect;
+        let write = |out: Output<'_>| {
+            Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, index as i32, args, -1, property_index)
+        };
         if let [only] = self.listeners(source) {
             // One listener: encode straight into its queue.
-            let only = *only;
-            if let Some(c) = self.conns.get_mut(&only) {
-                let dialect = self.dialect;
-                c.out.append(only, &mut self.dirty, |out| {
-                    Packet::write_invoke(
-                        dialect,
-                        out,
-                        source,
-                        call::INVOKE_META_METHOD,
-                        index as i32,
-                        args,
-                        -1,
-                        property_index,
-                    )
-                })?;
-            }
+            self.append(*only, write)?;
             return Ok(());
         }
-        let mut bytes = std::mem::take(&mut self.scratch);
+        let mut bytes = std::mem::take(&mut self.role.scratch);
         bytes.clear();
-        let written = Packet::write_invoke(
-            self.dialect,
-            &mut bytes,
-            source,
-            call::INVOKE_META_METHOD,
-            index as i32,
-            args,
-            -1,
-            property_index,
-        );
+        let written = write(Output::from(&mut bytes));
         if written.is_ok() {
             self.send_to_listeners(source, &bytes);
         }
-        self.scratch = bytes;
+        self.role.scratch = bytes;
         written?;
         Ok(())
     }
@@ -823,7 +720,7 @@ impl HostCore {
     /// `value` given the type `type_name` as `source`'s class declares it (its own enums known),
     /// e.g. a slot's return type before [`HostCore::reply`].
     pub fn convert_for(&self, source: &str, type_name: &str, value: Value) -> Result<Value, TypeMismatch> {
-        let enums = self.sources.get(source).map_or(&[][..], |s| &s.class.definition.enums[..]);
+        let enums = self.role.sources.get(source).map_or(&[][..], |s| &s.class.definition.enums[..]);
         convert(value, type_name, &ClassTypes { types: &self.types, enums, to_replicas: true })
     }
 
@@ -857,241 +754,9 @@ impl HostCore {
     /// Answers a call that asked for a reply. A closed connection is not an error: the reply is
     /// simply not sent, as in Qt.
     pub fn reply(&mut self, conn: ConnectionId, source: &str, serial_id: i32, value: Value) -> Result<(), HostError> {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let dialect = self.dialect;
-            c.out.append(conn, &mut self.dirty, |out| {
-                Packet::write_invoke_reply(dialect, out, source, serial_id, &value)
-            })?;
-        }
+        let dialect = self.dialect;
+        self.append(conn, |out| Packet::write_invoke_reply(dialect, out, source, serial_id, &value))?;
         Ok(())
-    }
-
-    /// Handles bytes received on `conn`. After a protocol error the connection is marked failed
-    /// (a [`HostEvent::ProtocolError`] is queued) and must be closed by the driver.
-    pub fn receive(&mut self, conn: ConnectionId, bytes: &[u8]) {
-        self.receive_owned(conn, BytesMut::from(bytes))
-    }
-
-    /// Bytes still to come for a frame partly received from `conn` (see
-    /// [`crate::core::FrameDecoder::missing`]).
-    pub fn missing(&self, conn: ConnectionId) -> usize {
-        self.conns.get(&conn).map_or(0, |c| c.frames.missing())
-    }
-
-    /// The partial frame buffered for `conn` (see [`crate::core::FrameDecoder::take_buffer`]);
-    /// read into it and pass it back to [`HostCore::receive_owned`].
-    pub fn take_read_buffer(&mut self, conn: ConnectionId) -> BytesMut {
-        let partial = self.conns.get_mut(&conn).map(|c| c.frames.take_buffer()).unwrap_or_default();
-        self.spare_read.or_spare(partial)
-    }
-
-    /// Like [`HostCore::receive`], taking ownership of the buffer (no copy when the decoder holds
-    /// no partial frame).
-    pub fn receive_owned(&mut self, conn: ConnectionId, bytes: BytesMut) {
-        let Some(c) = self.conns.get_mut(&conn) else { return };
-        if c.failed {
-            return;
-        }
-        c.frames.extend_owned(bytes);
-        let (mut frames, bad_header) = c.frames.take_frames();
-        while let Some((packet_type, span)) = frames.next_span() {
-            let Some(c) = self.conns.get_mut(&conn) else { return };
-            if c.failed {
-                return;
-            }
-            if !PacketType::sent_by_clients(packet_type) {
-                // Ignored unread, as a Qt host ignores packet types meant for replicas.
-                tracing::debug!(conn, packet_type, "ignoring a packet type clients do not send");
-                continue;
-            }
-            match Packet::decode_with(
-                &frames.frame(packet_type, span),
-                self.dialect,
-                &self.types,
-                &self.limits,
-                &mut c.names,
-            ) {
-                Ok(p) => self.handle(conn, p),
-                Err(error) if error.closes_connection() => return self.fail(conn, error),
-                // Confined to its packet (its length is known): refused, the connection goes on.
-                Err(error) => self
-                    .reject(conn, format!("dropped a packet (type {packet_type}) that could not be decoded: {error}")),
-            }
-        }
-        self.spare_read.keep(frames);
-        if let Some(error) = bad_header {
-            if self.conns.get(&conn).is_some_and(|c| !c.failed) {
-                self.fail(conn, error);
-            }
-        }
-    }
-
-    fn fail(&mut self, conn: ConnectionId, error: DecodeError) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.failed = true;
-        }
-        tracing::warn!(conn, %error, "closing connection after a protocol error");
-        self.events.push_back(HostEvent::ProtocolError { conn, error });
-    }
-
-    /// A request that is refused: a warning (throttled per connection, and quoting at most
-    /// [`super::limits::LOG_QUOTE_MAX`] bytes of it, since a peer chooses what it says) and a
-    /// [`HostEvent::Rejected`].
-    fn reject(&mut self, conn: ConnectionId, reason: String) {
-        if let Some(suppressed) = self.conns.get_mut(&conn).and_then(|c| c.refused_log.allow()) {
-            tracing::warn!(conn, suppressed, "{}", clip(&reason));
-        }
-        let reason = clip(&reason).into_owned();
-        self.events.push_back(HostEvent::Rejected { conn, reason });
-    }
-
-    fn handle(&mut self, conn: ConnectionId, packet: Packet) {
-        match packet {
-            Packet::AddObject { name, is_dynamic } => self.add_listener(conn, name, is_dynamic),
-            Packet::RemoveObject { name } => {
-                if let Some(s) = self.sources.get_mut(&name).filter(|s| s.parent.is_none()) {
-                    s.listeners.retain(|&c| c != conn);
-                    s.dynamic_listeners.retain(|&c| c != conn);
-                    self.events.push_back(HostEvent::Released { conn, source: name });
-                } else {
-                    self.reject(conn, format!("RemoveObject for unknown source {name:?}"));
-                }
-            }
-            Packet::Ping { name } => {
-                let pong = Packet::Pong { name };
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    let _ = pong.encode(self.dialect, &mut c.out.buf);
-                    c.out.note(conn, &mut self.dirty);
-                }
-            }
-            Packet::Invoke(inv) => self.invoke(conn, inv),
-            other => tracing::debug!(conn, "ignoring {:?} from a client", other.packet_type()),
-        }
-    }
-
-    fn add_listener(&mut self, conn: ConnectionId, name: String, dynamic: bool) {
-        let Some(s) = self.sources.get_mut(&name).filter(|s| s.parent.is_none()) else {
-            return self.reject(conn, format!("AddObject for unknown source {name:?}"));
-        };
-        if !s.listeners.contains(&conn) {
-            s.listeners.push(conn);
-        }
-        s.dynamic_listeners.retain(|&c| c != conn);
-        if dynamic {
-            s.dynamic_listeners.push(conn);
-        }
-        let cached = s.dynamic_definition.clone();
-        let class = s.class.clone();
-        let definition = dynamic.then(|| {
-            cached.unwrap_or_else(|| {
-                // Built once per source: it depends only on the class and the registered types.
-                let def = Arc::new(self.dynamic_definition(&class.definition));
-                if let Some(s) = self.sources.get_mut(&name) {
-                    s.dynamic_definition = Some(def.clone());
-                }
-                def
-            })
-        });
-        let values = self.wire_values(&name, dynamic);
-        let packet = match definition {
-            Some(definition) => Packet::InitDynamic { name: name.clone(), definition: (*definition).clone(), values },
-            None => Packet::Init { name: name.clone(), values },
-        };
-        let encoded = match self.conns.get_mut(&conn) {
-            Some(c) => {
-                let r = packet.encode(self.dialect, &mut c.out.buf);
-                c.out.note(conn, &mut self.dirty);
-                r
-            }
-            None => Ok(()),
-        };
-        if let Err(e) = encoded {
-            return self.reject(conn, format!("cannot send the values of {name:?}: {e}"));
-        }
-        self.events.push_back(HostEvent::Acquired { conn, source: name, dynamic });
-    }
-
-    fn invoke(&mut self, conn: ConnectionId, inv: Invoke) {
-        let Some(s) = self.sources.get(&inv.name) else {
-            return self.reject(conn, format!("invoke on unknown source {:?}", inv.name));
-        };
-        let class = s.class.clone();
-        let index = match usize::try_from(inv.index) {
-            Ok(i) => i,
-            Err(_) => return self.reject(conn, format!("negative index {} in invoke on {:?}", inv.index, inv.name)),
-        };
-        if inv.call != call::INVOKE_META_METHOD {
-            // Any other call value is a property write, as on a Qt host.
-            let Some(&mode) = class.modes.get(index) else {
-                return self.reject(conn, format!("write to property {index} of {:?}: no such property", inv.name));
-            };
-            if matches!(mode, PropertyMode::Constant | PropertyMode::ReadOnly) {
-                return self.reject(conn, format!("property {index} of {:?} is not writable", inv.name));
-            }
-            let Some(value) = inv.args.into_iter().next() else {
-                return self.reject(conn, format!("write to property {index} of {:?} without a value", inv.name));
-            };
-            self.apply_write(conn, inv.name, index, value);
-            return;
-        }
-        let Some(&kind) = class.method_kinds.get(index) else {
-            return self.reject(conn, format!("call of method {index} of {:?}: no such method", inv.name));
-        };
-        let serial_id = (inv.serial_id >= 0).then_some(inv.serial_id);
-        let method = &class.definition.methods[index];
-        match kind {
-            MethodKind::Push(property) => {
-                if inv.args.len() != 1 {
-                    return self.reject(
-                        conn,
-                        format!("{} on {:?} called with {} argument(s)", method.signature, inv.name, inv.args.len()),
-                    );
-                }
-                let value = inv.args.into_iter().next().unwrap_or(Value::Invalid);
-                // A refused value gets no reply, as a Qt source that could not run the slot.
-                if self.apply_write(conn, inv.name.clone(), property, value) {
-                    if let Some(serial) = serial_id {
-                        let _ = self.reply(conn, &inv.name, serial, Value::Invalid);
-                    }
-                }
-            }
-            MethodKind::Slot(slot) => {
-                // A Qt source would hand each argument's storage to the slot as the declared
-                // type: arguments are given those types here, or the call is refused.
-                let params = class.slot_params.get(slot).map_or(&[][..], Vec::as_slice);
-                let lookup = ClassTypes { types: &self.types, enums: &class.definition.enums, to_replicas: true };
-                let types = params.iter().map(|p| p.type_name.as_str());
-                let args = match convert_args(Cow::Owned(inv.args), types, &method.parameter_names, &lookup) {
-                    Ok(args) => args.into_owned(),
-                    Err(e) => return self.reject(conn, format!("{} on {:?} refused: {e}", method.signature, inv.name)),
-                };
-                self.events.push_back(HostEvent::Invoked {
-                    conn,
-                    source: inv.name,
-                    slot,
-                    method: index,
-                    args,
-                    serial_id,
-                })
-            }
-        }
-    }
-
-    /// Applies a replica's write (already given the property's type by
-    /// [`HostCore::set_property`]); a refused write is reported and changes nothing.
-    fn apply_write(&mut self, conn: ConnectionId, source: String, property: usize, value: Value) -> bool {
-        match self.set_property(&source, property, value) {
-            Ok(_) => {
-                let value =
-                    self.sources.get(&source).and_then(|s| s.values.get(property)).cloned().unwrap_or(Value::Invalid);
-                self.events.push_back(HostEvent::PropertyWritten { conn, source, property, value });
-                true
-            }
-            Err(e) => {
-                self.reject(conn, format!("write refused: {e}"));
-                false
-            }
-        }
     }
 }
 
@@ -1116,89 +781,6 @@ fn write_property_pair(
     Packet::write_property_change(dialect, out.reborrow(), source, index as i32, value)?;
     Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
     Ok(())
-}
-
-/// A byte array large enough to be spliced into output rather than copied.
-fn is_large(value: &Value) -> bool {
-    matches!(value, Value::ByteArray(Some(b)) if b.len() >= SPLICE_MIN)
-}
-
-/// Bytes a value's large payload takes in an output buffer, for values that carry one (zero
-/// otherwise): enough to reserve output room up front.
-fn bulk_size(value: &Value) -> usize {
-    match value {
-        // Spliced, not copied.
-        v if is_large(v) => 0,
-        Value::ByteArray(Some(b)) => b.len(),
-        Value::String(Some(s)) => 2 * s.len(),
-        _ => 0,
-    }
-}
-
-/// What the values of one InitPacket may take: the packet limit replicas apply by default (and
-/// this node's, if lower), less room for the object's name, its class definition and the frame.
-fn init_budget(limits: &Limits) -> usize {
-    (limits.max_packet_size.min(Limits::DEFAULT.max_packet_size) as usize).saturating_sub(INIT_OVERHEAD)
-}
-
-/// Room left in an InitPacket for everything but the values.
-const INIT_OVERHEAD: usize = 1024 * 1024;
-
-/// An upper bound of the bytes `v` takes encoded as a QVariant (exact enough to keep an
-/// InitPacket below the packet limit, and O(1) for strings and byte arrays, which make large
-/// values).
-pub(crate) fn size_bound(v: &Value) -> usize {
-    const HEADER: usize = 5;
-    let text = |s: &Option<String>| 4 + 2 * s.as_ref().map_or(0, String::len);
-    let user = |name: &str| HEADER + 4 + name.len() + 1;
-    HEADER
-        + match v {
-            Value::Invalid => 0,
-            Value::Null(inner) => size_bound(inner),
-            Value::String(s) => text(s),
-            Value::ByteArray(b) => 4 + b.as_ref().map_or(0, |b| b.len()),
-            Value::Url(u) => 4 + u.len(),
-            Value::StringList(items) => 4 + items.iter().map(text).sum::<usize>(),
-            Value::ByteArrayList(items) => {
-                4 + items.iter().map(|b| 4 + b.as_ref().map_or(0, |b| b.len())).sum::<usize>()
-            }
-            Value::List(items) => 4 + items.iter().map(size_bound).sum::<usize>(),
-            Value::Map(e) | Value::Hash(e) => 4 + e.iter().map(|(k, v)| 4 + 2 * k.len() + size_bound(v)).sum::<usize>(),
-            Value::Pair(a, b) => size_bound(a) + size_bound(b),
-            Value::BitArray(b) => 8 + b.as_bytes().len(),
-            Value::DateTime(d) => {
-                32 + match &d.spec {
-                    super::value::TimeSpec::TimeZone(id) => 4 + 2 * id.len(),
-                    super::value::TimeSpec::UtcOffsetZone(z) => {
-                        64 + [&z.id, &z.name, &z.abbreviation, &z.comment].into_iter().map(text).sum::<usize>()
-                    }
-                    _ => 0,
-                }
-            }
-            Value::Gadget(g) => user(&g.type_name) + g.fields.iter().map(size_bound).sum::<usize>(),
-            Value::Struct(st) => user(&st.type_name) + st.fields.iter().map(size_bound).sum::<usize>(),
-            Value::Sequence(sq) => user(&sq.type_name) + 4 + sq.items.iter().map(size_bound).sum::<usize>(),
-            Value::Assoc(a) => {
-                user(&a.type_name) + 4 + a.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>()
-            }
-            Value::GadgetSequence(g) => {
-                user("") + 3 * (4 + g.type_name.len()) + 8 + g.items.iter().map(size_bound).sum::<usize>()
-            }
-            Value::GadgetAssoc(g) => {
-                user("")
-                    + 5 * (4 + g.type_name.len())
-                    + 12
-                    + g.entries.iter().map(|(k, v)| size_bound(k) + size_bound(v)).sum::<usize>()
-            }
-            Value::Variant(inner) => size_bound(inner),
-            Value::Remote(ro) => {
-                // A child's own values are kept within bounds where the child is set; its
-                // definition is small next to the packet limit.
-                user("QRemoteObjectPackets::QRO_") + 64 * 1024 + ro.parameters.iter().map(size_bound).sum::<usize>()
-            }
-            // Scalars, enums and small fixed-size values (QRectF, QUuid, …): at most 32 bytes.
-            _ => 32,
-        }
 }
 
 /// The top-level source `source` belongs to (itself, or the parent of a child object).

@@ -44,6 +44,7 @@
 pub mod classdef;
 pub mod client;
 pub mod coerce;
+pub mod connection;
 pub mod convert;
 pub mod dialect;
 pub mod error;
@@ -65,13 +66,14 @@ pub mod value;
 pub mod variant;
 
 pub use classdef::*;
-pub use client::{CallError, ClientCore, ClientEvent, EventInterest, ReplicaKind, ReplicaState};
+pub use client::{CallError, ClientCore, ClientEvent, ClientRole, EventInterest, ReplicaKind, ReplicaState};
 pub use coerce::coerce;
+pub use connection::{ConnectionId, Core, Role};
 pub use convert::{convert, convert_args, ArgumentError, TypeMismatch};
 pub use dialect::{ByteOrder, Dialect};
 pub use error::{DecodeError, DecodeResult, EncodeError, EncodeResult};
 pub use frame::{Frame, FrameDecoder, Frames};
-pub use host::{ConnectionId, HostCore, HostError, HostEvent};
+pub use host::{HostCore, HostError, HostEvent, HostRole};
 pub use limits::Limits;
 pub use packet::{Invoke, ObjectInfo, Packet, PacketType};
 pub use source::{ClassBuilder, MethodKind, Param, PropertyMode, SourceClass};

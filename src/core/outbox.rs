@@ -4,7 +4,6 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
-use super::host::ConnectionId;
 use super::stream::{Output, Splice};
 
 /// Output queued beyond this is reported to the driver again (so it can apply its own hard cap
@@ -55,28 +54,26 @@ impl Default for Outbox {
 }
 
 impl Outbox {
-    /// Records in `dirty` that `conn` has output its writer has not taken yet (once per burst),
-    /// or that the queue doubled past the report size.
-    pub(crate) fn note(&mut self, conn: ConnectionId, dirty: &mut Vec<ConnectionId>) {
+    /// Notes that output was queued: true when the driver must be told, for the first output
+    /// its writer has not taken yet (once per burst) or when the queue doubled past the report
+    /// size.
+    pub(crate) fn note(&mut self) -> bool {
         let len = self.len();
         if !self.flagged && len > 0 {
             self.flagged = true;
-            dirty.push(conn);
+            true
         } else if len > self.next_report {
             self.next_report = len.saturating_mul(2);
-            dirty.push(conn);
+            true
+        } else {
+            false
         }
     }
 
-    /// Appends what `write` encodes and records `conn` as having output; if `write` fails,
-    /// nothing of it stays queued.
+    /// Appends what `write` encodes and notes it ([`Outbox::note`]); if `write` fails, nothing
+    /// of it stays queued.
     /// Large byte arrays in what `write` encodes are spliced, not copied.
-    pub(crate) fn append<E>(
-        &mut self,
-        conn: ConnectionId,
-        dirty: &mut Vec<ConnectionId>,
-        write: impl FnOnce(Output<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
+    pub(crate) fn append<E>(&mut self, write: impl FnOnce(Output<'_>) -> Result<(), E>) -> Result<bool, E> {
         let (before, splices_before) = (self.buf.len(), self.splices.len());
         if let Err(e) = write(Output { buf: &mut self.buf, splices: Some(&mut self.splices) }) {
             self.buf.truncate(before);
@@ -84,26 +81,20 @@ impl Outbox {
             return Err(e);
         }
         self.spliced += self.splices[splices_before..].iter().map(|s| s.bytes.len()).sum::<usize>();
-        self.note(conn, dirty);
-        Ok(())
+        Ok(self.note())
     }
 
     /// Appends encoded output (and its splices, positioned within `bytes`), shared by several
-    /// connections: spliced values are referenced again, not copied.
-    pub(crate) fn extend(
-        &mut self,
-        conn: ConnectionId,
-        dirty: &mut Vec<ConnectionId>,
-        bytes: &[u8],
-        splices: &[Splice],
-    ) {
+    /// connections: spliced values are referenced again, not copied. Notes it
+    /// ([`Outbox::note`]).
+    pub(crate) fn extend(&mut self, bytes: &[u8], splices: &[Splice]) -> bool {
         let base = self.buf.len();
         self.buf.extend_from_slice(bytes);
         for s in splices {
             self.splices.push(Splice { at: base + s.at, bytes: s.bytes.clone() });
             self.spliced += s.bytes.len();
         }
-        self.note(conn, dirty);
+        self.note()
     }
 
     /// The next piece of queued output, for the writer (everything at once unless large values
@@ -184,16 +175,14 @@ mod tests {
     #[test]
     fn a_written_buffer_is_reused_for_the_next_output() {
         let mut out = Outbox::default();
-        let mut dirty = Vec::new();
-        out.append(1, &mut dirty, |b| {
+        let noted = out.append(|b| {
             b.buf.put_slice(&[7; 1000]);
             Ok::<_, ()>(())
-        })
-        .unwrap();
-        assert_eq!(dirty, [1]);
+        });
+        assert_eq!(noted, Ok(true), "the first output wakes the writer");
         let mut first = out.take().unwrap();
         let memory = first.as_ptr();
-        out.append(1, &mut dirty, |b| {
+        out.append(|b| {
             b.buf.put_slice(&[8; 10]);
             Ok::<_, ()>(())
         })
@@ -202,7 +191,7 @@ mod tests {
         out.recycle(first);
         let second = out.take().unwrap();
         assert_eq!(&second[..], &[8; 10], "output taken while the first was written");
-        out.append(1, &mut dirty, |b| {
+        out.append(|b| {
             b.buf.put_slice(&[9; 500]);
             Ok::<_, ()>(())
         })
@@ -215,8 +204,7 @@ mod tests {
     #[test]
     fn buffers_still_referenced_or_too_large_are_not_kept() {
         let mut out = Outbox::default();
-        let mut dirty = Vec::new();
-        out.append(1, &mut dirty, |b| {
+        out.append(|b| {
             b.buf.put_slice(&[1; 100]);
             Ok::<_, ()>(())
         })
@@ -226,7 +214,7 @@ mod tests {
         out.recycle(taken);
         assert!(out.spare.is_none(), "a slice of it is alive");
         drop(still_used);
-        out.append(1, &mut dirty, |b| {
+        out.append(|b| {
             b.buf.put_slice(&vec![2; SPARE_MAX + 1]);
             Ok::<_, ()>(())
         })
@@ -263,17 +251,13 @@ mod tests {
         Packet::write_property_change(d, &mut copied, "Bulk", 1, &Value::Int(5)).unwrap();
 
         let mut out = Outbox::default();
-        let mut dirty = Vec::new();
-        out.append(1, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 0, &value)).unwrap();
-        out.append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &args, -1, 0))
-            .unwrap();
+        out.append(|o| Packet::write_property_change(d, o, "Bulk", 0, &value)).unwrap();
+        out.append(|o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &args, -1, 0)).unwrap();
         // A failed append leaves no bytes and no splice behind.
         let too_deep = (0..100).fold(Value::Int(0), |v, _| Value::List(vec![v]));
         let bad = [Value::ByteArray(Some(big.clone())), Value::Int(1), too_deep];
-        assert!(out
-            .append(1, &mut dirty, |o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &bad, -1, 0))
-            .is_err());
-        out.append(1, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
+        assert!(out.append(|o| Packet::write_invoke(d, o, "Bulk", call::INVOKE_META_METHOD, 3, &bad, -1, 0)).is_err());
+        out.append(|o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
         assert_eq!(out.len(), copied.len(), "queued size counts spliced values");
         assert!(out.buf.len() < 1024, "the values were not copied in");
 
@@ -288,8 +272,8 @@ mod tests {
         Packet::write_property_change(d, Output { buf: &mut scratch, splices: Some(&mut splices) }, "Bulk", 0, &value)
             .unwrap();
         let mut other = Outbox::default();
-        other.append(2, &mut dirty, |o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
-        other.extend(2, &mut dirty, &scratch, &splices);
+        other.append(|o| Packet::write_property_change(d, o, "Bulk", 1, &Value::Int(5))).unwrap();
+        other.extend(&scratch, &splices);
         let mut expected = BytesMut::new();
         Packet::write_property_change(d, &mut expected, "Bulk", 1, &Value::Int(5)).unwrap();
         Packet::write_property_change(d, &mut expected, "Bulk", 0, &value).unwrap();

@@ -36,8 +36,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::connection::ConnectionId;
 use super::dialect::Dialect;
-use super::host::ConnectionId;
 use super::source::{ClassBuilder, PropertyMode, SourceClass};
 use super::value::{Assoc, Struct, Value};
 

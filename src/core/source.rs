@@ -36,9 +36,6 @@ use super::classdef::{ClassDefinition, EnumDef, GadgetSection, MethodDef, Proper
 use super::names::{notify_signal, push_slot, signature};
 use super::value::Value;
 
-// Still reached by this path from the host and the node engine.
-pub(crate) use super::typename::parameter_types;
-
 /// How a property may change, as in .rep files. Decides the API lists: non-CONSTANT properties get
 /// a `<name>Changed` notify signal, READPUSH ones a `push<Name>` slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,13 +8,15 @@
 //! and bytes a full socket did not take are written by the task before anything newer.
 
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::{Buf, Bytes};
 use tokio::net::{tcp, unix};
 
+use crate::net::BoxStream;
+
 /// The write half of a socket, writable from any thread without waiting.
-pub(crate) enum SocketWriter {
+pub(super) enum SocketWriter {
     Tcp(tcp::OwnedWriteHalf),
     Unix(unix::OwnedWriteHalf),
 }
@@ -44,13 +46,13 @@ struct Gate {
 }
 
 /// A socket shared by its connection task and immediate writers.
-pub(crate) struct DirectWriter {
+pub(super) struct DirectWriter {
     writer: SocketWriter,
     gate: Mutex<Gate>,
 }
 
 impl DirectWriter {
-    pub(crate) fn new(writer: SocketWriter) -> Self {
+    pub(super) fn new(writer: SocketWriter) -> Self {
         DirectWriter { writer, gate: Mutex::new(Gate::default()) }
     }
 
@@ -59,7 +61,7 @@ impl DirectWriter {
     }
 
     /// For an immediate writer: true if it may write now (nobody writing, nothing left over).
-    pub(crate) fn claim_now(&self) -> bool {
+    pub(super) fn claim_now(&self) -> bool {
         let mut g = self.gate();
         if g.busy || g.leftover.is_some() {
             return false;
@@ -70,7 +72,7 @@ impl DirectWriter {
 
     /// For the connection task: `None` while someone else writes (they wake the task when done),
     /// else the bytes left over to write first.
-    pub(crate) fn claim_task(&self) -> Option<Option<Bytes>> {
+    pub(super) fn claim_task(&self) -> Option<Option<Bytes>> {
         let mut g = self.gate();
         if g.busy {
             return None;
@@ -79,14 +81,14 @@ impl DirectWriter {
         Some(g.leftover.take())
     }
 
-    pub(crate) fn release(&self, leftover: Option<Bytes>) {
+    pub(super) fn release(&self, leftover: Option<Bytes>) {
         let mut g = self.gate();
         g.busy = false;
         g.leftover = leftover;
     }
 
     /// Nothing being written or left over.
-    pub(crate) fn idle(&self) -> bool {
+    pub(super) fn idle(&self) -> bool {
         let g = self.gate();
         !g.busy && g.leftover.is_none()
     }
@@ -95,7 +97,7 @@ impl DirectWriter {
     /// `Ok(true)` when all of it went out (the emptied buffer can be reused), `Ok(false)` when
     /// the socket is full. After an error the connection task's next write sees the same error
     /// and closes the connection.
-    pub(crate) fn write_now(&self, bytes: &mut Bytes) -> io::Result<bool> {
+    pub(super) fn write_now(&self, bytes: &mut Bytes) -> io::Result<bool> {
         while !bytes.is_empty() {
             match self.writer.try_write(bytes) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -109,7 +111,7 @@ impl DirectWriter {
     }
 
     /// Writes all of `bytes`, waiting for room (it is left empty, for reuse).
-    pub(crate) async fn write_all(&self, bytes: &mut Bytes) -> io::Result<()> {
+    pub(super) async fn write_all(&self, bytes: &mut Bytes) -> io::Result<()> {
         while !bytes.is_empty() {
             self.writer.writable().await?;
             match self.writer.try_write(bytes) {
@@ -121,6 +123,12 @@ impl DirectWriter {
         }
         Ok(())
     }
+}
+
+/// The writing side of a connection.
+pub(super) enum Writer {
+    Direct(Arc<DirectWriter>),
+    Stream(tokio::io::WriteHalf<BoxStream>),
 }
 
 #[cfg(test)]
