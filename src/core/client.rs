@@ -95,8 +95,9 @@ pub enum CallError {
     /// The replica has no connection to its source right now.
     #[error("replica {0:?} is not connected to its source")]
     NotConnected(String),
-    /// The host offers the object with another signature than the replica's class: nothing is
-    /// sent until a host offers a matching one.
+    /// The host offers the object with another signature than the replica's class. The mismatch
+    /// is final for this replica (as in Qt): nothing is sent for it; acquire a replica of the
+    /// matching class instead.
     #[error(
         "replica {name:?} does not match its source: the host offers signature {offered}, the class expects {expected}"
     )]
