@@ -234,7 +234,6 @@ pub struct ReplicaCore {
     pub definition: Option<ClassDefinition>,
     /// The property values, by index.
     pub values: Vec<Value>,
-    next_serial: i32,
     pending: VecDeque<i32>,
     heartbeat_due: Option<Instant>,
     ping_outstanding: bool,
@@ -291,7 +290,6 @@ impl ReplicaCore {
             conn: None,
             definition,
             values,
-            next_serial: 1,
             pending: VecDeque::new(),
             heartbeat_due: None,
             ping_outstanding: false,
@@ -323,7 +321,6 @@ impl ReplicaCore {
 
 /// What a client holds besides its connections: the replicas it acquired and what the hosts and
 /// the registry offer. [`ClientCore`] is the [`Core`] in this role.
-#[derive(Default)]
 pub struct ClientRole {
     heartbeat: Option<Duration>,
     replicas: BTreeMap<String, ReplicaCore>,
@@ -336,6 +333,26 @@ pub struct ClientRole {
     registered: Vec<Location>,
     /// Arguments of the signal being decoded (reused: no allocation for unwanted signals).
     signal_args: Vec<Value>,
+    /// The next call's serial, for every replica of this core: a serial is not used again while
+    /// the core lives (up to wrapping), so a late reply to a released replica cannot answer a
+    /// call of the replica acquired after it under the same name (Qt's per-replica serials can).
+    next_serial: i32,
+}
+
+impl Default for ClientRole {
+    fn default() -> Self {
+        ClientRole {
+            heartbeat: None,
+            replicas: BTreeMap::new(),
+            offers: ConnMap::default(),
+            locations: BTreeMap::new(),
+            registrations: Vec::new(),
+            registered: Vec::new(),
+            signal_args: Vec::new(),
+            // Serial 0 is the heartbeat's.
+            next_serial: 1,
+        }
+    }
 }
 
 impl Sealed for ClientRole {}
@@ -528,7 +545,8 @@ impl Core<ClientRole> {
         want_reply: bool,
         now: Instant,
     ) -> Result<Option<i32>, CallError> {
-        let r = self.role.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
+        let role = &mut self.role;
+        let r = role.replicas.get_mut(name).ok_or_else(|| CallError::UnknownReplica(name.into()))?;
         let conn = r.conn.ok_or_else(|| r.unbound_error())?;
         if let Some(def) = &r.definition {
             if index >= def.methods.len() {
@@ -536,9 +554,9 @@ impl Core<ClientRole> {
             }
         }
         let serial_id = if want_reply {
-            let s = r.next_serial;
+            let s = role.next_serial;
             // Serial 0 is the heartbeat's; wrap to 1 (Qt would get stuck on 1 at INT_MAX).
-            r.next_serial = if s == i32::MAX { 1 } else { s + 1 };
+            role.next_serial = if s == i32::MAX { 1 } else { s + 1 };
             r.pending.push_back(s);
             s
         } else {
