@@ -188,7 +188,7 @@ impl Brush {
     }
 
     fn read(r: &mut Reader, dialect: Dialect, limit: u32) -> DecodeResult<Brush> {
-        let style = r.u8()?;
+        let mut style = r.u8()?;
         let color = Color::read(r)?;
         let mut gradient = None;
         let mut texture = None;
@@ -203,6 +203,11 @@ impl Brush {
                 let mut stops = Vec::with_capacity(n);
                 for _ in 0..n {
                     stops.push((r.f64()?, Color::read(r)?));
+                }
+                // Qt builds the brush from the gradient (`QBrush(gradient)`): its type decides the
+                // style, whichever gradient style was streamed before it.
+                if let Ok(k @ 0..=2) = u8::try_from(kind) {
+                    style = 15 + k;
                 }
                 let kind = match kind {
                     0 => GradientKind::Linear { start: read_point_f(r)?, final_stop: read_point_f(r)? },
@@ -652,6 +657,32 @@ mod tests {
         assert_eq!(img.to_rgba().unwrap(), Some((2, 2, pixels.to_vec())));
         assert!(Image::from_rgba(3, 2, &pixels).is_err());
         assert_eq!(Image::NULL.to_rgba().unwrap(), None);
+    }
+
+    /// Qt makes the brush from the gradient it reads: a radial style streamed before a linear
+    /// gradient is a linear brush (found by fuzzing: it used to decode as given and then refuse
+    /// to encode).
+    #[test]
+    fn a_gradients_type_decides_the_brush_style() {
+        use crate::core::variant::{from_bytes, to_bytes_plain};
+        use crate::core::{ByteOrder, TypeRegistry, Value};
+        let gradient = Gradient {
+            kind: GradientKind::Linear { start: PointF { x: 0.0, y: 0.0 }, final_stop: PointF { x: 1.0, y: 1.0 } },
+            spread: 0,
+            coordinate_mode: 0,
+            interpolation_mode: 0,
+            stops: vec![(0.0, Color::rgba(1, 2, 3, 255))],
+        };
+        let linear = Brush { style: 15, gradient: Some(gradient), ..Brush::solid(Color::rgba(0, 0, 0, 255)) };
+        let types = TypeRegistry::new(Dialect::Qt6);
+        let mut bytes =
+            to_bytes_plain(&Value::Brush(Box::new(linear.clone())), Dialect::Qt6, ByteOrder::Big).unwrap().to_vec();
+        // The QVariant header (type id, null flag), then the style.
+        assert_eq!(bytes[5], 15);
+        bytes[5] = 16;
+        let read = from_bytes(bytes, Dialect::Qt6, ByteOrder::Big, &types).unwrap();
+        assert_eq!(read, Value::Brush(Box::new(linear)));
+        assert!(to_bytes_plain(&read, Dialect::Qt6, ByteOrder::Big).is_ok());
     }
 
     #[test]
