@@ -33,5 +33,5 @@ pub mod transport;
 pub mod url;
 
 pub(crate) use transport::Socket;
-pub use transport::{BoxStream, Listener, Stream};
+pub use transport::{BoxStream, ByteStream, Listener};
 pub use url::{NodeUrl, UrlError};

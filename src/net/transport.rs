@@ -40,12 +40,13 @@ use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use super::url::NodeUrl;
 
 /// Any bidirectional byte stream a connection can run over (a socket, a TLS session, a pipe...).
-/// Implemented for every type with the bounds.
-pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
+/// Implemented for every type with the bounds. (Not `futures_core::Stream`, which the node's
+/// event receivers implement.)
+pub trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> ByteStream for T {}
 
-/// A [`Stream`] of any type, as connections take and [`connect`] / [`Listener::accept`] give.
-pub type BoxStream = Pin<Box<dyn Stream>>;
+/// A [`ByteStream`] of any type, as connections take and [`connect`] / [`Listener::accept`] give.
+pub type BoxStream = Pin<Box<dyn ByteStream>>;
 
 /// A connected socket of one of the URL schemes (the node's engine writes to it directly).
 #[derive(Debug)]
