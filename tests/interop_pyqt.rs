@@ -6,11 +6,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use qtro_rs::core::{ClassBuilder, Dialect, PropertyMode, TypeRegistry, Value};
-use qtro_rs::node::{EventReceiver, Node, ReplicaEvent, SlotCall, SourceEvent};
+use qtro_rs::node::{Node, ReplicaEvent, SlotCall, SourceEvent};
 use serde_json::Value as Json;
 use tokio::sync::mpsc;
 
 mod common;
+use common::events::next_event;
 
 const T: Duration = Duration::from_secs(10);
 
@@ -96,17 +97,12 @@ async fn pyqt_source_to_rust_replica() {
     assert_eq!(replica.call("add", vec![Value::Int(40), Value::Int(2)]).await.unwrap(), Value::Int(42));
     assert_eq!(replica.call("shout", vec![Value::string("quiet")]).await.unwrap(), Value::string("QUIET"));
     replica.call("emitFired", vec![Value::Int(3), Value::string("py")]).await.unwrap();
-    let fired = tokio::time::timeout(T, async {
-        loop {
-            if let Some(ReplicaEvent::Signal { name, args, .. }) = events.recv().await {
-                if name == "fired" {
-                    return args;
-                }
-            }
-        }
+    let fired = next_event(&mut events, T, |e| match e {
+        ReplicaEvent::Signal { name, args, .. } if name == "fired" => Some(args),
+        _ => None,
     })
     .await
-    .unwrap();
+    .expect("the signal fired");
     assert_eq!(fired, vec![Value::Int(3), Value::string("py")]);
     replica.set_property("name", Value::string("set by rust")).unwrap();
     assert_eq!(py.expect("written").await["value"], "set by rust");
@@ -138,15 +134,12 @@ async fn rust_source_to_pyqt_dynamic_replica() {
     assert_eq!(valid["properties"]["count"], 5);
     assert_eq!(valid["properties"]["ratio"], 0.5);
     // Python writes a property; the Rust source applies it and Python sees the change come back.
-    let written = tokio::time::timeout(T, async {
-        loop {
-            if let Some(SourceEvent::PropertyWritten { value, .. }) = source_events.recv().await {
-                return value;
-            }
-        }
+    let written = next_event(&mut source_events, T, |e| match e {
+        SourceEvent::PropertyWritten { value, .. } => Some(value),
+        _ => None,
     })
     .await
-    .unwrap();
+    .expect("a property written");
     assert_eq!(written, Value::string("from python"));
     py.expect("changed").await;
     assert_eq!(source.property("name").unwrap(), Value::string("from python"));
@@ -195,20 +188,6 @@ fn from_hex(h: &Json) -> Value {
         .unwrap()
 }
 
-/// The first of `events` that `pick` takes (within the timeout), or `None`.
-async fn next_event<E, R>(events: &mut EventReceiver<E>, mut pick: impl FnMut(E) -> Option<R>) -> Option<R> {
-    tokio::time::timeout(T, async {
-        loop {
-            if let Some(r) = pick(events.recv().await?) {
-                return Some(r);
-            }
-        }
-    })
-    .await
-    .ok()
-    .flatten()
-}
-
 /// Another value of `v`'s type (its default), to change a property to and back: setting the
 /// value a property already holds notifies nobody.
 fn alternate(v: &Value) -> Value {
@@ -254,7 +233,7 @@ async fn pyqt_source_rust_replica(vals: &[(&str, Value)], cells: &mut Cells) {
         let ok = py.expect("ok").await;
         assert_eq!(from_hex(&ok["value"]), *v, "{expr}: what PyQt holds");
         // Skips changes still on their way from the previous value's property write.
-        let arrived = next_event(&mut events, |e| {
+        let arrived = next_event(&mut events, T, |e| {
             matches!(e, ReplicaEvent::PropertyChanged { name, value, .. } if name == "anything" && value == *v)
                 .then_some(())
         });
@@ -268,7 +247,7 @@ async fn pyqt_source_rust_replica(vals: &[(&str, Value)], cells: &mut Cells) {
         cells.pass("init PyQt->Rust");
         py.send(&format!("emit {expr}"));
         py.expect("ok").await;
-        let fired = next_event(&mut events, |e| match e {
+        let fired = next_event(&mut events, T, |e| match e {
             ReplicaEvent::Signal { name, args, .. } if name == "fired" => Some(args),
             _ => None,
         });
@@ -327,7 +306,7 @@ async fn rust_source_pyqt_replica(vals: &[(&str, Value)], cells: &mut Cells) {
         cells.pass("slot return Rust->PyQt");
         source.set_property(&p, alternate(v)).unwrap();
         pyr.send(&format!("write {p} {expr}"));
-        let written = next_event(&mut source_events, |e| match e {
+        let written = next_event(&mut source_events, T, |e| match e {
             SourceEvent::PropertyWritten { name, value, .. } if name == p => Some(value),
             _ => None,
         });

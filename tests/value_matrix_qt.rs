@@ -32,6 +32,7 @@ use serde_json::json;
 
 mod common;
 use common::dialect::major;
+use common::events::next_event;
 use common::qt_peer::{is, QtPeer};
 
 const T: Duration = Duration::from_secs(10);
@@ -478,17 +479,12 @@ async fn qt_static_source_rust_static_replica(dialect: Dialect, cells: &mut Cell
         cells.pass("static: property change Qt->Rust");
         qt.command(&format!("emit s{i} [{}]", peer_input(v, ty, dialect))).await;
         let sig = format!("s{i}");
-        let got = tokio::time::timeout(T, async {
-            loop {
-                if let Some(ReplicaEvent::Signal { name, args, .. }) = events.recv().await {
-                    if name == sig.as_str() {
-                        return args;
-                    }
-                }
-            }
+        let got = next_event(&mut events, T, |e| match e {
+            ReplicaEvent::Signal { name, args, .. } if name == sig.as_str() => Some(args),
+            _ => None,
         })
         .await
-        .unwrap_or_else(|_| panic!("{what}: no signal"));
+        .unwrap_or_else(|| panic!("{what}: no signal"));
         assert!(same(&got[0], v), "{what}: signal argument Qt -> Rust: {got:?}");
         cells.pass("static: signal argument Qt->Rust");
         // The repc source's echo slot.

@@ -8,7 +8,10 @@ use qtro_rs::node::{Node, ReplicaEvent, SlotCall, Source};
 use serde_json::json;
 
 mod cli_support;
+#[path = "../../tests/common/events.rs"]
+mod events;
 use cli_support::*;
+use events::next_event;
 
 const INTEROP: &str = include_str!("../../qt-interop/peers/interop.rep");
 
@@ -341,31 +344,21 @@ async fn serve_a_rep_class_to_rust_replicas() {
     // The stdin script.
     serve.send("set ratio 2.5").await;
     assert_eq!(serve.line().await, "ok set ratio = 2.5");
-    let e = tokio::time::timeout(T, async {
-        loop {
-            if let Some(ReplicaEvent::PropertyChanged { name, value, .. }) = events.recv().await {
-                if name == "ratio" {
-                    return value;
-                }
-            }
-        }
+    let e = next_event(&mut events, T, |e| match e {
+        ReplicaEvent::PropertyChanged { name, value, .. } if name == "ratio" => Some(value),
+        _ => None,
     })
     .await
-    .unwrap();
+    .expect("ratio changed");
     assert_eq!(e, Value::Double(2.5));
     serve.send("emit fired 7 \"boom bam\"").await;
     assert_eq!(serve.line().await, "ok emit fired(7, \"boom bam\")");
-    let sig = tokio::time::timeout(T, async {
-        loop {
-            if let Some(ReplicaEvent::Signal { name, args, .. }) = events.recv().await {
-                if name == "fired" {
-                    return args;
-                }
-            }
-        }
+    let sig = next_event(&mut events, T, |e| match e {
+        ReplicaEvent::Signal { name, args, .. } if name == "fired" => Some(args),
+        _ => None,
     })
     .await
-    .unwrap();
+    .expect("fired emitted");
     assert_eq!(sig, vec![Value::Int(7), Value::string("boom bam")]);
     serve.send("# a comment").await;
     serve.send("get count").await;
