@@ -294,7 +294,7 @@ impl EnumDef {
         TypeDesc::Enum { size, raw_size }
     }
 
-    fn register(&self, name: &str, types: &mut TypeRegistry) {
+    pub(crate) fn register(&self, name: &str, types: &mut TypeRegistry) {
         let desc = self.type_desc(Some(types.dialect()));
         types.register(name, desc);
     }

@@ -279,8 +279,7 @@ impl Enum {
     /// Registers this enum's type under `name` (in Qt 5 with the width repc's QDataStream
     /// operators give it).
     pub fn register(&self, name: &str, types: &mut crate::core::TypeRegistry) {
-        let qt5 = crate::core::types::qt5_rep_enum_size(self.keys.iter().map(|k| i64::from(k.value)));
-        types.register_rep_enum(name, self.byte_size() as u8, qt5);
+        self.def(None).register(name, types);
     }
 }
 
