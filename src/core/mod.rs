@@ -52,6 +52,7 @@ pub mod frame;
 pub mod gui;
 pub mod host;
 pub mod limits;
+pub mod model;
 pub mod names;
 mod outbox;
 pub mod packet;
