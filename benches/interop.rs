@@ -38,6 +38,8 @@ enum Kind {
     P50,
     /// 99th percentile latency (lower is better).
     P99,
+    /// Time to a first result, e.g. the first screen of a model (lower is better).
+    First,
 }
 
 struct Scenario {
@@ -134,6 +136,26 @@ const SCENARIOS: &[Scenario] = &[
         rows: &[Kind::Rate],
         replicas: 50,
         timeout: 90,
+    },
+    Scenario {
+        id: "mscroll",
+        title: "7a. model: scroll 100 000 rows x 2 columns, windows of 50",
+        unit: "rows/s",
+        count: 100_000,
+        quick_count: 10_000,
+        rows: &[Kind::Rate, Kind::First],
+        replicas: 1,
+        timeout: 120,
+    },
+    Scenario {
+        id: "mchange",
+        title: "7b. model: dataChanged of a visible cell, followed",
+        unit: "updates/s",
+        count: 20_000,
+        quick_count: 5_000,
+        rows: &[Kind::Rate],
+        replicas: 1,
+        timeout: 60,
     },
 ];
 
@@ -360,6 +382,7 @@ impl Outcome {
             Kind::Mibps => self.get("bytes") / (1024.0 * 1024.0) / secs,
             Kind::P50 => self.get("p50_ns"),
             Kind::P99 => self.get("p99_ns"),
+            Kind::First => self.get("first_ns"),
         }
     }
 
@@ -698,7 +721,7 @@ fn fmt_value(kind: Kind, v: f64) -> String {
     match kind {
         Kind::Rate => fmt_rate(v),
         Kind::Mibps => format!("{v:.0}"),
-        Kind::P50 | Kind::P99 => fmt_ns(v),
+        Kind::P50 | Kind::P99 | Kind::First => fmt_ns(v),
     }
 }
 
@@ -721,6 +744,7 @@ fn row_label(sc: &Scenario, kind: Kind) -> String {
         Kind::Mibps => format!("{} [MiB/s]", sc.title),
         Kind::P50 => format!("{} [median]", sc.title),
         Kind::P99 => format!("{} [p99]", sc.title),
+        Kind::First => format!("{} [first screen]", sc.title),
     }
 }
 
@@ -731,6 +755,9 @@ fn target(sc: &Scenario, kind: Kind) -> Option<(f64, &'static str)> {
         ("pipe", Kind::Rate) | ("bulk", Kind::Mibps) => Some((2.0, ">= 2x")),
         ("rtt", Kind::P50) => Some((1.0, "no slower")),
         ("init1" | "init200", Kind::P50) => Some((2.0, ">= 2x faster")),
+        // Issue 20: a model replica scrolling and following changes.
+        ("mscroll" | "mchange", Kind::Rate) => Some((2.0, ">= 2x")),
+        ("mscroll", Kind::First) => Some((2.0, ">= 2x faster")),
         _ => None,
     }
 }
@@ -1033,7 +1060,7 @@ fn main() {
     }
     let mut raw = std::fs::File::create(&opts.raw).ok();
     if let Some(f) = raw.as_mut() {
-        let _ = writeln!(f, "scenario,transport,pair,rep,elapsed_ns,count,expected,errors,bytes,p50_ns,p99_ns,max_ns,src_user_us,src_sys_us,src_hwm_kb,rep_user_us,rep_sys_us,rep_hwm_kb,background_cpus");
+        let _ = writeln!(f, "scenario,transport,pair,rep,elapsed_ns,count,expected,errors,bytes,p50_ns,p99_ns,max_ns,first_ns,src_user_us,src_sys_us,src_hwm_kb,rep_user_us,rep_sys_us,rep_hwm_kb,background_cpus");
     }
     eprintln!("bench: {total} runs ({} reps){}", opts.reps, if opts.quick { ", quick mode" } else { "" });
     for sc in &opts.scenarios {
@@ -1051,7 +1078,7 @@ fn main() {
                                 let g = |k: &str| o.result.get(k).map_or(String::new(), |v| format!("{v}"));
                                 let _ = writeln!(
                                     f,
-                                    "{},{t},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.2}",
+                                    "{},{t},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.2}",
                                     sc.id,
                                     p.key(),
                                     rep + 1,
@@ -1063,6 +1090,7 @@ fn main() {
                                     g("p50_ns"),
                                     g("p99_ns"),
                                     g("max_ns"),
+                                    g("first_ns"),
                                     o.source.user_us,
                                     o.source.sys_us,
                                     o.source.hwm_kb,

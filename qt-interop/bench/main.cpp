@@ -5,7 +5,7 @@
 //   qtro_qt_bench source  --url URL --scenario S [--count N] [--batch B]
 //   qtro_qt_bench replica --url URL --scenario S [--count N] [--lanes L] [--replicas R] [--warmup W]
 //
-// Scenarios: prop, sig, rtt, pipe, bulk, init1, init200, fanout (see bench/README.md).
+// Scenarios: prop, sig, rtt, pipe, bulk, init1, init200, fanout, mscroll, mchange (see bench/README.md).
 //
 // Handshake: the source prints "ready url=..." once listening. The replica acquires Bench, waits
 // until it is initialized, takes its start time and CPU time, calls start() (the source then
@@ -15,19 +15,21 @@
 //
 // Output lines (stdout, one per line, flushed):
 //   ready url=URL impl=qt6.4.2
-//   result elapsed_ns=E count=C expected=X errors=K bytes=B [p50_ns=.. p99_ns=.. max_ns=..]
+//   result elapsed_ns=E count=C expected=X errors=K bytes=B [p50_ns=.. p99_ns=.. max_ns=..] [first_ns=..]
 //   usage user_us=U sys_us=S hwm_kb=H
 //   error MESSAGE
 
 #include "rep_bench_replica.h"
 #include "rep_bench_source.h"
 
+#include <QtCore/QAbstractTableModel>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QStringList>
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
+#include <QtRemoteObjects/QAbstractItemModelReplica>
 #include <QtRemoteObjects/QRemoteObjectDynamicReplica>
 #include <QtRemoteObjects/QRemoteObjectHost>
 #include <QtRemoteObjects/QRemoteObjectNode>
@@ -124,17 +126,64 @@ qint64 defaultCount(const QString &s)
         return 200;
     if (s == QLatin1String("fanout"))
         return 10000;
+    if (s == QLatin1String("mscroll"))
+        return 100000; // rows of the model, scrolled through in windows of kWindow
+    if (s == QLatin1String("mchange"))
+        return 20000; // dataChanged updates
     return -1;
 }
 
 // ------------------------------------------------------------------------------------------------
 // Source side
 
+// The model of the model scenarios: kColumns columns, `rows` rows, display text computed from the
+// row and column (no storage per row), one cell rewritten per update in mchange.
+constexpr int kColumns = 2;
+constexpr int kWindow = 50; // rows on one "screen" of the replica
+const QString kModelName = QStringLiteral("BenchModel");
+
+QString cellText(int row, int column, qint64 version)
+{
+    return QStringLiteral("r%1c%2v%3").arg(row).arg(column).arg(version);
+}
+
+class BenchModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    explicit BenchModel(int rows, QObject *parent = nullptr) : QAbstractTableModel(parent), m_rows(rows) {}
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override { return parent.isValid() ? 0 : m_rows; }
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override
+    {
+        return parent.isValid() ? 0 : kColumns;
+    }
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (!index.isValid() || role != Qt::DisplayRole)
+            return QVariant();
+        const qint64 version = index.column() == 0 && index.row() < kWindow ? m_versions[index.row()] : 0;
+        return cellText(index.row(), index.column(), version);
+    }
+    // Update n rewrites cell (n % kWindow, 0) with version n + 1.
+    void change(qint64 n)
+    {
+        const int row = int(n % kWindow);
+        m_versions[row] = n + 1;
+        const QModelIndex i = index(row, 0);
+        Q_EMIT dataChanged(i, i, {Qt::DisplayRole});
+    }
+
+private:
+    int m_rows;
+    qint64 m_versions[kWindow] = {};
+};
+
 class BenchSourceImpl : public BenchSimpleSource
 {
     Q_OBJECT
 public:
     BenchSourceImpl(const Options &o, QObject *parent = nullptr) : BenchSimpleSource(parent), m_o(o) {}
+    void setModel(BenchModel *model) { m_model = model; }
 
     int echo(int v) override { return v; }
 
@@ -144,7 +193,7 @@ public:
         m_next = 0;
         const QString &s = m_o.scenario;
         if (s == QLatin1String("prop") || s == QLatin1String("sig") || s == QLatin1String("bulk")
-            || s == QLatin1String("fanout"))
+            || s == QLatin1String("fanout") || s == QLatin1String("mchange"))
             QTimer::singleShot(0, this, &BenchSourceImpl::produce);
     }
 
@@ -164,6 +213,8 @@ private:
         for (; m_next < end; ++m_next) {
             if (s == QLatin1String("prop")) {
                 setValue(int(m_next + 1));
+            } else if (s == QLatin1String("mchange")) {
+                m_model->change(m_next);
             } else if (s == QLatin1String("bulk")) {
                 QByteArray b(kBlobSize, char(m_next & 0x7f));
                 const quint32 n = quint32(m_next);
@@ -180,6 +231,7 @@ private:
     Options m_o;
     Cpu m_cpu0;
     qint64 m_next = 0;
+    BenchModel *m_model = nullptr;
 };
 
 class SmallSourceImpl : public SmallSimpleSource
@@ -210,6 +262,11 @@ int runSource(QCoreApplication &app, const Options &o)
         fail("enableRemoting(Small) failed");
     if (o.scenario == QLatin1String("init200") && !host.enableRemoting(&wide))
         fail("enableRemoting(Wide) failed");
+    const bool modelScenario = o.scenario == QLatin1String("mscroll") || o.scenario == QLatin1String("mchange");
+    BenchModel model(o.scenario == QLatin1String("mscroll") ? int(o.count) : 100000);
+    bench.setModel(&model);
+    if (modelScenario && !host.enableRemoting(&model, kModelName, {Qt::DisplayRole}))
+        fail("enableRemoting(BenchModel) failed");
 
     // Leave when the harness closes our stdin.
     QSocketNotifier stdinWatch(STDIN_FILENO, QSocketNotifier::Read);
@@ -301,6 +358,10 @@ private:
         if (s == QLatin1String("init1") || s == QLatin1String("init200")) {
             m_warm = m_o.warmup;
             QTimer::singleShot(0, this, &ReplicaRunner::nextAcquire);
+            return;
+        }
+        if (s == QLatin1String("mscroll") || s == QLatin1String("mchange")) {
+            startModel();
             return;
         }
         startClock();
@@ -397,6 +458,84 @@ private:
         });
     }
 
+
+    // Model scenarios. The clock starts before acquireModel(): mscroll measures the time to the
+    // first screen (rows 0..kWindow-1 all available, reported as first_ns) and then scrolls
+    // window by window to the last row, each window asked for (data() of every cell) once the
+    // previous one is complete; mchange reads the first screen, has the source rewrite one cell
+    // of it `count` times (the clock starts when the first screen is there), and stops when the
+    // last value has arrived.
+    void startModel()
+    {
+        if (m_o.scenario == QLatin1String("mscroll")) {
+            startClock();
+            bench()->start();
+        }
+        m_model = node()->acquireModel(kModelName, QtRemoteObjects::FetchRootSize);
+        connect(m_model, &QAbstractItemModelReplica::dataChanged, this, [this]() { checkWindow(); });
+        connect(m_model, &QAbstractItemModelReplica::initialized, this, [this]() {
+            m_rows = m_model->rowCount();
+            requestWindow();
+        });
+        connect(m_model, &QAbstractItemModel::rowsInserted, this, [this]() {
+            m_rows = m_model->rowCount();
+            requestWindow();
+        });
+    }
+
+    bool windowComplete()
+    {
+        const int end = std::min(m_windowStart + kWindow, m_rows);
+        for (int r = m_windowStart; r < end; ++r)
+            for (int c = 0; c < kColumns; ++c)
+                if (!m_model->data(m_model->index(r, c), Qt::DisplayRole).isValid())
+                    return false;
+        return end > m_windowStart;
+    }
+
+    void requestWindow()
+    {
+        if (m_rows <= 0 || m_finishedOnce)
+            return;
+        checkWindow();
+    }
+
+    void checkWindow()
+    {
+        if (m_finishedOnce || m_rows <= 0 || !windowComplete())
+            return;
+        if (m_o.scenario == QLatin1String("mchange")) {
+            if (!m_changing) {
+                // The first screen is here: now the source starts rewriting it.
+                m_changing = true;
+                startClock();
+                bench()->start();
+                return;
+            }
+            const QString want = cellText(int((m_o.count - 1) % kWindow), 0, m_o.count);
+            const QString have = m_model->data(m_model->index(int((m_o.count - 1) % kWindow), 0)).toString();
+            if (have == want) {
+                m_count = m_o.count;
+                finish();
+            }
+            return;
+        }
+        if (m_first < 0)
+            m_first = m_clock.nsecsElapsed();
+        // Check what arrived, then move on to the next window.
+        const int end = std::min(m_windowStart + kWindow, m_rows);
+        for (int r = m_windowStart; r < end; ++r) {
+            if (m_model->data(m_model->index(r, 1)).toString() != cellText(r, 1, 0))
+                ++m_errors;
+            ++m_count;
+        }
+        m_windowStart = end;
+        if (m_windowStart >= m_rows)
+            return finish();
+        // Ask for the next window outside the signal emission.
+        QTimer::singleShot(0, this, &ReplicaRunner::checkWindow);
+    }
+
     void finish()
     {
         if (m_finishedOnce)
@@ -413,6 +552,8 @@ private:
             res += " p50_ns=" + QByteArray::number(pct(0.50)) + " p99_ns=" + QByteArray::number(pct(0.99))
                 + " max_ns=" + QByteArray::number(m_lat.back());
         }
+        if (m_first >= 0)
+            res += " first_ns=" + QByteArray::number(m_first);
         line(res);
         auto *w = new QRemoteObjectPendingCallWatcher(bench()->done(), this);
         connect(w, &QRemoteObjectPendingCallWatcher::finished, this, [this](QRemoteObjectPendingCallWatcher *) {
@@ -437,6 +578,11 @@ private:
     int m_warm = 0;
     Cpu m_cpu0, m_cpu1;
     QElapsedTimer m_clock, m_callClock;
+    QAbstractItemModelReplica *m_model = nullptr;
+    int m_rows = -1;
+    int m_windowStart = 0;
+    qint64 m_first = -1;
+    bool m_changing = false;
 };
 
 Options parse(const QStringList &args)
