@@ -11,6 +11,7 @@
 mod qt_build;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -20,17 +21,27 @@ use qtro_rs::core::{ByteOrder, Dialect, Point, PointF, Rect, TypeRegistry, Value
 
 type Rows = BTreeMap<(String, String), Vec<u8>>;
 
+/// The gui-vectors program built against stock Qt `qt_major`.
+fn program(qt_major: u32) -> &'static PathBuf {
+    static QT5: OnceLock<PathBuf> = OnceLock::new();
+    static QT6: OnceLock<PathBuf> = OnceLock::new();
+    let cell = if qt_major == 5 { &QT5 } else { &QT6 };
+    cell.get_or_init(|| {
+        qt_build::build_cmake_program(
+            "qt-interop/gui-vectors",
+            &format!("gui-vectors-qt{qt_major}"),
+            &[&format!("QTRO_QT_MAJOR={qt_major}")],
+            "gui_vectors",
+        )
+    })
+}
+
 fn rows(qt_major: u32) -> &'static Rows {
     static QT5: OnceLock<Rows> = OnceLock::new();
     static QT6: OnceLock<Rows> = OnceLock::new();
     let cell = if qt_major == 5 { &QT5 } else { &QT6 };
     cell.get_or_init(|| {
-        let exe = qt_build::build_cmake_program(
-            "qt-interop/gui-vectors",
-            &format!("gui-vectors-qt{qt_major}"),
-            &[&format!("QTRO_QT_MAJOR={qt_major}")],
-            "gui_vectors",
-        );
+        let exe = program(qt_major);
         let out = qt_build::run_checked(Command::new(&exe).env("QT_QPA_PLATFORM", "offscreen"));
         let mut rows = Rows::new();
         for line in String::from_utf8(out.stdout).expect("UTF-8").lines() {
@@ -271,4 +282,60 @@ fn images_from_pixels_round_trip() {
         let back = from_bytes(bytes, dialect, ByteOrder::Big, &TypeRegistry::new(dialect)).unwrap();
         assert_eq!(back, Value::Image(img.clone()));
     }
+}
+
+/// A brush whose streamed style names one gradient and whose gradient is of another type: Qt
+/// builds the brush from the gradient it reads, and so do we — checked by having stock Qt read
+/// the crafted bytes and write them again, which must equal what we make of them.
+fn crafted_gradient_brushes(qt_major: u32, dialect: Dialect, streams: &[(&str, ByteOrder)]) {
+    let kinds = [
+        GradientKind::Linear { start: pf(0.0, 0.0), final_stop: pf(1.0, 1.0) },
+        GradientKind::Radial { center: pf(5.0, 5.0), focal: pf(4.0, 4.0), radius: 3.0, focal_radius: 0.0 },
+        GradientKind::Conical { center: pf(2.0, 2.0), angle: 45.0 },
+    ];
+    let types = TypeRegistry::new(dialect);
+    for (stream, order) in streams {
+        for (k, kind) in kinds.iter().enumerate() {
+            let gradient = Gradient {
+                kind: kind.clone(),
+                spread: 1,
+                coordinate_mode: 0,
+                interpolation_mode: 0,
+                stops: vec![(0.0, rgb(1, 2, 3)), (1.0, rgb(200, 100, 50))],
+            };
+            let right_style = 15 + k as u8;
+            let mut bytes =
+                to_bytes_plain(&brush(right_style, no_color(), Some(gradient)), dialect, *order).unwrap().to_vec();
+            // The QVariant header (type id, null flag), then the style byte.
+            assert_eq!(bytes[5], right_style);
+            for style in [15u8, 16, 17] {
+                bytes[5] = style;
+                let out = qt_build::run_checked(Command::new(program(qt_major)).args([
+                    "--reread",
+                    stream,
+                    &hex::encode(&bytes),
+                ]));
+                let qt = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+                let ours = from_bytes(bytes.clone(), dialect, *order, &types)
+                    .unwrap_or_else(|e| panic!("Qt {qt_major} style {style} gradient {k}: {e}"));
+                let Value::Brush(b) = &ours else { panic!("{ours:?}") };
+                assert_eq!(b.style, right_style, "Qt {qt_major}/{stream}: the gradient decides the style");
+                assert_eq!(
+                    hex::encode(to_bytes_plain(&ours, dialect, *order).unwrap()),
+                    qt,
+                    "Qt {qt_major}/{stream}: style {style} streamed with gradient type {k}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn qt6_reads_crafted_gradient_brushes_as_we_do() {
+    crafted_gradient_brushes(6, Dialect::Qt6, &[("le", ByteOrder::Little), ("be", ByteOrder::Big)]);
+}
+
+#[test]
+fn qt5_reads_crafted_gradient_brushes_as_we_do() {
+    crafted_gradient_brushes(5, Dialect::Qt5, &[("be", ByteOrder::Big)]);
 }

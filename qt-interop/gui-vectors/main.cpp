@@ -28,6 +28,7 @@
 #include <QtGui/QVector4D>
 
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <functional>
 #include <vector>
@@ -196,6 +197,19 @@ int main(int argc, char **argv)
         {"be", QDataStream::BigEndian, QDataStream::Qt_5_12},
     };
 #endif
+    // `gui_vectors --reread STREAM HEX`: what Qt makes of bytes it did not write (crafted by the
+    // tests): the QVariant read from HEX with stream STREAM, written again, as hex.
+    if (argc == 4 && std::strcmp(argv[1], "--reread") == 0) {
+        for (const StreamConfig &cfg : configs) {
+            if (std::strcmp(cfg.name, argv[2]) == 0) {
+                const QVariant v = read(QByteArray::fromHex(argv[3]), cfg);
+                std::printf("%s\n", write(v, cfg).toHex().constData());
+                return 0;
+            }
+        }
+        std::fprintf(stderr, "unknown stream %s\n", argv[2]);
+        return 2;
+    }
     for (const Case &c : cases()) {
         const QVariant v = c.make();
         for (const StreamConfig &cfg : configs) {
