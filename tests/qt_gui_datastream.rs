@@ -42,7 +42,7 @@ fn rows(qt_major: u32) -> &'static Rows {
     let cell = if qt_major == 5 { &QT5 } else { &QT6 };
     cell.get_or_init(|| {
         let exe = program(qt_major);
-        let out = qt_build::run_checked(Command::new(&exe).env("QT_QPA_PLATFORM", "offscreen"));
+        let out = qt_build::run_checked(Command::new(exe).env("QT_QPA_PLATFORM", "offscreen"));
         let mut rows = Rows::new();
         for line in String::from_utf8(out.stdout).expect("UTF-8").lines() {
             let [name, stream, hex] = line.split('\t').collect::<Vec<_>>()[..] else {
@@ -297,7 +297,7 @@ fn crafted_gradient_brushes(qt_major: u32, dialect: Dialect, streams: &[(&str, B
     for (stream, order) in streams {
         for (k, kind) in kinds.iter().enumerate() {
             let gradient = Gradient {
-                kind: kind.clone(),
+                kind: *kind,
                 spread: 1,
                 coordinate_mode: 0,
                 interpolation_mode: 0,
