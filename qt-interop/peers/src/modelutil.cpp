@@ -164,7 +164,12 @@ QJsonObject headersJson(const QAbstractItemModel *model, int role)
 QJsonObject dumpModel(const QAbstractItemModel *model, const QList<int> &roles)
 {
     QJsonObject dump = dumpLevel(model, QModelIndex(), roles);
-    dump.insert(QStringLiteral("headers"), headersJson(model, Qt::DisplayRole));
+    // Horizontal headers only: a Qt replica keeps stale vertical header values after rows are
+    // removed (README, findings); the "headers" command reports both orientations.
+    QJsonArray horizontal;
+    for (int section = 0; section < model->columnCount(); ++section)
+        horizontal.append(jsonvariant::toJson(model->headerData(section, Qt::Horizontal, Qt::DisplayRole)));
+    dump.insert(QStringLiteral("headers"), horizontal);
     dump.insert(QStringLiteral("roles"), intList(roles));
     return dump;
 }

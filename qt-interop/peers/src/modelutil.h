@@ -38,7 +38,8 @@ QJsonObject cellData(const QAbstractItemModel *model, const QModelIndex &index, 
 // One row: {"row":R,"hasChildren":B,"cells":[{"data":{...},"flags":F},...]}
 QJsonObject rowJson(const QAbstractItemModel *model, const QModelIndex &parent, int row, const QList<int> &roles);
 
-// The whole model (see README "Model dump"): {"rows","columns","headers","items":[row + "children"]}.
+// The whole model (see README "Model dump"): {"rows","columns","headers":[horizontal],"roles",
+// "items":[row + "children"]}.
 // Reads only what `model` already has: on a replica, walk first (ModelWalker).
 QJsonObject dumpModel(const QAbstractItemModel *model, const QList<int> &roles);
 

@@ -184,7 +184,6 @@ void ModelWalker::scan()
     case Walk:
         complete = visitLevel(QModelIndex(), 0, m_model->rowCount() - 1, true);
         complete = visitHeaders(Qt::Horizontal, m_model->columnCount(), Qt::DisplayRole) && complete;
-        complete = visitHeaders(Qt::Vertical, m_model->rowCount(), Qt::DisplayRole) && complete;
         break;
     case Rows:
         complete = visitLevel(parent, m_first, m_last, false);
