@@ -8,6 +8,8 @@
 #include <QtCore/QItemSelectionModel>
 #include <QtCore/QMetaEnum>
 
+#include <algorithm>
+
 #ifdef QTRO_HAVE_QTTEST
 #include <QtTest/QAbstractItemModelTester>
 #endif
@@ -160,6 +162,31 @@ bool handle(QAbstractItemModelReplica *model, const QByteArray &command, Command
         const QModelIndex index = parent.isValid() ? model->index(parent.row(), column, parent.parent()) : QModelIndex();
         selection->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Current);
         response->insert(QStringLiteral("current"), modelutil::indexPath(selection->currentIndex()));
+        return true;
+    }
+    if (command == "cached") {
+        // Which items under PATH (default root) the cache holds, without asking the source:
+        // cells with every available role cached, and the rows whose cells all are.
+        if (!args.rest().isEmpty() && !modelutil::parsePath(args.takeWord(), model, &parent, error))
+            return false;
+        const QList<int> roles = availableRoles(model);
+        int cells = 0;
+        QJsonArray rows;
+        const int rowCount = model->rowCount(parent);
+        const int columnCount = model->columnCount(parent);
+        for (int row = 0; row < rowCount; ++row) {
+            int rowCells = 0;
+            for (int column = 0; column < columnCount; ++column) {
+                const QModelIndex index = model->index(row, column, parent);
+                if (std::all_of(roles.begin(), roles.end(), [&](int role) { return model->hasData(index, role); }))
+                    ++rowCells;
+            }
+            cells += rowCells;
+            if (rowCells == columnCount && columnCount > 0)
+                rows.append(row);
+        }
+        response->insert(QStringLiteral("cells"), cells);
+        response->insert(QStringLiteral("rows"), rows);
         return true;
     }
     if (command == "roles") {
