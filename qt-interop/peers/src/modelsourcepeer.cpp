@@ -238,6 +238,33 @@ bool ModelSourcePeer::handle(const QByteArray &command, CommandLine &args, QJson
         QThread::msleep(ulong(std::max(0, ms)));
         return true;
     }
+    if (command == "available-roles") {
+        // Qt has no public API for this: the adapter enableRemoting created (a child of the
+        // model) has a writable availableRoles property whose setter emits availableRolesChanged.
+        QList<int> roles;
+        if (!modelutil::parseRoles(QString::fromLatin1(args.rest()), &roles, error))
+            return false;
+        QObject *adapter = nullptr;
+        for (QObject *child : model->children()) {
+            if (qstrcmp(child->metaObject()->className(), "QAbstractItemModelSourceAdapter") == 0)
+                adapter = child;
+        }
+        if (!adapter) {
+            *error = QStringLiteral("no QAbstractItemModelSourceAdapter under the model");
+            return false;
+        }
+#if QT_VERSION_MAJOR >= 6
+        const QVariant value = QVariant::fromValue(roles);
+#else
+        const QVariant value = QVariant::fromValue(roles.toVector());
+#endif
+        if (!adapter->setProperty("availableRoles", value)) {
+            *error = QStringLiteral("the adapter refused the roles");
+            return false;
+        }
+        m_roles = roles;
+        return true;
+    }
     if (command == "url") {
         response->insert(QStringLiteral("url"), m_host.hostUrl().toString());
         return true;
