@@ -79,6 +79,7 @@ ModelWalker::ModelWalker(QAbstractItemModelReplica *model, Kind kind, Done done,
 void ModelWalker::setRange(const QModelIndex &parent, int first, int last)
 {
     m_parent = parent;
+    m_parentWasValid = parent.isValid();
     m_first = first;
     m_last = last;
 }
@@ -175,8 +176,8 @@ void ModelWalker::scan()
     if (!m_model->isInitialized())
         return; // initialized() schedules the next scan
     const QModelIndex parent = m_parent;
-    if (m_kind == Rows && m_parent.isValid() == false && m_first < 0) {
-        finish(false, {}, QStringLiteral("bad row range"));
+    if (m_kind == Rows && m_parentWasValid && !m_parent.isValid()) {
+        finish(false, {}, QStringLiteral("the parent row was removed"));
         return;
     }
     bool complete = true;

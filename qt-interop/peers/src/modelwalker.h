@@ -45,6 +45,7 @@ private:
     Kind m_kind;
     Done m_done;
     QPersistentModelIndex m_parent;
+    bool m_parentWasValid = false;
     int m_first = 0;
     int m_last = -1;
     int m_headerRole = Qt::DisplayRole;
