@@ -571,3 +571,35 @@ async fn qt_dynamic_replica_decodes_gadgets_and_gadget_lists_of_a_rust_source() 
     let path = qt.command("get path").await;
     assert_ne!(path["type"], "invalid", "the gadget list decodes: {path}");
 }
+
+/// A call left behind when its replica is released — the stock Qt source answers it late, after
+/// the replica was acquired again and called again — must not answer the new call: the late
+/// reply is dropped, the new call gets its own answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_reply_to_a_released_replica_does_not_answer_its_successor() {
+    let (mut qt, ready) = QtPeer::start(&["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let node = Node::new();
+    node.connect_to(&url).unwrap();
+    let replica = node.acquire("Interop", interop_class("Interop"));
+    replica.wait_for_source(T).await.unwrap();
+    assert_eq!(replica.call("add", vec![Value::Int(0), Value::Int(1)]).await.unwrap(), Value::Int(1));
+
+    // The source stops reading for a while; a call made now is answered only afterwards.
+    qt.send("sleep 1500");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pending =
+        tokio::time::timeout(Duration::from_millis(200), replica.call("add", vec![Value::Int(1), Value::Int(2)]));
+    assert!(pending.await.is_err(), "the source is asleep: no answer yet");
+    drop(replica);
+
+    // Acquired again and called again while the first call is still unanswered.
+    let again = node.acquire("Interop", interop_class("Interop"));
+    let answer = tokio::time::timeout(T, again.call("add", vec![Value::Int(10), Value::Int(20)])).await;
+    assert_eq!(answer.expect("answered once the source wakes up").unwrap(), Value::Int(30));
+    // Qt ran both calls: the late one was answered, and dropped here.
+    let first = qt.expect("the late call", |e| e["event"] == "invoked" && e["args"] == json!([1, 2])).await;
+    assert_eq!(first["result"], json!(3));
+    assert_eq!(again.state(), ReplicaState::Valid);
+    assert_eq!(again.call("add", vec![Value::Int(4), Value::Int(4)]).await.unwrap(), Value::Int(8));
+}

@@ -4,6 +4,7 @@
 #include "metautil.h"
 #include "output.h"
 
+#include <QtCore/QThread>
 #include <QtCore/QJsonArray>
 #include <QtCore/QMetaEnum>
 
@@ -161,6 +162,17 @@ bool SourcePeer::handle(const QByteArray &command, CommandLine &args, QJsonObjec
     }
     if (command == "enable")
         return enable(error);
+    if (command == "sleep") {
+        // Blocks the event loop: what arrives meanwhile is handled (and answered) late.
+        bool ok = false;
+        const int ms = QString::fromLatin1(args.takeWord()).toInt(&ok);
+        if (!ok || ms < 0) {
+            *error = QStringLiteral("sleep takes a number of milliseconds");
+            return false;
+        }
+        QThread::msleep(ulong(ms));
+        return true;
+    }
     if (command == "url") {
         response->insert(QStringLiteral("url"), m_host.hostUrl().toString());
         return true;
