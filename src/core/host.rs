@@ -77,7 +77,8 @@ use super::value::{ObjectKind, RemoteObject, Value};
 mod recv;
 mod size;
 
-use size::{bulk_size, init_budget, is_large, size_bound};
+pub(crate) use size::size_bound;
+use size::{bulk_size, init_budget, is_large};
 
 /// What the application must know or do, from [`HostCore::poll_event`].
 ///
@@ -498,6 +499,26 @@ impl Core<HostRole> {
         Ok(())
     }
 
+    /// Shares an item model under `name` as Qt's `enableRemoting(model, name, roles)` does: a
+    /// source of the adapter class ([`adapter_class`](super::model::adapter_class)), listed with
+    /// type `QAbstractItemModelAdapter` and no signature, whose two properties hold the roles
+    /// served and the role names. Its slot calls arrive as [`HostEvent::Invoked`]; answer them
+    /// with a [`ModelServer`](super::model::ModelServer).
+    pub fn enable_model(
+        &mut self,
+        name: &str,
+        available_roles: &[i32],
+        role_names: &[(i32, bytes::Bytes)],
+    ) -> Result<(), HostError> {
+        let dialect = self.dialect;
+        let class = Arc::new(super::model::adapter_class(dialect));
+        let values = vec![
+            super::model::types::roles_to_value(available_roles, dialect),
+            super::model::types::role_names_to_value(role_names, dialect),
+        ];
+        self.enable(name, class, values)
+    }
+
     /// Stops sharing `name`; its listeners get RemoveObject.
     pub fn disable(&mut self, name: &str) -> Result<(), HostError> {
         match self.role.sources.get(name) {
@@ -567,7 +588,8 @@ impl Core<HostRole> {
         {
             if let Some(c) = conns.get_mut(only) {
                 c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                if c.out.append(|out| write_property_pair(*dialect, out, source, index, signal, &value, false))? {
+                let bare = notify_is_bare(&s.class, signal);
+                if c.out.append(|out| write_property_pair(*dialect, out, source, index, signal, &value, bare))? {
                     dirty.push(*only);
                 }
                 *slot = value;
@@ -613,6 +635,7 @@ impl Core<HostRole> {
         let s = &self.role.sources[source];
         let Some(signal) = s.class.notify_index[index] else { return Ok(()) };
         let is_child = matches!(s.children.get(index), Some(Some(_)));
+        let bare = is_child || notify_is_bare(&s.class, signal);
         // Child objects render differently for dynamic listeners (they get the definition).
         let variants: &[bool] = if is_child { &[false, true] } else { &[false] };
         for &dynamic in variants {
@@ -622,7 +645,7 @@ impl Core<HostRole> {
             let listeners = root.map_or(&[][..], |r| &r.listeners[..]);
             let dynamic_listeners = root.map_or(&[][..], |r| &r.dynamic_listeners[..]);
             let dialect = self.dialect;
-            let write = |out: Output<'_>| write_property_pair(dialect, out, source, index, signal, &value, is_child);
+            let write = |out: Output<'_>| write_property_pair(dialect, out, source, index, signal, &value, bare);
             if let ([only], false) = (listeners, is_child) {
                 // One listener (the common case): encode straight into its queue, so a large
                 // value is copied once, not twice.
@@ -764,10 +787,17 @@ fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
     ObjectInfo { name: name.into(), type_name: class.definition.type_name.clone(), signature: class.signature.clone() }
 }
 
+/// Whether notify signal `signal` of `class` takes no parameter (as the model adapter's
+/// `availableRolesChanged()`): Qt then sends it without arguments.
+fn notify_is_bare(class: &SourceClass, signal: usize) -> bool {
+    class.definition.signals.get(signal).is_some_and(|s| s.signature.ends_with("()"))
+}
+
 /// The pair a changed property sends, written together: PropertyChange stores the value, the
 /// notify Invoke emits it. A child's notify signal carries no argument (the replica uses the
-/// stored object), nor does a large value's: replicas emit the value the PropertyChange just
-/// stored (Qt 6 and 5.15 replicas too, verified), so it crosses the network once, not twice.
+/// stored object), nor does a notify signal without parameters (`bare`), nor a large value's:
+/// replicas emit the value the PropertyChange just stored (Qt 6 and 5.15 replicas too,
+/// verified), so it crosses the network once, not twice.
 fn write_property_pair(
     dialect: Dialect,
     mut out: Output<'_>,
@@ -775,9 +805,9 @@ fn write_property_pair(
     index: usize,
     signal: usize,
     value: &Value,
-    is_child: bool,
+    bare: bool,
 ) -> Result<(), HostError> {
-    let args: &[Value] = if is_child || is_large(value) { &[] } else { std::slice::from_ref(value) };
+    let args: &[Value] = if bare || is_large(value) { &[] } else { std::slice::from_ref(value) };
     Packet::write_property_change(dialect, out.reborrow(), source, index as i32, value)?;
     Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
     Ok(())
