@@ -9,113 +9,8 @@
 #   SMOKE_TIMEOUT  seconds to wait for each expected event (default 10)
 #   SMOKE_KEEP=1   keep the peers' logs (one directory per scenario) and print where they are
 set -euo pipefail
-
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-major="${QTRO_QT_MAJOR:-6}"
-build="${1:-$root/target/qt-interop/peers-qt$major}"
-timeout_s="${SMOKE_TIMEOUT:-10}"
-
-echo "== building $build (Qt $major)"
-mkdir -p "$build"
-build_log="$build/smoke-build.log"
-{ cmake -G Ninja -S "$here" -B "$build" -DQTRO_QT_MAJOR="$major" && cmake --build "$build"; } \
-  >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
-peer="$build/qtro_qt_peer"
-
-tag="qtro_smoke_$$"
-top="$(mktemp -d "${TMPDIR:-/tmp}/qtro-smoke.XXXXXX")"
-work="$top"
-scenarios=0
-declare -A pids fds
-cleanup() {
-  local name
-  for name in "${!pids[@]}"; do kill -CONT "${pids[$name]}" 2>/dev/null || true; kill "${pids[$name]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  # Socket files of local: servers that were killed rather than quit (Qt puts them in TMPDIR).
-  rm -f "${TMPDIR:-/tmp}/${tag}"_*
-  if [ "${SMOKE_KEEP:-0}" = 1 ]; then echo "logs kept in $top"; else rm -rf "$top"; fi
-}
-trap cleanup EXIT
-
-passed=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  local log
-  for log in "$work"/*.log; do
-    [ -e "$log" ] || continue
-    echo "---- $(basename "$log" .log) (stdout)" >&2; cat "$log" >&2
-    if [ -s "${log%.log}.err" ]; then echo "---- $(basename "$log" .log) (stderr)" >&2; cat "${log%.log}.err" >&2; fi
-  done
-  exit 1
-}
-
-# start NAME ARGS... : runs a peer with stdin on a fifo we keep open, stdout in NAME.log.
-start() {
-  local name="$1" fd; shift
-  mkfifo "$work/$name.in"
-  "$peer" "$@" <"$work/$name.in" >"$work/$name.log" 2>"$work/$name.err" &
-  pids[$name]=$!
-  exec {fd}>"$work/$name.in"
-  fds[$name]=$fd
-}
-
-# send NAME COMMAND : writes one command line to the peer.
-send() { printf '%s\n' "$2" >&"${fds[$1]}"; }
-
-# matches NAME TEXT... : does one line of NAME's output contain every TEXT (fixed strings)?
-matches() {
-  local name="$1" lines text; shift
-  lines="$(cat "$work/$name.log")"
-  for text in "$@"; do lines="$(grep -F -- "$text" <<<"$lines" || true)"; done
-  [ -n "$lines" ]
-}
-
-# expect NAME TEXT... : waits until NAME prints a line containing every TEXT.
-expect() {
-  local name="$1" deadline=$((SECONDS + timeout_s)); shift
-  until matches "$name" "$@"; do
-    if [[ "$*" != *'"event":"fatal"'* ]] && matches "$name" '"event":"fatal"'; then
-      fail "$name failed to start (waiting for: $*)"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then fail "$name: no line with: $*"; fi
-    sleep 0.05
-  done
-}
-
-# check DESCRIPTION NAME TEXT... : expect + report.
-check() {
-  local description="$1"; shift
-  expect "$@"
-  passed=$((passed + 1))
-  echo "ok $passed - $description"
-}
-
-# url_of NAME : the URL from NAME's "ready" event.
-url_of() {
-  expect "$1" '"event":"ready"'
-  sed -n 's/^{"event":"ready".*"url":"\([^"]*\)".*/\1/p' "$work/$1.log" | head -n 1
-}
-
-# stop NAME : "quit", then wait for a clean exit.
-stop() {
-  local name="$1"
-  send "$name" quit
-  expect "$name" '"event":"exit","reason":"quit"'
-  exec {fds[$name]}>&-
-  wait "${pids[$name]}" || fail "$name exited with status $?"
-  unset "pids[$name]"
-}
-
-# scenario TITLE : starts a new scenario; its peers log into a directory of their own.
-scenario() {
-  scenarios=$((scenarios + 1))
-  work="$top/$(printf '%02d' "$scenarios")"
-  mkdir -p "$work"
-  echo "== $*"
-}
-
+# shellcheck source=smoke-lib.sh
+source "$(dirname "$0")/smoke-lib.sh"
 # ---------------------------------------------------------------------------------------------
 scenario "Interop over tcp (port 0): static source, static replica, dynamic replica"
 start src source-static Interop --url tcp://127.0.0.1:0
@@ -313,5 +208,9 @@ kill -CONT "${pids[src]}"
 check "replica Valid again after the source resumes" rep '"event":"state","old":"Suspect","state":"Valid"'
 stop rep
 stop src
+
+# Item models: model-source / model-replica and the .rep MODEL children.
+# shellcheck source=model-smoke.sh
+source "$here/model-smoke.sh"
 
 echo "== all $passed checks passed (Qt $major)"
