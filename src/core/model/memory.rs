@@ -25,7 +25,7 @@ use serde_json::Value as Json;
 
 use super::source::{ModelChange, ModelSource, STANDARD_ROLE_NAMES, USER_ROLE};
 use super::types::DisplayPath;
-use super::{IndexPath, ItemFlags, ModelError, ModelIndex, Orientation};
+use super::{ItemFlags, ModelError, ModelIndex, Orientation};
 use crate::core::value::Value;
 
 /// One cell: a value per role, and flags.
@@ -689,34 +689,4 @@ impl ModelSource for TableModel {
     fn set_data(&mut self, index: &[ModelIndex], value: Value, role: i32) -> Result<Vec<ModelChange>, ModelError> {
         self.tree.set_data(index, value, role)
     }
-}
-
-/// The whole content of a model as JSON, in the shape of the Qt peer's `walk` dump and of
-/// [`TreeModel::from_json`]: `{"rows": R, "columns": C, "items": [{"row", "column", "flags",
-/// "data": {role: value-text}, "children": {...}}]}` (values in the text syntax).
-pub fn dump_json(m: &dyn ModelSource, roles: &[i32], max_depth: usize) -> Json {
-    fn walk(m: &dyn ModelSource, path: &mut IndexPath, roles: &[i32], depth: usize) -> Json {
-        let (rows, cols) = (m.row_count(path), m.column_count(path));
-        let mut items = Vec::new();
-        for r in 0..rows {
-            for c in 0..cols {
-                path.push(ModelIndex::new(r, c));
-                let mut data = serde_json::Map::new();
-                for &role in roles {
-                    let v = m.data(path, role);
-                    if v != Value::Invalid {
-                        data.insert(role.to_string(), Json::String(crate::text::format(&v, None, &Default::default())));
-                    }
-                }
-                let mut item = serde_json::json!({"row": r, "column": c, "flags": m.flags(path).0, "data": data});
-                if m.has_children(path) && depth > 0 {
-                    item["children"] = walk(m, path, roles, depth - 1);
-                }
-                path.pop();
-                items.push(item);
-            }
-        }
-        serde_json::json!({"rows": rows, "columns": cols, "items": items})
-    }
-    walk(m, &mut Vec::new(), roles, max_depth)
 }
