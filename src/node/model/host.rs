@@ -57,7 +57,8 @@ pub enum ModelHostEvent {
         /// Why.
         error: ModelError,
     },
-    /// A replica made `current` the current index.
+    /// A replica made `current` the current index (a replica's echo of the current index is
+    /// not reported).
     CurrentSet {
         /// The connection it came on.
         conn: ConnectionId,
@@ -165,10 +166,9 @@ impl<M: ModelSource> SlotHandler for Handler<M> {
             Answer::DataRefused { index, role, error } => {
                 Some(ModelHostEvent::DataRefused { conn, index, role, error })
             }
-            Answer::CurrentSet { current, change } => {
-                if let Some(c) = change {
-                    emit_changes(&shared, &self.name, self.dialect, server, &[c]);
-                }
+            // An echo of the current index (a Qt replica sends back what it was told) is no news.
+            Answer::CurrentSet { current, change: Some(c) } => {
+                emit_changes(&shared, &self.name, self.dialect, server, &[c]);
                 Some(ModelHostEvent::CurrentSet { conn, current })
             }
             _ => None,
