@@ -383,3 +383,67 @@ async fn qt6_big_model_is_read_lazily() {
 async fn qt5_big_model_is_read_lazily() {
     big_model_is_read_lazily(Dialect::Qt5).await;
 }
+
+// ---- .rep MODEL children (Media from interop.rep: PROP(int n), MODEL tracks(display)) ------
+
+fn tracks(n: i32) -> TableModel {
+    let mut t = TableModel::new(&[(0, "display"), (1, "decoration"), (RANK, "rank")], 1);
+    let rows = (0..n).map(|i| vec![Cell::new(format!("track {i}")).with(RANK, i)]).collect();
+    t.insert_rows(0, rows).unwrap();
+    t
+}
+
+async fn media_tracks(dialect: Dialect, set_before: bool) {
+    let host = node(dialect);
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let media = host.enable_source_without_slots("Media", common::dialect::class("Media", dialect)).unwrap();
+    let options = || ModelOptions { rep_roles: vec!["display".into()], ..Default::default() };
+    let mut served = None;
+    if set_before {
+        served = Some(media.enable_model_child("tracks", tracks(4), options()).unwrap());
+    }
+    let (mut qt, _) = QtPeer::start_with(major(dialect), &["replica-static", "Media", "--url", url.as_str()]).await;
+    if !set_before {
+        // The replica is initialized with a null model child (a null QRO_, as Qt sends it).
+        qt.expect("the parent replica initialized", |e| e["event"] == "initialized" && e["model"].is_null()).await;
+        served = Some(media.enable_model_child("tracks", tracks(4), options()).unwrap());
+    }
+    let served = served.unwrap();
+    let expected_name = if dialect == Dialect::Qt5 { "Model::tracks" } else { "Model::Media::tracks" };
+    assert_eq!(served.name(), expected_name);
+    let init = qt.expect("tracks initialized", |e| e["event"] == "initialized" && e["model"] == "tracks").await;
+    assert_eq!((init["availableRoles"].clone(), init["rows"].clone()), (json!([0]), json!(4)), "{init}");
+    let walked = qt.command("walk-child tracks").await;
+    assert_eq!(walked["model"], served.with(|m| dump(m, &[0])));
+
+    // Changes while attached reach the child model replica.
+    served.insert_rows(1, vec![vec![Cell::new("inserted")]]).unwrap();
+    let e = qt.expect("rowsInserted in tracks", |e| e["event"] == "rowsInserted" && e["model"] == "tracks").await;
+    assert_eq!((e["first"].clone(), e["last"].clone()), (json!(1), json!(1)));
+    let walked = qt.command("walk-child tracks").await;
+    assert_eq!(walked["model"], served.with(|m| dump(m, &[0])));
+
+    // Replacing the model re-initializes the child replica.
+    let replaced = media.enable_model_child("tracks", tracks(2), options()).unwrap();
+    qt.expect("tracks re-initialized", |e| e["event"] == "initialized" && e["model"] == "tracks" && e["rows"] == 2)
+        .await;
+    let walked = qt.command("walk-child tracks").await;
+    assert_eq!(walked["model"], replaced.with(|m| dump(m, &[0])));
+    assert_eq!(replaced.refused_requests(), 0);
+}
+
+#[tokio::test]
+async fn qt6_media_tracks_model_child() {
+    media_tracks(Dialect::Qt6, true).await;
+}
+
+#[tokio::test]
+async fn qt6_media_tracks_set_while_attached() {
+    media_tracks(Dialect::Qt6, false).await;
+}
+
+#[tokio::test]
+async fn qt5_media_tracks_model_child() {
+    media_tracks(Dialect::Qt5, true).await;
+    media_tracks(Dialect::Qt5, false).await;
+}

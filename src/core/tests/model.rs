@@ -521,3 +521,71 @@ fn requests_built_by_qt_or_us_parse_the_same_in_both_dialects() {
         let _ = method::CACHE;
     }
 }
+
+/// `Media` of qt-interop/peers/interop.rep: `PROP(int n)`, `MODEL tracks(display)`.
+fn media_class(dialect: Dialect) -> crate::core::SourceClass {
+    let file = crate::rep::parse("class Media\n{\n    PROP(int n = 0)\n    MODEL tracks(display)\n}\n").unwrap();
+    crate::rep::source_class(&file, "Media", dialect).unwrap()
+}
+
+/// What a stock Qt 6.4 / 5.15 source sends for a MODEL property (decoded from their traffic,
+/// tests/interop_model_qt.rs checks the Qt side): a QRO_ of kind Model, no definition, null while
+/// no model is set, else the roles and the names (typed `QHash<int,QByteArray>` in both dialects).
+#[test]
+fn a_model_child_is_a_model_qro_null_until_set() {
+    use crate::core::value::{ObjectKind, RemoteObject};
+    for dialect in DIALECTS {
+        let mut pair = Pair::new(dialect);
+        pair.host.enable("Media", Arc::new(media_class(dialect)), media_class(dialect).defaults.clone()).unwrap();
+        let now = pair.now;
+        pair.clients[0].acquire("Media", ReplicaKind::Dynamic, now);
+        let conn = pair.connect(0);
+        pair.drive();
+        let name = if dialect == Dialect::Qt6 { "Model::Media::tracks" } else { "Model::tracks" };
+        let null = Value::Remote(Box::new(RemoteObject {
+            name: Some(name.into()),
+            type_name: Some(ADAPTER_TYPE.into()),
+            kind: ObjectKind::Model,
+            definition: None,
+            is_null: true,
+            parameters: vec![],
+        }));
+        assert_eq!(pair.clients[0].replica("Media").unwrap().values[1], null, "{dialect:?}");
+
+        let names = [(0, Bytes::from_static(b"display"))];
+        let child = pair.host.enable_model_child("Media", 1, &[0], &names).unwrap();
+        assert_eq!(child, name);
+        pair.drive();
+        let Value::Remote(ro) = &pair.clients[0].replica("Media").unwrap().values[1] else { panic!() };
+        assert_eq!(
+            (ro.name.as_deref(), ro.kind, ro.is_null, ro.definition.is_none()),
+            (Some(name), ObjectKind::Model, false, true)
+        );
+        assert_eq!(ro.parameters[0], roles_to_value(&[0], dialect));
+        let Value::Assoc(a) = &ro.parameters[1] else { panic!() };
+        assert_eq!(a.type_name, "QHash<int,QByteArray>");
+        assert_eq!(a.entries, [(Value::Int(0), Value::ByteArray(Some(Bytes::from_static(b"display"))))]);
+        assert!(pair.host.enable_model_child("Media", 0, &[0], &names).is_err(), "n is no MODEL");
+
+        // Calls on the child reach the host under its name, without any AddObject.
+        pair.host_events();
+        let req = AdapterRequest::Size { parent: vec![] };
+        let bytes = Packet::Invoke(Invoke {
+            name: name.into(),
+            call: crate::core::packet::call::INVOKE_META_METHOD,
+            index: req.method() as i32,
+            args: req.to_args(dialect),
+            serial_id: 7,
+            property_index: -1,
+        })
+        .to_bytes(dialect)
+        .unwrap();
+        pair.inject(conn, Dir::ToHost, &bytes);
+        pair.drive();
+        let events = pair.host_events();
+        assert!(
+            matches!(&events[..], [HostEvent::Invoked { source, method: 0, serial_id: Some(7), .. }] if source == name),
+            "{events:?}"
+        );
+    }
+}

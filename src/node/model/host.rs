@@ -29,6 +29,9 @@ pub struct ModelOptions {
     pub selection: bool,
     /// Bounds of the replies; `None`: [`ServeCaps::for_limits`] of the node's limits.
     pub caps: Option<ServeCaps>,
+    /// For a `.rep` `MODEL` child without `roles`: the role names the `.rep` lists
+    /// (`MODEL tracks(display)`), matched against the model's role names.
+    pub rep_roles: Vec<String>,
 }
 
 /// What replicas did to a served model.
@@ -132,7 +135,6 @@ fn publish(subscribers: &Subscribers, event: ModelHostEvent) {
 /// Answers the adapter's slot calls.
 struct Handler<M> {
     shared: Weak<Shared>,
-    name: Arc<str>,
     dialect: Dialect,
     inner: Arc<Mutex<Inner<M>>>,
     subscribers: Subscribers,
@@ -160,7 +162,7 @@ impl<M: ModelSource> SlotHandler for Handler<M> {
                 None
             }
             Answer::DataSet { index, role, value, changes } => {
-                emit_changes(&shared, &self.name, self.dialect, server, &changes);
+                emit_changes(&shared, &call.source, self.dialect, server, &changes);
                 Some(ModelHostEvent::DataSet { conn, index, role, value })
             }
             Answer::DataRefused { index, role, error } => {
@@ -168,7 +170,7 @@ impl<M: ModelSource> SlotHandler for Handler<M> {
             }
             // An echo of the current index (a Qt replica sends back what it was told) is no news.
             Answer::CurrentSet { current, change: Some(c) } => {
-                emit_changes(&shared, &self.name, self.dialect, server, &[c]);
+                emit_changes(&shared, &call.source, self.dialect, server, &[c]);
                 Some(ModelHostEvent::CurrentSet { conn, current })
             }
             _ => None,
@@ -181,6 +183,54 @@ impl<M: ModelSource> SlotHandler for Handler<M> {
     }
 }
 
+/// The roles a model is served with: `options.roles`; else the `.rep` role names matched
+/// against the model's role names (an unknown name is warned about and skipped, as Qt's source
+/// does); else every role of the model.
+fn served_roles(names: &[(i32, bytes::Bytes)], options: &ModelOptions) -> Vec<i32> {
+    if !options.roles.is_empty() {
+        return options.roles.clone();
+    }
+    let mut roles: Vec<i32> = options
+        .rep_roles
+        .iter()
+        .filter_map(|wanted| {
+            let found = names.iter().find(|(_, n)| n.as_ref() == wanted.as_bytes()).map(|(r, _)| *r);
+            if found.is_none() {
+                tracing::warn!(role = %wanted, "the model has no role of this name; not served");
+            }
+            found
+        })
+        .collect();
+    if roles.is_empty() {
+        roles = names.iter().map(|(r, _)| *r).collect();
+    }
+    roles
+}
+
+/// What serving a model takes: the adapter class with its values, the shared state and the
+/// slot handler.
+struct Parts<M> {
+    class: crate::core::SourceClass,
+    inner: Arc<Mutex<Inner<M>>>,
+    subscribers: Subscribers,
+    handler: Handler<M>,
+}
+
+fn parts<M: ModelSource>(shared: &Arc<Shared>, model: M, options: ModelOptions) -> Parts<M> {
+    let dialect = shared.dialect();
+    let mut names = model.role_names();
+    names.sort_by_key(|(r, _)| *r);
+    let roles = served_roles(&names, &options);
+    let caps = options.caps.unwrap_or_else(|| ServeCaps::for_limits(&shared.config().limits));
+    let mut class = adapter_class(dialect);
+    class.defaults = vec![roles_to_value(&roles, dialect), role_names_to_value(&names, dialect)];
+    let inner = Arc::new(Mutex::new(Inner { model, server: ModelServer::new(roles, caps, options.selection) }));
+    let subscribers: Subscribers = Arc::default();
+    let handler =
+        Handler { shared: Arc::downgrade(shared), dialect, inner: inner.clone(), subscribers: subscribers.clone() };
+    Parts { class, inner, subscribers, handler }
+}
+
 impl Node {
     /// Serves `model` under `name`, as Qt's `QRemoteObjectHostBase::enableRemoting(model, name,
     /// roles, selectionModel)` does: stock Qt replicas acquire it with `acquireModel(name)`.
@@ -190,25 +240,40 @@ impl Node {
         model: M,
         options: ModelOptions,
     ) -> Result<ModelHost<M>, NodeError> {
-        let dialect = self.shared.dialect();
-        let mut names = model.role_names();
-        names.sort_by_key(|(r, _)| *r);
-        let roles = if options.roles.is_empty() { names.iter().map(|(r, _)| *r).collect() } else { options.roles };
-        let caps = options.caps.unwrap_or_else(|| ServeCaps::for_limits(&self.shared.config().limits));
-        let mut class = adapter_class(dialect);
-        class.defaults = vec![roles_to_value(&roles, dialect), role_names_to_value(&names, dialect)];
-        let inner = Arc::new(Mutex::new(Inner { model, server: ModelServer::new(roles, caps, options.selection) }));
-        let name: Arc<str> = name.into();
-        let subscribers: Subscribers = Arc::default();
-        let handler = Handler {
-            shared: Arc::downgrade(&self.shared),
-            name: name.clone(),
-            dialect,
-            inner: inner.clone(),
-            subscribers: subscribers.clone(),
-        };
-        self.shared.with(|st| st.enable_source(&name, Arc::new(class), Some(Arc::new(handler)), None))?;
-        Ok(ModelHost { shared: self.shared.clone(), name, dialect, inner, subscribers })
+        let p = parts(&self.shared, model, options);
+        self.shared.with(|st| st.enable_source(name, Arc::new(p.class), Some(Arc::new(p.handler)), None))?;
+        Ok(ModelHost {
+            shared: self.shared.clone(),
+            name: name.into(),
+            dialect: self.shared.dialect(),
+            inner: p.inner,
+            subscribers: p.subscribers,
+        })
+    }
+}
+
+impl crate::node::Source {
+    /// Sets the `.rep` `MODEL` property `property` to `model`, as assigning the model to a repc
+    /// source's property does: the source's replicas (stock Qt repc replicas too) get the model
+    /// child, named `Model::<Source>::<prop>` (Qt 5: `Model::<prop>`). Its roles are
+    /// `options.roles`, else the `.rep` role names in `options.rep_roles` found among the model's,
+    /// else all of them. Setting it again replaces the model (replicas re-initialize it).
+    pub fn enable_model_child<M: ModelSource>(
+        &self,
+        property: &str,
+        model: M,
+        options: ModelOptions,
+    ) -> Result<ModelHost<M>, NodeError> {
+        let index = self.property_index(property)?;
+        let p = parts(&self.shared, model, options);
+        let name = self.shared.with(|st| st.enable_child(&self.name, index, Arc::new(p.class), Arc::new(p.handler)))?;
+        Ok(ModelHost {
+            shared: self.shared.clone(),
+            name: name.into(),
+            dialect: self.shared.dialect(),
+            inner: p.inner,
+            subscribers: p.subscribers,
+        })
     }
 }
 
