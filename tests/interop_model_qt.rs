@@ -129,7 +129,13 @@ async fn start<M: ModelSource>(
 async fn same_model<M: ModelSource>(qt: &mut QtPeer, served: &ModelHost<M>, roles: &[i32], what: &str) {
     let walked = qt.command("walk").await;
     let expected = served.with(|m| dump(m, roles));
-    assert_eq!(walked["model"], expected, "{what}: the Qt replica's walk differs from the Rust model");
+    if walked["model"] != expected {
+        let dir = std::env::temp_dir().join("qtro_model_walks");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join("walked.json"), serde_json::to_string_pretty(&walked["model"]).unwrap());
+        let _ = std::fs::write(dir.join("expected.json"), serde_json::to_string_pretty(&expected).unwrap());
+        panic!("{what}: the Qt replica's walk differs from the Rust model (both in {})", dir.display());
+    }
 }
 
 async fn host_event(events: &mut EventReceiver<ModelHostEvent>) -> ModelHostEvent {
@@ -446,4 +452,68 @@ async fn qt6_media_tracks_set_while_attached() {
 async fn qt5_media_tracks_model_child() {
     media_tracks(Dialect::Qt5, true).await;
     media_tracks(Dialect::Qt5, false).await;
+}
+
+// ---- changes while the replica reads -------------------------------------------------------
+
+/// The Rust model changes all the time (inserts and data) while the Qt replica reads it:
+/// QAbstractItemModelTester must stay silent, and a reset brings the replica back to the model
+/// exactly.
+///
+/// The walk right after the changes is *not* compared: a stock replica applies a reply in a
+/// later event-loop turn than the one that read it (QRemoteObjectPendingCallWatcherHelper
+/// connects `finished` queued), so change signals read together with a reply are applied before
+/// it, and the reply lands on shifted rows, whatever the source. Our source does put each reply
+/// after exactly the changes it reflects (`tests/model_host.rs` checks that on the wire). For the
+/// same reason, rows removed (or moved) while replies are in flight can crash a stock Qt 5.15
+/// replica (seen here about one run in five with removes and moves): they are left out.
+async fn changes_during_reads(dialect: Dialect) {
+    let mut t = TableModel::new(&ROLES, 2);
+    t.insert_rows(0, (0..300).map(|r| vec![Cell::new(format!("row{r}")).with(RANK, r), Cell::new(r)]).collect())
+        .unwrap();
+    let (_host, served, mut qt, _) = start(dialect, t, ModelOptions::default(), &[]).await;
+    let writer = {
+        let served = served.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut seed = 7u32;
+            let mut next = move |n: u32| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (seed >> 8) % n.max(1)
+            };
+            for i in 0..400 {
+                let rows = served.with(|m| m.row_len()) as u32;
+                let r = next(rows) as i32;
+                match next(3) {
+                    0 => served.insert_rows(r, vec![vec![Cell::new(format!("ins{i}")), Cell::new(-i)]]).unwrap(),
+                    1 => served.insert_rows(rows as i32, vec![vec![Cell::new(format!("end{i}"))]]).unwrap(),
+                    _ => served.set_data(r, i % 2, 0, Value::string(format!("set{i}"))).unwrap(),
+                }
+                if i % 20 == 0 {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        })
+    };
+    // Reads meanwhile: windows of rows all over the model.
+    for k in 0..12 {
+        let first = (k * 23) % 250;
+        qt.send(&format!("rows {first} {}", first + 20));
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    writer.await.unwrap();
+    let r = qt.command("count").await;
+    assert_eq!(r["rows"], served.with(|m| m.row_len()), "the replica follows every insert and remove");
+    served.notify(&[qtro_rs::core::model::ModelChange::Reset]).unwrap();
+    qt.expect("modelReset", event("modelReset")).await;
+    same_model(&mut qt, &served, &[0, RANK], "after 400 changes made during reads and a reset").await;
+}
+
+#[tokio::test]
+async fn qt6_changes_during_reads() {
+    changes_during_reads(Dialect::Qt6).await;
+}
+
+#[tokio::test]
+async fn qt5_changes_during_reads() {
+    changes_during_reads(Dialect::Qt5).await;
 }

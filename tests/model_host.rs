@@ -180,3 +180,77 @@ async fn set_data_from_a_replica_is_an_event_and_comes_back_as_data_changed() {
     let size = call(&replica, AdapterRequest::Size { parent: vec![ix(1, 0)] }).await;
     assert_eq!(ModelSize::from_value(&size, "size").unwrap(), ModelSize { columns: 1, rows: 1 });
 }
+
+/// The source's two ordering guarantees, seen on the wire by a raw client: while another thread
+/// inserts a row at the top of the model over and over, every reply to "row 0?" shows exactly the
+/// row the rowsInserted signals received before it announce, never one signalled after it (the
+/// reply would run ahead) nor one whose signal already came (it would lag behind).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_reflect_exactly_the_changes_signalled_before_them() {
+    use qtro_rs::core::{FrameDecoder, Invoke, Limits, Packet, TypeRegistry};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let mut table = TableModel::new(&[(0, "display")], 1);
+    table.insert_rows(0, vec![vec![Cell::new("ins0")]]).unwrap();
+    let served = host.enable_model("Items", table, ModelOptions::default()).unwrap();
+
+    let mut s = tokio::net::TcpStream::connect(url.trim_start_matches("tcp://")).await.unwrap();
+    let dialect = Dialect::Qt6;
+    let send = |p: Packet| p.to_bytes(dialect).unwrap().to_vec();
+    s.write_all(&send(Packet::AddObject { name: "Items".into(), is_dynamic: false })).await.unwrap();
+    const INSERTS: i32 = 3000;
+    const ASKS: i32 = 400;
+    let writer = {
+        let served = served.clone();
+        tokio::task::spawn_blocking(move || {
+            for k in 1..=INSERTS {
+                served.insert_rows(0, vec![vec![Cell::new(format!("ins{k}"))]]).unwrap();
+            }
+        })
+    };
+    let ask = |serial: i32| {
+        let req = AdapterRequest::Rows { start: vec![ix(0, 0)], end: vec![ix(0, 0)], roles: vec![0] };
+        send(Packet::Invoke(Invoke {
+            name: "Items".into(),
+            call: 0,
+            index: req.method() as i32,
+            args: req.to_args(dialect),
+            serial_id: serial,
+            property_index: -1,
+        }))
+    };
+    let mut decoder = FrameDecoder::new(dialect, &Limits::DEFAULT);
+    let types = TypeRegistry::new(dialect);
+    let (mut inserted, mut replies, mut asked) = (0, 0, 0);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut distinct = std::collections::BTreeSet::new();
+    while replies < ASKS {
+        if asked == replies && asked < ASKS {
+            asked += 1;
+            s.write_all(&ask(asked)).await.unwrap();
+        }
+        let n = tokio::time::timeout(T, s.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0, "the host closed the connection");
+        decoder.extend(&buf[..n]);
+        while let Some(frame) = decoder.next_frame().unwrap() {
+            match Packet::decode(&frame, dialect, &types, &Limits::DEFAULT).unwrap() {
+                Packet::Invoke(Invoke { index, .. }) if index as usize == sig::ROWS_INSERTED => inserted += 1,
+                Packet::InvokeReply { value, .. } => {
+                    let items = entries_from_value(&value, 8).unwrap();
+                    assert_eq!(
+                        items[0].data[0],
+                        Value::string(format!("ins{inserted}")),
+                        "reply {replies} after {inserted} rowsInserted"
+                    );
+                    distinct.insert(inserted);
+                    replies += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    writer.await.unwrap();
+    assert!(distinct.len() > 10, "the replies interleaved with the changes: {} distinct states", distinct.len());
+}
