@@ -153,6 +153,19 @@ async fn table_is_walked(dialect: Dialect, extra: &[&str]) {
     assert_eq!((init["rows"].clone(), init["columns"].clone()), (json!(30), json!(3)));
     same_model(&mut qt, &served, &[0, RANK], "table").await;
     assert_eq!(served.refused_requests(), 0);
+
+    // availableRolesChanged() goes without arguments, as Qt sends it: the replica reads the new
+    // roles from the property.
+    served.set_available_roles(vec![RANK]).unwrap();
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        let r = qt.command("roles").await;
+        if r["availableRoles"] == json!([RANK]) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the replica kept {}", r["availableRoles"]);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn tree_is_walked(dialect: Dialect, extra: &[&str]) {
