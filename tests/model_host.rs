@@ -254,3 +254,47 @@ async fn replies_reflect_exactly_the_changes_signalled_before_them() {
     writer.await.unwrap();
     assert!(distinct.len() > 10, "the replies interleaved with the changes: {} distinct states", distinct.len());
 }
+
+/// A raw client asking for far too much gets replies cut to the caps, and the host keeps
+/// serving it: a 2³¹-row range, a cache request of u64::MAX cells, a path 10 000 steps deep.
+#[tokio::test]
+async fn oversized_requests_are_answered_within_the_caps() {
+    struct Huge;
+    impl qtro_rs::node::ModelSource for Huge {
+        fn role_names(&self) -> Vec<(i32, bytes::Bytes)> {
+            vec![(0, "display".into())]
+        }
+        fn row_count(&self, parent: &[ModelIndex]) -> i32 {
+            if parent.len() < 3 {
+                i32::MAX
+            } else {
+                0
+            }
+        }
+        fn column_count(&self, _parent: &[ModelIndex]) -> i32 {
+            3
+        }
+        fn data(&self, index: &[ModelIndex], _role: i32) -> Value {
+            Value::Int(index.last().map_or(-1, |i| i.row))
+        }
+    }
+    let (_host, served, _client, replica, _events) = serve(Huge, ModelOptions::default()).await;
+    let rows =
+        call(&replica, AdapterRequest::Rows { start: vec![ix(0, 0)], end: vec![ix(i32::MAX, 2)], roles: vec![] }).await;
+    let rows = entries_from_value(&rows, 8).unwrap();
+    assert_eq!(rows.len(), 20_000 / 3 * 3, "whole rows, at most 20 000 cells");
+    let cache =
+        CacheReply::from_value(&call(&replica, AdapterRequest::Cache { size: u64::MAX, roles: vec![] }).await, 64)
+            .unwrap();
+    fn count(items: &[qtro_rs::core::model::ItemData]) -> usize {
+        items.iter().map(|i| 1 + count(&i.children)).sum()
+    }
+    assert_eq!(count(&cache.items), 10_000, "at most 10 000 cells, depth-first");
+    assert_eq!(cache.root_size, ModelSize { columns: 3, rows: i32::MAX });
+    let deep = vec![ix(0, 0); 10_000];
+    let size = call(&replica, AdapterRequest::Size { parent: deep }).await;
+    assert_eq!(ModelSize::from_value(&size, "size").unwrap(), ModelSize::default());
+    assert!(served.refused_requests() >= 3);
+    let size = call(&replica, AdapterRequest::Size { parent: vec![ix(5, 1)] }).await;
+    assert_eq!(ModelSize::from_value(&size, "size").unwrap(), ModelSize { columns: 3, rows: i32::MAX });
+}

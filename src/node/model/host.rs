@@ -462,6 +462,12 @@ impl ModelHost<TreeModel> {
         self.try_update(|m| m.insert_columns(parent, column, count))
     }
 
+    /// Removes `count` columns from `column` of the table under `parent` (replicas are reset:
+    /// Qt does not forward this).
+    pub fn remove_columns(&self, parent: &[ModelIndex], column: i32, count: i32) -> Result<(), NodeError> {
+        self.try_update(|m| m.remove_columns(parent, column, count))
+    }
+
     /// Replaces every row and the root's column count; replicas are reset.
     pub fn reset(&self, columns: i32, rows: Vec<Row>) -> Result<(), NodeError> {
         self.try_update(|m| Ok(m.reset(columns, rows)))
