@@ -35,6 +35,15 @@ fn json_of(v: &Value) -> Json {
         Value::Double(d) => json!(d),
         Value::Bool(b) => json!(b),
         Value::Invalid => Json::Null,
+        // The peer writes values JSON has no form for as their QDataStream bytes (as a QVariant:
+        // see `color_payloads`, which keeps only the color's own bytes).
+        Value::Color(c) => {
+            let hex = format!(
+                "{:02x}{:04x}{:04x}{:04x}{:04x}{:04x}",
+                c.spec as u8, c.alpha, c.components[0], c.components[1], c.components[2], c.components[3]
+            );
+            json!({"$type": "QColor", "datastream": hex})
+        }
         other => panic!("no JSON form for {other:?} in these tests"),
     }
 }
@@ -529,4 +538,52 @@ async fn qt6_changes_during_reads() {
 #[tokio::test]
 async fn qt5_changes_during_reads() {
     changes_during_reads(Dialect::Qt5).await;
+}
+
+/// OtherMedia (`MODEL tracks(display,decoration)`): the two `.rep` roles are served, found by
+/// name among the model's three, and a QColor decoration reaches the Qt replica.
+async fn other_media_tracks(dialect: Dialect) {
+    let host = node(dialect);
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let media = host.enable_source_without_slots("OtherMedia", common::dialect::class("OtherMedia", dialect)).unwrap();
+    let mut model = tracks(3);
+    for (r, rgb) in [(255, 0, 0), (0, 128, 0), (0, 0, 255)].into_iter().enumerate() {
+        let color = qtro_rs::core::gui::Color::rgba(rgb.0, rgb.1, rgb.2, 255);
+        model.set_value(r as i32, 0, 1, Value::Color(color)).unwrap();
+    }
+    let options = ModelOptions { rep_roles: vec!["display".into(), "decoration".into()], ..Default::default() };
+    let served = media.enable_model_child("tracks", model, options).unwrap();
+    let (mut qt, _) =
+        QtPeer::start_with(major(dialect), &["replica-static", "OtherMedia", "--url", url.as_str()]).await;
+    let init = qt.expect("tracks initialized", |e| e["event"] == "initialized" && e["model"] == "tracks").await;
+    assert_eq!((init["availableRoles"].clone(), init["rows"].clone()), (json!([0, 1]), json!(3)), "{init}");
+    let mut walked = qt.command("walk-child tracks").await;
+    color_payloads(&mut walked);
+    assert_eq!(walked["model"], served.with(|m| dump(m, &[0, 1])));
+    assert_eq!(walked["model"]["items"][1]["cells"][0]["data"]["1"]["datastream"], "01ffff0000808000000000");
+}
+
+/// The peer's QColor `datastream` is a streamed QVariant (type id, null flag, then the color):
+/// keeps the color's 11 bytes.
+fn color_payloads(j: &mut Json) {
+    match j {
+        Json::Object(o) if o.get("$type") == Some(&json!("QColor")) => {
+            if let Some(Json::String(hex)) = o.get_mut("datastream") {
+                *hex = hex[hex.len().saturating_sub(22)..].to_owned();
+            }
+        }
+        Json::Object(o) => o.values_mut().for_each(color_payloads),
+        Json::Array(a) => a.iter_mut().for_each(color_payloads),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn qt6_other_media_two_roles() {
+    other_media_tracks(Dialect::Qt6).await;
+}
+
+#[tokio::test]
+async fn qt5_other_media_two_roles() {
+    other_media_tracks(Dialect::Qt5).await;
 }
