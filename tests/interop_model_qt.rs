@@ -587,3 +587,57 @@ async fn qt6_other_media_two_roles() {
 async fn qt5_other_media_two_roles() {
     other_media_tracks(Dialect::Qt5).await;
 }
+
+/// A Qt replica started before the Rust source exists initializes once it appears, and
+/// re-initializes from a restarted source (another model now) with nothing stale.
+async fn replica_before_source_and_restart(dialect: Dialect) {
+    let url = format!("tcp://127.0.0.1:{}", common::qt_peer::free_port());
+    let (mut qt, _) = QtPeer::start_with(major(dialect), &["model-replica", "Model", "--url", url.as_str()]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let host = node(dialect);
+    host.listen(&url).await.unwrap();
+    let served = host.enable_model("Model", table(), ModelOptions::default()).unwrap();
+    let init = qt.expect("initialized", event("initialized")).await;
+    assert_eq!(init["rows"], 30);
+    same_model(&mut qt, &served, &[0, RANK], "a source that came after its replica").await;
+
+    host.shutdown();
+    drop(served);
+    drop(host);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let host = node(dialect);
+    // The port may take a moment to be free again.
+    let deadline = tokio::time::Instant::now() + T;
+    while host.listen(&url).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "cannot listen on {url} again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let served = host.enable_model("Model", tree(), ModelOptions::default()).unwrap();
+    let init = qt.expect("re-initialized", |e| e["event"] == "initialized" && e["rows"] == 3).await;
+    assert_eq!(init["columns"], 2);
+    same_model(&mut qt, &served, &[0, RANK], "a restarted source with another model").await;
+}
+
+#[tokio::test]
+async fn qt6_replica_before_source_and_restart() {
+    replica_before_source_and_restart(Dialect::Qt6).await;
+}
+
+#[tokio::test]
+async fn qt5_replica_before_source_and_restart() {
+    replica_before_source_and_restart(Dialect::Qt5).await;
+}
+
+/// A model found through a registry: the Rust node is the registry and serves the model; the Qt
+/// replica knows only the registry's URL.
+#[tokio::test]
+async fn qt6_model_found_through_a_registry() {
+    let host = Node::new();
+    let url = host.listen_registry("tcp://127.0.0.1:0").await.unwrap();
+    let served = host.enable_model("Model", table(), ModelOptions::default()).unwrap();
+    let (mut qt, _) = QtPeer::start(&["model-replica", "Model", "--registry", url.as_str()]).await;
+    let init = qt.expect("initialized", event("initialized")).await;
+    assert_eq!(init["rows"], 30);
+    same_model(&mut qt, &served, &[0, RANK], "a model found through the registry").await;
+}
