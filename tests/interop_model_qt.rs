@@ -302,7 +302,8 @@ async fn qt5_table_changes_while_attached() {
 }
 
 async fn tree_changes_while_attached(dialect: Dialect) {
-    let (_host, served, mut qt, _) = start(dialect, tree(), ModelOptions::default(), &["--prefetch", "100"]).await;
+    let (_host, served, mut qt, _) =
+        start(dialect, tree(), ModelOptions { selection: true, ..Default::default() }, &["--prefetch", "100"]).await;
     let roles = [0, RANK];
     same_model(&mut qt, &served, &roles, "tree before the changes").await;
     let leaf = |n: &str| Row::new(vec![Cell::new(n.to_owned()), Cell::new("-")]);
@@ -329,6 +330,21 @@ async fn tree_changes_while_attached(dialect: Dialect) {
     let e = qt.expect("dataChanged of the child", event("dataChanged")).await;
     assert_eq!(e["topLeft"], json!([[0, 0], [1, 1]]));
     same_model(&mut qt, &served, &roles, "tree after setData on a child").await;
+
+    // The current index under child parents, both ways.
+    let mut events = served.events();
+    qt.command("select 0.0.1").await;
+    match host_event(&mut events).await {
+        ModelHostEvent::CurrentSet { current, .. } => assert_eq!(current, vec![ix(0, 0), ix(0, 0), ix(1, 0)]),
+        other => panic!("{other:?}"),
+    }
+    served.set_current(vec![ix(2, 0), ix(1, 0)]).unwrap();
+    let e = qt
+        .expect("currentChanged to a child", |e| {
+            e["event"] == "currentChanged" && e["current"] == json!([[2, 0], [1, 0]])
+        })
+        .await;
+    assert_eq!(e["previous"], json!([[0, 0], [0, 0], [1, 0]]));
     assert_eq!(served.refused_requests(), 0);
 }
 
