@@ -77,7 +77,8 @@ use super::value::{ObjectKind, RemoteObject, Value};
 mod recv;
 mod size;
 
-use size::{bulk_size, init_budget, is_large, size_bound};
+pub(crate) use size::size_bound;
+use size::{bulk_size, init_budget, is_large};
 
 /// What the application must know or do, from [`HostCore::poll_event`].
 ///
@@ -335,6 +336,8 @@ impl Core<HostRole> {
     /// Makes property `property` of `parent` a child object (a .rep `CLASS`) with its own class
     /// and values, and announces it to the parent's replicas. Returns the child's source name,
     /// under which it is addressed (`Class::<Parent>::<prop>` in Qt 6, `Class::<prop>` in Qt 5).
+    /// On a `.rep` `MODEL` property (type `QAbstractItemModel*`) the child is a model
+    /// ([`HostCore::enable_model_child`]), named `Model::…` as Qt names it.
     pub fn enable_child(
         &mut self,
         parent: &str,
@@ -351,9 +354,13 @@ impl Core<HostRole> {
         class.definition.register_types(&mut self.types);
         let values = self.typed_values(&prop.name.clone(), &class, values)?;
         let p = &self.role.sources[parent];
-        let name = match self.dialect {
-            Dialect::Qt6 => format!("Class::{}::{}", p.api_name, prop.name),
-            Dialect::Qt5 => format!("Class::{}", prop.name),
+        let name = if prop.type_name == MODEL_PROPERTY_TYPE {
+            super::model::model_child_name(self.dialect, &p.api_name, &prop.name)
+        } else {
+            match self.dialect {
+                Dialect::Qt6 => format!("Class::{}::{}", p.api_name, prop.name),
+                Dialect::Qt5 => format!("Class::{}", prop.name),
+            }
         };
         let api_name = prop.name.clone();
         if let Some(old) = p.children[property].clone() {
@@ -364,6 +371,31 @@ impl Core<HostRole> {
         p.children[property] = Some(name.clone());
         self.broadcast_property(parent, property)?;
         Ok(name)
+    }
+
+    /// Makes the `.rep` `MODEL` property `property` of `parent` a model served with these roles
+    /// (what Qt's source does when the property is set): the parent's replicas get a QRO_ of
+    /// kind Model carrying the roles and names, and acquire nothing more. Returns the model's
+    /// source name (`Model::<Parent>::<prop>` in Qt 6, `Model::<prop>` in Qt 5); its slot calls
+    /// arrive as [`HostEvent::Invoked`] for that name.
+    pub fn enable_model_child(
+        &mut self,
+        parent: &str,
+        property: usize,
+        available_roles: &[i32],
+        role_names: &[(i32, bytes::Bytes)],
+    ) -> Result<String, HostError> {
+        let p = self.role.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
+        if p.class.definition.properties.get(property).map(|p| p.type_name.as_str()) != Some(MODEL_PROPERTY_TYPE) {
+            return Err(HostError::BadIndex { object: parent.into(), what: "MODEL property", index: property });
+        }
+        let dialect = self.dialect;
+        let class = Arc::new(super::model::adapter_class(dialect));
+        let values = vec![
+            super::model::types::roles_to_value(available_roles, dialect),
+            super::model::types::role_names_to_value(role_names, dialect),
+        ];
+        self.enable_child(parent, property, class, values)
     }
 
     fn remove_tree(&mut self, name: &str) {
@@ -378,6 +410,9 @@ impl Core<HostRole> {
     /// values (and, for dynamic replicas, its definition).
     fn wire_value(&self, source: &str, index: usize, dynamic: bool, depth: u32) -> Value {
         let Some(s) = self.role.sources.get(source) else { return Value::Invalid };
+        if s.class.definition.properties.get(index).is_some_and(|p| p.type_name == MODEL_PROPERTY_TYPE) {
+            return self.model_wire_value(s, index);
+        }
         match s.children.get(index) {
             Some(Some(child)) if depth < self.limits.max_depth => match self.role.sources.get(child) {
                 Some(c) => Value::Remote(Box::new(RemoteObject {
@@ -392,6 +427,33 @@ impl Core<HostRole> {
             },
             _ => s.values.get(index).cloned().unwrap_or(Value::Invalid),
         }
+    }
+
+    /// A `.rep` `MODEL` property as Qt sends it: a QRO_ of kind Model named after Qt's scheme,
+    /// never with a definition, carrying the adapter's roles and role names (the names typed
+    /// `QHash<int,QByteArray>` in both dialects, as Qt 5.15 too sends them there), or null with
+    /// no parameters while no model is set (verified against Qt 6.4 and 5.15).
+    fn model_wire_value(&self, s: &HostedSource, index: usize) -> Value {
+        let prop = &s.class.definition.properties[index].name;
+        let child = s.children.get(index).and_then(|c| c.as_ref()).and_then(|c| Some((c, self.role.sources.get(c)?)));
+        let (name, parameters) = match child {
+            Some((name, c)) => {
+                let mut values = c.values.clone();
+                if let Some(Value::Assoc(names)) = values.get_mut(super::model::adapter::prop::ROLE_NAMES) {
+                    names.type_name = "QHash<int,QByteArray>".into();
+                }
+                (name.clone(), values)
+            }
+            None => (super::model::model_child_name(self.dialect, &s.api_name, prop), Vec::new()),
+        };
+        Value::Remote(Box::new(RemoteObject {
+            name: Some(name),
+            type_name: Some(super::model::ADAPTER_TYPE.into()),
+            kind: ObjectKind::Model,
+            definition: None,
+            is_null: parameters.is_empty(),
+            parameters,
+        }))
     }
 
     /// The definition as a Qt 6 host sends it to dynamic replicas: containers of gadgets are
@@ -498,6 +560,26 @@ impl Core<HostRole> {
         Ok(())
     }
 
+    /// Shares an item model under `name` as Qt's `enableRemoting(model, name, roles)` does: a
+    /// source of the adapter class ([`adapter_class`](super::model::adapter_class)), listed with
+    /// type `QAbstractItemModelAdapter` and no signature, whose two properties hold the roles
+    /// served and the role names. Its slot calls arrive as [`HostEvent::Invoked`]; answer them
+    /// with a [`ModelServer`](super::model::ModelServer).
+    pub fn enable_model(
+        &mut self,
+        name: &str,
+        available_roles: &[i32],
+        role_names: &[(i32, bytes::Bytes)],
+    ) -> Result<(), HostError> {
+        let dialect = self.dialect;
+        let class = Arc::new(super::model::adapter_class(dialect));
+        let values = vec![
+            super::model::types::roles_to_value(available_roles, dialect),
+            super::model::types::role_names_to_value(role_names, dialect),
+        ];
+        self.enable(name, class, values)
+    }
+
     /// Stops sharing `name`; its listeners get RemoveObject.
     pub fn disable(&mut self, name: &str) -> Result<(), HostError> {
         match self.role.sources.get(name) {
@@ -567,7 +649,8 @@ impl Core<HostRole> {
         {
             if let Some(c) = conns.get_mut(only) {
                 c.out.buf.reserve(2 * bulk_size(&value) + 256);
-                if c.out.append(|out| write_property_pair(*dialect, out, source, index, signal, &value, false))? {
+                let bare = notify_is_bare(&s.class, signal);
+                if c.out.append(|out| write_property_pair(*dialect, out, source, index, signal, &value, bare))? {
                     dirty.push(*only);
                 }
                 *slot = value;
@@ -613,6 +696,7 @@ impl Core<HostRole> {
         let s = &self.role.sources[source];
         let Some(signal) = s.class.notify_index[index] else { return Ok(()) };
         let is_child = matches!(s.children.get(index), Some(Some(_)));
+        let bare = is_child || notify_is_bare(&s.class, signal);
         // Child objects render differently for dynamic listeners (they get the definition).
         let variants: &[bool] = if is_child { &[false, true] } else { &[false] };
         for &dynamic in variants {
@@ -622,7 +706,7 @@ impl Core<HostRole> {
             let listeners = root.map_or(&[][..], |r| &r.listeners[..]);
             let dynamic_listeners = root.map_or(&[][..], |r| &r.dynamic_listeners[..]);
             let dialect = self.dialect;
-            let write = |out: Output<'_>| write_property_pair(dialect, out, source, index, signal, &value, is_child);
+            let write = |out: Output<'_>| write_property_pair(dialect, out, source, index, signal, &value, bare);
             if let ([only], false) = (listeners, is_child) {
                 // One listener (the common case): encode straight into its queue, so a large
                 // value is copied once, not twice.
@@ -760,14 +844,24 @@ impl Core<HostRole> {
     }
 }
 
+/// The property type of a `.rep` `MODEL`.
+const MODEL_PROPERTY_TYPE: &str = "QAbstractItemModel*";
+
 fn object_info(name: &str, class: &SourceClass) -> ObjectInfo {
     ObjectInfo { name: name.into(), type_name: class.definition.type_name.clone(), signature: class.signature.clone() }
 }
 
+/// Whether notify signal `signal` of `class` takes no parameter (as the model adapter's
+/// `availableRolesChanged()`): Qt then sends it without arguments.
+fn notify_is_bare(class: &SourceClass, signal: usize) -> bool {
+    class.definition.signals.get(signal).is_some_and(|s| s.signature.ends_with("()"))
+}
+
 /// The pair a changed property sends, written together: PropertyChange stores the value, the
 /// notify Invoke emits it. A child's notify signal carries no argument (the replica uses the
-/// stored object), nor does a large value's: replicas emit the value the PropertyChange just
-/// stored (Qt 6 and 5.15 replicas too, verified), so it crosses the network once, not twice.
+/// stored object), nor does a notify signal without parameters (`bare`), nor a large value's:
+/// replicas emit the value the PropertyChange just stored (Qt 6 and 5.15 replicas too,
+/// verified), so it crosses the network once, not twice.
 fn write_property_pair(
     dialect: Dialect,
     mut out: Output<'_>,
@@ -775,9 +869,9 @@ fn write_property_pair(
     index: usize,
     signal: usize,
     value: &Value,
-    is_child: bool,
+    bare: bool,
 ) -> Result<(), HostError> {
-    let args: &[Value] = if is_child || is_large(value) { &[] } else { std::slice::from_ref(value) };
+    let args: &[Value] = if bare || is_large(value) { &[] } else { std::slice::from_ref(value) };
     Packet::write_property_change(dialect, out.reborrow(), source, index as i32, value)?;
     Packet::write_invoke(dialect, out, source, call::INVOKE_META_METHOD, signal as i32, args, -1, index as i32)?;
     Ok(())

@@ -90,6 +90,9 @@ pub enum NodeError {
     /// operation waited.
     #[error("the node was shut down")]
     Shutdown,
+    /// An item-model operation was refused: no such item, a bad range, a read-only model.
+    #[error(transparent)]
+    Model(#[from] crate::core::model::ModelError),
 }
 
 /// The names of the objects hosts offer, as an error message shows them: at most a screenful

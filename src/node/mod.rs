@@ -48,6 +48,7 @@ mod delivery;
 mod engine;
 mod error;
 mod events;
+pub mod model;
 mod replica;
 mod slot;
 mod source;
@@ -65,8 +66,9 @@ pub use config::NodeConfig;
 pub use delivery::{EventReceiver, TryRecvError};
 pub use error::{NodeError, Offered};
 pub use events::{EventFilter, Name, ReplicaEvent, SourceEvent};
+pub use model::{ModelHost, ModelHostEvent, ModelOptions, ModelSource};
 pub use replica::{Observation, Replica};
-pub use slot::{sync_handler, SlotCall, SlotHandler};
+pub use slot::{sync_handler, Responder, SlotCall, SlotHandler};
 pub use source::{Batch, Source};
 
 use delivery::EventSender;

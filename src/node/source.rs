@@ -14,9 +14,9 @@ use super::slot::SlotHandler;
 /// A source hosted by this node.
 #[derive(Clone)]
 pub struct Source {
-    shared: Arc<Shared>,
-    name: String,
-    class: Arc<SourceClass>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) name: String,
+    pub(super) class: Arc<SourceClass>,
 }
 
 impl Source {
@@ -34,7 +34,7 @@ impl Source {
         &self.class
     }
 
-    fn property_index(&self, name: &str) -> Result<usize, NodeError> {
+    pub(super) fn property_index(&self, name: &str) -> Result<usize, NodeError> {
         self.class.property_index(name).ok_or_else(|| NodeError::UnknownMember {
             object: self.name.clone(),
             what: "property",

@@ -37,7 +37,7 @@ const INIT_OVERHEAD: usize = 1024 * 1024;
 /// An upper bound of the bytes `v` takes encoded as a QVariant (exact enough to keep an
 /// InitPacket below the packet limit, and O(1) for strings and byte arrays, which make large
 /// values).
-pub(super) fn size_bound(v: &Value) -> usize {
+pub(crate) fn size_bound(v: &Value) -> usize {
     const HEADER: usize = 5;
     let text = |s: &Option<String>| 4 + 2 * s.as_ref().map_or(0, String::len);
     let user = |name: &str| HEADER + 4 + name.len() + 1;

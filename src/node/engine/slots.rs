@@ -2,11 +2,13 @@
 //! arrival order, unless `concurrent_slots`), and its reply goes back converted to the declared
 //! return type.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::core::Value;
+use crate::core::{ConnectionId, Value};
 use crate::node::config::NodeConfig;
 use crate::node::delivery::{self, Backlog, EventReceiver};
+use crate::node::slot::Responder;
 
 use super::routes::{SlotJob, SourceRoute};
 use super::{Action, Shared};
@@ -59,32 +61,61 @@ impl Shared {
     }
 
     /// Runs one slot call and sends its reply, converted to the declared return type (Qt replicas
-    /// read the reply as that type).
+    /// read the reply as that type), unless the handler sent it through its [`Responder`].
     async fn run_slot(self: &Arc<Self>, job: SlotJob, last: bool) {
         let source = job.call.source.clone();
         let slot = job.call.name.clone();
-        let value = job.handler.call(job.call).await;
-        if let Some(serial) = job.serial {
-            self.with(|st| {
-                let value = match job.return_type.as_str() {
-                    // No value: a Qt replica reads an invalid reply as the type's default.
-                    _ if value == Value::Invalid => value,
-                    "void" | "" => value,
-                    t => st.host.convert_for(&source, t, value).unwrap_or_else(|e| {
-                        // A Qt replica reads the reply as the return type: send none rather
-                        // than storage it would misread.
-                        tracing::warn!(source, slot = %slot, "the slot's return value was not sent: {e}");
-                        Value::Invalid
-                    }),
-                };
-                if let Err(e) = st.host.reply(job.conn, &source, serial, value) {
-                    tracing::warn!(source, "cannot send the reply: {e}");
-                }
-                // The last reply of a run of calls goes out at once; earlier ones batch.
-                if last {
-                    st.write_now.push(job.conn);
-                }
-            });
+        let answered = Arc::new(AtomicBool::new(false));
+        let responder = Responder {
+            shared: Arc::downgrade(self),
+            conn: job.conn,
+            source: source.clone(),
+            slot: slot.clone(),
+            serial: job.serial,
+            return_type: job.return_type.clone(),
+            answered: answered.clone(),
+        };
+        let value = job.handler.call_with_responder(job.call, responder).await;
+        if answered.load(Ordering::Acquire) {
+            return;
         }
+        if let Some(serial) = job.serial {
+            self.send_reply(job.conn, &source, &slot, serial, &job.return_type, value, last);
+        }
+    }
+
+    /// Queues the reply to call `serial` on `conn`, converted to `return_type`; `now`: written
+    /// out at once (else batched with the replies that follow).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn send_reply(
+        self: &Arc<Self>,
+        conn: ConnectionId,
+        source: &str,
+        slot: &str,
+        serial: i32,
+        return_type: &str,
+        value: Value,
+        now: bool,
+    ) {
+        self.with(|st| {
+            let value = match return_type {
+                // No value: a Qt replica reads an invalid reply as the type's default.
+                _ if value == Value::Invalid => value,
+                "void" | "" => value,
+                t => st.host.convert_for(source, t, value).unwrap_or_else(|e| {
+                    // A Qt replica reads the reply as the return type: send none rather
+                    // than storage it would misread.
+                    tracing::warn!(source, slot, "the slot's return value was not sent: {e}");
+                    Value::Invalid
+                }),
+            };
+            if let Err(e) = st.host.reply(conn, source, serial, value) {
+                tracing::warn!(source, "cannot send the reply: {e}");
+            }
+            // The last reply of a run of calls goes out at once; earlier ones batch.
+            if now {
+                st.write_now.push(conn);
+            }
+        });
     }
 }
