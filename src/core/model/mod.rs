@@ -12,9 +12,11 @@
 //! plan of the layers built on this one.
 
 pub mod adapter;
+pub mod cache;
 pub mod types;
 
 pub use adapter::{adapter_class, model_child_name, AdapterRequest, ModelSignal, ADAPTER_TYPE};
+pub use cache::{Applied, InitialAction, Lookup, ModelCache, ModelCacheOptions, ModelEvent, Ticket};
 pub use types::{
     CacheReply, IndexPath, ItemData, ItemFlags, LayoutHint, ModelIndex, ModelSize, Orientation, SelectionFlags,
 };

@@ -11,6 +11,7 @@ mod acquisition;
 mod calls;
 mod limits;
 mod liveness;
+mod model_cache;
 mod pair;
 mod registry;
 
