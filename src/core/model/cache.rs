@@ -396,6 +396,16 @@ impl ModelCache {
         self.start_reset()
     }
 
+    /// The replica was initialized again, and its roles are not read yet: drops everything
+    /// cached (a [`ModelEvent::Reset`] if there was something) and ignores the host until
+    /// [`ModelCache::on_initialized`] (whose initial reply reflects whatever changed meanwhile).
+    pub fn on_reinitializing(&mut self) -> Applied {
+        let applied = self.start_reset();
+        self.init_wanted = false;
+        self.live = false;
+        applied
+    }
+
     /// The replica's state changed: requests are only handed out while it is Valid.
     pub fn on_state(&mut self, state: ReplicaState) -> Applied {
         let live = state == ReplicaState::Valid;

@@ -19,7 +19,7 @@ use crate::node::events::{EventFilter, ReplicaEvent, SourceEvent};
 use crate::node::slot::SlotHandler;
 
 use super::members::{MemberNames, MethodRef};
-use super::routes::{ReplicaRoute, SourceRoute};
+use super::routes::{Pending, ReplicaRoute, SourceRoute};
 use super::subscribers::{Observer, Subscribers};
 use super::State;
 
@@ -223,6 +223,7 @@ impl State {
         replica: &str,
         method: MethodRef<'_>,
         args: Vec<Value>,
+        tag: Option<u64>,
         now: Instant,
     ) -> Result<Option<oneshot::Receiver<Result<Value, CallError>>>, NodeError> {
         let def = self
@@ -260,22 +261,28 @@ impl State {
             .into_owned();
         let wants_reply = names.method_replies[index];
         let serial = self.client.call(replica, index, args, wants_reply, now)?;
-        Ok(serial.map(|s| {
-            let (tx, rx) = oneshot::channel();
-            if let Some(route) = self.replicas.get_mut(replica) {
-                // A lone call waits for its answer: send it now, not via the connection task,
-                // and poll for the answer. Calls made while others are in flight batch instead,
-                // and find answers streaming in anyway.
-                if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
-                    if route.pending.is_empty() {
-                        self.write_now.push(conn);
-                        self.awaiting_answer.push(conn);
-                    }
-                }
-                route.pending.insert(s, tx);
+        let Some(s) = serial else { return Ok(None) };
+        let (pending, rx) = match tag {
+            // The reply joins the replica's event stream.
+            Some(tag) => (Pending::Stream(tag), None),
+            None => {
+                let (tx, rx) = oneshot::channel();
+                (Pending::Once(tx), Some(rx))
             }
-            rx
-        }))
+        };
+        if let Some(route) = self.replicas.get_mut(replica) {
+            // A lone call waits for its answer: send it now, not via the connection task,
+            // and poll for the answer. Calls made while others are in flight batch instead,
+            // and find answers streaming in anyway.
+            if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
+                if route.pending.is_empty() {
+                    self.write_now.push(conn);
+                    self.awaiting_answer.push(conn);
+                }
+            }
+            route.pending.insert(s, pending);
+        }
+        Ok(rx)
     }
 
     /// Sends the events of replica `name` of the kinds `filter` names to `tx` too.
