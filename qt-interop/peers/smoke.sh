@@ -9,113 +9,8 @@
 #   SMOKE_TIMEOUT  seconds to wait for each expected event (default 10)
 #   SMOKE_KEEP=1   keep the peers' logs (one directory per scenario) and print where they are
 set -euo pipefail
-
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-major="${QTRO_QT_MAJOR:-6}"
-build="${1:-$root/target/qt-interop/peers-qt$major}"
-timeout_s="${SMOKE_TIMEOUT:-10}"
-
-echo "== building $build (Qt $major)"
-mkdir -p "$build"
-build_log="$build/smoke-build.log"
-{ cmake -G Ninja -S "$here" -B "$build" -DQTRO_QT_MAJOR="$major" && cmake --build "$build"; } \
-  >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
-peer="$build/qtro_qt_peer"
-
-tag="qtro_smoke_$$"
-top="$(mktemp -d "${TMPDIR:-/tmp}/qtro-smoke.XXXXXX")"
-work="$top"
-scenarios=0
-declare -A pids fds
-cleanup() {
-  local name
-  for name in "${!pids[@]}"; do kill -CONT "${pids[$name]}" 2>/dev/null || true; kill "${pids[$name]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  # Socket files of local: servers that were killed rather than quit (Qt puts them in TMPDIR).
-  rm -f "${TMPDIR:-/tmp}/${tag}"_*
-  if [ "${SMOKE_KEEP:-0}" = 1 ]; then echo "logs kept in $top"; else rm -rf "$top"; fi
-}
-trap cleanup EXIT
-
-passed=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  local log
-  for log in "$work"/*.log; do
-    [ -e "$log" ] || continue
-    echo "---- $(basename "$log" .log) (stdout)" >&2; cat "$log" >&2
-    if [ -s "${log%.log}.err" ]; then echo "---- $(basename "$log" .log) (stderr)" >&2; cat "${log%.log}.err" >&2; fi
-  done
-  exit 1
-}
-
-# start NAME ARGS... : runs a peer with stdin on a fifo we keep open, stdout in NAME.log.
-start() {
-  local name="$1" fd; shift
-  mkfifo "$work/$name.in"
-  "$peer" "$@" <"$work/$name.in" >"$work/$name.log" 2>"$work/$name.err" &
-  pids[$name]=$!
-  exec {fd}>"$work/$name.in"
-  fds[$name]=$fd
-}
-
-# send NAME COMMAND : writes one command line to the peer.
-send() { printf '%s\n' "$2" >&"${fds[$1]}"; }
-
-# matches NAME TEXT... : does one line of NAME's output contain every TEXT (fixed strings)?
-matches() {
-  local name="$1" lines text; shift
-  lines="$(cat "$work/$name.log")"
-  for text in "$@"; do lines="$(grep -F -- "$text" <<<"$lines" || true)"; done
-  [ -n "$lines" ]
-}
-
-# expect NAME TEXT... : waits until NAME prints a line containing every TEXT.
-expect() {
-  local name="$1" deadline=$((SECONDS + timeout_s)); shift
-  until matches "$name" "$@"; do
-    if [[ "$*" != *'"event":"fatal"'* ]] && matches "$name" '"event":"fatal"'; then
-      fail "$name failed to start (waiting for: $*)"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then fail "$name: no line with: $*"; fi
-    sleep 0.05
-  done
-}
-
-# check DESCRIPTION NAME TEXT... : expect + report.
-check() {
-  local description="$1"; shift
-  expect "$@"
-  passed=$((passed + 1))
-  echo "ok $passed - $description"
-}
-
-# url_of NAME : the URL from NAME's "ready" event.
-url_of() {
-  expect "$1" '"event":"ready"'
-  sed -n 's/^{"event":"ready".*"url":"\([^"]*\)".*/\1/p' "$work/$1.log" | head -n 1
-}
-
-# stop NAME : "quit", then wait for a clean exit.
-stop() {
-  local name="$1"
-  send "$name" quit
-  expect "$name" '"event":"exit","reason":"quit"'
-  exec {fds[$name]}>&-
-  wait "${pids[$name]}" || fail "$name exited with status $?"
-  unset "pids[$name]"
-}
-
-# scenario TITLE : starts a new scenario; its peers log into a directory of their own.
-scenario() {
-  scenarios=$((scenarios + 1))
-  work="$top/$(printf '%02d' "$scenarios")"
-  mkdir -p "$work"
-  echo "== $*"
-}
-
+# shellcheck source=smoke-lib.sh
+source "$(dirname "$0")/smoke-lib.sh"
 # ---------------------------------------------------------------------------------------------
 scenario "Interop over tcp (port 0): static source, static replica, dynamic replica"
 start src source-static Interop --url tcp://127.0.0.1:0
@@ -137,37 +32,37 @@ check "static replica: scale reply" rep '"event":"reply","id":3,"type":"double",
 send rep 'set text "hi"'
 check "static replica: READWRITE set goes out as a property write" rep '"cmd":"set","name":"text"' '"via":"write"'
 check "source: write reported" src '"event":"written","name":"text","type":"QString","value":"hi"'
-check "static replica: text change comes back" rep '"event":"property","name":"text","type":"QString","value":"hi"'
+check "static replica: text change comes back" rep '"event":"property"' '"name":"text","type":"QString","value":"hi"'
 send rep 'set count 7'
 check "static replica: READPUSH set goes out as pushCount" rep '"cmd":"set","name":"count"' '"via":"push"'
 check "source: pushCount invoked" src '"event":"invoked","args":[7],"slot":"pushCount"'
-check "static replica: count change" rep '"event":"property","name":"count","type":"int","value":7'
+check "static replica: count change" rep '"event":"property"' '"name":"count","type":"int","value":7'
 send rep 'call 4 emitFired [42,"boom"]'
 check "static replica: fired(42, boom)" rep '"event":"signal","args":[42,"boom"],"name":"fired"'
 send src 'emit fired [-1,"from source"]'
 check "static replica: fired emitted by the source" rep '"event":"signal","args":[-1,"from source"]'
 send src 'set flag false'
-check "static replica: READONLY flag changed by the source" rep '"event":"property","name":"flag","type":"bool","value":false'
+check "static replica: READONLY flag changed by the source" rep '"event":"property"' '"name":"flag","type":"bool","value":false'
 send rep 'set color "Blue"'
-check "static replica: enum property" rep '"event":"property","name":"color","type":"InteropReplica::Color","value":4'
+check "static replica: enum property" rep '"event":"property"' '"name":"color","type":"InteropReplica::Color","value":4'
 send rep 'set blob {"$type":"QByteArray","base64":"AAEC/w=="}'
-check "static replica: QByteArray property" rep '"event":"property","name":"blob","type":"QByteArray","value":{"$type":"QByteArray","base64":"AAEC/w=="}'
+check "static replica: QByteArray property" rep '"event":"property"' '"name":"blob","type":"QByteArray","value":{"$type":"QByteArray","base64":"AAEC/w=="}'
 send rep 'set tags ["a","b c"]'
-check "static replica: QStringList property" rep '"event":"property","name":"tags","type":"QStringList","value":["a","b c"]'
+check "static replica: QStringList property" rep '"event":"property"' '"name":"tags","type":"QStringList","value":["a","b c"]'
 send rep 'set settings {"n":1,"d":{"$type":"double","value":2},"l":[true,"x"],"m":{"k":{"$type":"qlonglong","value":9}}}'
-check "static replica: QVariantMap property keeps nested types" rep '"event":"property","name":"settings"' '"d":{"$type":"double","value":2}' '"k":{"$type":"qlonglong","value":9}'
+check "static replica: QVariantMap property keeps nested types" rep '"event":"property"' '"name":"settings"' '"d":{"$type":"double","value":2}' '"k":{"$type":"qlonglong","value":9}'
 
 start dyn replica-dynamic --name Interop --url "$url"
 check "dynamic replica: learned interface" dyn '"event":"interface","className":"Interop"' '"signature":"add(int,int)"'
 check "dynamic replica: Uninitialized -> Valid" dyn '"event":"state","old":"Uninitialized","state":"Valid"'
-check "dynamic replica: current values" dyn '"event":"property","name":"count","type":"int","value":7'
+check "dynamic replica: current values" dyn '"event":"property"' '"name":"count","type":"int","value":7'
 send dyn 'call 9 add [40,2]'
 check "dynamic replica: add reply" dyn '"event":"reply","id":9,"type":"int","value":42'
 send dyn 'set ratio 0.25'
-check "static replica sees the dynamic replica's write" rep '"event":"property","name":"ratio","type":"double","value":0.25'
-check "dynamic replica sees its own write" dyn '"event":"property","name":"ratio","type":"double","value":0.25'
+check "static replica sees the dynamic replica's write" rep '"event":"property"' '"name":"ratio","type":"double","value":0.25'
+check "dynamic replica sees its own write" dyn '"event":"property"' '"name":"ratio","type":"double","value":0.25'
 send dyn 'call r reset []'
-check "static replica: reset restores count" rep '"event":"property","name":"count","type":"int","value":0'
+check "static replica: reset restores count" rep '"event":"property"' '"name":"count","type":"int","value":0'
 stop dyn
 stop rep
 stop src
@@ -177,15 +72,15 @@ scenario "Shapes: PODs, a list and a map of PODs, an enum (static source, static
 start src source-static Shapes --url tcp://127.0.0.1:0
 url="$(url_of src)"
 send src 'set origin {"x":1,"y":2,"z":3}'
-check "source: a POD property prints as an object of its properties" src '"event":"property","name":"origin","type":"Point3","value":{"x":1,"y":2,"z":3}'
+check "source: a POD property prints as an object of its properties" src '"event":"property"' '"name":"origin","type":"Point3","value":{"x":1,"y":2,"z":3}'
 start rep replica-static Shapes --url "$url"
 check "static replica Valid" rep '"event":"state","old":"Default","state":"Valid"'
 send rep 'get origin'
 check "static replica: POD received with the init" rep '"cmd":"get","name":"origin"' '"type":"Point3","value":{"x":1,"y":2,"z":3}'
 send src 'set path [{"x":1,"y":0,"z":0},{"x":0,"y":2}]'
-check "static replica: list of PODs (missing members default to 0)" rep '"event":"property","name":"path","type":"QList<Point3>","value":[{"x":1,"y":0,"z":0},{"x":0,"y":2,"z":0}]'
+check "static replica: list of PODs (missing members default to 0)" rep '"event":"property"' '"name":"path","type":"QList<Point3>","value":[{"x":1,"y":0,"z":0},{"x":0,"y":2,"z":0}]'
 send src 'set named {"a":{"x":5,"y":6,"z":7}}'
-check "static replica: map of PODs" rep '"event":"property","name":"named","type":"QMap<QString,Point3>","value":{"a":{"x":5,"y":6,"z":7}}'
+check "static replica: map of PODs" rep '"event":"property"' '"name":"named","type":"QMap<QString,Point3>","value":{"a":{"x":5,"y":6,"z":7}}'
 send rep 'call 1 scale [{"x":1,"y":2,"z":3},10]'
 check "static replica: POD-returning slot" rep '"event":"reply","id":1,"type":"Point3","value":{"x":10,"y":20,"z":30}'
 send rep 'call 2 next ["Green"]'
@@ -197,7 +92,7 @@ send rep 'set origin {"x":-1,"y":-2,"z":-3}'
 check "source: POD written by the replica" src '"event":"written","name":"origin","type":"Point3","value":{"x":-1,"y":-2,"z":-3}'
 send rep 'set named {"k":{"x":1,"y":1,"z":1}}'
 check "source: pushNamed with a map of PODs" src '"event":"invoked","args":[{"k":{"x":1,"y":1,"z":1}}]' '"slot":"pushNamed"'
-check "static replica: pushed map comes back" rep '"event":"property","name":"named","type":"QMap<QString,Point3>","value":{"k":{"x":1,"y":1,"z":1}}'
+check "static replica: pushed map comes back" rep '"event":"property"' '"name":"named","type":"QMap<QString,Point3>","value":{"k":{"x":1,"y":1,"z":1}}'
 send rep 'set color "Red"'
 check "source: enum written by the replica" src '"event":"written","name":"color"' '"value":0'
 send src 'set origin {"x":1,"w":2}'
@@ -215,7 +110,7 @@ check "static replica Valid" rep '"event":"state","old":"Default","state":"Valid
 check "dynamic replica Valid" dyn '"event":"state","old":"Uninitialized","state":"Valid"'
 check "static replica checks the reference signature" rep '"signature":"d73490aa59d4e788b36b725dafcbbcdddb485d09"'
 send rep 'set value 11'
-check "dynamic replica sees pushValue from the static one" dyn '"event":"property","name":"value","type":"int","value":11'
+check "dynamic replica sees pushValue from the static one" dyn '"event":"property"' '"name":"value","type":"int","value":11'
 send dyn 'call 1 add [-5,3]'
 check "dynamic replica: add reply" dyn '"event":"reply","id":1,"type":"int","value":-2'
 send src 'emit fired [5]'
@@ -241,11 +136,11 @@ check "no type name: the learned class is anonymous" dyn '"event":"interface","c
 send dyn 'call 1 multiply [6,7]'
 check "Q_INVOKABLE multiply reply" dyn '"event":"reply","id":1,"type":"int","value":42'
 send dyn 'set anything {"$type":"double","value":2.5}'
-check "QVariant property" dyn '"event":"property","name":"anything","type":"double","value":2.5'
+check "QVariant property" dyn '"event":"property"' '"name":"anything","type":"double","value":2.5'
 send dyn 'set mode "Auto"'
-check "enum property" dyn '"event":"property","name":"mode"' '"value":3'
+check "enum property" dyn '"event":"property"' '"name":"mode"' '"value":3'
 send src 'set ticks 5'
-check "read-only property changed by the source" dyn '"event":"property","name":"ticks","type":"int","value":5'
+check "read-only property changed by the source" dyn '"event":"property"' '"name":"ticks","type":"int","value":5'
 stop dyn
 stop src
 
@@ -313,5 +208,9 @@ kill -CONT "${pids[src]}"
 check "replica Valid again after the source resumes" rep '"event":"state","old":"Suspect","state":"Valid"'
 stop rep
 stop src
+
+# Item models: model-source / model-replica and the .rep MODEL children.
+# shellcheck source=model-smoke.sh
+source "$here/model-smoke.sh"
 
 echo "== all $passed checks passed (Qt $major)"

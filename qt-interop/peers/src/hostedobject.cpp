@@ -24,6 +24,12 @@ bool HostedObject::writeLocally(const QMetaProperty &property, const QVariant &v
     return true;
 }
 
+bool HostedObject::command(const QByteArray &, const QByteArray &, QJsonObject *, QString *, bool *handled)
+{
+    *handled = false;
+    return false;
+}
+
 void HostedObject::reportInvoked(const char *slot, const QVariantList &args, const QVariant &result) const
 {
     QJsonObject fields = out::argsFields(args);

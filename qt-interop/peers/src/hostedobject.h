@@ -2,6 +2,8 @@
 // of property writes that arrive from replicas.
 #pragma once
 
+#include <QtCore/QByteArray>
+#include <QtCore/QJsonObject>
 #include <QtCore/QMetaProperty>
 #include <QtCore/QString>
 #include <QtCore/QVariant>
@@ -25,6 +27,11 @@ public:
     // Sets a property as source-side code would (the "set" command). The default writes through
     // the meta-object; sources override it for properties without a public WRITE accessor.
     virtual bool writeLocally(const QMetaProperty &property, const QVariant &value, QString *error);
+
+    // Extra commands of this object (e.g. set-tracks for Media). Sets *handled = false for a
+    // command it does not know; otherwise returns success and fills `response` / `error`.
+    virtual bool command(const QByteArray &command, const QByteArray &rest, QJsonObject *response,
+                         QString *error, bool *handled);
 
     // Marks code running on behalf of the source itself (commands, slot bodies): setters called
     // inside such a scope are not reported as "written" (which means: written by a replica).

@@ -4,6 +4,8 @@
 #include "commandreader.h"
 #include "hostedobject.h"
 #include "jsonvariant.h"
+#include "modelreplicapeer.h"
+#include "modelsourcepeer.h"
 #include "options.h"
 #include "output.h"
 #include "peer.h"
@@ -29,7 +31,8 @@ constexpr int kExitStartFailed = 3;
 
 const QStringList kModes = {
     QStringLiteral("source-static"), QStringLiteral("source-plain"), QStringLiteral("replica-static"),
-    QStringLiteral("replica-dynamic"), QStringLiteral("registry"),
+    QStringLiteral("replica-dynamic"), QStringLiteral("registry"), QStringLiteral("model-source"),
+    QStringLiteral("model-replica"),
 };
 
 bool usageError(const QString &message)
@@ -60,7 +63,26 @@ bool parseOptions(const QStringList &arguments, Options *options)
                                        QStringLiteral("kind"), QStringLiteral("object"));
     const QCommandLineOption exactValues(QStringLiteral("exact-values"),
                                          QStringLiteral("Report every value as its QDataStream bytes"));
-    parser.addOptions({url, registry, name, heartbeat, sourceApi, exactValues});
+    const QCommandLineOption roles(QStringLiteral("roles"),
+                                   QStringLiteral("model-source: remoted roles; model-replica: rolesHint (R,R,..; \"none\" = empty)"),
+                                   QStringLiteral("roles"));
+    const QCommandLineOption selection(QStringLiteral("selection"),
+                                       QStringLiteral("model-source: remote a QItemSelectionModel too"));
+    const QCommandLineOption rows(QStringLiteral("rows"), QStringLiteral("model-source: number of rows"),
+                                  QStringLiteral("n"));
+    const QCommandLineOption initial(QStringLiteral("initial"),
+                                     QStringLiteral("model-replica: fetch-root-size (default) or prefetch"),
+                                     QStringLiteral("action"), QStringLiteral("fetch-root-size"));
+    const QCommandLineOption prefetch(QStringLiteral("prefetch"),
+                                      QStringLiteral("model-replica: PrefetchData with a cache of N (QTRO_NODES_CACHE_SIZE)"),
+                                      QStringLiteral("n"));
+    const QCommandLineOption cache(QStringLiteral("cache"),
+                                   QStringLiteral("model-replica: cache size N (QTRO_NODES_CACHE_SIZE)"),
+                                   QStringLiteral("n"));
+    const QCommandLineOption noTester(QStringLiteral("no-tester"),
+                                      QStringLiteral("model-replica: no QAbstractItemModelTester"));
+    parser.addOptions({url, registry, name, heartbeat, sourceApi, exactValues, roles, selection, rows, initial,
+                       prefetch, cache, noTester});
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
     jsonvariant::setExactValues(parser.isSet(exactValues));
@@ -70,14 +92,58 @@ bool parseOptions(const QStringList &arguments, Options *options)
         return usageError(QStringLiteral("first argument must be one of: %1").arg(kModes.join(QStringLiteral(", "))));
     options->mode = positional.first();
     const bool isStatic = options->mode.endsWith(QLatin1String("-static"));
-    if (isStatic) {
+    const bool isModel = options->mode.startsWith(QLatin1String("model-"));
+    if (isModel) {
         if (positional.size() != 2)
-            return usageError(QStringLiteral("%1 needs a CLASS argument (Simple, Interop, Parent, Shapes or Matrix)").arg(options->mode));
+            return usageError(options->mode == QLatin1String("model-source")
+                                      ? QStringLiteral("model-source needs a KIND argument (table, tree, rolenames or big)")
+                                      : QStringLiteral("model-replica needs a NAME argument"));
+        static const QStringList kinds = {QStringLiteral("table"), QStringLiteral("tree"),
+                                          QStringLiteral("rolenames"), QStringLiteral("big")};
+        if (options->mode == QLatin1String("model-source")) {
+            options->modelKind = positional.at(1);
+            if (!kinds.contains(options->modelKind))
+                return usageError(QStringLiteral("unknown model kind %1 (expected table, tree, rolenames or big)").arg(options->modelKind));
+        }
+        options->roles = parser.value(roles);
+        options->rolesSet = parser.isSet(roles);
+        options->selection = parser.isSet(selection);
+        options->tester = !parser.isSet(noTester);
+        auto number = [&parser](const QCommandLineOption &option, int *out) {
+            bool ok = false;
+            *out = parser.value(option).toInt(&ok);
+            return ok && *out >= 0;
+        };
+        if (parser.isSet(rows) && !number(rows, &options->rows))
+            return usageError(QStringLiteral("--rows must be a non-negative integer"));
+        if (parser.isSet(cache) && !number(cache, &options->cacheSize))
+            return usageError(QStringLiteral("--cache must be a non-negative integer"));
+        if (parser.isSet(prefetch)) {
+            if (!number(prefetch, &options->cacheSize))
+                return usageError(QStringLiteral("--prefetch must be a non-negative integer"));
+            options->prefetch = true;
+        }
+        const QString action = parser.value(initial);
+        if (action == QLatin1String("prefetch"))
+            options->prefetch = true;
+        else if (action != QLatin1String("fetch-root-size"))
+            return usageError(QStringLiteral("--initial must be fetch-root-size or prefetch"));
+        if (options->mode == QLatin1String("model-replica")) {
+            options->name = positional.at(1);
+        } else {
+            options->name = parser.value(name);
+            if (options->name.isEmpty())
+                options->name = QStringLiteral("Model");
+        }
+    } else if (isStatic) {
+        if (positional.size() != 2)
+            return usageError(QStringLiteral("%1 needs a CLASS argument (Simple, Interop, Parent, Shapes, Matrix, Media or OtherMedia)").arg(options->mode));
         options->className = positional.at(1);
         static const QStringList classes = {QStringLiteral("Simple"), QStringLiteral("Interop"),
-                                            QStringLiteral("Parent"), QStringLiteral("Shapes"), QStringLiteral("Matrix")};
+                                            QStringLiteral("Parent"), QStringLiteral("Shapes"), QStringLiteral("Matrix"),
+                                            QStringLiteral("Media"), QStringLiteral("OtherMedia")};
         if (!classes.contains(options->className))
-            return usageError(QStringLiteral("unknown class %1 (expected Simple, Interop, Parent, Shapes or Matrix)").arg(options->className));
+            return usageError(QStringLiteral("unknown class %1 (expected Simple, Interop, Parent, Shapes, Matrix, Media or OtherMedia)").arg(options->className));
     } else if (positional.size() != 1) {
         return usageError(QStringLiteral("%1 takes no positional argument").arg(options->mode));
     }
@@ -98,6 +164,8 @@ bool parseOptions(const QStringList &arguments, Options *options)
     if (options->templateApi && options->mode != QLatin1String("source-static"))
         return usageError(QStringLiteral("--source-api template needs source-static"));
 
+    if (isModel)
+        return true;
     options->name = parser.value(name);
     if (options->name.isEmpty()) {
         if (isStatic)
@@ -118,6 +186,10 @@ std::unique_ptr<Peer> createPeer(const Options &options)
         return std::make_unique<SourcePeer>(options, createStaticSource(options.className));
     if (options.mode == QLatin1String("source-plain"))
         return std::make_unique<SourcePeer>(options, createPlainSource());
+    if (options.mode == QLatin1String("model-source"))
+        return std::make_unique<ModelSourcePeer>(options);
+    if (options.mode == QLatin1String("model-replica"))
+        return std::make_unique<ModelReplicaPeer>(options);
     if (options.mode == QLatin1String("registry"))
         return std::make_unique<RegistryPeer>(options);
     return std::make_unique<ReplicaPeer>(options);

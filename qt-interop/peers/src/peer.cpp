@@ -64,7 +64,12 @@ void Peer::execute(const QByteArray &line)
             response.insert(QStringLiteral("state"), stateName(registry->state()));
         }
     } else {
+        m_replyDeferred = false;
         ok = handle(command, args, &response, &error);
+        if (ok && m_replyDeferred) {
+            m_replyDeferred = false;
+            return;
+        }
     }
 
     response.insert(QStringLiteral("cmd"), QString::fromLatin1(command));

@@ -55,7 +55,13 @@ protected:
     // Applies --heartbeat to `node`.
     void configureNode(QRemoteObjectNode *node);
     static void fatal(const QString &message, const QJsonObject &extra = QJsonObject());
+    // Called by handle() for a command that answers later: execute() then prints nothing and
+    // the handler prints the command's own "ok"/"error" line when it is done.
+    void deferReply() { m_replyDeferred = true; }
 
     const Options m_options;
     QRemoteObjectNode *m_watchedNode = nullptr;
+
+private:
+    bool m_replyDeferred = false;
 };

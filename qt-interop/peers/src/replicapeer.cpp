@@ -2,6 +2,7 @@
 
 #include "jsonvariant.h"
 #include "metautil.h"
+#include "modelreplicapeer.h"
 #include "output.h"
 
 #include <QtCore/QJsonArray>
@@ -330,6 +331,23 @@ bool ReplicaPeer::handle(const QByteArray &command, CommandLine &args, QJsonObje
         }
         release();
         return true;
+    }
+    if (command == "walk-child" || command == "child") {
+        // walk-child NAME [TIMEOUT_MS] = child NAME walk [TIMEOUT_MS]; child NAME CMD ARGS runs any
+        // model-replica command (rows, count, get, set, headers, roles) on the MODEL child.
+        const QString name = QString::fromLatin1(args.takeWord());
+        QAbstractItemModelReplica *model = childModel(m_replica.get(), name);
+        if (!model) {
+            *error = QStringLiteral("no MODEL child \"%1\"").arg(name);
+            return false;
+        }
+        const QByteArray sub = command == "walk-child" ? QByteArray("walk") : args.takeWord();
+        bool handled = false;
+        const bool ok = modelcommands::handle(model, sub, args, response, error, &handled,
+                                              [this]() { deferReply(); }, this, command);
+        if (!handled)
+            *error = QStringLiteral("unknown model command \"%1\"").arg(QString::fromLatin1(sub));
+        return handled && ok;
     }
     if (command == "acquire") {
         if (!acquire(error))

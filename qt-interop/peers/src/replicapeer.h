@@ -4,6 +4,7 @@
 #include "peer.h"
 #include "signalrelay.h"
 
+#include <QtRemoteObjects/QAbstractItemModelReplica>
 #include <QtRemoteObjects/QRemoteObjectNode>
 #include <QtRemoteObjects/QRemoteObjectReplica>
 
@@ -13,6 +14,9 @@
 // unknown class.
 QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QString &className,
                                            const QString &name);
+
+// The MODEL child property `name` of a repc replica (nullptr when there is none).
+QAbstractItemModelReplica *childModel(QRemoteObjectReplica *replica, const QString &name);
 
 class ReplicaPeer : public Peer
 {

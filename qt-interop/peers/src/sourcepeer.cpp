@@ -165,6 +165,10 @@ bool SourcePeer::handle(const QByteArray &command, CommandLine &args, QJsonObjec
         response->insert(QStringLiteral("url"), m_host.hostUrl().toString());
         return true;
     }
+    bool handled = false;
+    const bool ok = m_hosted->command(command, args.rest(), response, error, &handled);
+    if (handled)
+        return ok;
     *error = QStringLiteral("unknown command");
     return false;
 }

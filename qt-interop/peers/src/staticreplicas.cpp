@@ -5,7 +5,29 @@
 
 #include "rep_interop_merged.h"
 #include "rep_matrix_merged.h"
+#include "modelreplicapeer.h"
 #include "output.h"
+
+namespace {
+
+// Reports the MODEL child `tracks` of a Media/OtherMedia replica ("model":"tracks" in its
+// events), with a QAbstractItemModelTester on it, again whenever the source replaces the model.
+template <typename R>
+R *acquireWithTracks(QRemoteObjectNode &node, const QString &name)
+{
+    auto *replica = node.acquire<R>(name);
+    auto attach = [](QAbstractItemModelReplica *model) {
+        if (!model || model->property("qtro_peer_watched").toBool())
+            return;
+        model->setProperty("qtro_peer_watched", true);
+        modelcommands::watch(model, model, true, QStringLiteral("tracks"));
+    };
+    attach(replica->tracks());
+    QObject::connect(replica, &R::tracksChanged, replica, attach);
+    return replica;
+}
+
+} // namespace
 
 QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QString &className,
                                            const QString &name)
@@ -16,6 +38,10 @@ QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QStrin
         return node.acquire<InteropReplica>(name);
     if (className == QLatin1String("Shapes"))
         return node.acquire<ShapesReplica>(name);
+    if (className == QLatin1String("Media"))
+        return acquireWithTracks<MediaReplica>(node, name);
+    if (className == QLatin1String("OtherMedia"))
+        return acquireWithTracks<OtherMediaReplica>(node, name);
     if (className == QLatin1String("Matrix"))
         return node.acquire<MatrixReplica>(name);
     if (className == QLatin1String("Parent")) {
@@ -42,4 +68,15 @@ QRemoteObjectReplica *acquireStaticReplica(QRemoteObjectNode &node, const QStrin
         return parent;
     }
     return nullptr;
+}
+
+QAbstractItemModelReplica *childModel(QRemoteObjectReplica *replica, const QString &name)
+{
+    if (!replica)
+        return nullptr;
+    const QMetaObject *mo = replica->metaObject();
+    const int index = mo->indexOfProperty(name.toLatin1().constData());
+    if (index < 0)
+        return nullptr;
+    return qobject_cast<QAbstractItemModelReplica *>(mo->property(index).read(replica).value<QObject *>());
 }

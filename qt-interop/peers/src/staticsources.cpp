@@ -6,7 +6,13 @@
 #include "rep_interop_merged.h"
 #include "rep_matrix_merged.h"
 
+#include <QtCore/QStringListModel>
+#include <QtGui/QColor>
+#include <QtGui/QStandardItemModel>
 #include <QtRemoteObjects/QRemoteObjectHostBase>
+
+#include <memory>
+#include <vector>
 
 namespace {
 
@@ -291,8 +297,96 @@ public:
 
 } // namespace
 
+// MODEL children (Media, OtherMedia): "set-tracks ROWS" gives the source a new model with ROWS
+// rows ("track 0", "track 1", ...), "clear-tracks" sets a null model. Replaced models are kept
+// alive until the end, as an application owning them would.
+template <typename Base>
+class TracksImpl final : public Base, public HostedObject
+{
+public:
+    QObject *object() override { return this; }
+
+    bool enableRemotingWithTemplateApi(QRemoteObjectHostBase &host, QString *) override;
+
+    bool command(const QByteArray &command, const QByteArray &rest, QJsonObject *response, QString *error,
+                 bool *handled) override
+    {
+        *handled = true;
+        if (command == "set-tracks") {
+            bool ok = false;
+            const int rows = rest.trimmed().toInt(&ok);
+            if (!ok || rows < 0) {
+                *error = QStringLiteral("set-tracks ROWS");
+                return false;
+            }
+            QAbstractItemModel *model = makeModel(rows);
+            m_models.emplace_back(model);
+            Base::setTracks(model);
+            response->insert(QStringLiteral("rows"), rows);
+            return true;
+        }
+        if (command == "clear-tracks") {
+            Base::setTracks(nullptr);
+            return true;
+        }
+        if (command == "tracks") {
+            QAbstractItemModel *model = Base::tracks();
+            response->insert(QStringLiteral("null"), model == nullptr);
+            response->insert(QStringLiteral("rows"), model ? model->rowCount() : 0);
+            return true;
+        }
+        *handled = false;
+        return false;
+    }
+
+private:
+    // Media: a QStringListModel (display/edit). OtherMedia: a QStandardItemModel whose odd rows
+    // also have a decoration (a QColor).
+    QAbstractItemModel *makeModel(int rows);
+
+    std::vector<std::unique_ptr<QAbstractItemModel>> m_models;
+};
+
+template <>
+bool TracksImpl<MediaSimpleSource>::enableRemotingWithTemplateApi(QRemoteObjectHostBase &host, QString *)
+{
+    return host.enableRemoting<MediaSourceAPI>(this);
+}
+
+template <>
+bool TracksImpl<OtherMediaSimpleSource>::enableRemotingWithTemplateApi(QRemoteObjectHostBase &host, QString *)
+{
+    return host.enableRemoting<OtherMediaSourceAPI>(this);
+}
+
+template <>
+QAbstractItemModel *TracksImpl<MediaSimpleSource>::makeModel(int rows)
+{
+    QStringList tracks;
+    for (int i = 0; i < rows; ++i)
+        tracks.append(QStringLiteral("track %1").arg(i));
+    return new QStringListModel(tracks);
+}
+
+template <>
+QAbstractItemModel *TracksImpl<OtherMediaSimpleSource>::makeModel(int rows)
+{
+    auto *model = new QStandardItemModel;
+    for (int i = 0; i < rows; ++i) {
+        auto *item = new QStandardItem(QStringLiteral("track %1").arg(i));
+        if (i % 2 == 1)
+            item->setData(QColor(Qt::green), Qt::DecorationRole);
+        model->appendRow(item);
+    }
+    return model;
+}
+
 std::unique_ptr<HostedObject> createStaticSource(const QString &className)
 {
+    if (className == QLatin1String("Media"))
+        return std::make_unique<TracksImpl<MediaSimpleSource>>();
+    if (className == QLatin1String("OtherMedia"))
+        return std::make_unique<TracksImpl<OtherMediaSimpleSource>>();
     if (className == QLatin1String("Matrix"))
         return std::make_unique<MatrixImpl>();
     if (className == QLatin1String("Parent"))
