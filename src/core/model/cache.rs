@@ -972,24 +972,28 @@ impl ModelCache {
         self.parents.get(parent).and_then(|p| p.size)
     }
 
-    /// Marks the cached item at `path` as having children.
-    fn mark_has_children(&mut self, path: &[ModelIndex]) {
-        if let Some((last, parent)) = path.split_last() {
-            if let Some(cell) = self
-                .parents
-                .get_mut(parent)
-                .and_then(|p| p.rows.get_mut(&last.row))
-                .and_then(|r| r.cells.get_mut(last.column as usize))
-            {
-                cell.has_children = true;
-            }
+    /// Marks the cached item at `path` as having children; whether it had none before.
+    fn mark_has_children(&mut self, path: &[ModelIndex]) -> bool {
+        let Some((last, parent)) = path.split_last() else { return false };
+        let cell = self
+            .parents
+            .get_mut(parent)
+            .and_then(|p| p.rows.get_mut(&last.row))
+            .and_then(|r| r.cells.get_mut(last.column as usize));
+        match cell {
+            Some(cell) => !std::mem::replace(&mut cell.has_children, true),
+            None => false,
         }
     }
 
     fn rows_inserted(&mut self, parent: IndexPath, first: i32, last: i32) -> Applied {
         self.log_change(&parent, first);
         let Some(size) = self.known_parent(&parent) else {
-            self.mark_has_children(&parent);
+            // Its children are not known: only that it has some now.
+            if self.mark_has_children(&parent) {
+                let event = ModelEvent::DataChanged { top_left: parent.clone(), bottom_right: parent, roles: vec![] };
+                return Applied::one(event);
+            }
             return Applied::default();
         };
         let count = last - first + 1;

@@ -98,7 +98,7 @@ impl Inner {
                 ReplicaEvent::Signal { index, args, .. } => match ModelSignal::from_signal(*index, args) {
                     Ok(signal) => cache.on_signal(signal),
                     Err(e) => {
-                        tracing::warn!(model = %self.name, error = %e, "model replica: malformed signal");
+                        tracing::warn!(model = %self.name, error = %e, ?args, "model replica: malformed signal");
                         Applied { before: None, after: vec![ModelEvent::Error(e)] }
                     }
                 },
