@@ -149,6 +149,13 @@ send src 'set-tracks 2'
 check "replaced model re-initializes the child (all roles now: see README)" rep '"event":"initialized"' '"model":"tracks"' '"rows":2'
 line="$(reply rep 'walk-child tracks')"
 json_check "walk of the replaced child model" "a['model']['rows'] == 2 and a['model']['items'][1]['cells'][0]['data']['0'] == 'track 1'" "$line"
+changes="$(count_lines rep '"event":"property"' '"name":"tracks"')"
+send src clear-tracks
+check_more "a null model reaches the replica as a tracks change" rep "$changes" '"event":"property"' '"name":"tracks"'
+line="$(reply rep 'child tracks count')"
+json_check "the replica's child model is null" "a['event'] == 'error' and 'no MODEL child' in a['message']" "$line"
+send src 'set-tracks 3'
+check "a model after the null one initializes the child again" rep '"event":"initialized"' '"model":"tracks"' '"rows":3'
 stop rep
 stop src
 
