@@ -292,6 +292,124 @@ async fn qt5_table_changes_while_attached() {
     changes_while_attached(5, "table").await;
 }
 
+async fn tree_moves_keep_subtrees(major: u32) {
+    // Moves of rows with children at the root and under a child parent: a stock Qt replica gets
+    // these wrong (see qt-interop/peers/README.md, risk 3); the cache moves whole subtrees.
+    let dialect = dialect_of(major);
+    let (mut peer, url) = source(major, &["tree"]).await;
+    let (_node, m) = replica(major, &url, ModelReplicaOptions::default());
+    let mut events = m.events();
+    m.wait_initialized(T).await.unwrap();
+    assert_same(&dump(&m, &mut events, dialect).await, &peer_dump(&mut peer).await, "before");
+    let cells = m.cells_requested();
+    use ModelEvent as E;
+    change(&mut peer, &mut events, "move . 1 2 . 5", |e| matches!(e, E::RowsMoved { first: 1, last: 2, row: 5, .. }))
+        .await;
+    // Root rows are now old 0, 3, 4, 1, 2, 5; old row 2 (now 4) has 3 children, old 1 (now 3) 2.
+    change(
+        &mut peer,
+        &mut events,
+        "move 4 0 1 4 3",
+        |e| matches!(e, E::RowsMoved { parent, .. } if !parent.is_empty()),
+    )
+    .await;
+    change(
+        &mut peer,
+        &mut events,
+        "move 0 0 1 3 0",
+        |e| matches!(e, E::RowsMoved { parent, .. } if !parent.is_empty()),
+    )
+    .await;
+    assert_same(&dump(&m, &mut events, dialect).await, &peer_dump(&mut peer).await, "after moves");
+    assert_eq!(m.cells_requested(), cells, "moves are applied to the cache, nothing fetched again");
+    // A sort under a child parent: Qt sends the parents flattened; the replica re-fetches.
+    change(&mut peer, &mut events, "sort 4 0 desc", |e| matches!(e, E::LayoutChanged { .. })).await;
+    assert_same(&dump(&m, &mut events, dialect).await, &peer_dump(&mut peer).await, "after a child sort");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt6_tree_moves_keep_subtrees() {
+    tree_moves_keep_subtrees(6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_tree_moves_keep_subtrees() {
+    tree_moves_keep_subtrees(5).await;
+}
+
+async fn columns_and_roles_change(major: u32) {
+    let dialect = dialect_of(major);
+    let (mut peer, url) = source(major, &["table", "--rows", "8"]).await;
+    let (_node, m) = replica(major, &url, ModelReplicaOptions::default());
+    let mut events = m.events();
+    m.wait_initialized(T).await.unwrap();
+    assert_same(&dump(&m, &mut events, dialect).await, &peer_dump(&mut peer).await, "before");
+    m.set_window(&[], 0..8);
+    change(&mut peer, &mut events, "columns-insert . 1 2", |e| {
+        matches!(e, ModelEvent::ColumnsInserted { first: 1, last: 2, .. })
+    })
+    .await;
+    assert_eq!(m.column_count(&[]), Some(4));
+    assert_same(&dump(&m, &mut events, dialect).await, &peer_dump(&mut peer).await, "after columns-insert");
+
+    // The adapter's availableRoles changes: the replica starts over with the new roles.
+    assert_eq!(m.available_roles(), vec![0, 8, 255]);
+    change(&mut peer, &mut events, "available-roles 0", |e| matches!(e, ModelEvent::Initialized)).await;
+    assert_eq!(m.available_roles(), vec![0]);
+    m.fetch(&[], 0..8, T).await.unwrap();
+    assert!(matches!(m.data(&[ix(0, 0)], 0), Lookup::Cached(Value::String(_))));
+    assert_eq!(m.data(&[ix(0, 0)], 8), Lookup::Unavailable);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt6_columns_and_roles_change() {
+    columns_and_roles_change(6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_columns_and_roles_change() {
+    columns_and_roles_change(5).await;
+}
+
+async fn changes_racing_fetches(major: u32) {
+    // The source blocks, a change and the replica's requests queue up behind it, then the
+    // source applies the change and answers requests made before it: the replica must end with
+    // what the source has, whichever reached it first.
+    let dialect = dialect_of(major);
+    let (mut peer, url) = source(major, &["rolenames", "--rows", "300"]).await;
+    let options = ModelReplicaOptions { max_rows_per_request: 20, prefetch_rows: 0, ..Default::default() };
+    let (_node, m) = replica(major, &url, options);
+    let mut events = m.events();
+    m.wait_initialized(T).await.unwrap();
+    for (i, change) in
+        ["insert . 0 5", "remove . 10 7", "move . 0 3 . 40", "insert . 25 2", "sort . 0 desc"].into_iter().enumerate()
+    {
+        let rows = (i as i32 * 50)..(i as i32 * 50 + 60);
+        peer.send(&format!("sleep 300\n{change}"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        m.set_window(&[], rows.clone());
+        let cmd = change.split_whitespace().next().unwrap().to_owned();
+        peer.expect("the change", |e| e["event"] == "ok" && e["cmd"] == cmd.as_str()).await;
+        m.fetch(&[], rows, T).await.unwrap();
+    }
+    assert_same(&dump(&m, &mut events, dialect).await, &peer_dump(&mut peer).await, "after racing changes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt6_changes_racing_fetches() {
+    changes_racing_fetches(6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_changes_racing_fetches() {
+    changes_racing_fetches(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt6_table_prefetched() {
+    fully_fetched(6, "table", InitialAction::PrefetchData).await;
+}
+
 // ---- a big model, lazily ---------------------------------------------------------------------
 
 async fn big_model_scrolled_lazily(major: u32) {

@@ -1005,6 +1005,9 @@ impl ModelCache {
             )));
         }
         let event = ModelEvent::RowsInserted { parent: parent.clone(), first, last };
+        if parent.is_empty() {
+            self.drop_headers(Orientation::Vertical, first);
+        }
         self.shift_rows(&parent, first, count);
         if let Some(node) = self.parents.get_mut(&parent) {
             node.size = Some(ModelSize { rows: size.rows + count, ..size });
@@ -1024,6 +1027,9 @@ impl ModelCache {
             )));
         }
         let event = ModelEvent::RowsRemoved { parent: parent.clone(), first, last };
+        if parent.is_empty() {
+            self.drop_headers(Orientation::Vertical, first);
+        }
         let count = last - first + 1;
         self.take_rows(&parent, first, last);
         self.shift_rows(&parent, last + 1, -count);
@@ -1036,6 +1042,9 @@ impl ModelCache {
     fn rows_moved(&mut self, parent: IndexPath, first: i32, last: i32, dest: IndexPath, row: i32) -> Applied {
         self.log_change(&parent, first);
         self.log_change(&dest, row.min(first));
+        if parent.is_empty() || dest.is_empty() {
+            self.drop_headers(Orientation::Vertical, if dest.is_empty() { row.min(first) } else { first });
+        }
         let invalid = |detail: String| ModelError::NoSuchIndex(detail);
         let into_itself =
             dest.len() > parent.len() && dest.starts_with(&parent) && (first..=last).contains(&dest[parent.len()].row);
@@ -1117,12 +1126,22 @@ impl ModelCache {
             )));
         }
         let event = ModelEvent::ColumnsInserted { parent: parent.clone(), first, last };
+        if parent.is_empty() {
+            // Qt sends no headerDataChanged for the sections that moved.
+            self.drop_headers(Orientation::Horizontal, first);
+        }
         // The cached rows lack the new columns: fetched again when looked at.
         self.take_rows(&parent, 0, i32::MAX);
         if let Some(node) = self.parents.get_mut(&parent) {
             node.size = Some(ModelSize { columns: size.columns + count, ..size });
         }
         Applied::pair(event)
+    }
+
+    /// Drops the cached header entries of `orientation` from section `first` on (their sections
+    /// were renumbered).
+    fn drop_headers(&mut self, orientation: Orientation, first: i32) {
+        self.headers.retain(|(o, s, _), _| *o != orientation || *s < first);
     }
 
     /// Drops rows `first..=last` of `parent` and everything known below them.

@@ -536,6 +536,13 @@ fn headers_are_batched() {
     cache.on_signal(ModelSignal::HeaderDataChanged { orientation: Orientation::Horizontal, first: 2, last: 2 });
     assert_eq!(cache.header_data(Orientation::Horizontal, 2, DISPLAY), Lookup::Pending);
     assert_eq!(cache.header_data(Orientation::Vertical, 1, DISPLAY), Lookup::Cached(Value::string("21/0")));
+    // Sections renumbered by inserted columns or rows are dropped (Qt sends no header change).
+    drive(&mut cache, &mut host);
+    cache.on_signal(ModelSignal::ColumnsInserted { parent: vec![], first: 1, last: 1 });
+    assert_eq!(cache.header_data(Orientation::Horizontal, 0, DISPLAY), Lookup::Cached(Value::string("10/0")));
+    assert_eq!(cache.header_data(Orientation::Horizontal, 1, DISPLAY), Lookup::Pending);
+    cache.on_signal(ModelSignal::RowsRemoved { parent: vec![], first: 0, last: 0 });
+    assert_eq!(cache.header_data(Orientation::Vertical, 1, DISPLAY), Lookup::Pending);
 }
 
 #[test]
