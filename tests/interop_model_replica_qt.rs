@@ -9,7 +9,7 @@ use std::time::Duration;
 use qtro_rs::core::model::{InitialAction, Lookup, ModelEvent, ModelIndex, Orientation};
 use qtro_rs::core::variant::to_bytes_plain;
 use qtro_rs::core::{ByteOrder, Dialect, Value};
-use qtro_rs::node::{EventReceiver, ModelReplica, ModelReplicaOptions, Node};
+use qtro_rs::node::{EventReceiver, ModelPhase, ModelReplica, ModelReplicaOptions, Node};
 use serde_json::{json, Value as Json};
 
 mod common;
@@ -67,13 +67,7 @@ fn replica(major: u32, url: &str, options: ModelReplicaOptions) -> (Node, ModelR
 }
 
 /// Waits until `f` gives a value (re-checked after every model event).
-async fn until<R>(
-    m: &ModelReplica,
-    events: &mut EventReceiver<ModelEvent>,
-    what: &str,
-    mut f: impl FnMut() -> Option<R>,
-) -> R {
-    let _ = m;
+async fn until<R>(events: &mut EventReceiver<ModelEvent>, what: &str, mut f: impl FnMut() -> Option<R>) -> R {
     let deadline = tokio::time::Instant::now() + T;
     loop {
         if let Some(r) = f() {
@@ -128,7 +122,7 @@ async fn dump(m: &ModelReplica, events: &mut EventReceiver<ModelEvent>, dialect:
     let columns = d["columns"].as_i64().unwrap() as i32;
     let mut headers = Vec::new();
     for s in 0..columns {
-        let v = until(m, events, "a header", || match m.header_data(Orientation::Horizontal, s, 0) {
+        let v = until(events, "a header", || match m.header_data(Orientation::Horizontal, s, 0) {
             Lookup::Cached(v) => Some(v),
             Lookup::Unavailable => Some(Value::Invalid),
             Lookup::Pending => None,
@@ -466,7 +460,7 @@ async fn set_data_round_trip(major: u32) {
     m.set_data(&[ix(3, 1)], Value::string("written"), 0).unwrap();
     let changed = peer.expect("the source's dataChanged", |e| e["event"] == "dataChanged").await;
     assert_eq!(changed["topLeft"], json!([[3, 1]]), "{changed}");
-    until(&m, &mut events, "the written value", || {
+    until(&mut events, "the written value", || {
         (m.data(&[ix(3, 1)], 0) == Lookup::Cached(Value::string("written"))).then_some(())
     })
     .await;
@@ -551,4 +545,47 @@ async fn qt6_source_restarted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qt5_source_restarted() {
     source_restarted(5).await;
+}
+
+// ---- manual mode ------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt6_manual_feed_announces_changes_before_making_them() {
+    let (mut peer, url) = source(6, &["table", "--rows", "5"]).await;
+    let n = node(Dialect::Qt6);
+    n.connect_to(&url).unwrap();
+    let (m, feed) = n.acquire_model_manual("Model", ModelReplicaOptions::default());
+    let ready = std::sync::Arc::new(tokio::sync::Notify::new());
+    let waker = ready.clone();
+    feed.on_ready(move || waker.notify_one());
+    // (phase, event, root rows the cache showed then)
+    let mut seen: Vec<(bool, ModelEvent, Option<i32>)> = Vec::new();
+    let pump = |seen: &mut Vec<(bool, ModelEvent, Option<i32>)>| {
+        feed.process(|phase, cache| match phase {
+            ModelPhase::Before(e) => seen.push((true, e.clone(), cache.peek_row_count(&[]))),
+            ModelPhase::After(e) => seen.push((false, e.clone(), cache.peek_row_count(&[]))),
+        })
+    };
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        pump(&mut seen);
+        if seen.iter().any(|(_, e, _)| *e == ModelEvent::Initialized) {
+            break;
+        }
+        assert!(tokio::time::timeout_at(deadline, ready.notified()).await.is_ok(), "no init: {seen:?}");
+    }
+    assert_eq!(m.row_count(&[]), Some(5), "reads show the processed cache");
+    seen.clear();
+    peer.command("insert . 1 2").await;
+    loop {
+        pump(&mut seen);
+        if seen.iter().any(|(before, e, _)| !before && matches!(e, ModelEvent::RowsInserted { .. })) {
+            break;
+        }
+        assert!(tokio::time::timeout_at(deadline, ready.notified()).await.is_ok(), "no insert: {seen:?}");
+    }
+    let inserted = ModelEvent::RowsInserted { parent: vec![], first: 1, last: 2 };
+    let i = seen.iter().position(|(b, e, _)| *b && *e == inserted).expect("announced");
+    assert_eq!(seen[i].2, Some(5), "announced while the cache still had 5 rows");
+    assert_eq!(seen[i + 1], (false, inserted, Some(7)));
 }

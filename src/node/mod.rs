@@ -66,7 +66,7 @@ pub use config::NodeConfig;
 pub use delivery::{EventReceiver, TryRecvError};
 pub use error::{NodeError, Offered};
 pub use events::{EventFilter, Name, ReplicaEvent, SourceEvent};
-pub use model::{ModelReplica, ModelReplicaOptions};
+pub use model::{ModelFeed, ModelPhase, ModelReplica, ModelReplicaOptions};
 pub use replica::{Observation, Replica};
 pub use slot::{sync_handler, SlotCall, SlotHandler};
 pub use source::{Batch, Source};

@@ -175,6 +175,10 @@ pub enum ModelEvent {
     Error(ModelError),
 }
 
+/// Called with the `before` event of an input while the cache still holds the state before it
+/// (`QAbstractItemModel::begin…` runs there, and views read the model in it).
+pub type Announce<'a> = &'a mut dyn FnMut(&ModelCache, &ModelEvent);
+
 /// What one input did: `before` is announced before the cache changes (a
 /// `QAbstractItemModel` adapter calls `begin…` with it), `after` once it has (the matching
 /// `end…` first when `before` is set, then any other events).
@@ -390,17 +394,33 @@ impl ModelCache {
     /// are the adapter's properties. Drops everything cached (a [`ModelEvent::Reset`] if there
     /// was something) and queues the initial request.
     pub fn on_initialized(&mut self, roles: Vec<i32>, names: Vec<(i32, Bytes)>) -> Applied {
+        self.on_initialized_with(roles, names, &mut |_, _| {})
+    }
+
+    /// [`ModelCache::on_initialized`], calling `announce` with `before` before anything changes.
+    pub fn on_initialized_with(
+        &mut self,
+        roles: Vec<i32>,
+        names: Vec<(i32, Bytes)>,
+        announce: Announce<'_>,
+    ) -> Applied {
         self.roles = roles;
         self.names = names;
         self.live = true;
-        self.start_reset()
+        self.start_reset(announce)
     }
 
     /// The replica was initialized again, and its roles are not read yet: drops everything
     /// cached (a [`ModelEvent::Reset`] if there was something) and ignores the host until
     /// [`ModelCache::on_initialized`] (whose initial reply reflects whatever changed meanwhile).
     pub fn on_reinitializing(&mut self) -> Applied {
-        let applied = self.start_reset();
+        self.on_reinitializing_with(&mut |_, _| {})
+    }
+
+    /// [`ModelCache::on_reinitializing`], calling `announce` with `before` before anything
+    /// changes.
+    pub fn on_reinitializing_with(&mut self, announce: Announce<'_>) -> Applied {
+        let applied = self.start_reset(announce);
         self.init_wanted = false;
         self.live = false;
         applied
@@ -420,18 +440,31 @@ impl ModelCache {
     /// The available roles changed (the adapter's notify signal 0 carries the new list): the
     /// cache starts over with them.
     pub fn on_roles_changed(&mut self, roles: Vec<i32>) -> Applied {
+        self.on_roles_changed_with(roles, &mut |_, _| {})
+    }
+
+    /// [`ModelCache::on_roles_changed`], calling `announce` with `before` before anything
+    /// changes.
+    pub fn on_roles_changed_with(&mut self, roles: Vec<i32>, announce: Announce<'_>) -> Applied {
         self.roles = roles;
-        self.start_reset()
+        self.start_reset(announce)
     }
 
     /// Applies a signal of the adapter.
     pub fn on_signal(&mut self, signal: ModelSignal) -> Applied {
+        self.on_signal_with(signal, &mut |_, _| {})
+    }
+
+    /// [`ModelCache::on_signal`], calling `announce` with the result's `before` while the cache
+    /// still holds the state before the change (for `QAbstractItemModel`'s `begin…` calls, which
+    /// views answer by reading the model).
+    pub fn on_signal_with(&mut self, signal: ModelSignal, announce: Announce<'_>) -> Applied {
         if let Err(e) = self.check_signal_paths(&signal) {
             return self.error(e);
         }
         match signal {
             ModelSignal::AvailableRolesChanged => Applied::default(),
-            ModelSignal::Reset => self.start_reset(),
+            ModelSignal::Reset => self.start_reset(announce),
             ModelSignal::CurrentChanged { current, previous } => {
                 self.current = current.clone();
                 Applied::one(ModelEvent::CurrentChanged { current, previous })
@@ -442,12 +475,14 @@ impl ModelCache {
             ModelSignal::DataChanged { top_left, bottom_right, roles } => {
                 self.data_changed(top_left, bottom_right, roles)
             }
-            ModelSignal::RowsInserted { parent, first, last } => self.rows_inserted(parent, first, last),
-            ModelSignal::RowsRemoved { parent, first, last } => self.rows_removed(parent, first, last),
+            ModelSignal::RowsInserted { parent, first, last } => self.rows_inserted(parent, first, last, announce),
+            ModelSignal::RowsRemoved { parent, first, last } => self.rows_removed(parent, first, last, announce),
             ModelSignal::RowsMoved { parent, first, last, destination, row } => {
-                self.rows_moved(parent, first, last, destination, row)
+                self.rows_moved(parent, first, last, destination, row, announce)
             }
-            ModelSignal::ColumnsInserted { parent, first, last } => self.columns_inserted(parent, first, last),
+            ModelSignal::ColumnsInserted { parent, first, last } => {
+                self.columns_inserted(parent, first, last, announce)
+            }
             ModelSignal::HeaderDataChanged { orientation, first, last } => {
                 let (lo, hi) = (first.min(last), first.max(last));
                 self.headers.retain(|(o, s, _), _| *o != orientation || *s < lo || *s > hi);
@@ -456,6 +491,7 @@ impl ModelCache {
             ModelSignal::LayoutChanged { hint, .. } => {
                 // The flat parent list cannot be split again: every parent may have changed.
                 let before = ModelEvent::LayoutChanged { hint };
+                announce(self, &before);
                 self.epoch += 1;
                 let root_size = self.parents.get(&Vec::new()).and_then(|p| p.size);
                 self.clear_content();
@@ -468,6 +504,16 @@ impl ModelCache {
 
     /// Applies the reply to request `ticket` (an unknown ticket is ignored).
     pub fn on_reply(&mut self, ticket: Ticket, reply: Result<Value, CallError>) -> Applied {
+        self.on_reply_with(ticket, reply, &mut |_, _| {})
+    }
+
+    /// [`ModelCache::on_reply`], calling `announce` with `before` before anything changes.
+    pub fn on_reply_with(
+        &mut self,
+        ticket: Ticket,
+        reply: Result<Value, CallError>,
+        announce: Announce<'_>,
+    ) -> Applied {
         let Some(InFlight { flight, epoch, seq }) = self.in_flight.remove(&ticket) else {
             return Applied::default();
         };
@@ -490,8 +536,8 @@ impl ModelCache {
             return Applied::default();
         }
         match flight {
-            Flight::Init => self.apply_init(value),
-            Flight::Size(parent) => self.apply_size(parent, seq, value),
+            Flight::Init => self.apply_init(value, announce),
+            Flight::Size(parent) => self.apply_size(parent, seq, value, announce),
             Flight::Rows { parent, first, last, roles } => self.apply_rows(parent, first, last, &roles, seq, value),
             Flight::Header(items) => self.apply_headers(items, value),
         }
@@ -553,6 +599,38 @@ impl ModelCache {
                     }
                 }
             }
+        }
+    }
+
+    /// The rows under `parent` as far as known, asking for nothing (for reads from an
+    /// [`Announce`] callback, which sees the cache by shared reference).
+    pub fn peek_row_count(&self, parent: &[ModelIndex]) -> Option<i32> {
+        self.parents.get(parent).and_then(|p| p.size).map(|s| s.rows)
+    }
+
+    /// The columns under `parent` as far as known, asking for nothing.
+    pub fn peek_column_count(&self, parent: &[ModelIndex]) -> Option<i32> {
+        self.parents.get(parent).and_then(|p| p.size).map(|s| s.columns)
+    }
+
+    /// The cached value of `role` at `path`, asking for nothing ([`Lookup::Pending`] on a miss).
+    pub fn peek_data(&self, path: &[ModelIndex], role: i32) -> Lookup {
+        if !self.ready {
+            return Lookup::Pending;
+        }
+        if !self.roles.contains(&role) {
+            return Lookup::Unavailable;
+        }
+        match self.locate(path) {
+            Located::Missing => Lookup::Unavailable,
+            Located::Unknown => Lookup::Pending,
+            Located::At { parent, row, column } => self
+                .parents
+                .get(parent)
+                .and_then(|p| p.rows.get(&row))
+                .and_then(|r| r.cells.get(column as usize))
+                .and_then(|c| c.data.iter().find(|(r, _)| *r == role))
+                .map_or(Lookup::Pending, |(_, v)| Lookup::Cached(v.clone())),
         }
     }
 
@@ -896,7 +974,10 @@ impl ModelCache {
         self.stalled.clear();
     }
 
-    fn start_reset(&mut self) -> Applied {
+    fn start_reset(&mut self, announce: Announce<'_>) -> Applied {
+        if self.has_content {
+            announce(self, &ModelEvent::Reset);
+        }
         self.epoch += 1;
         self.in_flight.retain(|_, f| !matches!(f.flight, Flight::Init));
         self.init_wanted = true;
@@ -911,9 +992,9 @@ impl ModelCache {
     }
 
     /// The cache no longer matches the host: report and start over.
-    fn resync(&mut self, e: ModelError) -> Applied {
+    fn resync(&mut self, e: ModelError, announce: Announce<'_>) -> Applied {
         let mut applied = self.error(e);
-        let reset = self.start_reset();
+        let reset = self.start_reset(announce);
         applied.before = reset.before;
         applied.after.splice(0..0, reset.after);
         applied
@@ -986,7 +1067,7 @@ impl ModelCache {
         }
     }
 
-    fn rows_inserted(&mut self, parent: IndexPath, first: i32, last: i32) -> Applied {
+    fn rows_inserted(&mut self, parent: IndexPath, first: i32, last: i32, announce: Announce<'_>) -> Applied {
         self.log_change(&parent, first);
         let Some(size) = self.known_parent(&parent) else {
             // Its children are not known: only that it has some now.
@@ -998,13 +1079,17 @@ impl ModelCache {
         };
         let count = last - first + 1;
         if first > size.rows || size.rows.checked_add(count).is_none() {
-            return self.resync(ModelError::NoSuchIndex(format!(
-                "rowsInserted {first}..={last} under {} with {} rows",
-                DisplayPath(&parent),
-                size.rows
-            )));
+            return self.resync(
+                ModelError::NoSuchIndex(format!(
+                    "rowsInserted {first}..={last} under {} with {} rows",
+                    DisplayPath(&parent),
+                    size.rows
+                )),
+                announce,
+            );
         }
         let event = ModelEvent::RowsInserted { parent: parent.clone(), first, last };
+        announce(self, &event);
         if parent.is_empty() {
             self.drop_headers(Orientation::Vertical, first);
         }
@@ -1016,17 +1101,21 @@ impl ModelCache {
         Applied::pair(event)
     }
 
-    fn rows_removed(&mut self, parent: IndexPath, first: i32, last: i32) -> Applied {
+    fn rows_removed(&mut self, parent: IndexPath, first: i32, last: i32, announce: Announce<'_>) -> Applied {
         self.log_change(&parent, first);
         let Some(size) = self.known_parent(&parent) else { return Applied::default() };
         if last >= size.rows {
-            return self.resync(ModelError::NoSuchIndex(format!(
-                "rowsRemoved {first}..={last} under {} with {} rows",
-                DisplayPath(&parent),
-                size.rows
-            )));
+            return self.resync(
+                ModelError::NoSuchIndex(format!(
+                    "rowsRemoved {first}..={last} under {} with {} rows",
+                    DisplayPath(&parent),
+                    size.rows
+                )),
+                announce,
+            );
         }
         let event = ModelEvent::RowsRemoved { parent: parent.clone(), first, last };
+        announce(self, &event);
         if parent.is_empty() {
             self.drop_headers(Orientation::Vertical, first);
         }
@@ -1039,7 +1128,15 @@ impl ModelCache {
         Applied::pair(event)
     }
 
-    fn rows_moved(&mut self, parent: IndexPath, first: i32, last: i32, dest: IndexPath, row: i32) -> Applied {
+    fn rows_moved(
+        &mut self,
+        parent: IndexPath,
+        first: i32,
+        last: i32,
+        dest: IndexPath,
+        row: i32,
+        announce: Announce<'_>,
+    ) -> Applied {
         self.log_change(&parent, first);
         self.log_change(&dest, row.min(first));
         if parent.is_empty() || dest.is_empty() {
@@ -1053,27 +1150,24 @@ impl ModelCache {
                 // Qt refuses such a move as a no-op; nothing changed.
                 return self.error(invalid(format!("rows {first}..={last} moved onto themselves")));
             }
-            return self.resync(invalid(format!("rows {first}..={last} moved into themselves")));
+            return self.resync(invalid(format!("rows {first}..={last} moved into themselves")), announce);
         }
         let (src_size, dst_size) = (self.known_parent(&parent), self.known_parent(&dest));
         let count = last - first + 1;
         match (src_size, dst_size) {
             (Some(s), _) if last >= s.rows => {
-                return self.resync(invalid(format!("rowsMoved {first}..={last} of {} rows", s.rows)))
+                return self.resync(invalid(format!("rowsMoved {first}..={last} of {} rows", s.rows)), announce)
             }
             (_, Some(d)) if row > d.rows => {
-                return self.resync(invalid(format!("rowsMoved to row {row} of {} rows", d.rows)))
+                return self.resync(invalid(format!("rowsMoved to row {row} of {} rows", d.rows)), announce)
             }
             (Some(_), Some(_)) => {}
             _ => {
                 // One side unknown: drop what is known of both sides past the changed rows.
-                let applied = Applied::pair(ModelEvent::RowsMoved {
-                    parent: parent.clone(),
-                    first,
-                    last,
-                    destination: dest.clone(),
-                    row,
-                });
+                let event =
+                    ModelEvent::RowsMoved { parent: parent.clone(), first, last, destination: dest.clone(), row };
+                announce(self, &event);
+                let applied = Applied::pair(event);
                 if let Some(s) = src_size {
                     self.take_rows(&parent, first, i32::MAX);
                     if let Some(n) = self.parents.get_mut(&parent) {
@@ -1090,6 +1184,7 @@ impl ModelCache {
             }
         }
         let event = ModelEvent::RowsMoved { parent: parent.clone(), first, last, destination: dest.clone(), row };
+        announce(self, &event);
         // Take the moved rows (and their subtrees) out, close the gap, open one at the
         // destination (numbered after the gap closed), put them in.
         let moved = self.take_subtrees(&parent, first, last);
@@ -1114,18 +1209,22 @@ impl ModelCache {
         Applied::pair(event)
     }
 
-    fn columns_inserted(&mut self, parent: IndexPath, first: i32, last: i32) -> Applied {
+    fn columns_inserted(&mut self, parent: IndexPath, first: i32, last: i32, announce: Announce<'_>) -> Applied {
         self.log_change(&parent, 0);
         let Some(size) = self.known_parent(&parent) else { return Applied::default() };
         let count = last - first + 1;
         if first > size.columns || size.columns.checked_add(count).is_none() {
-            return self.resync(ModelError::NoSuchIndex(format!(
-                "columnsInserted {first}..={last} under {} with {} columns",
-                DisplayPath(&parent),
-                size.columns
-            )));
+            return self.resync(
+                ModelError::NoSuchIndex(format!(
+                    "columnsInserted {first}..={last} under {} with {} columns",
+                    DisplayPath(&parent),
+                    size.columns
+                )),
+                announce,
+            );
         }
         let event = ModelEvent::ColumnsInserted { parent: parent.clone(), first, last };
+        announce(self, &event);
         if parent.is_empty() {
             // Qt sends no headerDataChanged for the sections that moved.
             self.drop_headers(Orientation::Horizontal, first);
@@ -1229,8 +1328,9 @@ impl ModelCache {
 
     // ---- internals: replies ----------------------------------------------------------------
 
-    fn apply_init(&mut self, value: Value) -> Applied {
+    fn apply_init(&mut self, value: Value, announce: Announce<'_>) -> Applied {
         let mut applied = Applied::pair(ModelEvent::Reset);
+        announce(self, &ModelEvent::Reset);
         self.clear_content();
         match self.opts.initial {
             InitialAction::FetchRootSize => match ModelSize::from_value(&value, "replicaSizeRequest reply") {
@@ -1336,7 +1436,7 @@ impl ModelCache {
             && entry.cells.iter().all(|c| available.iter().all(|r| c.data.iter().any(|(cr, _)| cr == r)));
     }
 
-    fn apply_size(&mut self, parent: IndexPath, seq: u64, value: Value) -> Applied {
+    fn apply_size(&mut self, parent: IndexPath, seq: u64, value: Value, announce: Announce<'_>) -> Applied {
         let size = match ModelSize::from_value(&value, "replicaSizeRequest reply") {
             Ok(s) => s,
             Err(e) => {
@@ -1357,16 +1457,21 @@ impl ModelCache {
         if self.parents.len() >= self.opts.cache_rows {
             return Applied::default();
         }
+        let event =
+            (size.rows > 0).then(|| ModelEvent::RowsInserted { parent: parent.clone(), first: 0, last: size.rows - 1 });
+        if let Some(e) = &event {
+            announce(self, e);
+        }
         match self.parents.get_mut(&parent) {
             Some(node) => node.size = Some(size),
             None => self.insert_parent(parent.clone(), Some(size)),
         }
-        if size.rows > 0 {
-            self.mark_has_children(&parent);
-            let event = ModelEvent::RowsInserted { parent, first: 0, last: size.rows - 1 };
-            Applied { before: Some(event.clone()), after: vec![event] }
-        } else {
-            Applied::default()
+        match event {
+            Some(event) => {
+                self.mark_has_children(&parent);
+                Applied::pair(event)
+            }
+            None => Applied::default(),
         }
     }
 

@@ -16,7 +16,7 @@ pub mod cache;
 pub mod types;
 
 pub use adapter::{adapter_class, model_child_name, AdapterRequest, ModelSignal, ADAPTER_TYPE};
-pub use cache::{Applied, InitialAction, Lookup, ModelCache, ModelCacheOptions, ModelEvent, Ticket};
+pub use cache::{Announce, Applied, InitialAction, Lookup, ModelCache, ModelCacheOptions, ModelEvent, Ticket};
 pub use types::{
     CacheReply, IndexPath, ItemData, ItemFlags, LayoutHint, ModelIndex, ModelSize, Orientation, SelectionFlags,
 };

@@ -741,3 +741,34 @@ fn tickets_are_unique_and_replies_match_requests() {
     drive(&mut cache, &mut host);
     assert_eq!(cache.is_complete(&[], 0..100), Some(true));
 }
+
+#[test]
+fn announce_sees_the_state_before_each_change() {
+    let mut host = Flat::labelled(&["a", "b", "c"], 1);
+    let mut cache = ready(&mut host, opts());
+    column0(&mut cache, &mut host);
+    let mut seen = Vec::new();
+    let mut record = |c: &ModelCache, e: &ModelEvent| {
+        seen.push((e.clone(), c.peek_row_count(&[]), c.peek_data(&[ix(0, 0)], DISPLAY)));
+    };
+    let applied = cache.on_signal_with(ModelSignal::RowsInserted { parent: vec![], first: 0, last: 1 }, &mut record);
+    assert_eq!(applied.after.len(), 1);
+    let applied = cache.on_signal_with(ModelSignal::RowsRemoved { parent: vec![], first: 4, last: 4 }, &mut record);
+    assert_eq!(applied.after.len(), 1);
+    cache.on_signal_with(ModelSignal::Reset, &mut record);
+    let a = Lookup::Cached(Value::string("ac0/0"));
+    assert_eq!(
+        seen,
+        vec![
+            (ModelEvent::RowsInserted { parent: vec![], first: 0, last: 1 }, Some(3), a.clone()),
+            (ModelEvent::RowsRemoved { parent: vec![], first: 4, last: 4 }, Some(5), Lookup::Pending),
+            (ModelEvent::Reset, Some(4), Lookup::Pending),
+        ]
+    );
+    // After the reset, the initial reply is announced as a reset too.
+    seen.clear();
+    let (t, r) = cache.take_requests().remove(0);
+    let v = host.answer(&r);
+    cache.on_reply_with(t, Ok(v), &mut |c, e| seen.push((e.clone(), c.peek_row_count(&[]), Lookup::Pending)));
+    assert_eq!(seen, vec![(ModelEvent::Reset, None, Lookup::Pending)]);
+}

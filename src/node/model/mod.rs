@@ -4,4 +4,4 @@
 
 mod replica;
 
-pub use replica::{ModelReplica, ModelReplicaOptions};
+pub use replica::{ModelFeed, ModelPhase, ModelReplica, ModelReplicaOptions};

@@ -12,6 +12,7 @@
 //! Lock order: the node's lock, then the cache's mutex (the observer runs under the node's
 //! lock); nothing here calls the node while holding the cache's mutex.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,8 +24,8 @@ use tokio::time::Instant;
 
 use crate::core::model::types::{ints_from_value, role_names_from_value};
 use crate::core::model::{
-    adapter_class, Applied, ItemFlags, Lookup, ModelCache, ModelCacheOptions, ModelError, ModelEvent, ModelIndex,
-    ModelSignal, Orientation,
+    adapter_class, Announce, Applied, ItemFlags, Lookup, ModelCache, ModelCacheOptions, ModelError, ModelEvent,
+    ModelIndex, ModelSignal, Orientation,
 };
 use crate::core::{CallError, Dialect, ReplicaState, Value};
 use crate::node::delivery::{self, EventReceiver, EventSender};
@@ -54,7 +55,19 @@ struct Inner {
     /// The replica was (re)initialized: the fetcher reads the adapter's properties and
     /// initializes the cache with them.
     init_due: AtomicBool,
+    /// Manual mode: the replica's events wait here for [`ModelFeed::process`].
+    feed: Option<Mutex<FeedQueue>>,
 }
+
+/// The events a [`ModelFeed`] has not processed yet.
+#[derive(Default)]
+struct FeedQueue {
+    events: VecDeque<ReplicaEvent>,
+    notify: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// Events a manual feed holds at most; past that it starts over (as after a reconnection).
+const FEED_MAX: usize = 100_000;
 
 impl Inner {
     fn cache(&self) -> MutexGuard<'_, ModelCache> {
@@ -80,42 +93,90 @@ impl Inner {
         self.wake.notify_one();
     }
 
-    /// Applies one event of the replica (wire order; runs under the node's lock).
+    /// Whether `ev` concerns the cache.
+    fn wants(&self, ev: &ReplicaEvent) -> bool {
+        match ev {
+            ReplicaEvent::Reply { tag, .. } => tag >> TICKET_BITS == self.id,
+            ReplicaEvent::PropertyChanged { index, .. } => *index == 0,
+            _ => true,
+        }
+    }
+
+    /// Applies one event of the replica (wire order; runs under the node's lock). In manual
+    /// mode the event is queued for [`ModelFeed::process`] instead.
     fn observe(&self, ev: &ReplicaEvent) {
-        let applied = {
-            let mut cache = self.cache();
-            match ev {
-                ReplicaEvent::StateChanged { new, .. } => cache.on_state(*new),
-                ReplicaEvent::Initialized => {
-                    self.init_due.store(true, Ordering::Release);
-                    cache.on_reinitializing()
+        if !self.wants(ev) {
+            return;
+        }
+        if let Some(feed) = &self.feed {
+            let notify = {
+                let mut q = feed.lock().unwrap_or_else(|e| e.into_inner());
+                if q.events.len() >= FEED_MAX {
+                    // Too far behind: start over from what the replica holds now.
+                    tracing::warn!(model = %self.name, "model feed not processed: starting over");
+                    q.events.clear();
+                    q.events.push_back(ReplicaEvent::Initialized);
+                } else {
+                    q.events.push_back(ev.clone());
                 }
-                ReplicaEvent::PropertyChanged { index: 0, value, .. } => roles_changed(&mut cache, value),
-                ReplicaEvent::Signal { index: 0, args, .. } => match args.first() {
-                    Some(v) => roles_changed(&mut cache, v),
-                    None => Applied::default(),
-                },
-                ReplicaEvent::Signal { index, args, .. } => match ModelSignal::from_signal(*index, args) {
-                    Ok(signal) => cache.on_signal(signal),
-                    Err(e) => {
-                        tracing::warn!(model = %self.name, error = %e, ?args, "model replica: malformed signal");
-                        Applied { before: None, after: vec![ModelEvent::Error(e)] }
-                    }
-                },
-                ReplicaEvent::Reply { tag, result } if tag >> TICKET_BITS == self.id => {
-                    cache.on_reply(tag & TICKET_MASK, result.clone())
-                }
-                _ => return,
+                q.notify.clone()
+            };
+            if let Some(n) = notify {
+                n();
             }
-        };
+            return;
+        }
+        if matches!(ev, ReplicaEvent::Initialized) {
+            self.init_due.store(true, Ordering::Release);
+        }
+        let applied = self.apply(&mut self.cache(), ev, &mut |_, _| {});
         self.deliver(applied);
+    }
+
+    /// Applies `ev` to `cache` (the adapter's properties are read by the caller on
+    /// initialization), announcing each change before it is made.
+    fn apply(&self, cache: &mut ModelCache, ev: &ReplicaEvent, announce: Announce<'_>) -> Applied {
+        match ev {
+            ReplicaEvent::StateChanged { new, .. } => cache.on_state(*new),
+            ReplicaEvent::Initialized => cache.on_reinitializing_with(announce),
+            ReplicaEvent::PropertyChanged { index: 0, value, .. } => roles_changed(cache, value, announce),
+            ReplicaEvent::Signal { index: 0, args, .. } => match args.first() {
+                Some(v) => roles_changed(cache, v, announce),
+                None => Applied::default(),
+            },
+            ReplicaEvent::Signal { index, args, .. } => match ModelSignal::from_signal(*index, args) {
+                Ok(signal) => cache.on_signal_with(signal, announce),
+                Err(e) => {
+                    tracing::warn!(model = %self.name, error = %e, "model replica: malformed signal");
+                    Applied { before: None, after: vec![ModelEvent::Error(e)] }
+                }
+            },
+            ReplicaEvent::Reply { tag, result } if tag >> TICKET_BITS == self.id => {
+                cache.on_reply_with(tag & TICKET_MASK, result.clone(), announce)
+            }
+            _ => Applied::default(),
+        }
+    }
+}
+
+/// Reads the adapter's roles and role names from the replica and initializes `cache` with them.
+fn initialize(replica: &Replica, cache: &Mutex<ModelCache>, announce: Announce<'_>) -> Applied {
+    let roles = replica.property("availableRoles").map(|v| ints_from_value(&v, "availableRoles"));
+    let names = replica.property("roleNames").map(|v| role_names_from_value(&v));
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    match (roles, names) {
+        (Some(Ok(roles)), Some(Ok(names))) => cache.on_initialized_with(roles, names, announce),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Applied { before: None, after: vec![ModelEvent::Error(e)] },
+        _ => Applied::default(),
     }
 }
 
 /// Applies a new `availableRoles` value, when it differs from the known one.
-fn roles_changed(cache: &mut ModelCache, value: &Value) -> Applied {
+fn roles_changed(cache: &mut ModelCache, value: &Value, announce: Announce<'_>) -> Applied {
     match ints_from_value(value, "availableRoles") {
-        Ok(roles) if roles != cache.available_roles() && cache.is_initialized() => cache.on_roles_changed(roles),
+        Ok(roles) if roles != cache.available_roles() && cache.is_initialized() => {
+            cache.on_roles_changed_with(roles, announce)
+        }
         _ => Applied::default(),
     }
 }
@@ -124,13 +185,7 @@ fn roles_changed(cache: &mut ModelCache, value: &Value) -> Applied {
 async fn fetcher(inner: Arc<Inner>, replica: Replica) {
     loop {
         if inner.init_due.swap(false, Ordering::AcqRel) {
-            let roles = replica.property("availableRoles").map(|v| ints_from_value(&v, "availableRoles"));
-            let names = replica.property("roleNames").map(|v| role_names_from_value(&v));
-            let applied = match (roles, names) {
-                (Some(Ok(roles)), Some(Ok(names))) => inner.cache().on_initialized(roles, names),
-                (Some(Err(e)), _) | (_, Some(Err(e))) => Applied { before: None, after: vec![ModelEvent::Error(e)] },
-                _ => Applied::default(),
-            };
+            let applied = initialize(&replica, &inner.cache, &mut |_, _| {});
             inner.deliver(applied);
         }
         let requests = inner.cache().take_requests();
@@ -184,6 +239,25 @@ impl Node {
     ///
     /// Outside a tokio runtime (it runs a task that sends the cache's requests).
     pub fn acquire_model(&self, name: &str, options: ModelReplicaOptions) -> ModelReplica {
+        self.acquire_model_inner(name, options, false).0
+    }
+
+    /// Like [`Node::acquire_model`], in **manual** mode: the replica's events wait in the
+    /// returned [`ModelFeed`] until its owner processes them on its own thread, where a
+    /// `QAbstractItemModel` adapter can call its `begin…`/`end…` pairs around each change of the
+    /// cache. Reads through the [`ModelReplica`] show the cache as processed so far; requests
+    /// are still sent by the node.
+    pub fn acquire_model_manual(&self, name: &str, options: ModelReplicaOptions) -> (ModelReplica, ModelFeed) {
+        let (m, feed) = self.acquire_model_inner(name, options, true);
+        (m, feed.expect("manual"))
+    }
+
+    fn acquire_model_inner(
+        &self,
+        name: &str,
+        options: ModelReplicaOptions,
+        manual: bool,
+    ) -> (ModelReplica, Option<ModelFeed>) {
         let dialect = self.config().dialect;
         let replica = self.acquire(name, adapter_class(dialect));
         let inner = Arc::new(Inner {
@@ -195,16 +269,24 @@ impl Node {
             wake: Notify::new(),
             changed: watch::channel(0).0,
             init_due: AtomicBool::new(false),
+            feed: manual.then(|| Mutex::new(FeedQueue::default())),
         });
         let observer = inner.clone();
         let observation = replica.observe(EventFilter::ALL | EventFilter::REPLIES, move |ev| observer.observe(ev));
         // Initialized before the observer was registered: start from the values now.
         if replica.state() == ReplicaState::Valid {
-            inner.init_due.store(true, Ordering::Release);
+            match &inner.feed {
+                Some(feed) => {
+                    feed.lock().unwrap_or_else(|e| e.into_inner()).events.push_back(ReplicaEvent::Initialized)
+                }
+                None => inner.init_due.store(true, Ordering::Release),
+            }
         }
         let fetcher = tokio::spawn(fetcher(inner.clone(), replica.clone()));
         inner.wake.notify_one();
-        ModelReplica { h: Arc::new(Handle { inner, replica, _observation: observation, fetcher }) }
+        let m = ModelReplica { h: Arc::new(Handle { inner, replica, _observation: observation, fetcher }) };
+        let feed = manual.then(|| ModelFeed { m: m.clone() });
+        (m, feed)
     }
 }
 
@@ -390,5 +472,84 @@ impl ModelReplica {
 impl std::fmt::Debug for ModelReplica {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ModelReplica").field("name", &self.name()).field("cache", &*self.inner().cache()).finish()
+    }
+}
+
+/// One step of a [`ModelFeed::process`]: a change about to be made to the cache (it still
+/// shows the state before), or a change made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModelPhase<'a> {
+    /// About to change (`QAbstractItemModel::begin…`).
+    Before(&'a ModelEvent),
+    /// Changed (`end…` when a `Before` came first), or any other event.
+    After(&'a ModelEvent),
+}
+
+/// The queue of a manual-mode [`ModelReplica`] ([`Node::acquire_model_manual`]): its owner
+/// applies the replica's events to the cache, in wire order, when and on the thread it wants.
+pub struct ModelFeed {
+    m: ModelReplica,
+}
+
+impl ModelFeed {
+    /// The replica it feeds.
+    pub fn replica(&self) -> &ModelReplica {
+        &self.m
+    }
+
+    /// Calls `notify` (on the node's thread, which must not be blocked: post a wake-up to the
+    /// owner's thread) whenever events are queued.
+    pub fn on_ready(&self, notify: impl Fn() + Send + Sync + 'static) {
+        let feed = self.m.inner().feed.as_ref().expect("manual");
+        feed.lock().unwrap_or_else(|e| e.into_inner()).notify = Some(Arc::new(notify));
+    }
+
+    /// Whether events wait to be processed.
+    pub fn is_pending(&self) -> bool {
+        let feed = self.m.inner().feed.as_ref().expect("manual");
+        !feed.lock().unwrap_or_else(|e| e.into_inner()).events.is_empty()
+    }
+
+    /// Applies every queued event to the cache, calling `f` with each change before and after
+    /// it is made, and the cache as it is at that point. `f` runs while the cache is locked: it
+    /// must read through the cache it is given (the `peek_*` reads), not through the
+    /// [`ModelReplica`], which would wait for the lock. Events also go to
+    /// [`ModelReplica::events`] streams. Returns how many events were processed.
+    pub fn process(&self, mut f: impl FnMut(ModelPhase<'_>, &ModelCache)) -> usize {
+        let inner = self.m.inner();
+        let feed = inner.feed.as_ref().expect("manual");
+        let mut n = 0;
+        loop {
+            let Some(ev) = feed.lock().unwrap_or_else(|e| e.into_inner()).events.pop_front() else { return n };
+            n += 1;
+            let mut announce = |c: &ModelCache, e: &ModelEvent| f(ModelPhase::Before(e), c);
+            let mut applied = {
+                let mut cache = inner.cache();
+                let applied = inner.apply(&mut cache, &ev, &mut announce);
+                for e in &applied.after {
+                    f(ModelPhase::After(e), &cache);
+                }
+                applied
+            };
+            if matches!(ev, ReplicaEvent::Initialized) {
+                // The roles are read from the replica (the node's lock), then the cache starts
+                // over with them.
+                let mut announce = |c: &ModelCache, e: &ModelEvent| f(ModelPhase::Before(e), c);
+                let init = initialize(&self.m.h.replica, &inner.cache, &mut announce);
+                let cache = inner.cache();
+                for e in &init.after {
+                    f(ModelPhase::After(e), &cache);
+                }
+                drop(cache);
+                applied.after.extend(init.into_events());
+            }
+            inner.deliver(applied);
+        }
+    }
+}
+
+impl std::fmt::Debug for ModelFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelFeed").field("model", &self.m.name()).finish_non_exhaustive()
     }
 }
