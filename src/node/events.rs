@@ -26,8 +26,13 @@ impl EventFilter {
     /// [`ReplicaEvent::Signal`] of notify signals (`property_index` set), which follow the
     /// [`ReplicaEvent::PropertyChanged`] of the same change.
     pub const NOTIFY_SIGNALS: EventFilter = EventFilter(8);
-    /// Every event.
+    /// Every event but [`ReplicaEvent::Reply`].
     pub const ALL: EventFilter = EventFilter(15);
+    /// [`ReplicaEvent::Reply`]: the outcomes of [`Replica::call_tagged`], in wire order with the
+    /// other events. Not part of [`EventFilter::ALL`]: only who makes tagged calls wants them.
+    ///
+    /// [`Replica::call_tagged`]: super::Replica::call_tagged
+    pub const REPLIES: EventFilter = EventFilter(16);
 
     /// Whether every kind in `other` is in `self`.
     pub const fn contains(self, other: EventFilter) -> bool {
@@ -45,6 +50,7 @@ impl EventFilter {
             ReplicaEvent::PropertyChanged { .. } => EventFilter::PROPERTIES,
             ReplicaEvent::Signal { property_index: None, .. } => EventFilter::SIGNALS,
             ReplicaEvent::Signal { property_index: Some(_), .. } => EventFilter::NOTIFY_SIGNALS,
+            ReplicaEvent::Reply { .. } => EventFilter::REPLIES,
         }
     }
 }
@@ -96,6 +102,17 @@ pub enum ReplicaEvent {
         /// For a notify signal, the property it reports (its
         /// [`ReplicaEvent::PropertyChanged`] came just before).
         property_index: Option<usize>,
+    },
+    /// The outcome of a [`Replica::call_tagged`] call (only for subscriptions that ask for
+    /// [`EventFilter::REPLIES`]): where its reply came on the wire relative to signals and
+    /// property changes is where it is among these events.
+    ///
+    /// [`Replica::call_tagged`]: super::Replica::call_tagged
+    Reply {
+        /// The caller's tag.
+        tag: u64,
+        /// The reply, or why there is none (the connection was lost, say).
+        result: Result<Value, crate::core::CallError>,
     },
 }
 

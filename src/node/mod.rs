@@ -66,6 +66,7 @@ pub use config::NodeConfig;
 pub use delivery::{EventReceiver, TryRecvError};
 pub use error::{NodeError, Offered};
 pub use events::{EventFilter, Name, ReplicaEvent, SourceEvent};
+pub use model::{ModelFeed, ModelPhase, ModelReplica, ModelReplicaOptions};
 pub use model::{ModelHost, ModelHostEvent, ModelOptions, ModelSource};
 pub use replica::{Observation, Replica};
 pub use slot::{sync_handler, Responder, SlotCall, SlotHandler};

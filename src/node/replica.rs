@@ -131,9 +131,22 @@ impl Replica {
         self.call_method(MethodRef::Index(index), args).await
     }
 
+    /// Calls the API method at `index` without waiting: its reply (or failure) arrives as
+    /// [`ReplicaEvent::Reply`] with `tag`, to subscriptions and observers that ask for
+    /// [`EventFilter::REPLIES`], in wire order with the replica's signals and property changes
+    /// (a reply is where the host put it among them). Methods returning `void` get no reply.
+    /// The arguments are sent as given, not converted to the declared parameter types: they
+    /// must already be what the host reads (as the model adapter's typed requests build them).
+    /// Fails at once when the call cannot be sent (not connected, no such method).
+    pub fn call_tagged(&self, index: usize, args: Vec<Value>, tag: u64) -> Result<(), NodeError> {
+        let name = &self.inner.name;
+        self.inner.shared.with(|st| st.start_call(name, MethodRef::Index(index), args, Some(tag), Instant::now()))?;
+        Ok(())
+    }
+
     async fn call_method(&self, method: MethodRef<'_>, args: Vec<Value>) -> Result<Value, NodeError> {
         let name = &self.inner.name;
-        let rx = self.inner.shared.with(|st| st.start_call(name, method, args, Instant::now()))?;
+        let rx = self.inner.shared.with(|st| st.start_call(name, method, args, None, Instant::now()))?;
         match rx {
             None => Ok(Value::Invalid),
             Some(rx) => match rx.await {

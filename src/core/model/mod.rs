@@ -12,11 +12,13 @@
 //! plan of the layers built on this one.
 
 pub mod adapter;
+pub mod cache;
 pub mod memory;
 pub mod source;
 pub mod types;
 
 pub use adapter::{adapter_class, model_child_name, AdapterRequest, ModelSignal, ADAPTER_TYPE};
+pub use cache::{Announce, Applied, InitialAction, Lookup, ModelCache, ModelCacheOptions, ModelEvent, Ticket};
 pub use memory::{Cell, Row, TableModel, TreeModel};
 pub use source::{Answer, ModelChange, ModelServer, ModelSource, ServeCaps};
 pub use types::{

@@ -12,6 +12,7 @@ mod calls;
 mod limits;
 mod liveness;
 mod model;
+mod model_cache;
 mod pair;
 mod registry;
 

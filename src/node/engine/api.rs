@@ -19,7 +19,7 @@ use crate::node::events::{EventFilter, ReplicaEvent, SourceEvent};
 use crate::node::slot::SlotHandler;
 
 use super::members::{MemberNames, MethodRef};
-use super::routes::{ReplicaRoute, SourceRoute};
+use super::routes::{Pending, ReplicaRoute, SourceRoute};
 use super::subscribers::{Observer, Subscribers};
 use super::State;
 
@@ -223,6 +223,7 @@ impl State {
         replica: &str,
         method: MethodRef<'_>,
         args: Vec<Value>,
+        tag: Option<u64>,
         now: Instant,
     ) -> Result<Option<oneshot::Receiver<Result<Value, CallError>>>, NodeError> {
         let def = self
@@ -247,35 +248,47 @@ impl State {
                 .ok_or_else(|| NodeError::UnknownMember { object: replica.into(), what: "slot", name: slot.into() })?,
         };
         // A Qt host hands each argument's storage to the slot as the declared type: every
-        // argument is converted to it, or the call is refused before anything is sent.
-        let lookup =
-            crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums, to_replicas: false };
-        let types = names.method_params[index].iter().map(String::as_str);
-        let args = crate::core::convert_args(args.into(), types, &def.methods[index].parameter_names, &lookup)
-            .map_err(|error| NodeError::Arguments {
-                object: replica.into(),
-                method: def.methods[index].signature.clone(),
-                error: Box::new(error),
-            })?
-            .into_owned();
+        // argument is converted to it, or the call is refused before anything is sent. Tagged
+        // calls come with their arguments built as the host reads them (wire types that the
+        // signature may spell otherwise, as the model adapter's `QtPrivate::IndexList`).
+        let args = if tag.is_some() {
+            args
+        } else {
+            let lookup =
+                crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums, to_replicas: false };
+            let types = names.method_params[index].iter().map(String::as_str);
+            crate::core::convert_args(args.into(), types, &def.methods[index].parameter_names, &lookup)
+                .map_err(|error| NodeError::Arguments {
+                    object: replica.into(),
+                    method: def.methods[index].signature.clone(),
+                    error: Box::new(error),
+                })?
+                .into_owned()
+        };
         let wants_reply = names.method_replies[index];
         let serial = self.client.call(replica, index, args, wants_reply, now)?;
-        Ok(serial.map(|s| {
-            let (tx, rx) = oneshot::channel();
-            if let Some(route) = self.replicas.get_mut(replica) {
-                // A lone call waits for its answer: send it now, not via the connection task,
-                // and poll for the answer. Calls made while others are in flight batch instead,
-                // and find answers streaming in anyway.
-                if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
-                    if route.pending.is_empty() {
-                        self.write_now.push(conn);
-                        self.awaiting_answer.push(conn);
-                    }
-                }
-                route.pending.insert(s, tx);
+        let Some(s) = serial else { return Ok(None) };
+        let (pending, rx) = match tag {
+            // The reply joins the replica's event stream.
+            Some(tag) => (Pending::Stream(tag), None),
+            None => {
+                let (tx, rx) = oneshot::channel();
+                (Pending::Once(tx), Some(rx))
             }
-            rx
-        }))
+        };
+        if let Some(route) = self.replicas.get_mut(replica) {
+            // A lone call waits for its answer: send it now, not via the connection task,
+            // and poll for the answer. Calls made while others are in flight batch instead,
+            // and find answers streaming in anyway.
+            if let Some(conn) = self.client.replica(replica).and_then(|r| r.conn) {
+                if route.pending.is_empty() {
+                    self.write_now.push(conn);
+                    self.awaiting_answer.push(conn);
+                }
+            }
+            route.pending.insert(s, pending);
+        }
+        Ok(rx)
     }
 
     /// Sends the events of replica `name` of the kinds `filter` names to `tx` too.

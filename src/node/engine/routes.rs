@@ -40,12 +40,20 @@ pub(super) type NameMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Na
 pub(super) struct ReplicaRoute {
     pub(super) subscribers: Subscribers<ReplicaEvent>,
     /// By serial id (ours, sequential: FNV is enough, SipHash cost more than the lookup).
-    pub(super) pending:
-        HashMap<i32, oneshot::Sender<Result<Value, CallError>>, std::hash::BuildHasherDefault<NameHasher>>,
+    pub(super) pending: HashMap<i32, Pending, std::hash::BuildHasherDefault<NameHasher>>,
     pub(super) state: Option<watch::Sender<ReplicaState>>,
     pub(super) handles: usize,
     /// Property and signal names of the current definition, shared by all events.
     pub(super) names: Option<MemberNames>,
+}
+
+/// Where the reply to a call goes.
+pub(super) enum Pending {
+    /// To the caller awaiting it.
+    Once(oneshot::Sender<Result<Value, CallError>>),
+    /// Into the replica's event stream, as [`ReplicaEvent::Reply`] with this tag, in wire order
+    /// with its signals.
+    Stream(u64),
 }
 
 pub(super) struct SourceRoute {

@@ -12,7 +12,7 @@ use crate::node::events::{EventFilter, ReplicaEvent, SourceEvent};
 use crate::node::slot::SlotCall;
 
 use super::members::MemberNames;
-use super::routes::{stage_stream_event, SlotJob};
+use super::routes::{stage_stream_event, Pending, SlotJob};
 use super::{Action, State};
 
 impl State {
@@ -60,16 +60,8 @@ impl State {
             ev @ (ClientEvent::PropertyChanged { .. } | ClientEvent::Signal { .. }) => {
                 self.stage_queued_stream_event(ev)
             }
-            ClientEvent::Reply { replica, serial_id, value } => {
-                if let Some(tx) = self.replicas.get_mut(&*replica).and_then(|r| r.pending.remove(&serial_id)) {
-                    let _ = tx.send(Ok(value));
-                }
-            }
-            ClientEvent::CallFailed { replica, serial_id, error } => {
-                if let Some(tx) = self.replicas.get_mut(&*replica).and_then(|r| r.pending.remove(&serial_id)) {
-                    let _ = tx.send(Err(error));
-                }
-            }
+            ClientEvent::Reply { replica, serial_id, value } => self.answer_call(replica, serial_id, Ok(value)),
+            ClientEvent::CallFailed { replica, serial_id, error } => self.answer_call(replica, serial_id, Err(error)),
             ClientEvent::ConnectTo { url } => actions.push(Action::Connect(url)),
             ClientEvent::RegistryChanged { .. } => {}
             ClientEvent::HeartbeatFailed { conn } => actions.push(Action::Close(conn)),
@@ -85,10 +77,28 @@ impl State {
         }
     }
 
+    /// Hands the outcome of call `serial_id` to its caller, or into the replica's event stream
+    /// for a tagged call (queued behind the signals that came before it on the wire).
+    fn answer_call(&mut self, replica: Arc<str>, serial_id: i32, result: Result<Value, crate::core::CallError>) {
+        match self.replicas.get_mut(&*replica).and_then(|r| r.pending.remove(&serial_id)) {
+            Some(Pending::Once(tx)) => {
+                let _ = tx.send(result);
+            }
+            Some(Pending::Stream(tag)) => {
+                self.stage_replica_event_of(replica, ReplicaEvent::Reply { tag, result }, EventFilter::REPLIES)
+            }
+            None => {}
+        }
+    }
+
     /// Stages an event for the subscribers of `replica` (flushed when routing ends).
     fn stage_replica_event(&mut self, replica: Arc<str>, event: ReplicaEvent) {
+        self.stage_replica_event_of(replica, event, EventFilter::STATE);
+    }
+
+    fn stage_replica_event_of(&mut self, replica: Arc<str>, event: ReplicaEvent, kind: EventFilter) {
         if let Some(r) = self.replicas.get_mut(&*replica) {
-            if r.subscribers.stage(event, EventFilter::STATE).0 {
+            if r.subscribers.stage(event, kind).0 {
                 self.staged_replicas.push(replica);
             }
         }
