@@ -308,6 +308,9 @@ pub struct ModelCache {
     current: IndexPath,
     errors: u64,
     cells_requested: u64,
+    /// Something the fetch plan depends on changed since it was last made (lookups that hit
+    /// the cache leave it alone, so planning does not run per lookup).
+    plan_dirty: bool,
 }
 
 impl ModelCache {
@@ -345,6 +348,7 @@ impl ModelCache {
             current: Vec::new(),
             errors: 0,
             cells_requested: 0,
+            plan_dirty: true,
         }
     }
 
@@ -404,6 +408,7 @@ impl ModelCache {
         names: Vec<(i32, Bytes)>,
         announce: Announce<'_>,
     ) -> Applied {
+        self.plan_dirty = true;
         self.roles = roles;
         self.names = names;
         self.live = true;
@@ -428,6 +433,7 @@ impl ModelCache {
 
     /// The replica's state changed: requests are only handed out while it is Valid.
     pub fn on_state(&mut self, state: ReplicaState) -> Applied {
+        self.plan_dirty = true;
         let live = state == ReplicaState::Valid;
         if self.live && !live {
             // Whatever was sent is lost with the connection; the next initialization starts over.
@@ -459,6 +465,7 @@ impl ModelCache {
     /// still holds the state before the change (for `QAbstractItemModel`'s `begin…` calls, which
     /// views answer by reading the model).
     pub fn on_signal_with(&mut self, signal: ModelSignal, announce: Announce<'_>) -> Applied {
+        self.plan_dirty = true;
         if let Err(e) = self.check_signal_paths(&signal) {
             return self.error(e);
         }
@@ -514,6 +521,7 @@ impl ModelCache {
         reply: Result<Value, CallError>,
         announce: Announce<'_>,
     ) -> Applied {
+        self.plan_dirty = true;
         let Some(InFlight { flight, epoch, seq }) = self.in_flight.remove(&ticket) else {
             return Applied::default();
         };
@@ -661,6 +669,7 @@ impl ModelCache {
         }
         if self.header_misses.len() < HEADERS_MAX {
             self.header_misses.insert((orientation as i32, section, role));
+            self.plan_dirty = true;
         }
         Lookup::Pending
     }
@@ -676,6 +685,7 @@ impl ModelCache {
     /// Like [`ModelCache::set_window`], for several windows told apart by `key` (0 is the
     /// one of `set_window`; a node's fetches use others).
     pub fn set_window_keyed(&mut self, key: u64, parent: &[ModelIndex], rows: Range<i32>) {
+        self.plan_dirty = true;
         self.windows.retain(|w| !(w.key == key && w.parent == parent));
         self.stalled.remove(parent);
         if rows.is_empty() || parent.len() > self.opts.max_depth {
@@ -691,6 +701,7 @@ impl ModelCache {
 
     /// Removes every window of `key`.
     pub fn clear_windows(&mut self, key: u64) {
+        self.plan_dirty = true;
         self.windows.retain(|w| w.key != key);
     }
 
@@ -705,6 +716,7 @@ impl ModelCache {
             _ => return Err(ModelError::NoSuchIndex(DisplayPath(path).to_string())),
         }
         self.queued.push_back(AdapterRequest::SetData { index: path.to_vec(), value, role });
+        self.plan_dirty = true;
         Ok(())
     }
 
@@ -718,13 +730,14 @@ impl ModelCache {
             index: path.to_vec(),
             flags: SelectionFlags::CLEAR_SELECT_CURRENT,
         });
+        self.plan_dirty = true;
     }
 
     /// The requests to send now (replies go back to [`ModelCache::on_reply`] with their ticket;
     /// requests that want no reply, [`AdapterRequest::wants_reply`], get a ticket too).
     pub fn take_requests(&mut self) -> Vec<(Ticket, AdapterRequest)> {
         let mut out = Vec::new();
-        if !self.live {
+        if !self.live || !std::mem::replace(&mut self.plan_dirty, false) {
             return out;
         }
         while let Some(r) = self.queued.pop_front() {
@@ -748,6 +761,16 @@ impl ModelCache {
         }
         if !self.ready {
             return out;
+        }
+        // Windows under parents whose children are not known yet: their sizes first.
+        let unknown: Vec<IndexPath> = self
+            .windows
+            .iter()
+            .filter(|w| self.parents.get(&w.parent).is_none_or(|p| p.size.is_none()))
+            .map(|w| w.parent.clone())
+            .collect();
+        for parent in unknown {
+            self.size_of(&parent);
         }
         // Sizes first: rows cannot be asked for before their parent's size is known.
         let sizes: Vec<IndexPath> = std::mem::take(&mut self.size_wanted).into_iter().collect();
@@ -775,6 +798,10 @@ impl ModelCache {
             let t = self.send(Flight::Header(items.clone()));
             out.push((t, AdapterRequest::Header { items }));
         }
+        // Sizes the row plan found missing, headers past one batch: next time.
+        if !self.size_wanted.is_empty() || !self.header_misses.is_empty() {
+            self.plan_dirty = true;
+        }
         out
     }
 
@@ -792,7 +819,13 @@ impl ModelCache {
         t
     }
 
+    fn want_size(&mut self, parent: &[ModelIndex]) {
+        self.plan_dirty = true;
+        self.size_wanted.insert(parent.to_vec());
+    }
+
     fn miss(&mut self, parent: IndexPath, row: i32) {
+        self.plan_dirty = true;
         self.stalled.remove(&parent);
         let set = self.misses.entry(parent).or_default();
         if set.len() < self.opts.cache_rows {
@@ -907,11 +940,11 @@ impl ModelCache {
         if !self.ready {
             return None;
         }
-        if let Some(node) = self.parents.get(parent) {
-            if node.size.is_none() {
-                self.size_wanted.insert(parent.to_vec());
+        if let Some(size) = self.parents.get(parent).map(|p| p.size) {
+            if size.is_none() {
+                self.want_size(parent);
             }
-            return node.size;
+            return size;
         }
         // An item whose children are not known yet: it must exist, and may have children.
         match self.locate(parent) {
@@ -922,7 +955,7 @@ impl ModelCache {
             return Some(ModelSize::default());
         }
         if self.parents.len() < self.opts.cache_rows && self.size_wanted.len() < self.opts.cache_rows {
-            self.size_wanted.insert(parent.to_vec());
+            self.want_size(parent);
         }
         None
     }
@@ -975,6 +1008,7 @@ impl ModelCache {
     }
 
     fn start_reset(&mut self, announce: Announce<'_>) -> Applied {
+        self.plan_dirty = true;
         if self.has_content {
             announce(self, &ModelEvent::Reset);
         }

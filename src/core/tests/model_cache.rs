@@ -772,3 +772,20 @@ fn announce_sees_the_state_before_each_change() {
     cache.on_reply_with(t, Ok(v), &mut |c, e| seen.push((e.clone(), c.peek_row_count(&[]), Lookup::Pending)));
     assert_eq!(seen, vec![(ModelEvent::Reset, None, Lookup::Pending)]);
 }
+
+#[test]
+fn a_window_under_an_unknown_parent_asks_its_size_then_its_rows() {
+    let mut host = Flat::new(10, 1);
+    host.with_children = vec![3];
+    let mut cache = ready(&mut host, opts());
+    cache.set_window(&[ix(3, 0)], 0..2);
+    drive(&mut cache, &mut host);
+    assert_eq!(cache.peek_row_count(&[ix(3, 0)]), Some(2));
+    assert_eq!(cache.is_complete(&[ix(3, 0)], 0..2), Some(true));
+    assert_eq!(text(&mut cache, &[ix(3, 0), ix(1, 0)], DISPLAY).as_deref(), Some("3.1/0"));
+    // Lookups that hit the cache plan nothing.
+    for _ in 0..3 {
+        assert!(matches!(cache.data(&[ix(3, 0), ix(0, 0)], DISPLAY), Lookup::Cached(_)));
+        assert!(cache.take_requests().is_empty());
+    }
+}
