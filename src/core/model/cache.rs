@@ -1074,7 +1074,8 @@ impl ModelCache {
         let (c0, c1) = (tl.column.min(br.column).max(0), tl.column.max(br.column));
         let all = roles.is_empty();
         for (_, row) in node.rows.range_mut(r0..=r1) {
-            for cell in row.cells.iter_mut().skip(c0 as usize).take((c1 - c0 + 1).max(0) as usize) {
+            for cell in row.cells.iter_mut().skip(c0 as usize).take((i64::from(c1) - i64::from(c0) + 1).max(0) as usize)
+            {
                 cell.data.retain(|(r, _)| !all && !roles.contains(r));
                 row.complete = false;
             }
@@ -1111,7 +1112,7 @@ impl ModelCache {
             }
             return Applied::default();
         };
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         if first > size.rows || size.rows.checked_add(count).is_none() {
             return self.resync(
                 ModelError::NoSuchIndex(format!(
@@ -1153,7 +1154,7 @@ impl ModelCache {
         if parent.is_empty() {
             self.drop_headers(Orientation::Vertical, first);
         }
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         self.take_rows(&parent, first, last);
         self.shift_rows(&parent, last + 1, -count);
         if let Some(node) = self.parents.get_mut(&parent) {
@@ -1187,7 +1188,7 @@ impl ModelCache {
             return self.resync(invalid(format!("rows {first}..={last} moved into themselves")), announce);
         }
         let (src_size, dst_size) = (self.known_parent(&parent), self.known_parent(&dest));
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         match (src_size, dst_size) {
             (Some(s), _) if last >= s.rows => {
                 return self.resync(invalid(format!("rowsMoved {first}..={last} of {} rows", s.rows)), announce)
@@ -1211,7 +1212,7 @@ impl ModelCache {
                 if let Some(d) = dst_size {
                     self.take_rows(&dest, row, i32::MAX);
                     if let Some(n) = self.parents.get_mut(&dest) {
-                        n.size = Some(ModelSize { rows: d.rows + count, ..d });
+                        n.size = Some(ModelSize { rows: d.rows.saturating_add(count), ..d });
                     }
                 }
                 return applied;
@@ -1237,7 +1238,7 @@ impl ModelCache {
         self.put_subtrees(&dest, at, moved);
         if dest != parent {
             if let Some(n) = self.parents.get_mut(&dest) {
-                n.size = n.size.map(|s| ModelSize { rows: s.rows + count, ..s });
+                n.size = n.size.map(|s| ModelSize { rows: s.rows.saturating_add(count), ..s });
             }
         }
         Applied::pair(event)
@@ -1246,7 +1247,7 @@ impl ModelCache {
     fn columns_inserted(&mut self, parent: IndexPath, first: i32, last: i32, announce: Announce<'_>) -> Applied {
         self.log_change(&parent, 0);
         let Some(size) = self.known_parent(&parent) else { return Applied::default() };
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         if first > size.columns || size.columns.checked_add(count).is_none() {
             return self.resync(
                 ModelError::NoSuchIndex(format!(
@@ -1321,10 +1322,10 @@ impl ModelCache {
     fn put_subtrees(&mut self, parent: &[ModelIndex], at: i32, t: Subtrees) {
         if let Some(node) = self.parents.get_mut(parent) {
             self.total_rows += t.rows.len();
-            node.rows.extend(t.rows.into_iter().map(|(r, row)| (r + at, row)));
+            node.rows.extend(t.rows.into_iter().map(|(r, row)| (r.saturating_add(at), row)));
         }
         for (mut rel, node) in t.parents {
-            rel[0].row += at;
+            rel[0].row = rel[0].row.saturating_add(at);
             let mut path = parent.to_vec();
             path.extend(rel);
             self.total_rows += node.rows.len();
@@ -1339,7 +1340,7 @@ impl ModelCache {
         }
         if let Some(node) = self.parents.get_mut(parent) {
             let tail = node.rows.split_off(&from);
-            node.rows.extend(tail.into_iter().map(|(r, row)| (r + by, row)));
+            node.rows.extend(tail.into_iter().map(|(r, row)| (r.saturating_add(by), row)));
         }
         let n = parent.len();
         let below: Vec<IndexPath> =
@@ -1347,7 +1348,7 @@ impl ModelCache {
         let moved: Vec<(IndexPath, ParentNode)> =
             below.into_iter().filter_map(|p| self.parents.remove(&p).map(|node| (p, node))).collect();
         for (mut path, node) in moved {
-            path[n].row += by;
+            path[n].row = path[n].row.saturating_add(by);
             self.parents.insert(path, node);
         }
         // Misses and pending sizes below are simply looked up again.
@@ -1658,6 +1659,34 @@ impl ModelCache {
                 }
             }
         }
+    }
+
+    /// Checks the bookkeeping (for tests): the row count matches the rows held, no row lies
+    /// outside its parent's size, every parent below the root hangs under a known row range.
+    #[cfg(test)]
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        let held: usize = self.parents.values().map(|p| p.rows.len()).sum();
+        if held != self.total_rows {
+            return Err(format!("total_rows {} but {held} rows held", self.total_rows));
+        }
+        if self.total_rows > 2 * self.opts.cache_rows + 2 * self.opts.max_rows_per_request as usize {
+            return Err(format!("{} rows cached", self.total_rows));
+        }
+        for (path, node) in &self.parents {
+            if let (Some(size), Some((&last, _))) = (node.size, node.rows.last_key_value()) {
+                if last >= size.rows || node.rows.keys().next().is_some_and(|&r| r < 0) {
+                    return Err(format!("{}: row {last} of {} rows", DisplayPath(path), size.rows));
+                }
+            }
+            if let Some((step, parent)) = path.split_last() {
+                if let Some(size) = self.parents.get(parent).and_then(|p| p.size) {
+                    if step.row < 0 || step.row >= size.rows {
+                        return Err(format!("{} under a parent of {} rows", DisplayPath(path), size.rows));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The stable id of the parent at `path` while its children are known (for adapters that
