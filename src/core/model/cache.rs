@@ -271,6 +271,8 @@ const WINDOWS_MAX: usize = 64;
 /// Header items per request and header entries cached at most.
 const HEADER_BATCH: usize = 256;
 const HEADERS_MAX: usize = 4096;
+/// Cells one row request asks for at most (a Rust host caps its replies at 20 000 cells).
+const MAX_CELLS_PER_REQUEST: i32 = 20_000;
 /// Errors reported individually before they are only counted.
 const ERRORS_REPORTED: u64 = 100;
 
@@ -885,11 +887,13 @@ impl ModelCache {
                     && !node.rows.get(&r).is_some_and(|row| row.complete)
                     && !flying.iter().any(|&(a, b)| a <= r && r <= b)
             });
-            // Contiguous runs, at most max_rows_per_request long.
+            // Contiguous runs, at most max_rows_per_request long and MAX_CELLS_PER_REQUEST cells
+            // (wide models get fewer rows per request).
+            let run_max = (self.opts.max_rows_per_request as i32).min((MAX_CELLS_PER_REQUEST / size.columns).max(1));
             let mut runs: Vec<(i32, i32)> = Vec::new();
             for r in missing {
                 match runs.last_mut() {
-                    Some((a, b)) if *b + 1 == r && r - *a < self.opts.max_rows_per_request as i32 => *b = r,
+                    Some((a, b)) if *b + 1 == r && r - *a < run_max => *b = r,
                     _ => runs.push((r, r)),
                 }
             }

@@ -886,3 +886,17 @@ fn random_signals_and_replies_keep_the_books_straight() {
         }
     }
 }
+
+#[test]
+fn wide_models_get_fewer_rows_per_request() {
+    let mut host = Flat::new(100, 5000);
+    let mut cache = ready(&mut host, opts());
+    cache.set_window(&[], 0..20);
+    let reqs = cache.take_requests();
+    assert!(!reqs.is_empty());
+    for (_, r) in &reqs {
+        let AdapterRequest::Rows { start, end, .. } = r else { panic!("{r:?}") };
+        let cells = (end[0].row - start[0].row + 1) * (end[0].column + 1);
+        assert!(cells <= 20_000, "{cells} cells in one request");
+    }
+}
