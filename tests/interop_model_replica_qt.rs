@@ -538,6 +538,36 @@ async fn source_restarted(major: u32) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_acquired_before_the_source_exists() {
+    acquired_before_the_source_exists(5).await;
+}
+
+async fn role_names(major: u32) {
+    let (_peer, ready) =
+        QtPeer::start_with(major, &["model-source", "rolenames", "--rows", "3", "--url", "tcp://127.0.0.1:0"]).await;
+    let (_node, m) = replica(major, ready["url"].as_str().unwrap(), ModelReplicaOptions::default());
+    m.wait_initialized(T).await.unwrap();
+    let names: serde_json::Map<String, Json> =
+        m.role_names().into_iter().map(|(r, n)| (r.to_string(), json!(String::from_utf8_lossy(&n)))).collect();
+    assert_eq!(Json::Object(names), ready["roleNames"], "role names");
+    assert_eq!(json!(m.available_roles()), ready["roles"], "available roles");
+    m.fetch(&[], 0..3, T).await.unwrap();
+    // roleNames {256: name, 257: rank}: name "item <id>", rank id × 10.
+    assert_eq!(m.data(&[ix(2, 0)], 256), Lookup::Cached(Value::string("item 2")));
+    assert_eq!(m.data(&[ix(2, 0)], 257), Lookup::Cached(Value::Int(20)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt6_role_names() {
+    role_names(6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_role_names() {
+    role_names(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qt6_source_restarted() {
     source_restarted(6).await;
 }

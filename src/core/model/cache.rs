@@ -271,6 +271,8 @@ const WINDOWS_MAX: usize = 64;
 /// Header items per request and header entries cached at most.
 const HEADER_BATCH: usize = 256;
 const HEADERS_MAX: usize = 4096;
+/// Cells one row request asks for at most (a Rust host caps its replies at 20 000 cells).
+const MAX_CELLS_PER_REQUEST: i32 = 20_000;
 /// Errors reported individually before they are only counted.
 const ERRORS_REPORTED: u64 = 100;
 
@@ -308,6 +310,9 @@ pub struct ModelCache {
     current: IndexPath,
     errors: u64,
     cells_requested: u64,
+    /// Something the fetch plan depends on changed since it was last made (lookups that hit
+    /// the cache leave it alone, so planning does not run per lookup).
+    plan_dirty: bool,
 }
 
 impl ModelCache {
@@ -345,6 +350,7 @@ impl ModelCache {
             current: Vec::new(),
             errors: 0,
             cells_requested: 0,
+            plan_dirty: true,
         }
     }
 
@@ -404,6 +410,7 @@ impl ModelCache {
         names: Vec<(i32, Bytes)>,
         announce: Announce<'_>,
     ) -> Applied {
+        self.plan_dirty = true;
         self.roles = roles;
         self.names = names;
         self.live = true;
@@ -428,6 +435,7 @@ impl ModelCache {
 
     /// The replica's state changed: requests are only handed out while it is Valid.
     pub fn on_state(&mut self, state: ReplicaState) -> Applied {
+        self.plan_dirty = true;
         let live = state == ReplicaState::Valid;
         if self.live && !live {
             // Whatever was sent is lost with the connection; the next initialization starts over.
@@ -459,6 +467,7 @@ impl ModelCache {
     /// still holds the state before the change (for `QAbstractItemModel`'s `begin…` calls, which
     /// views answer by reading the model).
     pub fn on_signal_with(&mut self, signal: ModelSignal, announce: Announce<'_>) -> Applied {
+        self.plan_dirty = true;
         if let Err(e) = self.check_signal_paths(&signal) {
             return self.error(e);
         }
@@ -514,6 +523,7 @@ impl ModelCache {
         reply: Result<Value, CallError>,
         announce: Announce<'_>,
     ) -> Applied {
+        self.plan_dirty = true;
         let Some(InFlight { flight, epoch, seq }) = self.in_flight.remove(&ticket) else {
             return Applied::default();
         };
@@ -661,6 +671,7 @@ impl ModelCache {
         }
         if self.header_misses.len() < HEADERS_MAX {
             self.header_misses.insert((orientation as i32, section, role));
+            self.plan_dirty = true;
         }
         Lookup::Pending
     }
@@ -676,6 +687,7 @@ impl ModelCache {
     /// Like [`ModelCache::set_window`], for several windows told apart by `key` (0 is the
     /// one of `set_window`; a node's fetches use others).
     pub fn set_window_keyed(&mut self, key: u64, parent: &[ModelIndex], rows: Range<i32>) {
+        self.plan_dirty = true;
         self.windows.retain(|w| !(w.key == key && w.parent == parent));
         self.stalled.remove(parent);
         if rows.is_empty() || parent.len() > self.opts.max_depth {
@@ -691,6 +703,7 @@ impl ModelCache {
 
     /// Removes every window of `key`.
     pub fn clear_windows(&mut self, key: u64) {
+        self.plan_dirty = true;
         self.windows.retain(|w| w.key != key);
     }
 
@@ -705,6 +718,7 @@ impl ModelCache {
             _ => return Err(ModelError::NoSuchIndex(DisplayPath(path).to_string())),
         }
         self.queued.push_back(AdapterRequest::SetData { index: path.to_vec(), value, role });
+        self.plan_dirty = true;
         Ok(())
     }
 
@@ -718,13 +732,14 @@ impl ModelCache {
             index: path.to_vec(),
             flags: SelectionFlags::CLEAR_SELECT_CURRENT,
         });
+        self.plan_dirty = true;
     }
 
     /// The requests to send now (replies go back to [`ModelCache::on_reply`] with their ticket;
     /// requests that want no reply, [`AdapterRequest::wants_reply`], get a ticket too).
     pub fn take_requests(&mut self) -> Vec<(Ticket, AdapterRequest)> {
         let mut out = Vec::new();
-        if !self.live {
+        if !self.live || !std::mem::replace(&mut self.plan_dirty, false) {
             return out;
         }
         while let Some(r) = self.queued.pop_front() {
@@ -748,6 +763,16 @@ impl ModelCache {
         }
         if !self.ready {
             return out;
+        }
+        // Windows under parents whose children are not known yet: their sizes first.
+        let unknown: Vec<IndexPath> = self
+            .windows
+            .iter()
+            .filter(|w| self.parents.get(&w.parent).is_none_or(|p| p.size.is_none()))
+            .map(|w| w.parent.clone())
+            .collect();
+        for parent in unknown {
+            self.size_of(&parent);
         }
         // Sizes first: rows cannot be asked for before their parent's size is known.
         let sizes: Vec<IndexPath> = std::mem::take(&mut self.size_wanted).into_iter().collect();
@@ -775,6 +800,10 @@ impl ModelCache {
             let t = self.send(Flight::Header(items.clone()));
             out.push((t, AdapterRequest::Header { items }));
         }
+        // Sizes the row plan found missing, headers past one batch: next time.
+        if !self.size_wanted.is_empty() || !self.header_misses.is_empty() {
+            self.plan_dirty = true;
+        }
         out
     }
 
@@ -792,7 +821,13 @@ impl ModelCache {
         t
     }
 
+    fn want_size(&mut self, parent: &[ModelIndex]) {
+        self.plan_dirty = true;
+        self.size_wanted.insert(parent.to_vec());
+    }
+
     fn miss(&mut self, parent: IndexPath, row: i32) {
+        self.plan_dirty = true;
         self.stalled.remove(&parent);
         let set = self.misses.entry(parent).or_default();
         if set.len() < self.opts.cache_rows {
@@ -852,11 +887,13 @@ impl ModelCache {
                     && !node.rows.get(&r).is_some_and(|row| row.complete)
                     && !flying.iter().any(|&(a, b)| a <= r && r <= b)
             });
-            // Contiguous runs, at most max_rows_per_request long.
+            // Contiguous runs, at most max_rows_per_request long and MAX_CELLS_PER_REQUEST cells
+            // (wide models get fewer rows per request).
+            let run_max = (self.opts.max_rows_per_request as i32).min((MAX_CELLS_PER_REQUEST / size.columns).max(1));
             let mut runs: Vec<(i32, i32)> = Vec::new();
             for r in missing {
                 match runs.last_mut() {
-                    Some((a, b)) if *b + 1 == r && r - *a < self.opts.max_rows_per_request as i32 => *b = r,
+                    Some((a, b)) if *b + 1 == r && r - *a < run_max => *b = r,
                     _ => runs.push((r, r)),
                 }
             }
@@ -907,11 +944,11 @@ impl ModelCache {
         if !self.ready {
             return None;
         }
-        if let Some(node) = self.parents.get(parent) {
-            if node.size.is_none() {
-                self.size_wanted.insert(parent.to_vec());
+        if let Some(size) = self.parents.get(parent).map(|p| p.size) {
+            if size.is_none() {
+                self.want_size(parent);
             }
-            return node.size;
+            return size;
         }
         // An item whose children are not known yet: it must exist, and may have children.
         match self.locate(parent) {
@@ -922,7 +959,7 @@ impl ModelCache {
             return Some(ModelSize::default());
         }
         if self.parents.len() < self.opts.cache_rows && self.size_wanted.len() < self.opts.cache_rows {
-            self.size_wanted.insert(parent.to_vec());
+            self.want_size(parent);
         }
         None
     }
@@ -975,6 +1012,7 @@ impl ModelCache {
     }
 
     fn start_reset(&mut self, announce: Announce<'_>) -> Applied {
+        self.plan_dirty = true;
         if self.has_content {
             announce(self, &ModelEvent::Reset);
         }
@@ -1040,7 +1078,8 @@ impl ModelCache {
         let (c0, c1) = (tl.column.min(br.column).max(0), tl.column.max(br.column));
         let all = roles.is_empty();
         for (_, row) in node.rows.range_mut(r0..=r1) {
-            for cell in row.cells.iter_mut().skip(c0 as usize).take((c1 - c0 + 1).max(0) as usize) {
+            for cell in row.cells.iter_mut().skip(c0 as usize).take((i64::from(c1) - i64::from(c0) + 1).max(0) as usize)
+            {
                 cell.data.retain(|(r, _)| !all && !roles.contains(r));
                 row.complete = false;
             }
@@ -1077,7 +1116,7 @@ impl ModelCache {
             }
             return Applied::default();
         };
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         if first > size.rows || size.rows.checked_add(count).is_none() {
             return self.resync(
                 ModelError::NoSuchIndex(format!(
@@ -1119,7 +1158,7 @@ impl ModelCache {
         if parent.is_empty() {
             self.drop_headers(Orientation::Vertical, first);
         }
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         self.take_rows(&parent, first, last);
         self.shift_rows(&parent, last + 1, -count);
         if let Some(node) = self.parents.get_mut(&parent) {
@@ -1153,7 +1192,7 @@ impl ModelCache {
             return self.resync(invalid(format!("rows {first}..={last} moved into themselves")), announce);
         }
         let (src_size, dst_size) = (self.known_parent(&parent), self.known_parent(&dest));
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         match (src_size, dst_size) {
             (Some(s), _) if last >= s.rows => {
                 return self.resync(invalid(format!("rowsMoved {first}..={last} of {} rows", s.rows)), announce)
@@ -1177,7 +1216,7 @@ impl ModelCache {
                 if let Some(d) = dst_size {
                     self.take_rows(&dest, row, i32::MAX);
                     if let Some(n) = self.parents.get_mut(&dest) {
-                        n.size = Some(ModelSize { rows: d.rows + count, ..d });
+                        n.size = Some(ModelSize { rows: d.rows.saturating_add(count), ..d });
                     }
                 }
                 return applied;
@@ -1203,7 +1242,7 @@ impl ModelCache {
         self.put_subtrees(&dest, at, moved);
         if dest != parent {
             if let Some(n) = self.parents.get_mut(&dest) {
-                n.size = n.size.map(|s| ModelSize { rows: s.rows + count, ..s });
+                n.size = n.size.map(|s| ModelSize { rows: s.rows.saturating_add(count), ..s });
             }
         }
         Applied::pair(event)
@@ -1212,7 +1251,7 @@ impl ModelCache {
     fn columns_inserted(&mut self, parent: IndexPath, first: i32, last: i32, announce: Announce<'_>) -> Applied {
         self.log_change(&parent, 0);
         let Some(size) = self.known_parent(&parent) else { return Applied::default() };
-        let count = last - first + 1;
+        let count = last.saturating_sub(first).saturating_add(1);
         if first > size.columns || size.columns.checked_add(count).is_none() {
             return self.resync(
                 ModelError::NoSuchIndex(format!(
@@ -1287,10 +1326,10 @@ impl ModelCache {
     fn put_subtrees(&mut self, parent: &[ModelIndex], at: i32, t: Subtrees) {
         if let Some(node) = self.parents.get_mut(parent) {
             self.total_rows += t.rows.len();
-            node.rows.extend(t.rows.into_iter().map(|(r, row)| (r + at, row)));
+            node.rows.extend(t.rows.into_iter().map(|(r, row)| (r.saturating_add(at), row)));
         }
         for (mut rel, node) in t.parents {
-            rel[0].row += at;
+            rel[0].row = rel[0].row.saturating_add(at);
             let mut path = parent.to_vec();
             path.extend(rel);
             self.total_rows += node.rows.len();
@@ -1305,7 +1344,7 @@ impl ModelCache {
         }
         if let Some(node) = self.parents.get_mut(parent) {
             let tail = node.rows.split_off(&from);
-            node.rows.extend(tail.into_iter().map(|(r, row)| (r + by, row)));
+            node.rows.extend(tail.into_iter().map(|(r, row)| (r.saturating_add(by), row)));
         }
         let n = parent.len();
         let below: Vec<IndexPath> =
@@ -1313,7 +1352,7 @@ impl ModelCache {
         let moved: Vec<(IndexPath, ParentNode)> =
             below.into_iter().filter_map(|p| self.parents.remove(&p).map(|node| (p, node))).collect();
         for (mut path, node) in moved {
-            path[n].row += by;
+            path[n].row = path[n].row.saturating_add(by);
             self.parents.insert(path, node);
         }
         // Misses and pending sizes below are simply looked up again.
@@ -1624,6 +1663,34 @@ impl ModelCache {
                 }
             }
         }
+    }
+
+    /// Checks the bookkeeping (for tests): the row count matches the rows held, no row lies
+    /// outside its parent's size, every parent below the root hangs under a known row range.
+    #[cfg(test)]
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        let held: usize = self.parents.values().map(|p| p.rows.len()).sum();
+        if held != self.total_rows {
+            return Err(format!("total_rows {} but {held} rows held", self.total_rows));
+        }
+        if self.total_rows > 2 * self.opts.cache_rows + 2 * self.opts.max_rows_per_request as usize {
+            return Err(format!("{} rows cached", self.total_rows));
+        }
+        for (path, node) in &self.parents {
+            if let (Some(size), Some((&last, _))) = (node.size, node.rows.last_key_value()) {
+                if last >= size.rows || node.rows.keys().next().is_some_and(|&r| r < 0) {
+                    return Err(format!("{}: row {last} of {} rows", DisplayPath(path), size.rows));
+                }
+            }
+            if let Some((step, parent)) = path.split_last() {
+                if let Some(size) = self.parents.get(parent).and_then(|p| p.size) {
+                    if step.row < 0 || step.row >= size.rows {
+                        return Err(format!("{} under a parent of {} rows", DisplayPath(path), size.rows));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The stable id of the parent at `path` while its children are known (for adapters that
