@@ -187,8 +187,11 @@ pub struct ServeCaps {
     pub max_roles: usize,
     /// Most header entries per `replicaHeaderRequest`.
     pub max_header_items: usize,
-    /// Deepest index path answered, and deepest tree a cache reply walks.
+    /// Deepest index path answered.
     pub max_depth: usize,
+    /// Deepest level of children a cache reply nests (each level nests the values two deeper:
+    /// a replica decoding within `Limits::max_depth` must still read the reply).
+    pub max_tree_depth: usize,
 }
 
 impl ServeCaps {
@@ -202,6 +205,7 @@ impl ServeCaps {
             max_roles: 1024,
             max_header_items: 20_000,
             max_depth: limits.max_depth.saturating_sub(8).max(1) as usize,
+            max_tree_depth: (limits.max_depth.saturating_sub(8) / 2).max(1) as usize,
         }
     }
 }
@@ -634,7 +638,7 @@ impl ModelServer {
                 budget.bytes -= bytes;
                 budget.cells -= 1;
                 self.served_cells += 1;
-                if it.has_children && path.len() < self.caps.max_depth {
+                if it.has_children && path.len() < self.caps.max_tree_depth {
                     it.children = self.tree(m, path, roles, budget);
                 }
                 path.pop();

@@ -589,3 +589,31 @@ fn a_model_child_is_a_model_qro_null_until_set() {
         );
     }
 }
+
+/// A tree deeper than a replica's decoding depth allows is prefetched only as deep as the reply
+/// still decodes within the default limits; the rest is fetched level by level.
+#[test]
+fn a_deep_tree_is_prefetched_within_the_replicas_depth_limit() {
+    let mut t = TreeModel::new(&ROLES, 1);
+    let mut row = Row::of(["leaf"]);
+    for d in (0..100).rev() {
+        row = Row::of([format!("depth {d}")]).with_children(vec![row]);
+    }
+    t.insert_rows(&[], 0, vec![row]).unwrap();
+    let mut s = Served::new(Dialect::Qt6, t, &[0], false, ServeCaps::default());
+    // Decoded by the client within the default limits (Served::request would panic otherwise).
+    let cache = s.cache(1000, &[]);
+    let mut depth = 0;
+    let mut level = &cache.items;
+    while let Some(first) = level.first() {
+        depth += 1;
+        level = &first.children;
+    }
+    assert_eq!(depth, ServeCaps::default().max_tree_depth);
+    assert!(s.pair.is_open(s.conn));
+    // Deeper items are still served by path.
+    let deep = vec![ix(0, 0); 60];
+    assert_eq!(s.size(deep), ModelSize { columns: 0, rows: 0 });
+    let deep = vec![ix(0, 0); 50];
+    assert_eq!(s.size(deep), ModelSize { columns: 1, rows: 1 });
+}
