@@ -647,7 +647,7 @@ fn replies_stay_within_the_values_a_replica_decodes() {
     let mut s = Served::new(Dialect::Qt6, ManyRoles, &roles, false, caps);
     // 20 000 cells of 200 roles would be ~12 M values; the client decodes within 1 Mi.
     let items = s.rows(vec![ix(0, 0)], vec![ix(99_999, 2)], &[]);
-    assert!(!items.is_empty() && items.len() % 3 == 0, "{}", items.len());
+    assert!(!items.is_empty() && items.len().is_multiple_of(3), "{}", items.len());
     let values: usize = items.len() * (8 + 3 + 200 * 3);
     assert!(values <= crate::core::Limits::DEFAULT.max_values / 2, "{values}");
     let cache = s.cache(10_000, &[]);
