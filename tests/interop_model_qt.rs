@@ -666,3 +666,19 @@ async fn qt6_model_found_through_a_registry() {
     assert_eq!(init["rows"], 30);
     same_model(&mut qt, &served, &[0, RANK], "a model found through the registry").await;
 }
+
+/// A tree deeper than a prefetch reply nests (ServeCaps::max_tree_depth, 28 by default): the Qt
+/// replica gets the top of it prefetched and fetches the rest level by level.
+#[tokio::test]
+async fn qt6_deep_tree_prefetch() {
+    let mut t = TreeModel::new(&ROLES, 1);
+    let mut row = Row::of(["leaf"]);
+    for d in (0..35).rev() {
+        row = Row::of([format!("depth {d}")]).with_children(vec![row, Row::of([format!("side {d}")])]);
+    }
+    t.insert_rows(&[], 0, vec![row]).unwrap();
+    let (_host, served, mut qt, init) = start(Dialect::Qt6, t, ModelOptions::default(), &["--prefetch", "1000"]).await;
+    assert_eq!(init["rows"], 1);
+    same_model(&mut qt, &served, &[0, RANK], "a 36-level tree").await;
+    assert_eq!(served.refused_requests(), 0);
+}

@@ -183,12 +183,18 @@ pub struct ServeCaps {
     pub max_cache_cells: usize,
     /// Estimated bytes of a reply; rows beyond are left out.
     pub max_reply_bytes: usize,
+    /// Values in a reply (each cell takes about ten plus its data): a replica decoding within
+    /// `Limits::max_values` must still read it; rows beyond are left out.
+    pub max_reply_values: usize,
     /// Most roles per request (longer lists are cut).
     pub max_roles: usize,
     /// Most header entries per `replicaHeaderRequest`.
     pub max_header_items: usize,
-    /// Deepest index path answered, and deepest tree a cache reply walks.
+    /// Deepest index path answered.
     pub max_depth: usize,
+    /// Deepest level of children a cache reply nests (each level nests the values two deeper:
+    /// a replica decoding within `Limits::max_depth` must still read the reply).
+    pub max_tree_depth: usize,
 }
 
 impl ServeCaps {
@@ -199,9 +205,11 @@ impl ServeCaps {
             max_row_cells: 20_000,
             max_cache_cells: 10_000,
             max_reply_bytes: (limits.max_packet_size / 4) as usize,
+            max_reply_values: limits.max_values / 2,
             max_roles: 1024,
             max_header_items: 20_000,
             max_depth: limits.max_depth.saturating_sub(8).max(1) as usize,
+            max_tree_depth: (limits.max_depth.saturating_sub(8) / 2).max(1) as usize,
         }
     }
 }
@@ -403,8 +411,13 @@ impl ModelServer {
             AdapterRequest::Cache { size, roles } => {
                 let roles = self.roles_for(roles);
                 let cap = self.caps.max_cache_cells as u64;
-                let mut budget =
-                    Budget { cells: size.min(cap), bytes: self.caps.max_reply_bytes, capped: size > cap, cut: false };
+                let mut budget = Budget {
+                    cells: size.min(cap),
+                    bytes: self.caps.max_reply_bytes,
+                    values: self.caps.max_reply_values,
+                    capped: size > cap,
+                    cut: false,
+                };
                 let items = self.tree(m, &mut Vec::new(), &roles, &mut budget);
                 if budget.cut {
                     self.warn("cache reply cut", format!("{size} cells asked"));
@@ -580,7 +593,7 @@ impl ModelServer {
         let per_row = (end_col - first.column + 1) as usize;
         let max_rows = (self.caps.max_row_cells / per_row).max(1);
         let mut out = Vec::new();
-        let mut bytes = 0usize;
+        let (mut bytes, mut values) = (0usize, 0usize);
         let mut path = parent.to_vec();
         path.push(ModelIndex::default());
         for (n, row) in (first.row..=end_row).enumerate() {
@@ -589,19 +602,24 @@ impl ModelServer {
                 break;
             }
             let mark = out.len();
-            let mut row_bytes = 0;
+            let (mut row_bytes, mut row_values) = (0, 0);
             for column in first.column..=end_col {
                 *path.last_mut().expect("pushed") = ModelIndex::new(row, column);
                 let item = item(m, &path, roles, None);
                 row_bytes += item_size(&item);
+                row_values += item_values(&item);
                 out.push(item);
             }
-            if bytes + row_bytes > self.caps.max_reply_bytes && (n > 0 || row_bytes > 2 * self.caps.max_reply_bytes) {
+            let over =
+                bytes + row_bytes > self.caps.max_reply_bytes || values + row_values > self.caps.max_reply_values;
+            let alone_too_big = row_bytes > 2 * self.caps.max_reply_bytes || row_values > self.caps.max_reply_values;
+            if over && (n > 0 || alone_too_big) {
                 out.truncate(mark);
-                self.warn("row reply cut", format!("{n} rows served, the next would pass the byte cap"));
+                self.warn("row reply cut", format!("{n} rows served, the next would pass the caps"));
                 break;
             }
             bytes += row_bytes;
+            values += row_values;
         }
         self.served_cells += out.len() as u64;
         out
@@ -624,17 +642,18 @@ impl ModelServer {
                 path.push(ModelIndex::new(row, column));
                 let size = ModelSize { columns: m.column_count(path).max(0), rows: m.row_count(path).max(0) };
                 let mut it = item(m, path, roles, Some(size));
-                let bytes = item_size(&it);
-                if bytes > budget.bytes {
+                let (bytes, values) = (item_size(&it), item_values(&it));
+                if bytes > budget.bytes || values > budget.values {
                     path.pop();
                     budget.cells = 0;
                     budget.cut = true;
                     break 'rows;
                 }
                 budget.bytes -= bytes;
+                budget.values -= values;
                 budget.cells -= 1;
                 self.served_cells += 1;
-                if it.has_children && path.len() < self.caps.max_depth {
+                if it.has_children && path.len() < self.caps.max_tree_depth {
                     it.children = self.tree(m, path, roles, budget);
                 }
                 path.pop();
@@ -648,6 +667,7 @@ impl ModelServer {
 struct Budget {
     cells: u64,
     bytes: usize,
+    values: usize,
     /// Whether `cells` is the cap rather than the size asked for.
     capped: bool,
     /// Whether the caps left out items.
@@ -672,4 +692,30 @@ fn item(m: &dyn ModelSource, path: &[ModelIndex], roles: &[i32], size: Option<Mo
 /// A bound of an item's encoded size (children apart).
 fn item_size(item: &ItemData) -> usize {
     64 + 8 * item.index.len() + item.data.iter().map(size_bound).sum::<usize>()
+}
+
+/// A bound of the values an item decodes to (children apart): its struct, path, flags, size and
+/// data, nested values counted.
+fn item_values(item: &ItemData) -> usize {
+    8 + 3 * item.index.len() + item.data.iter().map(value_count).sum::<usize>()
+}
+
+/// The values `v` decodes to, itself and everything nested.
+fn value_count(v: &Value) -> usize {
+    1 + match v {
+        Value::List(items) => items.iter().map(value_count).sum(),
+        Value::Map(e) | Value::Hash(e) => e.iter().map(|(_, v)| 1 + value_count(v)).sum(),
+        Value::StringList(l) => l.len(),
+        Value::ByteArrayList(l) => l.len(),
+        Value::Pair(a, b) => value_count(a) + value_count(b),
+        Value::Struct(st) => st.fields.iter().map(value_count).sum(),
+        Value::Gadget(g) => g.fields.iter().map(value_count).sum(),
+        Value::Sequence(sq) => sq.items.iter().map(value_count).sum(),
+        Value::Assoc(a) => a.entries.iter().map(|(k, v)| value_count(k) + value_count(v)).sum(),
+        Value::GadgetSequence(g) => g.items.iter().map(value_count).sum(),
+        Value::GadgetAssoc(g) => g.entries.iter().map(|(k, v)| value_count(k) + value_count(v)).sum(),
+        Value::Variant(inner) | Value::Null(inner) => value_count(inner),
+        Value::Remote(ro) => ro.parameters.iter().map(value_count).sum(),
+        _ => 0,
+    }
 }

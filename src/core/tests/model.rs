@@ -589,3 +589,68 @@ fn a_model_child_is_a_model_qro_null_until_set() {
         );
     }
 }
+
+/// A tree deeper than a replica's decoding depth allows is prefetched only as deep as the reply
+/// still decodes within the default limits; the rest is fetched level by level.
+#[test]
+fn a_deep_tree_is_prefetched_within_the_replicas_depth_limit() {
+    let mut t = TreeModel::new(&ROLES, 1);
+    let mut row = Row::of(["leaf"]);
+    for d in (0..100).rev() {
+        row = Row::of([format!("depth {d}")]).with_children(vec![row]);
+    }
+    t.insert_rows(&[], 0, vec![row]).unwrap();
+    let mut s = Served::new(Dialect::Qt6, t, &[0], false, ServeCaps::default());
+    // Decoded by the client within the default limits (Served::request would panic otherwise).
+    let cache = s.cache(1000, &[]);
+    let mut depth = 0;
+    let mut level = &cache.items;
+    while let Some(first) = level.first() {
+        depth += 1;
+        level = &first.children;
+    }
+    assert_eq!(depth, ServeCaps::default().max_tree_depth);
+    assert!(s.pair.is_open(s.conn));
+    // Deeper items are still served by path.
+    let deep = vec![ix(0, 0); 60];
+    assert_eq!(s.size(deep), ModelSize { columns: 0, rows: 0 });
+    let deep = vec![ix(0, 0); 50];
+    assert_eq!(s.size(deep), ModelSize { columns: 1, rows: 1 });
+}
+
+/// Cells with many roles make many values: a reply stops at the whole row that would pass the
+/// value cap, so a replica decoding within the default `Limits::max_values` reads it.
+#[test]
+fn replies_stay_within_the_values_a_replica_decodes() {
+    struct ManyRoles;
+    impl ModelSource for ManyRoles {
+        fn role_names(&self) -> Vec<(i32, Bytes)> {
+            (0..200).map(|r| (r, Bytes::from(format!("r{r}")))).collect()
+        }
+        fn row_count(&self, parent: &[ModelIndex]) -> i32 {
+            if parent.is_empty() {
+                100_000
+            } else {
+                0
+            }
+        }
+        fn column_count(&self, _parent: &[ModelIndex]) -> i32 {
+            3
+        }
+        fn data(&self, index: &[ModelIndex], role: i32) -> Value {
+            Value::List(vec![Value::Int(index[0].row), Value::Int(role)])
+        }
+    }
+    let roles: Vec<i32> = (0..200).collect();
+    // No byte cap to speak of (a node allowing huge packets): the value cap alone holds.
+    let caps = ServeCaps { max_reply_bytes: usize::MAX / 4, ..ServeCaps::default() };
+    let mut s = Served::new(Dialect::Qt6, ManyRoles, &roles, false, caps);
+    // 20 000 cells of 200 roles would be ~12 M values; the client decodes within 1 Mi.
+    let items = s.rows(vec![ix(0, 0)], vec![ix(99_999, 2)], &[]);
+    assert!(!items.is_empty() && items.len().is_multiple_of(3), "{}", items.len());
+    let values: usize = items.len() * (8 + 3 + 200 * 3);
+    assert!(values <= crate::core::Limits::DEFAULT.max_values / 2, "{values}");
+    let cache = s.cache(10_000, &[]);
+    assert!(!cache.items.is_empty() && cache.items.len() < 10_000);
+    assert!(s.pair.is_open(s.conn));
+}

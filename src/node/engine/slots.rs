@@ -110,7 +110,12 @@ impl Shared {
                 }),
             };
             if let Err(e) = st.host.reply(conn, source, serial, value) {
-                tracing::warn!(source, "cannot send the reply: {e}");
+                // Too deep or too large to encode: answer with no value rather than leave the
+                // caller waiting for a reply that never comes.
+                tracing::warn!(source, slot, "cannot send the reply ({e}); sending an invalid value");
+                if let Err(e) = st.host.reply(conn, source, serial, Value::Invalid) {
+                    tracing::warn!(source, "cannot send the reply: {e}");
+                }
             }
             // The last reply of a run of calls goes out at once; earlier ones batch.
             if now {

@@ -284,7 +284,8 @@ impl<M: ModelSource> ModelHost<M> {
     }
 
     /// Changes the model with `f` and signals the changes it returns, atomically: no request is
-    /// answered between the change and its signals.
+    /// answered between the change and its signals. The model is locked while `f` runs: calling
+    /// this `ModelHost` (or a clone) from `f` deadlocks.
     pub fn update<R>(&self, f: impl FnOnce(&mut M) -> (R, Vec<ModelChange>)) -> Result<R, NodeError> {
         let mut guard = lock(&self.inner);
         let Inner { model, server } = &mut *guard;
@@ -309,7 +310,7 @@ impl<M: ModelSource> ModelHost<M> {
         Ok(())
     }
 
-    /// Reads the model.
+    /// Reads the model (locked while `f` runs: do not call this `ModelHost` from `f`).
     pub fn with<R>(&self, f: impl FnOnce(&M) -> R) -> R {
         f(&lock(&self.inner).model)
     }
