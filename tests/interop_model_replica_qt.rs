@@ -619,3 +619,42 @@ async fn qt6_manual_feed_announces_changes_before_making_them() {
     assert_eq!(seen[i].2, Some(5), "announced while the cache still had 5 rows");
     assert_eq!(seen[i + 1], (false, inserted, Some(7)));
 }
+
+/// A stock Qt host reuses one argument list for every signal and trims only half of a longer
+/// signal's excess, so `dataChanged` (3 arguments) after `rowsMoved` (5) arrives with 4. A
+/// generic (dynamic) replica reads as many as the signal has, as a Qt replica does.
+async fn extra_signal_arguments_are_dropped(major: u32) {
+    let (mut peer, url) = source(major, &["table", "--rows", "10"]).await;
+    let n = node(dialect_of(major));
+    n.connect_to(&url).unwrap();
+    let generic = n.acquire_dynamic("Model");
+    let mut events = generic.events();
+    generic.wait_for_source(T).await.unwrap();
+    peer.command("move . 2 3 . 8").await;
+    peer.command(r#"set 0 0 0 "changed""#).await;
+    let mut seen = Vec::new();
+    let data_changed = tokio::time::timeout(T, async {
+        loop {
+            if let Some(qtro_rs::node::ReplicaEvent::Signal { name, args, .. }) = events.recv().await {
+                seen.push((name.to_string(), args.len()));
+                if &*name == "dataChanged" {
+                    return args;
+                }
+            }
+        }
+    })
+    .await
+    .expect("dataChanged");
+    assert!(seen.iter().any(|(n, len)| n == "rowsMoved" && *len == 5), "{seen:?}");
+    assert_eq!(data_changed.len(), 3, "Qt {major}: {data_changed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt6_extra_signal_arguments_are_dropped() {
+    extra_signal_arguments_are_dropped(6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_extra_signal_arguments_are_dropped() {
+    extra_signal_arguments_are_dropped(5).await;
+}

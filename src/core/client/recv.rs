@@ -366,6 +366,13 @@ impl Core<ClientRole> {
         let Ok(index) = usize::try_from(index) else { return };
         let property_index = usize::try_from(property_index).ok();
         let mut args = args;
+        // A Qt 5.15/6 host may send more arguments than the signal has: it reuses one argument
+        // list for all signals and trims only half of a longer one's excess
+        // (`QRemoteObjectSourceBase::marshalArgs`), so a 3-argument signal after a 5-argument one
+        // arrives with 4. Qt replicas read as many as the signature has; so do we.
+        if let Some(n) = r.definition.as_ref().and_then(|d| d.signals.get(index)).map(|s| s.parameter_names.len()) {
+            args.truncate(n);
+        }
         // Notify signals sent without arguments carry the stored property value.
         if args.is_empty() {
             if let Some(v) = property_index.and_then(|p| r.values.get(p)) {
