@@ -159,6 +159,13 @@ fn typedef(name: &str) -> Option<&'static str> {
         "QHash<QString,QVariant>" => "QVariantHash",
         "QList<QString>" | "QVector<QString>" => "QStringList",
         "QList<QByteArray>" => "QByteArrayList",
+        // The model adapter's types as Qt 6 spells them in its signatures (typedefs in
+        // QtPrivate); the wire names them as below.
+        "QtPrivate::IndexList" => "QList<ModelIndex>",
+        "QtPrivate::ModelIndex" => "ModelIndex",
+        "QtPrivate::IndexValuePair" => "IndexValuePair",
+        "QtPrivate::DataEntries" => "DataEntries",
+        "QtPrivate::MetaAndDataEntries" => "MetaAndDataEntries",
         _ => return None,
     })
 }
