@@ -3,6 +3,7 @@
 //! `QAbstractItemModel` (a Qt `enableRemoting(model, …)` or any QtRO host of the model adapter)
 //! backed by the core's [`ModelCache`](crate::core::model::ModelCache).
 
+mod child;
 pub mod host;
 mod replica;
 
