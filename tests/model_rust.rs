@@ -442,3 +442,74 @@ async fn model_child_set_replaced_both_dialects() {
         drop(served);
     }
 }
+
+// ---- MODEL children through typed code ------------------------------------------------------
+
+#[allow(dead_code)]
+mod peers {
+    include!("rep/generated/peers_interop.rs");
+}
+
+#[tokio::test]
+async fn typed_model_child_both_dialects() {
+    use peers::{MediaEvent, MediaReplica, MediaSource, OtherMediaReplica, OtherMediaSource};
+    for dialect in BOTH {
+        let host = node(dialect);
+        let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+        let media = MediaSource::enable(&host, ()).unwrap();
+        let other = OtherMediaSource::enable(&host, ()).unwrap();
+        let client = node(dialect);
+        client.connect_to(&url).unwrap();
+        let replica = MediaReplica::acquire(&client);
+        let mut typed_events = replica.events();
+        replica.wait_for_source(T).await.unwrap();
+        assert!(replica.tracks().is_none(), "no model set yet");
+
+        // The .rep roles (display) are looked up among the model's: only role 0 is served.
+        let served = media.set_tracks(tracks(3)).unwrap();
+        let deadline = tokio::time::Instant::now() + T;
+        loop {
+            match tokio::time::timeout_at(deadline, typed_events.next()).await.expect("TracksModelChanged") {
+                Some(MediaEvent::TracksModelChanged) => break,
+                Some(_) => {}
+                None => panic!("events ended"),
+            }
+        }
+        let m = replica.tracks().expect("the model child");
+        m.wait_initialized(T).await.unwrap();
+        assert_eq!(m.available_roles(), vec![0]);
+        m.fetch(&[], 0..3, T).await.unwrap();
+        assert_eq!(m.data(&[ix(2, 0)], 0), Lookup::Cached("track 2".into()));
+        assert_eq!(m.data(&[ix(2, 0)], RANK), Lookup::Unavailable, "a role the .rep does not name");
+        served.set_data(2, 0, 0, "two".into()).unwrap();
+        let mut events = m.events();
+        until(&mut events, "the change", || (m.data(&[ix(2, 0)], 0) == Lookup::Cached("two".into())).then_some(()))
+            .await;
+
+        // Two .rep roles, one unknown to the model (warned and skipped); and a .rep role the
+        // model lacks entirely falls back to every role.
+        let other_replica = OtherMediaReplica::acquire(&client);
+        other_replica.wait_for_source(T).await.unwrap();
+        let mut t = TableModel::new(&[(0, "display"), (RANK, "rank")], 1);
+        t.insert_rows(0, vec![vec![Cell::new("a").with(RANK, 1)]]).unwrap();
+        let _served_other = other.set_tracks(t).unwrap();
+        let deadline = tokio::time::Instant::now() + T;
+        let om = loop {
+            if let Some(m) = other_replica.tracks() {
+                break m;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no OtherMedia model child");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        om.wait_initialized(T).await.unwrap();
+        assert_eq!(om.available_roles(), vec![0], "decoration is not a role of the model");
+        let mut t = TableModel::new(&[(RANK, "rank")], 1);
+        t.insert_rows(0, vec![vec![Cell::default().with(RANK, 5)]]).unwrap();
+        let _replaced = other.set_tracks(t).unwrap();
+        let mut events = om.events();
+        until(&mut events, "all roles of a model without the .rep's", || {
+            (om.is_initialized() && om.available_roles() == [RANK]).then_some(())
+        })
+        .await;
+    }
+}
