@@ -179,3 +179,82 @@ async fn qt6_media_set_while_attached() {
 async fn qt5_media_set_while_attached() {
     media_set_while_attached(Dialect::Qt5).await;
 }
+
+// ---- typed code -----------------------------------------------------------------------------
+
+#[allow(dead_code)]
+mod peers {
+    include!("rep/generated/peers_interop.rs");
+}
+
+/// A Qt source's model through the generated `MediaReplica::tracks`, with `TracksModelChanged`
+/// events for each replacement.
+async fn typed_replica(dialect: Dialect) {
+    use peers::{MediaEvent, MediaReplica};
+    let (mut qt, ready) =
+        QtPeer::start_with(major(dialect), &["source-static", "Media", "--url", "tcp://127.0.0.1:0"]).await;
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let n = node(dialect);
+    n.connect_to(&url).unwrap();
+    let replica = MediaReplica::acquire(&n);
+    let mut typed = replica.events();
+    replica.wait_for_source(T).await.unwrap();
+    assert!(replica.tracks().is_none());
+    for rows in [3, 1] {
+        qt.command(&format!("set-tracks {rows}")).await;
+        let deadline = tokio::time::Instant::now() + T;
+        loop {
+            match tokio::time::timeout_at(deadline, typed.next()).await.expect("TracksModelChanged") {
+                Some(MediaEvent::TracksModelChanged) => break,
+                Some(_) => {}
+                None => panic!("events ended"),
+            }
+        }
+        let m = replica.tracks().expect("a model child");
+        let mut events = m.events();
+        until(&mut events, "the model", || (m.is_initialized() && m.row_count(&[]) == Some(rows)).then_some(())).await;
+        assert_eq!(tracks(&m).await, expected(rows as usize));
+    }
+}
+
+#[tokio::test]
+async fn qt6_typed_media_replica() {
+    typed_replica(Dialect::Qt6).await;
+}
+
+#[tokio::test]
+async fn qt5_typed_media_replica() {
+    typed_replica(Dialect::Qt5).await;
+}
+
+/// The generated `MediaSource::set_tracks` served to a stock repc `MediaReplica`: only the
+/// `.rep` role (display) is available, and the Qt replica walks the model.
+async fn typed_source(dialect: Dialect) {
+    use qtro_rs::core::model::{Cell, TableModel};
+    let host = node(dialect);
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let media = peers::MediaSource::enable(&host, ()).unwrap();
+    let mut t = TableModel::new(&[(0, "display"), (257, "rank")], 1);
+    t.insert_rows(0, (0..3).map(|i| vec![Cell::new(format!("track {i}")).with(257, i)]).collect()).unwrap();
+    let served = media.set_tracks(t).unwrap();
+    let name = if dialect == Dialect::Qt5 { "Model::tracks" } else { "Model::Media::tracks" };
+    assert_eq!(served.name(), name);
+    let (mut qt, _) = QtPeer::start_with(major(dialect), &["replica-static", "Media", "--url", url.as_str()]).await;
+    let init = qt.expect("tracks initialized", |e| e["event"] == "initialized" && e["model"] == "tracks").await;
+    assert_eq!(init["availableRoles"], serde_json::json!([0]), "{init}");
+    assert_eq!(init["rows"], 3, "{init}");
+    let walked = qt.command("walk-child tracks").await;
+    let items = walked["model"]["items"].as_array().expect("items").clone();
+    let names: Vec<String> = items.iter().map(|i| i["cells"][0]["data"]["0"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, expected(3));
+}
+
+#[tokio::test]
+async fn qt6_typed_media_source() {
+    typed_source(Dialect::Qt6).await;
+}
+
+#[tokio::test]
+async fn qt5_typed_media_source() {
+    typed_source(Dialect::Qt5).await;
+}
