@@ -513,3 +513,44 @@ async fn typed_model_child_both_dialects() {
         .await;
     }
 }
+
+/// The host of a model child restarts: first without a model (the child replica empties), then
+/// a model is set again (the same model replica reads it, nothing of the old model stays).
+#[tokio::test]
+async fn model_child_across_a_host_restart() {
+    for dialect in BOTH {
+        let url = format!("tcp://127.0.0.1:{}", free_port());
+        let host = node(dialect);
+        host.listen(&url).await.unwrap();
+        let media = host.enable_source_without_slots("Media", media_class(dialect)).unwrap();
+        let served = media.enable_model_child("tracks", tracks(6), Default::default()).unwrap();
+        let client = node(dialect);
+        client.connect_to(&url).unwrap();
+        let parent = client.acquire("Media", media_class(dialect));
+        parent.wait_for_source(T).await.unwrap();
+        let m = parent.model_child("tracks", Default::default()).expect("the model child");
+        drop(parent);
+        let mut events = m.events();
+        m.wait_initialized(T).await.unwrap();
+        m.fetch(&[], 0..6, T).await.unwrap();
+        assert_eq!(m.data(&[ix(5, 0)], 0), Lookup::Cached("track 5".into()));
+
+        host.shutdown();
+        drop((served, media, host));
+        until(&mut events, "Suspect", || (m.state() == ReplicaState::Suspect).then_some(())).await;
+        assert_eq!(m.data(&[ix(5, 0)], 0), Lookup::Cached("track 5".into()), "kept while Suspect, as Qt");
+
+        let host = node(dialect);
+        host.listen(&url).await.unwrap();
+        let media = host.enable_source_without_slots("Media", media_class(dialect)).unwrap();
+        until(&mut events, "the rows of the old model gone", || m.row_count(&[]).is_none().then_some(())).await;
+        assert_eq!(m.state(), ReplicaState::Suspect, "no model on the new host");
+
+        let _served = media.enable_model_child("tracks", tracks(2), Default::default()).unwrap();
+        until(&mut events, "the new model", || (m.is_initialized() && m.row_count(&[]) == Some(2)).then_some(())).await;
+        assert_eq!(m.state(), ReplicaState::Valid);
+        m.fetch(&[], 0..2, T).await.unwrap();
+        assert_eq!(m.data(&[ix(1, 0)], 0), Lookup::Cached("track 1".into()));
+        assert_eq!(m.data(&[ix(5, 0)], 0), Lookup::Unavailable, "a stale row of the old model");
+    }
+}
