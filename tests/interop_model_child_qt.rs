@@ -247,6 +247,27 @@ async fn typed_source(dialect: Dialect) {
     let items = walked["model"]["items"].as_array().expect("items").clone();
     let names: Vec<String> = items.iter().map(|i| i["cells"][0]["data"]["0"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, expected(3));
+
+    // Unset (a null model QRO_): the Qt replica's tracks() becomes null; set again, it is back.
+    media.clear_tracks().unwrap();
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        qt.send("walk-child tracks");
+        let e = qt.expect("walk-child's answer", |e| e["cmd"] == "walk-child").await;
+        if e["event"] == "error" {
+            assert!(e["message"].as_str().unwrap().contains("no MODEL child"), "{e}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the Qt replica still has a model child");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut t = TableModel::new(&[(0, "display")], 1);
+    t.insert_rows(0, vec![vec![Cell::new("track 0")]]).unwrap();
+    let _again = media.set_tracks(t).unwrap();
+    let init = qt.expect("tracks initialized again", |e| e["event"] == "initialized" && e["model"] == "tracks").await;
+    assert_eq!(init["rows"], 1, "{init}");
+    let walked = qt.command("walk-child tracks").await;
+    assert_eq!(walked["model"]["items"][0]["cells"][0]["data"]["0"], "track 0");
 }
 
 #[tokio::test]

@@ -440,6 +440,32 @@ async fn model_child_set_replaced_both_dialects() {
         .await;
         assert_eq!(m.state(), ReplicaState::Valid);
         drop(served);
+
+        // Unset: the model replica empties and is Suspect; the parent has no child.
+        let mut parent_events = parent.events();
+        media.clear_model_child("tracks").unwrap();
+        until(&mut events, "the model unset", || {
+            (m.state() == ReplicaState::Suspect && m.row_count(&[]).is_none()).then_some(())
+        })
+        .await;
+        assert!(!matches!(m.data(&[ix(0, 0)], 0), Lookup::Cached(_)), "a stale row");
+        // The parent's notify signal carries the null model.
+        let deadline = tokio::time::Instant::now() + T;
+        while !matches!(
+            tokio::time::timeout_at(deadline, parent_events.recv()).await.expect("tracksChanged"),
+            Some(qtro_rs::node::ReplicaEvent::Signal { index: 1, .. })
+        ) {}
+        assert!(parent.model_child("tracks", Default::default()).is_none());
+        assert!(media.clear_model_child("n").is_err(), "n is no MODEL property");
+
+        // Set again: the same model replica reads the new model.
+        let _again = media.enable_model_child("tracks", tracks(1), rep_roles()).unwrap();
+        until(&mut events, "the model set again", || {
+            (m.is_initialized() && m.state() == ReplicaState::Valid && m.row_count(&[]) == Some(1)).then_some(())
+        })
+        .await;
+        m.fetch(&[], 0..1, T).await.unwrap();
+        assert_eq!(m.data(&[ix(0, 0)], 0), Lookup::Cached("track 0".into()));
     }
 }
 

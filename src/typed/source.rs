@@ -107,6 +107,11 @@ impl SourceCore {
         Ok(self.source.enable_model_child(p.name, model, options)?)
     }
 
+    /// Unsets the `.rep` `MODEL` property `index` (replicas get a null model).
+    pub fn clear_model(&self, index: usize) -> Result<(), TypedError> {
+        Ok(self.source.clear_model_child(self.spec.properties[index].name)?)
+    }
+
     /// Emits declared signal `signal` (position among the declared signals).
     pub fn emit<A: ToArgs>(&self, signal: usize, args: A) -> Result<(), TypedError> {
         let s = &self.spec.signals[signal];

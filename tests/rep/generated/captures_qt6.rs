@@ -1099,6 +1099,11 @@ impl RichSource {
         self.core.set_model(12, model, roles)
     }
 
+    /// Unsets the model `items`: replicas get a null model.
+    pub fn clear_items(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(12)
+    }
+
     /// Emits `SIGNAL(colored(Color c, Point3 p))` to every replica.
     pub fn emit_colored(&self, c: rich::Color, p: Point3) -> qtro::typed::Result<()> {
         self.core.emit(0, (c, p))

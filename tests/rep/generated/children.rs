@@ -510,6 +510,11 @@ impl BranchSource {
         self.core.set_model(2, model, roles)
     }
 
+    /// Unsets the model `rows`: replicas get a null model.
+    pub fn clear_rows(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(2)
+    }
+
     /// Emits `SIGNAL(grown(int depth))` to every replica.
     pub fn emit_grown(&self, depth: i32) -> qtro::typed::Result<()> {
         self.core.emit(0, (depth,))
@@ -966,6 +971,11 @@ impl TreeSource {
         self.core.set_model(3, model, roles)
     }
 
+    /// Unsets the model `items`: replicas get a null model.
+    pub fn clear_items(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(3)
+    }
+
     /// `int size`, READONLY: the current value.
     pub fn size(&self) -> qtro::typed::Result<i32> {
         self.core.get(4)
@@ -985,6 +995,11 @@ impl TreeSource {
     ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
         let roles = "display";
         self.core.set_model(5, model, roles)
+    }
+
+    /// Unsets the model `flat`: replicas get a null model.
+    pub fn clear_flat(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(5)
     }
 
     /// `CLASS later(Future)`: hosts a `Future` source as this child object (replacing the previous

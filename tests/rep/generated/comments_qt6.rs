@@ -289,6 +289,11 @@ impl CommentedSource {
         self.core.set_model(2, model, roles)
     }
 
+    /// Unsets the model `mod`: replicas get a null model.
+    pub fn clear_mod(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(2)
+    }
+
     /// Emits `SIGNAL(sig(int x))` to every replica.
     pub fn emit_sig(&self, x: i32) -> qtro::typed::Result<()> {
         self.core.emit(0, (x,))

@@ -2783,6 +2783,11 @@ impl MediaSource {
         let roles = "display";
         self.core.set_model(1, model, roles)
     }
+
+    /// Unsets the model `tracks`: replicas get a null model.
+    pub fn clear_tracks(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(1)
+    }
 }
 
 /// What replicas do to a [`MediaSource`].
@@ -3092,6 +3097,11 @@ impl OtherMediaSource {
     ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
         let roles = "display|decoration";
         self.core.set_model(0, model, roles)
+    }
+
+    /// Unsets the model `tracks`: replicas get a null model.
+    pub fn clear_tracks(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(0)
     }
 }
 

@@ -259,6 +259,12 @@ fn set_model(o: &mut Out, n: &mut Names, p: &TypedProp, roles: &[String]) {
     o.line(format!("let roles = {};", quote(&roles.join("|"))));
     o.line(format!("self.core.set_model({}, model, roles)", p.index));
     o.close("}");
+    let clear = n.claim(format!("clear_{}", p.ident.trim_start_matches("r#")));
+    o.blank();
+    o.doc(format!("Unsets the model `{}`: replicas get a null model.", p.p.name));
+    o.fn_line(&format!("pub fn {clear}(&self) -> {} {{", typed_result("()")));
+    o.line(format!("self.core.clear_model({})", p.index));
+    o.close("}");
 }
 
 /// `CSourceEvent` and the function that makes one of a node's `SourceEvent`.
