@@ -580,3 +580,48 @@ async fn model_child_across_a_host_restart() {
         assert_eq!(m.data(&[ix(5, 0)], 0), Lookup::Unavailable, "a stale row of the old model");
     }
 }
+
+/// A model child in manual mode: nothing changes until the feed is processed; a replaced model
+/// comes as a Reset announced before it is made, an unset one empties the cache.
+#[tokio::test]
+async fn model_child_manual_feed() {
+    use qtro_rs::node::{ModelFeed, ModelPhase};
+    /// Processes the feed until `f` gives a value; returns it and the events seen.
+    async fn process_until<R>(feed: &ModelFeed, what: &str, mut f: impl FnMut() -> Option<R>) -> (R, Vec<String>) {
+        let deadline = tokio::time::Instant::now() + T;
+        let mut seen = Vec::new();
+        loop {
+            feed.process(|phase, _| match phase {
+                ModelPhase::Before(e) => seen.push(format!("before {e:?}")),
+                ModelPhase::After(e) => seen.push(format!("after {e:?}")),
+            });
+            if let Some(r) = f() {
+                return (r, seen);
+            }
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}; seen {seen:?}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let host = node(Dialect::Qt6);
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let media = host.enable_source_without_slots("Media", media_class(Dialect::Qt6)).unwrap();
+    let _served = media.enable_model_child("tracks", tracks(3), Default::default()).unwrap();
+    let client = node(Dialect::Qt6);
+    client.connect_to(&url).unwrap();
+    let parent = client.acquire("Media", media_class(Dialect::Qt6));
+    parent.wait_for_source(T).await.unwrap();
+    let (m, feed) = parent.model_child_manual("tracks", Default::default()).expect("the model child");
+    process_until(&feed, "the row count", || m.row_count(&[]).filter(|&n| n == 3)).await;
+    m.set_window(&[], 0..3);
+    process_until(&feed, "the rows", || (m.data(&[ix(2, 0)], 0) == Lookup::Cached("track 2".into())).then_some(()))
+        .await;
+
+    let _replaced = media.enable_model_child("tracks", tracks(5), Default::default()).unwrap();
+    let (_, seen) = process_until(&feed, "the replaced model", || m.row_count(&[]).filter(|&n| n == 5)).await;
+    let reset = seen.iter().position(|e| e == "before Reset").expect("a Reset announced");
+    assert!(seen[reset..].iter().any(|e| e == "after Reset"), "{seen:?}");
+
+    media.clear_model_child("tracks").unwrap();
+    process_until(&feed, "the model unset", || m.row_count(&[]).is_none().then_some(())).await;
+    assert_eq!(m.state(), ReplicaState::Suspect);
+}

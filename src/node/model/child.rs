@@ -12,7 +12,7 @@ use crate::core::value::ObjectKind;
 use crate::core::Value;
 use crate::node::Replica;
 
-use super::replica::{ModelReplica, ModelReplicaOptions};
+use super::replica::{ModelFeed, ModelReplica, ModelReplicaOptions};
 
 /// Whether `v` is a model child (a non-null QRO_ of kind Model).
 fn is_model(v: &Value) -> bool {
@@ -32,12 +32,32 @@ impl Replica {
     ///
     /// Outside a tokio runtime (the model replica runs a task that sends its requests).
     pub fn model_child(&self, property: &str, options: ModelReplicaOptions) -> Option<ModelReplica> {
+        self.attach_model_child(property, options, false).map(|(m, _)| m)
+    }
+
+    /// Like [`Replica::model_child`], in **manual** mode (see
+    /// [`Node::acquire_model_manual`](crate::node::Node::acquire_model_manual)): the model's
+    /// events wait in the returned [`ModelFeed`] until its owner processes them.
+    pub fn model_child_manual(
+        &self,
+        property: &str,
+        options: ModelReplicaOptions,
+    ) -> Option<(ModelReplica, ModelFeed)> {
+        self.attach_model_child(property, options, true).map(|(m, feed)| (m, feed.expect("manual")))
+    }
+
+    fn attach_model_child(
+        &self,
+        property: &str,
+        options: ModelReplicaOptions,
+        manual: bool,
+    ) -> Option<(ModelReplica, Option<ModelFeed>)> {
         if !self.property(property).is_some_and(|v| is_model(&v)) {
             return None;
         }
         let child = self.child(property)?;
-        let (m, _) = ModelReplica::attach(child, self.dialect(), options, false);
+        let (m, feed) = ModelReplica::attach(child, self.dialect(), options, manual);
         m.link(Box::new(self.clone()));
-        Some(m)
+        Some((m, feed))
     }
 }
