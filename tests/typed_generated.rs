@@ -90,6 +90,8 @@ fn classes() -> Vec<(&'static str, &'static ClassSpec)> {
         ("qt-interop/peers/interop.rep", &rep_peers_interop::INTEROP_CLASS),
         ("qt-interop/peers/interop.rep", &rep_peers_interop::CHILD_CLASS),
         ("qt-interop/peers/interop.rep", &rep_peers_interop::PARENT_CLASS),
+        ("qt-interop/peers/interop.rep", &rep_peers_interop::MEDIA_CLASS),
+        ("qt-interop/peers/interop.rep", &rep_peers_interop::OTHER_MEDIA_CLASS),
     ]
 }
 

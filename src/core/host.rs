@@ -398,6 +398,23 @@ impl Core<HostRole> {
         self.enable_child(parent, property, class, values)
     }
 
+    /// Unsets the `.rep` `MODEL` property `property` of `parent` (a repc source's
+    /// `setTracks(nullptr)`): the model child stops being served and the parent's replicas get a
+    /// null QRO_ of kind Model, as Qt sends it. Returns the name of the model that was served,
+    /// if any.
+    pub fn clear_model_child(&mut self, parent: &str, property: usize) -> Result<Option<String>, HostError> {
+        let p = self.role.sources.get(parent).ok_or_else(|| HostError::UnknownSource(parent.into()))?;
+        if p.class.definition.properties.get(property).map(|p| p.type_name.as_str()) != Some(MODEL_PROPERTY_TYPE) {
+            return Err(HostError::BadIndex { object: parent.into(), what: "MODEL property", index: property });
+        }
+        let old = self.role.sources.get_mut(parent).expect("checked").children[property].take();
+        if let Some(old) = &old {
+            self.remove_tree(old);
+        }
+        self.broadcast_property(parent, property)?;
+        Ok(old)
+    }
+
     fn remove_tree(&mut self, name: &str) {
         if let Some(s) = self.role.sources.remove(name) {
             for c in s.children.into_iter().flatten() {
@@ -696,7 +713,9 @@ impl Core<HostRole> {
         let s = &self.role.sources[source];
         let Some(signal) = s.class.notify_index[index] else { return Ok(()) };
         let is_child = matches!(s.children.get(index), Some(Some(_)));
-        let bare = is_child || notify_is_bare(&s.class, signal);
+        // A MODEL property notifies bare whether a model is set or not (as a Qt source).
+        let is_model = s.class.definition.properties[index].type_name == MODEL_PROPERTY_TYPE;
+        let bare = is_child || is_model || notify_is_bare(&s.class, signal);
         // Child objects render differently for dynamic listeners (they get the definition).
         let variants: &[bool] = if is_child { &[false, true] } else { &[false] };
         for &dynamic in variants {

@@ -54,6 +54,11 @@ impl Replica {
         *self.inner.state.borrow()
     }
 
+    /// The QtRO dialect of its node.
+    pub(crate) fn dialect(&self) -> crate::core::Dialect {
+        self.inner.shared.dialect()
+    }
+
     /// Waits until the replica is Valid. Fails as soon as a host offers the object with another
     /// signature ([`CallError::SignatureMismatch`], with both signatures); on timeout, says
     /// which objects the connected hosts offer when none offers this one.

@@ -5,7 +5,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::core::{Dialect, ReplicaState, Value};
-use crate::node::{Node, Replica, ReplicaEvent};
+use crate::node::{ModelReplica, ModelReplicaOptions, Node, Replica, ReplicaEvent};
 
 use super::convert::{ConvertError, FromValue, ToArgs, ToValue};
 use super::event::EventStream;
@@ -112,6 +112,12 @@ impl ReplicaCore {
     /// source has sent a child object there.
     pub fn child(&self, property: usize) -> Option<Arc<ReplicaCore>> {
         self.children.get(property).cloned().flatten()
+    }
+
+    /// The replica of the model in `.rep` `MODEL` property `property`, once the source has set
+    /// one (see [`Replica::model_child`]).
+    pub fn model(&self, property: usize, options: ModelReplicaOptions) -> Option<ModelReplica> {
+        self.replica.model_child(self.spec.properties[property].name, options)
     }
 
     /// The node's replica.

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::Notify;
 
 use crate::core::{Dialect, Value};
-use crate::node::{Node, SlotCall, SlotHandler, Source, SourceEvent};
+use crate::node::{ModelHost, ModelOptions, ModelSource, Node, SlotCall, SlotHandler, Source, SourceEvent};
 
 use super::convert::{ConvertError, FromValue, ToArgs, ToValue};
 use super::event::EventStream;
@@ -93,6 +93,23 @@ impl SourceCore {
     pub fn set<T: ToValue + ?Sized>(&self, index: usize, value: &T) -> Result<bool, TypedError> {
         let p = &self.spec.properties[index];
         Ok(self.source.set_property(p.name, value.to_variant(p.ty.get(self.dialect), self.dialect))?)
+    }
+
+    /// Sets the `.rep` `MODEL` property `index` to `model` (replacing the model set before), as
+    /// a repc source does: the `.rep` role names `roles` (joined with `|`, as repc's
+    /// `ITEMS_ROLES` class info) are looked up among the model's role names (a name the model
+    /// lacks is warned about and skipped; none found, or none given: every role of the model is
+    /// served).
+    pub fn set_model<M: ModelSource>(&self, index: usize, model: M, roles: &str) -> Result<ModelHost<M>, TypedError> {
+        let p = &self.spec.properties[index];
+        let rep_roles = roles.split('|').filter(|r| !r.is_empty()).map(str::to_owned).collect();
+        let options = ModelOptions { rep_roles, ..Default::default() };
+        Ok(self.source.enable_model_child(p.name, model, options)?)
+    }
+
+    /// Unsets the `.rep` `MODEL` property `index` (replicas get a null model).
+    pub fn clear_model(&self, index: usize) -> Result<(), TypedError> {
+        Ok(self.source.clear_model_child(self.spec.properties[index].name)?)
     }
 
     /// Emits declared signal `signal` (position among the declared signals).

@@ -260,16 +260,49 @@ impl Core<ClientRole> {
     /// A child object arrived inside a parent's value: create (or refresh) its replica, bound to the
     /// parent's connection. A replica acquired beforehand under the child's name (as repc replicas
     /// pre-acquire children) is reused, keeping its static interface.
+    ///
+    /// A model child (a `.rep` `MODEL` property, kind Model) becomes a static replica of the
+    /// model adapter whose values are the QRO_'s `[availableRoles, roleNames]`, as Qt's repc
+    /// replica initializes its pre-acquired model replica; a replaced model re-initializes it. A
+    /// null model QRO_ unbinds the child replica of that name (Suspect) and clears its values
+    /// (announced as an initialization), until a model comes again.
     fn adopt(&mut self, conn: ConnectionId, parent: &str, ro: RemoteObject) {
-        if ro.kind != ObjectKind::Class || ro.is_null {
+        let model = match ro.kind {
+            ObjectKind::Class => false,
+            ObjectKind::Model => true,
+            ObjectKind::Gadget => return,
+        };
+        let Some(name) = ro.name else { return };
+        if ro.is_null {
+            let ours = self.role.replicas.get(&name).is_some_and(|r| r.parent.as_deref() == Some(parent));
+            if model && ours {
+                // Its values go too, announced as a (re)initialization without values: a model
+                // replica on it starts over empty, and nothing reads the old model's roles.
+                self.unbind(&name);
+                if let Some(r) = self.role.replicas.get_mut(&name) {
+                    r.values.clear();
+                }
+                self.events.push_back(ClientEvent::Initialized { replica: name.as_str().into() });
+            }
             return;
         }
-        let Some(name) = ro.name else { return };
         if name == parent || self.depth_of(parent) >= self.limits.max_depth {
             return tracing::warn!(name, "child object nested too deep or cyclic; ignored");
         }
-        let definition = match ro.definition {
-            Some(EmbeddedDefinition::Class(d)) => {
+        let adapter = model.then(|| Arc::new(crate::core::model::adapter_class(self.dialect)));
+        if let Some(class) = &adapter {
+            let count = class.definition.properties.len();
+            if ro.parameters.len() != count {
+                return tracing::warn!(
+                    name,
+                    got = ro.parameters.len(),
+                    "model child without its {count} values; ignored"
+                );
+            }
+        }
+        let definition = match (ro.definition, &adapter) {
+            (_, Some(class)) => Some(class.definition.clone()),
+            (Some(EmbeddedDefinition::Class(d)), None) => {
                 d.register_types(&mut self.types);
                 Some(d)
             }
@@ -277,7 +310,11 @@ impl Core<ClientRole> {
         };
         let r = self.role.replicas.entry(name.clone()).or_insert_with(|| {
             let parent = Some(parent.into());
-            ReplicaCore::new(name.clone(), ReplicaKind::Dynamic, parent, ReplicaState::Uninitialized, None, Vec::new())
+            let kind = match &adapter {
+                Some(class) => ReplicaKind::Static(class.clone()),
+                None => ReplicaKind::Dynamic,
+            };
+            ReplicaCore::new(name.clone(), kind, parent, ReplicaState::Uninitialized, None, Vec::new())
         });
         r.parent = Some(parent.into());
         if definition.is_some() {

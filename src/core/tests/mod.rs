@@ -13,6 +13,7 @@ mod limits;
 mod liveness;
 mod model;
 mod model_cache;
+mod model_child;
 mod pair;
 mod registry;
 

@@ -128,6 +128,14 @@ impl State {
         Ok(name)
     }
 
+    /// Unsets a MODEL property (see [`HostCore::clear_model_child`]).
+    pub(crate) fn clear_model_child(&mut self, parent: &str, property: usize) -> Result<(), NodeError> {
+        if let Some(old) = self.host.clear_model_child(parent, property)? {
+            self.sources.remove(&old);
+        }
+        Ok(())
+    }
+
     /// Sets a property of a hosted source (see [`HostCore::set_property`]).
     pub(crate) fn set_property(&mut self, source: &str, index: usize, value: Value) -> Result<bool, HostError> {
         self.host.set_property(source, index, value)

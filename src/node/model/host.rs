@@ -277,6 +277,16 @@ impl crate::node::Source {
     }
 }
 
+impl crate::node::Source {
+    /// Unsets the `.rep` `MODEL` property `property`, as a repc source's `setTracks(nullptr)`:
+    /// the model set there is no longer served, and replicas get a null model (a Rust
+    /// [`ModelReplica`](crate::node::ModelReplica) of it empties and waits for the next one).
+    pub fn clear_model_child(&self, property: &str) -> Result<(), NodeError> {
+        let index = self.property_index(property)?;
+        self.shared.with(|st| st.clear_model_child(&self.name, index))
+    }
+}
+
 impl<M: ModelSource> ModelHost<M> {
     /// The name replicas acquire it by.
     pub fn name(&self) -> &str {

@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod child;
 pub mod host;
 mod replica;
 

@@ -211,6 +211,8 @@ struct Handle {
     replica: Replica,
     _observation: Observation,
     fetcher: tokio::task::JoinHandle<()>,
+    /// What a MODEL child keeps alive with it (its parent replica, the parent's observation).
+    links: Mutex<Vec<Box<dyn std::any::Any + Send + Sync>>>,
 }
 
 impl Drop for Handle {
@@ -260,9 +262,22 @@ impl Node {
     ) -> (ModelReplica, Option<ModelFeed>) {
         let dialect = self.config().dialect;
         let replica = self.acquire(name, adapter_class(dialect));
+        ModelReplica::attach(replica, dialect, options, manual)
+    }
+}
+
+impl ModelReplica {
+    /// A model replica on `replica`, a replica of the model adapter (acquired, or a MODEL child).
+    pub(super) fn attach(
+        replica: Replica,
+        dialect: Dialect,
+        options: ModelReplicaOptions,
+        manual: bool,
+    ) -> (ModelReplica, Option<ModelFeed>) {
+        let name = replica.name().to_owned();
         let inner = Arc::new(Inner {
             id: NEXT_MODEL_ID.fetch_add(1, Ordering::Relaxed) & ((1 << (64 - TICKET_BITS)) - 1),
-            name: name.to_owned(),
+            name,
             dialect,
             cache: Mutex::new(ModelCache::new(options)),
             subscribers: Mutex::new(Vec::new()),
@@ -284,13 +299,17 @@ impl Node {
         }
         let fetcher = tokio::spawn(fetcher(inner.clone(), replica.clone()));
         inner.wake.notify_one();
-        let m = ModelReplica { h: Arc::new(Handle { inner, replica, _observation: observation, fetcher }) };
+        let links = Mutex::new(Vec::new());
+        let m = ModelReplica { h: Arc::new(Handle { inner, replica, _observation: observation, fetcher, links }) };
         let feed = manual.then(|| ModelFeed { m: m.clone() });
         (m, feed)
     }
-}
 
-impl ModelReplica {
+    /// Keeps `keep` alive as long as the model replica.
+    pub(super) fn link(&self, keep: Box<dyn std::any::Any + Send + Sync>) {
+        self.h.links.lock().unwrap_or_else(|e| e.into_inner()).push(keep);
+    }
+
     fn inner(&self) -> &Inner {
         &self.h.inner
     }

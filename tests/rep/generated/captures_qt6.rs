@@ -1088,6 +1088,22 @@ impl RichSource {
         ChildSource::enable_in(host, "child", initial, slots)
     }
 
+    /// `MODEL items(display, someRole)`: serves `model` as this model (replacing the previous one),
+    /// with the roles the .rep names (looked up in the model's role names; none found: all of
+    /// them). Qt names it `Model::<source name>::items` (Qt 6) or `Model::items` (Qt 5).
+    pub fn set_items<M: qtro::node::ModelSource>(
+        &self,
+        model: M,
+    ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
+        let roles = "display|someRole";
+        self.core.set_model(12, model, roles)
+    }
+
+    /// Unsets the model `items`: replicas get a null model.
+    pub fn clear_items(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(12)
+    }
+
     /// Emits `SIGNAL(colored(Color c, Point3 p))` to every replica.
     pub fn emit_colored(&self, c: rich::Color, p: Point3) -> qtro::typed::Result<()> {
         self.core.emit(0, (c, p))
@@ -1323,6 +1339,20 @@ impl RichReplica {
         Some(ChildReplica { core })
     }
 
+    /// `MODEL items(display, someRole)`: the replica of the model, once the source has set one (it
+    /// follows a replaced model, and empties while none is set).
+    pub fn items(&self) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(12, std::default::Default::default())
+    }
+
+    /// Like [`Self::items`], fetching and caching as `options` say.
+    pub fn items_with(
+        &self,
+        options: qtro::node::ModelReplicaOptions,
+    ) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(12, options)
+    }
+
     /// Calls `SLOT(Color next(Color c))` on the source.
     pub async fn next(&self, c: rich::Color) -> qtro::typed::Result<rich::Color> {
         self.core.call(0, (c,)).await
@@ -1369,6 +1399,8 @@ pub enum RichEvent {
     TagChanged(Tagged),
     /// The child object `child` changed.
     ChildChanged,
+    /// The model `items` was set, replaced or unset.
+    ItemsModelChanged,
     /// `SIGNAL(colored(Color c, Point3 p))`
     Colored {
         /// `Color c`
@@ -1399,6 +1431,7 @@ fn rich_event(event: qtro::node::ReplicaEvent) -> std::option::Option<RichEvent>
             9 => qtro::typed::map_value(&value, "Rich.note", RichEvent::NoteChanged),
             10 => qtro::typed::map_value(&value, "Rich.tag", RichEvent::TagChanged),
             11 => Ok(RichEvent::ChildChanged),
+            12 => Ok(RichEvent::ItemsModelChanged),
             _ => return None,
         },
         qtro::node::ReplicaEvent::Signal { index, args, .. } => match index {

@@ -499,6 +499,22 @@ impl BranchSource {
         LeafSource::enable_in(host, "leaf", initial, slots)
     }
 
+    /// `MODEL rows(display)`: serves `model` as this model (replacing the previous one), with the
+    /// roles the .rep names (looked up in the model's role names; none found: all of them). Qt
+    /// names it `Model::<source name>::rows` (Qt 6) or `Model::rows` (Qt 5).
+    pub fn set_rows<M: qtro::node::ModelSource>(
+        &self,
+        model: M,
+    ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
+        let roles = "display";
+        self.core.set_model(2, model, roles)
+    }
+
+    /// Unsets the model `rows`: replicas get a null model.
+    pub fn clear_rows(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(2)
+    }
+
     /// Emits `SIGNAL(grown(int depth))` to every replica.
     pub fn emit_grown(&self, depth: i32) -> qtro::typed::Result<()> {
         self.core.emit(0, (depth,))
@@ -608,6 +624,20 @@ impl BranchReplica {
         let core = self.core.child(1)?;
         Some(LeafReplica { core })
     }
+
+    /// `MODEL rows(display)`: the replica of the model, once the source has set one (it follows a
+    /// replaced model, and empties while none is set).
+    pub fn rows(&self) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(2, std::default::Default::default())
+    }
+
+    /// Like [`Self::rows`], fetching and caching as `options` say.
+    pub fn rows_with(
+        &self,
+        options: qtro::node::ModelReplicaOptions,
+    ) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(2, options)
+    }
 }
 
 /// What a [`BranchReplica`] observes.
@@ -627,6 +657,8 @@ pub enum BranchEvent {
     DepthChanged(i32),
     /// The child object `leaf` changed.
     LeafChanged,
+    /// The model `rows` was set, replaced or unset.
+    RowsModelChanged,
     /// `SIGNAL(grown(int depth))`
     Grown {
         /// `int depth`
@@ -646,6 +678,7 @@ fn branch_event(event: qtro::node::ReplicaEvent) -> std::option::Option<BranchEv
         qtro::node::ReplicaEvent::PropertyChanged { index, value, .. } => match index {
             0 => qtro::typed::map_value(&value, "Branch.depth", BranchEvent::DepthChanged),
             1 => Ok(BranchEvent::LeafChanged),
+            2 => Ok(BranchEvent::RowsModelChanged),
             _ => return None,
         },
         qtro::node::ReplicaEvent::Signal { index, args, .. } => match index {
@@ -926,6 +959,23 @@ impl TreeSource {
         BranchSource::enable_in(host, "spare", initial, slots)
     }
 
+    /// `MODEL items(display, someRole, zeta, Alpha, alpha)`: serves `model` as this model
+    /// (replacing the previous one), with the roles the .rep names (looked up in the model's role
+    /// names; none found: all of them). Qt names it `Model::<source name>::items` (Qt 6) or
+    /// `Model::items` (Qt 5).
+    pub fn set_items<M: qtro::node::ModelSource>(
+        &self,
+        model: M,
+    ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
+        let roles = "display|someRole|zeta|Alpha|alpha";
+        self.core.set_model(3, model, roles)
+    }
+
+    /// Unsets the model `items`: replicas get a null model.
+    pub fn clear_items(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(3)
+    }
+
     /// `int size`, READONLY: the current value.
     pub fn size(&self) -> qtro::typed::Result<i32> {
         self.core.get(4)
@@ -934,6 +984,22 @@ impl TreeSource {
     /// Sets `size`; replicas are notified when it changes. Returns whether it changed.
     pub fn set_size(&self, value: i32) -> qtro::typed::Result<bool> {
         self.core.set(4, &value)
+    }
+
+    /// `MODEL flat(display)`: serves `model` as this model (replacing the previous one), with the
+    /// roles the .rep names (looked up in the model's role names; none found: all of them). Qt
+    /// names it `Model::<source name>::flat` (Qt 6) or `Model::flat` (Qt 5).
+    pub fn set_flat<M: qtro::node::ModelSource>(
+        &self,
+        model: M,
+    ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
+        let roles = "display";
+        self.core.set_model(5, model, roles)
+    }
+
+    /// Unsets the model `flat`: replicas get a null model.
+    pub fn clear_flat(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(5)
     }
 
     /// `CLASS later(Future)`: hosts a `Future` source as this child object (replacing the previous
@@ -1073,9 +1139,37 @@ impl TreeReplica {
         Some(BranchReplica { core })
     }
 
+    /// `MODEL items(display, someRole, zeta, Alpha, alpha)`: the replica of the model, once the
+    /// source has set one (it follows a replaced model, and empties while none is set).
+    pub fn items(&self) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(3, std::default::Default::default())
+    }
+
+    /// Like [`Self::items`], fetching and caching as `options` say.
+    pub fn items_with(
+        &self,
+        options: qtro::node::ModelReplicaOptions,
+    ) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(3, options)
+    }
+
     /// `int size`, READONLY: the current value.
     pub fn size(&self) -> qtro::typed::Result<i32> {
         self.core.get(4)
+    }
+
+    /// `MODEL flat(display)`: the replica of the model, once the source has set one (it follows a
+    /// replaced model, and empties while none is set).
+    pub fn flat(&self) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(5, std::default::Default::default())
+    }
+
+    /// Like [`Self::flat`], fetching and caching as `options` say.
+    pub fn flat_with(
+        &self,
+        options: qtro::node::ModelReplicaOptions,
+    ) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(5, options)
     }
 
     /// `CLASS later(Future)`: the replica of the child object (acquired with this replica; Valid
@@ -1110,8 +1204,12 @@ pub enum TreeEvent {
     MainChanged,
     /// The child object `spare` changed.
     SpareChanged,
+    /// The model `items` was set, replaced or unset.
+    ItemsModelChanged,
     /// `size` changed.
     SizeChanged(i32),
+    /// The model `flat` was set, replaced or unset.
+    FlatModelChanged,
     /// The child object `later` changed.
     LaterChanged,
     /// A value arrived that does not have the declared type.
@@ -1129,7 +1227,9 @@ fn tree_event(event: qtro::node::ReplicaEvent) -> std::option::Option<TreeEvent>
             0 => qtro::typed::map_value(&value, "Tree.name", TreeEvent::NameChanged),
             1 => Ok(TreeEvent::MainChanged),
             2 => Ok(TreeEvent::SpareChanged),
+            3 => Ok(TreeEvent::ItemsModelChanged),
             4 => qtro::typed::map_value(&value, "Tree.size", TreeEvent::SizeChanged),
+            5 => Ok(TreeEvent::FlatModelChanged),
             6 => Ok(TreeEvent::LaterChanged),
             _ => return None,
         },

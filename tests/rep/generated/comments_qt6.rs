@@ -278,6 +278,22 @@ impl CommentedSource {
         self.core.set(1, &value)
     }
 
+    /// `MODEL mod(display)`: serves `model` as this model (replacing the previous one), with the
+    /// roles the .rep names (looked up in the model's role names; none found: all of them). Qt
+    /// names it `Model::<source name>::mod` (Qt 6) or `Model::mod` (Qt 5).
+    pub fn set_mod<M: qtro::node::ModelSource>(
+        &self,
+        model: M,
+    ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
+        let roles = "display";
+        self.core.set_model(2, model, roles)
+    }
+
+    /// Unsets the model `mod`: replicas get a null model.
+    pub fn clear_mod(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(2)
+    }
+
     /// Emits `SIGNAL(sig(int x))` to every replica.
     pub fn emit_sig(&self, x: i32) -> qtro::typed::Result<()> {
         self.core.emit(0, (x,))
@@ -407,6 +423,20 @@ impl CommentedReplica {
         self.core.push(1, &value).await
     }
 
+    /// `MODEL mod(display)`: the replica of the model, once the source has set one (it follows a
+    /// replaced model, and empties while none is set).
+    pub fn r#mod(&self) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(2, std::default::Default::default())
+    }
+
+    /// Like [`Self::r#mod`], fetching and caching as `options` say.
+    pub fn mod_with(
+        &self,
+        options: qtro::node::ModelReplicaOptions,
+    ) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(2, options)
+    }
+
     /// Calls `SLOT(void slot1())` on the source.
     pub async fn slot1(&self) -> qtro::typed::Result<()> {
         self.core.call(0, ()).await
@@ -430,6 +460,8 @@ pub enum CommentedEvent {
     AChanged(i32),
     /// `b` changed.
     BChanged(i32),
+    /// The model `mod` was set, replaced or unset.
+    ModModelChanged,
     /// `SIGNAL(sig(int x))`
     Sig {
         /// `int x`
@@ -449,6 +481,7 @@ fn commented_event(event: qtro::node::ReplicaEvent) -> std::option::Option<Comme
         qtro::node::ReplicaEvent::PropertyChanged { index, value, .. } => match index {
             0 => qtro::typed::map_value(&value, "Commented.a", CommentedEvent::AChanged),
             1 => qtro::typed::map_value(&value, "Commented.b", CommentedEvent::BChanged),
+            2 => Ok(CommentedEvent::ModModelChanged),
             _ => return None,
         },
         qtro::node::ReplicaEvent::Signal { index, args, .. } => match index {

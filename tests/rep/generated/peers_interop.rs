@@ -2618,6 +2618,638 @@ fn shapes_event(event: qtro::node::ReplicaEvent) -> std::option::Option<ShapesEv
     Some(converted.unwrap_or_else(ShapesEvent::ConversionFailed))
 }
 
+// class Media
+
+/// Static description of class `Media`: member lists, wire types, signatures.
+#[allow(dead_code)]
+pub static MEDIA_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
+    name: "Media",
+    signature: qtro::typed::Ty::new(
+        "f476d5850dc0e0c66fd645a86bc79039d76454a6",
+        "2d1feb7e9cbb2ac9b479476bcb63ef48bc3d1cd2",
+    ),
+    enums: &[],
+    properties: &[
+        qtro::typed::PropertySpec {
+            name: "n",
+            ty: qtro::typed::Ty::both("int"),
+            mode: qtro::core::PropertyMode::ReadPush,
+            persisted: false,
+            kind: qtro::typed::MemberKind::Prop,
+            child: None,
+        },
+        qtro::typed::PropertySpec {
+            name: "tracks",
+            ty: qtro::typed::Ty::both("QAbstractItemModel*"),
+            mode: qtro::core::PropertyMode::SourceOnlySetter,
+            persisted: false,
+            kind: qtro::typed::MemberKind::Model,
+            child: None,
+        },
+    ],
+    signals: &[],
+    slots: &[],
+    defaults: media_defaults,
+    gadgets: &[],
+    qt_enums: &[],
+};
+
+/// The properties of class `Media`: initial values of a source, and what a replica shows until the
+/// source's values arrive. `Default` gives the .rep defaults.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
+pub struct MediaProperties {
+    /// `int n` = `0`, READPUSH
+    pub n: i32,
+}
+
+#[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
+impl Default for MediaProperties {
+    fn default() -> Self {
+        Self { n: 0 }
+    }
+}
+
+/// The .rep defaults of class `Media` as sent for `dialect`.
+fn media_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
+    MediaProperties::default().to_values(dialect)
+}
+
+#[allow(dead_code)]
+impl MediaProperties {
+    /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
+    /// they are set apart).
+    pub fn to_values(&self, dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
+        let t = |i: usize| MEDIA_CLASS.properties[i].ty.get(dialect);
+        vec![self.n.to_variant(t(0), dialect), qtro::core::Value::Invalid]
+    }
+}
+
+/// The slots of class `Media`: implement them to host a [`MediaSource`]. Each is called with the
+/// source, so it can change properties or emit signals.
+#[allow(dead_code)]
+pub trait MediaSlots: Send + Sync + 'static {}
+
+/// For a source without slots.
+#[allow(dead_code)]
+impl MediaSlots for () {}
+
+/// A source of class `Media` hosted by a node, with typed accessors. Cheap to clone; stays enabled
+/// while the node runs.
+#[derive(Clone)]
+#[allow(dead_code)]
+pub struct MediaSource {
+    core: std::sync::Arc<qtro::typed::SourceCore>,
+}
+
+#[allow(dead_code)]
+impl MediaSource {
+    /// The class signature as repc 6 computes it (Qt replicas and sources check it).
+    pub const SIGNATURE: &'static str = "f476d5850dc0e0c66fd645a86bc79039d76454a6";
+
+    /// The class signature as repc 5.15 computes it.
+    pub const SIGNATURE_QT5: &'static str = "2d1feb7e9cbb2ac9b479476bcb63ef48bc3d1cd2";
+
+    /// Hosts the source on `node` under the class name, with the .rep defaults.
+    pub fn enable(node: &qtro::node::Node, slots: impl MediaSlots) -> qtro::typed::Result<Self> {
+        Self::enable_with(node, "Media", MediaProperties::default(), slots)
+    }
+
+    /// Hosts the source on `node` under `name`, starting from `initial`.
+    pub fn enable_with(
+        node: &qtro::node::Node,
+        name: &str,
+        initial: MediaProperties,
+        slots: impl MediaSlots,
+    ) -> qtro::typed::Result<Self> {
+        qtro::typed::register_types(node, register_types);
+        Self::enable_in(qtro::typed::SourceHost::Node(node), name, initial, slots)
+    }
+
+    fn enable_in<H: MediaSlots>(
+        host: qtro::typed::SourceHost<'_>,
+        name: &str,
+        initial: MediaProperties,
+        slots: H,
+    ) -> qtro::typed::Result<Self> {
+        let cell = qtro::typed::SourceCell::new();
+        let handler = qtro::typed::slot_handler(cell.clone(), slots, Self::dispatch::<H>);
+        let values = initial.to_values(host.dialect());
+        let spec = &MEDIA_CLASS;
+        let core = qtro::typed::SourceCore::enable(host, name, spec, values, handler)?;
+        let source = Self {
+            core: std::sync::Arc::new(core),
+        };
+        cell.set(source.clone());
+        Ok(source)
+    }
+
+    async fn dispatch<H: MediaSlots>(
+        self,
+        _slots: std::sync::Arc<H>,
+        _call: qtro::node::SlotCall,
+    ) -> qtro::core::Value {
+        qtro::core::Value::Invalid
+    }
+
+    /// The hosted source.
+    pub fn source(&self) -> &qtro::node::Source {
+        self.core.source()
+    }
+
+    /// What replicas do to the source, from now on.
+    pub fn events(&self) -> qtro::typed::EventStream<MediaSourceEvent, qtro::node::SourceEvent> {
+        self.core.events(media_source_event)
+    }
+
+    /// `int n` = `0`, READPUSH: the current value.
+    pub fn n(&self) -> qtro::typed::Result<i32> {
+        self.core.get(0)
+    }
+
+    /// Sets `n`; replicas are notified when it changes. Returns whether it changed.
+    pub fn set_n(&self, value: i32) -> qtro::typed::Result<bool> {
+        self.core.set(0, &value)
+    }
+
+    /// `MODEL tracks(display)`: serves `model` as this model (replacing the previous one), with the
+    /// roles the .rep names (looked up in the model's role names; none found: all of them). Qt
+    /// names it `Model::<source name>::tracks` (Qt 6) or `Model::tracks` (Qt 5).
+    pub fn set_tracks<M: qtro::node::ModelSource>(
+        &self,
+        model: M,
+    ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
+        let roles = "display";
+        self.core.set_model(1, model, roles)
+    }
+
+    /// Unsets the model `tracks`: replicas get a null model.
+    pub fn clear_tracks(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(1)
+    }
+}
+
+/// What replicas do to a [`MediaSource`].
+#[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
+pub enum MediaSourceEvent {
+    /// A replica acquired the source.
+    Acquired {
+        /// The replica's connection.
+        conn: qtro::core::ConnectionId,
+        /// The replica is dynamic (it asked for the class definition).
+        dynamic: bool,
+    },
+    /// A replica released the source.
+    Released {
+        /// The replica's connection.
+        conn: qtro::core::ConnectionId,
+    },
+    /// A replica set `n` (already applied and sent to every replica).
+    NWritten(i32),
+    /// A replica wrote a value that does not have the declared type.
+    ConversionFailed(qtro::typed::ConvertError),
+}
+
+#[allow(clippy::collapsible_match)]
+fn media_source_event(event: qtro::node::SourceEvent) -> std::option::Option<MediaSourceEvent> {
+    let converted = match event {
+        qtro::node::SourceEvent::Acquired { conn, dynamic } => {
+            Ok(MediaSourceEvent::Acquired { conn, dynamic })
+        }
+        qtro::node::SourceEvent::Released { conn } => Ok(MediaSourceEvent::Released { conn }),
+        qtro::node::SourceEvent::PropertyWritten { index, value, .. } => match index {
+            0 => qtro::typed::map_value(&value, "Media.n", MediaSourceEvent::NWritten),
+            _ => return None,
+        },
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    };
+    Some(converted.unwrap_or_else(MediaSourceEvent::ConversionFailed))
+}
+
+/// A replica of class `Media`, with typed accessors. Cheap to clone; released when the last clone
+/// is dropped.
+#[derive(Clone)]
+#[allow(dead_code)]
+pub struct MediaReplica {
+    core: std::sync::Arc<qtro::typed::ReplicaCore>,
+}
+
+#[allow(dead_code)]
+impl MediaReplica {
+    /// The class signature as repc 6 computes it (Qt replicas and sources check it).
+    pub const SIGNATURE: &'static str = "f476d5850dc0e0c66fd645a86bc79039d76454a6";
+
+    /// The class signature as repc 5.15 computes it.
+    pub const SIGNATURE_QT5: &'static str = "2d1feb7e9cbb2ac9b479476bcb63ef48bc3d1cd2";
+
+    /// Acquires the source named `Media` from the hosts `node` is connected to.
+    pub fn acquire(node: &qtro::node::Node) -> Self {
+        Self::acquire_with(node, "Media", None)
+    }
+
+    /// Acquires the source called `name`.
+    pub fn acquire_named(node: &qtro::node::Node, name: &str) -> Self {
+        Self::acquire_with(node, name, None)
+    }
+
+    /// Acquires the source called `name`; its PERSISTED properties are restored from and saved to
+    /// `store`.
+    pub fn acquire_with(
+        node: &qtro::node::Node,
+        name: &str,
+        store: std::option::Option<std::sync::Arc<dyn qtro::typed::PersistedStore>>,
+    ) -> Self {
+        qtro::typed::register_types(node, register_types);
+        let spec = &MEDIA_CLASS;
+        let core = qtro::typed::ReplicaCore::acquire(node, name, spec, store);
+        Self { core }
+    }
+
+    /// The node's replica.
+    pub fn replica(&self) -> &qtro::node::Replica {
+        self.core.replica()
+    }
+
+    /// The replica's state (Valid once the source's values arrived).
+    pub fn replica_state(&self) -> qtro::core::ReplicaState {
+        self.core.state()
+    }
+
+    /// Waits until the replica is Valid.
+    pub async fn wait_for_source(&self, timeout: std::time::Duration) -> qtro::typed::Result<()> {
+        self.core.wait_for_source(timeout).await
+    }
+
+    /// The replica's typed events, from now on.
+    pub fn events(&self) -> qtro::typed::EventStream<MediaEvent> {
+        self.core.events(media_event)
+    }
+
+    /// `int n` = `0`, READPUSH: the current value.
+    pub fn n(&self) -> qtro::typed::Result<i32> {
+        self.core.get(0)
+    }
+
+    /// Asks the source to set `n` (its `push` slot).
+    pub async fn push_n(&self, value: i32) -> qtro::typed::Result<()> {
+        self.core.push(0, &value).await
+    }
+
+    /// `MODEL tracks(display)`: the replica of the model, once the source has set one (it follows a
+    /// replaced model, and empties while none is set).
+    pub fn tracks(&self) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(1, std::default::Default::default())
+    }
+
+    /// Like [`Self::tracks`], fetching and caching as `options` say.
+    pub fn tracks_with(
+        &self,
+        options: qtro::node::ModelReplicaOptions,
+    ) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(1, options)
+    }
+}
+
+/// What a [`MediaReplica`] observes.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
+pub enum MediaEvent {
+    /// The replica's state changed.
+    ReplicaStateChanged {
+        /// The previous state.
+        old: qtro::core::ReplicaState,
+        /// The new state.
+        new: qtro::core::ReplicaState,
+    },
+    /// The source's values arrived.
+    Initialized,
+    /// `n` changed.
+    NChanged(i32),
+    /// The model `tracks` was set, replaced or unset.
+    TracksModelChanged,
+    /// A value arrived that does not have the declared type.
+    ConversionFailed(qtro::typed::ConvertError),
+}
+
+#[allow(clippy::collapsible_match)]
+fn media_event(event: qtro::node::ReplicaEvent) -> std::option::Option<MediaEvent> {
+    let converted = match event {
+        qtro::node::ReplicaEvent::StateChanged { old, new } => {
+            Ok(MediaEvent::ReplicaStateChanged { old, new })
+        }
+        qtro::node::ReplicaEvent::Initialized => Ok(MediaEvent::Initialized),
+        qtro::node::ReplicaEvent::PropertyChanged { index, value, .. } => match index {
+            0 => qtro::typed::map_value(&value, "Media.n", MediaEvent::NChanged),
+            1 => Ok(MediaEvent::TracksModelChanged),
+            _ => return None,
+        },
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    };
+    Some(converted.unwrap_or_else(MediaEvent::ConversionFailed))
+}
+
+// class OtherMedia
+
+/// Static description of class `OtherMedia`: member lists, wire types, signatures.
+#[allow(dead_code)]
+pub static OTHER_MEDIA_CLASS: qtro::typed::ClassSpec = qtro::typed::ClassSpec {
+    name: "OtherMedia",
+    signature: qtro::typed::Ty::new(
+        "5a8a1bee242f1d3625215fc2e040a075d10d7612",
+        "e8cac1baf118b648abd15d4335cd4738fb89044d",
+    ),
+    enums: &[],
+    properties: &[qtro::typed::PropertySpec {
+        name: "tracks",
+        ty: qtro::typed::Ty::both("QAbstractItemModel*"),
+        mode: qtro::core::PropertyMode::SourceOnlySetter,
+        persisted: false,
+        kind: qtro::typed::MemberKind::Model,
+        child: None,
+    }],
+    signals: &[],
+    slots: &[],
+    defaults: other_media_defaults,
+    gadgets: &[],
+    qt_enums: &[],
+};
+
+/// The properties of class `OtherMedia`: initial values of a source, and what a replica shows until
+/// the source's values arrive. `Default` gives the .rep defaults.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
+pub struct OtherMediaProperties {}
+
+#[allow(clippy::derivable_impls)]
+#[allow(dead_code)]
+impl Default for OtherMediaProperties {
+    fn default() -> Self {
+        Self {}
+    }
+}
+
+/// The .rep defaults of class `OtherMedia` as sent for `dialect`.
+fn other_media_defaults(dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
+    OtherMediaProperties::default().to_values(dialect)
+}
+
+#[allow(dead_code)]
+impl OtherMediaProperties {
+    /// The values as sent for `dialect`, in wire order (child objects and models are placeholders:
+    /// they are set apart).
+    pub fn to_values(&self, _dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {
+        vec![qtro::core::Value::Invalid]
+    }
+}
+
+/// The slots of class `OtherMedia`: implement them to host a [`OtherMediaSource`]. Each is called
+/// with the source, so it can change properties or emit signals.
+#[allow(dead_code)]
+pub trait OtherMediaSlots: Send + Sync + 'static {}
+
+/// For a source without slots.
+#[allow(dead_code)]
+impl OtherMediaSlots for () {}
+
+/// A source of class `OtherMedia` hosted by a node, with typed accessors. Cheap to clone; stays
+/// enabled while the node runs.
+#[derive(Clone)]
+#[allow(dead_code)]
+pub struct OtherMediaSource {
+    core: std::sync::Arc<qtro::typed::SourceCore>,
+}
+
+#[allow(dead_code)]
+impl OtherMediaSource {
+    /// The class signature as repc 6 computes it (Qt replicas and sources check it).
+    pub const SIGNATURE: &'static str = "5a8a1bee242f1d3625215fc2e040a075d10d7612";
+
+    /// The class signature as repc 5.15 computes it.
+    pub const SIGNATURE_QT5: &'static str = "e8cac1baf118b648abd15d4335cd4738fb89044d";
+
+    /// Hosts the source on `node` under the class name, with the .rep defaults.
+    pub fn enable(
+        node: &qtro::node::Node,
+        slots: impl OtherMediaSlots,
+    ) -> qtro::typed::Result<Self> {
+        Self::enable_with(node, "OtherMedia", OtherMediaProperties::default(), slots)
+    }
+
+    /// Hosts the source on `node` under `name`, starting from `initial`.
+    pub fn enable_with(
+        node: &qtro::node::Node,
+        name: &str,
+        initial: OtherMediaProperties,
+        slots: impl OtherMediaSlots,
+    ) -> qtro::typed::Result<Self> {
+        qtro::typed::register_types(node, register_types);
+        Self::enable_in(qtro::typed::SourceHost::Node(node), name, initial, slots)
+    }
+
+    fn enable_in<H: OtherMediaSlots>(
+        host: qtro::typed::SourceHost<'_>,
+        name: &str,
+        initial: OtherMediaProperties,
+        slots: H,
+    ) -> qtro::typed::Result<Self> {
+        let cell = qtro::typed::SourceCell::new();
+        let handler = qtro::typed::slot_handler(cell.clone(), slots, Self::dispatch::<H>);
+        let values = initial.to_values(host.dialect());
+        let spec = &OTHER_MEDIA_CLASS;
+        let core = qtro::typed::SourceCore::enable(host, name, spec, values, handler)?;
+        let source = Self {
+            core: std::sync::Arc::new(core),
+        };
+        cell.set(source.clone());
+        Ok(source)
+    }
+
+    async fn dispatch<H: OtherMediaSlots>(
+        self,
+        _slots: std::sync::Arc<H>,
+        _call: qtro::node::SlotCall,
+    ) -> qtro::core::Value {
+        qtro::core::Value::Invalid
+    }
+
+    /// The hosted source.
+    pub fn source(&self) -> &qtro::node::Source {
+        self.core.source()
+    }
+
+    /// What replicas do to the source, from now on.
+    pub fn events(
+        &self,
+    ) -> qtro::typed::EventStream<OtherMediaSourceEvent, qtro::node::SourceEvent> {
+        self.core.events(other_media_source_event)
+    }
+
+    /// `MODEL tracks(display, decoration)`: serves `model` as this model (replacing the previous
+    /// one), with the roles the .rep names (looked up in the model's role names; none found: all of
+    /// them). Qt names it `Model::<source name>::tracks` (Qt 6) or `Model::tracks` (Qt 5).
+    pub fn set_tracks<M: qtro::node::ModelSource>(
+        &self,
+        model: M,
+    ) -> qtro::typed::Result<qtro::node::ModelHost<M>> {
+        let roles = "display|decoration";
+        self.core.set_model(0, model, roles)
+    }
+
+    /// Unsets the model `tracks`: replicas get a null model.
+    pub fn clear_tracks(&self) -> qtro::typed::Result<()> {
+        self.core.clear_model(0)
+    }
+}
+
+/// What replicas do to a [`OtherMediaSource`].
+#[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
+pub enum OtherMediaSourceEvent {
+    /// A replica acquired the source.
+    Acquired {
+        /// The replica's connection.
+        conn: qtro::core::ConnectionId,
+        /// The replica is dynamic (it asked for the class definition).
+        dynamic: bool,
+    },
+    /// A replica released the source.
+    Released {
+        /// The replica's connection.
+        conn: qtro::core::ConnectionId,
+    },
+    /// A replica wrote a value that does not have the declared type.
+    ConversionFailed(qtro::typed::ConvertError),
+}
+
+#[allow(clippy::collapsible_match)]
+fn other_media_source_event(
+    event: qtro::node::SourceEvent,
+) -> std::option::Option<OtherMediaSourceEvent> {
+    let converted = match event {
+        qtro::node::SourceEvent::Acquired { conn, dynamic } => {
+            Ok(OtherMediaSourceEvent::Acquired { conn, dynamic })
+        }
+        qtro::node::SourceEvent::Released { conn } => Ok(OtherMediaSourceEvent::Released { conn }),
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    };
+    Some(converted.unwrap_or_else(OtherMediaSourceEvent::ConversionFailed))
+}
+
+/// A replica of class `OtherMedia`, with typed accessors. Cheap to clone; released when the last
+/// clone is dropped.
+#[derive(Clone)]
+#[allow(dead_code)]
+pub struct OtherMediaReplica {
+    core: std::sync::Arc<qtro::typed::ReplicaCore>,
+}
+
+#[allow(dead_code)]
+impl OtherMediaReplica {
+    /// The class signature as repc 6 computes it (Qt replicas and sources check it).
+    pub const SIGNATURE: &'static str = "5a8a1bee242f1d3625215fc2e040a075d10d7612";
+
+    /// The class signature as repc 5.15 computes it.
+    pub const SIGNATURE_QT5: &'static str = "e8cac1baf118b648abd15d4335cd4738fb89044d";
+
+    /// Acquires the source named `OtherMedia` from the hosts `node` is connected to.
+    pub fn acquire(node: &qtro::node::Node) -> Self {
+        Self::acquire_with(node, "OtherMedia", None)
+    }
+
+    /// Acquires the source called `name`.
+    pub fn acquire_named(node: &qtro::node::Node, name: &str) -> Self {
+        Self::acquire_with(node, name, None)
+    }
+
+    /// Acquires the source called `name`; its PERSISTED properties are restored from and saved to
+    /// `store`.
+    pub fn acquire_with(
+        node: &qtro::node::Node,
+        name: &str,
+        store: std::option::Option<std::sync::Arc<dyn qtro::typed::PersistedStore>>,
+    ) -> Self {
+        qtro::typed::register_types(node, register_types);
+        let spec = &OTHER_MEDIA_CLASS;
+        let core = qtro::typed::ReplicaCore::acquire(node, name, spec, store);
+        Self { core }
+    }
+
+    /// The node's replica.
+    pub fn replica(&self) -> &qtro::node::Replica {
+        self.core.replica()
+    }
+
+    /// The replica's state (Valid once the source's values arrived).
+    pub fn replica_state(&self) -> qtro::core::ReplicaState {
+        self.core.state()
+    }
+
+    /// Waits until the replica is Valid.
+    pub async fn wait_for_source(&self, timeout: std::time::Duration) -> qtro::typed::Result<()> {
+        self.core.wait_for_source(timeout).await
+    }
+
+    /// The replica's typed events, from now on.
+    pub fn events(&self) -> qtro::typed::EventStream<OtherMediaEvent> {
+        self.core.events(other_media_event)
+    }
+
+    /// `MODEL tracks(display, decoration)`: the replica of the model, once the source has set one
+    /// (it follows a replaced model, and empties while none is set).
+    pub fn tracks(&self) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(0, std::default::Default::default())
+    }
+
+    /// Like [`Self::tracks`], fetching and caching as `options` say.
+    pub fn tracks_with(
+        &self,
+        options: qtro::node::ModelReplicaOptions,
+    ) -> std::option::Option<qtro::node::ModelReplica> {
+        self.core.model(0, options)
+    }
+}
+
+/// What a [`OtherMediaReplica`] observes.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)]
+pub enum OtherMediaEvent {
+    /// The replica's state changed.
+    ReplicaStateChanged {
+        /// The previous state.
+        old: qtro::core::ReplicaState,
+        /// The new state.
+        new: qtro::core::ReplicaState,
+    },
+    /// The source's values arrived.
+    Initialized,
+    /// The model `tracks` was set, replaced or unset.
+    TracksModelChanged,
+    /// A value arrived that does not have the declared type.
+    ConversionFailed(qtro::typed::ConvertError),
+}
+
+#[allow(clippy::collapsible_match)]
+fn other_media_event(event: qtro::node::ReplicaEvent) -> std::option::Option<OtherMediaEvent> {
+    let converted = match event {
+        qtro::node::ReplicaEvent::StateChanged { old, new } => {
+            Ok(OtherMediaEvent::ReplicaStateChanged { old, new })
+        }
+        qtro::node::ReplicaEvent::Initialized => Ok(OtherMediaEvent::Initialized),
+        qtro::node::ReplicaEvent::PropertyChanged { index, .. } => match index {
+            0 => Ok(OtherMediaEvent::TracksModelChanged),
+            _ => return None,
+        },
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    };
+    Some(converted.unwrap_or_else(OtherMediaEvent::ConversionFailed))
+}
+
 /// Registers the PODs and enums of this file in `types`, so values that contain them can be
 /// decoded.
 #[allow(dead_code)]

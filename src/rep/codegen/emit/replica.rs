@@ -28,6 +28,8 @@ pub(super) fn emit_replica(o: &mut Out, g: &ClassGen) {
             setter(o, &mut n, p, m);
         } else if let Some(child) = p.child {
             child_getter(o, &mut n, p, child);
+        } else if matches!(p.p.kind, PropertyKind::Model { .. }) {
+            model_getter(o, &mut n, p);
         }
     }
     for (i, s) in g.slots.iter().enumerate() {
@@ -145,15 +147,38 @@ fn child_getter(o: &mut Out, n: &mut Names, p: &TypedProp, child: &Class) {
     o.close("}");
 }
 
+/// The getters of the model replica of a `MODEL` property.
+fn model_getter(o: &mut Out, n: &mut Names, p: &TypedProp) {
+    let getter = n.claim(p.ident.clone());
+    let with = n.claim(format!("{}_with", p.ident.trim_start_matches("r#")));
+    o.blank();
+    o.doc(format!(
+        "{}: the replica of the model, once the source has set one (it follows a replaced\nmodel, and empties while none is set).",
+        p.doc
+    ));
+    o.fn_sig(&format!("pub fn {getter}("), &["&self".into()], ") -> std::option::Option<qtro::node::ModelReplica> {");
+    o.line(format!("self.core.model({}, std::default::Default::default())", p.index));
+    o.close("}");
+    o.blank();
+    o.doc(format!("Like [`Self::{getter}`], fetching and caching as `options` say."));
+    o.fn_sig(
+        &format!("pub fn {with}("),
+        &["&self".into(), "options: qtro::node::ModelReplicaOptions".into()],
+        ") -> std::option::Option<qtro::node::ModelReplica> {",
+    );
+    o.line(format!("self.core.model({}, options)", p.index));
+    o.close("}");
+}
+
 /// `CEvent` and the function that makes one of a node's `ReplicaEvent`.
 fn events(o: &mut Out, g: &ClassGen) {
-    // A variant per property that notifies (not CONSTANT, not a MODEL) and per signal.
+    // A variant per property that notifies (not CONSTANT) and per signal.
     let mut vn = Names::new(&["ReplicaStateChanged", "Initialized", "ConversionFailed"]);
     let prop_variants: Vec<Option<String>> = g
         .props
         .iter()
         .map(|p| match p.p.kind {
-            PropertyKind::Model { .. } => None,
+            PropertyKind::Model { .. } => Some(vn.claim(format!("{}ModelChanged", names::camel(&p.p.name)))),
             _ if p.p.modifier == Modifier::Constant => None,
             _ => Some(vn.claim(format!("{}Changed", names::camel(&p.p.name)))),
         })
@@ -195,6 +220,10 @@ fn event_enum(o: &mut Out, g: &ClassGen, prop_variants: &[Option<String>], signa
             Some(m) => {
                 o.doc(format!("`{}` changed.", p.p.name));
                 o.line(format!("{v}({}),", m.rust));
+            }
+            None if matches!(p.p.kind, PropertyKind::Model { .. }) => {
+                o.doc(format!("The model `{}` was set, replaced or unset.", p.p.name));
+                o.line(format!("{v},"));
             }
             None => {
                 o.doc(format!("The child object `{}` changed.", p.p.name));

@@ -5,7 +5,7 @@
 use crate::rep::codegen::names::{self, Names};
 use crate::rep::codegen::out::{Out, CALL_WIDTH};
 use crate::rep::codegen::types::Mapped;
-use crate::rep::{Class, Modifier};
+use crate::rep::{Class, Modifier, PropertyKind};
 
 use super::class::{
     close_event_fn, forward, getter, open_event_fn, open_handle, property_arm, ClassGen, Forward, TypedProp,
@@ -49,6 +49,8 @@ pub(super) fn emit_source(o: &mut Out, g: &ClassGen) {
             }
         } else if let Some(child) = p.child {
             enable_child(o, &mut n, p, child);
+        } else if let PropertyKind::Model { roles } = &p.p.kind {
+            set_model(o, &mut n, p, roles);
         }
     }
     for (i, s) in g.signals.iter().enumerate() {
@@ -236,6 +238,32 @@ fn enable_child(o: &mut Out, n: &mut Names, p: &TypedProp, child: &Class) {
     o.line(format!("property: {},", p.index));
     o.close("};");
     o.line(format!("{ct}Source::enable_in(host, {}, initial, slots)", quote(&p.p.name)));
+    o.close("}");
+}
+
+/// `set_<prop>`: serves a model as a `MODEL` property.
+fn set_model(o: &mut Out, n: &mut Names, p: &TypedProp, roles: &[String]) {
+    let name = n.claim(format!("set_{}", p.ident.trim_start_matches("r#")));
+    o.blank();
+    o.doc(format!(
+        "{}: serves `model` as this model (replacing the previous one), with the roles\nthe .rep names (looked up in the model's role names; none found: all of them). Qt\nnames it `Model::<source name>::{}` (Qt 6) or `Model::{}` (Qt 5).",
+        p.doc, p.p.name, p.p.name
+    ));
+    o.fn_sig(
+        &format!("pub fn {name}<M: qtro::node::ModelSource>("),
+        &["&self".into(), "model: M".into()],
+        &format!(") -> {} {{", typed_result("qtro::node::ModelHost<M>")),
+    );
+    // As repc's `ITEMS_ROLES` class info: the names joined with `|` (one literal, whatever
+    // their number).
+    o.line(format!("let roles = {};", quote(&roles.join("|"))));
+    o.line(format!("self.core.set_model({}, model, roles)", p.index));
+    o.close("}");
+    let clear = n.claim(format!("clear_{}", p.ident.trim_start_matches("r#")));
+    o.blank();
+    o.doc(format!("Unsets the model `{}`: replicas get a null model.", p.p.name));
+    o.fn_line(&format!("pub fn {clear}(&self) -> {} {{", typed_result("()")));
+    o.line(format!("self.core.clear_model({})", p.index));
     o.close("}");
 }
 

@@ -146,7 +146,9 @@ fn to_values(o: &mut Out, g: &ClassGen, name: &str, any_value: bool) {
         o.fn_line("pub fn to_values(&self, _dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {");
         o.line("Vec::new()");
     } else {
-        o.fn_line("pub fn to_values(&self, dialect: qtro::core::Dialect) -> Vec<qtro::core::Value> {");
+        // Only children and models: the dialect is not needed.
+        let param = if any_value { "dialect" } else { "_dialect" };
+        o.fn_line(&format!("pub fn to_values(&self, {param}: qtro::core::Dialect) -> Vec<qtro::core::Value> {{"));
         if any_value {
             o.line(format!("let t = |i: usize| {}.properties[i].ty.get(dialect);", g.spec()));
         }
