@@ -713,13 +713,14 @@ async fn watch(
     let mut shadow = Shadow::new(window.clone());
     s.model.set_window(&[], window.clone());
 
+    refill(&s, &mut shadow, &picked).await?;
     let n = s.row_count(&[]).await?;
     let columns = s.column_count(&[]).await?;
+    // Printed once the watched rows are known: changes from now on are shown.
     out.emit(
         || format!("init {n} rows × {columns} columns, roles {}", s.roles.describe(&picked)),
         || json!({"event": "init", "rows": n, "columns": columns, "roles": s.roles.json(&picked)}),
     );
-    refill(&s, &mut shadow, &picked).await?;
     let mut printed = 0u64;
     if count == Some(0) {
         return Ok(());
