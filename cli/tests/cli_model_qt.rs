@@ -215,3 +215,39 @@ async fn watch_changes_made_by_a_qt_source() {
     assert_eq!(w.line().await, "changed 2:1 \"text\"");
     assert_eq!(w.wait().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_dump_and_serve() {
+    // Dump: the dialect is detected from the host's handshake.
+    let (mut qt, ready) =
+        QtPeer::start_with(5, &["model-source", "tree", "--url", "tcp://127.0.0.1:0", "--rows", "3"]).await;
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let source = qt.command("dump").await;
+    let j = &run(&["model", "dump", &url, "Model", "--json", "--roles", "display"]).await.json()[0];
+    assert_eq!(our_display(&j["items"]), qt_display(&source["model"]));
+    let list = run_ok(&["list", &url]).await;
+    assert!(list.contains("model (roles display=0, 8, 255; 3×2)"), "{list}");
+    drop(qt);
+
+    // Serve --qt5 to a Qt 5.15 replica.
+    let file = std::env::temp_dir().join(format!("qtro_cli_model_qt5_{}.json", std::process::id()));
+    std::fs::write(&file, r#"[{"display": "x", "children": ["x0"]}, "y"]"#).unwrap();
+    let mut s = Proc::spawn(&["model", "serve", file.to_str().unwrap(), "--url", "tcp://127.0.0.1:0", "--qt5"]);
+    let url = ready_url(&s.line().await);
+    let (mut qt, _) = QtPeer::start_with(5, &["model-replica", "Model", "--url", &url]).await;
+    let w = qt.command("walk").await;
+    assert_eq!(
+        qt_display(&w["model"]),
+        json!([{"row": 0, "cells": ["x"], "children": [{"row": 0, "cells": ["x0"]}]}, {"row": 1, "cells": ["y"]}])
+    );
+    s.send(r#"insert 0 1 "x1""#).await;
+    assert_eq!(s.line().await, "ok insert 0 1");
+    qt.expect("rowsInserted", |e| e["event"] == "rowsInserted" && e["parent"] == json!([[0, 0]])).await;
+    let w = qt.command("walk").await;
+    assert_eq!(
+        qt_display(&w["model"])[0]["children"],
+        json!([{"row": 0, "cells": ["x0"]}, {"row": 1, "cells": ["x1"]}])
+    );
+    s.send("quit").await;
+    let _ = std::fs::remove_file(file);
+}
