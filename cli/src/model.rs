@@ -13,6 +13,7 @@
 //! root) or rows from the top level separated by `/`, each `ROW` or `ROW:COL` (`3/0:1`); in JSON
 //! they are Qt's index lists, `[[row, column], …]`.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,9 @@ use qtro_rs::core::model::{
     InitialAction, Lookup, ModelEvent, ModelIndex, ModelSource, Orientation, TreeModel, ADAPTER_TYPE,
 };
 use qtro_rs::core::{Dialect, ReplicaState, Value};
-use qtro_rs::node::{ModelHost, ModelHostEvent, ModelOptions, ModelReplica, ModelReplicaOptions, Node, NodeConfig};
+use qtro_rs::node::{
+    EventReceiver, ModelHost, ModelHostEvent, ModelOptions, ModelReplica, ModelReplicaOptions, Node, NodeConfig,
+};
 use qtro_rs::text::{self as value, TypeContext};
 
 use super::client::node_error;
@@ -713,6 +716,9 @@ async fn watch(
     let mut shadow = Shadow::new(window.clone());
     s.model.set_window(&[], window.clone());
 
+    if count == Some(0) {
+        return Ok(());
+    }
     refill(&s, &mut shadow, &picked).await?;
     let n = s.row_count(&[]).await?;
     let columns = s.column_count(&[]).await?;
@@ -721,17 +727,24 @@ async fn watch(
         || format!("init {n} rows × {columns} columns, roles {}", s.roles.describe(&picked)),
         || json!({"event": "init", "rows": n, "columns": columns, "roles": s.roles.json(&picked)}),
     );
-    let mut printed = 0u64;
-    if count == Some(0) {
-        return Ok(());
-    }
+    // `init` counts as an event, as in `qtro watch`.
+    let mut printed = 1u64;
+    // Events taken from the stream ahead of the one handled: the cache already holds their
+    // changes, so values read now are compared only while none of them moved rows.
+    let mut queue: VecDeque<ModelEvent> = VecDeque::new();
     loop {
-        let ev = match deadline {
-            Some(d) => match tokio::time::timeout_at(d, events.recv()).await {
-                Ok(e) => e,
-                Err(_) => return Ok(()),
+        if count.is_some_and(|c| printed >= c) {
+            return Ok(());
+        }
+        let ev = match queue.pop_front() {
+            Some(e) => Some(e),
+            None => match deadline {
+                Some(d) => match tokio::time::timeout_at(d, events.recv()).await {
+                    Ok(e) => e,
+                    Err(_) => return Ok(()),
+                },
+                None => events.recv().await,
             },
-            None => events.recv().await,
         };
         let Some(ev) = ev else { return Err(CliError::other("the node stopped")) };
         let line: Option<(String, Json)> = match ev {
@@ -740,6 +753,9 @@ async fn watch(
                 let columns = s.column_count(&[]).await?;
                 s.model.set_window(&[], window.clone());
                 refill(&s, &mut shadow, &picked).await?;
+                if ahead(&mut events, &mut queue) {
+                    shadow.clear();
+                }
                 Some((
                     format!("initialized {n} rows × {columns} columns"),
                     json!({"event": "initialized", "rows": n, "columns": columns}),
@@ -755,15 +771,20 @@ async fn watch(
                     shadow.inserted(first, last);
                     let lo = first.max(window.start);
                     let hi = (last + 1).min(window.end);
-                    if lo < hi {
+                    if lo < hi && !ahead(&mut events, &mut queue) {
                         s.fetch(&[], lo..hi).await?;
                         let columns = s.column_count(&[]).await?;
                         for r in lo..hi {
-                            let values = s.row_values(&[], r, columns, &picked).await?;
-                            if let Some(i) = shadow.slot(r) {
+                            shown.push((r, s.row_values(&[], r, columns, &picked).await?));
+                        }
+                        // Read after a later structural change: not these rows' values.
+                        if ahead(&mut events, &mut queue) {
+                            shown.clear();
+                        }
+                        for (r, values) in &shown {
+                            if let Some(i) = shadow.slot(*r) {
                                 shadow.rows[i] = Some(values.clone());
                             }
-                            shown.push((r, values));
                         }
                     }
                 }
@@ -797,6 +818,9 @@ async fn watch(
                 if parent.is_empty() || destination.is_empty() {
                     shadow.clear();
                     refill(&s, &mut shadow, &picked).await?;
+                    if ahead(&mut events, &mut queue) {
+                        shadow.clear();
+                    }
                 }
                 Some((
                     format!(
@@ -812,6 +836,9 @@ async fn watch(
                 if parent.is_empty() {
                     shadow.clear();
                     refill(&s, &mut shadow, &picked).await?;
+                    if ahead(&mut events, &mut queue) {
+                        shadow.clear();
+                    }
                 }
                 Some((
                     format!("columns inserted {first}..{last} under {}", path_text(&parent)),
@@ -819,7 +846,23 @@ async fn watch(
                 ))
             }
             ModelEvent::DataChanged { top_left, bottom_right, roles } => {
-                data_changed(&s, &mut shadow, &picked, &top_left, &bottom_right, &roles)
+                if top_left.len() == 1 && ahead(&mut events, &mut queue) {
+                    // Rows moved since: the cache's rows are not this event's.
+                    None
+                } else {
+                    let line = data_changed(&s, &mut shadow, &picked, &top_left, &bottom_right, &roles);
+                    if top_left.len() == 1 && ahead(&mut events, &mut queue) {
+                        // Rows moved while reading: forget what was read.
+                        for r in top_left[0].row..=bottom_right.last().map_or(0, |b| b.row) {
+                            if let Some(i) = shadow.slot(r) {
+                                shadow.rows[i] = None;
+                            }
+                        }
+                        None
+                    } else {
+                        line
+                    }
+                }
             }
             ModelEvent::HeaderDataChanged { orientation, first, last } => {
                 let o = if orientation == Orientation::Horizontal { "horizontal" } else { "vertical" };
@@ -831,6 +874,9 @@ async fn watch(
             ModelEvent::LayoutChanged { hint } => {
                 shadow.clear();
                 refill(&s, &mut shadow, &picked).await?;
+                if ahead(&mut events, &mut queue) {
+                    shadow.clear();
+                }
                 Some((format!("layout changed ({hint:?})"), json!({"event": "layout", "hint": format!("{hint:?}")})))
             }
             ModelEvent::CurrentChanged { current, previous } => Some((
@@ -847,10 +893,23 @@ async fn watch(
         let Some((text, j)) = line else { continue };
         out.emit(|| text, || j);
         printed += 1;
-        if count.is_some_and(|c| printed >= c) {
-            return Ok(());
-        }
     }
+}
+
+/// Takes the events waiting in the stream into `queue`; whether one of them changes which
+/// rows the top level holds (then the cache is ahead of the event being handled).
+fn ahead(events: &mut EventReceiver<ModelEvent>, queue: &mut VecDeque<ModelEvent>) -> bool {
+    while let Ok(e) = events.try_recv() {
+        queue.push_back(e);
+    }
+    queue.iter().any(|e| match e {
+        ModelEvent::Initialized | ModelEvent::Reset | ModelEvent::LayoutChanged { .. } => true,
+        ModelEvent::RowsInserted { parent, .. }
+        | ModelEvent::RowsRemoved { parent, .. }
+        | ModelEvent::ColumnsInserted { parent, .. } => parent.is_empty(),
+        ModelEvent::RowsMoved { parent, destination, .. } => parent.is_empty() || destination.is_empty(),
+        _ => false,
+    })
 }
 
 /// Reads every watched row again, silently.

@@ -166,7 +166,7 @@ async fn watch_prints_changes_with_their_values() {
     );
     w.kill().await;
 
-    let mut w = Proc::spawn(&["model", "watch", &url, "Tree", "--json", "--roles", "display", "--count", "2"]);
+    let mut w = Proc::spawn(&["model", "watch", &url, "Tree", "--json", "--roles", "display", "--count", "3"]);
     let init = w.expect_json("init", |j| j["event"] == "init").await;
     assert_eq!(init, json!({"event": "init", "rows": 3, "columns": 1, "roles": {"display": 0}}));
     tree.move_rows(&[], 0, 1, &[], 3).unwrap();
@@ -175,7 +175,7 @@ async fn watch_prints_changes_with_their_values() {
     tree.set_data(&[ix(0, 0)], 0, Value::string("first")).unwrap();
     let c = w.expect_json("changed", |j| j["event"] == "changed").await;
     assert_eq!(c, json!({"event": "changed", "cells": [{"index": [[0, 0]], "values": {"display": "first"}}]}));
-    assert_eq!(w.wait().await, 0, "--count 2");
+    assert_eq!(w.wait().await, 0, "--count 3: init and two changes");
 }
 
 /// The rows of `parent` as a Rust replica sees them (display role), fetched.

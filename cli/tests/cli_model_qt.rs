@@ -209,7 +209,7 @@ async fn watch_changes_made_by_a_qt_source() {
     w.kill().await;
 
     // Text lines.
-    let mut w = Proc::spawn(&["model", "watch", &url, "Model", "--roles", "display", "--count", "1"]);
+    let mut w = Proc::spawn(&["model", "watch", &url, "Model", "--roles", "display", "--count", "2"]);
     assert_eq!(w.line().await, "init 3 rows × 2 columns, roles display=0");
     qt.command(r#"set 2 1 0 "text""#).await;
     assert_eq!(w.line().await, "changed 2:1 \"text\"");
