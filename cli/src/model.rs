@@ -55,7 +55,7 @@ pub enum ModelCommand {
         /// Roles to print, comma-separated: a name of the model's roleNames, display…whatsThis, user+N or a number (default: every role served).
         #[arg(long, value_delimiter = ',', value_name = "ROLE,...")]
         roles: Vec<String>,
-        /// Top-level rows A..B (B excluded; A.., ..B and .. for all, fetched in windows; N for one row).
+        /// Top-level rows A..B (B excluded; A.., ..B and .. for all, fetched in windows; N for one row); as many children at most under each row.
         #[arg(long, value_name = "A..B", default_value = "0..100")]
         rows: String,
         /// Levels of children to print under each row (0: none; default: all).
@@ -488,6 +488,8 @@ struct Item {
     has_children: bool,
     /// Fetched children (`None`: not expanded).
     children: Option<Vec<Item>>,
+    /// Children left out past the limit.
+    more_children: i32,
 }
 
 /// Rows per fetch: well within what the cache keeps.
@@ -499,6 +501,8 @@ struct Dumper<'a> {
     s: &'a Session,
     roles: Vec<i32>,
     window: i32,
+    /// Children printed under a row at most (as many as `--rows` spans; `None`: all).
+    child_limit: Option<i32>,
 }
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = CliResult<T>> + 'a>>;
@@ -515,7 +519,7 @@ impl Dumper<'_> {
             let mut path = parent.to_vec();
             path.push(ModelIndex::new(r, 0));
             let has_children = self.s.wait("child count", || self.s.model.has_children(&path)).await?;
-            items.push(Item { path, cells, has_children, children: None });
+            items.push(Item { path, cells, has_children, children: None, more_children: 0 });
         }
         Ok(items)
     }
@@ -526,7 +530,9 @@ impl Dumper<'_> {
             if !item.has_children || levels == 0 {
                 return Ok(());
             }
-            let n = self.s.row_count(&item.path).await?;
+            let all = self.s.row_count(&item.path).await?;
+            let n = self.child_limit.map_or(all, |l| all.min(l));
+            item.more_children = all - n;
             let mut children = Vec::new();
             let mut start = 0;
             while start < n {
@@ -553,6 +559,9 @@ fn item_json(roles: &Roles, picked: &[i32], item: &Item) -> Json {
         None if item.has_children => j["hasChildren"] = json!(true),
         None => {}
     }
+    if item.more_children > 0 {
+        j["moreChildren"] = json!(item.more_children);
+    }
     j
 }
 
@@ -563,6 +572,9 @@ fn print_item_text(out: &Out, roles: &Roles, picked: &[i32], item: &Item) {
     out.line(&format!("{indent}[{}] {}{more}", path_text(&item.path), cells.join(" | ")));
     for c in item.children.iter().flatten() {
         print_item_text(out, roles, picked, c);
+    }
+    if item.more_children > 0 {
+        out.line(&format!("{indent}  ... {} more rows under [{}]", item.more_children, path_text(&item.path)));
     }
 }
 
@@ -578,7 +590,8 @@ async fn dump(g: &Global, out: &Out, url: &str, name: &str, o: DumpOptions) -> C
     let picked = s.roles.pick(&o.roles, &available, &s.what())?;
     let rows = s.row_count(&[]).await?;
     let columns = s.column_count(&[]).await?;
-    let d = Dumper { s: &s, roles: picked.clone(), window };
+    let child_limit = o.rows.1.map(|end| end - o.rows.0);
+    let d = Dumper { s: &s, roles: picked.clone(), window, child_limit };
 
     let mut headers = Vec::new();
     if o.headers {

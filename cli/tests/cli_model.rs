@@ -54,6 +54,17 @@ async fn dump_a_rust_tree_as_text_and_json() {
          [1] display=\"b\" rank=2\n\
          [2] display=\"c\" toolTip=\"see\" rank=3\n"
     );
+    // --rows 0..1: one child at most under each row.
+    let text = run_ok(&["model", "dump", &url, "Tree", "--roles", "display", "--rows", "0..1"]).await;
+    assert_eq!(
+        text,
+        "Tree: 3 rows × 1 columns, roles display=0\n[0] \"a\"\n  [0/0] \"a0\"\n  ... 1 more rows under [0]\n"
+    );
+    let j = &run(&["model", "dump", &url, "Tree", "--json", "--roles", "display", "--rows", "0"]).await.json()[0];
+    assert_eq!(
+        j["items"],
+        json!([{"row": 0, "cells": [{"display": "a"}], "children": [{"row": 0, "cells": [{"display": "a0"}]}], "moreChildren": 1}])
+    );
     // One role: the bare value; --depth 0 and --rows.
     let text = run_ok(&["model", "dump", &url, "Tree", "--roles", "display", "--depth", "0", "--rows", "1.."]).await;
     assert_eq!(text, "Tree: 3 rows × 1 columns, roles display=0\n[1] \"b\"\n[2] \"c\"\n");

@@ -93,11 +93,24 @@ async fn dump_a_qt_table_and_tree() {
     let source = qt.command("dump").await;
     let j = &run(&["model", "dump", &url, "Model", "--json", "--roles", "display"]).await.json()[0];
     assert_eq!(our_display(&j["items"]), qt_display(&source["model"]), "the whole tree, every level");
+    // Row 1 of the tree has two children: `--rows 1` prints one of them, `--rows 1..` both.
+    assert_eq!(source["model"]["items"][1]["children"]["rows"], 2);
     let text = run_ok(&["model", "dump", &url, "Model", "--roles", "display", "--rows", "1", "--depth", "1"]).await;
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[1], "[1] \"node 1\" | \"depth 0\"");
-    assert!(lines[2..].iter().all(|l| l.starts_with("  [1/")), "{text}");
-    assert_eq!(lines.len() - 2, source["model"]["items"][1]["children"]["rows"].as_u64().unwrap() as usize);
+    assert_eq!(
+        lines[1..],
+        [
+            "[1] \"node 1\" | \"depth 0\"",
+            "  [1/0] \"node 1.0\" | \"depth 1\"  (+children)",
+            "  ... 1 more rows under [1]"
+        ]
+    );
+    let text = run_ok(&["model", "dump", &url, "Model", "--roles", "display", "--rows", "1..", "--depth", "1"]).await;
+    let lines: Vec<&str> = text.lines().take_while(|l| !l.starts_with("[2]")).collect();
+    assert_eq!(
+        lines[2..],
+        ["  [1/0] \"node 1.0\" | \"depth 1\"  (+children)", "  [1/1] \"node 1.1\" | \"depth 1\"  (+children)"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
