@@ -104,6 +104,11 @@ pub fn node_error(e: NodeError, what: &str) -> CliError {
 /// Finds the object, acquires a replica and (with `wait`) waits until it is valid.
 pub async fn open(g: &Global, url: &str, name: &str, rep: &RepArgs, wait: bool) -> CliResult<Session> {
     let target = probe::resolve(g, url, name).await?;
+    open_target(g, target, name, rep, wait).await
+}
+
+/// [`open`] of an object already found.
+async fn open_target(g: &Global, target: Target, name: &str, rep: &RepArgs, wait: bool) -> CliResult<Session> {
     let node = Node::with_config(NodeConfig { dialect: target.dialect, ..Default::default() });
     let mut static_class = None;
     let mut ctx = TypeContext::default();
@@ -211,6 +216,8 @@ struct Entry {
     url: String,
     from_registry: bool,
     reachable: bool,
+    /// An item model: how `list` shows it, and its JSON.
+    model: Option<(String, serde_json::Value)>,
 }
 
 pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
@@ -225,6 +232,7 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
             url: url.to_owned(),
             from_registry: false,
             reachable: true,
+            model: None,
         })
         .collect();
     if info.is_registry() {
@@ -269,8 +277,22 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
                 url: loc.url.clone(),
                 from_registry: true,
                 reachable,
+                model: None,
             });
         }
+    }
+    // Models: their roles and size, all at once.
+    let models: Vec<_> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.reachable && e.type_name.as_deref() == Some(qtro_rs::core::model::ADAPTER_TYPE))
+        .map(|(i, e)| {
+            let (g, url, name, dialect) = (g.clone(), e.url.clone(), e.name.clone(), info.dialect);
+            (i, tokio::spawn(async move { super::model::summary(&g, &url, dialect, &name).await }))
+        })
+        .collect();
+    for (i, task) in models {
+        entries[i].model = Some(task.await.ok().flatten().unwrap_or_else(|| ("model".into(), json!({}))));
     }
     entries
         .sort_by(|a, b| (a.name != registry::NAME, &a.name, &a.url).cmp(&(b.name != registry::NAME, &b.name, &b.url)));
@@ -283,6 +305,9 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
             });
             if !e.reachable {
                 j["reachable"] = json!(false);
+            }
+            if let Some((_, m)) = &e.model {
+                j["model"] = m.clone();
             }
             out.json_line(&j);
         }
@@ -304,7 +329,10 @@ pub async fn list(g: &Global, out: &Out, url: &str) -> CliResult<()> {
             }
             [
                 e.name.clone(),
-                e.type_name.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "-".into()),
+                match &e.model {
+                    Some((text, _)) => text.clone(),
+                    None => e.type_name.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "-".into()),
+                },
                 e.signature.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into()),
                 e.url.clone(),
                 notes.join(", "),
@@ -331,7 +359,11 @@ pub async fn describe(
     format: DescribeFormat,
     rep: &RepArgs,
 ) -> CliResult<()> {
-    let s = open(g, url, name, rep, true).await?;
+    let target = probe::resolve(g, url, name).await?;
+    if super::model::is_model(&target.info) && rep.rep.is_none() {
+        return super::model::describe(g, out, target, name, format).await;
+    }
+    let s = open_target(g, target, name, rep, true).await?;
     let d = Description {
         name: name.to_owned(),
         url: s.target.host_url.clone(),

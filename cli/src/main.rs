@@ -9,6 +9,7 @@ mod client;
 mod describe;
 pub mod error;
 mod json;
+mod model;
 mod output;
 mod probe;
 mod serve;
@@ -193,6 +194,11 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         registry: Option<String>,
     },
+    /// Item models (QAbstractItemModel shared over QtRO): dump, watch, serve.
+    Model {
+        #[command(subcommand)]
+        command: model::ModelCommand,
+    },
     /// A recording proxy: replicas connect to --listen, traffic goes to --upstream, every packet
     /// is decoded and printed live with member names.
     Tap {
@@ -368,6 +374,7 @@ async fn run(cli: Cli, out: Out) -> CliResult<()> {
         Command::Tap { listen, upstream, save, no_learn } => {
             tap::tap(&g, &out, &listen, &upstream, save.as_deref(), !no_learn).await
         }
+        Command::Model { command } => model::run(&g, &out, command).await,
         Command::Replay { file, conn } => tap::replay(&out, &file, conn),
         Command::Completions { shell } => completions(shell),
     }

@@ -25,6 +25,14 @@ impl Out {
         }
     }
 
+    /// Prints part of a line (a long JSON object printed as it is built).
+    pub fn part(&self, text: &str) {
+        let mut o = std::io::stdout().lock();
+        if write!(o, "{text}").and_then(|_| o.flush()).is_err() {
+            std::process::exit(0);
+        }
+    }
+
     /// Prints a JSON object on one line.
     pub fn json_line(&self, v: &Json) {
         self.line(&v.to_string());

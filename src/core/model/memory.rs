@@ -15,6 +15,12 @@
 //!
 //! A bare cell value is its display role; a role is a name from `roles`, a standard name
 //! (`display`, `decoration`, `edit`, `toolTip`, `statusTip`, `whatsThis`), `user+N` or a number.
+//! A row may also be one cell's bare value or its map of role → value, with its children under `children` (and
+//! flags under `flags`): `{"display": "x", "rank": 1, "children": [...]}`.
+//!
+//! The plain form is a bare list of such rows, `[{"display": "a", "rank": 1, "children": [...]}]`:
+//! one column, and the roles are the names the rows use — standard names, `user+N` and numbers
+//! as such, other names taking the user roles from 256 up in order of first appearance.
 //! Values are JSON read as the crate's text syntax ([`crate::text`]): `1` is an `int`, `1.5` a
 //! `double`, `"x"` a `QString`, lists and objects `QVariantList`/`QVariantMap`.
 
@@ -376,7 +382,21 @@ impl TreeModel {
     pub fn from_json(text: &str) -> Result<TreeModel, ModelError> {
         let bad = |detail: String| ModelError::malformed("model JSON", detail);
         let json: Json = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        let obj = json.as_object().ok_or_else(|| bad("not an object".into()))?;
+        let plain;
+        let obj = match &json {
+            Json::Object(o) => o,
+            Json::Array(rows) => {
+                let mut roles = Vec::new();
+                plain_roles(rows, &mut roles, 0)?;
+                let roles: serde_json::Map<String, Json> = roles.into_iter().map(|(n, s)| (s, Json::from(n))).collect();
+                plain = serde_json::Map::from_iter([
+                    ("roles".to_owned(), Json::Object(roles)),
+                    ("rows".to_owned(), json.clone()),
+                ]);
+                &plain
+            }
+            _ => return Err(bad("neither an object nor a list of rows".into())),
+        };
         let mut roles: Vec<(i32, String)> = Vec::new();
         match obj.get("roles") {
             None => roles.push((0, "display".into())),
@@ -403,7 +423,7 @@ impl TreeModel {
                 .as_i64()
                 .filter(|c| (0..=i64::from(MAX_COUNT)).contains(c))
                 .ok_or_else(|| bad("\"columns\" is not a count".into()))? as i32,
-            None => rows_json.iter().map(|r| row_cells_json(r).map_or(0, |c| c.len())).max().unwrap_or(1) as i32,
+            None => rows_json.iter().map(|r| row_cells_json(r).map_or(1, |c| c.len())).max().unwrap_or(1) as i32,
         };
         let mut model = TreeModel::new(&role_refs, columns);
         let reader = JsonReader { roles: &roles };
@@ -426,6 +446,55 @@ impl TreeModel {
         }
         Ok(model)
     }
+
+    /// Reads one row in the JSON of [`TreeModel::from_json`] (cells, `{"cells": …}` or a
+    /// role map), with this model's role names.
+    pub fn row_from_json(&self, text: &str) -> Result<Row, ModelError> {
+        let json: Json = serde_json::from_str(text).map_err(|e| JsonReader::bad(e.to_string()))?;
+        let roles: Vec<(i32, String)> =
+            self.role_names.iter().map(|(n, s)| (*n, String::from_utf8_lossy(s).into_owned())).collect();
+        JsonReader { roles: &roles }.row(&json, 0)
+    }
+}
+
+/// Keys of a role-map row that are not roles.
+const ROW_KEYS: [&str; 2] = ["children", "flags"];
+
+/// The roles the role-map rows of the plain form use, in order of first appearance (names that
+/// are neither standard, `user+N` nor numbers get the free user roles from 256 up).
+fn plain_roles(rows: &[Json], roles: &mut Vec<(i32, String)>, depth: u32) -> Result<(), ModelError> {
+    if depth > 64 {
+        return Err(JsonReader::bad("rows nested too deep".into()));
+    }
+    for r in rows {
+        let Json::Object(o) = r else { continue };
+        if o.contains_key("cells") {
+            return Err(JsonReader::bad(
+                "a list of rows has role maps, not \"cells\" (use {\"roles\": …, \"rows\": …})".into(),
+            ));
+        }
+        for k in o.keys().filter(|k| !ROW_KEYS.contains(&k.as_str())) {
+            if roles.iter().any(|(_, s)| s == k) {
+                continue;
+            }
+            let known = JsonReader { roles: &[] }.role(k).ok();
+            let n = match known {
+                Some(n) => n,
+                None => (USER_ROLE..i32::MAX).find(|n| !roles.iter().any(|(r, _)| r == n)).unwrap_or(i32::MAX),
+            };
+            if roles.iter().any(|(r, _)| *r == n) {
+                return Err(JsonReader::bad(format!("role {k:?} is role {n}, which another name already has")));
+            }
+            roles.push((n, k.clone()));
+        }
+        if let Some(Json::Array(ch)) = o.get("children") {
+            plain_roles(ch, roles, depth + 1)?;
+        }
+    }
+    if roles.is_empty() {
+        roles.push((0, "display".into()));
+    }
+    Ok(())
 }
 
 fn row_cells_json(r: &Json) -> Option<&Vec<Json>> {
@@ -449,15 +518,24 @@ impl JsonReader<'_> {
         if depth > 64 {
             return Err(Self::bad("rows nested too deep".into()));
         }
-        let cells =
-            row_cells_json(r).ok_or_else(|| Self::bad("a row is neither a list nor {\"cells\": [...]}".into()))?;
-        let mut row = Row::new(cells.iter().map(|c| self.cell(c)).collect::<Result<_, _>>()?);
+        let mut row = match (row_cells_json(r), r) {
+            (Some(cells), _) => Row::new(cells.iter().map(|c| self.cell(c)).collect::<Result<_, _>>()?),
+            // A role map: one cell.
+            (None, Json::Object(o)) if !o.contains_key("cells") => {
+                let map: serde_json::Map<String, Json> =
+                    o.iter().filter(|(k, _)| k.as_str() != "children").map(|(k, v)| (k.clone(), v.clone())).collect();
+                Row::new(vec![self.cell(&Json::Object(map))?])
+            }
+            (None, Json::Object(_)) => return Err(Self::bad("\"cells\" is not a list".into())),
+            // A bare value: one cell's display role.
+            (None, v) => Row::new(vec![self.cell(v)?]),
+        };
         if let Json::Object(o) = r {
             if let Some(ch) = o.get("children") {
                 let ch = ch.as_array().ok_or_else(|| Self::bad("\"children\" is not a list".into()))?;
                 row.children = ch.iter().map(|c| self.row(c, depth + 1)).collect::<Result<_, _>>()?;
             }
-            if let Some(c) = o.get("columns") {
+            if let Some(c) = o.get("columns").filter(|_| o.contains_key("cells")) {
                 row.child_columns = c
                     .as_i64()
                     .filter(|c| (1..=i64::from(MAX_COUNT)).contains(c))

@@ -498,9 +498,47 @@ fn models_load_from_the_json_of_model_serve() {
     assert_eq!(t.header_data(1, Orientation::Horizontal, 3), Value::string("b"));
     assert_eq!(t.header_data(0, Orientation::Horizontal, 0), Value::string("A"));
     assert!(TableModel::from_json(json).is_err(), "a table has no children");
-    for bad in ["[]", r#"{"rows": 1}"#, r#"{"rows": [{"cells": [{"nope": 1}]}]}"#, r#"{"roles": {"a": "b"}}"#, "{"] {
+    for bad in [
+        "1",
+        r#"{"rows": 1}"#,
+        r#"{"rows": [{"cells": [{"nope": 1}]}]}"#,
+        r#"{"rows": [{"nope": 1}]}"#,
+        r#"{"roles": {"a": "b"}}"#,
+        "{",
+        r#"[{"cells": ["a"]}]"#,
+        r#"[{"rank": 1}, {"user+0": 2}]"#,
+    ] {
         assert!(TreeModel::from_json(bad).is_err(), "{bad}");
     }
+    // A row of the file's forms, read with the model's role names.
+    let row = t.row_from_json(r#"{"display": "new", "rank": 7}"#).unwrap();
+    assert_eq!(row.cells, vec![Cell::new("new").with(RANK, 7)]);
+    assert_eq!(t.row_from_json(r#"["p", "q"]"#).unwrap(), Row::of(["p", "q"]));
+    assert!(t.row_from_json(r#"{"size": 1}"#).is_err());
+}
+
+#[test]
+fn the_plain_form_is_a_list_of_role_maps() {
+    let json = r#"[{"display": "a", "rank": 1, "children": [{"display": "a0", "toolTip": "t", "flags": 33}]},
+                   {"display": "b", "user+5": true, "rank": 2}, "c"]"#;
+    let t = TreeModel::from_json(json).unwrap();
+    assert_eq!(
+        t.role_names(),
+        vec![
+            (0, Bytes::from_static(b"display")),
+            (3, Bytes::from_static(b"toolTip")),
+            (256, Bytes::from_static(b"rank")),
+            (261, Bytes::from_static(b"user+5")),
+        ]
+    );
+    assert_eq!((t.row_count(&[]), t.column_count(&[])), (3, 1));
+    assert_eq!(t.data(&[ix(0, 0)], 256), Value::Int(1));
+    assert_eq!(t.data(&[ix(1, 0)], 261), Value::Bool(true));
+    assert_eq!(t.data(&[ix(2, 0)], 0), Value::string("c"));
+    assert_eq!(t.data(&[ix(0, 0), ix(0, 0)], 3), Value::string("t"));
+    assert_eq!(t.flags(&[ix(0, 0), ix(0, 0)]), ItemFlags(33));
+    assert_eq!(t.row_count(&[ix(0, 0)]), 1);
+    assert_eq!(TreeModel::from_json("[]").unwrap().row_count(&[]), 0);
 }
 
 #[test]

@@ -79,7 +79,9 @@ impl Inner {
         if !applied.is_empty() {
             let mut subs = self.subscribers.lock().unwrap_or_else(|e| e.into_inner());
             if !subs.is_empty() {
-                let events: Vec<ModelEvent> = applied.into_events().collect();
+                // Each change once: `before` is the announcement of the same event (for
+                // manual-mode adapters), not a second change.
+                let events: Vec<ModelEvent> = applied.after;
                 for s in subs.iter_mut() {
                     for e in &events {
                         s.push(e.clone());
