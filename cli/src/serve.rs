@@ -196,23 +196,7 @@ pub async fn serve(g: &Global, out: &Out, o: ServeOptions) -> CliResult<()> {
         });
     }
 
-    // Script on stdin (a thread: the runtime has no async stdin).
-    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match stdin.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if tx.send(line.trim_end_matches(['\n', '\r']).to_owned()).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
+    let mut rx = stdin_lines();
     let script = Script { source, class, ctx, replies, out: out.clone(), file, rep_class };
     while let Some(line) = rx.recv().await {
         let line = line.trim();
@@ -328,4 +312,26 @@ impl Script {
         }
         Ok(())
     }
+}
+
+/// The lines of stdin (without their line ends), read on a thread of their own: the runtime has
+/// no async stdin. The channel closes at end of input.
+pub(crate) fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match stdin.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    if tx.send(line.trim_end_matches(['\n', '\r']).to_owned()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
 }

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value as Json};
-use tokio::sync::mpsc;
 
 use qtro_rs::core::model::{ModelSource, Orientation, TreeModel};
 use qtro_rs::core::Value;
@@ -83,23 +82,7 @@ pub(super) async fn serve(
         });
     }
 
-    // Script on stdin (a thread: the runtime has no async stdin).
-    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match stdin.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if tx.send(line.trim_end_matches(['\n', '\r']).to_owned()).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
+    let mut rx = crate::serve::stdin_lines();
     let script = Script { host, roles, out: out.clone() };
     while let Some(line) = rx.recv().await {
         let line = line.trim();

@@ -242,13 +242,7 @@ impl Node {
     ) -> Result<ModelHost<M>, NodeError> {
         let p = parts(&self.shared, model, options);
         self.shared.with(|st| st.enable_source(name, Arc::new(p.class), Some(Arc::new(p.handler)), None))?;
-        Ok(ModelHost {
-            shared: self.shared.clone(),
-            name: name.into(),
-            dialect: self.shared.dialect(),
-            inner: p.inner,
-            subscribers: p.subscribers,
-        })
+        Ok(ModelHost::new(&self.shared, name, p.inner, p.subscribers))
     }
 }
 
@@ -267,13 +261,7 @@ impl crate::node::Source {
         let index = self.property_index(property)?;
         let p = parts(&self.shared, model, options);
         let name = self.shared.with(|st| st.enable_child(&self.name, index, Arc::new(p.class), Arc::new(p.handler)))?;
-        Ok(ModelHost {
-            shared: self.shared.clone(),
-            name: name.into(),
-            dialect: self.shared.dialect(),
-            inner: p.inner,
-            subscribers: p.subscribers,
-        })
+        Ok(ModelHost::new(&self.shared, &name, p.inner, p.subscribers))
     }
 }
 
@@ -288,6 +276,10 @@ impl crate::node::Source {
 }
 
 impl<M: ModelSource> ModelHost<M> {
+    fn new(shared: &Arc<Shared>, name: &str, inner: Arc<Mutex<Inner<M>>>, subscribers: Subscribers) -> Self {
+        ModelHost { shared: shared.clone(), name: name.into(), dialect: shared.dialect(), inner, subscribers }
+    }
+
     /// The name replicas acquire it by.
     pub fn name(&self) -> &str {
         &self.name
