@@ -675,3 +675,74 @@ async fn fetches_racing_structural_changes_leave_no_stale_cell() {
         converges(&m, &served, &format!("seed {seed}")).await;
     }
 }
+
+/// The same race in a tree: rows inserted, removed and moved under the root and under other
+/// parents (and from one parent to another) while the replica moves windows over several
+/// parents, its fetches in flight: once the source is quiet, the replica equals it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetches_racing_changes_under_several_parents_leave_no_stale_cell() {
+    let tree = || {
+        let mut t = TreeModel::new(&ROLES, 2);
+        let rows = (0..8)
+            .map(|r| {
+                let kids = (0..20).map(|k| Row::of([format!("{r}.{k}"), format!("k{k}")])).collect();
+                Row::of([format!("root {r}"), "r".into()]).with_children(kids)
+            })
+            .collect();
+        t.insert_rows(&[], 0, rows).unwrap();
+        t
+    };
+    for seed in 1..=6u64 {
+        let (_h, served, _c, m) = pair(Dialect::Qt6, tree(), all_roles(), ModelReplicaOptions::default()).await;
+        let mut state = seed.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n.max(1)) as i32
+        };
+        let mut label = 0;
+        for step in 0..300 {
+            let roots = served.with(|t| t.row_count(&[]));
+            // A parent: the root, or one of the top-level rows.
+            let parent = |n: i32| if n < 0 { vec![] } else { vec![ix(n, 0)] };
+            let p = parent(next(roots as u64 + 1) - 1);
+            let rows = served.with(|t| t.row_count(&p));
+            let row = next(rows as u64);
+            match next(6) {
+                0 if p.is_empty() && roots < 12 || !p.is_empty() => {
+                    label += 1;
+                    let _ = served.insert_rows(&p, row.min(rows), vec![Row::of([format!("new {label}"), "n".into()])]);
+                }
+                1 if rows > 2 && (!p.is_empty() || roots > 4) => {
+                    let _ = served.remove_rows(&p, row, 1);
+                }
+                2 if rows > 1 => {
+                    // Within the parent, or to another top-level row's children.
+                    let dst = if p.is_empty() { p.clone() } else { parent(next(roots as u64)) };
+                    let dst_rows = served.with(|t| t.row_count(&dst));
+                    let dst_row = next(dst_rows as u64 + 1);
+                    if dst != p || dst_row < row || dst_row > row + 1 {
+                        let _ = served.move_rows(&p, row, 1, &dst, dst_row);
+                    }
+                }
+                _ if rows > 0 => {
+                    let mut index = p.clone();
+                    index.push(ix(row, next(2)));
+                    let _ = served.set_data(&index, 0, Value::string(format!("set {step}")));
+                }
+                _ => {}
+            }
+            let w = parent(next(roots as u64 + 1) - 1);
+            let start = next(10);
+            m.set_window(&w, start..start + 8);
+            let mut look = w.clone();
+            look.push(ix(start, 0));
+            let _ = m.data(&look, 0);
+            if step % 15 == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        converges(&m, &served, &format!("seed {seed}")).await;
+    }
+}
