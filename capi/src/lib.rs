@@ -177,6 +177,14 @@ impl From<qtro_rs::node::NodeError> for Error {
             N::Arguments { .. } | N::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
             N::Timeout { .. } | N::NotOffered { .. } => QTRO_ERR_TIMEOUT,
             N::Shutdown => QTRO_ERR_SHUTDOWN,
+            N::Model(m) => {
+                use qtro_rs::core::model::ModelError as M;
+                match m {
+                    M::NoSuchIndex(_) | M::UnknownRole(_) => QTRO_ERR_NOT_FOUND,
+                    M::ReadOnly { .. } => QTRO_ERR_INVALID_ARGUMENT,
+                    _ => QTRO_ERR_PROTOCOL,
+                }
+            }
             // A kind of error newer than this mapping (`NodeError` is non-exhaustive): the
             // message says what it is.
             _ => QTRO_ERR_PROTOCOL,
