@@ -929,11 +929,11 @@ public:
     virtual Value data(const ModelPath &index, int32_t role) = 0;
     virtual bool has_children(const ModelPath &index) { return row_count(index) > 0 && column_count(index) > 0; }
     virtual int32_t flags(const ModelPath &) { return 1 | 32; }  // selectable | enabled
-    virtual Value header_data(int32_t section, qtro_orientation orientation, int32_t role) { return Value(); }
+    virtual Value header_data(int32_t /*section*/, qtro_orientation /*orientation*/, int32_t /*role*/) { return Value(); }
     // A replica's write: return true when applied (the library signals dataChanged itself).
-    virtual bool set_data(const ModelPath &index, const Value &value, int32_t role) { return false; }
+    virtual bool set_data(const ModelPath & /*index*/, const Value & /*value*/, int32_t /*role*/) { return false; }
     // A replica made `current` the current index.
-    virtual void current_changed(const ModelPath &current) {}
+    virtual void current_changed(const ModelPath & /*current*/) {}
 
     // Change notifications (after the model changed).
     void data_changed(const ModelPath &top_left, const ModelPath &bottom_right, const std::vector<int32_t> &roles = {}) {
