@@ -526,6 +526,8 @@ impl NodeCore {
             p.complete(Err(Error::new(QTRO_ERR_SHUTDOWN, "the node was shut down before the reply arrived")));
         }
         drop(lock);
+        // Queued jobs may hold the last clone of a model replica, whose drop needs the runtime.
+        let _g = self.rt().enter();
         drop(leftover);
     }
 }
