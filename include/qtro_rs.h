@@ -3,10 +3,11 @@
  *
  * Conventions
  *  - Handles (qtro_node, qtro_source, qtro_replica, qtro_value, qtro_class, qtro_interface,
- *    qtro_invocation, qtro_node_config) are opaque. Functions that create one document who owns
+ *    qtro_invocation, qtro_node_config, qtro_model_source, qtro_model_replica) are opaque. Functions that create one document who owns
  *    it; owned handles are released with the matching qtro_*_free, which accepts NULL.
  *  - Fallible functions return qtro_result (QTRO_OK == 0). On failure a message is available from
- *    qtro_last_error_message() on the same thread. Functions returning a pointer return NULL on
+ *    qtro_last_error_message() on the same thread. QTRO_PENDING (item model replicas) is not a
+ *    failure: the answer was asked for, and a callback tells when it arrived. Functions returning a pointer return NULL on
  *    failure. Output parameters are written only on success unless documented otherwise.
  *  - Strings passed in are NUL-terminated UTF-8 and are copied. Strings returned through
  *    `char **` are owned by the caller (qtro_string_free); `const char *` results are borrowed.
