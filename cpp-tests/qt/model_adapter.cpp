@@ -9,6 +9,7 @@
 #include <QtTest/QAbstractItemModelTester>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QItemSelectionModel>
+#include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
@@ -242,6 +243,30 @@ int main(int argc, char **argv) {
         qt.send("sort . 0 desc");
         qt.expect({"\"layoutChanged\""});
         WAIT(qm.index(0, 0).data().toString() == "row 5", "a stock sort");
+        // Moves (Qt's own moveRows path in the peer), compared with the peer's dump of its model.
+        auto sameAsPeer = [&] {
+            qt.send("dump");
+            const QJsonObject model = QJsonDocument::fromJson(qt.expect({"\"ok\"", "\"model\""})).object().value("model").toObject();
+            const QJsonArray items = model.value("items").toArray();
+            if (items.size() != qm.rowCount()) return false;
+            for (int r = 0; r < items.size(); r++) {
+                const QJsonArray cells = items[r].toObject().value("cells").toArray();
+                for (int c = 0; c < cells.size(); c++)
+                    if (cells[c].toObject().value("data").toObject().value("0").toString() != qm.index(r, c).data().toString())
+                        return false;
+            }
+            return true;
+        };
+        WAIT(sameAsPeer(), "the same rows as the stock model");
+        qt.send("move . 0 2 . 6");
+        qt.expect({"\"rowsMoved\""});
+        WAIT(sameAsPeer(), "a move down");
+        qt.send("move . 5 1 . 1");
+        qt.expect({"\"rowsMoved\""});
+        WAIT(sameAsPeer(), "a move up");
+        qt.send("remove . 2 3");
+        qt.expect({"\"rowsRemoved\""});
+        WAIT(sameAsPeer(), "a removal");
         CHECK(!qm.setData(qm.index(0, 1), "edit role", Qt::EditRole));  // not a role the stock source serves
     CHECK(qm.setData(qm.index(0, 1), "from adapter", Qt::DisplayRole));
         qt.expect({"\"dataChanged\""});
