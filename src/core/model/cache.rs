@@ -1598,7 +1598,16 @@ impl ModelCache {
             self.headers.clear();
         }
         let mut spans: BTreeMap<i32, (i32, i32)> = BTreeMap::new();
+        let size = self.parents.get(&Vec::new()).and_then(|p| p.size).unwrap_or_default();
         for ((o, s, r), v) in items.into_iter().zip(values) {
+            // Sections asked for before rows or columns went away are not there any more.
+            let count = match o {
+                Orientation::Horizontal => size.columns,
+                Orientation::Vertical => size.rows,
+            };
+            if s < 0 || s >= count {
+                continue;
+            }
             self.headers.insert((o, s, r), v);
             let span = spans.entry(o as i32).or_insert((s, s));
             span.0 = span.0.min(s);
