@@ -3,7 +3,8 @@
 # Imported targets
 #   qtro_rs::qtro_rs         the shared library (libqtro_rs.so, soname libqtro_rs.so.0) + include/
 #   qtro_rs::qtro_rs_static  the static library (libqtro_rs.a) + the system libraries Rust needs
-#   qtro_rs::qt_adapter      the Qt 6 adapter (QtroNode/QtroReplica QObjects), compiled into the
+#   qtro_rs::qt_adapter      the Qt 6 adapter (QtroNode/QtroReplica QObjects, QtroItemModel and
+#                            QtroModelSource for item models), compiled into the
 #                            consuming target; defined when Qt6::Core is known (find_package(Qt6)
 #                            first) or with COMPONENTS QtAdapter. The consumer needs AUTOMOC ON.
 #
@@ -118,7 +119,7 @@ endif()
 if(NOT TARGET qtro_rs::qt_adapter AND TARGET Qt6::Core AND EXISTS "${_qtro_rs_adapter_dir}/qtroqt.cpp")
   add_library(qtro_rs::qt_adapter INTERFACE IMPORTED)
   set_target_properties(qtro_rs::qt_adapter PROPERTIES
-    INTERFACE_SOURCES "${_qtro_rs_adapter_dir}/qtroqt.h;${_qtro_rs_adapter_dir}/qtroqt.cpp"
+    INTERFACE_SOURCES "${_qtro_rs_adapter_dir}/qtroqt.h;${_qtro_rs_adapter_dir}/qtroqt.cpp;${_qtro_rs_adapter_dir}/qtroqtmodel.h;${_qtro_rs_adapter_dir}/qtroqtmodel.cpp"
     INTERFACE_INCLUDE_DIRECTORIES "${_qtro_rs_adapter_dir}"
     INTERFACE_LINK_LIBRARIES "qtro_rs::qtro_rs;Qt6::Core")
   set(qtro_rs_QtAdapter_FOUND TRUE)

@@ -30,7 +30,8 @@ elseif(MODE STREQUAL "install")
   run(${CMAKE_COMMAND} --install "${WORK}/install-build" --prefix "${prefix}")
   foreach(f include/qtro_rs.h include/qtro_rs.hpp lib/libqtro_rs.so lib/libqtro_rs.so.0 lib/libqtro_rs.a
             lib/cmake/qtro_rs/qtro_rsConfig.cmake lib/cmake/qtro_rs/qtro_rsConfigVersion.cmake
-            lib/pkgconfig/qtro_rs.pc share/qtro_rs/qt-adapter/qtroqt.h share/qtro_rs/qt-adapter/qtroqt.cpp)
+            lib/pkgconfig/qtro_rs.pc share/qtro_rs/qt-adapter/qtroqt.h share/qtro_rs/qt-adapter/qtroqt.cpp
+            share/qtro_rs/qt-adapter/qtroqtmodel.h share/qtro_rs/qt-adapter/qtroqtmodel.cpp)
     if(NOT EXISTS "${prefix}/${f}")
       message(FATAL_ERROR "the install step did not produce ${f}")
     endif()

@@ -3,10 +3,11 @@
  *
  * Conventions
  *  - Handles (qtro_node, qtro_source, qtro_replica, qtro_value, qtro_class, qtro_interface,
- *    qtro_invocation, qtro_node_config) are opaque. Functions that create one document who owns
+ *    qtro_invocation, qtro_node_config, qtro_model_source, qtro_model_replica) are opaque. Functions that create one document who owns
  *    it; owned handles are released with the matching qtro_*_free, which accepts NULL.
  *  - Fallible functions return qtro_result (QTRO_OK == 0). On failure a message is available from
- *    qtro_last_error_message() on the same thread. Functions returning a pointer return NULL on
+ *    qtro_last_error_message() on the same thread. QTRO_PENDING (item model replicas) is not a
+ *    failure: the answer was asked for, and a callback tells when it arrived. Functions returning a pointer return NULL on
  *    failure. Output parameters are written only on success unless documented otherwise.
  *  - Strings passed in are NUL-terminated UTF-8 and are copied. Strings returned through
  *    `char **` are owned by the caller (qtro_string_free); `const char *` results are borrowed.
@@ -131,6 +132,11 @@ typedef enum qtro_result {
      * (the message gives both); nothing is sent to that host.
      */
     QTRO_ERR_SIGNATURE_MISMATCH = 18,
+    /**
+     * Not known yet (an item model replica's cache): it was asked for, and a callback
+     * (`data_changed`, `rows_inserted`, `header_data_changed`) tells when it arrived.
+     */
+    QTRO_PENDING = 19,
 } qtro_result;
 
 /**
@@ -415,6 +421,16 @@ typedef struct qtro_interface qtro_interface;
 typedef struct qtro_invocation qtro_invocation;
 
 /**
+ * A replica of a remote item model (`qtro_node_acquire_model`).
+ */
+typedef struct qtro_model_replica qtro_model_replica;
+
+/**
+ * An item model served by a node (`qtro_node_enable_model`).
+ */
+typedef struct qtro_model_source qtro_model_source;
+
+/**
  * A QtRO node: hosts sources (after `qtro_node_listen`), acquires replicas, and owns the
  * runtime and event queue they use.
  */
@@ -479,6 +495,213 @@ typedef int qtro_log_level;
  * block (they fail with `QTRO_ERR_WRONG_THREAD` there).
  */
 typedef void (*qtro_log_cb)(void *user_data, qtro_log_level level, const char *target, const char *message);
+
+/**
+ * One step of an index path: a row and a column under the step before it.
+ */
+typedef struct qtro_model_index {
+    /**
+     * The row.
+     */
+    int32_t row;
+    /**
+     * The column.
+     */
+    int32_t column;
+} qtro_model_index;
+
+/**
+ * Header orientation (`Qt::Orientation`).
+ */
+typedef int32_t qtro_orientation;
+
+/**
+ * The functions of a model served with `qtro_node_enable_model`. `row_count`, `column_count`
+ * and `data` are required; the others may be `NULL`. They run on the node's dispatch thread (or
+ * in `qtro_node_dispatch`), one at a time, and must not call `qtro_model_source_*` of the same
+ * model (`QTRO_ERR_WRONG_THREAD`): notify changes after they return. Paths are borrowed for
+ * the duration of the call and address items the library checked against the counts the model
+ * gave.
+ */
+typedef struct qtro_model_vtable {
+    /**
+     * Rows under `parent` (depth 0: the root).
+     */
+    int32_t (*row_count)(void *user_data, const struct qtro_model_index *parent, size_t depth);
+    /**
+     * Columns under `parent`.
+     */
+    int32_t (*column_count)(void *user_data, const struct qtro_model_index *parent, size_t depth);
+    /**
+     * The item's value for `role`: a new value the library takes ownership of, or `NULL` for
+     * none.
+     */
+    struct qtro_value *(*data)(void *user_data, const struct qtro_model_index *index, size_t depth, int32_t role);
+    /**
+     * Whether the item has children (`NULL`: rows and columns under it are both > 0).
+     */
+    bool (*has_children)(void *user_data, const struct qtro_model_index *index, size_t depth);
+    /**
+     * The item's `Qt::ItemFlags` (`NULL`: selectable and enabled).
+     */
+    int32_t (*flags)(void *user_data, const struct qtro_model_index *index, size_t depth);
+    /**
+     * Header data (`NULL` here or as a result: none). Owned by the library, as for `data`.
+     */
+    struct qtro_value *(*header_data)(void *user_data, int32_t section, qtro_orientation orientation, int32_t role);
+    /**
+     * A replica asks to write `value` (borrowed) to `role` of the item: return true when
+     * applied; the library then signals `dataChanged` of that item and role itself (do not
+     * notify it again). `NULL`: the model is read-only.
+     */
+    bool (*set_data)(void *user_data, const struct qtro_model_index *index, size_t depth, const struct qtro_value *value, int32_t role);
+    /**
+     * A replica made `current` the current index (with a selection model; depth 0: none).
+     * Already signalled to the other replicas.
+     */
+    void (*current_changed)(void *user_data, const struct qtro_model_index *current, size_t depth);
+} qtro_model_vtable;
+
+/**
+ * An index path as a struct, for lists of paths (`qtro_model_source_layout_changed`).
+ */
+typedef struct qtro_model_path {
+    /**
+     * The steps from the root (may be `NULL` when `depth` is 0).
+     */
+    const struct qtro_model_index *indexes;
+    /**
+     * How many steps (0: the root).
+     */
+    size_t depth;
+} qtro_model_path;
+
+/**
+ * What a layout change did (`QAbstractItemModel::LayoutChangeHint`).
+ */
+typedef int32_t qtro_layout_hint;
+
+/**
+ * What a model replica fetches first (`QtRemoteObjects::InitialAction`).
+ */
+typedef int32_t qtro_initial_action;
+
+/**
+ * How a model replica fetches and caches (`qtro_node_acquire_model`; zeroed members take the
+ * defaults).
+ */
+typedef struct qtro_model_replica_options {
+    /**
+     * What to fetch first (`QTRO_FETCH_ROOT_SIZE`, the default, or `QTRO_PREFETCH_DATA`).
+     */
+    qtro_initial_action initial_action;
+    /**
+     * Roles fetched by `QTRO_PREFETCH_DATA` (`nroles_hint`; none: all available roles).
+     */
+    const int32_t *roles_hint;
+    /**
+     * Length of `roles_hint`.
+     */
+    size_t nroles_hint;
+    /**
+     * Rows kept in the cache (0: 1000, Qt's default; at least 16).
+     */
+    size_t cache_rows;
+    /**
+     * Rows fetched ahead of and behind each window (0: 50).
+     */
+    uint32_t prefetch_rows;
+} qtro_model_replica_options;
+
+/**
+ * Callbacks of a model replica (`qtro_node_acquire_model`). Every member may be `NULL`. They
+ * run on the node's dispatch thread (or in `qtro_node_dispatch`), one at a time, in wire order.
+ * A `…_about_to_be_…`/`reset_begin`/`layout_about_to_be_changed` callback runs while the
+ * accessors still show the model before the change, its partner once they show it after:
+ * exactly where `QAbstractItemModel`'s `begin…`/`end…` calls go. Inside a callback the
+ * accessors read what is cached without asking for anything (`QTRO_PENDING` on a miss), and
+ * `set_window`, `set_current` and `set_data` take effect when the callback's batch is done.
+ * Paths are borrowed for the duration of the call.
+ */
+typedef struct qtro_model_replica_callbacks {
+    /**
+     * The replica's connection state changed.
+     */
+    void (*state_changed)(void *user_data, enum qtro_replica_state state);
+    /**
+     * The initial fetch arrived (after every (re)initialization): roles, role names and the
+     * root's size are known.
+     */
+    void (*initialized)(void *user_data);
+    /**
+     * Everything cached is about to be dropped (`beginResetModel`).
+     */
+    void (*reset_begin)(void *user_data);
+    /**
+     * Everything cached was dropped (`endResetModel`).
+     */
+    void (*reset_end)(void *user_data);
+    /**
+     * Rows `first..=last` are about to be inserted under `parent` (also when the size of a
+     * parent arrives).
+     */
+    void (*rows_about_to_be_inserted)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+    /**
+     * Rows `first..=last` were inserted under `parent`.
+     */
+    void (*rows_inserted)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+    /**
+     * Rows `first..=last` are about to be removed from under `parent`.
+     */
+    void (*rows_about_to_be_removed)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+    /**
+     * Rows `first..=last` were removed from under `parent`.
+     */
+    void (*rows_removed)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+    /**
+     * Rows `first..=last` of `parent` are about to move before row `row` of `destination`.
+     */
+    void (*rows_about_to_be_moved)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last, const struct qtro_model_index *destination, size_t destination_depth, int32_t row);
+    /**
+     * Rows moved (arguments as for `rows_about_to_be_moved`).
+     */
+    void (*rows_moved)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last, const struct qtro_model_index *destination, size_t destination_depth, int32_t row);
+    /**
+     * Columns `first..=last` are about to be inserted under `parent`.
+     */
+    void (*columns_about_to_be_inserted)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+    /**
+     * Columns `first..=last` were inserted under `parent`.
+     */
+    void (*columns_inserted)(void *user_data, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+    /**
+     * The data of the items from `top_left` to `bottom_right` (same parent, `depth` steps
+     * each) changed or arrived, for `roles` (`nroles`; none: all).
+     */
+    void (*data_changed)(void *user_data, const struct qtro_model_index *top_left, const struct qtro_model_index *bottom_right, size_t depth, const int32_t *roles, size_t nroles);
+    /**
+     * Header sections `first..=last` of `orientation` changed or arrived.
+     */
+    void (*header_data_changed)(void *user_data, qtro_orientation orientation, int32_t first, int32_t last);
+    /**
+     * The layout is about to change (`layoutAboutToBeChanged`): every row may hold another item
+     * afterwards.
+     */
+    void (*layout_about_to_be_changed)(void *user_data, qtro_layout_hint hint);
+    /**
+     * The layout changed (`layoutChanged`).
+     */
+    void (*layout_changed)(void *user_data, qtro_layout_hint hint);
+    /**
+     * The host's current index changed.
+     */
+    void (*current_changed)(void *user_data, const struct qtro_model_index *current, size_t depth, const struct qtro_model_index *previous, size_t previous_depth);
+    /**
+     * The host sent something the cache could not apply (it re-fetches what it can no longer
+     * trust); `message` says what.
+     */
+    void (*error)(void *user_data, const char *message);
+} qtro_model_replica_callbacks;
 
 /**
  * Where callbacks run (`qtro_node_config_set_dispatch`).
@@ -670,6 +893,41 @@ typedef int32_t qtro_object_kind;
 #define QTRO_LOG_DEBUG 4
 
 #define QTRO_LOG_TRACE 5
+
+/**
+ * Column headers (`Qt::Horizontal`).
+ */
+#define QTRO_HORIZONTAL 1
+
+/**
+ * Row headers (`Qt::Vertical`).
+ */
+#define QTRO_VERTICAL 2
+
+/**
+ * No hint.
+ */
+#define QTRO_LAYOUT_NO_HINT 0
+
+/**
+ * Rows were sorted vertically.
+ */
+#define QTRO_LAYOUT_VERTICAL_SORT 1
+
+/**
+ * Columns were sorted horizontally.
+ */
+#define QTRO_LAYOUT_HORIZONTAL_SORT 2
+
+/**
+ * Only the root's size; rows are fetched when read (the default).
+ */
+#define QTRO_FETCH_ROOT_SIZE 0
+
+/**
+ * Up to `cache_rows` items depth-first with their data.
+ */
+#define QTRO_PREFETCH_DATA 1
 
 /**
  * Qt 6 peers ("QtRO 2.0"), the default.
@@ -1008,6 +1266,207 @@ enum qtro_result qtro_interface_enum_key(const struct qtro_interface *interface,
  * another global subscriber was installed in the same library instance).
  */
 enum qtro_result qtro_set_log_callback(qtro_log_cb callback, void *user_data, qtro_log_level max_level);
+
+/**
+ * Serves an item model named `name`, as Qt's `enableRemoting(model, name, roles,
+ * selectionModel)`: stock Qt replicas acquire it with `acquireModel(name)`. `role_ids[i]` is
+ * named `role_names[i]` (`nroles` of each; the model's `roleNames()`); `roles` (`nserved`,
+ * may be `NULL` with 0) are the roles served, all of them when empty. `selection`: the model
+ * has a current index shared with replicas. The vtable (copied) and `user_data` answer the
+ * replicas' requests on the dispatch thread. On success `*out` owns the model source; free it
+ * with `qtro_model_source_free` before `user_data` goes.
+ */
+enum qtro_result qtro_node_enable_model(struct qtro_node *node, const char *name, const int32_t *role_ids, const char *const *role_names, size_t nroles, const int32_t *roles, size_t nserved, bool selection, const struct qtro_model_vtable *vtable, void *user_data, struct qtro_model_source **out);
+
+/**
+ * Stops serving the model (its replicas go Suspect) and frees the handle. No vtable function
+ * runs after it returns (it waits for a running one when called from another thread). `NULL`
+ * is a no-op.
+ */
+void qtro_model_source_free(struct qtro_model_source *source);
+
+/**
+ * The name replicas acquire the model by (borrowed; `NULL` if `source` is `NULL`).
+ */
+const char *qtro_model_source_name(const struct qtro_model_source *source);
+
+/**
+ * The data of the items from `top_left` to `bottom_right` (same parent, same depth) changed
+ * for `roles` (`nroles`; none: every role).
+ */
+enum qtro_result qtro_model_source_data_changed(struct qtro_model_source *source, const struct qtro_model_index *top_left, const struct qtro_model_index *bottom_right, size_t depth, const int32_t *roles, size_t nroles);
+
+/**
+ * Rows `first..=last` were inserted under `parent` (call after the model changed).
+ */
+enum qtro_result qtro_model_source_rows_inserted(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * Rows `first..=last` were removed from under `parent`.
+ */
+enum qtro_result qtro_model_source_rows_removed(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * Rows `first..=last` of `parent` moved before row `row` of `destination` (numbered before the
+ * move).
+ */
+enum qtro_result qtro_model_source_rows_moved(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last, const struct qtro_model_index *destination, size_t destination_depth, int32_t row);
+
+/**
+ * Columns `first..=last` were inserted under `parent`.
+ */
+enum qtro_result qtro_model_source_columns_inserted(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * Columns `first..=last` were removed from under `parent` (replicas are reset, as Qt's
+ * adapter does not forward this).
+ */
+enum qtro_result qtro_model_source_columns_removed(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * The layout under `parents` (`nparents`; none: everywhere) changed, e.g. rows were sorted.
+ */
+enum qtro_result qtro_model_source_layout_changed(struct qtro_model_source *source, const struct qtro_model_path *parents, size_t nparents, qtro_layout_hint hint);
+
+/**
+ * Everything changed (`QAbstractItemModel::modelReset`).
+ */
+enum qtro_result qtro_model_source_reset(struct qtro_model_source *source);
+
+/**
+ * Header sections `first..=last` of `orientation` changed.
+ */
+enum qtro_result qtro_model_source_header_data_changed(struct qtro_model_source *source, qtro_orientation orientation, int32_t first, int32_t last);
+
+/**
+ * Makes `current` the current index (the model was enabled with `selection`; depth 0: none).
+ * The path is checked with the vtable's `row_count`/`column_count`, on the calling thread.
+ */
+enum qtro_result qtro_model_source_set_current(struct qtro_model_source *source, const struct qtro_model_index *current, size_t depth);
+
+/**
+ * Number of replicas attached now.
+ */
+enum qtro_result qtro_model_source_replica_count(const struct qtro_model_source *source, size_t *count);
+
+/**
+ * Acquires the item model `name` (a model a Qt host shares with `enableRemoting(model, name,
+ * roles)`, or a `qtro_node_enable_model`), as Qt's `acquireModel`. `options` (copied; may be
+ * `NULL`: defaults) say how it fetches; `callbacks` (copied; may be `NULL`) and `user_data`
+ * receive its changes. On success `*out` owns it (`qtro_model_replica_free`).
+ */
+enum qtro_result qtro_node_acquire_model(struct qtro_node *node, const char *name, const struct qtro_model_replica_options *options, const struct qtro_model_replica_callbacks *callbacks, void *user_data, struct qtro_model_replica **out);
+
+/**
+ * Releases the model replica and frees the handle. No callback of it starts after it returns
+ * (it waits for a running one when called from another thread; it may be called from one of
+ * its own callbacks). `NULL` is a no-op.
+ */
+void qtro_model_replica_free(struct qtro_model_replica *replica);
+
+/**
+ * The model's name (borrowed; `NULL` if `replica` is `NULL`).
+ */
+const char *qtro_model_replica_name(const struct qtro_model_replica *replica);
+
+/**
+ * The replica's connection state.
+ */
+enum qtro_result qtro_model_replica_state(const struct qtro_model_replica *replica, enum qtro_replica_state *state);
+
+/**
+ * Whether the initial fetch after the last (re)initialization has been processed.
+ */
+enum qtro_result qtro_model_replica_is_initialized(const struct qtro_model_replica *replica, bool *initialized);
+
+/**
+ * Rows under `parent` in `*rows`; `QTRO_PENDING` while unknown (then asked for:
+ * `rows_inserted` follows).
+ */
+enum qtro_result qtro_model_replica_row_count(const struct qtro_model_replica *replica, const struct qtro_model_index *parent, size_t depth, int32_t *rows);
+
+/**
+ * Columns under `parent` in `*columns`; `QTRO_PENDING` while unknown.
+ */
+enum qtro_result qtro_model_replica_column_count(const struct qtro_model_replica *replica, const struct qtro_model_index *parent, size_t depth, int32_t *columns);
+
+/**
+ * Whether the item has children, in `*children`; `QTRO_PENDING` while unknown.
+ */
+enum qtro_result qtro_model_replica_has_children(const struct qtro_model_replica *replica, const struct qtro_model_index *index, size_t depth, bool *children);
+
+/**
+ * The item's `Qt::ItemFlags` in `*flags`; `QTRO_PENDING` while unknown (or no such item).
+ */
+enum qtro_result qtro_model_replica_flags(const struct qtro_model_replica *replica, const struct qtro_model_index *index, size_t depth, int32_t *flags);
+
+/**
+ * A copy of the item's value for `role` in `*value` (free with `qtro_value_free`).
+ * `QTRO_PENDING` (`*value` NULL) when not cached: its row is fetched, and `data_changed`
+ * follows. `QTRO_ERR_NOT_FOUND` for no such item or a role the host does not serve.
+ */
+enum qtro_result qtro_model_replica_data(const struct qtro_model_replica *replica, const struct qtro_model_index *index, size_t depth, int32_t role, struct qtro_value **value);
+
+/**
+ * A copy of a header value in `*value`; `QTRO_PENDING` when not cached (asked for:
+ * `header_data_changed` follows).
+ */
+enum qtro_result qtro_model_replica_header_data(const struct qtro_model_replica *replica, qtro_orientation orientation, int32_t section, int32_t role, struct qtro_value **value);
+
+/**
+ * The roles the host serves, copied into `roles` (at most `capacity`); `*count` receives how
+ * many there are (call with `capacity` 0 to size the array).
+ */
+enum qtro_result qtro_model_replica_available_roles(const struct qtro_model_replica *replica, int32_t *roles, size_t capacity, size_t *count);
+
+/**
+ * Number of role names the host gave (`roleNames()`), in `*count`.
+ */
+enum qtro_result qtro_model_replica_role_name_count(const struct qtro_model_replica *replica, size_t *count);
+
+/**
+ * Role name `i` (in role order): the role in `*role` and a copy of its name in `*name` (free
+ * with `qtro_string_free`). `QTRO_ERR_NOT_FOUND` past the end.
+ */
+enum qtro_result qtro_model_replica_role_name_at(const struct qtro_model_replica *replica, size_t i, int32_t *role, char **name);
+
+/**
+ * The current index (as the host last said, or as set here): up to `capacity` steps copied
+ * into `path`, its depth in `*depth` (0: none).
+ */
+enum qtro_result qtro_model_replica_current(const struct qtro_model_replica *replica, struct qtro_model_index *path, size_t capacity, size_t *depth);
+
+/**
+ * Asks the host to write a copy of `value` to `role` of the item (`replicaSetData`). Nothing
+ * changes locally until the host's `data_changed` comes back. `QTRO_ERR_NOT_FOUND` for an item
+ * the cache does not know or a role the host does not serve.
+ */
+enum qtro_result qtro_model_replica_set_data(struct qtro_model_replica *replica, const struct qtro_model_index *index, size_t depth, const struct qtro_value *value, int32_t role);
+
+/**
+ * Makes the item the current index and tells the host (`replicaSetCurrentIndex`).
+ */
+enum qtro_result qtro_model_replica_set_current(struct qtro_model_replica *replica, const struct qtro_model_index *index, size_t depth);
+
+/**
+ * Keeps rows `start..end` (end excluded) of `parent` cached, plus the prefetch, fetching what
+ * is missing; one window per parent, an empty range removes it.
+ */
+enum qtro_result qtro_model_replica_set_window(struct qtro_model_replica *replica, const struct qtro_model_index *parent, size_t depth, int32_t start, int32_t end);
+
+/**
+ * Waits at most `timeout_ms` until the initial fetch has been processed. Needs a node whose
+ * callbacks run on its dispatch thread (`QTRO_DISPATCH_THREAD`), and not called from one of
+ * them (`QTRO_ERR_WRONG_THREAD`).
+ */
+enum qtro_result qtro_model_replica_wait_initialized(const struct qtro_model_replica *replica, uint32_t timeout_ms);
+
+/**
+ * Fetches rows `start..end` of `parent` (clipped to its row count) with every role and waits
+ * at most `timeout_ms` until they are all cached (for dumps and tests). Same thread rules as
+ * `qtro_model_replica_wait_initialized`.
+ */
+enum qtro_result qtro_model_replica_fetch(const struct qtro_model_replica *replica, const struct qtro_model_index *parent, size_t depth, int32_t start, int32_t end, uint32_t timeout_ms);
 
 /**
  * Default settings: Qt 6, no heartbeat, 250 ms reconnect interval, `QTRO_DISPATCH_THREAD`,

@@ -15,6 +15,7 @@
 #ifndef QTRO_RS_HPP
 #define QTRO_RS_HPP
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -876,6 +877,333 @@ private:
         return Replica(r, std::move(h));
     }
     qtro_node *n_ = nullptr;
+};
+
+// ---- item models ----------------------------------------------------------------------------
+
+// An item's path from the root (empty: the root itself).
+using ModelPath = std::vector<qtro_model_index>;
+
+namespace detail {
+inline ModelPath path_of(const qtro_model_index *p, size_t depth) { return p ? ModelPath(p, p + depth) : ModelPath(); }
+inline const qtro_model_index *path_ptr(const ModelPath &p) { return p.empty() ? nullptr : p.data(); }
+}  // namespace detail
+
+// A model served to replicas (Qt's enableRemoting(model, name, roles)). Subclass it, override
+// the virtuals (called on the node's dispatch thread, or in Node::dispatch() for poll nodes),
+// then enable() it. Notify every change after making it, from the thread the virtuals run on
+// (never from inside a virtual: it throws QTRO_ERR_WRONG_THREAD). The destructor stops serving;
+// a subclass should call disable() in its own destructor, so that no virtual runs meanwhile.
+class ModelSource {
+public:
+    ModelSource() = default;
+    ModelSource(const ModelSource &) = delete;
+    ModelSource &operator=(const ModelSource &) = delete;
+    virtual ~ModelSource() { disable(); }
+
+    // Starts serving under `name`, with `role_names` (role -> name) and the roles served
+    // (empty: all); `selection`: share a current index with replicas.
+    void enable(Node &node, const std::string &name, const std::vector<std::pair<int32_t, std::string>> &role_names,
+                const std::vector<int32_t> &roles = {}, bool selection = false) {
+        if (s_) throw error(QTRO_ERR_ALREADY, "the model is already served");
+        std::vector<int32_t> ids;
+        std::vector<const char *> names;
+        for (const auto &r : role_names) {
+            ids.push_back(r.first);
+            names.push_back(r.second.c_str());
+        }
+        qtro_model_vtable vt{&ModelSource::t_rows, &ModelSource::t_cols, &ModelSource::t_data, &ModelSource::t_has_children,
+                             &ModelSource::t_flags, &ModelSource::t_header, &ModelSource::t_set_data, &ModelSource::t_current};
+        detail::check(qtro_node_enable_model(node.get(), name.c_str(), ids.data(), names.data(), ids.size(),
+                                             roles.empty() ? nullptr : roles.data(), roles.size(), selection, &vt, this, &s_));
+    }
+    // Stops serving (replicas go Suspect); no virtual runs after it returns.
+    void disable() {
+        qtro_model_source_free(s_);
+        s_ = nullptr;
+    }
+
+    virtual int32_t row_count(const ModelPath &parent) = 0;
+    virtual int32_t column_count(const ModelPath &parent) = 0;
+    // The item's value for `role`; an invalid Value for none.
+    virtual Value data(const ModelPath &index, int32_t role) = 0;
+    virtual bool has_children(const ModelPath &index) { return row_count(index) > 0 && column_count(index) > 0; }
+    virtual int32_t flags(const ModelPath &) { return 1 | 32; }  // selectable | enabled
+    virtual Value header_data(int32_t /*section*/, qtro_orientation /*orientation*/, int32_t /*role*/) { return Value(); }
+    // A replica's write: return true when applied (the library signals dataChanged itself).
+    virtual bool set_data(const ModelPath & /*index*/, const Value & /*value*/, int32_t /*role*/) { return false; }
+    // A replica made `current` the current index.
+    virtual void current_changed(const ModelPath & /*current*/) {}
+
+    // Change notifications (after the model changed).
+    void data_changed(const ModelPath &top_left, const ModelPath &bottom_right, const std::vector<int32_t> &roles = {}) {
+        if (top_left.size() != bottom_right.size()) throw error(QTRO_ERR_INVALID_ARGUMENT, "paths of different depths");
+        detail::check(qtro_model_source_data_changed(s_, detail::path_ptr(top_left), detail::path_ptr(bottom_right), top_left.size(),
+                                                     roles.empty() ? nullptr : roles.data(), roles.size()));
+    }
+    void rows_inserted(const ModelPath &parent, int32_t first, int32_t last) {
+        detail::check(qtro_model_source_rows_inserted(s_, detail::path_ptr(parent), parent.size(), first, last));
+    }
+    void rows_removed(const ModelPath &parent, int32_t first, int32_t last) {
+        detail::check(qtro_model_source_rows_removed(s_, detail::path_ptr(parent), parent.size(), first, last));
+    }
+    void rows_moved(const ModelPath &parent, int32_t first, int32_t last, const ModelPath &destination, int32_t row) {
+        detail::check(qtro_model_source_rows_moved(s_, detail::path_ptr(parent), parent.size(), first, last,
+                                                   detail::path_ptr(destination), destination.size(), row));
+    }
+    void columns_inserted(const ModelPath &parent, int32_t first, int32_t last) {
+        detail::check(qtro_model_source_columns_inserted(s_, detail::path_ptr(parent), parent.size(), first, last));
+    }
+    void columns_removed(const ModelPath &parent, int32_t first, int32_t last) {
+        detail::check(qtro_model_source_columns_removed(s_, detail::path_ptr(parent), parent.size(), first, last));
+    }
+    void layout_changed(const std::vector<ModelPath> &parents = {}, qtro_layout_hint hint = QTRO_LAYOUT_NO_HINT) {
+        std::vector<qtro_model_path> ps;
+        for (const auto &p : parents) ps.push_back(qtro_model_path{detail::path_ptr(p), p.size()});
+        detail::check(qtro_model_source_layout_changed(s_, ps.empty() ? nullptr : ps.data(), ps.size(), hint));
+    }
+    void reset() { detail::check(qtro_model_source_reset(s_)); }
+    void header_data_changed(qtro_orientation orientation, int32_t first, int32_t last) {
+        detail::check(qtro_model_source_header_data_changed(s_, orientation, first, last));
+    }
+    void set_current(const ModelPath &current) {
+        detail::check(qtro_model_source_set_current(s_, detail::path_ptr(current), current.size()));
+    }
+    size_t replica_count() const {
+        size_t n = 0;
+        detail::check(qtro_model_source_replica_count(s_, &n));
+        return n;
+    }
+    qtro_model_source *get() const { return s_; }
+
+private:
+    static ModelSource *self(void *ud) { return static_cast<ModelSource *>(ud); }
+    static int32_t t_rows(void *ud, const qtro_model_index *p, size_t d) {
+        int32_t n = 0;
+        detail::guarded([&] { n = self(ud)->row_count(detail::path_of(p, d)); });
+        return n;
+    }
+    static int32_t t_cols(void *ud, const qtro_model_index *p, size_t d) {
+        int32_t n = 0;
+        detail::guarded([&] { n = self(ud)->column_count(detail::path_of(p, d)); });
+        return n;
+    }
+    static qtro_value *t_data(void *ud, const qtro_model_index *p, size_t d, int32_t role) {
+        qtro_value *v = nullptr;
+        detail::guarded([&] { v = self(ud)->data(detail::path_of(p, d), role).release(); });
+        return v;
+    }
+    static bool t_has_children(void *ud, const qtro_model_index *p, size_t d) {
+        bool b = false;
+        detail::guarded([&] { b = self(ud)->has_children(detail::path_of(p, d)); });
+        return b;
+    }
+    static int32_t t_flags(void *ud, const qtro_model_index *p, size_t d) {
+        int32_t f = 0;
+        detail::guarded([&] { f = self(ud)->flags(detail::path_of(p, d)); });
+        return f;
+    }
+    static qtro_value *t_header(void *ud, int32_t section, qtro_orientation o, int32_t role) {
+        qtro_value *v = nullptr;
+        detail::guarded([&] { v = self(ud)->header_data(section, o, role).release(); });
+        return v;
+    }
+    static bool t_set_data(void *ud, const qtro_model_index *p, size_t d, const qtro_value *v, int32_t role) {
+        bool ok = false;
+        detail::guarded([&] { ok = self(ud)->set_data(detail::path_of(p, d), Value::copy_of(v), role); });
+        return ok;
+    }
+    static void t_current(void *ud, const qtro_model_index *p, size_t d) {
+        detail::guarded([&] { self(ud)->current_changed(detail::path_of(p, d)); });
+    }
+    qtro_model_source *s_ = nullptr;
+};
+
+// Handlers of a ModelReplica (each may be empty). `*_about_to_*`, `reset_begin` and
+// `layout_about_to_change` run while the accessors still show the model before the change, their
+// partners once they show it after (QAbstractItemModel's begin…/end… places). Inside a handler
+// the accessors read only what is cached.
+struct ModelReplicaHandlers {
+    std::function<void(qtro_replica_state)> on_state_changed;
+    std::function<void()> on_initialized;
+    std::function<void()> on_reset_begin, on_reset_end;
+    std::function<void(const ModelPath &parent, int32_t first, int32_t last)> on_rows_about_to_be_inserted, on_rows_inserted,
+        on_rows_about_to_be_removed, on_rows_removed, on_columns_about_to_be_inserted, on_columns_inserted;
+    std::function<void(const ModelPath &parent, int32_t first, int32_t last, const ModelPath &destination, int32_t row)>
+        on_rows_about_to_be_moved, on_rows_moved;
+    std::function<void(const ModelPath &top_left, const ModelPath &bottom_right, const std::vector<int32_t> &roles)> on_data_changed;
+    std::function<void(qtro_orientation, int32_t first, int32_t last)> on_header_data_changed;
+    std::function<void(qtro_layout_hint)> on_layout_about_to_be_changed, on_layout_changed;
+    std::function<void(const ModelPath &current, const ModelPath &previous)> on_current_changed;
+    std::function<void(const std::string &message)> on_error;
+};
+
+struct ModelReplicaOptions {
+    qtro_initial_action initial_action = QTRO_FETCH_ROOT_SIZE;
+    std::vector<int32_t> roles_hint;
+    size_t cache_rows = 0;      // 0: 1000
+    uint32_t prefetch_rows = 0;  // 0: 50
+};
+
+// A replica of a remote item model (Qt's acquireModel). Reads answer from the cache at once:
+// std::nullopt while not cached (it is then fetched, and a handler tells when it arrived).
+class ModelReplica {
+public:
+    ModelReplica(Node &node, const std::string &name, ModelReplicaHandlers handlers = {},
+                 const ModelReplicaOptions &options = ModelReplicaOptions())
+        : h_(std::make_unique<ModelReplicaHandlers>(std::move(handlers))) {
+        qtro_model_replica_options o{options.initial_action, options.roles_hint.empty() ? nullptr : options.roles_hint.data(),
+                                     options.roles_hint.size(), options.cache_rows, options.prefetch_rows};
+        qtro_model_replica_callbacks cb{&t_state, &t_init, &t_reset_begin, &t_reset_end, &t_about_ins, &t_ins, &t_about_rem,
+                                        &t_rem, &t_about_mov, &t_mov, &t_about_cols, &t_cols, &t_data, &t_header,
+                                        &t_layout_before, &t_layout, &t_current, &t_error};
+        detail::check(qtro_node_acquire_model(node.get(), name.c_str(), &o, &cb, h_.get(), &m_));
+    }
+    ModelReplica(ModelReplica &&o) noexcept : m_(o.m_), h_(std::move(o.h_)) { o.m_ = nullptr; }
+    ModelReplica(const ModelReplica &) = delete;
+    ModelReplica &operator=(const ModelReplica &) = delete;
+    // Releases the replica; no handler runs after this.
+    ~ModelReplica() { qtro_model_replica_free(m_); }
+
+    std::string name() const { return qtro_model_replica_name(m_); }
+    qtro_replica_state state() const {
+        qtro_replica_state s = QTRO_STATE_UNINITIALIZED;
+        detail::check(qtro_model_replica_state(m_, &s));
+        return s;
+    }
+    // QTRO_DISPATCH_THREAD nodes, not from a handler: waits for the initial fetch.
+    bool wait_initialized(std::chrono::milliseconds timeout) {
+        const qtro_result r = qtro_model_replica_wait_initialized(m_, detail::millis(timeout));
+        if (r == QTRO_ERR_TIMEOUT) return false;
+        detail::check(r);
+        return true;
+    }
+    // Fetches rows [start, end) of `parent` and waits until cached (dumps, tests).
+    bool fetch(const ModelPath &parent, int32_t start, int32_t end, std::chrono::milliseconds timeout) {
+        const qtro_result r = qtro_model_replica_fetch(m_, detail::path_ptr(parent), parent.size(), start, end, detail::millis(timeout));
+        if (r == QTRO_ERR_TIMEOUT) return false;
+        detail::check(r);
+        return true;
+    }
+    std::optional<int32_t> row_count(const ModelPath &parent = {}) const {
+        int32_t n = 0;
+        const qtro_result r = qtro_model_replica_row_count(m_, detail::path_ptr(parent), parent.size(), &n);
+        return known(r, n);
+    }
+    std::optional<int32_t> column_count(const ModelPath &parent = {}) const {
+        int32_t n = 0;
+        const qtro_result r = qtro_model_replica_column_count(m_, detail::path_ptr(parent), parent.size(), &n);
+        return known(r, n);
+    }
+    std::optional<bool> has_children(const ModelPath &index) const {
+        bool b = false;
+        const qtro_result r = qtro_model_replica_has_children(m_, detail::path_ptr(index), index.size(), &b);
+        return known(r, b);
+    }
+    std::optional<int32_t> flags(const ModelPath &index) const {
+        int32_t f = 0;
+        const qtro_result r = qtro_model_replica_flags(m_, detail::path_ptr(index), index.size(), &f);
+        return known(r, f);
+    }
+    // std::nullopt: pending (asked for) or no such item/role.
+    std::optional<Value> data(const ModelPath &index, int32_t role) const {
+        qtro_value *v = nullptr;
+        const qtro_result r = qtro_model_replica_data(m_, detail::path_ptr(index), index.size(), role, &v);
+        return lookup(r, v);
+    }
+    std::optional<Value> header_data(qtro_orientation orientation, int32_t section, int32_t role) const {
+        qtro_value *v = nullptr;
+        return lookup(qtro_model_replica_header_data(m_, orientation, section, role, &v), v);
+    }
+    std::vector<int32_t> available_roles() const {
+        size_t n = 0;
+        detail::check(qtro_model_replica_available_roles(m_, nullptr, 0, &n));
+        std::vector<int32_t> roles(n);
+        detail::check(qtro_model_replica_available_roles(m_, roles.data(), roles.size(), &n));
+        roles.resize(std::min(n, roles.size()));
+        return roles;
+    }
+    std::vector<std::pair<int32_t, std::string>> role_names() const {
+        size_t n = 0;
+        detail::check(qtro_model_replica_role_name_count(m_, &n));
+        std::vector<std::pair<int32_t, std::string>> out;
+        for (size_t i = 0; i < n; i++) {
+            int32_t role = 0;
+            char *name = nullptr;
+            if (qtro_model_replica_role_name_at(m_, i, &role, &name) != QTRO_OK) break;
+            out.emplace_back(role, name);
+            qtro_string_free(name);
+        }
+        return out;
+    }
+    ModelPath current() const {
+        ModelPath p(64);
+        size_t d = 0;
+        detail::check(qtro_model_replica_current(m_, p.data(), p.size(), &d));
+        p.resize(std::min(d, p.size()));
+        return p;
+    }
+    void set_data(const ModelPath &index, const Value &v, int32_t role) {
+        detail::check(qtro_model_replica_set_data(m_, detail::path_ptr(index), index.size(), v.get(), role));
+    }
+    void set_current(const ModelPath &index) { detail::check(qtro_model_replica_set_current(m_, detail::path_ptr(index), index.size())); }
+    // Keeps rows [start, end) of `parent` cached (plus the prefetch).
+    void set_window(const ModelPath &parent, int32_t start, int32_t end) {
+        detail::check(qtro_model_replica_set_window(m_, detail::path_ptr(parent), parent.size(), start, end));
+    }
+    qtro_model_replica *get() const { return m_; }
+
+private:
+    template <class T>
+    static std::optional<T> known(qtro_result r, T v) {
+        if (r == QTRO_PENDING) return std::nullopt;
+        detail::check(r);
+        return v;
+    }
+    static std::optional<Value> lookup(qtro_result r, qtro_value *v) {
+        if (r == QTRO_PENDING || r == QTRO_ERR_NOT_FOUND) return std::nullopt;
+        detail::check(r);
+        return Value::adopt(v);
+    }
+    static ModelReplicaHandlers &h(void *ud) { return *static_cast<ModelReplicaHandlers *>(ud); }
+    template <class F, class... A>
+    static void fire(const F &f, A &&...a) {
+        if (f) detail::guarded([&] { f(std::forward<A>(a)...); });
+    }
+    static void t_state(void *ud, qtro_replica_state s) { fire(h(ud).on_state_changed, s); }
+    static void t_init(void *ud) { fire(h(ud).on_initialized); }
+    static void t_reset_begin(void *ud) { fire(h(ud).on_reset_begin); }
+    static void t_reset_end(void *ud) { fire(h(ud).on_reset_end); }
+    static void t_about_ins(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l) {
+        fire(h(ud).on_rows_about_to_be_inserted, detail::path_of(p, d), f, l);
+    }
+    static void t_ins(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l) { fire(h(ud).on_rows_inserted, detail::path_of(p, d), f, l); }
+    static void t_about_rem(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l) {
+        fire(h(ud).on_rows_about_to_be_removed, detail::path_of(p, d), f, l);
+    }
+    static void t_rem(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l) { fire(h(ud).on_rows_removed, detail::path_of(p, d), f, l); }
+    static void t_about_mov(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l, const qtro_model_index *dp, size_t dd, int32_t row) {
+        fire(h(ud).on_rows_about_to_be_moved, detail::path_of(p, d), f, l, detail::path_of(dp, dd), row);
+    }
+    static void t_mov(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l, const qtro_model_index *dp, size_t dd, int32_t row) {
+        fire(h(ud).on_rows_moved, detail::path_of(p, d), f, l, detail::path_of(dp, dd), row);
+    }
+    static void t_about_cols(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l) {
+        fire(h(ud).on_columns_about_to_be_inserted, detail::path_of(p, d), f, l);
+    }
+    static void t_cols(void *ud, const qtro_model_index *p, size_t d, int32_t f, int32_t l) { fire(h(ud).on_columns_inserted, detail::path_of(p, d), f, l); }
+    static void t_data(void *ud, const qtro_model_index *a, const qtro_model_index *b, size_t d, const int32_t *roles, size_t n) {
+        fire(h(ud).on_data_changed, detail::path_of(a, d), detail::path_of(b, d), roles ? std::vector<int32_t>(roles, roles + n) : std::vector<int32_t>());
+    }
+    static void t_header(void *ud, qtro_orientation o, int32_t f, int32_t l) { fire(h(ud).on_header_data_changed, o, f, l); }
+    static void t_layout_before(void *ud, qtro_layout_hint hint) { fire(h(ud).on_layout_about_to_be_changed, hint); }
+    static void t_layout(void *ud, qtro_layout_hint hint) { fire(h(ud).on_layout_changed, hint); }
+    static void t_current(void *ud, const qtro_model_index *c, size_t cd, const qtro_model_index *p, size_t pd) {
+        fire(h(ud).on_current_changed, detail::path_of(c, cd), detail::path_of(p, pd));
+    }
+    static void t_error(void *ud, const char *m) { fire(h(ud).on_error, std::string(m ? m : "")); }
+    qtro_model_replica *m_ = nullptr;
+    std::unique_ptr<ModelReplicaHandlers> h_;
 };
 
 // ---- logging -----------------------------------------------------------------------------------

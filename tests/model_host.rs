@@ -310,3 +310,92 @@ async fn oversized_requests_are_answered_within_the_caps() {
     let size = call(&replica, AdapterRequest::Size { parent: vec![ix(5, 1)] }).await;
     assert_eq!(ModelSize::from_value(&size, "size").unwrap(), ModelSize { columns: 3, rows: i32::MAX });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_model_is_read_on_its_executor_thread_only() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{mpsc, Arc};
+    // The model's own thread: runs the jobs the node hands to the executor.
+    let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+    let (id_tx, id_rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        id_tx.send(std::thread::current().id()).unwrap();
+        while let Ok(job) = rx.recv() {
+            job();
+        }
+    });
+    let model_thread = id_rx.recv().unwrap();
+    let jobs = Arc::new(AtomicUsize::new(0));
+    let counted = jobs.clone();
+    let tx = std::sync::Mutex::new(tx);
+    let executor: qtro_rs::node::ModelExecutor = Arc::new(move |job| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        let _ = tx.lock().unwrap().send(job);
+    });
+
+    /// A table that records the threads it is read on.
+    struct Probe {
+        rows: i32,
+        threads: Arc<std::sync::Mutex<Vec<std::thread::ThreadId>>>,
+    }
+    impl qtro_rs::node::ModelSource for Probe {
+        fn role_names(&self) -> Vec<(i32, bytes::Bytes)> {
+            vec![(0, bytes::Bytes::from_static(b"display"))]
+        }
+        fn row_count(&self, parent: &[ModelIndex]) -> i32 {
+            self.threads.lock().unwrap().push(std::thread::current().id());
+            if parent.is_empty() {
+                self.rows
+            } else {
+                0
+            }
+        }
+        fn column_count(&self, parent: &[ModelIndex]) -> i32 {
+            i32::from(parent.is_empty())
+        }
+        fn data(&self, index: &[ModelIndex], _role: i32) -> Value {
+            self.threads.lock().unwrap().push(std::thread::current().id());
+            Value::String(Some(format!("row {}", index[0].row)))
+        }
+    }
+    let threads = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let host = Node::new();
+    let url = host.listen("tcp://127.0.0.1:0").await.unwrap();
+    let served = host
+        .enable_model_deferred("Items", Probe { rows: 3, threads: threads.clone() }, ModelOptions::default(), executor)
+        .unwrap();
+    let client = Node::new();
+    client.connect_to(&url).unwrap();
+    let m = client.acquire_model("Items", Default::default());
+    m.wait_initialized(T).await.unwrap();
+    m.fetch(&[], 0..3, T).await.unwrap();
+    assert_eq!(m.row_count(&[]), Some(3));
+    assert_eq!(m.data(&[ix(2, 0)], 0), qtro_rs::core::model::Lookup::Cached(Value::String(Some("row 2".into()))));
+    // A change made and notified atomically on the model's side.
+    let mut events = m.events();
+    served
+        .update(|p| {
+            p.rows = 4;
+            ((), vec![qtro_rs::core::model::ModelChange::RowsInserted { parent: vec![], first: 3, last: 3 }])
+        })
+        .unwrap();
+    tokio::time::timeout(T, async {
+        while !matches!(
+            events.recv().await,
+            Some(qtro_rs::core::model::ModelEvent::RowsInserted { first: 3, .. }) | None
+        ) {}
+    })
+    .await
+    .expect("rowsInserted");
+    m.fetch(&[], 0..4, T).await.unwrap();
+    assert_eq!(m.data(&[ix(3, 0)], 0), qtro_rs::core::model::Lookup::Cached(Value::String(Some("row 3".into()))));
+    assert!(jobs.load(Ordering::SeqCst) >= 3, "every request went through the executor");
+    let seen = threads.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    assert!(seen.iter().all(|t| *t == model_thread), "the model was read only on its thread");
+    drop(served);
+    drop(host);
+    drop(client);
+    drop(m);
+    let _ = worker;
+}

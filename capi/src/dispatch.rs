@@ -85,6 +85,8 @@ pub(crate) enum Event {
     Source(Arc<dyn Deliver<SourceEvent>>, SourceEvent),
     Invoke(Arc<dyn Deliver<SlotRequest>>, SlotRequest),
     Reply(u64, std::result::Result<Value, Error>),
+    /// A job for the dispatching thread (model requests and model replica feeds).
+    Task(Box<dyn FnOnce() + Send>),
 }
 
 // ---- the pollable descriptor -----------------------------------------------------------------
@@ -457,6 +459,11 @@ impl NodeCore {
             Event::Replica(target, ev) => target.deliver(ev),
             Event::Source(target, ev) => target.deliver(ev),
             Event::Invoke(target, request) => target.deliver(request),
+            Event::Task(job) => {
+                // Jobs may drop the last clone of a handle, which needs the runtime.
+                let _g = self.rt().enter();
+                job()
+            }
             Event::Reply(id, result) => {
                 let p = self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
                 if let Some(p) = p {
@@ -519,6 +526,8 @@ impl NodeCore {
             p.complete(Err(Error::new(QTRO_ERR_SHUTDOWN, "the node was shut down before the reply arrived")));
         }
         drop(lock);
+        // Queued jobs may hold the last clone of a model replica, whose drop needs the runtime.
+        let _g = self.rt().enter();
         drop(leftover);
     }
 }

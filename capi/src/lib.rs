@@ -24,7 +24,8 @@
 //! Modules, one per C object family, without cycles between them: `value` and `gui` (values),
 //! `interface` (interface snapshots), `class` (class definitions, using `interface`), `dispatch`
 //! (a node's runtime, event queue and callback delivery), `node` (nodes and their configuration,
-//! on `dispatch`), `replica` and `source` (on `node`, `dispatch` and `class`), `log`; `cast` and
+//! on `dispatch`), `replica` and `source` (on `node`, `dispatch` and `class`), `model` (item
+//! models, on `node` and `dispatch`), `log`; `cast` and
 //! this root hold what they all share.
 
 #![allow(non_camel_case_types)]
@@ -43,6 +44,7 @@ mod dispatch;
 mod gui;
 mod interface;
 mod log;
+mod model;
 mod node;
 mod replica;
 mod source;
@@ -52,6 +54,7 @@ pub use class::*;
 pub use dispatch::*;
 pub use interface::*;
 pub use log::*;
+pub use model::*;
 pub use node::*;
 pub use replica::*;
 pub use source::*;
@@ -108,6 +111,9 @@ pub enum qtro_result {
     /// A static replica's host offers the object with another signature than its class's
     /// (the message gives both); nothing is sent to that host.
     QTRO_ERR_SIGNATURE_MISMATCH = 18,
+    /// Not known yet (an item model replica's cache): it was asked for, and a callback
+    /// (`data_changed`, `rows_inserted`, `header_data_changed`) tells when it arrived.
+    QTRO_PENDING = 19,
 }
 
 use qtro_result::*;
@@ -171,6 +177,14 @@ impl From<qtro_rs::node::NodeError> for Error {
             N::Arguments { .. } | N::PropertyType { .. } => QTRO_ERR_TYPE_MISMATCH,
             N::Timeout { .. } | N::NotOffered { .. } => QTRO_ERR_TIMEOUT,
             N::Shutdown => QTRO_ERR_SHUTDOWN,
+            N::Model(m) => {
+                use qtro_rs::core::model::ModelError as M;
+                match m {
+                    M::NoSuchIndex(_) | M::UnknownRole(_) => QTRO_ERR_NOT_FOUND,
+                    M::ReadOnly { .. } => QTRO_ERR_INVALID_ARGUMENT,
+                    _ => QTRO_ERR_PROTOCOL,
+                }
+            }
             // A kind of error newer than this mapping (`NodeError` is non-exhaustive): the
             // message says what it is.
             _ => QTRO_ERR_PROTOCOL,
@@ -291,6 +305,7 @@ pub extern "C" fn qtro_result_name(result: c_int) -> *const c_char {
         16 => "QTRO_ERR_UNSUPPORTED\0",
         17 => "QTRO_ERR_PANIC\0",
         18 => "QTRO_ERR_SIGNATURE_MISMATCH\0",
+        19 => "QTRO_PENDING\0",
         _ => "QTRO_ERR_UNKNOWN\0",
     };
     name.as_ptr() as *const c_char

@@ -36,7 +36,7 @@ pub enum qtro_replica_state {
     QTRO_STATE_SIGNATURE_MISMATCH = 4,
 }
 
-fn state_of(s: ReplicaState) -> qtro_replica_state {
+pub(crate) fn state_of(s: ReplicaState) -> qtro_replica_state {
     use qtro_replica_state::*;
     match s {
         ReplicaState::Uninitialized => QTRO_STATE_UNINITIALIZED,

@@ -644,6 +644,32 @@ impl ModelCache {
         }
     }
 
+    /// Whether the item at `path` has children as far as known, asking for nothing.
+    pub fn peek_has_children(&self, path: &[ModelIndex]) -> Option<bool> {
+        if let Some(size) = self.parents.get(path).and_then(|p| p.size) {
+            return Some(size.rows > 0 && size.columns > 0);
+        }
+        self.peek_cell(path).map(|c| c.has_children)
+    }
+
+    /// The flags of the item at `path` as far as known, asking for nothing.
+    pub fn peek_flags(&self, path: &[ModelIndex]) -> Option<ItemFlags> {
+        self.peek_cell(path).map(|c| c.flags)
+    }
+
+    /// The cached header value, asking for nothing ([`Lookup::Pending`] on a miss).
+    pub fn peek_header_data(&self, orientation: Orientation, section: i32, role: i32) -> Lookup {
+        match self.headers.get(&(orientation, section, role)) {
+            Some(v) => Lookup::Cached(v.clone()),
+            None => Lookup::Pending,
+        }
+    }
+
+    fn peek_cell(&self, path: &[ModelIndex]) -> Option<&Cell> {
+        let Located::At { parent, row, column } = self.locate(path) else { return None };
+        self.parents.get(parent).and_then(|p| p.rows.get(&row)).and_then(|r| r.cells.get(column as usize))
+    }
+
     /// Whether every row of `rows` under `parent` is cached with every role (for waiting on a
     /// fetch); `None` while the parent's size is unknown.
     pub fn is_complete(&mut self, parent: &[ModelIndex], rows: Range<i32>) -> Option<bool> {
@@ -1611,7 +1637,16 @@ impl ModelCache {
             self.headers.clear();
         }
         let mut spans: BTreeMap<i32, (i32, i32)> = BTreeMap::new();
+        let size = self.parents.get(&Vec::new()).and_then(|p| p.size).unwrap_or_default();
         for ((o, s, r), v) in items.into_iter().zip(values) {
+            // Sections asked for before rows or columns went away are not there any more.
+            let count = match o {
+                Orientation::Horizontal => size.columns,
+                Orientation::Vertical => size.rows,
+            };
+            if s < 0 || s >= count {
+                continue;
+            }
             self.headers.insert((o, s, r), v);
             let span = spans.entry(o as i32).or_insert((s, s));
             span.0 = span.0.min(s);

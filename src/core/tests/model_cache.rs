@@ -546,6 +546,26 @@ fn headers_are_batched() {
 }
 
 #[test]
+fn a_late_header_reply_announces_only_sections_that_still_exist() {
+    let mut host = Flat::new(4, 3);
+    let mut cache = ready(&mut host, opts());
+    for s in 0..4 {
+        assert_eq!(cache.header_data(Orientation::Vertical, s, DISPLAY), Lookup::Pending);
+    }
+    let reqs = cache.take_requests();
+    assert_eq!(reqs.len(), 1);
+    let reply = host.answer(&reqs[0].1);
+    // Two rows go before the reply arrives.
+    cache.on_signal(ModelSignal::RowsRemoved { parent: vec![], first: 2, last: 3 });
+    let applied = cache.on_reply(reqs[0].0, Ok(reply));
+    assert_eq!(
+        applied.after,
+        vec![ModelEvent::HeaderDataChanged { orientation: Orientation::Vertical, first: 0, last: 1 }]
+    );
+    assert_eq!(cache.header_data(Orientation::Vertical, 3, DISPLAY), Lookup::Unavailable);
+}
+
+#[test]
 fn set_data_and_set_current() {
     let mut host = Flat::new(3, 1);
     let mut cache = ready(&mut host, opts());

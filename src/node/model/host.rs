@@ -138,18 +138,19 @@ struct Handler<M> {
     dialect: Dialect,
     inner: Arc<Mutex<Inner<M>>>,
     subscribers: Subscribers,
+    executor: Option<ModelExecutor>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Value> + Send>>;
 
-impl<M: ModelSource> SlotHandler for Handler<M> {
-    fn call(&self, _call: SlotCall) -> BoxFuture {
-        // Always called with a responder (the engine does); nothing to answer without one.
-        Box::pin(std::future::ready(Value::Invalid))
-    }
+/// Runs the answering of a request somewhere else: on the thread that owns the model (see
+/// [`Node::enable_model_deferred`]). The job answers the request when it runs; dropped without
+/// running, the request is answered with an invalid value.
+pub type ModelExecutor = Arc<dyn Fn(Box<dyn FnOnce() + Send>) + Send + Sync>;
 
-    fn call_with_responder(&self, call: SlotCall, responder: Responder) -> BoxFuture {
-        let Some(shared) = self.shared.upgrade() else { return Box::pin(std::future::ready(Value::Invalid)) };
+impl<M: ModelSource> Handler<M> {
+    /// Answers one adapter request, under the model's lock.
+    fn answer(&self, shared: &Arc<Shared>, call: SlotCall, responder: Responder) {
         let conn = responder.connection();
         let mut guard = lock(&self.inner);
         let Inner { model, server } = &mut *guard;
@@ -162,7 +163,7 @@ impl<M: ModelSource> SlotHandler for Handler<M> {
                 None
             }
             Answer::DataSet { index, role, value, changes } => {
-                emit_changes(&shared, &call.source, self.dialect, server, &changes);
+                emit_changes(shared, &call.source, self.dialect, server, &changes);
                 Some(ModelHostEvent::DataSet { conn, index, role, value })
             }
             Answer::DataRefused { index, role, error } => {
@@ -170,7 +171,7 @@ impl<M: ModelSource> SlotHandler for Handler<M> {
             }
             // An echo of the current index (a Qt replica sends back what it was told) is no news.
             Answer::CurrentSet { current, change: Some(c) } => {
-                emit_changes(&shared, &call.source, self.dialect, server, &[c]);
+                emit_changes(shared, &call.source, self.dialect, server, &[c]);
                 Some(ModelHostEvent::CurrentSet { conn, current })
             }
             _ => None,
@@ -179,7 +180,42 @@ impl<M: ModelSource> SlotHandler for Handler<M> {
         if let Some(e) = event {
             publish(&self.subscribers, e);
         }
+    }
+}
+
+impl<M: ModelSource> SlotHandler for Handler<M> {
+    fn call(&self, _call: SlotCall) -> BoxFuture {
+        // Always called with a responder (the engine does); nothing to answer without one.
         Box::pin(std::future::ready(Value::Invalid))
+    }
+
+    fn call_with_responder(&self, call: SlotCall, responder: Responder) -> BoxFuture {
+        let Some(shared) = self.shared.upgrade() else { return Box::pin(std::future::ready(Value::Invalid)) };
+        let Some(executor) = &self.executor else {
+            self.answer(&shared, call, responder);
+            return Box::pin(std::future::ready(Value::Invalid));
+        };
+        // Answered where the executor runs the job; the runner waits for it (a reply sent by
+        // the job is the answer; a job dropped unrun answers with an invalid value).
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handler = Handler {
+            shared: self.shared.clone(),
+            dialect: self.dialect,
+            inner: self.inner.clone(),
+            subscribers: self.subscribers.clone(),
+            executor: None,
+        };
+        drop(shared);
+        executor(Box::new(move || {
+            if let Some(shared) = handler.shared.upgrade() {
+                handler.answer(&shared, call, responder);
+            }
+            let _ = tx.send(());
+        }));
+        Box::pin(async move {
+            let _ = rx.await;
+            Value::Invalid
+        })
     }
 }
 
@@ -216,7 +252,12 @@ struct Parts<M> {
     handler: Handler<M>,
 }
 
-fn parts<M: ModelSource>(shared: &Arc<Shared>, model: M, options: ModelOptions) -> Parts<M> {
+fn parts<M: ModelSource>(
+    shared: &Arc<Shared>,
+    model: M,
+    options: ModelOptions,
+    executor: Option<ModelExecutor>,
+) -> Parts<M> {
     let dialect = shared.dialect();
     let mut names = model.role_names();
     names.sort_by_key(|(r, _)| *r);
@@ -226,8 +267,13 @@ fn parts<M: ModelSource>(shared: &Arc<Shared>, model: M, options: ModelOptions) 
     class.defaults = vec![roles_to_value(&roles, dialect), role_names_to_value(&names, dialect)];
     let inner = Arc::new(Mutex::new(Inner { model, server: ModelServer::new(roles, caps, options.selection) }));
     let subscribers: Subscribers = Arc::default();
-    let handler =
-        Handler { shared: Arc::downgrade(shared), dialect, inner: inner.clone(), subscribers: subscribers.clone() };
+    let handler = Handler {
+        shared: Arc::downgrade(shared),
+        dialect,
+        inner: inner.clone(),
+        subscribers: subscribers.clone(),
+        executor,
+    };
     Parts { class, inner, subscribers, handler }
 }
 
@@ -240,7 +286,31 @@ impl Node {
         model: M,
         options: ModelOptions,
     ) -> Result<ModelHost<M>, NodeError> {
-        let p = parts(&self.shared, model, options);
+        self.enable_model_inner(name, model, options, None)
+    }
+
+    /// Like [`Node::enable_model`], for a model that must be read on one thread (a C or Qt
+    /// model): each request is handed to `executor` as a job, which answers it when it runs,
+    /// under the model's lock, so replies stay linearized with the changes notified on that
+    /// thread. Notifying a change from inside the model's methods would deadlock.
+    pub fn enable_model_deferred<M: ModelSource>(
+        &self,
+        name: &str,
+        model: M,
+        options: ModelOptions,
+        executor: ModelExecutor,
+    ) -> Result<ModelHost<M>, NodeError> {
+        self.enable_model_inner(name, model, options, Some(executor))
+    }
+
+    fn enable_model_inner<M: ModelSource>(
+        &self,
+        name: &str,
+        model: M,
+        options: ModelOptions,
+        executor: Option<ModelExecutor>,
+    ) -> Result<ModelHost<M>, NodeError> {
+        let p = parts(&self.shared, model, options, executor);
         self.shared.with(|st| st.enable_source(name, Arc::new(p.class), Some(Arc::new(p.handler)), None))?;
         Ok(ModelHost::new(&self.shared, name, p.inner, p.subscribers))
     }
@@ -259,7 +329,7 @@ impl crate::node::Source {
         options: ModelOptions,
     ) -> Result<ModelHost<M>, NodeError> {
         let index = self.property_index(property)?;
-        let p = parts(&self.shared, model, options);
+        let p = parts(&self.shared, model, options, None);
         let name = self.shared.with(|st| st.enable_child(&self.name, index, Arc::new(p.class), Arc::new(p.handler)))?;
         Ok(ModelHost::new(&self.shared, &name, p.inner, p.subscribers))
     }

@@ -31,5 +31,5 @@ pub mod host;
 mod replica;
 
 pub use crate::core::model::{Cell, ModelChange, ModelSource, Row, ServeCaps, TableModel, TreeModel};
-pub use host::{ModelHost, ModelHostEvent, ModelOptions};
+pub use host::{ModelExecutor, ModelHost, ModelHostEvent, ModelOptions};
 pub use replica::{ModelFeed, ModelPhase, ModelReplica, ModelReplicaOptions};
