@@ -152,7 +152,7 @@ impl Inner {
                 }
             },
             ReplicaEvent::Reply { tag, result } if tag >> TICKET_BITS == self.id => {
-                cache.on_reply_with(tag & TICKET_MASK, result.clone(), announce)
+                cache.on_reply_ref_with(tag & TICKET_MASK, result.as_ref(), announce)
             }
             _ => Applied::default(),
         }
