@@ -27,6 +27,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 
 use super::dialect::Dialect;
@@ -504,11 +505,33 @@ pub trait TypeLookup {
 #[derive(Debug)]
 pub struct TypeRegistry {
     dialect: Dialect,
-    types: HashMap<String, Arc<TypeDesc>>,
+    types: HashMap<String, Arc<TypeDesc>, NameHash>,
     /// Builtins and containers of known types found so far (names that are not registered):
     /// their names are parsed once, not for every value decoded or converted. Cleared when a
     /// type is registered (a container of it becomes known).
-    derived: RwLock<HashMap<String, Arc<TypeDesc>>>,
+    derived: RwLock<HashMap<String, Arc<TypeDesc>, NameHash>>,
+}
+
+/// FNV-1a over type names: every value decoded or converted looks its type up, and SipHash
+/// was a visible part of that. The keys are our own registrations, and at most
+/// [`DERIVED_MAX`] names a peer sent, so collisions stay bounded.
+type NameHash = BuildHasherDefault<Fnv>;
+
+/// The FNV-1a hasher of [`NameHash`].
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// Derived types remembered at most (names come from peers: bounded).
@@ -524,7 +547,7 @@ impl TypeRegistry {
     /// A registry knowing QtRO's own types (wrappers, registry locations, model types) and the
     /// Qt enums QtRO uses.
     pub fn new(dialect: Dialect) -> Self {
-        let mut r = TypeRegistry { dialect, types: HashMap::new(), derived: RwLock::default() };
+        let mut r = TypeRegistry { dialect, types: HashMap::default(), derived: RwLock::default() };
         let reg = |r: &mut Self, name: &str, d: TypeDesc| r.register(name, d);
         // Registry locations: QRemoteObjectSourceLocationInfo is (QString typeName, QUrl hostUrl).
         reg(

@@ -89,7 +89,10 @@ impl Inner {
                 subs.retain(|s| s.is_open());
             }
         }
-        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        // Only waiters (wait_initialized, fetch) read it, and they look at the cache first.
+        if self.changed.receiver_count() > 0 {
+            self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        }
         self.wake.notify_one();
     }
 
