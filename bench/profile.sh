@@ -34,11 +34,12 @@ while [ $# -gt 0 ]; do
     *) usage ;;
   esac
 done
-case "$scenario" in prop|sig|rtt|pipe|bulk|init1|init200|fanout) ;; *) echo "unknown scenario $scenario" >&2; exit 2 ;; esac
+case "$scenario" in prop|sig|rtt|pipe|bulk|init1|init200|fanout|mscroll|mchange) ;; *) echo "unknown scenario $scenario" >&2; exit 2 ;; esac
 if [ -z "$count" ]; then
   # Enough operations to dominate start-up, few enough for valgrind (~50x slower).
   case "$scenario" in
     prop|sig|pipe) count=100000 ;; rtt) count=10000 ;; bulk) count=100 ;; init1) count=2000 ;; init200) count=100 ;; fanout) count=2000 ;;
+    mscroll) count=20000 ;; mchange) count=20000 ;;
   esac
 fi
 

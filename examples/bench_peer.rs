@@ -13,7 +13,8 @@
 //! peer's direct connections to the replica's signals are the same thing), or with
 //! `--delivery stream` through `Replica::events_filtered` receivers in async tasks.
 //!
-//! Scenarios: `prop`, `sig`, `rtt`, `pipe`, `bulk`, `init1`, `init200`, `fanout` (bench/README.md).
+//! Scenarios: `prop`, `sig`, `rtt`, `pipe`, `bulk`, `init1`, `init200`, `fanout`, `mscroll`,
+//! `mchange` (bench/README.md).
 //! Classes come from `qt-interop/bench/bench.rep` via `qtro_rs::rep::source_class`, so the
 //! static replicas on either side accept a source of the other.
 //!
@@ -25,7 +26,9 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use qtro_rs::core::model::{Lookup, ModelEvent, ModelIndex};
 use qtro_rs::core::{Dialect, SourceClass, Value};
+use qtro_rs::node::model::{ModelChange, ModelHost, ModelOptions, ModelReplicaOptions, ModelSource};
 use qtro_rs::node::{sync_handler, EventFilter, Node, NodeConfig, Replica, ReplicaEvent, SlotCall, Source};
 use tokio::sync::mpsc;
 
@@ -119,6 +122,8 @@ fn parse() -> Opts {
         "rtt" | "fanout" => 10_000,
         "bulk" | "init200" => 200,
         "init1" => 2000,
+        "mscroll" => 100_000,
+        "mchange" => 20_000,
         s => fail(format!("unknown scenario {s:?}")),
     };
     if o.count == 0 {
@@ -236,6 +241,12 @@ async fn source(o: Opts) {
         .then(|| node.enable_source_without_slots("Small", class(&o, "Small")).unwrap_or_else(|e| fail(e)));
     let _wide = (o.scenario == "init200")
         .then(|| node.enable_source_without_slots("Wide", class(&o, "Wide")).unwrap_or_else(|e| fail(e)));
+    let model = matches!(o.scenario.as_str(), "mscroll" | "mchange").then(|| {
+        let rows = if o.scenario == "mscroll" { o.count } else { 100_000 };
+        let model = BenchModel { rows: rows.min(i32::MAX as u64) as i32, versions: [0; WINDOW as usize] };
+        node.enable_model(MODEL_NAME, model, ModelOptions { roles: vec![DISPLAY], ..ModelOptions::default() })
+            .unwrap_or_else(|e| fail(e))
+    });
 
     // Leave when the harness closes our stdin.
     std::thread::spawn(|| {
@@ -253,7 +264,83 @@ async fn source(o: Opts) {
     while start_rx.recv().await.is_some() {
         if matches!(o.scenario.as_str(), "prop" | "sig" | "bulk" | "fanout") {
             produce(&o, &bench).await;
+        } else if let (Some(model), "mchange") = (&model, o.scenario.as_str()) {
+            change_model(&o, &bench, model).await;
         }
+    }
+}
+
+/// Rows on one "screen" of the model scenarios' replica.
+const WINDOW: i32 = 50;
+/// Columns of the bench model.
+const COLUMNS: i32 = 2;
+const MODEL_NAME: &str = "BenchModel";
+/// `Qt::DisplayRole`.
+const DISPLAY: i32 = 0;
+
+fn cell_text(row: i32, column: i32, version: i64) -> String {
+    format!("r{row}c{column}v{version}")
+}
+
+/// The model of the model scenarios, as the Qt peer's: `rows` x [`COLUMNS`], the display text
+/// computed from row and column (nothing stored per row); update n rewrites cell
+/// (n % [`WINDOW`], 0) with version n + 1.
+struct BenchModel {
+    rows: i32,
+    versions: [i64; WINDOW as usize],
+}
+
+impl ModelSource for BenchModel {
+    fn role_names(&self) -> Vec<(i32, bytes::Bytes)> {
+        vec![(DISPLAY, bytes::Bytes::from_static(b"display"))]
+    }
+    fn row_count(&self, parent: &[ModelIndex]) -> i32 {
+        if parent.is_empty() {
+            self.rows
+        } else {
+            0
+        }
+    }
+    fn column_count(&self, parent: &[ModelIndex]) -> i32 {
+        if parent.is_empty() {
+            COLUMNS
+        } else {
+            0
+        }
+    }
+    fn data(&self, index: &[ModelIndex], role: i32) -> Value {
+        match index {
+            [i] if role == DISPLAY && (0..self.rows).contains(&i.row) && (0..COLUMNS).contains(&i.column) => {
+                let version = if i.column == 0 && i.row < WINDOW { self.versions[i.row as usize] } else { 0 };
+                Value::string(cell_text(i.row, i.column, version))
+            }
+            _ => Value::Invalid,
+        }
+    }
+}
+
+/// mchange: `count` updates, `batch` per model update (signalled together), then backpressure
+/// and a yield, as `produce` does.
+async fn change_model(o: &Opts, bench: &Source, model: &ModelHost<BenchModel>) {
+    let mut n = 0;
+    while n < o.count {
+        let end = (n + o.batch).min(o.count);
+        model
+            .update(|m| {
+                let changes = (n..end)
+                    .map(|n| {
+                        let row = (n % WINDOW as u64) as i32;
+                        m.versions[row as usize] = n as i64 + 1;
+                        let i = vec![ModelIndex::new(row, 0)];
+                        ModelChange::DataChanged { top_left: i.clone(), bottom_right: i, roles: vec![DISPLAY] }
+                    })
+                    .collect();
+                ((), changes)
+            })
+            .unwrap_or_else(|e| fail(e));
+        n = end;
+        bench.ready().await;
+        tokio::task::yield_now().await;
     }
 }
 
@@ -303,11 +390,13 @@ struct Measure {
     errors: u64,
     bytes: u64,
     lat: Vec<u64>,
+    /// mscroll: acquire → first window complete.
+    first_ns: Option<u128>,
 }
 
 impl Measure {
     fn begin() -> Measure {
-        Measure { t0: Instant::now(), cpu0: cpu_now(), count: 0, errors: 0, bytes: 0, lat: Vec::new() }
+        Measure { t0: Instant::now(), cpu0: cpu_now(), count: 0, errors: 0, bytes: 0, lat: Vec::new(), first_ns: None }
     }
 }
 
@@ -557,6 +646,7 @@ async fn replica(o: Opts) {
             }
             (m, o.count)
         }
+        "mscroll" | "mchange" => model_scenario(&o, &node, &bench).await,
         s => fail(format!("unknown scenario {s}")),
     };
 
@@ -572,9 +662,87 @@ async fn replica(o: Opts) {
         let pct = |p: f64| lat[((p * lat.len() as f64) as usize).min(lat.len() - 1)];
         res += &format!(" p50_ns={} p99_ns={} max_ns={}", pct(0.50), pct(0.99), lat[lat.len() - 1]);
     }
+    if let Some(first) = m.first_ns {
+        res += &format!(" first_ns={first}");
+    }
     println!("{res}");
     call(bench.clone(), "done", vec![]).await;
     print_usage(m.cpu0, cpu1);
     drop(benches);
     drop(nodes);
+}
+
+/// Whether every cell of rows `window` has its display text (a miss asks for the row).
+fn window_complete(model: &qtro_rs::node::model::ModelReplica, window: std::ops::Range<i32>) -> bool {
+    !window.is_empty()
+        && window
+            .into_iter()
+            .all(|r| (0..COLUMNS).all(|c| matches!(model.data(&[ModelIndex::new(r, c)], DISPLAY), Lookup::Cached(_))))
+}
+
+/// The model scenarios, as the Qt peer's `startModel`/`checkWindow`: mscroll starts the clock
+/// before acquiring the model, and walks it window by window (the view's window set with
+/// `set_window`, then every cell read), each window once the previous one is complete, checking
+/// column 1's text; `first_ns` is the time to the first complete window. mchange waits for the
+/// first window, then starts the clock and has the source rewrite cells of it until the last
+/// value has arrived.
+async fn model_scenario(o: &Opts, node: &Node, bench: &Replica) -> (Measure, u64) {
+    let scroll = o.scenario == "mscroll";
+    // `start()` is sent, not awaited, as the Qt peer does.
+    let start = |b: Replica| {
+        tokio::spawn(async move { b.call("start", vec![]).await.unwrap_or_else(|e| fail(format!("start: {e}"))) })
+    };
+    let mut m = Measure::begin();
+    if scroll {
+        start(bench.clone());
+    }
+    let model = node.acquire_model(MODEL_NAME, ModelReplicaOptions::default());
+    let mut events = model.events();
+    let mut window_start = 0;
+    let mut window_set = -1;
+    let mut changing = false;
+    let last_row = ((o.count - 1) % WINDOW as u64) as i32;
+    let want = cell_text(last_row, 0, o.count as i64);
+    loop {
+        if let Some(rows) = model.row_count(&[]).filter(|&n| n > 0) {
+            let window = window_start..(window_start + WINDOW).min(rows);
+            if window_set != window_start {
+                model.set_window(&[], window.clone());
+                window_set = window_start;
+            }
+            if scroll {
+                if window_complete(&model, window.clone()) {
+                    m.first_ns.get_or_insert_with(|| m.t0.elapsed().as_nanos());
+                    for r in window.clone() {
+                        match model.data(&[ModelIndex::new(r, 1)], DISPLAY) {
+                            Lookup::Cached(v) if v.as_str() == Some(cell_text(r, 1, 0).as_str()) => {}
+                            _ => m.errors += 1,
+                        }
+                        m.count += 1;
+                    }
+                    window_start = window.end;
+                    if window_start >= rows {
+                        return (m, o.count);
+                    }
+                    continue;
+                }
+            } else if !changing {
+                if window_complete(&model, window.clone()) {
+                    changing = true;
+                    m = Measure::begin();
+                    start(bench.clone());
+                }
+            } else if let Lookup::Cached(v) = model.data(&[ModelIndex::new(last_row, 0)], DISPLAY) {
+                if v.as_str() == Some(want.as_str()) && window_complete(&model, window) {
+                    m.count = o.count;
+                    return (m, o.count);
+                }
+            }
+        }
+        match events.recv().await {
+            Some(ModelEvent::Error(e)) => fail(format!("model: {e}")),
+            Some(_) => {}
+            None => fail("model events ended"),
+        }
+    }
 }

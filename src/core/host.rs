@@ -798,7 +798,22 @@ impl Core<HostRole> {
             what: sig.signature.clone(),
             error: Box::new(error),
         })?;
-        let args = &args[..];
+        self.send_signal(source, index, &args)
+    }
+
+    /// [`HostCore::emit_signal`] for arguments that already have the signal's parameter types
+    /// (built for it, as the model adapter's signals are): they are sent as they are.
+    pub fn emit_signal_typed(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
+        let s = self.role.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
+        if index >= s.class.definition.signals.len() {
+            return Err(HostError::BadIndex { object: source.into(), what: "signal", index });
+        }
+        self.send_signal(source, index, args)
+    }
+
+    /// Sends signal `index` with `args` (converted) to every listener of `source` (known).
+    fn send_signal(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
+        let s = self.role.sources.get(source).ok_or_else(|| HostError::UnknownSource(source.into()))?;
         let property_index = s.class.notify_index.iter().position(|n| *n == Some(index)).map_or(-1, |p| p as i32);
         let dialect = self.dialect;
         let write = |out: Output<'_>| {

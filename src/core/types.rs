@@ -27,7 +27,8 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, RwLock};
 
 use super::dialect::Dialect;
 use super::typename::{container_args, Container};
@@ -501,17 +502,52 @@ pub trait TypeLookup {
 }
 
 /// The user types a node knows, per dialect (type names differ between Qt 5 and Qt 6).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TypeRegistry {
     dialect: Dialect,
-    types: HashMap<String, Arc<TypeDesc>>,
+    types: HashMap<String, Arc<TypeDesc>, NameHash>,
+    /// Builtins and containers of known types found so far (names that are not registered):
+    /// their names are parsed once, not for every value decoded or converted. Cleared when a
+    /// type is registered (a container of it becomes known).
+    derived: RwLock<HashMap<String, Arc<TypeDesc>, NameHash>>,
+}
+
+/// FNV-1a over type names: every value decoded or converted looks its type up, and SipHash
+/// was a visible part of that. The keys are our own registrations, and at most
+/// [`DERIVED_MAX`] names a peer sent, so collisions stay bounded.
+type NameHash = BuildHasherDefault<Fnv>;
+
+/// The FNV-1a hasher of [`NameHash`].
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Derived types remembered at most (names come from peers: bounded).
+const DERIVED_MAX: usize = 1024;
+
+impl Clone for TypeRegistry {
+    fn clone(&self) -> Self {
+        TypeRegistry { dialect: self.dialect, types: self.types.clone(), derived: RwLock::default() }
+    }
 }
 
 impl TypeRegistry {
     /// A registry knowing QtRO's own types (wrappers, registry locations, model types) and the
     /// Qt enums QtRO uses.
     pub fn new(dialect: Dialect) -> Self {
-        let mut r = TypeRegistry { dialect, types: HashMap::new() };
+        let mut r = TypeRegistry { dialect, types: HashMap::default(), derived: RwLock::default() };
         let reg = |r: &mut Self, name: &str, d: TypeDesc| r.register(name, d);
         // Registry locations: QRemoteObjectSourceLocationInfo is (QString typeName, QUrl hostUrl).
         reg(
@@ -582,6 +618,7 @@ impl TypeRegistry {
     /// Registers (or replaces) a type under `name`.
     pub fn register(&mut self, name: &str, desc: TypeDesc) {
         self.types.insert(name.to_owned(), Arc::new(desc));
+        self.derived.get_mut().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// Registers a gadget (POD) with its fields as (name, type name).
@@ -621,10 +658,18 @@ impl TypeLookup for TypeRegistry {
         if let Some(d) = self.types.get(name) {
             return Some(d.clone());
         }
-        if let Some(b) = Builtin::from_name(name) {
-            return Some(Arc::new(TypeDesc::Builtin(b)));
+        if let Some(d) = self.derived.read().unwrap_or_else(|e| e.into_inner()).get(name) {
+            return Some(d.clone());
         }
-        template_desc(name).filter(|d| template_args_known(self, d)).map(Arc::new)
+        let d = match Builtin::from_name(name) {
+            Some(b) => Arc::new(TypeDesc::Builtin(b)),
+            None => Arc::new(template_desc(name).filter(|d| template_args_known(self, d))?),
+        };
+        let mut derived = self.derived.write().unwrap_or_else(|e| e.into_inner());
+        if derived.len() < DERIVED_MAX {
+            derived.insert(name.to_owned(), d.clone());
+        }
+        Some(d)
     }
 }
 

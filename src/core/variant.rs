@@ -127,6 +127,9 @@ impl<'a> Decoder<'a> {
     /// Fewest bytes a raw value of `name` occupies, where that type is known (bounds counts
     /// before the elements are read).
     fn min_size_of(&self, name: &str) -> usize {
+        if let Some(b) = Builtin::from_name(name) {
+            return b.min_raw_size();
+        }
         self.types.lookup(name).map_or(1, |d| d.min_raw_size())
     }
 
@@ -234,6 +237,15 @@ impl<'a> Decoder<'a> {
 
     /// Reads a raw (headerless) value of the named type, as a container element.
     pub fn raw_named(&mut self, r: &mut Reader, name: &str) -> DecodeResult<Value> {
+        // Builtins (the ints of every ModelIndex, ...) need no registry lookup: their names are
+        // Qt's own, never a user type's.
+        if let Some(b) = Builtin::from_name(name) {
+            self.spend()?;
+            self.enter()?;
+            let out = self.raw_builtin(r, b);
+            self.leave();
+            return out;
+        }
         let desc = self.resolve(name)?;
         self.spend()?;
         self.enter()?;

@@ -523,6 +523,17 @@ impl ModelCache {
         reply: Result<Value, CallError>,
         announce: Announce<'_>,
     ) -> Applied {
+        self.on_reply_ref_with(ticket, reply.as_ref(), announce)
+    }
+
+    /// [`ModelCache::on_reply_with`] for a reply it may not keep (a replica's event, shared
+    /// with other observers): only the values it caches are copied, not the whole reply.
+    pub fn on_reply_ref_with(
+        &mut self,
+        ticket: Ticket,
+        reply: Result<&Value, &CallError>,
+        announce: Announce<'_>,
+    ) -> Applied {
         self.plan_dirty = true;
         let Some(InFlight { flight, epoch, seq }) = self.in_flight.remove(&ticket) else {
             return Applied::default();
@@ -862,18 +873,25 @@ impl ModelCache {
     }
 
     /// Rows wanted under each parent: windows (with prefetch) and misses.
-    fn wanted_rows(&self) -> BTreeMap<IndexPath, BTreeSet<i32>> {
-        let mut wanted: BTreeMap<IndexPath, BTreeSet<i32>> = BTreeMap::new();
+    /// (Sorted and deduplicated vectors: this runs after every input, and filling a set row by
+    /// row cost more than the rest of the planning.)
+    fn wanted_rows(&self) -> BTreeMap<IndexPath, Vec<i32>> {
+        let mut wanted: BTreeMap<IndexPath, Vec<i32>> = BTreeMap::new();
         let pre = self.opts.prefetch_rows as i32;
         for w in &self.windows {
             let Some(rows) = self.parents.get(&w.parent).and_then(|p| p.size).map(|s| s.rows) else { continue };
-            let set = wanted.entry(w.parent.clone()).or_default();
             let lo = w.rows.start.saturating_sub(pre).max(0);
             let hi = w.rows.end.saturating_add(pre).min(rows);
-            set.extend(lo..hi);
+            if lo < hi {
+                wanted.entry(w.parent.clone()).or_default().extend(lo..hi);
+            }
         }
         for (p, rows) in &self.misses {
             wanted.entry(p.clone()).or_default().extend(rows.iter().copied());
+        }
+        for rows in wanted.values_mut() {
+            rows.sort_unstable();
+            rows.dedup();
         }
         wanted
     }
@@ -1393,12 +1411,12 @@ impl ModelCache {
 
     // ---- internals: replies ----------------------------------------------------------------
 
-    fn apply_init(&mut self, value: Value, announce: Announce<'_>) -> Applied {
+    fn apply_init(&mut self, value: &Value, announce: Announce<'_>) -> Applied {
         let mut applied = Applied::pair(ModelEvent::Reset);
         announce(self, &ModelEvent::Reset);
         self.clear_content();
         match self.opts.initial {
-            InitialAction::FetchRootSize => match ModelSize::from_value(&value, "replicaSizeRequest reply") {
+            InitialAction::FetchRootSize => match ModelSize::from_value(value, "replicaSizeRequest reply") {
                 Ok(size) => self.insert_parent(Vec::new(), Some(size)),
                 Err(e) => {
                     // Retried at the next initialization or reset.
@@ -1406,7 +1424,7 @@ impl ModelCache {
                 }
             },
             InitialAction::PrefetchData => {
-                let reply = match CacheReply::from_value(&value, self.opts.max_depth as u32) {
+                let reply = match CacheReply::from_value(value, self.opts.max_depth as u32) {
                     Ok(r) => r,
                     Err(e) => return self.error(e),
                 };
@@ -1501,8 +1519,8 @@ impl ModelCache {
             && entry.cells.iter().all(|c| available.iter().all(|r| c.data.iter().any(|(cr, _)| cr == r)));
     }
 
-    fn apply_size(&mut self, parent: IndexPath, seq: u64, value: Value, announce: Announce<'_>) -> Applied {
-        let size = match ModelSize::from_value(&value, "replicaSizeRequest reply") {
+    fn apply_size(&mut self, parent: IndexPath, seq: u64, value: &Value, announce: Announce<'_>) -> Applied {
+        let size = match ModelSize::from_value(value, "replicaSizeRequest reply") {
             Ok(s) => s,
             Err(e) => {
                 self.stalled.insert(parent);
@@ -1547,9 +1565,9 @@ impl ModelCache {
         last: i32,
         roles: &[i32],
         seq: u64,
-        value: Value,
+        value: &Value,
     ) -> Applied {
-        let items = match entries_from_value(&value, 0) {
+        let items = match entries_from_value(value, 0) {
             Ok(items) => items,
             Err(e) => {
                 self.stalled.insert(parent);
@@ -1623,13 +1641,13 @@ impl ModelCache {
         applied
     }
 
-    fn apply_headers(&mut self, items: Vec<(Orientation, i32, i32)>, value: Value) -> Applied {
+    fn apply_headers(&mut self, items: Vec<(Orientation, i32, i32)>, value: &Value) -> Applied {
         let values = match value {
-            Value::List(l) if l.len() == items.len() => l,
+            Value::List(l) if l.len() == items.len() => l.iter().cloned(),
             other => {
                 return self.error(ModelError::malformed(
                     "replicaHeaderRequest reply",
-                    format!("expected {} values, got {}", items.len(), super::types::kind(&other)),
+                    format!("expected {} values, got {}", items.len(), super::types::kind(other)),
                 ))
             }
         };

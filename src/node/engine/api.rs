@@ -146,6 +146,11 @@ impl State {
         self.host.emit_signal(source, index, args)
     }
 
+    /// Emits signal `index` of `source` with arguments that already have its parameter types.
+    pub(crate) fn emit_signal_typed(&mut self, source: &str, index: usize, args: &[Value]) -> Result<(), HostError> {
+        self.host.emit_signal_typed(source, index, args)
+    }
+
     /// Sends the events of source `name` to `tx` too.
     pub(crate) fn subscribe_source(&mut self, name: &str, tx: EventSender<SourceEvent>) {
         if let Some(r) = self.sources.get_mut(name) {

@@ -116,7 +116,13 @@ fn emit_changes(shared: &Arc<Shared>, name: &str, dialect: Dialect, server: &mut
     }
     shared.with_held(|st| {
         for s in &signals {
-            if let Err(e) = st.emit_signal(name, s.index(), &s.to_args(dialect)) {
+            // dataChanged's arguments (index lists, a role list) are built with the declared
+            // types and hold no enums: sent as they are, without the per-emit conversion.
+            let sent = match s {
+                ModelSignal::DataChanged { .. } => st.emit_signal_typed(name, s.index(), &s.to_args(dialect)),
+                _ => st.emit_signal(name, s.index(), &s.to_args(dialect)),
+            };
+            if let Err(e) = sent {
                 tracing::warn!(model = name, "cannot send {s:?}: {e}");
             }
         }

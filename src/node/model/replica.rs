@@ -24,8 +24,8 @@ use tokio::time::Instant;
 
 use crate::core::model::types::{ints_from_value, role_names_from_value};
 use crate::core::model::{
-    adapter_class, Announce, Applied, ItemFlags, Lookup, ModelCache, ModelCacheOptions, ModelError, ModelEvent,
-    ModelIndex, ModelSignal, Orientation,
+    adapter_class, AdapterRequest, Announce, Applied, ItemFlags, Lookup, ModelCache, ModelCacheOptions, ModelError,
+    ModelEvent, ModelIndex, ModelSignal, Orientation, Ticket,
 };
 use crate::core::{CallError, Dialect, ReplicaState, Value};
 use crate::node::delivery::{self, EventReceiver, EventSender};
@@ -50,6 +50,9 @@ struct Inner {
     subscribers: Mutex<Vec<EventSender<ModelEvent>>>,
     /// Wakes the fetcher: the cache may have requests to send.
     wake: Notify,
+    /// Requests the observer took from the cache, for the fetcher to send (filled and
+    /// drained under the cache's mutex, so they go out in ticket order).
+    outbox: Mutex<Vec<(Ticket, AdapterRequest)>>,
     /// Bumped after every input applied (for waiting on the cache).
     changed: watch::Sender<u64>,
     /// The replica was (re)initialized: the fetcher reads the adapter's properties and
@@ -74,8 +77,15 @@ impl Inner {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Hands `applied`'s events to every subscriber and tells waiters the cache changed.
+    /// Hands `applied`'s events to every subscriber and tells waiters the cache changed, and
+    /// wakes the fetcher.
     fn deliver(&self, applied: Applied) {
+        self.publish(applied);
+        self.wake.notify_one();
+    }
+
+    /// [`Inner::deliver`] without waking the fetcher.
+    fn publish(&self, applied: Applied) {
         if !applied.is_empty() {
             let mut subs = self.subscribers.lock().unwrap_or_else(|e| e.into_inner());
             if !subs.is_empty() {
@@ -91,8 +101,10 @@ impl Inner {
                 subs.retain(|s| s.is_open());
             }
         }
-        self.changed.send_modify(|n| *n = n.wrapping_add(1));
-        self.wake.notify_one();
+        // Only waiters (wait_initialized, fetch) read it, and they look at the cache first.
+        if self.changed.receiver_count() > 0 {
+            self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 
     /// Whether `ev` concerns the cache.
@@ -128,11 +140,27 @@ impl Inner {
             }
             return;
         }
-        if matches!(ev, ReplicaEvent::Initialized) {
+        let init = matches!(ev, ReplicaEvent::Initialized);
+        if init {
             self.init_due.store(true, Ordering::Release);
         }
-        let applied = self.apply(&mut self.cache(), ev, &mut |_, _| {});
-        self.deliver(applied);
+        // The cache plans its requests here, and the fetcher is woken only when there is
+        // something to send: most events (a dataChanged of a row being fetched, a reply) ask
+        // for nothing, and waking another thread for each cost more than applying them.
+        let (applied, send) = {
+            let mut cache = self.cache();
+            let applied = self.apply(&mut cache, ev, &mut |_, _| {});
+            let requests = cache.take_requests();
+            let send = !requests.is_empty();
+            if send {
+                self.outbox.lock().unwrap_or_else(|e| e.into_inner()).extend(requests);
+            }
+            (applied, send)
+        };
+        self.publish(applied);
+        if send || init {
+            self.wake.notify_one();
+        }
     }
 
     /// Applies `ev` to `cache` (the adapter's properties are read by the caller on
@@ -154,7 +182,7 @@ impl Inner {
                 }
             },
             ReplicaEvent::Reply { tag, result } if tag >> TICKET_BITS == self.id => {
-                cache.on_reply_with(tag & TICKET_MASK, result.clone(), announce)
+                cache.on_reply_ref_with(tag & TICKET_MASK, result.as_ref(), announce)
             }
             _ => Applied::default(),
         }
@@ -190,7 +218,12 @@ async fn fetcher(inner: Arc<Inner>, replica: Replica) {
             let applied = initialize(&replica, &inner.cache, &mut |_, _| {});
             inner.deliver(applied);
         }
-        let requests = inner.cache().take_requests();
+        let requests = {
+            let mut cache = inner.cache();
+            let mut requests = std::mem::take(&mut *inner.outbox.lock().unwrap_or_else(|e| e.into_inner()));
+            requests.extend(cache.take_requests());
+            requests
+        };
         if requests.is_empty() {
             inner.wake.notified().await;
             continue;
@@ -284,6 +317,7 @@ impl ModelReplica {
             cache: Mutex::new(ModelCache::new(options)),
             subscribers: Mutex::new(Vec::new()),
             wake: Notify::new(),
+            outbox: Mutex::new(Vec::new()),
             changed: watch::channel(0).0,
             init_due: AtomicBool::new(false),
             feed: manual.then(|| Mutex::new(FeedQueue::default())),
