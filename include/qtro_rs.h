@@ -497,91 +497,6 @@ typedef int qtro_log_level;
 typedef void (*qtro_log_cb)(void *user_data, qtro_log_level level, const char *target, const char *message);
 
 /**
- * One step of an index path: a row and a column under the step before it.
- */
-typedef struct qtro_model_index {
-    /**
-     * The row.
-     */
-    int32_t row;
-    /**
-     * The column.
-     */
-    int32_t column;
-} qtro_model_index;
-
-/**
- * Header orientation (`Qt::Orientation`).
- */
-typedef int32_t qtro_orientation;
-
-/**
- * The functions of a model served with `qtro_node_enable_model`. `row_count`, `column_count`
- * and `data` are required; the others may be `NULL`. They run on the node's dispatch thread (or
- * in `qtro_node_dispatch`), one at a time, and must not call `qtro_model_source_*` of the same
- * model (`QTRO_ERR_WRONG_THREAD`): notify changes after they return. Paths are borrowed for
- * the duration of the call and address items the library checked against the counts the model
- * gave.
- */
-typedef struct qtro_model_vtable {
-    /**
-     * Rows under `parent` (depth 0: the root).
-     */
-    int32_t (*row_count)(void *user_data, const struct qtro_model_index *parent, size_t depth);
-    /**
-     * Columns under `parent`.
-     */
-    int32_t (*column_count)(void *user_data, const struct qtro_model_index *parent, size_t depth);
-    /**
-     * The item's value for `role`: a new value the library takes ownership of, or `NULL` for
-     * none.
-     */
-    struct qtro_value *(*data)(void *user_data, const struct qtro_model_index *index, size_t depth, int32_t role);
-    /**
-     * Whether the item has children (`NULL`: rows and columns under it are both > 0).
-     */
-    bool (*has_children)(void *user_data, const struct qtro_model_index *index, size_t depth);
-    /**
-     * The item's `Qt::ItemFlags` (`NULL`: selectable and enabled).
-     */
-    int32_t (*flags)(void *user_data, const struct qtro_model_index *index, size_t depth);
-    /**
-     * Header data (`NULL` here or as a result: none). Owned by the library, as for `data`.
-     */
-    struct qtro_value *(*header_data)(void *user_data, int32_t section, qtro_orientation orientation, int32_t role);
-    /**
-     * A replica asks to write `value` (borrowed) to `role` of the item: return true when
-     * applied; the library then signals `dataChanged` of that item and role itself (do not
-     * notify it again). `NULL`: the model is read-only.
-     */
-    bool (*set_data)(void *user_data, const struct qtro_model_index *index, size_t depth, const struct qtro_value *value, int32_t role);
-    /**
-     * A replica made `current` the current index (with a selection model; depth 0: none).
-     * Already signalled to the other replicas.
-     */
-    void (*current_changed)(void *user_data, const struct qtro_model_index *current, size_t depth);
-} qtro_model_vtable;
-
-/**
- * An index path as a struct, for lists of paths (`qtro_model_source_layout_changed`).
- */
-typedef struct qtro_model_path {
-    /**
-     * The steps from the root (may be `NULL` when `depth` is 0).
-     */
-    const struct qtro_model_index *indexes;
-    /**
-     * How many steps (0: the root).
-     */
-    size_t depth;
-} qtro_model_path;
-
-/**
- * What a layout change did (`QAbstractItemModel::LayoutChangeHint`).
- */
-typedef int32_t qtro_layout_hint;
-
-/**
  * What a model replica fetches first (`QtRemoteObjects::InitialAction`).
  */
 typedef int32_t qtro_initial_action;
@@ -612,6 +527,30 @@ typedef struct qtro_model_replica_options {
      */
     uint32_t prefetch_rows;
 } qtro_model_replica_options;
+
+/**
+ * One step of an index path: a row and a column under the step before it.
+ */
+typedef struct qtro_model_index {
+    /**
+     * The row.
+     */
+    int32_t row;
+    /**
+     * The column.
+     */
+    int32_t column;
+} qtro_model_index;
+
+/**
+ * Header orientation (`Qt::Orientation`).
+ */
+typedef int32_t qtro_orientation;
+
+/**
+ * What a layout change did (`QAbstractItemModel::LayoutChangeHint`).
+ */
+typedef int32_t qtro_layout_hint;
 
 /**
  * Callbacks of a model replica (`qtro_node_acquire_model`). Every member may be `NULL`. They
@@ -702,6 +641,67 @@ typedef struct qtro_model_replica_callbacks {
      */
     void (*error)(void *user_data, const char *message);
 } qtro_model_replica_callbacks;
+
+/**
+ * The functions of a model served with `qtro_node_enable_model`. `row_count`, `column_count`
+ * and `data` are required; the others may be `NULL`. They run on the node's dispatch thread (or
+ * in `qtro_node_dispatch`), one at a time, and must not call `qtro_model_source_*` of the same
+ * model (`QTRO_ERR_WRONG_THREAD`): notify changes after they return. Paths are borrowed for
+ * the duration of the call and address items the library checked against the counts the model
+ * gave.
+ */
+typedef struct qtro_model_vtable {
+    /**
+     * Rows under `parent` (depth 0: the root).
+     */
+    int32_t (*row_count)(void *user_data, const struct qtro_model_index *parent, size_t depth);
+    /**
+     * Columns under `parent`.
+     */
+    int32_t (*column_count)(void *user_data, const struct qtro_model_index *parent, size_t depth);
+    /**
+     * The item's value for `role`: a new value the library takes ownership of, or `NULL` for
+     * none.
+     */
+    struct qtro_value *(*data)(void *user_data, const struct qtro_model_index *index, size_t depth, int32_t role);
+    /**
+     * Whether the item has children (`NULL`: rows and columns under it are both > 0).
+     */
+    bool (*has_children)(void *user_data, const struct qtro_model_index *index, size_t depth);
+    /**
+     * The item's `Qt::ItemFlags` (`NULL`: selectable and enabled).
+     */
+    int32_t (*flags)(void *user_data, const struct qtro_model_index *index, size_t depth);
+    /**
+     * Header data (`NULL` here or as a result: none). Owned by the library, as for `data`.
+     */
+    struct qtro_value *(*header_data)(void *user_data, int32_t section, qtro_orientation orientation, int32_t role);
+    /**
+     * A replica asks to write `value` (borrowed) to `role` of the item: return true when
+     * applied; the library then signals `dataChanged` of that item and role itself (do not
+     * notify it again). `NULL`: the model is read-only.
+     */
+    bool (*set_data)(void *user_data, const struct qtro_model_index *index, size_t depth, const struct qtro_value *value, int32_t role);
+    /**
+     * A replica made `current` the current index (with a selection model; depth 0: none).
+     * Already signalled to the other replicas.
+     */
+    void (*current_changed)(void *user_data, const struct qtro_model_index *current, size_t depth);
+} qtro_model_vtable;
+
+/**
+ * An index path as a struct, for lists of paths (`qtro_model_source_layout_changed`).
+ */
+typedef struct qtro_model_path {
+    /**
+     * The steps from the root (may be `NULL` when `depth` is 0).
+     */
+    const struct qtro_model_index *indexes;
+    /**
+     * How many steps (0: the root).
+     */
+    size_t depth;
+} qtro_model_path;
 
 /**
  * Where callbacks run (`qtro_node_config_set_dispatch`).
@@ -1268,88 +1268,6 @@ enum qtro_result qtro_interface_enum_key(const struct qtro_interface *interface,
 enum qtro_result qtro_set_log_callback(qtro_log_cb callback, void *user_data, qtro_log_level max_level);
 
 /**
- * Serves an item model named `name`, as Qt's `enableRemoting(model, name, roles,
- * selectionModel)`: stock Qt replicas acquire it with `acquireModel(name)`. `role_ids[i]` is
- * named `role_names[i]` (`nroles` of each; the model's `roleNames()`); `roles` (`nserved`,
- * may be `NULL` with 0) are the roles served, all of them when empty. `selection`: the model
- * has a current index shared with replicas. The vtable (copied) and `user_data` answer the
- * replicas' requests on the dispatch thread. On success `*out` owns the model source; free it
- * with `qtro_model_source_free` before `user_data` goes.
- */
-enum qtro_result qtro_node_enable_model(struct qtro_node *node, const char *name, const int32_t *role_ids, const char *const *role_names, size_t nroles, const int32_t *roles, size_t nserved, bool selection, const struct qtro_model_vtable *vtable, void *user_data, struct qtro_model_source **out);
-
-/**
- * Stops serving the model (its replicas go Suspect) and frees the handle. No vtable function
- * runs after it returns (it waits for a running one when called from another thread). `NULL`
- * is a no-op.
- */
-void qtro_model_source_free(struct qtro_model_source *source);
-
-/**
- * The name replicas acquire the model by (borrowed; `NULL` if `source` is `NULL`).
- */
-const char *qtro_model_source_name(const struct qtro_model_source *source);
-
-/**
- * The data of the items from `top_left` to `bottom_right` (same parent, same depth) changed
- * for `roles` (`nroles`; none: every role).
- */
-enum qtro_result qtro_model_source_data_changed(struct qtro_model_source *source, const struct qtro_model_index *top_left, const struct qtro_model_index *bottom_right, size_t depth, const int32_t *roles, size_t nroles);
-
-/**
- * Rows `first..=last` were inserted under `parent` (call after the model changed).
- */
-enum qtro_result qtro_model_source_rows_inserted(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
-
-/**
- * Rows `first..=last` were removed from under `parent`.
- */
-enum qtro_result qtro_model_source_rows_removed(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
-
-/**
- * Rows `first..=last` of `parent` moved before row `row` of `destination` (numbered before the
- * move).
- */
-enum qtro_result qtro_model_source_rows_moved(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last, const struct qtro_model_index *destination, size_t destination_depth, int32_t row);
-
-/**
- * Columns `first..=last` were inserted under `parent`.
- */
-enum qtro_result qtro_model_source_columns_inserted(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
-
-/**
- * Columns `first..=last` were removed from under `parent` (replicas are reset, as Qt's
- * adapter does not forward this).
- */
-enum qtro_result qtro_model_source_columns_removed(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
-
-/**
- * The layout under `parents` (`nparents`; none: everywhere) changed, e.g. rows were sorted.
- */
-enum qtro_result qtro_model_source_layout_changed(struct qtro_model_source *source, const struct qtro_model_path *parents, size_t nparents, qtro_layout_hint hint);
-
-/**
- * Everything changed (`QAbstractItemModel::modelReset`).
- */
-enum qtro_result qtro_model_source_reset(struct qtro_model_source *source);
-
-/**
- * Header sections `first..=last` of `orientation` changed.
- */
-enum qtro_result qtro_model_source_header_data_changed(struct qtro_model_source *source, qtro_orientation orientation, int32_t first, int32_t last);
-
-/**
- * Makes `current` the current index (the model was enabled with `selection`; depth 0: none).
- * The path is checked with the vtable's `row_count`/`column_count`, on the calling thread.
- */
-enum qtro_result qtro_model_source_set_current(struct qtro_model_source *source, const struct qtro_model_index *current, size_t depth);
-
-/**
- * Number of replicas attached now.
- */
-enum qtro_result qtro_model_source_replica_count(const struct qtro_model_source *source, size_t *count);
-
-/**
  * Acquires the item model `name` (a model a Qt host shares with `enableRemoting(model, name,
  * roles)`, or a `qtro_node_enable_model`), as Qt's `acquireModel`. `options` (copied; may be
  * `NULL`: defaults) say how it fetches; `callbacks` (copied; may be `NULL`) and `user_data`
@@ -1467,6 +1385,88 @@ enum qtro_result qtro_model_replica_wait_initialized(const struct qtro_model_rep
  * `qtro_model_replica_wait_initialized`.
  */
 enum qtro_result qtro_model_replica_fetch(const struct qtro_model_replica *replica, const struct qtro_model_index *parent, size_t depth, int32_t start, int32_t end, uint32_t timeout_ms);
+
+/**
+ * Serves an item model named `name`, as Qt's `enableRemoting(model, name, roles,
+ * selectionModel)`: stock Qt replicas acquire it with `acquireModel(name)`. `role_ids[i]` is
+ * named `role_names[i]` (`nroles` of each; the model's `roleNames()`); `roles` (`nserved`,
+ * may be `NULL` with 0) are the roles served, all of them when empty. `selection`: the model
+ * has a current index shared with replicas. The vtable (copied) and `user_data` answer the
+ * replicas' requests on the dispatch thread. On success `*out` owns the model source; free it
+ * with `qtro_model_source_free` before `user_data` goes.
+ */
+enum qtro_result qtro_node_enable_model(struct qtro_node *node, const char *name, const int32_t *role_ids, const char *const *role_names, size_t nroles, const int32_t *roles, size_t nserved, bool selection, const struct qtro_model_vtable *vtable, void *user_data, struct qtro_model_source **out);
+
+/**
+ * Stops serving the model (its replicas go Suspect) and frees the handle. No vtable function
+ * runs after it returns (it waits for a running one when called from another thread). `NULL`
+ * is a no-op.
+ */
+void qtro_model_source_free(struct qtro_model_source *source);
+
+/**
+ * The name replicas acquire the model by (borrowed; `NULL` if `source` is `NULL`).
+ */
+const char *qtro_model_source_name(const struct qtro_model_source *source);
+
+/**
+ * The data of the items from `top_left` to `bottom_right` (same parent, same depth) changed
+ * for `roles` (`nroles`; none: every role).
+ */
+enum qtro_result qtro_model_source_data_changed(struct qtro_model_source *source, const struct qtro_model_index *top_left, const struct qtro_model_index *bottom_right, size_t depth, const int32_t *roles, size_t nroles);
+
+/**
+ * Rows `first..=last` were inserted under `parent` (call after the model changed).
+ */
+enum qtro_result qtro_model_source_rows_inserted(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * Rows `first..=last` were removed from under `parent`.
+ */
+enum qtro_result qtro_model_source_rows_removed(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * Rows `first..=last` of `parent` moved before row `row` of `destination` (numbered before the
+ * move).
+ */
+enum qtro_result qtro_model_source_rows_moved(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last, const struct qtro_model_index *destination, size_t destination_depth, int32_t row);
+
+/**
+ * Columns `first..=last` were inserted under `parent`.
+ */
+enum qtro_result qtro_model_source_columns_inserted(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * Columns `first..=last` were removed from under `parent` (replicas are reset, as Qt's
+ * adapter does not forward this).
+ */
+enum qtro_result qtro_model_source_columns_removed(struct qtro_model_source *source, const struct qtro_model_index *parent, size_t depth, int32_t first, int32_t last);
+
+/**
+ * The layout under `parents` (`nparents`; none: everywhere) changed, e.g. rows were sorted.
+ */
+enum qtro_result qtro_model_source_layout_changed(struct qtro_model_source *source, const struct qtro_model_path *parents, size_t nparents, qtro_layout_hint hint);
+
+/**
+ * Everything changed (`QAbstractItemModel::modelReset`).
+ */
+enum qtro_result qtro_model_source_reset(struct qtro_model_source *source);
+
+/**
+ * Header sections `first..=last` of `orientation` changed.
+ */
+enum qtro_result qtro_model_source_header_data_changed(struct qtro_model_source *source, qtro_orientation orientation, int32_t first, int32_t last);
+
+/**
+ * Makes `current` the current index (the model was enabled with `selection`; depth 0: none).
+ * The path is checked with the vtable's `row_count`/`column_count`, on the calling thread.
+ */
+enum qtro_result qtro_model_source_set_current(struct qtro_model_source *source, const struct qtro_model_index *current, size_t depth);
+
+/**
+ * Number of replicas attached now.
+ */
+enum qtro_result qtro_model_source_replica_count(const struct qtro_model_source *source, size_t *count);
 
 /**
  * Default settings: Qt 6, no heartbeat, 250 ms reconnect interval, `QTRO_DISPATCH_THREAD`,
