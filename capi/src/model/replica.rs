@@ -507,6 +507,27 @@ fn known<T: Copy>(v: Option<T>, out: *mut T, name: &str) -> Result<()> {
     }
 }
 
+/// The common body of the accessors that read one fact about an item: the replica and path
+/// checked, the fact read from the cache (`peek` inside a callback, `live` otherwise, which asks
+/// for what is missing), and written to `out` or `QTRO_PENDING`.
+fn item_fact<T: Copy>(
+    replica: *const qtro_model_replica,
+    (path, depth, path_name): (*const qtro_model_index, usize, &str),
+    (out, out_name): (*mut T, &str),
+    peek: impl FnOnce(&ModelCache, &[ModelIndex]) -> Option<T>,
+    live: impl FnOnce(&ModelReplica, &[ModelIndex]) -> Option<T>,
+) -> qtro_result {
+    guard(|| {
+        let r = replica_ref(replica)?;
+        let p = path_arg(path, depth, path_name)?;
+        let v = match r.view() {
+            View::Feed(c) => peek(c, &p),
+            View::Live(m) => live(m, &p),
+        };
+        known(v, out, out_name)
+    })
+}
+
 /// Rows under `parent` in `*rows`; `QTRO_PENDING` while unknown (then asked for:
 /// `rows_inserted` follows).
 #[no_mangle]
@@ -516,15 +537,7 @@ pub extern "C" fn qtro_model_replica_row_count(
     depth: usize,
     rows: *mut i32,
 ) -> qtro_result {
-    guard(|| {
-        let r = replica_ref(replica)?;
-        let p = path_arg(parent, depth, "parent")?;
-        let v = match r.view() {
-            View::Feed(c) => c.peek_row_count(&p),
-            View::Live(m) => m.row_count(&p),
-        };
-        known(v, rows, "rows")
-    })
+    item_fact(replica, (parent, depth, "parent"), (rows, "rows"), |c, p| c.peek_row_count(p), |m, p| m.row_count(p))
 }
 
 /// Columns under `parent` in `*columns`; `QTRO_PENDING` while unknown.
@@ -535,15 +548,13 @@ pub extern "C" fn qtro_model_replica_column_count(
     depth: usize,
     columns: *mut i32,
 ) -> qtro_result {
-    guard(|| {
-        let r = replica_ref(replica)?;
-        let p = path_arg(parent, depth, "parent")?;
-        let v = match r.view() {
-            View::Feed(c) => c.peek_column_count(&p),
-            View::Live(m) => m.column_count(&p),
-        };
-        known(v, columns, "columns")
-    })
+    item_fact(
+        replica,
+        (parent, depth, "parent"),
+        (columns, "columns"),
+        |c, p| c.peek_column_count(p),
+        |m, p| m.column_count(p),
+    )
 }
 
 /// Whether the item has children, in `*children`; `QTRO_PENDING` while unknown.
@@ -554,15 +565,13 @@ pub extern "C" fn qtro_model_replica_has_children(
     depth: usize,
     children: *mut bool,
 ) -> qtro_result {
-    guard(|| {
-        let r = replica_ref(replica)?;
-        let p = path_arg(index, depth, "index")?;
-        let v = match r.view() {
-            View::Feed(c) => c.peek_has_children(&p),
-            View::Live(m) => m.has_children(&p),
-        };
-        known(v, children, "children")
-    })
+    item_fact(
+        replica,
+        (index, depth, "index"),
+        (children, "children"),
+        |c, p| c.peek_has_children(p),
+        |m, p| m.has_children(p),
+    )
 }
 
 /// The item's `Qt::ItemFlags` in `*flags`; `QTRO_PENDING` while unknown (or no such item).
@@ -573,15 +582,13 @@ pub extern "C" fn qtro_model_replica_flags(
     depth: usize,
     flags: *mut i32,
 ) -> qtro_result {
-    guard(|| {
-        let r = replica_ref(replica)?;
-        let p = path_arg(index, depth, "index")?;
-        let v = match r.view() {
-            View::Feed(c) => c.peek_flags(&p),
-            View::Live(m) => m.flags(&p),
-        };
-        known(v.map(|f| f.0), flags, "flags")
-    })
+    item_fact(
+        replica,
+        (index, depth, "index"),
+        (flags, "flags"),
+        |c, p| c.peek_flags(p).map(|f| f.0),
+        |m, p| m.flags(p).map(|f| f.0),
+    )
 }
 
 /// A copy of the item's value for `role` in `*value` (free with `qtro_value_free`).
