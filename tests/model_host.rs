@@ -35,20 +35,6 @@ async fn next_signal(events: &mut EventReceiver<ReplicaEvent>) -> ModelSignal {
     .expect("a signal")
 }
 
-/// The adapter class with its methods declared with the types Qt sends (the node's generic
-/// replica converts call arguments to the types of the signatures).
-fn wire_class() -> qtro_rs::core::SourceClass {
-    let mut class = adapter_class(Dialect::Qt6);
-    for m in &mut class.definition.methods {
-        m.signature = m
-            .signature
-            .replace("QtPrivate::IndexList", "QList<ModelIndex>")
-            .replace("QItemSelectionModel::SelectionFlags", "int")
-            .replace("size_t", "ulong");
-    }
-    class
-}
-
 async fn serve<M: qtro_rs::node::ModelSource>(
     model: M,
     options: ModelOptions,
@@ -58,7 +44,7 @@ async fn serve<M: qtro_rs::node::ModelSource>(
     let served = host.enable_model("Items", model, options).unwrap();
     let client = Node::new();
     client.connect_to(&url).unwrap();
-    let (replica, events) = client.acquire_with_events("Items", wire_class());
+    let (replica, events) = client.acquire_with_events("Items", adapter_class(Dialect::Qt6));
     replica.wait_for_source(T).await.unwrap();
     (host, served, client, replica, events)
 }

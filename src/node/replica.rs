@@ -140,8 +140,7 @@ impl Replica {
     /// [`ReplicaEvent::Reply`] with `tag`, to subscriptions and observers that ask for
     /// [`EventFilter::REPLIES`], in wire order with the replica's signals and property changes
     /// (a reply is where the host put it among them). Methods returning `void` get no reply.
-    /// The arguments are sent as given, not converted to the declared parameter types: they
-    /// must already be what the host reads (as the model adapter's typed requests build them).
+    /// Arguments are converted to the declared parameter types, as for [`Replica::call_at`].
     /// Fails at once when the call cannot be sent (not connected, no such method).
     pub fn call_tagged(&self, index: usize, args: Vec<Value>, tag: u64) -> Result<(), NodeError> {
         let name = &self.inner.name;

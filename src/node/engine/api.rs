@@ -261,23 +261,17 @@ impl State {
                 .ok_or_else(|| NodeError::UnknownMember { object: replica.into(), what: "slot", name: slot.into() })?,
         };
         // A Qt host hands each argument's storage to the slot as the declared type: every
-        // argument is converted to it, or the call is refused before anything is sent. Tagged
-        // calls come with their arguments built as the host reads them (wire types that the
-        // signature may spell otherwise, as the model adapter's `QtPrivate::IndexList`).
-        let args = if tag.is_some() {
-            args
-        } else {
-            let lookup =
-                crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums, to_replicas: false };
-            let types = names.method_params[index].iter().map(String::as_str);
-            crate::core::convert_args(args.into(), types, &def.methods[index].parameter_names, &lookup)
-                .map_err(|error| NodeError::Arguments {
-                    object: replica.into(),
-                    method: def.methods[index].signature.clone(),
-                    error: Box::new(error),
-                })?
-                .into_owned()
-        };
+        // argument is converted to it, or the call is refused before anything is sent.
+        let lookup =
+            crate::core::convert::ClassTypes { types: self.client.types(), enums: &def.enums, to_replicas: false };
+        let types = names.method_params[index].iter().map(String::as_str);
+        let args = crate::core::convert_args(args.into(), types, &def.methods[index].parameter_names, &lookup)
+            .map_err(|error| NodeError::Arguments {
+                object: replica.into(),
+                method: def.methods[index].signature.clone(),
+                error: Box::new(error),
+            })?
+            .into_owned();
         let wants_reply = names.method_replies[index];
         let serial = self.client.call(replica, index, args, wants_reply, now)?;
         let Some(s) = serial else { return Ok(None) };
