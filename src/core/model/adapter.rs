@@ -497,10 +497,8 @@ impl ModelSignal {
         if index == sig::AVAILABLE_ROLES_CHANGED {
             return Ok(ModelSignal::AvailableRolesChanged);
         }
-        // More arguments than the signal has are ignored, as Qt replicas ignore them: a Qt host
-        // reuses one argument list for every signal and does not always shrink it (after
-        // rowsMoved's five, Qt 6.4 sends dataChanged with a stale fourth).
-        if args.len() < expected {
+        // (A Qt host's stale extra arguments are dropped by the client core, for every signal.)
+        if args.len() != expected {
             return Err(ModelError::ArgumentCount { member, expected, given: args.len() });
         }
         let path = |i: usize| path_from_value(&args[i], member);
