@@ -16,6 +16,7 @@ use serde_json::{json, Value as Json};
 
 mod common;
 use common::dialect::{major, node};
+use common::model_dump;
 use common::qt_peer::QtPeer;
 
 const T: Duration = Duration::from_secs(10);
@@ -50,35 +51,7 @@ fn json_of(v: &Value) -> Json {
 
 /// The peer's dump of a model (`modelutil::dumpModel`), made of the Rust model directly.
 fn dump(m: &dyn ModelSource, roles: &[i32]) -> Json {
-    fn level(m: &dyn ModelSource, parent: &mut Vec<ModelIndex>, roles: &[i32]) -> Json {
-        let (rows, cols) = (m.row_count(parent), m.column_count(parent));
-        let mut items = Vec::new();
-        for r in 0..rows {
-            let mut cells = Vec::new();
-            for c in 0..cols {
-                parent.push(ix(r, c));
-                let mut data = serde_json::Map::new();
-                for &role in roles {
-                    let v = m.data(parent, role);
-                    if v != Value::Invalid {
-                        data.insert(role.to_string(), json_of(&v));
-                    }
-                }
-                cells.push(json!({"data": data, "flags": m.flags(parent).0}));
-                parent.pop();
-            }
-            parent.push(ix(r, 0));
-            let has_children = m.has_children(parent);
-            let mut item = json!({"row": r, "cells": cells, "hasChildren": has_children});
-            if has_children {
-                item["children"] = level(m, parent, roles);
-            }
-            parent.pop();
-            items.push(item);
-        }
-        json!({"rows": rows, "columns": cols, "items": items})
-    }
-    let mut d = level(m, &mut Vec::new(), roles);
+    let mut d = model_dump::source_level(m, &[], roles, &json_of);
     let headers: Vec<Json> =
         (0..m.column_count(&[])).map(|s| json_of(&m.header_data(s, Orientation::Horizontal, 0))).collect();
     d["headers"] = json!(headers);

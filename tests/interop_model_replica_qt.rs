@@ -15,6 +15,7 @@ use serde_json::{json, Value as Json};
 mod common;
 use common::dialect::node;
 use common::events::next_event;
+use common::model_dump;
 use common::qt_peer::{free_port, QtPeer};
 
 const T: Duration = Duration::from_secs(20);
@@ -79,46 +80,13 @@ async fn until<R>(events: &mut EventReceiver<ModelEvent>, what: &str, mut f: imp
     }
 }
 
-/// Fetches everything under `parent` and prints it as the peer's dump does.
-async fn dump_level(m: &ModelReplica, parent: &[ModelIndex], roles: &[i32], dialect: Dialect) -> Json {
-    m.fetch(parent, 0..i32::MAX, T).await.unwrap_or_else(|e| panic!("fetching {parent:?}: {e}"));
-    let rows = m.row_count(parent).expect("row count after fetch");
-    let columns = m.column_count(parent).expect("column count after fetch");
-    let mut items = Vec::new();
-    for r in 0..rows {
-        let mut path = parent.to_vec();
-        path.push(ix(r, 0));
-        let mut cells = Vec::new();
-        for c in 0..columns {
-            path.last_mut().unwrap().column = c;
-            let mut data = serde_json::Map::new();
-            for &role in roles {
-                match m.data(&path, role) {
-                    Lookup::Cached(Value::Invalid) => {}
-                    Lookup::Cached(v) => {
-                        data.insert(role.to_string(), to_json(&v, dialect));
-                    }
-                    other => panic!("{path:?} role {role}: {other:?} after fetch"),
-                }
-            }
-            cells.push(json!({"data": data, "flags": m.flags(&path).expect("flags").0}));
-        }
-        path.last_mut().unwrap().column = 0;
-        let has_children = m.has_children(&path).expect("hasChildren after fetch");
-        let mut item = json!({"row": r, "hasChildren": has_children, "cells": cells});
-        if has_children {
-            item["children"] = Box::pin(dump_level(m, &path, roles, dialect)).await;
-        }
-        items.push(item);
-    }
-    json!({"rows": rows, "columns": columns, "items": items})
-}
-
 /// The whole model as the peer's `dump` prints it.
 async fn dump(m: &ModelReplica, events: &mut EventReceiver<ModelEvent>, dialect: Dialect) -> Json {
     let mut roles = m.available_roles();
     roles.sort();
-    let mut d = dump_level(m, &[], &roles, dialect).await;
+    model_dump::fetch_tree(m, &[], T).await;
+    let mut d =
+        model_dump::replica_level(m, &[], &roles, &|v| to_json(v, dialect)).expect("everything cached after fetch");
     let columns = d["columns"].as_i64().unwrap() as i32;
     let mut headers = Vec::new();
     for s in 0..columns {

@@ -16,6 +16,7 @@ use serde_json::{json, Value as Json};
 
 mod common;
 use common::dialect::node;
+use common::model_dump;
 use common::qt_peer::free_port;
 
 const T: Duration = Duration::from_secs(20);
@@ -42,74 +43,17 @@ fn json_of(v: &Value) -> Json {
 
 /// The source model, dumped directly.
 fn source_dump(m: &dyn ModelSource) -> Json {
-    fn level(m: &dyn ModelSource, parent: &mut Vec<ModelIndex>) -> Json {
-        let (rows, cols) = (m.row_count(parent), m.column_count(parent));
-        let mut items = Vec::new();
-        for r in 0..rows {
-            let mut cells = Vec::new();
-            for c in 0..cols {
-                parent.push(ix(r, c));
-                let mut data = serde_json::Map::new();
-                for (role, _) in ROLES {
-                    let v = m.data(parent, role);
-                    if v != Value::Invalid {
-                        data.insert(role.to_string(), json_of(&v));
-                    }
-                }
-                cells.push(json!({"data": data, "flags": m.flags(parent).0}));
-                parent.pop();
-            }
-            parent.push(ix(r, 0));
-            let has_children = m.has_children(parent);
-            let mut item = json!({"row": r, "hasChildren": has_children, "cells": cells});
-            if has_children {
-                item["children"] = level(m, parent);
-            }
-            parent.pop();
-            items.push(item);
-        }
-        json!({"rows": rows, "columns": cols, "items": items})
-    }
-    let mut d = level(m, &mut Vec::new());
+    let mut d = model_dump::source_level(m, &[], &ROLES.map(|r| r.0), &json_of);
     let cols = m.column_count(&[]);
     d["headers"] = (0..cols).map(|s| json_of(&m.header_data(s, Orientation::Horizontal, 0))).collect();
     d
 }
 
-/// Fetches everything under `parent` and dumps it like [`source_dump`].
+/// Fetches everything and dumps it like [`source_dump`] (`"pending"` while something is not
+/// cached).
 async fn replica_level(m: &ModelReplica, parent: &[ModelIndex]) -> Json {
-    m.fetch(parent, 0..i32::MAX, T).await.unwrap_or_else(|e| panic!("fetching {parent:?}: {e}"));
-    let rows = m.row_count(parent).expect("row count after fetch");
-    let columns = m.column_count(parent).expect("column count after fetch");
-    let mut items = Vec::new();
-    for r in 0..rows {
-        let mut path = parent.to_vec();
-        path.push(ix(r, 0));
-        let mut cells = Vec::new();
-        for c in 0..columns {
-            path.last_mut().unwrap().column = c;
-            let mut data = serde_json::Map::new();
-            for (role, _) in ROLES {
-                match m.data(&path, role) {
-                    Lookup::Cached(Value::Invalid) | Lookup::Unavailable => {}
-                    Lookup::Cached(v) => {
-                        data.insert(role.to_string(), json_of(&v));
-                    }
-                    Lookup::Pending => return json!("pending"),
-                }
-            }
-            let Some(flags) = m.flags(&path) else { return json!("pending") };
-            cells.push(json!({"data": data, "flags": flags.0}));
-        }
-        path.last_mut().unwrap().column = 0;
-        let Some(has_children) = m.has_children(&path) else { return json!("pending") };
-        let mut item = json!({"row": r, "hasChildren": has_children, "cells": cells});
-        if has_children {
-            item["children"] = Box::pin(replica_level(m, &path)).await;
-        }
-        items.push(item);
-    }
-    json!({"rows": rows, "columns": columns, "items": items})
+    model_dump::fetch_tree(m, parent, T).await;
+    model_dump::replica_level(m, parent, &ROLES.map(|r| r.0), &json_of).unwrap_or_else(|| json!("pending"))
 }
 
 async fn replica_dump(m: &ModelReplica) -> Json {
