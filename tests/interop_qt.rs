@@ -575,13 +575,14 @@ async fn qt_dynamic_replica_decodes_gadgets_and_gadget_lists_of_a_rust_source() 
 /// A call left behind when its replica is released — the stock Qt source answers it late, after
 /// the replica was acquired again and called again — must not answer the new call: the late
 /// reply is dropped, the new call gets its own answer.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_late_reply_to_a_released_replica_does_not_answer_its_successor() {
-    let (mut qt, ready) = QtPeer::start(&["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
+async fn late_reply_to_a_released_replica(major: u32) {
+    let dialect = if major == 5 { Dialect::Qt5 } else { Dialect::Qt6 };
+    let class = || qtro_rs::rep::source_class(&qtro_rs::rep::parse(INTEROP_REP).unwrap(), "Interop", dialect).unwrap();
+    let (mut qt, ready) = QtPeer::start_with(major, &["source-static", "Interop", "--url", "tcp://127.0.0.1:0"]).await;
     let url = ready["url"].as_str().unwrap().to_owned();
-    let node = Node::new();
+    let node = Node::with_config(NodeConfig { dialect, ..NodeConfig::default() });
     node.connect_to(&url).unwrap();
-    let replica = node.acquire("Interop", interop_class("Interop"));
+    let replica = node.acquire("Interop", class());
     replica.wait_for_source(T).await.unwrap();
     assert_eq!(replica.call("add", vec![Value::Int(0), Value::Int(1)]).await.unwrap(), Value::Int(1));
 
@@ -594,7 +595,7 @@ async fn a_late_reply_to_a_released_replica_does_not_answer_its_successor() {
     drop(replica);
 
     // Acquired again and called again while the first call is still unanswered.
-    let again = node.acquire("Interop", interop_class("Interop"));
+    let again = node.acquire("Interop", class());
     let answer = tokio::time::timeout(T, again.call("add", vec![Value::Int(10), Value::Int(20)])).await;
     assert_eq!(answer.expect("answered once the source wakes up").unwrap(), Value::Int(30));
     // Qt ran both calls: the late one was answered, and dropped here.
@@ -602,4 +603,14 @@ async fn a_late_reply_to_a_released_replica_does_not_answer_its_successor() {
     assert_eq!(first["result"], json!(3));
     assert_eq!(again.state(), ReplicaState::Valid);
     assert_eq!(again.call("add", vec![Value::Int(4), Value::Int(4)]).await.unwrap(), Value::Int(8));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_reply_to_a_released_replica_does_not_answer_its_successor() {
+    late_reply_to_a_released_replica(6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qt5_a_late_reply_to_a_released_replica_does_not_answer_its_successor() {
+    late_reply_to_a_released_replica(5).await;
 }
